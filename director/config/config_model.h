@@ -1,0 +1,96 @@
+#pragma once
+// Typed configuration filled by the keepalived.conf parser. Every element carries where it came
+// from, so refusals name `file:line`. Each module owns its own config structs (STYLE.md §4); these
+// are the director's. vrrp/healthcheck/sync will add theirs as their issues land.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.h"
+
+namespace ha::director {
+
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  std::string str() const { return file + ":" + std::to_string(line); }
+  auto operator<=>(const SourceLocation&) const = default;
+};
+
+enum class Protocol : uint8_t { kTcp = 6, kUdp = 17 };
+enum class ForwardMode : uint8_t { kNat, kFullNat, kDr, kTun };
+
+std::string_view protocolName(Protocol p);      // "TCP" / "UDP"
+std::string_view forwardModeName(ForwardMode m); // "NAT" / "FNAT" / "DR" / "TUN"
+
+// A fixed seed so every director with this config hashes a flow to the same real (DESIGN.md).
+constexpr uint32_t kDefaultHashSeed = 0x5eed1b5a;
+// Maglev table size when a service names none; prime, and > 100 x reals for up to 40 reals.
+constexpr uint32_t kDefaultMaglevTableSize = 4093;
+
+struct RealServerConfig {
+  SourceLocation where;
+  IpAddress address;
+  uint16_t port = 0;
+  uint32_t weight = 1;  // 0 = drained: keeps its flows, gets no new ones
+};
+
+struct VirtualServerConfig {
+  SourceLocation where;
+  IpAddress vip;
+  uint16_t port = 0;
+  Protocol protocol = Protocol::kTcp;
+  std::string scheduler = "rr";          // a name in the scheduler registry
+  std::set<std::string> schedulerFlags;  // keepalived lb_algo flags: "sh-port", "mh-port"
+  uint32_t mhTableSize = 0;              // 0 = kDefaultMaglevTableSize (our extension)
+  ForwardMode mode = ForwardMode::kNat;  // keepalived's default lb_kind
+  std::optional<uint32_t> persistenceTimeoutSec;
+  std::string laddrGroup;                // FULLNAT: name of a local_address_group
+  double delayLoopSec = 60;              // kept for the health-check issue
+  std::vector<RealServerConfig> reals;
+};
+
+struct LocalAddressGroup {
+  SourceLocation where;
+  std::string name;
+  std::vector<IpAddress> addresses;  // ranges already expanded, in config order
+};
+
+struct StaticAddress {
+  SourceLocation where;
+  IpPrefix prefix;
+  std::string dev;
+  std::string label;
+};
+
+struct GlobalDefs {
+  std::string routerId;
+  uint32_t hashSeed = kDefaultHashSeed;  // lb_hash_seed
+};
+
+struct Config {
+  GlobalDefs globals;
+  std::vector<VirtualServerConfig> virtualServers;
+  std::map<std::string, LocalAddressGroup> laddrGroups;
+  std::vector<StaticAddress> staticAddresses;
+};
+
+struct Diagnostic {
+  enum class Severity : uint8_t { kWarning, kError };
+  Severity severity = Severity::kError;
+  SourceLocation where;
+  std::string message;
+  // "file:line: error: message"
+  std::string str() const;
+};
+
+struct LoadResult {
+  Config config;
+  std::vector<Diagnostic> diagnostics;
+  bool hasErrors() const;
+};
+
+}  // namespace ha::director

@@ -1,0 +1,84 @@
+#pragma once
+// The full desired forwarding state of a node, computed purely from config (+ health, + VRRP role
+// as those issues land). render.cc turns it into nf_tables objects; flow_oracle.cc answers "which
+// real does this new flow reach?" from it, so tests assert outcomes rather than rule text.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.h"
+#include "common/result.h"
+#include "director/config/config_model.h"
+#include "director/sched/scheduler.h"
+
+namespace ha::director {
+
+struct Endpoint {
+  IpAddress address;
+  uint16_t port = 0;
+  auto operator<=>(const Endpoint&) const = default;
+  std::string str() const { return formatEndpoint(address, port); }
+};
+
+struct ServiceKey {
+  Protocol protocol = Protocol::kTcp;
+  IpAddress vip;
+  uint16_t port = 0;
+  auto operator<=>(const ServiceKey&) const = default;
+  std::string str() const;  // "TCP 192.0.2.1:80"
+};
+
+struct PlannedReal {
+  Endpoint endpoint;
+  uint32_t weight = 1;
+  bool inRotation = false;  // weight > 0 (and, later, healthy)
+  SourceLocation where;
+};
+
+struct ServicePlan {
+  uint32_t id = 0;  // stable across reloads while the key is unchanged; mark = kMarkTag | id
+  ServiceKey key;
+  ForwardMode mode = ForwardMode::kNat;
+  std::string scheduler;
+  SlotPick pick = SlotPick::kRotation;
+  bool hashPort = false;  // sh-port / mh-port: hash the source port too
+  std::vector<PlannedReal> reals;  // every configured real, for display and counters
+  std::vector<Endpoint> slots;     // slot -> real; size is the numgen/jhash modulus
+  uint32_t persistenceTimeoutSec = 0;  // 0: no client affinity
+  std::optional<uint32_t> laddrGroupId;  // FULLNAT
+  std::string drDevice;                  // DR: device the VIP arrives on and reals sit behind
+  SourceLocation where;
+};
+
+struct LaddrGroupPlan {
+  uint32_t id = 0;
+  std::string name;
+  std::vector<IpAddress> addresses;
+};
+
+struct ForwardingPlan {
+  uint32_t hashSeed = kDefaultHashSeed;
+  std::map<uint32_t, ServicePlan> services;       // by id
+  std::map<uint32_t, LaddrGroupPlan> laddrGroups;  // by id
+  std::map<std::string, uint32_t> drDevices;       // device name -> ifindex
+};
+
+// What the plan is computed from; everything that is not config is an explicit input.
+struct PlanInputs {
+  const Config* config = nullptr;
+  std::map<ServiceKey, uint32_t> serviceIds;  // from assignServiceIds()
+  std::map<std::string, uint32_t> ifindexes;  // device name -> ifindex, for DR
+};
+
+// Keeps the ids of services whose key survives, gives new keys the lowest free ids.
+std::map<ServiceKey, uint32_t> assignServiceIds(const std::map<ServiceKey, uint32_t>& previous,
+                                                const Config& config);
+
+ServiceKey serviceKeyOf(const VirtualServerConfig& vs);
+
+// Pure. Fails only on what the config checker cannot know (an unknown DR device).
+Result<ForwardingPlan> buildPlan(const PlanInputs& inputs);
+
+}  // namespace ha::director
