@@ -1,1 +1,199 @@
-int main() { return 0; }
+// directorctl: asks a running directord, over its admin socket, what `ipvsadm -Ln` would show and
+// which real a flow would reach. Exit: 0 ok, 1 directord unreachable, 2 usage, 3 no such service.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "admin.grpc.pb.h"
+#include "director/admin/admin_codec.h"
+#include "director/admin/ipvsadm_format.h"
+#include "director/admin/version.h"
+
+namespace {
+
+namespace pb = directord::admin;
+using ha::director::FlowQuery;
+
+constexpr std::string_view kDefaultSocket = "/run/directord.sock";
+constexpr auto kRpcTimeout = std::chrono::seconds(5);
+constexpr int kMaxReplyBytes = 64 << 20;  // a ServiceList of thousands of services
+
+constexpr int kExitOk = 0;
+constexpr int kExitUnreachable = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitNoService = 3;
+
+constexpr std::string_view kUsage =
+    "usage: directorctl [--admin-socket PATH] list [--stats]\n"
+    "       directorctl [--admin-socket PATH] lookup tcp|udp SRC SPORT VIP VPORT\n"
+    "       directorctl --help\n"
+    "\n"
+    "  list     the virtual-server table, as `ipvsadm -Ln` (--stats: as `ipvsadm -Ln --stats`)\n"
+    "  lookup   which real a new flow from SRC:SPORT to VIP:VPORT reaches\n"
+    "  --admin-socket PATH   directord's admin socket (default /run/directord.sock)\n";
+
+int usageError(std::string_view why) {
+  std::cerr << "directorctl: " << why << "\n(see directorctl --help)\n";
+  return kExitUsage;
+}
+
+std::optional<uint32_t> parsePort(std::string_view text) {
+  uint32_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+class Client {
+ public:
+  explicit Client(std::string socketPath) : path_(std::move(socketPath)) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(kMaxReplyBytes);
+    stub_ = pb::Admin::NewStub(
+        grpc::CreateCustomChannel("unix:" + path_, grpc::InsecureChannelCredentials(), args));
+  }
+
+  grpc::Status list(pb::ServiceList* reply) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
+    return stub_->ListServices(&context, pb::ListRequest(), reply);
+  }
+
+  grpc::Status lookup(const pb::LookupRequest& request, pb::LookupReply* reply) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
+    return stub_->Lookup(&context, request, reply);
+  }
+
+  int unreachable(const grpc::Status& status) const {
+    std::cerr << "directorctl: cannot reach directord at " << path_ << ": "
+              << status.error_message() << "\n";
+    return kExitUnreachable;
+  }
+
+ private:
+  std::string path_;
+  std::unique_ptr<pb::Admin::Stub> stub_;
+};
+
+int runList(Client& client, const std::vector<std::string_view>& args) {
+  bool stats = false;
+  for (std::string_view a : args) {
+    if (a == "--stats") {
+      stats = true;
+    } else {
+      return usageError("list: unknown option " + std::string(a));
+    }
+  }
+  pb::ServiceList reply;
+  if (auto status = client.list(&reply); !status.ok()) return client.unreachable(status);
+  std::cout << ha::director::formatServiceList(
+      reply, ha::director::ListFormat{stats, ha::director::kDirectordVersion});
+  return kExitOk;
+}
+
+// The scheduler name is not part of LookupReply; the service table has it.
+std::string schedulerOf(const pb::ServiceList& list, const FlowQuery& q) {
+  std::string protocol(ha::director::protocolName(q.protocol));
+  for (const auto& s : list.services()) {
+    auto vip = ha::IpAddress::parse(s.vip());
+    if (s.protocol() == protocol && vip && *vip == q.vip && s.port() == q.vipPort) {
+      return s.scheduler();
+    }
+  }
+  return "?";
+}
+
+int runLookup(Client& client, const std::vector<std::string_view>& args) {
+  if (args.size() != 5) return usageError("lookup takes tcp|udp SRC SPORT VIP VPORT");
+  auto sport = parsePort(args[2]);
+  auto vport = parsePort(args[4]);
+  if (!sport) return usageError("source port \"" + std::string(args[2]) + "\" is not a number");
+  if (!vport) return usageError("VIP port \"" + std::string(args[4]) + "\" is not a number");
+  pb::LookupRequest request;
+  request.set_protocol(std::string(args[0]));
+  request.set_source(std::string(args[1]));
+  request.set_source_port(*sport);
+  request.set_vip(std::string(args[3]));
+  request.set_vip_port(*vport);
+  auto query = ha::director::toFlowQuery(request);  // refuse locally what directord would refuse
+  if (!query) return usageError(query.error());
+
+  pb::LookupReply reply;
+  if (auto status = client.lookup(request, &reply); !status.ok()) {
+    if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      std::cerr << "directorctl: directord refused the lookup: " << status.error_message() << "\n";
+      return kExitUsage;
+    }
+    return client.unreachable(status);
+  }
+  if (!reply.matched()) {
+    std::cout << "no virtual service at " << ha::formatEndpoint(query->vip, query->vipPort) << "\n";
+    return kExitNoService;
+  }
+  pb::ServiceList services;
+  if (auto status = client.list(&services); !status.ok()) return client.unreachable(status);
+  const std::string scheduler = schedulerOf(services, *query);
+
+  std::cout << reply.service() << " <- " << ha::formatEndpoint(query->source, query->sourcePort)
+            << ": ";
+  if (reply.deterministic() && !reply.real().empty()) {
+    std::cout << reply.real() << " (" << scheduler << " slot " << reply.slot() << ")\n";
+  } else if (!reply.deterministic() && reply.candidates_size() > 0) {
+    // Slots repeat a real once per unit of weight; name each real once, in slot order.
+    std::vector<std::string> seen;
+    for (const auto& c : reply.candidates()) {
+      if (std::find(seen.begin(), seen.end(), c) == seen.end()) seen.push_back(c);
+    }
+    std::cout << "one of";
+    for (const auto& c : seen) std::cout << " " << c;
+    std::cout << " (" << scheduler << " rotation; the kernel's counter decides)\n";
+  } else {
+    std::cout << "none (" << reply.explanation() << ")\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  std::string socketPath(kDefaultSocket);
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    if (a == "--admin-socket") {
+      if (++i == args.size()) return usageError("--admin-socket needs a PATH");
+      socketPath = std::string(args[i]);
+    } else if (a.starts_with("--admin-socket=")) {
+      socketPath = std::string(a.substr(a.find('=') + 1));
+    } else if (a.starts_with("-")) {
+      return usageError("unknown option " + std::string(a));
+    } else {
+      break;
+    }
+  }
+  if (i == args.size()) return usageError("no command given");
+  std::string_view command = args[i];
+  std::vector<std::string_view> rest(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+  if (socketPath.empty()) return usageError("--admin-socket PATH is empty");
+
+  Client client(socketPath);
+  if (command == "list") return runList(client, rest);
+  if (command == "lookup") return runLookup(client, rest);
+  return usageError("unknown command " + std::string(command));
+}

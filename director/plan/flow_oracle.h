@@ -19,7 +19,7 @@ struct FlowQuery {
 };
 
 struct FlowAnswer {
-  const ServicePlan* service = nullptr;  // nullptr: no service owns VIP:port
+  std::optional<ServiceKey> service;  // empty: no service owns VIP:port
   bool deterministic = false;
   std::optional<Endpoint> real;   // flow hash: the real; empty if the service has no live real
   uint32_t slot = 0;

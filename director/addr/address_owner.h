@@ -1,0 +1,31 @@
+#pragma once
+// Adds and removes the addresses directord is responsible for (VIPs, FULLNAT local addresses),
+// remembering what it added so it removes exactly that on stop. The VRRP issue will drive it.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.h"
+#include "common/result.h"
+
+namespace ha::director {
+
+struct OwnedAddress {
+  IpPrefix prefix;
+  std::string dev;
+  std::string label;
+  auto operator<=>(const OwnedAddress&) const = default;
+};
+
+class AddressOwner {
+ public:
+  virtual ~AddressOwner() = default;
+  // Present already (added by someone else) counts as success, but is not ours to remove.
+  virtual Status add(const OwnedAddress& address) = 0;
+  // Removes an address this owner added; others are left alone.
+  virtual Status remove(const OwnedAddress& address) = 0;
+  virtual std::vector<OwnedAddress> owned() const = 0;
+  virtual Result<uint32_t> ifindex(const std::string& dev) = 0;
+};
+
+}  // namespace ha::director

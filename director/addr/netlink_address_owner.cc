@@ -1,0 +1,157 @@
+#include "director/addr/netlink_address_owner.h"
+
+#include <linux/if_addr.h>
+#include <net/if.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace ha::director {
+namespace {
+
+struct AddrDeleter {
+  void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
+};
+struct NlAddrDeleter {
+  void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+struct LinkDeleter {
+  void operator()(rtnl_link* l) const { rtnl_link_put(l); }
+};
+
+std::string describe(std::string_view verb, const OwnedAddress& a) {
+  return std::string(verb) + " " + a.prefix.str() + " dev " + a.dev;
+}
+
+// libnl folds errno into its own codes; "Object not found" would hide the usual ENODEV wording.
+std::string nlError(int rc) {
+  if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NODEV) return "No such device";
+  return nl_geterror(rc);
+}
+
+Status checkLabel(const OwnedAddress& a) {
+  if (a.label.empty()) return okStatus();
+  if (!a.prefix.address.isV4()) {
+    return Error{describe("add", a) + ": label " + a.label + " given, but only IPv4 has labels"};
+  }
+  if (!a.label.starts_with(a.dev)) {
+    return Error{describe("add", a) + ": label " + a.label + " must start with the device name"};
+  }
+  if (a.label.size() >= IFNAMSIZ) {
+    return Error{describe("add", a) + ": label " + a.label + " is longer than " +
+                 std::to_string(IFNAMSIZ - 1) + " characters"};
+  }
+  return okStatus();
+}
+
+// The request both add and remove send: address, prefix length and device.
+Result<std::unique_ptr<rtnl_addr, AddrDeleter>> buildRequest(const OwnedAddress& a, int index) {
+  std::unique_ptr<rtnl_addr, AddrDeleter> req(rtnl_addr_alloc());
+  const bool v4 = a.prefix.address.isV4();
+  std::unique_ptr<nl_addr, NlAddrDeleter> local(
+      nl_addr_build(v4 ? AF_INET : AF_INET6, a.prefix.address.bytes(), a.prefix.address.size()));
+  if (!req || !local) return Error{"out of memory"};
+  nl_addr_set_prefixlen(local.get(), a.prefix.length);
+  rtnl_addr_set_ifindex(req.get(), index);
+  if (int rc = rtnl_addr_set_local(req.get(), local.get()); rc < 0) return Error{nl_geterror(rc)};
+  rtnl_addr_set_prefixlen(req.get(), a.prefix.length);
+  return req;
+}
+
+}  // namespace
+
+void NetlinkAddressOwner::SocketCloser::operator()(nl_sock* sock) const { nl_socket_free(sock); }
+
+NetlinkAddressOwner::NetlinkAddressOwner(std::unique_ptr<nl_sock, SocketCloser> sock)
+    : sock_(std::move(sock)) {}
+
+NetlinkAddressOwner::~NetlinkAddressOwner() = default;
+
+Result<std::unique_ptr<NetlinkAddressOwner>> NetlinkAddressOwner::open() {
+  std::unique_ptr<nl_sock, SocketCloser> sock(nl_socket_alloc());
+  if (!sock) return Error{"rtnetlink: out of memory"};
+  if (int rc = nl_connect(sock.get(), NETLINK_ROUTE); rc < 0) {
+    return Error{std::string("rtnetlink: cannot connect: ") + nl_geterror(rc)};
+  }
+  return std::unique_ptr<NetlinkAddressOwner>(new NetlinkAddressOwner(std::move(sock)));
+}
+
+Result<int> NetlinkAddressOwner::lookupIndex(const std::string& dev) {
+  if (dev.empty() || dev.size() >= IFNAMSIZ) return Error{"invalid device name"};
+  rtnl_link* raw = nullptr;
+  if (int rc = rtnl_link_get_kernel(sock_.get(), 0, dev.c_str(), &raw); rc < 0) {
+    return Error{nlError(rc)};
+  }
+  std::unique_ptr<rtnl_link, LinkDeleter> link(raw);
+  int index = rtnl_link_get_ifindex(link.get());
+  if (index <= 0) return Error{"kernel reply carries no interface index"};
+  return index;
+}
+
+Result<uint32_t> NetlinkAddressOwner::ifindex(const std::string& dev) {
+  auto index = lookupIndex(dev);
+  if (!index) return Error{"device " + dev + ": " + index.error()};
+  return static_cast<uint32_t>(*index);
+}
+
+std::vector<OwnedAddress>::iterator NetlinkAddressOwner::findOwned(const OwnedAddress& address) {
+  // The kernel knows an address by prefix and device; the label is decoration.
+  return std::find_if(owned_.begin(), owned_.end(), [&](const OwnedAddress& o) {
+    return o.prefix == address.prefix && o.dev == address.dev;
+  });
+}
+
+Status NetlinkAddressOwner::add(const OwnedAddress& address) {
+  if (auto ok = checkLabel(address); !ok) return ok;
+  if (findOwned(address) != owned_.end()) return okStatus();
+  auto index = lookupIndex(address.dev);
+  if (!index) return Error{describe("add", address) + ": " + index.error()};
+  auto req = buildRequest(address, *index);
+  if (!req) return Error{describe("add", address) + ": " + req.error()};
+  if (!address.prefix.address.isV4()) rtnl_addr_set_flags(req->get(), IFA_F_NODAD);
+  if (!address.label.empty()) {
+    if (int rc = rtnl_addr_set_label(req->get(), address.label.c_str()); rc < 0) {
+      return Error{describe("add", address) + ": " + nl_geterror(rc)};
+    }
+  }
+  // NLM_F_EXCL turns "someone else put it there" into EEXIST instead of a silent replace.
+  int rc = rtnl_addr_add(sock_.get(), req->get(), NLM_F_EXCL);
+  if (rc == -NLE_EXIST) return okStatus();  // present already: fine, but not ours to remove
+  if (rc < 0) return Error{describe("add", address) + ": " + nlError(rc)};
+  owned_.push_back(address);
+  return okStatus();
+}
+
+Status NetlinkAddressOwner::remove(const OwnedAddress& address) {
+  auto it = findOwned(address);
+  if (it == owned_.end()) return okStatus();  // not ours: leave it alone
+  auto index = lookupIndex(address.dev);
+  if (!index) {
+    // The device went away and took the address with it.
+    owned_.erase(it);
+    return okStatus();
+  }
+  auto req = buildRequest(*it, *index);
+  if (!req) return Error{describe("del", address) + ": " + req.error()};
+  int rc = rtnl_addr_delete(sock_.get(), req->get(), 0);
+  if (rc < 0 && rc != -NLE_NOADDR) return Error{describe("del", address) + ": " + nlError(rc)};
+  owned_.erase(it);  // removed, or gone already (EADDRNOTAVAIL)
+  return okStatus();
+}
+
+Status NetlinkAddressOwner::removeAll() {
+  std::string failures;
+  // Newest first, so a label added after its primary address goes before it.
+  for (auto copy = owned_; !copy.empty(); copy.pop_back()) {
+    if (auto st = remove(copy.back()); !st) failures += (failures.empty() ? "" : "; ") + st.error();
+  }
+  if (!failures.empty()) return Error{failures};
+  return okStatus();
+}
+
+}  // namespace ha::director

@@ -1,0 +1,45 @@
+#pragma once
+// AddressOwner over rtnetlink (libnl-route-3): `ip addr add/del` done by the daemon, remembering
+// what it added so shutdown removes exactly that. One netlink socket; use from one thread.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "director/addr/address_owner.h"
+
+struct nl_sock;
+
+namespace ha::director {
+
+class NetlinkAddressOwner final : public AddressOwner {
+ public:
+  // Connects to rtnetlink in the current network namespace.
+  static Result<std::unique_ptr<NetlinkAddressOwner>> open();
+  ~NetlinkAddressOwner() override;
+  NetlinkAddressOwner(const NetlinkAddressOwner&) = delete;
+  NetlinkAddressOwner& operator=(const NetlinkAddressOwner&) = delete;
+
+  // IPv6 addresses skip DAD (IFA_F_NODAD): a VIP taken over on failover must answer at once.
+  // A label is IPv4-only and must start with the device name, as `ip addr` requires.
+  Status add(const OwnedAddress& address) override;
+  Status remove(const OwnedAddress& address) override;
+  std::vector<OwnedAddress> owned() const override { return owned_; }
+  Result<uint32_t> ifindex(const std::string& dev) override;
+
+  // Shutdown: removes everything this owner added, carrying on past failures and naming them all.
+  Status removeAll();
+
+ private:
+  struct SocketCloser {
+    void operator()(nl_sock* sock) const;
+  };
+  explicit NetlinkAddressOwner(std::unique_ptr<nl_sock, SocketCloser> sock);
+  // The device's index, or the kernel's reason in words ("No such device").
+  Result<int> lookupIndex(const std::string& dev);
+  std::vector<OwnedAddress>::iterator findOwned(const OwnedAddress& address);
+
+  std::unique_ptr<nl_sock, SocketCloser> sock_;
+  std::vector<OwnedAddress> owned_;  // in the order added
+};
+
+}  // namespace ha::director

@@ -1,0 +1,139 @@
+#include "director/admin/admin_codec.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string_view>
+
+namespace ha::director {
+namespace {
+
+namespace pb = directord::admin;
+
+void setCounters(pb::Counters* out, const TrafficCounters& in) {
+  out->set_conns(in.conns);
+  out->set_in_packets(in.inPackets);
+  out->set_out_packets(in.outPackets);
+  out->set_in_bytes(in.inBytes);
+  out->set_out_bytes(in.outBytes);
+}
+
+// keepalived spells the flag per scheduler ("sh-port", "mh-port"); only those two hash ports.
+std::optional<std::string> portFlag(const ServicePlan& plan) {
+  if (!plan.hashPort) return std::nullopt;
+  return plan.scheduler + "-port";
+}
+
+std::optional<Protocol> parseProtocol(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "tcp") return Protocol::kTcp;
+  if (lower == "udp") return Protocol::kUdp;
+  return std::nullopt;
+}
+
+Result<IpAddress> parseAddress(std::string_view field, const std::string& text) {
+  auto address = IpAddress::parse(text);
+  if (!address) return Error{std::string(field) + " \"" + text + "\" is not an IP address"};
+  return *address;
+}
+
+// proto3 has no uint16; a port arrives as uint32 and 0 is what an unset field reads as.
+Result<uint16_t> parsePort(std::string_view field, uint32_t value) {
+  if (value == 0 || value > 65535) {
+    return Error{std::string(field) + " " + std::to_string(value) + " out of range 1-65535"};
+  }
+  return static_cast<uint16_t>(value);
+}
+
+}  // namespace
+
+std::string serviceText(const ServiceKey& key) {
+  return std::string(protocolName(key.protocol)) + " " + formatEndpoint(key.vip, key.port);
+}
+
+pb::ServiceList toServiceList(const DirectorSnapshot& snapshot) {
+  pb::ServiceList out;
+  out.set_hash_seed(snapshot.hashSeed);
+  for (const ServiceSnapshot& s : snapshot.services) {
+    const ServicePlan& plan = s.plan;
+    pb::ServiceStatus* svc = out.add_services();
+    svc->set_id(plan.id);
+    svc->set_protocol(std::string(protocolName(plan.key.protocol)));
+    svc->set_vip(plan.key.vip.str());
+    svc->set_port(plan.key.port);
+    svc->set_scheduler(plan.scheduler);
+    svc->set_mode(std::string(forwardModeName(plan.mode)));
+    svc->set_persistence_timeout(plan.persistenceTimeoutSec);
+    svc->set_laddr_group(s.laddrGroup);
+    setCounters(svc->mutable_counters(), s.counters);
+    // A plan built without a file (tests, defaults) has no location worth printing as ":0".
+    if (!plan.where.file.empty()) svc->set_where(plan.where.str());
+    if (auto flag = portFlag(plan)) svc->add_scheduler_flags(*flag);
+    for (const RealSnapshot& r : s.reals) {
+      pb::RealStatus* real = svc->add_reals();
+      real->set_address(r.real.endpoint.address.str());
+      real->set_port(r.real.endpoint.port);
+      real->set_weight(r.real.weight);
+      real->set_in_rotation(r.real.inRotation);
+      real->set_active_conns(r.activeConns);
+      real->set_inactive_conns(r.inactiveConns);
+      setCounters(real->mutable_counters(), r.counters);
+    }
+  }
+  return out;
+}
+
+pb::LookupReply toLookupReply(const FlowAnswer& answer) {
+  pb::LookupReply out;
+  out.set_matched(answer.service.has_value());
+  if (answer.service) out.set_service(serviceText(*answer.service));
+  out.set_deterministic(answer.deterministic);
+  if (answer.real) out.set_real(answer.real->str());
+  out.set_slot(answer.slot);
+  for (const Endpoint& c : answer.candidates) out.add_candidates(c.str());
+  out.set_explanation(answer.explanation);
+  return out;
+}
+
+pb::LookupRequest toLookupRequest(const FlowQuery& query) {
+  pb::LookupRequest out;
+  std::string protocol(protocolName(query.protocol));
+  std::transform(protocol.begin(), protocol.end(), protocol.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  out.set_protocol(protocol);
+  out.set_source(query.source.str());
+  out.set_source_port(query.sourcePort);
+  out.set_vip(query.vip.str());
+  out.set_vip_port(query.vipPort);
+  return out;
+}
+
+Result<FlowQuery> toFlowQuery(const pb::LookupRequest& request) {
+  FlowQuery q;
+  auto protocol = parseProtocol(request.protocol());
+  if (!protocol) {
+    return Error{"protocol \"" + request.protocol() + "\" not supported: use tcp or udp"};
+  }
+  q.protocol = *protocol;
+  auto source = parseAddress("source", request.source());
+  if (!source) return Error{source.error()};
+  auto vip = parseAddress("VIP", request.vip());
+  if (!vip) return Error{vip.error()};
+  if (source->family() != vip->family()) {
+    return Error{"source " + source->str() + " and VIP " + vip->str() +
+                 " are of different address families"};
+  }
+  auto sourcePort = parsePort("source port", request.source_port());
+  if (!sourcePort) return Error{sourcePort.error()};
+  auto vipPort = parsePort("VIP port", request.vip_port());
+  if (!vipPort) return Error{vipPort.error()};
+  q.source = *source;
+  q.vip = *vip;
+  q.sourcePort = *sourcePort;
+  q.vipPort = *vipPort;
+  return q;
+}
+
+}  // namespace ha::director

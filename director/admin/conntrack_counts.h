@@ -1,0 +1,58 @@
+#pragma once
+// ipvsadm's ActiveConn/InActConn, read from conntrack. Our flows carry ct mark kMarkTag | service
+// id (nft/names.h), and after DNAT the reply tuple's source is the real the flow went to, for NAT
+// and FULLNAT alike. DR flows are forwarded from netdev ingress and never reach conntrack.
+#include <cstdint>
+#include <map>
+
+#include "common/result.h"
+#include "director/plan/forwarding_plan.h"
+
+namespace ha::director {
+
+struct ConnCountKey {
+  uint32_t serviceId = 0;
+  Endpoint real;
+  auto operator<=>(const ConnCountKey&) const = default;
+};
+
+struct ConnCounts {
+  uint64_t active = 0;    // TCP ESTABLISHED; UDP assured or seen both ways
+  uint64_t inactive = 0;  // every other state (SYN_RECV, TIME_WAIT, one-way UDP, ...)
+};
+
+using ConnCountMap = std::map<ConnCountKey, ConnCounts>;
+
+// One conntrack entry, reduced to what counting needs; the netlink shell fills it in.
+struct ConntrackEntry {
+  uint32_t mark = 0;
+  uint8_t l4proto = 0;  // IPPROTO_TCP / IPPROTO_UDP
+  IpAddress replySource;
+  uint16_t replySourcePort = 0;  // host order
+  uint8_t tcpState = 0;          // enum tcp_conntrack
+  uint32_t status = 0;           // IPS_* bits
+};
+
+// Values of the kernel uapi enums (checked against the headers in conntrack_counts.cc).
+inline constexpr uint8_t kTcpConntrackEstablished = 3;  // TCP_CONNTRACK_ESTABLISHED
+inline constexpr uint32_t kIpsSeenReply = 1u << 1;      // IPS_SEEN_REPLY
+inline constexpr uint32_t kIpsAssured = 1u << 2;        // IPS_ASSURED
+
+// Pure. Counts the entry if it is one of ours; returns false for anything else.
+bool countEntry(const ConntrackEntry& entry, ConnCountMap& counts);
+
+// The port the node reads counts through; tests hand the node a fake.
+class ConntrackCounter {
+ public:
+  virtual ~ConntrackCounter() = default;
+  virtual Result<ConnCountMap> count() = 0;
+};
+
+// Dumps the conntrack table of the current network namespace through libnetfilter_conntrack,
+// asking the kernel to filter on our mark tag so a busy table is not copied whole.
+class NetfilterConntrackCounter final : public ConntrackCounter {
+ public:
+  Result<ConnCountMap> count() override;
+};
+
+}  // namespace ha::director

@@ -1,0 +1,48 @@
+#pragma once
+// What the admin API may ask of the running node, in model types. The node answers on its own
+// io_context thread and hands back copies; the admin codec converts them to proto.
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "director/plan/flow_oracle.h"
+#include "director/plan/forwarding_plan.h"
+
+namespace ha::director {
+
+struct TrafficCounters {
+  uint64_t conns = 0;
+  uint64_t inPackets = 0;   // client -> real direction
+  uint64_t outPackets = 0;  // real -> client direction
+  uint64_t inBytes = 0;
+  uint64_t outBytes = 0;
+  TrafficCounters& operator+=(const TrafficCounters& o);
+};
+
+struct RealSnapshot {
+  PlannedReal real;
+  TrafficCounters counters;
+  uint64_t activeConns = 0;    // conntrack: TCP ESTABLISHED, or UDP seen both ways
+  uint64_t inactiveConns = 0;  // every other conntrack state
+};
+
+struct ServiceSnapshot {
+  ServicePlan plan;  // slots cleared to keep snapshots small
+  std::string laddrGroup;
+  std::vector<RealSnapshot> reals;
+  TrafficCounters counters;  // sum over reals; conns from the service chain's counter
+};
+
+struct DirectorSnapshot {
+  uint32_t hashSeed = 0;
+  std::vector<ServiceSnapshot> services;
+};
+
+class DirectorView {
+ public:
+  virtual ~DirectorView() = default;
+  virtual DirectorSnapshot snapshot() = 0;
+  virtual FlowAnswer lookup(const FlowQuery& query) = 0;
+};
+
+}  // namespace ha::director

@@ -1,0 +1,38 @@
+#include "director/config/config_loader.h"
+
+#include "director/config/config_mapper.h"
+#include "director/config/config_validator.h"
+#include "director/config/diagnostic_sink.h"
+#include "director/config/tree_parser.h"
+
+namespace ha::director {
+namespace {
+
+// Grammar, then meaning, then rules across statements; each pass keeps going after errors so
+// one run reports every problem.
+LoadResult load(const config::ConfigTree& tree, config::DiagnosticSink& sink) {
+  LoadResult result;
+  if (!tree.truncated) {
+    auto mapped = config::mapConfig(tree, sink);
+    config::validateConfig(mapped, sink);
+    result.config = std::move(mapped.config);
+  }
+  result.diagnostics = sink.take();
+  return result;
+}
+
+}  // namespace
+
+LoadResult loadConfigFile(const std::string& path) {
+  config::DiagnosticSink sink;
+  auto tree = config::parseConfigTreeFile(path, sink);
+  return load(tree, sink);
+}
+
+LoadResult loadConfigText(std::string_view text, const std::string& fileName) {
+  config::DiagnosticSink sink;
+  auto tree = config::parseConfigTree(text, fileName, sink);
+  return load(tree, sink);
+}
+
+}  // namespace ha::director

@@ -1,0 +1,56 @@
+#include "director/config/config_mapper.h"
+
+#include <string>
+
+#include "director/config/keyword_tables.h"
+#include "director/config/node_rules.h"
+#include "director/config/value_parsers.h"
+
+namespace ha::director::config {
+
+MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
+  MappedConfig out;
+  for (const Node& node : tree.roots) {
+    const std::string& k = node.keyword;
+    if (k == "global_defs") {
+      if (checkArgs(node, 0, 0, "global_defs { ... }", sink) && checkHasBlock(node, sink)) {
+        mapGlobalDefs(node, out.config.globals, sink);
+      }
+    } else if (k == "virtual_server") {
+      mapVirtualServer(node, out, sink);
+    } else if (k == "local_address_group") {
+      mapLocalAddressGroup(node, out.config, sink);
+    } else if (k == "static_ipaddress") {
+      mapStaticIpaddress(node, out.config, sink);
+    } else if (auto refusal = unsupportedTopLevelBlock(k)) {
+      sink.error(node.where, *refusal);
+    } else {
+      sink.error(node.where, "unknown keyword '" + k + "'");
+    }
+  }
+  return out;
+}
+
+void mapGlobalDefs(const Node& node, GlobalDefs& globals, DiagnosticSink& sink) {
+  for (const Node& child : node.children) {
+    const std::string& k = child.keyword;
+    if (k == "router_id") {
+      if (checkStatement(child, 1, 1, "router_id NAME", sink)) globals.routerId = child.args[0];
+    } else if (k == "lb_hash_seed") {
+      if (!checkStatement(child, 1, 1, "lb_hash_seed N", sink)) continue;
+      if (auto seed = parseHashSeed(child.args[0])) {
+        globals.hashSeed = *seed;
+      } else {
+        sink.error(child.where, "invalid value '" + child.args[0] +
+                                    "' for 'lb_hash_seed': expected a 32-bit decimal or 0x hex number");
+      }
+    } else if (isKeepalivedGlobalDefsKeyword(k)) {
+      // Mail, SNMP, scripts, VRRP tuning: none of it changes what is forwarded today.
+      sink.warning(child.where, "keyword '" + k + "' in global_defs not supported yet; ignored");
+    } else {
+      sink.warning(child.where, "unknown keyword '" + k + "' in global_defs; ignored");
+    }
+  }
+}
+
+}  // namespace ha::director::config

@@ -1,0 +1,155 @@
+#include "director/config/config_validator.h"
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "director/config/known_schedulers.h"
+#include "director/config/node_rules.h"
+
+namespace ha::director::config {
+namespace {
+
+std::string serviceName(const VirtualServerConfig& vs) {
+  return "virtual_server " + std::string(protocolName(vs.protocol)) + " " +
+         formatEndpoint(vs.vip, vs.port);
+}
+
+std::string realName(const RealServerConfig& real) {
+  return "real_server " + formatEndpoint(real.address, real.port);
+}
+
+std::string_view familyName(const IpAddress& a) { return a.isV4() ? "IPv4" : "IPv6"; }
+
+const SourceLocation& orService(const SourceLocation& where, const VirtualServerConfig& vs) {
+  return where.line > 0 ? where : vs.where;
+}
+
+void checkReals(const VirtualServerConfig& vs, DiagnosticSink& sink) {
+  const std::string service = serviceName(vs);
+  std::map<std::pair<IpAddress, uint16_t>, const RealServerConfig*> seen;
+  for (const auto& real : vs.reals) {
+    const std::string name = realName(real);
+    auto [it, fresh] = seen.emplace(std::pair(real.address, real.port), &real);
+    if (!fresh) sink.error(real.where, name + " in " + service + " " + definedAt(it->second->where));
+    if (real.address == vs.vip) {
+      sink.error(real.where, name + " in " + service + ": the real's address is the VIP");
+    }
+    if (real.address.family() != vs.vip.family()) {
+      sink.error(real.where, name + " is " + std::string(familyName(real.address)) + " but " +
+                                 service + " is " + std::string(familyName(vs.vip)));
+    }
+    bool rewritesPort = vs.mode == ForwardMode::kNat || vs.mode == ForwardMode::kFullNat;
+    if (rewritesPort && real.port == 0) {
+      sink.error(real.where, name + " in " + service + ": " +
+                                 std::string(forwardModeName(vs.mode)) + " needs a real port 1..65535");
+    }
+    if (vs.mode == ForwardMode::kDr && real.port != 0 && real.port != vs.port) {
+      // IPVS accepts this and ignores the real's port; say so rather than surprise.
+      sink.warning(real.where, name + " in " + service +
+                                   ": DR does not rewrite ports; the real receives port " +
+                                   std::to_string(vs.port));
+    }
+  }
+}
+
+bool holdsVip(const Config& config, const IpAddress& vip) {
+  for (const auto& a : config.staticAddresses) {
+    if (a.prefix.address == vip) return true;
+  }
+  return false;
+}
+
+void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc,
+               const Config& config, DiagnosticSink& sink) {
+  const std::string service = serviceName(vs);
+  const SourceLocation& kindWhere = orService(loc.lbKind, vs);
+  switch (vs.mode) {
+    case ForwardMode::kTun:
+      sink.error(kindWhere, service + ": lb_kind TUN not supported yet");
+      break;
+    case ForwardMode::kDr:
+      if (!vs.vip.isV4()) sink.error(kindWhere, service + ": DR over IPv6 is not supported yet");
+      if (!isFlowHashScheduler(vs.scheduler)) {
+        // DESIGN.md: netdev ingress runs before conntrack, so numgen would re-pick per packet.
+        sink.error(orService(loc.lbAlgo, vs),
+                   service + ": DR picks reals before conntrack, so it needs a flow-hash "
+                             "scheduler (sh or mh); got " + vs.scheduler);
+      }
+      if (!holdsVip(config, vs.vip)) {
+        sink.error(vs.where, "DR " + service + ": VIP not held by any static_ipaddress entry, "
+                                               "cannot pick the ingress device");
+      }
+      break;
+    case ForwardMode::kFullNat: {
+      if (vs.laddrGroup.empty()) {
+        sink.error(kindWhere, service + ": lb_kind FNAT needs laddr_group_name");
+        break;
+      }
+      auto group = config.laddrGroups.find(vs.laddrGroup);
+      if (group == config.laddrGroups.end()) {
+        sink.error(loc.laddrGroup, service + ": laddr_group_name names unknown local_address_group '" +
+                                       vs.laddrGroup + "'");
+      } else if (!group->second.addresses.empty() &&
+                 group->second.addresses.front().family() != vs.vip.family()) {
+        sink.error(loc.laddrGroup,
+                   service + ": local_address_group " + vs.laddrGroup + " is " +
+                       std::string(familyName(group->second.addresses.front())) +
+                       " but the VIP is " + std::string(familyName(vs.vip)));
+      }
+      break;
+    }
+    case ForwardMode::kNat:
+      break;
+  }
+  if (vs.mode != ForwardMode::kFullNat && !vs.laddrGroup.empty()) {
+    sink.warning(loc.laddrGroup, service + ": laddr_group_name ignored: only lb_kind FNAT uses "
+                                           "local addresses");
+  }
+}
+
+void checkSchedulerOptions(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc,
+                           DiagnosticSink& sink) {
+  const std::string service = serviceName(vs);
+  if (vs.mhTableSize != 0 && vs.scheduler != "mh") {
+    sink.warning(loc.mhTableSize, service + ": mh_table_size ignored: lb_algo is " + vs.scheduler);
+  }
+  for (const auto& flag : vs.schedulerFlags) {
+    if (flag.substr(0, 2) != vs.scheduler) {
+      sink.warning(loc.flags, service + ": " + flag + " ignored: lb_algo is " + vs.scheduler);
+    }
+  }
+}
+
+void checkLocalAddressesAreNotVips(const Config& config, DiagnosticSink& sink) {
+  std::map<IpAddress, const VirtualServerConfig*> vips;
+  for (const auto& vs : config.virtualServers) vips.emplace(vs.vip, &vs);
+  for (const auto& [name, group] : config.laddrGroups) {
+    for (const auto& address : group.addresses) {
+      auto vip = vips.find(address);
+      if (vip == vips.end()) continue;
+      sink.error(group.where, "local address " + address.str() + " in local_address_group " + name +
+                                  " is the VIP of " + serviceName(*vip->second));
+    }
+  }
+}
+
+}  // namespace
+
+void validateConfig(const MappedConfig& mapped, DiagnosticSink& sink) {
+  const Config& config = mapped.config;
+  std::map<std::tuple<Protocol, IpAddress, uint16_t>, const VirtualServerConfig*> services;
+  for (size_t i = 0; i < config.virtualServers.size(); ++i) {
+    const auto& vs = config.virtualServers[i];
+    const auto& loc = mapped.serviceKeywords[i];
+    auto [it, fresh] = services.emplace(std::tuple(vs.protocol, vs.vip, vs.port), &vs);
+    if (!fresh) sink.error(vs.where, serviceName(vs) + " " + definedAt(it->second->where));
+    checkReals(vs, sink);
+    checkMode(vs, loc, config, sink);
+    checkSchedulerOptions(vs, loc, sink);
+  }
+  checkLocalAddressesAreNotVips(config, sink);
+}
+
+}  // namespace ha::director::config

@@ -1,0 +1,25 @@
+#pragma once
+// keepalived keywords we recognise but do not implement yet, with how each is reported. The rule
+// (DESIGN.md "Config"): never ignore silently; a warning when skipping it cannot change what is
+// forwarded or which node holds an address, an error when it can.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ha::director::config {
+
+// Top-level blocks of later issues, e.g. "block 'vrrp_instance' not supported yet (arrives with
+// the VRRP issue)". nullopt if `keyword` is not one.
+std::optional<std::string> unsupportedTopLevelBlock(std::string_view keyword);
+
+// keepalived global_defs keywords (all are warnings; this only picks the wording).
+bool isKeepalivedGlobalDefsKeyword(std::string_view keyword);
+
+// Checker keywords and their tuning, valid in virtual_server and real_server: warnings, so
+// existing configs load; the real is treated as always up.
+bool isHealthCheckKeyword(std::string_view keyword);
+
+// virtual_server keywords that change forwarding and that we do not implement: errors.
+bool isUnsupportedServiceKeyword(std::string_view keyword);
+
+}  // namespace ha::director::config

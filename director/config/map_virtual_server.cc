@@ -1,0 +1,213 @@
+// virtual_server and real_server: keepalived's check_parser.c keywords, plus our mh_table_size.
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "director/config/config_mapper.h"
+#include "director/config/keyword_tables.h"
+#include "director/config/known_schedulers.h"
+#include "director/config/node_rules.h"
+#include "director/config/value_parsers.h"
+
+namespace ha::director::config {
+namespace {
+
+// IPVS's default when persistence_timeout is given without a value (keepalived check_parser.c).
+constexpr uint32_t kDefaultPersistenceSec = 360;
+// Largest Maglev table we build; the table is installed as map elements, one per slot.
+constexpr uint64_t kMaxMaglevTableSize = 1000003;
+
+constexpr std::string_view kHealthCheckLater =
+    "not supported yet: health checks arrive with the health-check issue; the real is treated as "
+    "always up";
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+  });
+}
+
+void badValue(const Node& node, std::string_view expected, DiagnosticSink& sink) {
+  sink.error(node.where, "invalid value '" + node.args[0] + "' for '" + node.keyword +
+                             "': expected " + std::string(expected));
+}
+
+void mapRealServer(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink) {
+  RealServerConfig real;
+  real.where = node.where;
+  bool ok = checkArgs(node, 2, 2, "real_server IP PORT { ... }", sink);
+  if (ok) {
+    auto address = addressArg(node, 0, sink);
+    auto port = portArg(node, 1, 0, sink);  // 0 is the validator's call: fine for DR only
+    ok = address && port;
+    if (ok) {
+      real.address = *address;
+      real.port = *port;
+    }
+  }
+  for (const Node& child : node.children) {
+    const std::string& k = child.keyword;
+    if (k == "weight") {
+      if (!checkStatement(child, 1, 1, "weight N", sink)) continue;
+      if (auto weight = numberArg(child, 0, 0, UINT16_MAX, sink)) {
+        real.weight = static_cast<uint32_t>(*weight);
+      }
+    } else if (k == "uthreshold" || k == "lthreshold") {
+      sink.warning(child.where, "keyword '" + k +
+                                    "' not supported yet: connection thresholds are not enforced");
+    } else if (isHealthCheckKeyword(k) || k == "delay_loop") {
+      sink.warning(child.where, "keyword '" + k + "' " + std::string(kHealthCheckLater));
+    } else if (k == "lb_kind" || k == "lvs_method") {
+      sink.error(child.where, "keyword '" + k + "' in real_server not supported yet");
+    } else {
+      sink.error(child.where, "unknown keyword '" + k + "' in real_server");
+    }
+  }
+  if (ok) vs.reals.push_back(std::move(real));
+}
+
+void mapProtocol(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink) {
+  if (!checkStatement(node, 1, 1, "protocol TCP|UDP", sink)) return;
+  const std::string& value = node.args[0];
+  if (equalsIgnoreCase(value, "TCP")) {
+    vs.protocol = Protocol::kTcp;
+  } else if (equalsIgnoreCase(value, "UDP")) {
+    vs.protocol = Protocol::kUdp;
+  } else if (equalsIgnoreCase(value, "SCTP")) {
+    sink.error(node.where, "protocol SCTP not supported yet");
+  } else {
+    badValue(node, "TCP or UDP", sink);
+  }
+}
+
+void mapScheduler(const Node& node, VirtualServerConfig& vs, ServiceKeywordLocations& loc,
+                  DiagnosticSink& sink) {
+  if (!checkStatement(node, 1, 1, node.keyword + " rr|wrr|sh|mh", sink)) return;
+  if (!isKnownScheduler(node.args[0])) {
+    sink.error(node.where, "scheduler '" + node.args[0] + "' for '" + node.keyword +
+                               "' not supported: expected rr, wrr, sh or mh");
+    return;
+  }
+  vs.scheduler = node.args[0];
+  loc.lbAlgo = node.where;
+}
+
+void mapForwardMode(const Node& node, VirtualServerConfig& vs, ServiceKeywordLocations& loc,
+                    DiagnosticSink& sink) {
+  if (!checkStatement(node, 1, 1, node.keyword + " NAT|DR|TUN|FNAT", sink)) return;
+  const std::string& value = node.args[0];
+  if (equalsIgnoreCase(value, "NAT")) {
+    vs.mode = ForwardMode::kNat;
+  } else if (equalsIgnoreCase(value, "DR")) {
+    vs.mode = ForwardMode::kDr;
+  } else if (equalsIgnoreCase(value, "TUN")) {
+    vs.mode = ForwardMode::kTun;
+  } else if (equalsIgnoreCase(value, "FNAT") || equalsIgnoreCase(value, "FULLNAT")) {
+    vs.mode = ForwardMode::kFullNat;
+  } else {
+    badValue(node, "NAT, DR, TUN, FNAT or FULLNAT", sink);
+    return;
+  }
+  loc.lbKind = node.where;
+}
+
+void mapPersistence(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink) {
+  if (!checkStatement(node, 0, 1, "persistence_timeout [SECONDS]", sink)) return;
+  if (node.args.empty()) {
+    vs.persistenceTimeoutSec = kDefaultPersistenceSec;
+    return;
+  }
+  if (auto seconds = numberArg(node, 0, 0, UINT32_MAX, sink)) {
+    if (*seconds == 0) {
+      vs.persistenceTimeoutSec.reset();  // keepalived: 0 turns persistence off
+    } else {
+      vs.persistenceTimeoutSec = static_cast<uint32_t>(*seconds);
+    }
+  }
+}
+
+void mapMaglevTableSize(const Node& node, VirtualServerConfig& vs, ServiceKeywordLocations& loc,
+                        DiagnosticSink& sink) {
+  if (!checkStatement(node, 1, 1, "mh_table_size PRIME", sink)) return;
+  auto size = numberArg(node, 0, 2, kMaxMaglevTableSize, sink);
+  if (!size) return;
+  if (!isPrime(*size)) {
+    // Maglev (NSDI'16) §3.4: with a prime size every permutation visits every slot.
+    badValue(node, "a prime number (Maglev permutations need a prime table size)", sink);
+    return;
+  }
+  vs.mhTableSize = static_cast<uint32_t>(*size);
+  loc.mhTableSize = node.where;
+}
+
+void mapServiceKeyword(const Node& node, VirtualServerConfig& vs, ServiceKeywordLocations& loc,
+                       DiagnosticSink& sink) {
+  const std::string& k = node.keyword;
+  if (k == "real_server") {
+    mapRealServer(node, vs, sink);
+  } else if (k == "protocol") {
+    mapProtocol(node, vs, sink);
+  } else if (k == "lb_algo" || k == "lvs_sched") {
+    mapScheduler(node, vs, loc, sink);
+  } else if (k == "lb_kind" || k == "lvs_method") {
+    mapForwardMode(node, vs, loc, sink);
+  } else if (k == "persistence_timeout") {
+    mapPersistence(node, vs, sink);
+  } else if (k == "mh_table_size") {
+    mapMaglevTableSize(node, vs, loc, sink);
+  } else if (k == "laddr_group_name") {
+    if (!checkStatement(node, 1, 1, "laddr_group_name NAME", sink)) return;
+    vs.laddrGroup = node.args[0];
+    loc.laddrGroup = node.where;
+  } else if (k == "delay_loop") {
+    if (!checkStatement(node, 1, 1, "delay_loop SECONDS", sink)) return;
+    auto seconds = parseSeconds(node.args[0]);
+    if (seconds && *seconds > 0) {
+      vs.delayLoopSec = *seconds;
+    } else {
+      badValue(node, "a positive number of seconds", sink);
+    }
+  } else if (k == "sh-port" || k == "mh-port") {
+    if (!checkStatement(node, 0, 0, k, sink)) return;
+    vs.schedulerFlags.insert(k);
+    loc.flags = node.where;
+  } else if (k == "sh-fallback" || k == "mh-fallback") {
+    sink.warning(node.where, "keyword '" + k + "' not supported yet; ignored");
+  } else if (isHealthCheckKeyword(k)) {
+    sink.warning(node.where, "keyword '" + k + "' " + std::string(kHealthCheckLater));
+  } else if (isUnsupportedServiceKeyword(k)) {
+    sink.error(node.where, "keyword '" + k + "' in virtual_server not supported yet");
+  } else {
+    sink.error(node.where, "unknown keyword '" + k + "' in virtual_server");
+  }
+}
+
+}  // namespace
+
+void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
+  if (!node.args.empty() && (node.args[0] == "fwmark" || node.args[0] == "group")) {
+    sink.error(node.where, "virtual_server " + node.args[0] + " not supported yet");
+    return;
+  }
+  VirtualServerConfig vs;
+  vs.where = node.where;
+  ServiceKeywordLocations loc;
+  bool ok = checkArgs(node, 2, 2, "virtual_server IP PORT { ... }", sink);
+  if (ok) {
+    auto vip = addressArg(node, 0, sink);
+    auto port = portArg(node, 1, 1, sink);
+    ok = vip && port;
+    if (ok) {
+      vs.vip = *vip;
+      vs.port = *port;
+    }
+  }
+  ok = checkHasBlock(node, sink) && ok;
+  // Keep going on a bad header: the body's own mistakes are worth reporting in the same run.
+  for (const Node& child : node.children) mapServiceKeyword(child, vs, loc, sink);
+  if (!ok) return;
+  out.config.virtualServers.push_back(std::move(vs));
+  out.serviceKeywords.push_back(loc);
+}
+
+}  // namespace ha::director::config

@@ -1,0 +1,246 @@
+#include "director/config/tree_parser.h"
+
+#include <glob.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <utility>
+#include <vector>
+
+#include "director/config/lexer.h"
+
+namespace ha::director::config {
+namespace {
+
+namespace fs = std::filesystem;
+using Kind = Token::Kind;
+
+bool hasGlobChars(std::string_view pattern) {
+  return pattern.find_first_of("*?[") != std::string_view::npos;
+}
+
+class TreeParser {
+ public:
+  explicit TreeParser(DiagnosticSink& sink) : sink_(sink) {}
+
+  ConfigTree parseTop(std::string_view text, const std::string& fileName) {
+    ConfigTree tree;
+    if (text.size() > kMaxFileBytes) {
+      sink_.error({fileName, 0}, "file is larger than " + std::to_string(kMaxFileBytes) + " bytes");
+      return tree;
+    }
+    std::error_code ec;
+    chain_.push_back(Frame{fileName, fs::weakly_canonical(fileName, ec)});
+    parseText(text, fileName, 0, tree.roots);
+    chain_.clear();
+    tree.truncated = truncated_;
+    return tree;
+  }
+
+  ConfigTree parseTopFile(const std::string& path) {
+    std::string text;
+    if (!readFile(path, {path, 0}, text)) return {};
+    return parseTop(text, path);
+  }
+
+ private:
+  struct Frame {
+    std::string shown;
+    fs::path canonical;
+  };
+
+  void parseText(std::string_view text, const std::string& file, int depth, std::vector<Node>& out) {
+    Lexer lex(text, file, sink_);
+    parseStatements(lex, depth, out, nullptr);
+  }
+
+  // Reads statements into `out` until the `}` closing `open`, or the end of the file when `open`
+  // is null: every file must balance its own braces, even when included inside a block.
+  void parseStatements(Lexer& lex, int depth, std::vector<Node>& out, const Node* open) {
+    while (!truncated_) {
+      while (lex.peek().kind == Kind::kNewline) lex.next();
+      Token t = lex.next();
+      SourceLocation where{lex.file(), t.line};
+      switch (t.kind) {
+        case Kind::kEnd:
+          if (open != nullptr) unclosed(*open);
+          return;
+        case Kind::kClose:
+          if (open != nullptr) return;
+          sink_.error(where, "unbalanced braces: '}' closes no block");
+          continue;
+        case Kind::kOpen: {
+          sink_.error(where, "'{' without a keyword before it");
+          Node anonymous{"{", {}, {}, where, true};
+          parseBlock(lex, depth, anonymous);  // consumed to keep the braces in step, then dropped
+          continue;
+        }
+        case Kind::kNewline:
+        case Kind::kWord:
+          break;
+      }
+      Node node{std::move(t.text), {}, {}, where, false};
+      while (lex.peek().kind == Kind::kWord) node.args.push_back(lex.next().text);
+      if (!countNode(where)) return;
+      // keepalived lets the `{` sit at the end of the line or alone on the next one.
+      if (lex.peek().kind == Kind::kNewline && lex.peek(1).kind == Kind::kOpen) lex.next();
+      if (lex.peek().kind == Kind::kOpen) {
+        lex.next();
+        node.hasBlock = true;
+        parseBlock(lex, depth, node);
+      }
+      if (node.keyword == "include") {
+        if (node.hasBlock) {
+          sink_.error(where, "include takes no block");
+        } else {
+          include(node, depth, out);
+        }
+        continue;
+      }
+      out.push_back(std::move(node));
+    }
+  }
+
+  void parseBlock(Lexer& lex, int depth, Node& node) {
+    if (depth + 1 > kMaxBlockDepth) {
+      sink_.error(node.where, "blocks nested deeper than " + std::to_string(kMaxBlockDepth) +
+                                  " levels; block '" + node.keyword + "' skipped");
+      skipBlock(lex, node);
+      return;
+    }
+    parseStatements(lex, depth + 1, node.children, &node);
+  }
+
+  // Iterative, so a million `{` cannot exhaust the stack.
+  void skipBlock(Lexer& lex, const Node& node) {
+    for (size_t level = 1; level > 0;) {
+      Token t = lex.next();
+      if (t.kind == Kind::kEnd) {
+        unclosed(node);
+        return;
+      }
+      if (t.kind == Kind::kOpen) ++level;
+      if (t.kind == Kind::kClose) --level;
+    }
+  }
+
+  void unclosed(const Node& node) {
+    sink_.error(node.where, "unbalanced braces: block '" + node.keyword + "' is never closed");
+  }
+
+  bool countNode(const SourceLocation& where) {
+    if (++nodes_ <= kMaxNodes) return true;
+    sink_.error(where, "more than " + std::to_string(kMaxNodes) +
+                           " statements; stopped reading the config");
+    truncated_ = true;
+    return false;
+  }
+
+  void include(const Node& node, int depth, std::vector<Node>& out) {
+    if (node.args.size() != 1) {
+      sink_.error(node.where, "include needs exactly one file name or glob pattern");
+      return;
+    }
+    fs::path pattern(node.args[0]);
+    if (pattern.is_relative()) pattern = fs::path(node.where.file).parent_path() / pattern;
+    if (chain_.size() > kMaxIncludeDepth) {
+      sink_.error(node.where, "includes nested deeper than " + std::to_string(kMaxIncludeDepth) +
+                                  " levels: " + chainText(pattern.string()));
+      return;
+    }
+    glob_t matches{};
+    int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
+    std::vector<std::string> paths;
+    if (rc == 0) paths.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
+    globfree(&matches);
+    if (rc == GLOB_NOMATCH && hasGlobChars(node.args[0])) {
+      // An empty conf.d is normal; a named file that is missing is not.
+      sink_.warning(node.where, "include pattern '" + pattern.string() + "' matched no files");
+    } else if (rc == GLOB_NOMATCH) {
+      sink_.error(node.where, "cannot include '" + pattern.string() + "': no such file");
+    } else if (rc != 0) {
+      sink_.error(node.where, "cannot expand include pattern '" + pattern.string() + "'");
+    }
+    for (const auto& path : paths) includeFile(path, node.where, depth, out);
+  }
+
+  void includeFile(const std::string& path, const SourceLocation& from, int depth,
+                   std::vector<Node>& out) {
+    if (truncated_) return;
+    if (++files_ > kMaxIncludedFiles) {
+      sink_.error(from, "more than " + std::to_string(kMaxIncludedFiles) +
+                            " included files; stopped reading the config");
+      truncated_ = true;
+      return;
+    }
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(path, ec);
+    for (const auto& frame : chain_) {
+      if (!ec && frame.canonical == canonical) {
+        sink_.error(from, "include cycle: " + chainText(path));
+        return;
+      }
+    }
+    std::string text;
+    if (!readFile(path, from, text)) return;
+    chain_.push_back(Frame{path, canonical});
+    parseText(text, path, depth, out);
+    chain_.pop_back();
+  }
+
+  bool readFile(const std::string& path, const SourceLocation& errorAt, std::string& text) {
+    std::error_code ec;
+    auto status = fs::status(path, ec);
+    if (!fs::exists(status)) {
+      sink_.error(errorAt, "cannot read '" + path + "': no such file");
+      return false;
+    }
+    if (!fs::is_regular_file(status)) {
+      sink_.error(errorAt, "cannot read '" + path + "': not a regular file");
+      return false;
+    }
+    auto size = fs::file_size(path, ec);
+    if (!ec && size > kMaxFileBytes) {
+      sink_.error(errorAt, "cannot read '" + path + "': larger than " +
+                               std::to_string(kMaxFileBytes) + " bytes");
+      return false;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (ec || !in) {
+      sink_.error(errorAt, "cannot read '" + path + "': " + std::strerror(errno));
+      return false;
+    }
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (in.bad()) {
+      sink_.error(errorAt, "cannot read '" + path + "': read failed");
+      return false;
+    }
+    return true;
+  }
+
+  std::string chainText(const std::string& last) const {
+    std::string out;
+    for (const auto& frame : chain_) out += frame.shown + " -> ";
+    return out + last;
+  }
+
+  DiagnosticSink& sink_;
+  std::vector<Frame> chain_;
+  size_t nodes_ = 0;
+  size_t files_ = 0;
+  bool truncated_ = false;
+};
+
+}  // namespace
+
+ConfigTree parseConfigTree(std::string_view text, const std::string& fileName, DiagnosticSink& sink) {
+  return TreeParser(sink).parseTop(text, fileName);
+}
+
+ConfigTree parseConfigTreeFile(const std::string& path, DiagnosticSink& sink) {
+  return TreeParser(sink).parseTopFile(path);
+}
+
+}  // namespace ha::director::config

@@ -1,0 +1,111 @@
+#include "director/config/value_parsers.h"
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace ha::director::config {
+namespace {
+
+bool allDigits(std::string_view text, int base) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    bool ok = base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+                         : (c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<uint64_t> parseBase(std::string_view text, int base, uint64_t max) {
+  if (!allDigits(text, base)) return std::nullopt;
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || value > max) return std::nullopt;
+  return value;
+}
+
+// `first` with its last `width` bytes replaced by `low` (big-endian).
+IpAddress withLowBytes(const IpAddress& first, uint64_t low, size_t width) {
+  std::array<uint8_t, 16> bytes{};
+  for (size_t i = 0; i < first.size(); ++i) bytes[i] = first.bytes()[i];
+  for (size_t i = 0; i < width; ++i) {
+    bytes[first.size() - 1 - i] = static_cast<uint8_t>(low >> (8 * i));
+  }
+  return IpAddress::fromBytes(first.family(), bytes.data());
+}
+
+}  // namespace
+
+std::optional<uint64_t> parseUnsigned(std::string_view text, uint64_t max) {
+  return parseBase(text, 10, max);
+}
+
+std::optional<uint32_t> parseHashSeed(std::string_view text) {
+  std::optional<uint64_t> value;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    value = parseBase(text.substr(2), 16, UINT32_MAX);
+  } else {
+    value = parseBase(text, 10, UINT32_MAX);
+  }
+  if (!value) return std::nullopt;
+  return static_cast<uint32_t>(*value);
+}
+
+std::optional<double> parseSeconds(std::string_view text) {
+  // from_chars also takes "inf", "nan" and exponents; seconds are plain decimals.
+  if (text.empty() || text.find_first_not_of("0123456789.") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool isPrime(uint64_t n) {
+  if (n < 2) return false;
+  for (uint64_t d = 2; d * d <= n; ++d) {
+    if (n % d == 0) return false;
+  }
+  return true;
+}
+
+Result<AddressRange> parseAddressRange(std::string_view text) {
+  auto dash = text.find('-');
+  auto firstText = text.substr(0, dash);
+  auto first = IpAddress::parse(firstText);
+  if (!first) {
+    return Error{"'" + std::string(firstText) + "' is not an IP address"};
+  }
+  if (dash == std::string_view::npos) return AddressRange{*first, 1};
+  auto lastText = text.substr(dash + 1);
+  std::optional<IpAddress> last;
+  if (lastText.find_first_of(".:") != std::string_view::npos) {
+    last = IpAddress::parse(lastText);
+    if (!last) return Error{"'" + std::string(lastText) + "' is not an IP address"};
+    if (last->family() != first->family()) {
+      return Error{"range '" + std::string(text) + "' mixes IPv4 and IPv6"};
+    }
+  } else if (first->isV4()) {
+    auto octet = parseUnsigned(lastText, 255);
+    if (!octet) return Error{"range end '" + std::string(lastText) + "' is not an octet 0..255"};
+    last = withLowBytes(*first, *octet, 1);
+  } else {
+    auto group = lastText.size() <= 4 ? parseBase(lastText, 16, 0xffff) : std::nullopt;
+    if (!group) return Error{"range end '" + std::string(lastText) + "' is not a hex group 0..ffff"};
+    last = withLowBytes(*first, *group, 2);
+  }
+  auto distance = last->distanceFrom(*first);
+  if (!distance) {
+    return Error{"range '" + std::string(text) + "' ends below its start or spans too much"};
+  }
+  if (*distance == UINT64_MAX) return Error{"range '" + std::string(text) + "' spans too much"};
+  return AddressRange{*first, *distance + 1};
+}
+
+}  // namespace ha::director::config

@@ -1,0 +1,30 @@
+#pragma once
+// Parsers for the values inside statements. They never trust the token: every failure is a
+// nullopt or an error string for the caller to report with the statement's file:line.
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "common/ip_address.h"
+#include "common/result.h"
+
+namespace ha::director::config {
+
+// Decimal digits only (no sign, no spaces), value <= max.
+std::optional<uint64_t> parseUnsigned(std::string_view text, uint64_t max);
+// lb_hash_seed: decimal or 0x-prefixed hex, fits in 32 bits.
+std::optional<uint32_t> parseHashSeed(std::string_view text);
+// delay_loop and friends: a finite, non-negative decimal number of seconds.
+std::optional<double> parseSeconds(std::string_view text);
+bool isPrime(uint64_t n);
+
+struct AddressRange {
+  IpAddress first;
+  uint64_t count = 1;
+};
+
+// One local_address_group entry: `ADDR`, `ADDR-ADDR`, or the FULLNAT forks' short forms
+// `192.0.2.10-20` (last IPv4 octet, decimal) and `fd00::10-20` (last IPv6 group, hex).
+Result<AddressRange> parseAddressRange(std::string_view text);
+
+}  // namespace ha::director::config

@@ -1,0 +1,15 @@
+#pragma once
+// NftState and Transactions as stable, sorted text: golden tests, logs and `directord -t --dump`.
+#include <string>
+
+#include "director/nft/ir.h"
+
+namespace ha::director::nft {
+
+std::string toText(const Expr& e);
+std::string toText(const Rule& r);
+std::string toText(const NftState& s);
+std::string toText(const Transaction& tx);  // one line per op
+std::string hexWords(const Bytes& b);       // "c0000264.00000050": 4-byte groups
+
+}  // namespace ha::director::nft

@@ -1,0 +1,269 @@
+#include "director/nft/render.h"
+
+#include <linux/netfilter.h>
+
+#include "director/nft/names.h"
+#include "director/nft/rule_builder.h"
+
+namespace ha::director::nft {
+namespace {
+
+// nft userspace datatype ids, for `nft list` to print keys (the kernel ignores them).
+constexpr uint32_t kTypeVerdict = 1, kTypeIpAddr = 7, kTypeIp6Addr = 8, kTypeInetProto = 12,
+                   kTypeInetService = 13, kTypeMark = 19, kTypeIfindex = 20, kTypeCtDir = 27;
+constexpr uint32_t concat(std::initializer_list<uint32_t> types) {
+  uint32_t t = 0;
+  for (uint32_t part : types) t = (t << 6) | part;
+  return t;
+}
+
+constexpr uint32_t kPersistSize = 1u << 20;
+constexpr uint32_t kStatsSize = 1u << 20;
+
+uint32_t addrLen(bool v6) { return v6 ? 16 : 4; }
+uint32_t addrType(bool v6) { return v6 ? kTypeIp6Addr : kTypeIpAddr; }
+std::string fam(std::string_view base, bool v6) { return byFamily(base, v6); }
+
+SetDef verdictMap(std::string name, uint32_t keyType, uint32_t keyLen) {
+  SetDef s;
+  s.name = std::move(name);
+  s.map = s.verdictMap = true;
+  s.keyType = keyType;
+  s.keyLen = keyLen;
+  s.dataType = kTypeVerdict;
+  return s;
+}
+
+SetDef dataMap(std::string name, uint32_t keyType, uint32_t keyLen, uint32_t dataType, uint32_t dataLen) {
+  SetDef s;
+  s.name = std::move(name);
+  s.map = true;
+  s.keyType = keyType;
+  s.keyLen = keyLen;
+  s.dataType = dataType;
+  s.dataLen = dataLen;
+  return s;
+}
+
+SetDef counterSet(std::string name, uint32_t keyType, uint32_t keyLen) {
+  SetDef s;
+  s.name = std::move(name);
+  s.dynamic = true;
+  s.keyType = keyType;
+  s.keyLen = keyLen;
+  s.size = kStatsSize;
+  s.counterPerElement = true;
+  return s;
+}
+
+void addInetSets(TableState& t) {
+  for (bool v6 : {false, true}) {
+    uint32_t al = addrLen(v6), at = addrType(v6);
+    auto svc = verdictMap(fam(kServices, v6), concat({kTypeInetProto, at, kTypeInetService}), 8 + al);
+    t.sets[svc.name] = svc;
+    auto be = dataMap(fam(kBackends, v6), concat({kTypeMark, kTypeMark}), 8,
+                      concat({at, kTypeInetService}), al + 4);
+    t.sets[be.name] = be;
+    auto persist = dataMap(fam(kPersist, v6), concat({at, kTypeMark}), al + 4,
+                           concat({at, kTypeInetService}), al + 4);
+    persist.dynamic = persist.timeout = true;
+    persist.size = kPersistSize;
+    t.sets[persist.name] = persist;
+    auto laddrs = dataMap(fam(kLaddrs, v6), concat({kTypeMark, kTypeMark}), 8, at, al);
+    t.sets[laddrs.name] = laddrs;
+    auto stats = counterSet(fam(kStats, v6),
+                            concat({kTypeMark, kTypeCtDir, at, kTypeInetService}), 12 + al);
+    t.sets[stats.name] = stats;
+    auto conns = counterSet(fam(kConns, v6), concat({kTypeMark, at, kTypeInetService}), 8 + al);
+    t.sets[conns.name] = conns;
+  }
+  auto fullnat = verdictMap(std::string(kFullnat), kTypeMark, 4);
+  t.sets[fullnat.name] = fullnat;
+}
+
+ChainDef baseChain(std::string_view name, BaseHook::Hook hook, int32_t priority, std::string type,
+                   std::string device = {}) {
+  ChainDef c;
+  c.name = std::string(name);
+  c.hook = BaseHook{hook, priority, std::move(type), std::move(device)};
+  return c;
+}
+
+void addInetBaseChains(TableState& t) {
+  auto pre = baseChain(kPreroutingChain, BaseHook::Hook::kPrerouting, kPreroutingPriority, "nat");
+  for (bool v6 : {false, true}) {
+    pre.rules.push_back(RuleBuilder()
+                            .nfproto(v6)
+                            .l4protoDaddrDport(v6, Reg::k0)
+                            .lookupVerdict(fam(kServices, v6), Reg::k0)
+                            .comment(v6 ? "IPv6 virtual services" : "IPv4 virtual services")
+                            .take());
+  }
+  t.chains[pre.name] = pre;
+
+  auto post = baseChain(kPostroutingChain, BaseHook::Hook::kPostrouting, kPostroutingPriority, "nat");
+  post.rules.push_back(RuleBuilder()
+                           .load(CtLoad{CtKey::kMark, std::nullopt, Reg::k0})
+                           .lookupVerdict(std::string(kFullnat), Reg::k0)
+                           .comment("FULLNAT: source NAT to the service's local addresses")
+                           .take());
+  t.chains[post.name] = post;
+
+  auto fwd = baseChain(kForwardChain, BaseHook::Hook::kForward, kForwardPriority, "filter");
+  for (bool v6 : {false, true}) {
+    fwd.rules.push_back(RuleBuilder()
+                            .nfproto(v6)
+                            .ourMark(Reg::k0)
+                            .load(CtLoad{CtKey::kDirection, std::nullopt, Reg::k1})
+                            .ctReplySource(v6, Reg::k2)
+                            .expr(Dynset{Dynset::Op::kUpdate, fam(kStats, v6), Reg::k0, std::nullopt, 0, true})
+                            .comment("per-real packets and bytes, both directions")
+                            .take());
+    fwd.rules.push_back(RuleBuilder()
+                            .nfproto(v6)
+                            .ourMark(Reg::k0)
+                            .ctStateNew(Reg::k1)
+                            .ctReplySource(v6, Reg::k1)
+                            .expr(Dynset{Dynset::Op::kUpdate, fam(kConns, v6), Reg::k0, std::nullopt, 0, true})
+                            .comment("per-real new connections")
+                            .take());
+  }
+  t.chains[fwd.name] = fwd;
+}
+
+// svc_<id>: mark the flow as ours, then persistence, then the scheduler's slot -> real.
+ChainDef serviceChain(const ServicePlan& sp, uint32_t seed) {
+  bool v6 = !sp.key.vip.isV4();
+  uint32_t al = addrLen(v6);
+  ChainDef c;
+  c.name = nft::serviceChain(sp.id);
+  std::string label = sp.key.str() + " " + std::string(forwardModeName(sp.mode)) + " " + sp.scheduler;
+  c.rules.push_back(RuleBuilder()
+                        .immediate(Reg::k0, KeyBuilder().hostU32(serviceMark(sp.id)).take())
+                        .expr(CtSetMark{Reg::k0})
+                        .expr(Counter{})
+                        .comment(label + " (" + sp.where.str() + ")")
+                        .take());
+  Reg addr = Reg::k2, port = regPlus(Reg::k2, al / 4);
+  // Persistence key registers sit above everything the scheduler rule uses.
+  Reg persistKey = Reg::k8;
+  uint64_t persistMs = uint64_t{sp.persistenceTimeoutSec} * 1000;
+  if (sp.persistenceTimeoutSec != 0) {
+    c.rules.push_back(RuleBuilder()
+                          .sourceAddr(v6, persistKey)
+                          .load(CtLoad{CtKey::kMark, std::nullopt, regPlus(persistKey, al / 4)})
+                          .expr(Lookup{fam(kPersist, v6), persistKey, addr})
+                          .expr(Dynset{Dynset::Op::kUpdate, fam(kPersist, v6), persistKey, addr, persistMs, false})
+                          .expr(Nat{Nat::Type::kDnat, v6, addr, std::nullopt, port})
+                          .comment("persistence: a known client keeps its real")
+                          .take());
+  }
+  if (!sp.slots.empty()) {
+    RuleBuilder b;
+    b.load(CtLoad{CtKey::kMark, std::nullopt, Reg::k0});
+    auto modulus = static_cast<uint32_t>(sp.slots.size());
+    if (sp.pick == SlotPick::kRotation) {
+      b.expr(NumgenInc{Reg::k1, modulus});
+    } else {
+      b.flowHash(v6, sp.hashPort, seed, modulus, Reg::k1, Reg::k2);
+    }
+    b.expr(Lookup{fam(kBackends, v6), Reg::k0, addr});
+    if (sp.persistenceTimeoutSec != 0) {
+      b.sourceAddr(v6, persistKey).load(CtLoad{CtKey::kMark, std::nullopt, regPlus(persistKey, al / 4)});
+      b.expr(Dynset{Dynset::Op::kAdd, fam(kPersist, v6), persistKey, addr, persistMs, false});
+    }
+    b.expr(Nat{Nat::Type::kDnat, v6, addr, std::nullopt, port});
+    c.rules.push_back(b.comment(sp.scheduler + " over " + std::to_string(modulus) + " slots").take());
+  }
+  c.rules.push_back(RuleBuilder()
+                        .verdict(Verdict{Verdict::Code::kDrop, {}})
+                        .comment("no real in rotation")
+                        .take());
+  return c;
+}
+
+ChainDef laddrChain(const LaddrGroupPlan& group, uint32_t seed) {
+  bool v6 = !group.addresses.front().isV4();
+  ChainDef c;
+  c.name = nft::laddrChain(group.id);
+  auto k = static_cast<uint32_t>(group.addresses.size());
+  c.rules.push_back(RuleBuilder()
+                        .flowHash(v6, true, seed, k, Reg::k1, Reg::k2)
+                        .immediate(Reg::k0, KeyBuilder().hostU32(group.id).take())
+                        .expr(Lookup{fam(kLaddrs, v6), Reg::k0, Reg::k2})
+                        .expr(Nat{Nat::Type::kSnat, v6, Reg::k2, std::nullopt, std::nullopt})
+                        .comment("local_address_group " + group.name)
+                        .take());
+  return c;
+}
+
+void addServiceElements(TableState& t, const ServicePlan& sp) {
+  bool v6 = !sp.key.vip.isV4();
+  t.elements[fam(kServices, v6)][serviceKey(sp.key)] = Verdict{Verdict::Code::kGoto, nft::serviceChain(sp.id)};
+  auto& backends = t.elements[fam(kBackends, v6)];
+  for (uint32_t slot = 0; slot < sp.slots.size(); ++slot) {
+    backends[backendKey(sp.id, slot)] = endpointData(sp.slots[slot]);
+  }
+  if (sp.laddrGroupId) {
+    t.elements[std::string(kFullnat)][KeyBuilder().hostU32(serviceMark(sp.id)).take()] =
+        Verdict{Verdict::Code::kGoto, nft::laddrChain(*sp.laddrGroupId)};
+  }
+}
+
+TableState renderInet(const ForwardingPlan& plan) {
+  TableState t;
+  addInetSets(t);
+  addInetBaseChains(t);
+  for (const auto& [name, set] : t.sets) {
+    if (!set.dynamic) t.elements[name];  // every owned set present, even when empty
+  }
+  for (const auto& [id, group] : plan.laddrGroups) {
+    if (group.addresses.empty()) continue;
+    auto chain = laddrChain(group, plan.hashSeed);
+    t.chains[chain.name] = chain;
+    bool v6 = !group.addresses.front().isV4();
+    for (uint32_t i = 0; i < group.addresses.size(); ++i) {
+      t.elements[fam(kLaddrs, v6)][KeyBuilder().hostU32(id).hostU32(i).take()] =
+          KeyBuilder().raw(group.addresses[i].bytes(), group.addresses[i].size()).take();
+    }
+  }
+  for (const auto& [id, sp] : plan.services) {
+    if (sp.mode == ForwardMode::kDr) continue;
+    auto chain = serviceChain(sp, plan.hashSeed);
+    t.chains[chain.name] = chain;
+    addServiceElements(t, sp);
+  }
+  return t;
+}
+
+}  // namespace
+
+TableId inetTable() { return {TableFamily::kInet, std::string(kTableName)}; }
+TableId netdevTable() { return {TableFamily::kNetdev, std::string(kTableName)}; }
+
+Bytes serviceKey(const ServiceKey& key) {
+  return KeyBuilder()
+      .u8(static_cast<uint8_t>(key.protocol))
+      .raw(key.vip.bytes(), key.vip.size())
+      .be16(key.port)
+      .take();
+}
+
+Bytes backendKey(uint32_t serviceId, uint32_t slot) {
+  return KeyBuilder().hostU32(serviceMark(serviceId)).hostU32(slot).take();
+}
+
+Bytes endpointData(const Endpoint& endpoint) {
+  return KeyBuilder().raw(endpoint.address.bytes(), endpoint.address.size()).be16(endpoint.port).take();
+}
+
+TableState renderNetdev(const ForwardingPlan& plan);  // dr_render.cc
+
+NftState render(const ForwardingPlan& plan) {
+  NftState state;
+  state.tables[inetTable()] = renderInet(plan);
+  if (!plan.drDevices.empty()) state.tables[netdevTable()] = renderNetdev(plan);
+  return state;
+}
+
+}  // namespace ha::director::nft

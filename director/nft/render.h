@@ -1,0 +1,19 @@
+#pragma once
+// ForwardingPlan -> the nf_tables objects that implement it (pure). README.md in this folder
+// explains the shape: static base chains, one small chain per service, everything else elements.
+#include "director/nft/ir.h"
+#include "director/plan/forwarding_plan.h"
+
+namespace ha::director::nft {
+
+TableId inetTable();
+TableId netdevTable();
+
+NftState render(const ForwardingPlan& plan);
+
+// Element keys, shared with the counter decoder and tests.
+Bytes serviceKey(const ServiceKey& key);            // l4proto . vip . vport
+Bytes backendKey(uint32_t serviceId, uint32_t slot);  // mark . slot
+Bytes endpointData(const Endpoint& endpoint);       // addr . port
+
+}  // namespace ha::director::nft

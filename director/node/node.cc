@@ -1,0 +1,151 @@
+#include "director/node/node.h"
+
+#include <boost/asio/post.hpp>
+#include <future>
+#include <set>
+
+#include "common/log.h"
+#include "director/config/config_loader.h"
+#include "director/nft/diff.h"
+#include "director/nft/names.h"
+#include "director/nft/render.h"
+#include "director/node/counters.h"
+
+namespace ha::director {
+
+Node::Node(NodeOptions options, NodePorts ports) : options_(std::move(options)), ports_(std::move(ports)) {}
+
+Node::~Node() = default;
+
+Result<ForwardingPlan> Node::planFor(const Config& config) {
+  PlanInputs inputs;
+  inputs.config = &config;
+  inputs.serviceIds = assignServiceIds(serviceIds_, config);
+  for (const auto& vs : config.virtualServers) {
+    if (vs.mode != ForwardMode::kDr) continue;
+    for (const auto& sa : config.staticAddresses) {
+      if (sa.prefix.address != vs.vip || inputs.ifindexes.count(sa.dev) != 0) continue;
+      auto index = ports_.addresses->ifindex(sa.dev);
+      if (index) inputs.ifindexes[sa.dev] = *index;
+    }
+  }
+  auto plan = buildPlan(inputs);
+  if (plan) serviceIds_ = inputs.serviceIds;
+  return plan;
+}
+
+Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
+  auto desired = nft::render(plan);
+  auto tx = first ? nft::replaceAll(desired, {nft::inetTable(), nft::netdevTable()}) : nft::diff(installed_, desired);
+  if (!tx.empty()) {
+    if (auto st = ports_.nft->commit(tx); !st) return Error{"nf_tables transaction failed, nothing changed: " + st.error()};
+  }
+  log::info("applied " + std::to_string(plan.services.size()) + " virtual services in " +
+            std::to_string(tx.ops.size()) + " nf_tables operations");
+  installed_ = std::move(desired);
+  plan_ = std::move(plan);
+  syncAddresses(config);
+  config_ = config;
+  return okStatus();
+}
+
+void Node::syncAddresses(const Config& config) {
+  std::set<OwnedAddress> wanted;
+  for (const auto& sa : config.staticAddresses) wanted.insert({sa.prefix, sa.dev, sa.label});
+  for (const auto& owned : ports_.addresses->owned()) {
+    if (wanted.count(owned) != 0) continue;
+    if (auto st = ports_.addresses->remove(owned); !st) log::error(st.error());
+  }
+  for (const auto& a : wanted) {
+    if (auto st = ports_.addresses->add(a); !st) log::error(st.error());
+  }
+}
+
+Status Node::start(const Config& config) {
+  auto plan = planFor(config);
+  if (!plan) return Error{plan.error()};
+  if (auto st = apply(config, std::move(plan.value()), true); !st) return st;
+  started_ = true;
+  return okStatus();
+}
+
+void Node::reload() {
+  log::info("reloading " + options_.configPath);
+  auto loaded = loadConfigFile(options_.configPath);
+  for (const auto& d : loaded.diagnostics) {
+    (d.severity == Diagnostic::Severity::kError ? log::error : log::warning)(d.str());
+  }
+  if (loaded.hasErrors()) {
+    log::error("reload refused: the config has errors; the running configuration is unchanged");
+    return;
+  }
+  auto plan = planFor(loaded.config);
+  if (!plan) {
+    log::error("reload refused: " + plan.error());
+    return;
+  }
+  if (auto st = apply(loaded.config, std::move(plan.value()), false); !st) log::error("reload failed: " + st.error());
+}
+
+void Node::stop() {
+  if (!started_) return;
+  started_ = false;
+  if (auto st = ports_.nft->commit(nft::removeAll(installed_)); !st) log::error("removing our tables: " + st.error());
+  installed_ = {};
+  for (const auto& owned : ports_.addresses->owned()) {
+    if (auto st = ports_.addresses->remove(owned); !st) log::error(st.error());
+  }
+  log::info("stopped: tables and addresses removed");
+}
+
+void Node::runUntilSignalled() {
+  boost::asio::signal_set signals(io_, SIGHUP, SIGTERM, SIGINT);
+  std::function<void(const boost::system::error_code&, int)> onSignal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+          reload();
+          signals.async_wait(onSignal);
+          return;
+        }
+        log::info(signo == SIGTERM ? "SIGTERM received" : "SIGINT received");
+        io_.stop();
+      };
+  signals.async_wait(onSignal);
+  auto guard = boost::asio::make_work_guard(io_);
+  io_.run();
+}
+
+template <typename F>
+auto Node::onDirectorThread(F&& f) -> decltype(f()) {
+  using R = decltype(f());
+  auto task = std::make_shared<std::packaged_task<R()>>(std::forward<F>(f));
+  auto result = task->get_future();
+  boost::asio::post(io_, [task] { (*task)(); });
+  return result.get();
+}
+
+DirectorSnapshot Node::snapshot() {
+  return onDirectorThread([this] {
+    KernelCounters kc;
+    auto read = [&](const nft::TableId& table, std::string_view set, std::vector<nft::ElementCounter>& out) {
+      auto r = ports_.nft->readSetCounters(table, std::string(set));
+      if (r) out = std::move(r.value());
+      else log::debug("reading " + std::string(set) + ": " + r.error());
+    };
+    read(nft::inetTable(), nft::byFamily(nft::kStats, false), kc.stats4);
+    read(nft::inetTable(), nft::byFamily(nft::kStats, true), kc.stats6);
+    read(nft::inetTable(), nft::byFamily(nft::kConns, false), kc.conns4);
+    read(nft::inetTable(), nft::byFamily(nft::kConns, true), kc.conns6);
+    if (!plan_.drDevices.empty()) read(nft::netdevTable(), nft::kDrStats4, kc.drStats);
+    if (auto ct = ports_.conntrack->count()) kc.connections = std::move(ct.value());
+    else log::debug("conntrack counts: " + ct.error());
+    return makeSnapshot(plan_, kc);
+  });
+}
+
+FlowAnswer Node::lookup(const FlowQuery& query) {
+  return onDirectorThread([this, query] { return lookupFlow(plan_, query); });
+}
+
+}  // namespace ha::director

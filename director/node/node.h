@@ -1,0 +1,68 @@
+#pragma once
+// The composition root of one director node: owns the director io_context thread, the config,
+// the plan and the kernel state it installed; applies changes as one nf_tables transaction each.
+// Admin calls arrive on gRPC threads and are posted here as value work.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "director/addr/address_owner.h"
+#include "director/admin/conntrack_counts.h"
+#include "director/admin/director_view.h"
+#include "director/config/config_model.h"
+#include "director/nft/ir.h"
+#include "director/nft/nft_writer.h"
+#include "director/plan/forwarding_plan.h"
+
+namespace ha::director {
+
+struct NodeOptions {
+  std::string configPath;
+  std::string adminSocket;
+};
+
+struct NodePorts {
+  std::unique_ptr<nft::NftWriter> nft;
+  std::unique_ptr<AddressOwner> addresses;
+  std::unique_ptr<ConntrackCounter> conntrack;
+};
+
+class Node final : public DirectorView {
+ public:
+  Node(NodeOptions options, NodePorts ports);
+  ~Node() override;
+
+  // Applies `config` to the kernel: the plan as one transaction, then the static addresses.
+  // Nothing is applied when the plan cannot be built.
+  Status start(const Config& config);
+  // Re-reads the config file; a config with errors is logged and changes nothing.
+  void reload();
+  // Removes our tables and the addresses we added.
+  void stop();
+  // Runs the director io_context on the calling thread until SIGTERM/SIGINT (SIGHUP reloads).
+  void runUntilSignalled();
+
+  DirectorSnapshot snapshot() override;
+  FlowAnswer lookup(const FlowQuery& query) override;
+
+ private:
+  Result<ForwardingPlan> planFor(const Config& config);
+  Status apply(const Config& config, ForwardingPlan plan, bool first);
+  void syncAddresses(const Config& config);
+  template <typename F>
+  auto onDirectorThread(F&& f) -> decltype(f());
+
+  NodeOptions options_;
+  NodePorts ports_;
+  boost::asio::io_context io_;
+  Config config_;
+  std::map<ServiceKey, uint32_t> serviceIds_;
+  ForwardingPlan plan_;
+  nft::NftState installed_;
+  bool started_ = false;
+};
+
+}  // namespace ha::director

@@ -1,0 +1,62 @@
+#include "director/plan/flow_oracle.h"
+
+#include "common/jhash.h"
+
+namespace ha::director {
+namespace {
+
+// The registers the kernel hashes for `jhash saddr [. th sport]`: each field padded to 4 bytes
+// with zeros (nft_payload clears the rest of a partly written register).
+std::vector<uint8_t> flowHashInput(const FlowQuery& q, bool withPort) {
+  std::vector<uint8_t> data(q.source.bytes(), q.source.bytes() + q.source.size());
+  if (withPort) {
+    data.push_back(static_cast<uint8_t>(q.sourcePort >> 8));
+    data.push_back(static_cast<uint8_t>(q.sourcePort));
+    data.push_back(0);
+    data.push_back(0);
+  }
+  return data;
+}
+
+}  // namespace
+
+FlowAnswer lookupFlow(const ForwardingPlan& plan, const FlowQuery& query) {
+  FlowAnswer answer;
+  const ServicePlan* sp = nullptr;
+  for (const auto& [id, candidate] : plan.services) {
+    if (candidate.key == ServiceKey{query.protocol, query.vip, query.vipPort}) sp = &candidate;
+  }
+  if (sp == nullptr) {
+    answer.explanation = "no virtual service at " + ServiceKey{query.protocol, query.vip, query.vipPort}.str();
+    return answer;
+  }
+  answer.service = sp->key;
+  if (sp->slots.empty()) {
+    answer.deterministic = true;
+    answer.explanation = "no real in rotation: the flow is dropped";
+    return answer;
+  }
+  if (query.source.family() != sp->key.vip.family()) {
+    answer.explanation = "source and VIP are of different address families";
+    return answer;
+  }
+  auto modulus = static_cast<uint32_t>(sp->slots.size());
+  if (sp->pick == SlotPick::kFlowHash) {
+    auto data = flowHashInput(query, sp->hashPort);
+    answer.deterministic = true;
+    answer.slot = nftJhashBucket(data.data(), data.size(), plan.hashSeed, modulus);
+    answer.real = sp->slots[answer.slot];
+    answer.explanation = sp->scheduler + " slot " + std::to_string(answer.slot) + " of " + std::to_string(modulus);
+  } else {
+    answer.candidates = sp->slots;
+    answer.explanation = sp->scheduler + " rotation over " + std::to_string(modulus) +
+                         " slots; the kernel's counter decides";
+  }
+  if (sp->persistenceTimeoutSec != 0) {
+    answer.explanation += "; a client seen in the last " + std::to_string(sp->persistenceTimeoutSec) +
+                          " s keeps its earlier real";
+  }
+  return answer;
+}
+
+}  // namespace ha::director

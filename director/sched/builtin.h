@@ -1,0 +1,13 @@
+#pragma once
+// The built-in schedulers, one per file under their IPVS names; registry.cc is the only place that
+// lists them.
+#include "director/sched/scheduler.h"
+
+namespace ha::director {
+
+const Scheduler& rrScheduler();
+const Scheduler& wrrScheduler();
+const Scheduler& shScheduler();
+const Scheduler& mhScheduler();
+
+}  // namespace ha::director

@@ -1,0 +1,86 @@
+// global_defs and the top-level keywords of later issues.
+#include <gtest/gtest.h>
+
+#include "tests/unit/director/config/config_test_util.h"
+
+namespace ha::director {
+namespace {
+
+using testing::hasError;
+using testing::hasNoErrors;
+using testing::hasWarning;
+using testing::isClean;
+using testing::load;
+
+// router_id and our lb_hash_seed (decimal or 0x hex, 32 bits) are read from global_defs.
+TEST(ConfigGlobalDefs, RouterIdAndHashSeed) {
+  auto r = load("global_defs {\n  router_id dir-a\n  lb_hash_seed 0xDEADbeef\n}\n");
+  ASSERT_TRUE(isClean(r));
+  EXPECT_EQ(r.config.globals.routerId, "dir-a");
+  EXPECT_EQ(r.config.globals.hashSeed, 0xdeadbeefu);
+  EXPECT_EQ(load("global_defs {\n  lb_hash_seed 4294967295\n}\n").config.globals.hashSeed,
+            4294967295u);
+  EXPECT_EQ(load("").config.globals.hashSeed, kDefaultHashSeed);
+}
+
+// Seeds that do not fit 32 bits, or are not numbers, are errors naming the token.
+TEST(ConfigGlobalDefs, BadHashSeed) {
+  auto r = load(
+      "global_defs {\n  lb_hash_seed 4294967296\n  lb_hash_seed 0x1ffffffff\n  lb_hash_seed 0x\n"
+      "  lb_hash_seed -1\n}\n");
+  EXPECT_TRUE(hasError(r, 2, "invalid value '4294967296' for 'lb_hash_seed'"));
+  EXPECT_TRUE(hasError(r, 3, "invalid value '0x1ffffffff' for 'lb_hash_seed'"));
+  EXPECT_TRUE(hasError(r, 4, "invalid value '0x' for 'lb_hash_seed'"));
+  EXPECT_TRUE(hasError(r, 5, "invalid value '-1' for 'lb_hash_seed'"));
+}
+
+// Inside global_defs nothing changes forwarding, so unsupported and unknown keywords only warn.
+TEST(ConfigGlobalDefs, UnsupportedKeywordsWarnByName) {
+  auto r = load(
+      "global_defs {\n"
+      "  notification_email {\n    ops@example.com\n  }\n"
+      "  notification_email_from lb@example.com\n"
+      "  smtp_server 127.0.0.1\n"
+      "  vrrp_garp_master_delay 1\n"
+      "  enable_script_security\n"
+      "  router_idd typo\n"
+      "}\n");
+  EXPECT_TRUE(hasNoErrors(r));
+  EXPECT_TRUE(hasWarning(r, 2, "keyword 'notification_email' in global_defs not supported yet; ignored"));
+  EXPECT_TRUE(hasWarning(r, 5, "keyword 'notification_email_from' in global_defs not supported yet"));
+  EXPECT_TRUE(hasWarning(r, 6, "keyword 'smtp_server'"));
+  EXPECT_TRUE(hasWarning(r, 7, "keyword 'vrrp_garp_master_delay'"));
+  EXPECT_TRUE(hasWarning(r, 8, "keyword 'enable_script_security'"));
+  EXPECT_TRUE(hasWarning(r, 9, "unknown keyword 'router_idd' in global_defs; ignored"));
+  EXPECT_EQ(r.diagnostics.size(), 6u) << testing::dump(r);
+}
+
+// Blocks of later issues change who holds addresses, so they are errors saying when they arrive.
+TEST(ConfigTopLevel, LaterIssueBlocksAreErrors) {
+  auto r = load(
+      "vrrp_instance VI_1 {\n  state MASTER\n}\n"
+      "vrrp_sync_group G {\n}\n"
+      "vrrp_script chk {\n}\n"
+      "connection_sync {\n}\n"
+      "virtual_server_group web {\n}\n"
+      "static_routes {\n}\n"
+      "static_rules {\n}\n");
+  EXPECT_TRUE(hasError(r, 1, "block 'vrrp_instance' not supported yet (arrives with the VRRP issue)"));
+  EXPECT_TRUE(hasError(r, 4, "block 'vrrp_sync_group' not supported yet (arrives with the VRRP issue)"));
+  EXPECT_TRUE(hasError(r, 6, "block 'vrrp_script' not supported yet (arrives with the VRRP issue)"));
+  EXPECT_TRUE(hasError(r, 8, "block 'connection_sync' not supported yet (arrives with the connection-sync issue)"));
+  EXPECT_TRUE(hasError(r, 10, "block 'virtual_server_group' not supported yet"));
+  EXPECT_TRUE(hasError(r, 12, "block 'static_routes' not supported yet"));
+  EXPECT_TRUE(hasError(r, 14, "block 'static_rules' not supported yet"));
+  EXPECT_EQ(r.diagnostics.size(), 7u) << testing::dump(r);  // their contents are not reported
+}
+
+// An unknown top-level keyword is an error naming it; so is global_defs without a block.
+TEST(ConfigTopLevel, UnknownKeywordIsAnError) {
+  auto r = load("virtual_servr 192.0.2.1 80 {\n}\nglobal_defs\n");
+  EXPECT_TRUE(hasError(r, 1, "unknown keyword 'virtual_servr'"));
+  EXPECT_TRUE(hasError(r, 3, "'global_defs' needs a { } block"));
+}
+
+}  // namespace
+}  // namespace ha::director

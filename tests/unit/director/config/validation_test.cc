@@ -1,0 +1,159 @@
+// Rules across statements: duplicates, references, and what each forwarding mode needs.
+#include <gtest/gtest.h>
+
+#include "tests/unit/director/config/config_test_util.h"
+
+namespace ha::director {
+namespace {
+
+using testing::hasError;
+using testing::hasNoErrors;
+using testing::hasWarning;
+using testing::isClean;
+using testing::load;
+
+// The same protocol, VIP and port twice is an error pointing at the first definition.
+TEST(ConfigValidation, DuplicateServiceNamesFirstDefinition) {
+  auto r = load(
+      "virtual_server 192.0.2.1 80 {\n}\n"
+      "virtual_server 192.0.2.1 80 {\n  protocol UDP\n}\n"
+      "virtual_server 192.0.2.1 80 {\n}\n");
+  EXPECT_TRUE(hasError(r, 5, "virtual_server TCP 192.0.2.1:80 already defined at test.conf:1"));
+  EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);  // UDP on the same port is another service
+}
+
+// A real must not be the VIP, appear twice, or be of another address family.
+TEST(ConfigValidation, RealServerRules) {
+  auto r = load(
+      "virtual_server 192.0.2.1 80 {\n"
+      "  real_server 192.0.2.1 80\n"
+      "  real_server 10.0.0.1 80\n"
+      "  real_server 10.0.0.1 80\n"
+      "  real_server fd00::1 80\n"
+      "  real_server 10.0.0.2 0\n"
+      "}\n");
+  EXPECT_TRUE(hasError(r, 2, "real_server 192.0.2.1:80 in virtual_server TCP 192.0.2.1:80: the real's address is the VIP"));
+  EXPECT_TRUE(hasError(r, 4, "real_server 10.0.0.1:80 in virtual_server TCP 192.0.2.1:80 already defined at test.conf:3"));
+  EXPECT_TRUE(hasError(r, 5, "real_server [fd00::1]:80 is IPv6 but virtual_server TCP 192.0.2.1:80 is IPv4"));
+  EXPECT_TRUE(hasError(r, 6, "NAT needs a real port 1..65535"));
+}
+
+// FNAT needs a local_address_group that exists and matches the VIP's family.
+TEST(ConfigValidation, FullNatNeedsAMatchingLocalAddressGroup) {
+  auto r = load(
+      "local_address_group v6 {\n  fd00::1\n}\n"
+      "virtual_server 192.0.2.1 80 {\n  lb_kind FNAT\n  real_server 10.0.0.1 80\n}\n"
+      "virtual_server 192.0.2.1 81 {\n  lb_kind FNAT\n  laddr_group_name nope\n}\n"
+      "virtual_server 192.0.2.1 82 {\n  lb_kind FNAT\n  laddr_group_name v6\n}\n"
+      "virtual_server 192.0.2.1 83 {\n  lb_kind FNAT\n  laddr_group_name v6\n  real_server 10.0.0.1 0\n}\n");
+  EXPECT_TRUE(hasError(r, 5, "virtual_server TCP 192.0.2.1:80: lb_kind FNAT needs laddr_group_name"));
+  EXPECT_TRUE(hasError(r, 10, "laddr_group_name names unknown local_address_group 'nope'"));
+  EXPECT_TRUE(hasError(r, 14, "local_address_group v6 is IPv6 but the VIP is IPv4"));
+  EXPECT_TRUE(hasError(r, 19, "FNAT needs a real port"));
+}
+
+// laddr_group_name outside FNAT is ignored with a warning.
+TEST(ConfigValidation, LocalAddressGroupOutsideFullNatWarns) {
+  auto r = load(
+      "local_address_group g {\n  192.0.2.100\n}\n"
+      "virtual_server 192.0.2.1 80 {\n  laddr_group_name g\n}\n");
+  EXPECT_TRUE(hasNoErrors(r));
+  EXPECT_TRUE(hasWarning(r, 5, "laddr_group_name ignored: only lb_kind FNAT uses local addresses"));
+}
+
+// DR picks reals on netdev ingress, before conntrack: rotation schedulers are refused.
+TEST(ConfigValidation, DrNeedsAFlowHashScheduler) {
+  const char* statics = "static_ipaddress {\n  192.0.2.1/32 dev eth0\n}\n";
+  auto rr = load(std::string(statics) + "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n}\n");
+  EXPECT_TRUE(hasError(rr, 4,
+                       "virtual_server TCP 192.0.2.1:80: DR picks reals before conntrack, so it "
+                       "needs a flow-hash scheduler (sh or mh); got rr"));
+  auto wrr = load(std::string(statics) +
+                  "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  lb_algo wrr\n}\n");
+  EXPECT_TRUE(hasError(wrr, 6, "needs a flow-hash scheduler (sh or mh); got wrr"));
+  for (const char* algo : {"sh", "mh"}) {
+    auto ok = load(std::string(statics) + "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  lb_algo " +
+                   algo + "\n}\n");
+    EXPECT_TRUE(isClean(ok)) << algo;
+  }
+}
+
+// A DR VIP must be a static_ipaddress, which names the ingress device.
+TEST(ConfigValidation, DrVipMustBeAStaticAddress) {
+  auto r = load(
+      "static_ipaddress {\n  192.0.2.9/24 dev eth0\n}\n"
+      "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  lb_algo sh\n}\n");
+  EXPECT_TRUE(hasError(r, 4,
+                       "DR virtual_server TCP 192.0.2.1:80: VIP not held by any static_ipaddress "
+                       "entry, cannot pick the ingress device"));
+}
+
+// DR keeps the VIP port: real port 0 is fine, another port loads with a warning.
+TEST(ConfigValidation, DrRealPorts) {
+  auto r = load(
+      "static_ipaddress {\n  192.0.2.1/32 dev eth0\n}\n"
+      "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  lb_algo mh\n"
+      "  real_server 10.0.0.1 0\n  real_server 10.0.0.2 80\n  real_server 10.0.0.3 8080\n}\n");
+  EXPECT_TRUE(hasNoErrors(r));
+  EXPECT_TRUE(hasWarning(r, 9, "DR does not rewrite ports; the real receives port 80"));
+  EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
+}
+
+// DR over IPv6 and TUN are refused for now.
+TEST(ConfigValidation, DrIpv6AndTunAreNotSupportedYet) {
+  auto r = load(
+      "static_ipaddress {\n  fd00::1 dev eth0\n}\n"
+      "virtual_server fd00::1 80 {\n  lb_algo sh\n  lb_kind DR\n}\n"
+      "virtual_server 192.0.2.1 80 {\n  lb_kind TUN\n  lb_algo sh\n}\n");
+  EXPECT_TRUE(hasError(r, 6, "DR over IPv6 is not supported yet"));
+  EXPECT_TRUE(hasError(r, 9, "virtual_server TCP 192.0.2.1:80: lb_kind TUN not supported yet"));
+}
+
+// NAT and FNAT work over IPv6.
+TEST(ConfigValidation, Ipv6NatAndFullNatAreFine) {
+  auto r = load(
+      "local_address_group g6 {\n  fd00::100-101\n}\n"
+      "virtual_server 2001:db8::1 80 {\n  real_server fd01::1 8080\n}\n"
+      "virtual_server 2001:db8::1 81 {\n  lb_kind FNAT\n  laddr_group_name g6\n"
+      "  real_server fd01::1 8080\n}\n");
+  EXPECT_TRUE(isClean(r));
+}
+
+// A local address that is also a VIP is an error; a static address in a pool is fine.
+TEST(ConfigValidation, LocalAddressMustNotBeAVip) {
+  auto r = load(
+      "static_ipaddress {\n  192.0.2.100/24 dev eth0\n}\n"
+      "local_address_group g {\n  192.0.2.100-101\n}\n"
+      "virtual_server 192.0.2.101 80 {\n  lb_kind FNAT\n  laddr_group_name g\n"
+      "  real_server 10.0.0.1 80\n}\n");
+  EXPECT_TRUE(hasError(r, 4, "local address 192.0.2.101 in local_address_group g is the VIP of virtual_server TCP 192.0.2.101:80"));
+  EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
+}
+
+// Scheduler options for another scheduler load with a warning.
+TEST(ConfigValidation, SchedulerOptionsForAnotherSchedulerWarn) {
+  auto r = load("virtual_server 192.0.2.1 80 {\n  lb_algo sh\n  mh_table_size 251\n  mh-port\n}\n");
+  EXPECT_TRUE(hasNoErrors(r));
+  EXPECT_TRUE(hasWarning(r, 3, "mh_table_size ignored: lb_algo is sh"));
+  EXPECT_TRUE(hasWarning(r, 4, "mh-port ignored: lb_algo is sh"));
+}
+
+// One run reports every problem, from every pass, rather than stopping at the first.
+TEST(ConfigValidation, ReportsAllProblemsInOneRun) {
+  auto r = load(
+      "global_defs {\n  lb_hash_seed nope\n}\n"
+      "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  bogus\n}\n"
+      "vrrp_instance VI_1 {\n}\n"
+      "local_address_group g {\n}\n"
+      "}\n");
+  EXPECT_TRUE(hasError(r, 2, "lb_hash_seed"));
+  EXPECT_TRUE(hasError(r, 4, "VIP not held by any static_ipaddress entry"));
+  EXPECT_TRUE(hasError(r, 4, "got rr"));
+  EXPECT_TRUE(hasError(r, 6, "unknown keyword 'bogus' in virtual_server"));
+  EXPECT_TRUE(hasError(r, 8, "block 'vrrp_instance' not supported yet"));
+  EXPECT_TRUE(hasError(r, 10, "has no addresses"));
+  EXPECT_TRUE(hasError(r, 12, "closes no block"));
+}
+
+}  // namespace
+}  // namespace ha::director
