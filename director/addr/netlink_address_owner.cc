@@ -28,9 +28,11 @@ std::string describe(std::string_view verb, const OwnedAddress& a) {
   return std::string(verb) + " " + a.prefix.str() + " dev " + a.dev;
 }
 
+constexpr std::string_view kNoSuchDevice = "No such device";
+
 // libnl folds errno into its own codes; "Object not found" would hide the usual ENODEV wording.
 std::string nlError(int rc) {
-  if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NODEV) return "No such device";
+  if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NODEV) return std::string(kNoSuchDevice);
   return nl_geterror(rc);
 }
 
@@ -67,22 +69,30 @@ Result<std::unique_ptr<rtnl_addr, AddrDeleter>> buildRequest(const OwnedAddress&
 
 void NetlinkAddressOwner::SocketCloser::operator()(nl_sock* sock) const { nl_socket_free(sock); }
 
-NetlinkAddressOwner::NetlinkAddressOwner(std::unique_ptr<nl_sock, SocketCloser> sock)
-    : sock_(std::move(sock)) {}
+NetlinkAddressOwner::NetlinkAddressOwner() = default;
 
 NetlinkAddressOwner::~NetlinkAddressOwner() = default;
 
 Result<std::unique_ptr<NetlinkAddressOwner>> NetlinkAddressOwner::open() {
+  auto owner = std::make_unique<NetlinkAddressOwner>();
+  if (auto st = owner->connect(); !st) return Error{st.error()};
+  return owner;
+}
+
+Status NetlinkAddressOwner::connect() {
+  if (sock_) return okStatus();
   std::unique_ptr<nl_sock, SocketCloser> sock(nl_socket_alloc());
   if (!sock) return Error{"rtnetlink: out of memory"};
   if (int rc = nl_connect(sock.get(), NETLINK_ROUTE); rc < 0) {
     return Error{std::string("rtnetlink: cannot connect: ") + nl_geterror(rc)};
   }
-  return std::unique_ptr<NetlinkAddressOwner>(new NetlinkAddressOwner(std::move(sock)));
+  sock_ = std::move(sock);
+  return okStatus();
 }
 
 Result<int> NetlinkAddressOwner::lookupIndex(const std::string& dev) {
   if (dev.empty() || dev.size() >= IFNAMSIZ) return Error{"invalid device name"};
+  if (auto st = connect(); !st) return Error{st.error()};
   rtnl_link* raw = nullptr;
   if (int rc = rtnl_link_get_kernel(sock_.get(), 0, dev.c_str(), &raw); rc < 0) {
     return Error{nlError(rc)};
@@ -132,8 +142,9 @@ Status NetlinkAddressOwner::remove(const OwnedAddress& address) {
   if (it == owned_.end()) return okStatus();  // not ours: leave it alone
   auto index = lookupIndex(address.dev);
   if (!index) {
-    // The device went away and took the address with it.
-    owned_.erase(it);
+    if (index.error() != kNoSuchDevice)
+      return Error{describe("del", address) + ": " + index.error()};
+    owned_.erase(it);  // the device went away and took the address with it
     return okStatus();
   }
   auto req = buildRequest(*it, *index);

@@ -13,7 +13,9 @@ namespace ha::director {
 
 class NetlinkAddressOwner final : public AddressOwner {
  public:
-  // Connects to rtnetlink in the current network namespace.
+  // Connects on first use; a failure to connect is then reported by that call.
+  NetlinkAddressOwner();
+  // Connects now, so a missing capability is reported at start-up rather than at the first VIP.
   static Result<std::unique_ptr<NetlinkAddressOwner>> open();
   ~NetlinkAddressOwner() override;
   NetlinkAddressOwner(const NetlinkAddressOwner&) = delete;
@@ -33,7 +35,7 @@ class NetlinkAddressOwner final : public AddressOwner {
   struct SocketCloser {
     void operator()(nl_sock* sock) const;
   };
-  explicit NetlinkAddressOwner(std::unique_ptr<nl_sock, SocketCloser> sock);
+  Status connect();
   // The device's index, or the kernel's reason in words ("No such device").
   Result<int> lookupIndex(const std::string& dev);
   std::vector<OwnedAddress>::iterator findOwned(const OwnedAddress& address);

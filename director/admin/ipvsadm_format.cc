@@ -77,8 +77,8 @@ std::string realLine(const pb::RealStatus& r, std::string_view mode) {
   uint32_t weight = r.in_rotation() ? r.weight() : 0;
   std::string fwd(forwardName(mode));
   return cformat("  -> %-28s %-7s %-6u %-10" PRIu64 " %-10" PRIu64 "\n",
-                endpointText(r.address(), r.port(), kRealColumn).c_str(), fwd.c_str(), weight,
-                r.active_conns(), r.inactive_conns());
+                 endpointText(r.address(), r.port(), kRealColumn).c_str(), fwd.c_str(), weight,
+                 r.active_conns(), r.inactive_conns());
 }
 
 std::string countersText(const pb::Counters& c) {
@@ -111,12 +111,12 @@ std::string formatLargeNumber(uint64_t n) {
 }
 
 std::string formatServiceList(const pb::ServiceList& list, const ListFormat& format) {
-  std::string out = cformat("directord %.*s (nftables, hash seed 0x%08x)\n",
-                           static_cast<int>(format.version.size()), format.version.data(),
-                           list.hash_seed());
+  std::string out =
+      cformat("directord %.*s (nftables, hash seed 0x%08x)\n",
+              static_cast<int>(format.version.size()), format.version.data(), list.hash_seed());
   if (format.stats) {
     out += cformat("%-33s %8s %8s %8s %8s %8s\n", "Prot LocalAddress:Port", "Conns", "InPkts",
-                  "OutPkts", "InBytes", "OutBytes");
+                   "OutPkts", "InBytes", "OutBytes");
     out += "  -> RemoteAddress:Port\n";
   } else {
     out += "Prot LocalAddress:Port Scheduler Flags\n";

@@ -41,8 +41,9 @@ void mapGlobalDefs(const Node& node, GlobalDefs& globals, DiagnosticSink& sink) 
       if (auto seed = parseHashSeed(child.args[0])) {
         globals.hashSeed = *seed;
       } else {
-        sink.error(child.where, "invalid value '" + child.args[0] +
-                                    "' for 'lb_hash_seed': expected a 32-bit decimal or 0x hex number");
+        sink.error(child.where,
+                   "invalid value '" + child.args[0] +
+                       "' for 'lb_hash_seed': expected a 32-bit decimal or 0x hex number");
       }
     } else if (isKeepalivedGlobalDefsKeyword(k)) {
       // Mail, SNMP, scripts, VRRP tuning: none of it changes what is forwarded today.

@@ -1,7 +1,7 @@
 #pragma once
-// The generic keepalived.conf tree: every statement is a keyword, its arguments on the same line and
-// an optional `{ ... }` block. The typed mapping is a separate pass (config_mapper.h), so grammar
-// problems and meaning problems are reported separately and each pass stays small.
+// The generic keepalived.conf tree: every statement is a keyword, its arguments on the same line
+// and an optional `{ ... }` block. The typed mapping is a separate pass (config_mapper.h), so
+// grammar problems and meaning problems are reported separately and each pass stays small.
 #include <cstddef>
 #include <string>
 #include <vector>

@@ -32,7 +32,8 @@ void checkReals(const VirtualServerConfig& vs, DiagnosticSink& sink) {
   for (const auto& real : vs.reals) {
     const std::string name = realName(real);
     auto [it, fresh] = seen.emplace(std::pair(real.address, real.port), &real);
-    if (!fresh) sink.error(real.where, name + " in " + service + " " + definedAt(it->second->where));
+    if (!fresh)
+      sink.error(real.where, name + " in " + service + " " + definedAt(it->second->where));
     if (real.address == vs.vip) {
       sink.error(real.where, name + " in " + service + ": the real's address is the VIP");
     }
@@ -43,7 +44,8 @@ void checkReals(const VirtualServerConfig& vs, DiagnosticSink& sink) {
     bool rewritesPort = vs.mode == ForwardMode::kNat || vs.mode == ForwardMode::kFullNat;
     if (rewritesPort && real.port == 0) {
       sink.error(real.where, name + " in " + service + ": " +
-                                 std::string(forwardModeName(vs.mode)) + " needs a real port 1..65535");
+                                 std::string(forwardModeName(vs.mode)) +
+                                 " needs a real port 1..65535");
     }
     if (vs.mode == ForwardMode::kDr && real.port != 0 && real.port != vs.port) {
       // IPVS accepts this and ignores the real's port; say so rather than surprise.
@@ -74,12 +76,15 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
       if (!isFlowHashScheduler(vs.scheduler)) {
         // DESIGN.md: netdev ingress runs before conntrack, so numgen would re-pick per packet.
         sink.error(orService(loc.lbAlgo, vs),
-                   service + ": DR picks reals before conntrack, so it needs a flow-hash "
-                             "scheduler (sh or mh); got " + vs.scheduler);
+                   service +
+                       ": DR picks reals before conntrack, so it needs a flow-hash "
+                       "scheduler (sh or mh); got " +
+                       vs.scheduler);
       }
       if (!holdsVip(config, vs.vip)) {
-        sink.error(vs.where, "DR " + service + ": VIP not held by any static_ipaddress entry, "
-                                               "cannot pick the ingress device");
+        sink.error(vs.where, "DR " + service +
+                                 ": VIP not held by any static_ipaddress entry, "
+                                 "cannot pick the ingress device");
       }
       break;
     case ForwardMode::kFullNat: {
@@ -89,14 +94,14 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
       }
       auto group = config.laddrGroups.find(vs.laddrGroup);
       if (group == config.laddrGroups.end()) {
-        sink.error(loc.laddrGroup, service + ": laddr_group_name names unknown local_address_group '" +
+        sink.error(loc.laddrGroup, service +
+                                       ": laddr_group_name names unknown local_address_group '" +
                                        vs.laddrGroup + "'");
       } else if (!group->second.addresses.empty() &&
                  group->second.addresses.front().family() != vs.vip.family()) {
-        sink.error(loc.laddrGroup,
-                   service + ": local_address_group " + vs.laddrGroup + " is " +
-                       std::string(familyName(group->second.addresses.front())) +
-                       " but the VIP is " + std::string(familyName(vs.vip)));
+        sink.error(loc.laddrGroup, service + ": local_address_group " + vs.laddrGroup + " is " +
+                                       std::string(familyName(group->second.addresses.front())) +
+                                       " but the VIP is " + std::string(familyName(vs.vip)));
       }
       break;
     }
@@ -104,8 +109,9 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
       break;
   }
   if (vs.mode != ForwardMode::kFullNat && !vs.laddrGroup.empty()) {
-    sink.warning(loc.laddrGroup, service + ": laddr_group_name ignored: only lb_kind FNAT uses "
-                                           "local addresses");
+    sink.warning(loc.laddrGroup, service +
+                                     ": laddr_group_name ignored: only lb_kind FNAT uses "
+                                     "local addresses");
   }
 }
 

@@ -27,7 +27,8 @@ void DiagnosticSink::add(Diagnostic::Severity severity, const SourceLocation& wh
 std::vector<Diagnostic> DiagnosticSink::take() {
   if (dropped_ > 0) {
     // Keeps hasErrors() true when only the cap saw the errors.
-    auto severity = droppedErrors_ > 0 ? Diagnostic::Severity::kError : Diagnostic::Severity::kWarning;
+    auto severity =
+        droppedErrors_ > 0 ? Diagnostic::Severity::kError : Diagnostic::Severity::kWarning;
     diagnostics_.push_back(Diagnostic{severity, lastDropped_,
                                       std::to_string(dropped_) + " more diagnostics not shown"});
     dropped_ = droppedErrors_ = 0;

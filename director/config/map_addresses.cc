@@ -17,8 +17,8 @@ constexpr uint64_t kMaxLocalAddresses = 65536;
 // `ip address add` options keepalived accepts that we do not apply (yet).
 constexpr std::array<std::string_view, 6> kIgnoredValueOptions = {
     "brd", "broadcast", "scope", "peer", "preferred_lft", "metric"};
-constexpr std::array<std::string_view, 5> kIgnoredFlagOptions = {
-    "home", "-nodad", "nodad", "noprefixroute", "autojoin"};
+constexpr std::array<std::string_view, 5> kIgnoredFlagOptions = {"home", "-nodad", "nodad",
+                                                                 "noprefixroute", "autojoin"};
 
 template <size_t N>
 bool contains(const std::array<std::string_view, N>& list, std::string_view word) {
@@ -40,8 +40,8 @@ bool addEntry(const Node& entry, LocalAddressGroup& group, std::set<IpAddress>& 
     return true;
   }
   if (range->count > kMaxLocalAddresses - group.addresses.size()) {
-    sink.error(entry.where, what + " has more than " + std::to_string(kMaxLocalAddresses) +
-                                " addresses");
+    sink.error(entry.where,
+               what + " has more than " + std::to_string(kMaxLocalAddresses) + " addresses");
     return false;
   }
   bool reported = false;  // one report per entry, not one per address of a repeated range
@@ -61,8 +61,8 @@ void mapStaticAddress(const Node& entry, Config& config, DiagnosticSink& sink) {
   checkNoBlock(entry, sink);
   auto prefix = IpPrefix::parse(entry.keyword);
   if (!prefix) {
-    sink.error(entry.where, "invalid address '" + entry.keyword +
-                                "' in static_ipaddress: expected ADDR[/LEN]");
+    sink.error(entry.where,
+               "invalid address '" + entry.keyword + "' in static_ipaddress: expected ADDR[/LEN]");
   }
   StaticAddress address;
   address.where = entry.where;
@@ -79,7 +79,8 @@ void mapStaticAddress(const Node& entry, Config& config, DiagnosticSink& sink) {
       address.label = entry.args[++i];
     } else if (valued || contains(kIgnoredFlagOptions, option)) {
       if (valued) ++i;
-      sink.warning(entry.where, "option '" + option + "' of static_ipaddress not supported yet; ignored");
+      sink.warning(entry.where,
+                   "option '" + option + "' of static_ipaddress not supported yet; ignored");
     } else {
       sink.error(entry.where, "unknown option '" + option + "' in static_ipaddress entry");
       ok = false;
@@ -93,8 +94,8 @@ void mapStaticAddress(const Node& entry, Config& config, DiagnosticSink& sink) {
   address.prefix = *prefix;
   for (const auto& other : config.staticAddresses) {
     if (other.prefix.address == address.prefix.address) {
-      sink.error(entry.where, "static_ipaddress " + address.prefix.address.str() + " " +
-                                  definedAt(other.where));
+      sink.error(entry.where,
+                 "static_ipaddress " + address.prefix.address.str() + " " + definedAt(other.where));
       return;
     }
   }
@@ -121,8 +122,8 @@ void mapLocalAddressGroup(const Node& node, Config& config, DiagnosticSink& sink
   }
   auto existing = config.laddrGroups.find(group.name);
   if (existing != config.laddrGroups.end()) {
-    sink.error(node.where, "local_address_group " + group.name + " " +
-                               definedAt(existing->second.where));
+    sink.error(node.where,
+               "local_address_group " + group.name + " " + definedAt(existing->second.where));
     return;
   }
   // Registered even when an entry was bad, so services naming it do not cascade into more errors.

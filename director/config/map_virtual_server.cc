@@ -23,7 +23,8 @@ constexpr std::string_view kHealthCheckLater =
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+    return std::toupper(static_cast<unsigned char>(x)) ==
+           std::toupper(static_cast<unsigned char>(y));
   });
 }
 
@@ -53,8 +54,8 @@ void mapRealServer(const Node& node, VirtualServerConfig& vs, DiagnosticSink& si
         real.weight = static_cast<uint32_t>(*weight);
       }
     } else if (k == "uthreshold" || k == "lthreshold") {
-      sink.warning(child.where, "keyword '" + k +
-                                    "' not supported yet: connection thresholds are not enforced");
+      sink.warning(child.where,
+                   "keyword '" + k + "' not supported yet: connection thresholds are not enforced");
     } else if (isHealthCheckKeyword(k) || k == "delay_loop") {
       sink.warning(child.where, "keyword '" + k + "' " + std::string(kHealthCheckLater));
     } else if (k == "lb_kind" || k == "lvs_method") {

@@ -9,8 +9,8 @@ namespace ha::director::config {
 bool checkArgs(const Node& node, size_t min, size_t max, std::string_view usage,
                DiagnosticSink& sink) {
   if (node.args.size() < min) {
-    sink.error(node.where, "missing argument for '" + node.keyword + "' (usage: " +
-                               std::string(usage) + ")");
+    sink.error(node.where,
+               "missing argument for '" + node.keyword + "' (usage: " + std::string(usage) + ")");
     return false;
   }
   if (node.args.size() > max) {
@@ -61,7 +61,8 @@ std::optional<IpAddress> addressArg(const Node& node, size_t index, DiagnosticSi
   return address;
 }
 
-std::optional<uint16_t> portArg(const Node& node, size_t index, uint16_t min, DiagnosticSink& sink) {
+std::optional<uint16_t> portArg(const Node& node, size_t index, uint16_t min,
+                                DiagnosticSink& sink) {
   const std::string& token = node.args.at(index);
   auto value = parseUnsigned(token, UINT16_MAX);
   if (!value || *value < min) {

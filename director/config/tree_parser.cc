@@ -51,7 +51,8 @@ class TreeParser {
     fs::path canonical;
   };
 
-  void parseText(std::string_view text, const std::string& file, int depth, std::vector<Node>& out) {
+  void parseText(std::string_view text, const std::string& file, int depth,
+                 std::vector<Node>& out) {
     Lexer lex(text, file, sink_);
     parseStatements(lex, depth, out, nullptr);
   }
@@ -235,7 +236,8 @@ class TreeParser {
 
 }  // namespace
 
-ConfigTree parseConfigTree(std::string_view text, const std::string& fileName, DiagnosticSink& sink) {
+ConfigTree parseConfigTree(std::string_view text, const std::string& fileName,
+                           DiagnosticSink& sink) {
   return TreeParser(sink).parseTop(text, fileName);
 }
 

@@ -9,7 +9,8 @@
 
 namespace ha::director::config {
 
-ConfigTree parseConfigTree(std::string_view text, const std::string& fileName, DiagnosticSink& sink);
+ConfigTree parseConfigTree(std::string_view text, const std::string& fileName,
+                           DiagnosticSink& sink);
 // Reads `path` first; an unreadable file is an error at `path` (line 0).
 ConfigTree parseConfigTreeFile(const std::string& path, DiagnosticSink& sink);
 

@@ -12,8 +12,8 @@ namespace {
 bool allDigits(std::string_view text, int base) {
   if (text.empty()) return false;
   for (char c : text) {
-    bool ok = base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0
-                         : (c >= '0' && c <= '9');
+    bool ok =
+        base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0 : (c >= '0' && c <= '9');
     if (!ok) return false;
   }
   return true;
@@ -97,7 +97,8 @@ Result<AddressRange> parseAddressRange(std::string_view text) {
     last = withLowBytes(*first, *octet, 1);
   } else {
     auto group = lastText.size() <= 4 ? parseBase(lastText, 16, 0xffff) : std::nullopt;
-    if (!group) return Error{"range end '" + std::string(lastText) + "' is not a hex group 0..ffff"};
+    if (!group)
+      return Error{"range end '" + std::string(lastText) + "' is not a hex group 0..ffff"};
     last = withLowBytes(*first, *group, 2);
   }
   auto distance = last->distanceFrom(*first);

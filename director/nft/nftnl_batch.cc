@@ -31,7 +31,8 @@ uint32_t hookNum(const TableId& table, BaseHook::Hook hook) {
     case BaseHook::Hook::kOutput: return NF_INET_LOCAL_OUT;
     case BaseHook::Hook::kPostrouting: return NF_INET_POST_ROUTING;
     case BaseHook::Hook::kIngress:
-      return table.family == TableFamily::kNetdev ? NF_NETDEV_INGRESS : NF_INET_INGRESS;
+      if (table.family == TableFamily::kNetdev) return NF_NETDEV_INGRESS;
+      return NF_INET_INGRESS;
   }
   return NF_INET_PRE_ROUTING;
 }

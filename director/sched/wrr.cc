@@ -27,10 +27,10 @@ class WeightedRoundRobin final : public Scheduler {
     std::vector<uint32_t> weights = fitWeights(configured, kMaxWrrCycle);
     uint32_t maxWeight = weights.empty() ? 0 : *std::max_element(weights.begin(), weights.end());
     // ip_vs_wrr_schedule(): the current weight cw starts at the maximum weight and drops by the gcd
-    // each time the scan wraps; a dest is chosen when its weight >= cw. (The kernel starts cw at
-    // mw - (di - 1) to count down to 1 rather than di; with weights multiples of di it picks the
-    // same dests at every level.) Scanning every level in list order is the kernel's sequence,
-    // starting from a fresh service (cl = list head). One cycle = sum(weights) / gcd slots.
+    // (here 1) each time the scan wraps; a dest is chosen when its weight >= cw. (Init sets
+    // mw = max - (di - 1) so cw counts down to 1 rather than to di; with weights multiples of di
+    // the same dests pass at every level.) Scanning every level in list order is the kernel's
+    // sequence from a fresh service (cl = list head). One cycle = sum(weights) / gcd slots.
     for (uint32_t cw = maxWeight; cw > 0; --cw) {
       for (size_t i = 0; i < weights.size(); ++i) {
         if (weights[i] >= cw) table.slots.push_back(static_cast<uint32_t>(i));

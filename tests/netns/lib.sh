@@ -270,17 +270,58 @@ lab_wait_for() {
 
 lab_python() { if [ -x /usr/bin/python3 ]; then echo /usr/bin/python3; else command -v python3; fi; }
 
-# Each real serves HTTP on 80 and 8080 and UDP echo on 53, IPv4 and IPv6 (scripts/real_server.py).
+# Each real serves HTTP on 80 and 8080 and UDP echo on 53, IPv4 and IPv6, every answer being
+# "<real> <peer-ip>\n". start_reals [python|nginx] (default: $LAB_REAL_SERVER or python):
+#   python  scripts/real_server.py does everything (a few hundred requests/s: functional tests)
+#   nginx   nginx (one worker per real) serves HTTP, for benchmarks; real_server.py keeps UDP/53
 start_reals() {
-  local r py
+  local kind=${1:-${LAB_REAL_SERVER:-python}} r py tcp=80,8080
   py=$(lab_python)
+  if [ "$kind" = nginx ]; then
+    command -v nginx >/dev/null || lab_die "start_reals nginx: nginx is not installed (scripts/install-deps.sh)"
+    tcp=
+  fi
   for r in "${LAB_REALS[@]}"; do
-    lab_spawn "$r" "$LAB_STATE_DIR/$r.log" "$py" "$LAB_SOURCE_DIR/scripts/real_server.py" --name "$r" --tcp 80,8080 --udp 53
+    lab_spawn "$r" "$LAB_STATE_DIR/$r.log" "$py" "$LAB_SOURCE_DIR/scripts/real_server.py" --name "$r" --tcp "$tcp" --udp 53
+    if [ "$kind" = nginx ]; then
+      _lab_nginx_conf "$r" >"$LAB_STATE_DIR/$r-nginx.conf"
+      lab_spawn "$r" "$LAB_STATE_DIR/$r-nginx.log" nginx -p "$LAB_STATE_DIR/$r-nginx" -c "$LAB_STATE_DIR/$r-nginx.conf"
+    fi
   done
   for r in "${LAB_REALS[@]}"; do
     lab_wait_listen "$r" tcp 80 && lab_wait_listen "$r" tcp 8080 && lab_wait_listen "$r" udp 53 ||
-      { cat "$LAB_STATE_DIR/$r.log" >&2; lab_die "$r did not start"; }
+      { cat "$LAB_STATE_DIR/$r"*.log >&2; lab_die "$r did not start"; }
   done
+}
+
+_lab_nginx_conf() {
+  local r=$1 d="$LAB_STATE_DIR/$1-nginx"
+  mkdir -p "$d/logs"
+  cat <<EOF
+daemon off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 16384; }
+http {
+    access_log off;
+    client_body_temp_path $d/body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi;
+    scgi_temp_path $d/scgi;
+    keepalive_requests 10000000;
+    keepalive_timeout 600s;
+    server {
+        listen 80 backlog=4096;
+        listen [::]:80 ipv6only=on backlog=4096;
+        listen 8080 backlog=4096;
+        listen [::]:8080 ipv6only=on backlog=4096;
+        default_type text/plain;
+        location / { return 200 "$r \$remote_addr\n"; }
+    }
+}
+EOF
 }
 
 # DR/TUN reals: the VIP on lo, never answering ARP for it; replies from the VIP leave via the
@@ -341,7 +382,8 @@ directord_start() {
     sleep 0.1
   done
   echo "directord in $node did not open $sock within 5 s; its log:" >&2
-  sed 's/^/    /' "$log" >&2
+  tail -n 40 "$log" | sed 's/^/    /' >&2
+  LAB_LOGS_SHOWN+=" $log"
   return 1
 }
 
@@ -364,6 +406,7 @@ finish() {
   local log
   for log in "$LAB_STATE_DIR"/directord-*.log; do
     [ -f "$log" ] || continue
+    [[ " ${LAB_LOGS_SHOWN:-} " == *" $log "* ]] && continue
     echo "---- last lines of ${log##*/} ----"; tail -n 40 "$log" | sed 's/^/    /'
   done
   echo "RESULT: ${0##*/}: $CHECK_FAILS check(s) failed"; exit 1

@@ -21,7 +21,8 @@ std::vector<std::string> strs(const std::vector<IpAddress>& addresses) {
 
 // Short IPv4 ranges cover the last octet, full ranges any span, in config order.
 TEST(ConfigLocalAddressGroup, ExpandsIpv4Ranges) {
-  auto r = load("local_address_group g {\n  192.0.2.10-12\n  192.0.2.254-192.0.3.1\n  10.0.0.1\n}\n");
+  auto r =
+      load("local_address_group g {\n  192.0.2.10-12\n  192.0.2.254-192.0.3.1\n  10.0.0.1\n}\n");
   ASSERT_TRUE(isClean(r));
   const auto& g = r.config.laddrGroups.at("g");
   EXPECT_EQ(g.where.line, 1);
@@ -34,8 +35,9 @@ TEST(ConfigLocalAddressGroup, ExpandsIpv4Ranges) {
 TEST(ConfigLocalAddressGroup, ExpandsIpv6Ranges) {
   auto r = load("local_address_group g6 {\n  fd00::f-11\n  fd00::1:0-fd00::1:1\n}\n");
   ASSERT_TRUE(isClean(r));
-  EXPECT_EQ(strs(r.config.laddrGroups.at("g6").addresses),
-            (std::vector<std::string>{"fd00::f", "fd00::10", "fd00::11", "fd00::1:0", "fd00::1:1"}));
+  EXPECT_EQ(
+      strs(r.config.laddrGroups.at("g6").addresses),
+      (std::vector<std::string>{"fd00::f", "fd00::10", "fd00::11", "fd00::1:0", "fd00::1:1"}));
 }
 
 // The range parser refuses ends below starts, bad ends and mixed families.
@@ -84,15 +86,15 @@ TEST(ConfigLocalAddressGroup, EmptyDuplicateAndNameless) {
       "local_address_group g {\n  192.0.2.2\n}\n"
       "local_address_group {\n  192.0.2.3\n}\n");
   EXPECT_TRUE(hasError(r, 1, "local_address_group empty has no addresses"));
-  EXPECT_TRUE(hasError(r, 5, "local_address_group g already defined at test.conf:3"));
-  EXPECT_TRUE(hasError(r, 8, "missing argument for 'local_address_group'"));
+  EXPECT_TRUE(hasError(r, 6, "local_address_group g already defined at test.conf:3"));
+  EXPECT_TRUE(hasError(r, 9, "missing argument for 'local_address_group'"));
   EXPECT_EQ(strs(r.config.laddrGroups.at("g").addresses), (std::vector<std::string>{"192.0.2.1"}));
 }
 
 // static_ipaddress keeps ADDR/LEN, dev and label; a missing length means a host address.
 TEST(ConfigStaticIpaddress, ParsesKeepalivedEntries) {
-  auto r = load(
-      "static_ipaddress {\n  192.0.2.1/24 dev eth0 label eth0:1\n  fd00::1 dev eth1\n}\n");
+  auto r =
+      load("static_ipaddress {\n  192.0.2.1/24 dev eth0 label eth0:1\n  fd00::1 dev eth1\n}\n");
   ASSERT_TRUE(isClean(r));
   ASSERT_EQ(r.config.staticAddresses.size(), 2u);
   const auto& a = r.config.staticAddresses[0];

@@ -65,7 +65,8 @@ inline ::testing::AssertionResult hasNoErrors(const LoadResult& r) {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "directord-config-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "directord-config-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
     path_ = pattern;
   }

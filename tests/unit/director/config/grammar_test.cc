@@ -47,19 +47,20 @@ TEST(ConfigGrammar, UnterminatedQuoteIsAnError) {
 
 // `{` may end the line, sit alone on the next line, or open and close a block on one line.
 TEST(ConfigGrammar, BracePlacementsAllBuildTheSameTree) {
-  const char* forms[] = {
-      "virtual_server 192.0.2.1 80 {\n  real_server 10.0.0.1 80 {\n    weight 2\n  }\n}\n",
-      "virtual_server 192.0.2.1 80\n{\n  real_server 10.0.0.1 80\n  {\n    weight 2\n  }\n}\n",
-      "virtual_server 192.0.2.1 80 {\n  real_server 10.0.0.1 80 { weight 2 }\n}\n",
-      "virtual_server 192.0.2.1 80{real_server 10.0.0.1 80{weight 2}\n}\n",
+  const std::pair<const char*, int> forms[] = {
+      // text, line of real_server
+      {"virtual_server 192.0.2.1 80 {\n  real_server 10.0.0.1 80 {\n    weight 2\n  }\n}\n", 2},
+      {"virtual_server 192.0.2.1 80\n{\n  real_server 10.0.0.1 80\n  {\n    weight 2\n  }\n}\n", 3},
+      {"virtual_server 192.0.2.1 80 {\n  real_server 10.0.0.1 80 { weight 2 }\n}\n", 2},
+      {"virtual_server 192.0.2.1 80{real_server 10.0.0.1 80{weight 2}\n}\n", 1},
   };
-  for (const char* text : forms) {
+  for (auto [text, realLine] : forms) {
     auto r = load(text);
     EXPECT_TRUE(isClean(r)) << text;
     ASSERT_EQ(r.config.virtualServers.size(), 1u) << text;
     ASSERT_EQ(r.config.virtualServers[0].reals.size(), 1u) << text;
     EXPECT_EQ(r.config.virtualServers[0].reals[0].weight, 2u) << text;
-    EXPECT_EQ(r.config.virtualServers[0].reals[0].where.line, 2) << text;
+    EXPECT_EQ(r.config.virtualServers[0].reals[0].where.line, realLine) << text;
   }
 }
 

@@ -79,7 +79,8 @@ TEST(ConfigInclude, DepthLimitIsEightLevels) {
   std::string chain;
   for (int i = 0; i <= 8; ++i) chain += dir.file("l" + std::to_string(i) + ".conf") + " -> ";
   chain += dir.file("l9.conf");
-  EXPECT_TRUE(hasError(r, 1, "includes nested deeper than 8 levels: " + chain, dir.file("l8.conf")));
+  EXPECT_TRUE(
+      hasError(r, 1, "includes nested deeper than 8 levels: " + chain, dir.file("l8.conf")));
   EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
 
   // Exactly eight levels: l0 includes l1 ... l8, which includes nothing.
@@ -106,7 +107,8 @@ TEST(ConfigInclude, MissingTopLevelFile) {
   auto r = loadConfigFile("/nonexistent/directord.conf");
   ASSERT_EQ(r.diagnostics.size(), 1u);
   EXPECT_EQ(r.diagnostics[0].str(),
-            "/nonexistent/directord.conf: error: cannot read '/nonexistent/directord.conf': no such file");
+            "/nonexistent/directord.conf: error: cannot read '/nonexistent/directord.conf': no "
+            "such file");
 }
 
 // Braces must balance within each included file, even when it is included inside a block.

@@ -46,8 +46,10 @@ TEST(ConfigGlobalDefs, UnsupportedKeywordsWarnByName) {
       "  router_idd typo\n"
       "}\n");
   EXPECT_TRUE(hasNoErrors(r));
-  EXPECT_TRUE(hasWarning(r, 2, "keyword 'notification_email' in global_defs not supported yet; ignored"));
-  EXPECT_TRUE(hasWarning(r, 5, "keyword 'notification_email_from' in global_defs not supported yet"));
+  EXPECT_TRUE(
+      hasWarning(r, 2, "keyword 'notification_email' in global_defs not supported yet; ignored"));
+  EXPECT_TRUE(
+      hasWarning(r, 5, "keyword 'notification_email_from' in global_defs not supported yet"));
   EXPECT_TRUE(hasWarning(r, 6, "keyword 'smtp_server'"));
   EXPECT_TRUE(hasWarning(r, 7, "keyword 'vrrp_garp_master_delay'"));
   EXPECT_TRUE(hasWarning(r, 8, "keyword 'enable_script_security'"));
@@ -65,10 +67,14 @@ TEST(ConfigTopLevel, LaterIssueBlocksAreErrors) {
       "virtual_server_group web {\n}\n"
       "static_routes {\n}\n"
       "static_rules {\n}\n");
-  EXPECT_TRUE(hasError(r, 1, "block 'vrrp_instance' not supported yet (arrives with the VRRP issue)"));
-  EXPECT_TRUE(hasError(r, 4, "block 'vrrp_sync_group' not supported yet (arrives with the VRRP issue)"));
-  EXPECT_TRUE(hasError(r, 6, "block 'vrrp_script' not supported yet (arrives with the VRRP issue)"));
-  EXPECT_TRUE(hasError(r, 8, "block 'connection_sync' not supported yet (arrives with the connection-sync issue)"));
+  EXPECT_TRUE(
+      hasError(r, 1, "block 'vrrp_instance' not supported yet (arrives with the VRRP issue)"));
+  EXPECT_TRUE(
+      hasError(r, 4, "block 'vrrp_sync_group' not supported yet (arrives with the VRRP issue)"));
+  EXPECT_TRUE(
+      hasError(r, 6, "block 'vrrp_script' not supported yet (arrives with the VRRP issue)"));
+  EXPECT_TRUE(hasError(
+      r, 8, "block 'connection_sync' not supported yet (arrives with the connection-sync issue)"));
   EXPECT_TRUE(hasError(r, 10, "block 'virtual_server_group' not supported yet"));
   EXPECT_TRUE(hasError(r, 12, "block 'static_routes' not supported yet"));
   EXPECT_TRUE(hasError(r, 14, "block 'static_rules' not supported yet"));

@@ -18,8 +18,9 @@ TEST(ConfigValidation, DuplicateServiceNamesFirstDefinition) {
       "virtual_server 192.0.2.1 80 {\n}\n"
       "virtual_server 192.0.2.1 80 {\n  protocol UDP\n}\n"
       "virtual_server 192.0.2.1 80 {\n}\n");
-  EXPECT_TRUE(hasError(r, 5, "virtual_server TCP 192.0.2.1:80 already defined at test.conf:1"));
-  EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);  // UDP on the same port is another service
+  EXPECT_TRUE(hasError(r, 6, "virtual_server TCP 192.0.2.1:80 already defined at test.conf:1"));
+  EXPECT_EQ(r.diagnostics.size(), 1u)
+      << testing::dump(r);  // UDP on the same port is another service
 }
 
 // A real must not be the VIP, appear twice, or be of another address family.
@@ -32,9 +33,14 @@ TEST(ConfigValidation, RealServerRules) {
       "  real_server fd00::1 80\n"
       "  real_server 10.0.0.2 0\n"
       "}\n");
-  EXPECT_TRUE(hasError(r, 2, "real_server 192.0.2.1:80 in virtual_server TCP 192.0.2.1:80: the real's address is the VIP"));
-  EXPECT_TRUE(hasError(r, 4, "real_server 10.0.0.1:80 in virtual_server TCP 192.0.2.1:80 already defined at test.conf:3"));
-  EXPECT_TRUE(hasError(r, 5, "real_server [fd00::1]:80 is IPv6 but virtual_server TCP 192.0.2.1:80 is IPv4"));
+  EXPECT_TRUE(hasError(r, 2,
+                       "real_server 192.0.2.1:80 in virtual_server TCP 192.0.2.1:80: the real's "
+                       "address is the VIP"));
+  EXPECT_TRUE(hasError(
+      r, 4,
+      "real_server 10.0.0.1:80 in virtual_server TCP 192.0.2.1:80 already defined at test.conf:3"));
+  EXPECT_TRUE(hasError(
+      r, 5, "real_server [fd00::1]:80 is IPv6 but virtual_server TCP 192.0.2.1:80 is IPv4"));
   EXPECT_TRUE(hasError(r, 6, "NAT needs a real port 1..65535"));
 }
 
@@ -45,8 +51,10 @@ TEST(ConfigValidation, FullNatNeedsAMatchingLocalAddressGroup) {
       "virtual_server 192.0.2.1 80 {\n  lb_kind FNAT\n  real_server 10.0.0.1 80\n}\n"
       "virtual_server 192.0.2.1 81 {\n  lb_kind FNAT\n  laddr_group_name nope\n}\n"
       "virtual_server 192.0.2.1 82 {\n  lb_kind FNAT\n  laddr_group_name v6\n}\n"
-      "virtual_server 192.0.2.1 83 {\n  lb_kind FNAT\n  laddr_group_name v6\n  real_server 10.0.0.1 0\n}\n");
-  EXPECT_TRUE(hasError(r, 5, "virtual_server TCP 192.0.2.1:80: lb_kind FNAT needs laddr_group_name"));
+      "virtual_server 192.0.2.1 83 {\n  lb_kind FNAT\n  laddr_group_name v6\n  real_server "
+      "10.0.0.1 0\n}\n");
+  EXPECT_TRUE(
+      hasError(r, 5, "virtual_server TCP 192.0.2.1:80: lb_kind FNAT needs laddr_group_name"));
   EXPECT_TRUE(hasError(r, 10, "laddr_group_name names unknown local_address_group 'nope'"));
   EXPECT_TRUE(hasError(r, 14, "local_address_group v6 is IPv6 but the VIP is IPv4"));
   EXPECT_TRUE(hasError(r, 19, "FNAT needs a real port"));
@@ -72,8 +80,8 @@ TEST(ConfigValidation, DrNeedsAFlowHashScheduler) {
                   "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  lb_algo wrr\n}\n");
   EXPECT_TRUE(hasError(wrr, 6, "needs a flow-hash scheduler (sh or mh); got wrr"));
   for (const char* algo : {"sh", "mh"}) {
-    auto ok = load(std::string(statics) + "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  lb_algo " +
-                   algo + "\n}\n");
+    auto ok = load(std::string(statics) +
+                   "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  lb_algo " + algo + "\n}\n");
     EXPECT_TRUE(isClean(ok)) << algo;
   }
 }
@@ -126,7 +134,9 @@ TEST(ConfigValidation, LocalAddressMustNotBeAVip) {
       "local_address_group g {\n  192.0.2.100-101\n}\n"
       "virtual_server 192.0.2.101 80 {\n  lb_kind FNAT\n  laddr_group_name g\n"
       "  real_server 10.0.0.1 80\n}\n");
-  EXPECT_TRUE(hasError(r, 4, "local address 192.0.2.101 in local_address_group g is the VIP of virtual_server TCP 192.0.2.101:80"));
+  EXPECT_TRUE(hasError(r, 4,
+                       "local address 192.0.2.101 in local_address_group g is the VIP of "
+                       "virtual_server TCP 192.0.2.101:80"));
   EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
 }
 

@@ -69,7 +69,8 @@ TEST(ConfigVirtualServer, MaglevTableSizeAndFlags) {
   EXPECT_EQ(r.config.virtualServers[0].mhTableSize, 1000003u);
   EXPECT_EQ(r.config.virtualServers[0].schedulerFlags, (std::set<std::string>{"mh-port"}));
   EXPECT_TRUE(hasError(r, 8, "invalid value '4096' for 'mh_table_size': expected a prime"));
-  EXPECT_TRUE(hasError(r, 12, "invalid value '1000033' for 'mh_table_size': expected an integer in 2..1000003"));
+  EXPECT_TRUE(hasError(
+      r, 12, "invalid value '1000033' for 'mh_table_size': expected an integer in 2..1000003"));
   EXPECT_TRUE(hasError(r, 16, "invalid value '1' for 'mh_table_size'"));
   EXPECT_EQ(r.config.virtualServers[1].mhTableSize, 0u);
 }
@@ -77,12 +78,14 @@ TEST(ConfigVirtualServer, MaglevTableSizeAndFlags) {
 // Schedulers outside the registry are refused by name.
 TEST(ConfigVirtualServer, UnknownSchedulerIsAnError) {
   auto r = load("virtual_server 192.0.2.1 80 {\n  lb_algo wlc\n}\n");
-  EXPECT_TRUE(hasError(r, 2, "scheduler 'wlc' for 'lb_algo' not supported: expected rr, wrr, sh or mh"));
+  EXPECT_TRUE(
+      hasError(r, 2, "scheduler 'wlc' for 'lb_algo' not supported: expected rr, wrr, sh or mh"));
 }
 
 // Bad modes and protocols name the keyword and the token; SCTP is known but not built.
 TEST(ConfigVirtualServer, BadModeAndProtocol) {
-  auto r = load("virtual_server 192.0.2.1 80 {\n  lb_kind MASQ\n  protocol ICMP\n  protocol SCTP\n}\n");
+  auto r =
+      load("virtual_server 192.0.2.1 80 {\n  lb_kind MASQ\n  protocol ICMP\n  protocol SCTP\n}\n");
   EXPECT_TRUE(hasError(r, 2, "invalid value 'MASQ' for 'lb_kind'"));
   EXPECT_TRUE(hasError(r, 3, "invalid value 'ICMP' for 'protocol': expected TCP or UDP"));
   EXPECT_TRUE(hasError(r, 4, "protocol SCTP not supported yet"));
@@ -157,7 +160,8 @@ TEST(ConfigVirtualServer, BadTokensNameKeywordAndToken) {
   EXPECT_TRUE(hasError(r, 5, "invalid port '0' for 'virtual_server'"));
   EXPECT_TRUE(hasError(r, 8, "invalid IP address '10.0.0.x' for 'real_server'"));
   EXPECT_TRUE(hasError(r, 9, "invalid port 'http' for 'real_server': expected 0..65535"));
-  EXPECT_TRUE(hasError(r, 11, "invalid value '65536' for 'weight': expected an integer in 0..65535"));
+  EXPECT_TRUE(
+      hasError(r, 11, "invalid value '65536' for 'weight': expected an integer in 0..65535"));
   EXPECT_TRUE(hasError(r, 14, "invalid value '-1' for 'weight'"));
   EXPECT_TRUE(hasError(r, 16, "invalid value 'fast' for 'delay_loop'"));
   EXPECT_TRUE(hasError(r, 17, "invalid value '1e3' for 'persistence_timeout'"));
@@ -176,7 +180,8 @@ TEST(ConfigVirtualServer, ArgumentCountsAndBlocks) {
       "  sh-port now\n"
       "  protocol TCP {\n  }\n"
       "}\n");
-  EXPECT_TRUE(hasError(r, 1, "missing argument for 'virtual_server' (usage: virtual_server IP PORT"));
+  EXPECT_TRUE(
+      hasError(r, 1, "missing argument for 'virtual_server' (usage: virtual_server IP PORT"));
   EXPECT_TRUE(hasError(r, 2, "extra argument 'extra' for 'virtual_server'"));
   EXPECT_TRUE(hasError(r, 4, "'virtual_server' needs a { } block"));
   EXPECT_TRUE(hasError(r, 6, "missing argument for 'lb_algo'"));

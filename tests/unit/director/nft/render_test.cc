@@ -76,8 +76,12 @@ TEST(Diff, RotationSlotCountChangeRewritesOneChain) {
   after.services[1].slots.pop_back();
   auto tx = diff(render(before), render(after));
   for (const auto& op : tx.ops) {
-    if (const auto* f = std::get_if<FlushChain>(&op)) EXPECT_EQ(f->name, serviceChain(1));
-    if (const auto* r = std::get_if<AddRule>(&op)) EXPECT_EQ(r->chain, serviceChain(1));
+    if (const auto* f = std::get_if<FlushChain>(&op)) {
+      EXPECT_EQ(f->name, serviceChain(1));
+    }
+    if (const auto* r = std::get_if<AddRule>(&op)) {
+      EXPECT_EQ(r->chain, serviceChain(1));
+    }
     EXPECT_FALSE(std::holds_alternative<AddSet>(op) || std::holds_alternative<DeleteSet>(op));
   }
   expectGolden(toText(tx), "rotation_shrink.tx.golden");

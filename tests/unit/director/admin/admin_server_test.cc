@@ -1,0 +1,194 @@
+#include "director/admin/admin_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "admin.grpc.pb.h"
+
+namespace ha::director {
+namespace {
+
+namespace pb = directord::admin;
+
+IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+
+// Canned answers; records the last query. gRPC calls it from its own threads.
+struct FakeDirectorView : DirectorView {
+  DirectorSnapshot snapshot() override {
+    DirectorSnapshot s;
+    s.hashSeed = 0x5eed1b5a;
+    ServiceSnapshot svc;
+    svc.plan.id = 1;
+    svc.plan.key = ServiceKey{Protocol::kTcp, ip("192.0.2.102"), 80};
+    svc.plan.scheduler = "mh";
+    svc.plan.mode = ForwardMode::kDr;
+    RealSnapshot r;
+    r.real = PlannedReal{Endpoint{ip("198.51.100.12"), 80}, 1, true, {}};
+    svc.reals.push_back(r);
+    s.services.push_back(svc);
+    return s;
+  }
+  FlowAnswer lookup(const FlowQuery& query) override {
+    std::lock_guard lock(mu);
+    lastQuery = query;
+    FlowAnswer a;
+    if (query.vip != ip("192.0.2.102") || query.vipPort != 80) return a;
+    a.service = ServiceKey{Protocol::kTcp, query.vip, query.vipPort};
+    a.deterministic = true;
+    a.real = Endpoint{ip("198.51.100.12"), 80};
+    a.slot = 1234;
+    return a;
+  }
+  std::mutex mu;
+  std::optional<FlowQuery> lastQuery;
+};
+
+class AdminServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "admin_test.XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/directord.sock";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<pb::Admin::Stub> stub() {
+    return pb::Admin::NewStub(
+        grpc::CreateChannel("unix:" + path_, grpc::InsecureChannelCredentials()));
+  }
+  static void withDeadline(grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  }
+
+  FakeDirectorView view_;
+  std::string dir_;
+  std::string path_;
+};
+
+// ListServices returns the view's snapshot through the codec.
+TEST_F(AdminServerTest, ListsServices) {
+  AdminServer server(view_);
+  auto started = server.start(path_);
+  ASSERT_TRUE(started) << started.error();
+  grpc::ClientContext ctx;
+  withDeadline(ctx);
+  pb::ServiceList reply;
+  auto status = stub()->ListServices(&ctx, pb::ListRequest(), &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.hash_seed(), 0x5eed1b5au);
+  ASSERT_EQ(reply.services_size(), 1);
+  EXPECT_EQ(reply.services(0).vip(), "192.0.2.102");
+  EXPECT_EQ(reply.services(0).mode(), "DR");
+}
+
+// Lookup hands the decoded query to the view and encodes its answer.
+TEST_F(AdminServerTest, LooksUpFlows) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  pb::LookupRequest req;
+  req.set_protocol("tcp");
+  req.set_source("203.0.113.10");
+  req.set_source_port(40000);
+  req.set_vip("192.0.2.102");
+  req.set_vip_port(80);
+  grpc::ClientContext ctx;
+  withDeadline(ctx);
+  pb::LookupReply reply;
+  auto status = stub()->Lookup(&ctx, req, &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(reply.matched());
+  EXPECT_EQ(reply.service(), "TCP 192.0.2.102:80");
+  EXPECT_EQ(reply.real(), "198.51.100.12:80");
+  EXPECT_EQ(reply.slot(), 1234u);
+  std::lock_guard lock(view_.mu);
+  ASSERT_TRUE(view_.lastQuery);
+  EXPECT_EQ(view_.lastQuery->source, ip("203.0.113.10"));
+  EXPECT_EQ(view_.lastQuery->sourcePort, 40000);
+}
+
+// A malformed lookup is refused with INVALID_ARGUMENT and never reaches the view.
+TEST_F(AdminServerTest, RefusesMalformedLookup) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  pb::LookupRequest req;
+  req.set_protocol("icmp");
+  grpc::ClientContext ctx;
+  withDeadline(ctx);
+  pb::LookupReply reply;
+  auto status = stub()->Lookup(&ctx, req, &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "protocol \"icmp\" not supported: use tcp or udp");
+  std::lock_guard lock(view_.mu);
+  EXPECT_FALSE(view_.lastQuery);
+}
+
+// A second directord on the same socket is refused and the first keeps answering.
+TEST_F(AdminServerTest, RefusesSecondServerOnLivePath) {
+  AdminServer first(view_);
+  ASSERT_TRUE(first.start(path_));
+  FakeDirectorView otherView;
+  AdminServer second(otherView);
+  auto refused = second.start(path_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(),
+            "admin socket " + path_ + " is in use: another directord answers there");
+  grpc::ClientContext ctx;
+  withDeadline(ctx);
+  pb::ServiceList reply;
+  EXPECT_TRUE(stub()->ListServices(&ctx, pb::ListRequest(), &reply).ok());
+}
+
+// The socket is private to root (mode 0600) and goes away on stop().
+TEST_F(AdminServerTest, SocketIsPrivateAndRemovedOnStop) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  struct stat st {};
+  ASSERT_EQ(stat(path_.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  server.stop();
+  EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+// A socket file left by a crashed directord (nobody accepting) is replaced.
+TEST_F(AdminServerTest, ReplacesStaleSocket) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+  close(fd);  // bound, never listened: connect() is refused, like a dead daemon's socket
+  AdminServer server(view_);
+  auto started = server.start(path_);
+  ASSERT_TRUE(started) << started.error();
+}
+
+// A regular file at the path is not ours to delete.
+TEST_F(AdminServerTest, RefusesNonSocketPath) {
+  std::ofstream(path_) << "not a socket\n";
+  AdminServer server(view_);
+  auto refused = server.start(path_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(),
+            "admin socket " + path_ + " exists and is not a socket; not removing it");
+  EXPECT_TRUE(std::filesystem::exists(path_));
+}
+
+}  // namespace
+}  // namespace ha::director
