@@ -22,14 +22,14 @@ TableState renderNetdev(const ForwardingPlan& plan) {
   backends.keyLen = 8;
   backends.keyType = (19u << 6) | 19u;  // mark . mark
   backends.dataLen = 8;
-  backends.dataType = (7u << 6) | 20u;  // ipv4_addr . iface_index
+  backends.dataType = (7u << 6) | 19u;  // ipv4_addr . mark: nft 1.0.6 aborts listing an ifindex concat
   t.sets[backends.name] = backends;
   SetDef stats;
   stats.name = std::string(kDrStats4);
   stats.dynamic = true;
   stats.counterPerElement = true;
   stats.keyLen = 8;
-  stats.keyType = (19u << 6) | 7u;  // mark . ipv4_addr
+  stats.keyType = (19u << 6) | 19u;  // mark . slot
   stats.size = 1u << 16;
   t.sets[stats.name] = stats;
   t.elements[services.name];
@@ -56,13 +56,13 @@ TableState renderNetdev(const ForwardingPlan& plan) {
     Bytes mark = KeyBuilder().hostU32(serviceMark(id)).take();
     if (!sp.slots.empty()) {
       auto modulus = static_cast<uint32_t>(sp.slots.size());
-      // k0 . k1 = mark . slot -> k4 . k5 = real . ifindex; k3 . k4 = mark . real keys the counter.
+      // k0 . k1 = mark . slot -> k4 . k5 = real . ifindex. Counters are per slot (nft 1.0.6 cannot
+      // list a key built from a lookup result); the snapshot folds slots into reals.
       c.rules.push_back(RuleBuilder()
                             .flowHash(false, sp.hashPort, plan.hashSeed, modulus, Reg::k1, Reg::k2)
                             .immediate(Reg::k0, mark)
                             .expr(Lookup{std::string(kDrBackends4), Reg::k0, Reg::k4})
-                            .immediate(Reg::k3, mark)
-                            .expr(Dynset{Dynset::Op::kUpdate, std::string(kDrStats4), Reg::k3, std::nullopt, 0, true})
+                            .expr(Dynset{Dynset::Op::kUpdate, std::string(kDrStats4), Reg::k0, std::nullopt, 0, true})
                             .expr(Counter{})
                             .expr(Fwd{Reg::k5, Reg::k4, false})
                             .comment(sp.key.str() + " DR " + sp.scheduler + " (" + sp.where.str() + ")")

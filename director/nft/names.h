@@ -30,7 +30,7 @@ inline constexpr std::string_view kFullnat = "fullnat";    // mark : goto laddr_
 // `table netdev directord` (DR): fwd exists only in the netdev family. IPv4 only for now.
 inline constexpr std::string_view kDrServices4 = "dr_services4";  // l4proto . vip . vport : goto
 inline constexpr std::string_view kDrBackends4 = "dr_backends4";  // mark . slot : real . ifindex
-inline constexpr std::string_view kDrStats4 = "dr_stats4";        // mark . real, counter
+inline constexpr std::string_view kDrStats4 = "dr_stats4";        // mark . slot, counter
 
 inline std::string byFamily(std::string_view base, bool v6) { return std::string(base) + (v6 ? "6" : "4"); }
 

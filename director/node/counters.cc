@@ -80,11 +80,14 @@ DirectorSnapshot makeSnapshot(const ForwardingPlan& plan, const KernelCounters& 
       if (auto* r = s ? findReal(*s, k->real, true) : nullptr) r->counters.conns += e.packets;
     }
   }
-  for (const auto& e : kc.drStats) {
-    auto k = decode(e.key, false, false, false);
-    if (!k) continue;
-    auto* s = service(k->serviceId);
-    if (auto* r = s ? findReal(*s, k->real, false) : nullptr) {
+  for (const auto& e : kc.drStats) {  // mark . slot
+    if (e.key.size() != 8 || (hostU32(e.key.data()) & nft::kMarkTagMask) != nft::kMarkTag) continue;
+    uint32_t id = hostU32(e.key.data()) & nft::kMaxServiceId;
+    uint32_t slot = hostU32(e.key.data() + 4);
+    auto planIt = plan.services.find(id);
+    auto* s = service(id);
+    if (planIt == plan.services.end() || s == nullptr || slot >= planIt->second.slots.size()) continue;
+    if (auto* r = findReal(*s, planIt->second.slots[slot], true)) {
       r->counters.inPackets += e.packets;  // DR replies bypass the director
       r->counters.inBytes += e.bytes;
     }

@@ -1,28 +1,20 @@
 // NetlinkNftWriter against the real kernel. Run only by tests/netns/test_nft_writer.sh inside a
-// throwaway network namespace (it refuses to run in the initial one). Objects are read back with
+// throwaway network namespace (it refuses to run in the host's). Objects are read back with
 // independent libnftnl dumps (nft_inspector.h), never through the writer under test.
-#include <arpa/inet.h>
+#include <arpa/inet.h>  // before linux/netfilter.h: glibc's netinet/in.h must come first
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <linux/netfilter.h>
 #include <net/if.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "director/nft/names.h"
-#include "director/nft/netlink_writer.h"
-#include "tests/netns_bin/nft_inspector.h"
+#include "tests/netns_bin/nft_writer_fixture.h"
 
-namespace ha::director::nft {
+namespace ha::director::nft::test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -30,114 +22,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
-
-const TableId kInet{TableFamily::kInet, "directord"};
-const TableId kNetdev{TableFamily::kNetdev, "directord"};
-constexpr uint32_t kProtoTcp = 6;
-
-// The script passes the inode of the namespace it started in; anything else is refused, so the
-// binary never rewrites the host's ruleset by accident.
-bool inHostNetns() {
-  const char* host = std::getenv("HA_HOST_NETNS_INODE");
-  struct stat self {};
-  if (host == nullptr || stat("/proc/self/ns/net", &self) != 0) return true;
-  return std::to_string(self.st_ino) == host;
-}
-
-Bytes u32Host(uint32_t v) { return KeyBuilder().hostU32(v).take(); }
-Bytes ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) { return {a, b, c, d}; }
-// l4proto . ipv4 . port, each padded to a register: the services4 key.
-Bytes serviceKey(uint8_t proto, const Bytes& vip, uint16_t port) {
-  return KeyBuilder().u8(proto).raw(vip.data(), 4).be16(port).take();
-}
-// mark . slot: the backends4 key; addr . port: its data.
-Bytes backendKey(uint32_t mark, uint32_t slot) { return KeyBuilder().hostU32(mark).hostU32(slot).take(); }
-Bytes backendData(const Bytes& addr, uint16_t port) { return KeyBuilder().raw(addr.data(), 4).be16(port).take(); }
-
-Expr nfprotoIs(uint8_t proto) { return Cmp{CmpOp::kEq, Reg::k0, {proto}}; }
-
-SetDef services4() {
-  SetDef s{.name = "services4", .map = true, .verdictMap = true};
-  s.keyType = (12u << 12) | (7u << 6) | 13u;  // inet_proto . ipv4_addr . inet_service
-  s.keyLen = 12;
-  return s;
-}
-SetDef backends4() {
-  SetDef s{.name = "backends4", .map = true};
-  s.keyType = (19u << 6) | 19u;  // mark . mark (slot)
-  s.keyLen = 8;
-  s.dataType = (7u << 6) | 13u;  // ipv4_addr . inet_service
-  s.dataLen = 8;
-  return s;
-}
-ChainDef baseChain(std::string name, BaseHook::Hook hook, int32_t prio, std::string type,
-                   std::string device = {}) {
-  return ChainDef{std::move(name), BaseHook{hook, prio, std::move(type), std::move(device)}, {}};
-}
-ChainDef regularChain(std::string name) { return ChainDef{std::move(name), std::nullopt, {}}; }
-
-// The production dispatch rule: meta l4proto . ip daddr . th dport vmap @services4.
-Rule dispatchRule() {
-  return Rule{{MetaLoad{MetaKey::kNfproto, Reg::k0}, nfprotoIs(NFPROTO_IPV4),
-               MetaLoad{MetaKey::kL4proto, Reg::k0},
-               PayloadLoad{PayloadBase::kNetwork, 16, 4, Reg::k1},
-               PayloadLoad{PayloadBase::kTransport, 2, 2, Reg::k2},
-               Lookup{"services4", Reg::k0, Reg::kVerdict}},
-              "services4 dispatch"};
-}
-// A service chain's scheduling rule: ct mark . numgen -> real . port, dnat to it.
-Rule scheduleRule(uint32_t modulus) {
-  return Rule{{MetaLoad{MetaKey::kNfproto, Reg::k0}, nfprotoIs(NFPROTO_IPV4),
-               CtLoad{CtKey::kMark, std::nullopt, Reg::k0}, NumgenInc{Reg::k1, modulus},
-               Lookup{"backends4", Reg::k0, Reg::k2},
-               Nat{Nat::Type::kDnat, false, Reg::k2, std::nullopt, Reg::k3}},
-              ""};
-}
-
-void sendUdp(int count) {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(9);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const char payload[] = "directord";
-  for (int i = 0; i < count; ++i) {
-    sendto(fd, payload, sizeof payload, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  }
-  close(fd);
-}
-
-class NftWriterNetnsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (inHostNetns()) GTEST_SKIP() << "refusing to touch the initial network namespace; run tests/netns/test_nft_writer.sh";
-    auto w = NetlinkNftWriter::open();
-    ASSERT_TRUE(w.ok()) << w.error();
-    writer_ = std::move(*w);
-    dropTables();
-  }
-  void TearDown() override {
-    if (writer_) dropTables();
-  }
-  // add + delete in one batch removes a table whether or not it existed.
-  void dropTables() {
-    Transaction tx;
-    for (const TableId& t : {kInet, kNetdev}) {
-      tx.ops.push_back(AddTable{t});
-      tx.ops.push_back(DeleteTable{t});
-    }
-    Status st = writer_->commit(tx);
-    ASSERT_TRUE(st.ok()) << st.error();
-  }
-  void commitOk(const Transaction& tx) {
-    Status st = writer_->commit(tx);
-    ASSERT_TRUE(st.ok()) << st.error();
-  }
-
-  std::unique_ptr<NetlinkNftWriter> writer_;
-  test::NftInspector inspect_;
-};
 
 // The production rule shapes (inet nat dispatch, service chain, SNAT, sh hash, netdev DR fwd) are
 // accepted by the kernel and read back object by object.
@@ -372,62 +256,5 @@ TEST_F(NftWriterNetnsTest, DynsetCountersPerElement) {
   EXPECT_THAT(missing.error(), HasSubstr("No such file or directory"));
 }
 
-// Scale: 10k service chains + 10k rules + a 10k-element vmap + a 100k-element map in one commit.
-TEST_F(NftWriterNetnsTest, FullApplyAtScale) {
-  constexpr uint32_t kServices = 10000;
-  constexpr uint32_t kSlots = 10;
-  auto fullApply = [&](bool replace) {
-    Transaction tx;
-    tx.ops.push_back(AddTable{kInet});
-    if (replace) {
-      tx.ops.push_back(DeleteTable{kInet});
-      tx.ops.push_back(AddTable{kInet});
-    }
-    tx.ops.push_back(AddSet{kInet, services4()});
-    tx.ops.push_back(AddSet{kInet, backends4()});
-    tx.ops.push_back(AddChain{kInet, baseChain("prerouting", BaseHook::Hook::kPrerouting, -100, "nat")});
-    for (uint32_t s = 1; s <= kServices; ++s) tx.ops.push_back(AddChain{kInet, regularChain(serviceChain(s))});
-    tx.ops.push_back(AddRule{kInet, "prerouting", dispatchRule()});
-    AddElements vmap{kInet, "services4", {}};
-    AddElements map{kInet, "backends4", {}};
-    for (uint32_t s = 1; s <= kServices; ++s) {
-      Rule r = scheduleRule(kSlots);
-      r.exprs[2] = ImmediateData{Reg::k0, u32Host(0xd1000000 | s)};
-      tx.ops.push_back(AddRule{kInet, serviceChain(s), std::move(r)});
-      const Bytes vip = ipv4(10, static_cast<uint8_t>(s >> 8), static_cast<uint8_t>(s), 1);
-      vmap.elements.push_back({serviceKey(kProtoTcp, vip, 80), Verdict{Verdict::Code::kGoto, serviceChain(s)}});
-      for (uint32_t slot = 0; slot < kSlots; ++slot) {
-        map.elements.push_back({backendKey(0xd1000000 | s, slot),
-                                backendData(ipv4(192, 168, static_cast<uint8_t>(slot), static_cast<uint8_t>(s)), 8080)});
-      }
-    }
-    tx.ops.push_back(std::move(vmap));
-    tx.ops.push_back(std::move(map));
-    const auto start = std::chrono::steady_clock::now();
-    Status st = writer_->commit(tx);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-    EXPECT_TRUE(st.ok()) << st.error();
-    return ms.count();
-  };
-  const auto first = fullApply(false);
-  std::printf("nft_writer: full apply 10k chains + 110k elements: %lld ms\n", static_cast<long long>(first));
-  const auto replace = fullApply(true);
-  std::printf("nft_writer: replace (delete + re-add table) 10k chains + 110k elements: %lld ms\n",
-              static_cast<long long>(replace));
-  EXPECT_LT(first, 1000);
-
-  EXPECT_EQ(inspect_.chains(kInet).size(), kServices + 1);
-  EXPECT_EQ(inspect_.elements(kInet, "services4").size(), kServices);
-  EXPECT_EQ(inspect_.elements(kInet, "backends4").size(), kServices * kSlots);
-
-  // A health flip: one element out, one in.
-  const auto start = std::chrono::steady_clock::now();
-  commitOk(Transaction{{DeleteElements{kInet, "backends4", {{backendKey(0xd1000001, 0), {}}}},
-                        AddElements{kInet, "backends4",
-                                    {{backendKey(0xd1000001, 0), backendData(ipv4(192, 168, 9, 9), 8080)}}}}});
-  const auto flip = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-  std::printf("nft_writer: element flip on the full table: %lld us\n", static_cast<long long>(flip.count()));
-}
-
 }  // namespace
-}  // namespace ha::director::nft
+}  // namespace ha::director::nft::test
