@@ -28,7 +28,8 @@ N=${DEMO_REQUESTS:-30}
 
 section() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 
-section "1. Build"
+section "1. Dependencies and build"
+bash "$SRC/scripts/install-deps.sh" || { echo "demo.sh: installing dependencies failed" >&2; exit 1; }
 if [ -n "${HA_BUILD_DIR:-}" ]; then
   HA_BUILD_DIR=$(cd "$HA_BUILD_DIR" && pwd) || exit 1
   echo "using HA_BUILD_DIR=$HA_BUILD_DIR (no build)"
