@@ -118,13 +118,15 @@ Status AdminServer::start(const std::string& socketPath) {
   // Between bind and this chmod the socket has the umask's mode; the directory (/run) is what
   // keeps others out in that window. The API is read-only, so the window exposes no control.
   struct stat st {};
-  if (chmod(socketPath.c_str(), S_IRUSR | S_IWUSR) != 0 || stat(socketPath.c_str(), &st) != 0) {
+  if (stat(socketPath.c_str(), &st) == 0) {
+    socketDev_ = st.st_dev;
+    socketIno_ = st.st_ino;
+  }
+  if (socketIno_ == 0 || chmod(socketPath.c_str(), S_IRUSR | S_IWUSR) != 0) {
     std::string why = errnoText();
     stop();
     return Error{"admin socket " + socketPath + ": cannot restrict to mode 0600: " + why};
   }
-  socketDev_ = st.st_dev;
-  socketIno_ = st.st_ino;
   return okStatus();
 }
 

@@ -19,18 +19,21 @@
 namespace ha::director::nft {
 namespace {
 
-// Receive-queue cost of one ACK: a ~52-byte message in its own skb (sk_buff + shared info).
+// Receive-queue cost of one ACK: a ~52-byte message in its own skb (sk_buff +
+// shared info).
 constexpr size_t kAckTruesize = 1536;
 constexpr size_t kBufferSlack = 1 << 20;
-// ACKs are read 64 datagrams per recvmmsg(): 20k ACKs cost ~300 system calls, not 20k. With
-// NETLINK_CAP_ACK an ACK or error is under 100 bytes plus extended-ACK TLVs.
+// ACKs are read 64 datagrams per recvmmsg(): 20k ACKs cost ~300 system calls,
+// not 20k. With NETLINK_CAP_ACK an ACK or error is under 100 bytes plus
+// extended-ACK TLVs.
 constexpr size_t kRecvBatch = 64;
 constexpr size_t kRecvSlot = 8192;
-// nfnetlink processes a batch inside sendmsg(), so its replies are queued when it returns; the
-// wait only bounds the damage if some kernel ever defers.
+// nfnetlink processes a batch inside sendmsg(), so its replies are queued when
+// it returns; the wait only bounds the damage if some kernel ever defers.
 constexpr int kAckWaitMs = 2000;
 
-// SO_*BUFFORCE (CAP_NET_ADMIN) passes net.core.{w,r}mem_max; plain SO_*BUF is capped by it.
+// SO_*BUFFORCE (CAP_NET_ADMIN) passes net.core.{w,r}mem_max; plain SO_*BUF is
+// capped by it.
 size_t setBuffer(int fd, int forceOpt, int opt, size_t bytes) {
   const int value = static_cast<int>(std::min<size_t>(bytes, INT_MAX / 2));
   if (setsockopt(fd, SOL_SOCKET, forceOpt, &value, sizeof value) != 0) {
@@ -49,13 +52,14 @@ struct AckTally {
   bool truncated = false;  // a reply larger than kRecvSlot
 };
 
-void tallyDatagram(const char* data, int len, const detail::BatchBuilder& batch, AckTally& t) {
+void tallyDatagram(const char *data, int len, const detail::BatchBuilder &batch, AckTally &t) {
   const size_t expected = batch.messageCount();
-  for (auto* nlh = reinterpret_cast<const nlmsghdr*>(data); mnl_nlmsg_ok(nlh, len);
+  for (auto *nlh = reinterpret_cast<const nlmsghdr *>(data); mnl_nlmsg_ok(nlh, len);
        nlh = mnl_nlmsg_next(nlh, &len)) {
     if (nlh->nlmsg_type != NLMSG_ERROR) continue;
     auto k = detail::parseKernelError(nlh);
-    // Replies to an earlier request (an abandoned dump, a batch given up on) are not ours.
+    // Replies to an earlier request (an abandoned dump, a batch given up on)
+    // are not ours.
     if (!k || k->seq - batch.beginSeq() > expected + 1) continue;
     if (k->error == 0) {
       ++t.acked;
@@ -65,7 +69,7 @@ void tallyDatagram(const char* data, int len, const detail::BatchBuilder& batch,
   }
 }
 
-AckTally collectAcks(int fd, const detail::BatchBuilder& batch) {
+AckTally collectAcks(int fd, const detail::BatchBuilder &batch) {
   AckTally t;
   std::vector<char> buf(kRecvBatch * kRecvSlot);
   std::array<iovec, kRecvBatch> iov{};
@@ -94,7 +98,8 @@ AckTally collectAcks(int fd, const detail::BatchBuilder& batch) {
         t.truncated = true;
         continue;
       }
-      tallyDatagram(buf.data() + static_cast<size_t>(m) * kRecvSlot, static_cast<int>(msgs[m].msg_len), batch, t);
+      tallyDatagram(buf.data() + static_cast<size_t>(m) * kRecvSlot,
+                    static_cast<int>(msgs[m].msg_len), batch, t);
     }
   }
   return t;
@@ -102,7 +107,7 @@ AckTally collectAcks(int fd, const detail::BatchBuilder& batch) {
 
 }  // namespace
 
-void NetlinkNftWriter::SocketClose::operator()(mnl_socket* s) const { mnl_socket_close(s); }
+void NetlinkNftWriter::SocketClose::operator()(mnl_socket *s) const { mnl_socket_close(s); }
 
 NetlinkNftWriter::NetlinkNftWriter(Socket socket)
     : socket_(std::move(socket)),
@@ -119,9 +124,9 @@ Result<std::unique_ptr<NetlinkNftWriter>> NetlinkNftWriter::open() {
   if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
     return Error{"bind NETLINK_NETFILTER socket: " + detail::errnoText(errno)};
   }
-  // Capped ACKs do not echo our (up to 64 KB) messages back, so every reply fits a small receive
-  // slot. Extended ACKs point at the attribute the kernel rejected (best effort: without them
-  // an error still names its op).
+  // Capped ACKs do not echo our (up to 64 KB) messages back, so every reply
+  // fits a small receive slot. Extended ACKs point at the attribute the kernel
+  // rejected (best effort: without them an error still names its op).
   int on = 1;
   if (mnl_socket_setsockopt(socket.get(), NETLINK_CAP_ACK, &on, sizeof on) < 0) {
     return Error{"NETLINK_CAP_ACK: " + detail::errnoText(errno)};
@@ -133,7 +138,8 @@ Result<std::unique_ptr<NetlinkNftWriter>> NetlinkNftWriter::open() {
 Status NetlinkNftWriter::fitSocketBuffers(size_t batchBytes, size_t replies) {
   const size_t wantSnd = batchBytes + kBufferSlack;
   if (wantSnd > sndbuf_) sndbuf_ = setBuffer(fd(), SO_SNDBUFFORCE, SO_SNDBUF, wantSnd);
-  // netlink refuses a datagram larger than the send buffer (EMSGSIZE): fail with the reason.
+  // netlink refuses a datagram larger than the send buffer (EMSGSIZE): fail
+  // with the reason.
   if (batchBytes + 32 > sndbuf_ * 2) {
     return Error{"nf_tables batch of " + std::to_string(batchBytes) +
                  " bytes exceeds the socket send buffer (" + std::to_string(sndbuf_) +
@@ -144,7 +150,7 @@ Status NetlinkNftWriter::fitSocketBuffers(size_t batchBytes, size_t replies) {
   return okStatus();
 }
 
-Status NetlinkNftWriter::commit(const Transaction& tx) {
+Status NetlinkNftWriter::commit(const Transaction &tx) {
   if (tx.empty()) return okStatus();
   detail::BatchBuilder batch(seq_);
   for (size_t i = 0; i < tx.ops.size(); ++i) {
@@ -162,12 +168,13 @@ Status NetlinkNftWriter::commit(const Transaction& tx) {
 
   AckTally t = collectAcks(fd(), batch);
   if (!t.errors.empty()) {
-    // The first failure in batch order is the cause; later ones often follow from it.
-    const auto first = std::min_element(
-        t.errors.begin(), t.errors.end(), [&](const auto& a, const auto& b) {
+    // The first failure in batch order is the cause; later ones often follow
+    // from it.
+    const auto first =
+        std::min_element(t.errors.begin(), t.errors.end(), [&](const auto &a, const auto &b) {
           return a.seq - batch.beginSeq() < b.seq - batch.beginSeq();
         });
-    const detail::MessageOrigin* origin = batch.origin(first->seq);
+    const detail::MessageOrigin *origin = batch.origin(first->seq);
     std::string what = origin != nullptr
                            ? detail::describeFailure(tx, batch, *origin, first->badAttrOffset)
                            : "nf_tables batch";
@@ -177,7 +184,8 @@ Status NetlinkNftWriter::commit(const Transaction& tx) {
     return Error{std::move(s)};
   }
   if (t.acked < batch.messageCount()) {
-    // Without every ACK we cannot tell a commit from an abort; the caller must re-read.
+    // Without every ACK we cannot tell a commit from an abort; the caller must
+    // re-read.
     return Error{"nf_tables batch: " + std::to_string(t.acked) + " of " +
                  std::to_string(batch.messageCount()) + " messages acknowledged" +
                  (t.overrun ? " (receive queue overflow)" : "") +

@@ -1,10 +1,14 @@
 #pragma once
-// NetlinkNftWriter: the NftWriter on a NETLINK_NETFILTER socket (libnftnl builds the messages,
-// libmnl moves them). The only code in directord that talks to nf_tables (STYLE.md §2).
+// NetlinkNftWriter: the NftWriter on a NETLINK_NETFILTER socket (libnftnl
+// builds the messages, libmnl moves them). The only code in directord that
+// talks to nf_tables (STYLE.md §2).
 //
-//   Transaction ──► BatchBuilder: BEGIN | msg per op (elements packed ~64 KB per msg) | END
-//                   one contiguous buffer, one sendmsg()  ──►  kernel: all or nothing
-//   ACK per msg ◄── error replies mapped back by sequence number to the op (and, with
+//   Transaction ──► BatchBuilder: BEGIN | msg per op (elements packed ~64 KB
+//   per msg) | END
+//                   one contiguous buffer, one sendmsg()  ──►  kernel: all or
+//                   nothing
+//   ACK per msg ◄── error replies mapped back by sequence number to the op
+//   (and, with
 //                   extended ACKs, to the expression or element) that failed
 #include <cstddef>
 #include <cstdint>
@@ -23,33 +27,37 @@ namespace ha::director::nft {
 
 class NetlinkNftWriter final : public NftWriter {
  public:
-  // Opens the socket in the calling thread's network namespace; needs CAP_NET_ADMIN to commit.
+  // Opens the socket in the calling thread's network namespace; needs
+  // CAP_NET_ADMIN to commit.
   static Result<std::unique_ptr<NetlinkNftWriter>> open();
   ~NetlinkNftWriter() override;
-  NetlinkNftWriter(const NetlinkNftWriter&) = delete;
-  NetlinkNftWriter& operator=(const NetlinkNftWriter&) = delete;
+  NetlinkNftWriter(const NetlinkNftWriter &) = delete;
+  NetlinkNftWriter &operator=(const NetlinkNftWriter &) = delete;
 
-  Status commit(const Transaction& tx) override;
-  Result<std::vector<ElementCounter>> readSetCounters(const TableId& table,
-                                                      const std::string& set) override;
-  // A missing table reads as no counters (a rule dump filtered by table does not fail).
-  Result<std::vector<RuleCounter>> readChainCounters(const TableId& table) override;
+  Status commit(const Transaction &tx) override;
+  Result<std::vector<ElementCounter>> readSetCounters(const TableId &table,
+                                                      const std::string &set) override;
+  // A missing table reads as no counters (a rule dump filtered by table does
+  // not fail).
+  Result<std::vector<RuleCounter>> readChainCounters(const TableId &table) override;
 
  private:
   struct SocketClose {
-    void operator()(mnl_socket* s) const;
+    void operator()(mnl_socket *s) const;
   };
   using Socket = std::unique_ptr<mnl_socket, SocketClose>;
 
   explicit NetlinkNftWriter(Socket socket);
-  // Grows the kernel socket buffers so a batch fits one sendmsg() and all its ACKs fit the
-  // receive queue (the kernel queues them before sendmsg() returns and drops what overflows).
+  // Grows the kernel socket buffers so a batch fits one sendmsg() and all its
+  // ACKs fit the receive queue (the kernel queues them before sendmsg() returns
+  // and drops what overflows).
   Status fitSocketBuffers(size_t batchBytes, size_t replies);
-  // Sends the NLM_F_DUMP request `build` writes into a buffer and hands every reply to `onReply`.
-  // A dump that a concurrent change interrupted (NLM_F_DUMP_INTR) is restarted after `restart`.
-  Status dump(const std::function<nlmsghdr*(char* buf, uint32_t seq)>& build,
-              const std::function<Status(const nlmsghdr*)>& onReply,
-              const std::function<void()>& restart);
+  // Sends the NLM_F_DUMP request `build` writes into a buffer and hands every
+  // reply to `onReply`. A dump that a concurrent change interrupted
+  // (NLM_F_DUMP_INTR) is restarted after `restart`.
+  Status dump(const std::function<nlmsghdr *(char *buf, uint32_t seq)> &build,
+              const std::function<Status(const nlmsghdr *)> &onReply,
+              const std::function<void()> &restart);
   int fd() const;
 
   Socket socket_;

@@ -1,4 +1,5 @@
-// Counter reads: NLM_F_DUMP requests for set elements and rules, parsed with libnftnl.
+// Counter reads: NLM_F_DUMP requests for set elements and rules, parsed with
+// libnftnl.
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <linux/netfilter/nf_tables.h>
@@ -19,7 +20,8 @@ namespace {
 
 constexpr int kDumpAttempts = 3;
 constexpr size_t kRequestBytes = 8192;  // a dump request carries a table and a set name at most
-// netlink sizes dump messages to the reader's buffer up to 32 KB; twice that never truncates.
+// netlink sizes dump messages to the reader's buffer up to 32 KB; twice that
+// never truncates.
 constexpr size_t kDumpBufferBytes = 64 * 1024;
 constexpr int kDumpWaitMs = 5000;
 
@@ -29,9 +31,9 @@ struct CounterValue {
 };
 
 // nftnl_*_foreach callback: the first "counter" expression wins.
-int firstCounter(nftnl_expr* e, void* data) {
-  auto* found = static_cast<std::optional<CounterValue>*>(data);
-  const char* name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+int firstCounter(nftnl_expr *e, void *data) {
+  auto *found = static_cast<std::optional<CounterValue> *>(data);
+  const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
   if (!found->has_value() && name != nullptr && std::strcmp(name, "counter") == 0) {
     *found = CounterValue{nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS),
                           nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES)};
@@ -39,10 +41,10 @@ int firstCounter(nftnl_expr* e, void* data) {
   return MNL_CB_OK;
 }
 
-int collectElement(nftnl_set_elem* e, void* data) {
-  auto* out = static_cast<std::vector<ElementCounter>*>(data);
+int collectElement(nftnl_set_elem *e, void *data) {
+  auto *out = static_cast<std::vector<ElementCounter> *>(data);
   uint32_t len = 0;
-  const auto* key = static_cast<const uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
+  const auto *key = static_cast<const uint8_t *>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
   if (key == nullptr) return MNL_CB_OK;
   std::optional<CounterValue> counter;
   nftnl_set_elem_expr_foreach(e, firstCounter, &counter);
@@ -58,15 +60,15 @@ int collectElement(nftnl_set_elem* e, void* data) {
 
 }  // namespace
 
-Status NetlinkNftWriter::dump(const std::function<nlmsghdr*(char* buf, uint32_t seq)>& build,
-                              const std::function<Status(const nlmsghdr*)>& onReply,
-                              const std::function<void()>& restart) {
+Status NetlinkNftWriter::dump(const std::function<nlmsghdr *(char *buf, uint32_t seq)> &build,
+                              const std::function<Status(const nlmsghdr *)> &onReply,
+                              const std::function<void()> &restart) {
   std::vector<char> request(kRequestBytes);
   std::vector<char> buf(kDumpBufferBytes);
   for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
     if (attempt > 0) restart();
     const uint32_t seq = seq_++;
-    const nlmsghdr* req = build(request.data(), seq);
+    const nlmsghdr *req = build(request.data(), seq);
     if (mnl_socket_sendto(socket_.get(), req, req->nlmsg_len) < 0) {
       return Error{"send dump request: " + detail::errnoText(errno)};
     }
@@ -82,9 +84,10 @@ Status NetlinkNftWriter::dump(const std::function<nlmsghdr*(char* buf, uint32_t 
         return Error{"receive dump: " + detail::errnoText(errno)};
       }
       int len = static_cast<int>(n);
-      for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, len);
+      for (auto *nlh = reinterpret_cast<const nlmsghdr *>(buf.data()); mnl_nlmsg_ok(nlh, len);
            nlh = mnl_nlmsg_next(nlh, &len)) {
-        // Leftovers of an earlier request (a batch given up on, an abandoned dump) are skipped.
+        // Leftovers of an earlier request (a batch given up on, an abandoned
+        // dump) are skipped.
         if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portId_) continue;
         if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) != 0) interrupted = true;
         if (nlh->nlmsg_type == NLMSG_DONE) {
@@ -108,24 +111,25 @@ Status NetlinkNftWriter::dump(const std::function<nlmsghdr*(char* buf, uint32_t 
                " times"};
 }
 
-Result<std::vector<ElementCounter>> NetlinkNftWriter::readSetCounters(const TableId& table,
-                                                                      const std::string& set) {
+Result<std::vector<ElementCounter>> NetlinkNftWriter::readSetCounters(const TableId &table,
+                                                                      const std::string &set) {
   const std::string what = "read counters of set " + set + " in " + detail::tableText(table);
   if (auto st = detail::checkName("set", set); !st) return Error{what + ": " + st.error()};
   if (auto st = detail::checkName("table", table.name); !st) return Error{what + ": " + st.error()};
   std::vector<ElementCounter> out;
   Status st = dump(
-      [&](char* buf, uint32_t seq) {
-        nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, detail::nfproto(table.family),
-                                              NLM_F_DUMP, seq);
+      [&](char *buf, uint32_t seq) {
+        nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM,
+                                              detail::nfproto(table.family), NLM_F_DUMP, seq);
         detail::SetPtr s(nftnl_set_alloc());
         nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.name.c_str());
         nftnl_set_set_str(s.get(), NFTNL_SET_NAME, set.c_str());
         nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
         return nlh;
       },
-      [&](const nlmsghdr* nlh) -> Status {
-        // One short-lived nftnl_set per reply message keeps a 100k-element dump's memory flat.
+      [&](const nlmsghdr *nlh) -> Status {
+        // One short-lived nftnl_set per reply message keeps a 100k-element
+        // dump's memory flat.
         detail::SetPtr s(nftnl_set_alloc());
         if (nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0) return Error{"malformed element dump"};
         nftnl_set_elem_foreach(s.get(), collectElement, &out);
@@ -136,24 +140,24 @@ Result<std::vector<ElementCounter>> NetlinkNftWriter::readSetCounters(const Tabl
   return out;
 }
 
-Result<std::vector<RuleCounter>> NetlinkNftWriter::readChainCounters(const TableId& table) {
+Result<std::vector<RuleCounter>> NetlinkNftWriter::readChainCounters(const TableId &table) {
   const std::string what = "read rule counters of " + detail::tableText(table);
   if (auto st = detail::checkName("table", table.name); !st) return Error{what + ": " + st.error()};
   std::vector<RuleCounter> out;
   std::set<std::string> counted;
   Status st = dump(
-      [&](char* buf, uint32_t seq) {
-        nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, detail::nfproto(table.family),
+      [&](char *buf, uint32_t seq) {
+        nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, detail::nfproto(table.family),
                                               NLM_F_DUMP, seq);
         detail::RulePtr r(nftnl_rule_alloc());
         nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table.name.c_str());
         nftnl_rule_nlmsg_build_payload(nlh, r.get());
         return nlh;
       },
-      [&](const nlmsghdr* nlh) -> Status {
+      [&](const nlmsghdr *nlh) -> Status {
         detail::RulePtr r(nftnl_rule_alloc());
         if (nftnl_rule_nlmsg_parse(nlh, r.get()) < 0) return Error{"malformed rule dump"};
-        const char* chain = nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN);
+        const char *chain = nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN);
         if (chain == nullptr || counted.count(chain) != 0) return okStatus();
         std::optional<CounterValue> counter;
         nftnl_expr_foreach(r.get(), firstCounter, &counter);

@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# Forwarding benchmark: what directord's FULLNAT costs per packet, against baselines measured in
+# the same run on the netns lab (tests/netns/lib.sh). One real (real1: nginx, one worker, and
+# iperf3 -s) sits behind every path, so the paths differ only in what forwards:
+#   direct          client -> router -> real1 (no director)
+#   nft-fullnat     hand-written minimal FULLNAT rule in dir1 (tests/netns/baseline_fullnat.nft,
+#                   narrowed to real1 and to ports 80 and 5201)
+#   directord       directord in dir1, FULLNAT, rr, real1, local address 198.51.100.200
+#   dird-nostats    the same with the forward chain's per-packet stats rule (dynset update of
+#                   @stats4) deleted by handle: what that rule costs   (--no-nostats: skip)
+#   haproxy         haproxy in dir1, mode tcp, roundrobin, real1 (nbthread: --haproxy-threads)
+# Workloads: wrk keep-alive, wrk with "Connection: close" (a new connection per request), iperf3.
+# Repetitions are interleaved (rep 1: every path, rep 2: every path, ...; the order rotates),
+# each (path, workload) keeps the median. Prints absolute numbers and ratios with their targets.
+#
+# Use:  sudo bash bench/forwarding.sh [--quick] [--reps N] [--duration S] [--haproxy-threads N]
+#                                     [--no-nostats] [--out FILE] [--strict]
+#   --quick  1 rep of 3 s;  --out  also write the raw per-run numbers to FILE;
+#   --strict exit 3 when a target ratio is missed (default: targets are reported only).
+# Binaries from $HA_BUILD_DIR (default build/release). Exit 0 ran, 1 setup failed, 77 skipped.
+set -uo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export HA_SOURCE_DIR=${HA_SOURCE_DIR:-$(cd "$HERE/.." && pwd)}
+export HA_BUILD_DIR=${HA_BUILD_DIR:-$HA_SOURCE_DIR/build/release}
+# shellcheck source=../tests/netns/lib.sh disable=SC1091
+source "$HA_SOURCE_DIR/tests/netns/lib.sh"
+
+REPS=3 DUR=5 HA_THREADS=2 NOSTATS=1 OUT='' STRICT=0
+WRK_THREADS=2 WRK_CONNS=32
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) REPS=1 DUR=3 ;;
+    --reps) REPS=${2:?}; shift ;;
+    --duration) DUR=${2:?}; shift ;;
+    --haproxy-threads) HA_THREADS=${2:?}; shift ;;
+    --no-nostats) NOSTATS=0 ;;
+    --out) OUT=${2:?}; shift ;;
+    --strict) STRICT=1 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ $REPS =~ ^[1-9][0-9]?$ && $DUR =~ ^[1-9][0-9]?$ && $HA_THREADS =~ ^[1-9]$ ]] ||
+  { echo "--reps 1-99, --duration 1-99 s, --haproxy-threads 1-9" >&2; exit 2; }
+
+lab_require_root
+for t in wrk iperf3 haproxy nginx conntrack timeout; do
+  command -v "$t" >/dev/null || { echo "SKIP: ${0##*/} needs $t (scripts/install-deps.sh)"; exit 77; }
+done
+ha_find_binaries || exit 1
+
+# shellcheck disable=SC2153  # from lib.sh
+VIP=$VIP_FNAT4 LADDR=${LADDR4[0]} REAL=real1 REAL_IP=${LAB_IP4[real1]}
+PATHS=(direct nft-fullnat directord)
+[ "$NOSTATS" = 1 ] && PATHS+=(dird-nostats)
+PATHS+=(haproxy)
+T0=$SECONDS
+
+lab_up
+# Load client: reuse TIME_WAIT ports and a wide port range, or new-connection runs decay.
+_lab_sysctl client net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65000"
+# haproxy opens its own connections to the real from dir1: same treatment there.
+_lab_sysctl dir1 net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65000"
+start_reals nginx
+lab_spawn "$REAL" "$LAB_STATE_DIR/iperf3.log" iperf3 -s -p 5201
+IPERF_PID=$LAB_LAST_PID
+lab_wait_listen "$REAL" tcp 5201 || lab_die "iperf3 -s did not start on $REAL"
+RESULTS=$LAB_STATE_DIR/results
+: >"$RESULTS"
+
+# ---- the paths ---------------------------------------------------------------------------------
+dir1_has_addr() { on dir1 ip -4 addr show dev lan0 | grep -q "inet $1/"; }
+hold_vip() { on dir1 ip addr replace "$VIP/32" dev lan0 && on dir1 ip addr replace "$LADDR/32" dev lan0; }
+drop_vip() { on dir1 ip addr del "$VIP/32" dev lan0 2>/dev/null; on dir1 ip addr del "$LADDR/32" dev lan0 2>/dev/null; true; }
+
+write_nft() {  # tests/netns/baseline_fullnat.nft with real1 only, ports 80 and 5201
+  cat >"$LAB_STATE_DIR/bench_fullnat.nft" <<EOF
+table ip dbench
+delete table ip dbench
+table ip dbench {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		ip daddr $VIP tcp dport 80 dnat to numgen inc mod 1 map { 0 : $REAL_IP }
+		ip daddr $VIP tcp dport 5201 dnat to numgen inc mod 1 map { 0 : $REAL_IP }
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		ct original ip daddr $VIP snat to $LADDR
+	}
+}
+EOF
+}
+
+write_directord_conf() {
+  local port
+  {
+    cat <<EOF
+# bench/forwarding.sh: FULLNAT rr to one real, one local address (as the nft baseline).
+global_defs {
+    router_id bench-dir1
+    lb_hash_seed 0x1234abcd
+}
+static_ipaddress {
+    $VIP/32 dev lan0
+    $LADDR/32 dev lan0
+}
+local_address_group LAG4 {
+    $LADDR
+}
+EOF
+    for port in 80 5201; do
+      cat <<EOF
+virtual_server $VIP $port {
+    lb_algo rr
+    lb_kind FNAT
+    protocol TCP
+    laddr_group_name LAG4
+    real_server $REAL_IP $port {
+        weight 1
+    }
+}
+EOF
+    done
+  } >"$LAB_STATE_DIR/bench-directord.conf"
+}
+
+write_haproxy_cfg() {
+  local tmpl
+  tmpl=$(<"$HERE/haproxy.cfg.tmpl")
+  tmpl=${tmpl//@NBTHREAD@/$HA_THREADS}
+  tmpl=${tmpl//@VIP@/$VIP}
+  tmpl=${tmpl//@SERVERS_HTTP@/    server $REAL $REAL_IP:80}
+  tmpl=${tmpl//@SERVERS_IPERF@/    server $REAL $REAL_IP:5201}
+  printf '%s\n' "$tmpl" >"$LAB_STATE_DIR/haproxy.cfg"
+}
+
+# Delete the per-packet stats rule(s) ("per-real packets and bytes") from directord's forward chain.
+delete_stats_rule() {
+  local chain c h
+  chain=$(on dir1 nft -a list table inet directord 2>/dev/null |
+    awk '/^\tchain /{c=$2} c && /per-real packets and bytes/ {print c, $NF}')
+  [ -n "$chain" ] || { lab_log "no stats rule found in table inet directord"; return 1; }
+  while read -r c h; do
+    on dir1 nft delete rule inet directord "$c" handle "$h" || return 1
+    STATS_DELETED+="$c/$h "
+  done <<<"$chain"
+}
+STATS_DELETED=
+
+DIRD_PID='' HAPROXY_PID=''
+path_up() {  # PATH: make it the only active forwarder; sets TARGET (host) and EXPECT_SRC
+  local p=$1
+  TARGET=$VIP EXPECT_SRC=$LADDR
+  case $p in
+    direct) TARGET=$REAL_IP EXPECT_SRC=$CLIENT4 ;;
+    nft-fullnat)
+      hold_vip || return 1
+      on dir1 nft -f "$LAB_STATE_DIR/bench_fullnat.nft" || return 1 ;;
+    directord|dird-nostats)
+      directord_start dir1 "$LAB_STATE_DIR/bench-directord.conf" "$LAB_STATE_DIR/dir1.sock" || return 1
+      DIRD_PID=$DIRECTORD_PID
+      { lab_wait_for 5 dir1_has_addr "$VIP" && lab_wait_for 5 dir1_has_addr "$LADDR"; } || { lab_log "directord did not add $VIP/$LADDR"; return 1; }
+      lab_wait_for 5 nft_has_directord_table dir1 || return 1
+      if [ "$p" = dird-nostats ]; then delete_stats_rule || return 1; fi ;;
+    haproxy)
+      hold_vip || return 1
+      lab_spawn dir1 "$LAB_STATE_DIR/haproxy.log" haproxy -db -f "$LAB_STATE_DIR/haproxy.cfg"
+      HAPROXY_PID=$LAB_LAST_PID
+      EXPECT_SRC=${LAB_IP4[dir1]}
+      { lab_wait_listen dir1 tcp 80 && lab_wait_listen dir1 tcp 5201; } || { cat "$LAB_STATE_DIR/haproxy.log" >&2; return 1; } ;;
+  esac
+  # The path answers, from the right real, which saw the expected source address.
+  local body
+  body=$(lab_get "http://$TARGET/") || { lab_log "$p: GET http://$TARGET/ failed"; return 1; }
+  [ "$body" = "$REAL $EXPECT_SRC" ] || { lab_log "$p: expected '$REAL $EXPECT_SRC', got '$body'"; return 1; }
+}
+
+path_down() {
+  local p=$1
+  case $p in
+    nft-fullnat) on dir1 nft delete table ip dbench; drop_vip ;;
+    directord|dird-nostats)
+      if [ "$p" = dird-nostats ] && on dir1 nft -a list table inet directord 2>/dev/null | grep -q 'per-real packets and bytes'; then
+        lab_log "dird-nostats: the stats rule came back during the run (directord rewrote it)"
+        echo "WARNING: dird-nostats: directord restored the stats rule during the run" >>"$LAB_STATE_DIR/notes"
+      fi
+      directord_stop "$DIRD_PID" || lab_log "directord did not stop"
+      DIRD_PID= ;;
+    haproxy) lab_stop_pid "$HAPROXY_PID"; HAPROXY_PID=; drop_vip ;;
+  esac
+  # Nothing of this path survives into the next: no VIP, no tables, no conntrack entries.
+  if [ "$p" != direct ]; then
+    ! dir1_has_addr "$VIP" || { lab_log "$p: dir1 still holds $VIP"; return 1; }
+    [ -z "$(on dir1 nft list ruleset)" ] || { lab_log "$p: dir1 still has rules"; on dir1 nft list ruleset >&2; return 1; }
+  fi
+  on dir1 conntrack -F >/dev/null 2>&1
+  true
+}
+
+# ---- the workloads -----------------------------------------------------------------------------
+run_wrk() {  # URL [extra wrk args]: prints requests/s, or NaN
+  local url=$1 out rps errs; shift
+  out=$(on client timeout $((DUR + 20)) wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${DUR}s" "$@" "$url" 2>&1)
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  errs=$(grep -E 'Socket errors|Non-2xx' <<<"$out" | tr -s ' ' | tr '\n' ';')
+  [ -n "$errs" ] && echo "$CUR: $errs" >>"$LAB_STATE_DIR/notes"
+  echo "${rps:-NaN}"
+}
+
+run_iperf() {  # HOST: prints Gbit/s received, or NaN
+  local out bps
+  out=$(on client timeout $((DUR + 20)) iperf3 -c "$1" -p 5201 -t "$DUR" -J 2>/dev/null)
+  bps=$(jq -r '.end.sum_received.bits_per_second // empty' <<<"$out" 2>/dev/null)
+  if [ -z "$bps" ]; then
+    echo "$CUR: iperf3 failed: $(jq -r '.error // empty' <<<"$out" 2>/dev/null)" >>"$LAB_STATE_DIR/notes"
+    echo NaN; return
+  fi
+  awk -v b="$bps" 'BEGIN {printf "%.3f\n", b / 1e9}'
+}
+
+measure() {  # PATH REP
+  local p=$1 rep=$2 v
+  CUR="$p rep$rep keepalive"; v=$(run_wrk "http://$TARGET/")
+  echo "$p keepalive $rep $v" >>"$RESULTS"
+  CUR="$p rep$rep newconn"; v=$(run_wrk "http://$TARGET/" -H "Connection: close")
+  echo "$p newconn $rep $v" >>"$RESULTS"
+  CUR="$p rep$rep iperf3"; v=$(run_iperf "$TARGET")
+  echo "$p iperf3 $rep $v" >>"$RESULTS"
+  printf '  %-13s rep %d: keep-alive %9s req/s  new-conn %9s req/s  iperf3 %7s Gbit/s\n' "$p" "$rep" \
+    "$(awk -v p="$p" -v r="$rep" '$1 == p && $2 == "keepalive" && $3 == r {print $4}' "$RESULTS")" \
+    "$(awk -v p="$p" -v r="$rep" '$1 == p && $2 == "newconn" && $3 == r {print $4}' "$RESULTS")" "$v"
+}
+
+write_nft
+write_directord_conf
+write_haproxy_cfg
+on dir1 "$DIRECTORD" -t -f "$LAB_STATE_DIR/bench-directord.conf" >/dev/null || lab_die "directord -t rejects the bench config"
+haproxy -c -q -f "$LAB_STATE_DIR/haproxy.cfg" || lab_die "haproxy -c rejects the bench config"
+
+echo "== forwarding bench: $REPS rep(s), wrk -t$WRK_THREADS -c$WRK_CONNS -d${DUR}s, iperf3 -t$DUR; real: $REAL only (nginx 1 worker); haproxy nbthread $HA_THREADS; $(nproc) CPUs"
+np=${#PATHS[@]}
+for ((rep = 1; rep <= REPS; rep++)); do
+  for ((k = 0; k < np; k++)); do
+    p=${PATHS[$(((k + rep - 1) % np))]}   # rotate the order every rep
+    path_up "$p" || { path_down "$p"; lab_die "path $p did not come up"; }
+    measure "$p" "$rep"
+    path_down "$p" || lab_die "path $p did not tear down cleanly"
+  done
+done
+lab_stop_pid "$IPERF_PID" >/dev/null
+
+[ -n "$OUT" ] && cp "$RESULTS" "$OUT"
+echo
+python_rc=0
+"$(lab_python)" - "$RESULTS" "$REPS" "$NOSTATS" "$STRICT" <<'PY' || python_rc=$?
+import math, statistics, sys
+path, reps, nostats, strict = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4] == "1"
+runs = {}
+for line in open(path):
+    p, w, _, v = line.split()
+    runs.setdefault((p, w), []).append(float(v))
+def med(p, w):
+    xs = [x for x in runs.get((p, w), []) if not math.isnan(x)]
+    return statistics.median(xs) if xs else float("nan")
+paths = ["direct", "nft-fullnat", "directord"] + (["dird-nostats"] if nostats else []) + ["haproxy"]
+W = [("keepalive", "keep-alive req/s"), ("newconn", "new-conn req/s"), ("iperf3", "iperf3 Gbit/s")]
+def spread(p, w):
+    xs = [x for x in runs.get((p, w), []) if not math.isnan(x)]
+    if len(xs) < 2: return ""
+    m = statistics.median(xs)
+    return "±%.0f%%" % (100 * (max(xs) - min(xs)) / 2 / m) if m else ""
+print(f"median of {reps} run(s) (± = half the min-max spread)")
+print(f"{'path':<14}" + "".join(f"{h:>24}" for _, h in W))
+for p in paths:
+    cells = []
+    for w, _ in W:
+        m = med(p, w)
+        cells.append(f"{(f'{m:.0f}' if w != 'iperf3' else f'{m:.2f}')} {spread(p, w):>5}")
+    print(f"{p:<14}" + "".join(f"{c:>24}" for c in cells))
+print()
+# ratio rows: (numerator, denominator, {workload: target})
+R = [("directord", "nft-fullnat", {"keepalive": 0.97, "newconn": 0.97, "iperf3": 0.97}),
+     ("directord", "haproxy", {"keepalive": 1.8, "newconn": 3.0}),
+     ("nft-fullnat", "direct", {}),
+     ("directord", "direct", {})]
+if nostats:
+    R.append(("dird-nostats", "directord", {}))
+    R.append(("dird-nostats", "nft-fullnat", {}))
+print(f"{'ratio':<27}" + "".join(f"{h.split()[0]:>18}" for _, h in W))
+missed = []
+for a, b, tgt in R:
+    cells = []
+    for w, _ in W:
+        r = med(a, w) / med(b, w) if med(b, w) else float("nan")
+        c = f"{r:.3f}"
+        if w in tgt:
+            ok = r >= tgt[w]
+            c += f" (≥{tgt[w]:g} {'ok' if ok else 'MISS'})"
+            if not ok: missed.append(f"{a}/{b} {w} {r:.3f} < {tgt[w]:g}")
+        cells.append(c)
+    print(f"{a + '/' + b:<27}" + "".join(f"{c:>18}" for c in cells))
+print()
+print("targets: all met" if not missed else "targets missed: " + "; ".join(missed))
+sys.exit(3 if (missed and strict) else 0)
+PY
+if [ -s "$LAB_STATE_DIR/notes" ]; then echo; echo "notes:"; sort -u "$LAB_STATE_DIR/notes" | sed 's/^/  /'; fi
+[ -n "$STATS_DELETED" ] && echo "dird-nostats deleted forward-chain rule(s) (chain/handle): $STATS_DELETED"
+echo "runtime: $((SECONDS - T0)) s"
+exit "$python_rc"
