@@ -14,9 +14,10 @@
 # each (path, workload) keeps the median. Prints absolute numbers and ratios with their targets.
 #
 # Use:  sudo bash bench/forwarding.sh [--quick] [--reps N] [--duration S] [--haproxy-threads N]
-#                                     [--no-nostats] [--out FILE] [--strict]
+#                                     [--no-nostats] [--out FILE] [--strict] [--paths a,b,...]
 #   --quick  1 rep of 3 s;  --out  also write the raw per-run numbers to FILE;
-#   --strict exit 3 when a target ratio is missed (default: targets are reported only).
+#   --strict exit 3 when a target ratio is missed (default: targets are reported only);
+#   --paths  measure only these (comma-separated; ratios whose paths are missing print nan).
 # Binaries from $HA_BUILD_DIR (default build/release). Exit 0 ran, 1 setup failed, 77 skipped.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,7 +26,7 @@ export HA_BUILD_DIR=${HA_BUILD_DIR:-$HA_SOURCE_DIR/build/release}
 # shellcheck source=../tests/netns/lib.sh disable=SC1091
 source "$HA_SOURCE_DIR/tests/netns/lib.sh"
 
-REPS=3 DUR=5 HA_THREADS=2 NOSTATS=1 OUT='' STRICT=0
+REPS=3 DUR=5 HA_THREADS=2 NOSTATS=1 OUT='' STRICT=0 ONLY=''
 WRK_THREADS=2 WRK_CONNS=32
 while [ $# -gt 0 ]; do
   case $1 in
@@ -36,7 +37,8 @@ while [ $# -gt 0 ]; do
     --no-nostats) NOSTATS=0 ;;
     --out) OUT=${2:?}; shift ;;
     --strict) STRICT=1 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --paths) ONLY=${2:?}; shift ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -48,15 +50,22 @@ lab_require_root
 for t in wrk iperf3 haproxy nginx conntrack timeout; do
   command -v "$t" >/dev/null || { echo "SKIP: ${0##*/} needs $t (scripts/install-deps.sh)"; exit 77; }
 done
-ha_find_binaries || exit 1
 
 # shellcheck disable=SC2153  # from lib.sh
 VIP=$VIP_FNAT4 LADDR=${LADDR4[0]} REAL=real1 REAL_IP=${LAB_IP4[real1]}
 PATHS=(direct nft-fullnat directord)
 [ "$NOSTATS" = 1 ] && PATHS+=(dird-nostats)
 PATHS+=(haproxy)
+if [ -n "$ONLY" ]; then
+  IFS=, read -r -a PATHS <<<"$ONLY"
+  for p in "${PATHS[@]}"; do
+    [[ " direct nft-fullnat directord dird-nostats haproxy " == *" $p "* ]] || { echo "--paths: unknown path $p" >&2; exit 2; }
+  done
+fi
+[[ " ${PATHS[*]} " == *" dird"* ]] && { ha_find_binaries || exit 1; }
 T0=$SECONDS
 
+# shellcheck disable=SC2119
 lab_up
 # Load client: reuse TIME_WAIT ports and a wide port range, or new-connection runs decay.
 _lab_sysctl client net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65000"
@@ -235,9 +244,11 @@ measure() {  # PATH REP
 write_nft
 write_directord_conf
 write_haproxy_cfg
-on dir1 "$DIRECTORD" -t -f "$LAB_STATE_DIR/bench-directord.conf" >/dev/null || lab_die "directord -t rejects the bench config"
+[ -n "${DIRECTORD:-}" ] && { on dir1 "$DIRECTORD" -t -f "$LAB_STATE_DIR/bench-directord.conf" >/dev/null || lab_die "directord -t rejects the bench config"; }
 haproxy -c -q -f "$LAB_STATE_DIR/haproxy.cfg" || lab_die "haproxy -c rejects the bench config"
 
+read -r LOAD1 _ </proc/loadavg
+echo "== load average (1 min) before the run: $LOAD1 on $(nproc) CPUs$(awk -v l="$LOAD1" 'BEGIN { if (l > 0.5) print "  -- NOT QUIET: numbers will be noisy" }')"
 echo "== forwarding bench: $REPS rep(s), wrk -t$WRK_THREADS -c$WRK_CONNS -d${DUR}s, iperf3 -t$DUR; real: $REAL only (nginx 1 worker); haproxy nbthread $HA_THREADS; $(nproc) CPUs"
 np=${#PATHS[@]}
 for ((rep = 1; rep <= REPS; rep++)); do
@@ -253,9 +264,9 @@ lab_stop_pid "$IPERF_PID" >/dev/null
 [ -n "$OUT" ] && cp "$RESULTS" "$OUT"
 echo
 python_rc=0
-"$(lab_python)" - "$RESULTS" "$REPS" "$NOSTATS" "$STRICT" <<'PY' || python_rc=$?
+"$(lab_python)" - "$RESULTS" "$REPS" "$STRICT" <<'PY' || python_rc=$?
 import math, statistics, sys
-path, reps, nostats, strict = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4] == "1"
+path, reps, strict = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 runs = {}
 for line in open(path):
     p, w, _, v = line.split()
@@ -263,7 +274,9 @@ for line in open(path):
 def med(p, w):
     xs = [x for x in runs.get((p, w), []) if not math.isnan(x)]
     return statistics.median(xs) if xs else float("nan")
-paths = ["direct", "nft-fullnat", "directord"] + (["dird-nostats"] if nostats else []) + ["haproxy"]
+order = ["direct", "nft-fullnat", "directord", "dird-nostats", "haproxy"]
+paths = [p for p in order if any(k[0] == p for k in runs)]
+nostats = "dird-nostats" in paths
 W = [("keepalive", "keep-alive req/s"), ("newconn", "new-conn req/s"), ("iperf3", "iperf3 Gbit/s")]
 def spread(p, w):
     xs = [x for x in runs.get((p, w), []) if not math.isnan(x)]

@@ -1,6 +1,9 @@
 // DR in `table netdev directord`: the real is picked on ingress, before conntrack and before the
 // director's IP stack, so it must be a pure function of the packet (flow hash, never numgen), and
 // the packet leaves unchanged through neighbour output to the real (`fwd ip to REAL device DEV`).
+#include <set>
+#include <utility>
+
 #include "director/nft/names.h"
 #include "director/nft/render.h"
 #include "director/nft/rule_builder.h"
@@ -19,8 +22,8 @@ TableState renderNetdev(const ForwardingPlan& plan) {
   SetDef backends;
   backends.name = std::string(kDrBackends4);
   backends.map = true;
-  backends.keyLen = 8;
-  backends.keyType = (19u << 6) | 19u;  // mark . mark
+  backends.keyLen = 16;
+  backends.keyType = (((12u << 6 | 7u) << 6 | 13u) << 6) | 19u;  // inet_proto . ipv4_addr . inet_service . slot
   backends.dataLen = 8;
   backends.dataType = (7u << 6) | 19u;  // ipv4_addr . mark: nft 1.0.6 aborts listing an ifindex concat
   t.sets[backends.name] = backends;
@@ -28,8 +31,8 @@ TableState renderNetdev(const ForwardingPlan& plan) {
   stats.name = std::string(kDrStats4);
   stats.dynamic = true;
   stats.counterPerElement = true;
-  stats.keyLen = 8;
-  stats.keyType = (19u << 6) | 19u;  // mark . slot
+  stats.keyLen = 16;
+  stats.keyType = backends.keyType;
   stats.size = 1u << 16;
   t.sets[stats.name] = stats;
   t.elements[services.name];
@@ -49,34 +52,43 @@ TableState renderNetdev(const ForwardingPlan& plan) {
     t.chains[ingress.name] = ingress;
   }
 
+  std::set<std::pair<uint32_t, bool>> classes;  // (modulus, hash port): one chain each
   for (const auto& [id, sp] : plan.services) {
     if (sp.mode != ForwardMode::kDr) continue;
     ChainDef c;
     c.name = drServiceChain(id);
-    Bytes mark = KeyBuilder().hostU32(serviceMark(id)).take();
-    if (!sp.slots.empty()) {
-      auto modulus = static_cast<uint32_t>(sp.slots.size());
-      // k0 . k1 = mark . slot -> k4 . k5 = real . ifindex. Counters are per slot (nft 1.0.6 cannot
-      // list a key built from a lookup result); the snapshot folds slots into reals.
-      c.rules.push_back(RuleBuilder()
-                            .flowHash(false, sp.hashPort, plan.hashSeed, modulus, Reg::k1, Reg::k2)
-                            .immediate(Reg::k0, mark)
-                            .expr(Lookup{std::string(kDrBackends4), Reg::k0, Reg::k4})
-                            .expr(Dynset{Dynset::Op::kUpdate, std::string(kDrStats4), Reg::k0, std::nullopt, 0, true})
-                            .expr(Counter{})
-                            .expr(Fwd{Reg::k5, Reg::k4, false})
-                            .comment(sp.key.str() + " DR " + sp.scheduler + " (" + sp.where.str() + ")")
-                            .take());
+    auto modulus = static_cast<uint32_t>(sp.slots.size());
+    c.rules.push_back(RuleBuilder().expr(Counter{}).comment(sp.key.str() + " DR " + sp.scheduler + " (" + sp.where.str() + ")").take());
+    if (sp.slots.empty()) {
+      c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("no real in rotation").take());
+    } else {
+      classes.insert({modulus, sp.hashPort});
+      c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kGoto, drClassChain(modulus, sp.hashPort)}).take());
     }
-    c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("no real in rotation").take());
     t.chains[c.name] = c;
-    t.elements[services.name][serviceKey(sp.key)] = Verdict{Verdict::Code::kGoto, c.name};
+    Bytes serviceBytes = serviceKey(sp.key);
+    t.elements[services.name][serviceBytes] = Verdict{Verdict::Code::kGoto, c.name};
     uint32_t ifindex = plan.drDevices.at(sp.drDevice);
-    for (uint32_t slot = 0; slot < sp.slots.size(); ++slot) {
+    for (uint32_t slot = 0; slot < modulus; ++slot) {
       const auto& real = sp.slots[slot].address;
-      t.elements[backends.name][backendKey(id, slot)] =
-          KeyBuilder().raw(real.bytes(), real.size()).hostU32(ifindex).take();
+      t.elements[backends.name][drBackendKey(sp.key, slot)] = KeyBuilder().raw(real.bytes(), real.size()).hostU32(ifindex).take();
     }
+  }
+  // l4proto . vip . vport . slot -> real . ifindex: the packet itself names its service, so the
+  // shared chain needs no mark, and the map is bound once per class, not once per service.
+  for (const auto& [modulus, hashPort] : classes) {
+    ChainDef c;
+    c.name = drClassChain(modulus, hashPort);
+    c.rules.push_back(RuleBuilder()
+                          .l4protoDaddrDport(false, Reg::k0)
+                          .flowHash(false, hashPort, plan.hashSeed, modulus, Reg::k3, Reg::k4)
+                          .expr(Lookup{std::string(kDrBackends4), Reg::k0, Reg::k8})
+                          .expr(Dynset{Dynset::Op::kUpdate, std::string(kDrStats4), Reg::k0, std::nullopt, 0, true})
+                          .expr(Fwd{Reg::k9, Reg::k8, false})
+                          .comment("slot -> real, out through neighbour output")
+                          .take());
+    c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("slot without a real").take());
+    t.chains[c.name] = c;
   }
   return t;
 }

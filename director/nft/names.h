@@ -29,8 +29,8 @@ inline constexpr std::string_view kFullnat = "fullnat";    // mark : goto laddr_
 
 // `table netdev directord` (DR): fwd exists only in the netdev family. IPv4 only for now.
 inline constexpr std::string_view kDrServices4 = "dr_services4";  // l4proto . vip . vport : goto
-inline constexpr std::string_view kDrBackends4 = "dr_backends4";  // mark . slot : real . ifindex
-inline constexpr std::string_view kDrStats4 = "dr_stats4";        // mark . slot, counter
+inline constexpr std::string_view kDrBackends4 = "dr_backends4";  // l4proto . vip . vport . slot : real . ifindex
+inline constexpr std::string_view kDrStats4 = "dr_stats4";        // l4proto . vip . vport . slot, counter
 
 inline std::string byFamily(std::string_view base, bool v6) { return std::string(base) + (v6 ? "6" : "4"); }
 
@@ -44,6 +44,9 @@ constexpr uint32_t serviceMark(uint32_t serviceId) { return kMarkTag | serviceId
 inline std::string serviceChain(uint32_t serviceId) { return "svc_" + std::to_string(serviceId); }
 inline std::string drServiceChain(uint32_t serviceId) { return "dr_svc_" + std::to_string(serviceId); }
 inline std::string laddrChain(uint32_t groupId) { return "laddr_" + std::to_string(groupId); }
+inline std::string drClassChain(uint32_t modulus, bool hashPort) {
+  return "dr_hash" + std::to_string(modulus) + (hashPort ? "_port" : "");
+}
 inline std::string drIngressChain(std::string_view device) { return "ingress_" + std::string(device); }
 
 }  // namespace ha::director::nft

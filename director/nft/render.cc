@@ -2,6 +2,8 @@
 
 #include <linux/netfilter.h>
 
+#include <set>
+
 #include "director/nft/names.h"
 #include "director/nft/rule_builder.h"
 
@@ -131,10 +133,32 @@ void addInetBaseChains(TableState& t) {
   t.chains[fwd.name] = fwd;
 }
 
-// svc_<id>: mark the flow as ours, then persistence, then the scheduler's slot -> real.
-ChainDef serviceChain(const ServicePlan& sp, uint32_t seed) {
-  bool v6 = !sp.key.vip.isV4();
-  uint32_t al = addrLen(v6);
+// The scheduler class of a service: every service of one class shares one dnat chain, so the
+// big maps are bound by a handful of rules. The kernel validates each element added to a map
+// against every rule that looks it up: one lookup per service made 10k services a 30 s apply.
+struct SchedClass {
+  bool v6 = false;
+  SlotPick pick = SlotPick::kRotation;
+  uint32_t modulus = 0;
+  bool hashPort = false;
+  uint32_t persistenceSec = 0;
+  auto operator<=>(const SchedClass&) const = default;
+
+  std::string chainName() const {
+    std::string n = byFamily("dnat", v6) + (pick == SlotPick::kRotation ? "_rot" : "_hash") + std::to_string(modulus);
+    if (hashPort) n += "_port";
+    if (persistenceSec != 0) n += "_persist" + std::to_string(persistenceSec);
+    return n;
+  }
+};
+
+SchedClass classOf(const ServicePlan& sp) {
+  return {!sp.key.vip.isV4(), sp.pick, static_cast<uint32_t>(sp.slots.size()), sp.pick == SlotPick::kFlowHash && sp.hashPort,
+          sp.persistenceTimeoutSec};
+}
+
+// svc_<id>: mark the flow as ours (ct mark = tag | id), count it, hand it to its class chain.
+ChainDef serviceChain(const ServicePlan& sp) {
   ChainDef c;
   c.name = nft::serviceChain(sp.id);
   std::string label = sp.key.str() + " " + std::string(forwardModeName(sp.mode)) + " " + sp.scheduler;
@@ -144,11 +168,25 @@ ChainDef serviceChain(const ServicePlan& sp, uint32_t seed) {
                         .expr(Counter{})
                         .comment(label + " (" + sp.where.str() + ")")
                         .take());
+  if (sp.slots.empty()) {
+    c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("no real in rotation").take());
+  } else {
+    c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kGoto, classOf(sp).chainName()}).take());
+  }
+  return c;
+}
+
+// dnat<4|6>_<rot|hash><N>[_port][_persist<T>]: persistence, then slot -> real from the flow's mark.
+// Rotation counters are per class chain: services of one class share one numgen counter.
+ChainDef classChain(const SchedClass& cls, uint32_t seed) {
+  bool v6 = cls.v6;
+  uint32_t al = addrLen(v6);
+  ChainDef c;
+  c.name = cls.chainName();
   Reg addr = Reg::k2, port = regPlus(Reg::k2, al / 4);
-  // Persistence key registers sit above everything the scheduler rule uses.
-  Reg persistKey = Reg::k8;
-  uint64_t persistMs = uint64_t{sp.persistenceTimeoutSec} * 1000;
-  if (sp.persistenceTimeoutSec != 0) {
+  Reg persistKey = Reg::k8;  // above every register the scheduling rule uses
+  uint64_t persistMs = uint64_t{cls.persistenceSec} * 1000;
+  if (cls.persistenceSec != 0) {
     c.rules.push_back(RuleBuilder()
                           .sourceAddr(v6, persistKey)
                           .load(CtLoad{CtKey::kMark, std::nullopt, regPlus(persistKey, al / 4)})
@@ -158,27 +196,21 @@ ChainDef serviceChain(const ServicePlan& sp, uint32_t seed) {
                           .comment("persistence: a known client keeps its real")
                           .take());
   }
-  if (!sp.slots.empty()) {
-    RuleBuilder b;
-    b.load(CtLoad{CtKey::kMark, std::nullopt, Reg::k0});
-    auto modulus = static_cast<uint32_t>(sp.slots.size());
-    if (sp.pick == SlotPick::kRotation) {
-      b.expr(NumgenInc{Reg::k1, modulus});
-    } else {
-      b.flowHash(v6, sp.hashPort, seed, modulus, Reg::k1, Reg::k2);
-    }
-    b.expr(Lookup{fam(kBackends, v6), Reg::k0, addr});
-    if (sp.persistenceTimeoutSec != 0) {
-      b.sourceAddr(v6, persistKey).load(CtLoad{CtKey::kMark, std::nullopt, regPlus(persistKey, al / 4)});
-      b.expr(Dynset{Dynset::Op::kAdd, fam(kPersist, v6), persistKey, addr, persistMs, false});
-    }
-    b.expr(Nat{Nat::Type::kDnat, v6, addr, std::nullopt, port});
-    c.rules.push_back(b.comment(sp.scheduler + " over " + std::to_string(modulus) + " slots").take());
+  RuleBuilder b;
+  b.load(CtLoad{CtKey::kMark, std::nullopt, Reg::k0});
+  if (cls.pick == SlotPick::kRotation) {
+    b.expr(NumgenInc{Reg::k1, cls.modulus});
+  } else {
+    b.flowHash(v6, cls.hashPort, seed, cls.modulus, Reg::k1, Reg::k2);
   }
-  c.rules.push_back(RuleBuilder()
-                        .verdict(Verdict{Verdict::Code::kDrop, {}})
-                        .comment("no real in rotation")
-                        .take());
+  b.expr(Lookup{fam(kBackends, v6), Reg::k0, addr});
+  if (cls.persistenceSec != 0) {
+    b.sourceAddr(v6, persistKey).load(CtLoad{CtKey::kMark, std::nullopt, regPlus(persistKey, al / 4)});
+    b.expr(Dynset{Dynset::Op::kAdd, fam(kPersist, v6), persistKey, addr, persistMs, false});
+  }
+  b.expr(Nat{Nat::Type::kDnat, v6, addr, std::nullopt, port});
+  c.rules.push_back(b.comment("slot -> real").take());
+  c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("slot without a real").take());
   return c;
 }
 
@@ -227,11 +259,17 @@ TableState renderInet(const ForwardingPlan& plan) {
           KeyBuilder().raw(group.addresses[i].bytes(), group.addresses[i].size()).take();
     }
   }
+  std::set<SchedClass> classes;
   for (const auto& [id, sp] : plan.services) {
     if (sp.mode == ForwardMode::kDr) continue;
-    auto chain = serviceChain(sp, plan.hashSeed);
+    auto chain = serviceChain(sp);
     t.chains[chain.name] = chain;
     addServiceElements(t, sp);
+    if (!sp.slots.empty()) classes.insert(classOf(sp));
+  }
+  for (const auto& cls : classes) {
+    auto chain = classChain(cls, plan.hashSeed);
+    t.chains[chain.name] = chain;
   }
   return t;
 }
@@ -251,6 +289,13 @@ Bytes serviceKey(const ServiceKey& key) {
 
 Bytes backendKey(uint32_t serviceId, uint32_t slot) {
   return KeyBuilder().hostU32(serviceMark(serviceId)).hostU32(slot).take();
+}
+
+Bytes drBackendKey(const ServiceKey& key, uint32_t slot) {
+  Bytes k = serviceKey(key);
+  Bytes s = KeyBuilder().hostU32(slot).take();
+  k.insert(k.end(), s.begin(), s.end());
+  return k;
 }
 
 Bytes endpointData(const Endpoint& endpoint) {

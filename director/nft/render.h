@@ -15,5 +15,6 @@ NftState render(const ForwardingPlan& plan);
 Bytes serviceKey(const ServiceKey& key);            // l4proto . vip . vport
 Bytes backendKey(uint32_t serviceId, uint32_t slot);  // mark . slot
 Bytes endpointData(const Endpoint& endpoint);       // addr . port
+Bytes drBackendKey(const ServiceKey& key, uint32_t slot);  // l4proto . vip . vport . slot
 
 }  // namespace ha::director::nft

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "director/nft/names.h"
+#include "director/nft/render.h"
 
 namespace ha::director {
 namespace {
@@ -80,16 +81,18 @@ DirectorSnapshot makeSnapshot(const ForwardingPlan& plan, const KernelCounters& 
       if (auto* r = s ? findReal(*s, k->real, true) : nullptr) r->counters.conns += e.packets;
     }
   }
-  for (const auto& e : kc.drStats) {  // mark . slot
-    if (e.key.size() != 8 || (hostU32(e.key.data()) & nft::kMarkTagMask) != nft::kMarkTag) continue;
-    uint32_t id = hostU32(e.key.data()) & nft::kMaxServiceId;
-    uint32_t slot = hostU32(e.key.data() + 4);
-    auto planIt = plan.services.find(id);
-    auto* s = service(id);
-    if (planIt == plan.services.end() || s == nullptr || slot >= planIt->second.slots.size()) continue;
-    if (auto* r = findReal(*s, planIt->second.slots[slot], true)) {
-      r->counters.inPackets += e.packets;  // DR replies bypass the director
-      r->counters.inBytes += e.bytes;
+  for (const auto& e : kc.drStats) {  // l4proto . vip . vport . slot
+    if (e.key.size() != 16) continue;
+    uint32_t slot = hostU32(e.key.data() + 12);
+    for (const auto& [id, sp] : plan.services) {
+      if (sp.mode != ForwardMode::kDr || slot >= sp.slots.size()) continue;
+      auto k = nft::drBackendKey(sp.key, slot);
+      if (k != e.key) continue;
+      auto* s = service(id);
+      if (auto* r = s ? findReal(*s, sp.slots[slot], true) : nullptr) {
+        r->counters.inPackets += e.packets;  // DR replies bypass the director
+        r->counters.inBytes += e.bytes;
+      }
     }
   }
   for (const auto& [key, counts] : kc.connections) {
