@@ -244,7 +244,9 @@ measure() {  # PATH REP
 write_nft
 write_directord_conf
 write_haproxy_cfg
-[ -n "${DIRECTORD:-}" ] && { on dir1 "$DIRECTORD" -t -f "$LAB_STATE_DIR/bench-directord.conf" >/dev/null || lab_die "directord -t rejects the bench config"; }
+if [ -n "${DIRECTORD:-}" ]; then
+  out=$(on dir1 "$DIRECTORD" -t -f "$LAB_STATE_DIR/bench-directord.conf" 2>&1) || { echo "$out" >&2; lab_die "directord -t rejects the bench config"; }
+fi
 haproxy -c -q -f "$LAB_STATE_DIR/haproxy.cfg" || lab_die "haproxy -c rejects the bench config"
 
 read -r LOAD1 _ </proc/loadavg

@@ -114,9 +114,14 @@ int main(int argc, char** argv) {
     ha::log::error("cannot open nf_tables netlink: " + writer.error());
     return kExitRuntimeError;
   }
+  auto addresses = NetlinkAddressOwner::open();
+  if (!addresses) {
+    ha::log::error("cannot open rtnetlink: " + addresses.error());
+    return kExitRuntimeError;
+  }
   NodePorts ports;
   ports.nft = std::move(writer.value());
-  ports.addresses = std::make_unique<NetlinkAddressOwner>();
+  ports.addresses = std::move(addresses.value());
   ports.conntrack = std::make_unique<NetfilterConntrackCounter>();
   Node node({configPath, adminSocket}, std::move(ports));
   if (auto st = node.start(loaded.config); !st) {
