@@ -14,10 +14,12 @@
 # each (path, workload) keeps the median. Prints absolute numbers and ratios with their targets.
 #
 # Use:  sudo bash bench/forwarding.sh [--quick] [--reps N] [--duration S] [--haproxy-threads N]
-#                                     [--no-nostats] [--out FILE] [--strict] [--paths a,b,...]
-#   --quick  1 rep of 3 s;  --out  also write the raw per-run numbers to FILE;
-#   --strict exit 3 when a target ratio is missed (default: targets are reported only);
-#   --paths  measure only these (comma-separated; ratios whose paths are missing print nan).
+#          [--no-nostats] [--paths a,b,...] [--quiet-wait S] [--out FILE] [--strict]
+#   defaults: 5 reps of 3 s per (path, workload) (~5 min), haproxy nbthread 2;  --quick: 1 rep;
+#   --paths  measure only these (comma-separated; ratios that need a missing path are left out);
+#   --quiet-wait  before each path wait up to S s (default 10) for idle CPUs, else note it;
+#   --out  also write the raw per-run numbers to FILE (path workload rep value);
+#   --strict exit 3 when a target ratio is missed (default: targets are reported only).
 # Binaries from $HA_BUILD_DIR (default build/release). Exit 0 ran, 1 setup failed, 77 skipped.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,7 +28,7 @@ export HA_BUILD_DIR=${HA_BUILD_DIR:-$HA_SOURCE_DIR/build/release}
 # shellcheck source=../tests/netns/lib.sh disable=SC1091
 source "$HA_SOURCE_DIR/tests/netns/lib.sh"
 
-REPS=3 DUR=5 HA_THREADS=2 NOSTATS=1 OUT='' STRICT=0 ONLY=''
+REPS=5 DUR=3 HA_THREADS=2 NOSTATS=1 OUT='' STRICT=0 ONLY='' QUIET_WAIT=10
 WRK_THREADS=2 WRK_CONNS=32
 while [ $# -gt 0 ]; do
   case $1 in
@@ -38,13 +40,14 @@ while [ $# -gt 0 ]; do
     --out) OUT=${2:?}; shift ;;
     --strict) STRICT=1 ;;
     --paths) ONLY=${2:?}; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --quiet-wait) QUIET_WAIT=${2:?}; shift ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-[[ $REPS =~ ^[1-9][0-9]?$ && $DUR =~ ^[1-9][0-9]?$ && $HA_THREADS =~ ^[1-9]$ ]] ||
-  { echo "--reps 1-99, --duration 1-99 s, --haproxy-threads 1-9" >&2; exit 2; }
+[[ $REPS =~ ^[1-9][0-9]?$ && $DUR =~ ^[1-9][0-9]?$ && $HA_THREADS =~ ^[1-9]$ && $QUIET_WAIT =~ ^[0-9]{1,3}$ ]] ||
+  { echo "--reps 1-99, --duration 1-99 s, --haproxy-threads 1-9, --quiet-wait 0-999 s" >&2; exit 2; }
 
 lab_require_root
 for t in wrk iperf3 haproxy nginx conntrack timeout; do
@@ -68,9 +71,10 @@ T0=$SECONDS
 # shellcheck disable=SC2119
 lab_up
 # Load client: reuse TIME_WAIT ports and a wide port range, or new-connection runs decay.
-_lab_sysctl client net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65000"
+# (odd end: the kernel wants start and end of different parity, and splits connect/bind by parity)
+_lab_sysctl client net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65001"
 # haproxy opens its own connections to the real from dir1: same treatment there.
-_lab_sysctl dir1 net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65000"
+_lab_sysctl dir1 net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65001"
 start_reals nginx
 lab_spawn "$REAL" "$LAB_STATE_DIR/iperf3.log" iperf3 -s -p 5201
 IPERF_PID=$LAB_LAST_PID
@@ -228,14 +232,44 @@ run_iperf() {  # HOST: prints Gbit/s received, or NaN
   awk -v b="$bps" 'BEGIN {printf "%.3f\n", b / 1e9}'
 }
 
+# The host is shared: before each path, wait (bounded) until the CPUs are idle (nothing of ours runs
+# between paths), and note it when they are not, so a disturbed run is visible in the report.
+cpu_idle_pct() {  # idle share of all CPUs over 0.5 s
+  local a b
+  a=$(awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)
+  sleep 0.5
+  b=$(awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; print (d > 0 ? int(100 * (y[1] - x[1]) / d) : 100) }'
+}
+wait_quiet() {  # LABEL
+  local i idle
+  for ((i = 0; i < QUIET_WAIT * 2; i++)); do
+    idle=$(cpu_idle_pct)
+    [ "$idle" -ge 85 ] && return 0
+  done
+  echo "$1: host busy before the run (CPUs ${idle}% idle after waiting ${QUIET_WAIT}s)" >>"$LAB_STATE_DIR/notes"
+}
+
+# Steal (the hypervisor ran someone else on our CPUs) during a run: noted when above 5%.
+cpu_steal() { awk '/^cpu /{print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+note_steal() {  # LABEL "BEFORE"
+  local after
+  after=$(cpu_steal)
+  awk -v a="$2" -v b="$after" -v l="$1" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2];
+    if (d > 0 && 100 * (y[1] - x[1]) / d > 5) printf "%s: %.0f%% of CPU time stolen by the hypervisor\n", l, 100 * (y[1] - x[1]) / d }' >>"$LAB_STATE_DIR/notes"
+}
+
 measure() {  # PATH REP
-  local p=$1 rep=$2 v
+  local p=$1 rep=$2 v s0
+  wait_quiet "$p rep$rep"
+  s0=$(cpu_steal)
   CUR="$p rep$rep keepalive"; v=$(run_wrk "http://$TARGET/")
   echo "$p keepalive $rep $v" >>"$RESULTS"
   CUR="$p rep$rep newconn"; v=$(run_wrk "http://$TARGET/" -H "Connection: close")
   echo "$p newconn $rep $v" >>"$RESULTS"
   CUR="$p rep$rep iperf3"; v=$(run_iperf "$TARGET")
   echo "$p iperf3 $rep $v" >>"$RESULTS"
+  note_steal "$p rep$rep" "$s0"
   printf '  %-13s rep %d: keep-alive %9s req/s  new-conn %9s req/s  iperf3 %7s Gbit/s\n' "$p" "$rep" \
     "$(awk -v p="$p" -v r="$rep" '$1 == p && $2 == "keepalive" && $3 == r {print $4}' "$RESULTS")" \
     "$(awk -v p="$p" -v r="$rep" '$1 == p && $2 == "newconn" && $3 == r {print $4}' "$RESULTS")" "$v"
@@ -269,52 +303,55 @@ python_rc=0
 "$(lab_python)" - "$RESULTS" "$REPS" "$STRICT" <<'PY' || python_rc=$?
 import math, statistics, sys
 path, reps, strict = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
-runs = {}
+runs = {}  # (path, workload) -> {rep: value}
 for line in open(path):
-    p, w, _, v = line.split()
-    runs.setdefault((p, w), []).append(float(v))
+    p, w, rep, v = line.split()
+    if not math.isnan(float(v)):
+        runs.setdefault((p, w), {})[int(rep)] = float(v)
 def med(p, w):
-    xs = [x for x in runs.get((p, w), []) if not math.isnan(x)]
+    xs = list(runs.get((p, w), {}).values())
     return statistics.median(xs) if xs else float("nan")
+def spread(p, w):
+    xs = list(runs.get((p, w), {}).values())
+    m = statistics.median(xs) if xs else 0
+    return "±%.0f%%" % (100 * (max(xs) - min(xs)) / 2 / m) if len(xs) > 1 and m else ""
 order = ["direct", "nft-fullnat", "directord", "dird-nostats", "haproxy"]
 paths = [p for p in order if any(k[0] == p for k in runs)]
-nostats = "dird-nostats" in paths
 W = [("keepalive", "keep-alive req/s"), ("newconn", "new-conn req/s"), ("iperf3", "iperf3 Gbit/s")]
-def spread(p, w):
-    xs = [x for x in runs.get((p, w), []) if not math.isnan(x)]
-    if len(xs) < 2: return ""
-    m = statistics.median(xs)
-    return "±%.0f%%" % (100 * (max(xs) - min(xs)) / 2 / m) if m else ""
-print(f"median of {reps} run(s) (± = half the min-max spread)")
-print(f"{'path':<14}" + "".join(f"{h:>24}" for _, h in W))
+print(f"median of {reps} run(s); ± = half the min-max spread")
+print(f"{'path':<14}" + "".join(f"{h:>22}" for _, h in W))
 for p in paths:
     cells = []
     for w, _ in W:
         m = med(p, w)
         cells.append(f"{(f'{m:.0f}' if w != 'iperf3' else f'{m:.2f}')} {spread(p, w):>5}")
-    print(f"{p:<14}" + "".join(f"{c:>24}" for c in cells))
+    print(f"{p:<14}" + "".join(f"{c:>22}" for c in cells))
 print()
 # ratio rows: (numerator, denominator, {workload: target})
 R = [("directord", "nft-fullnat", {"keepalive": 0.97, "newconn": 0.97, "iperf3": 0.97}),
      ("directord", "haproxy", {"keepalive": 1.8, "newconn": 3.0}),
      ("nft-fullnat", "direct", {}),
-     ("directord", "direct", {})]
-if nostats:
-    R.append(("dird-nostats", "directord", {}))
-    R.append(("dird-nostats", "nft-fullnat", {}))
-print(f"{'ratio':<27}" + "".join(f"{h.split()[0]:>18}" for _, h in W))
+     ("directord", "direct", {}),
+     ("dird-nostats", "directord", {}),
+     ("dird-nostats", "nft-fullnat", {})]
+print("ratio = median / median, the one checked against a target; in brackets the same ratio taken within")
+print("each rep (paths a minute apart at most, so slow drift of the host cancels): median: min-max")
+print(f"{'ratio':<25}" + "".join(f"{h.split()[0]:>33}" for _, h in W))
 missed = []
 for a, b, tgt in R:
+    if a not in paths or b not in paths: continue
     cells = []
     for w, _ in W:
         r = med(a, w) / med(b, w) if med(b, w) else float("nan")
-        c = f"{r:.3f}"
+        ra, rb = runs.get((a, w), {}), runs.get((b, w), {})
+        per = [ra[k] / rb[k] for k in ra if k in rb and rb[k]]
+        c = f"{r:.2f}" + (f" ({statistics.median(per):.2f}: {min(per):.2f}-{max(per):.2f})" if len(per) > 1 else "")
         if w in tgt:
             ok = r >= tgt[w]
-            c += f" (≥{tgt[w]:g} {'ok' if ok else 'MISS'})"
-            if not ok: missed.append(f"{a}/{b} {w} {r:.3f} < {tgt[w]:g}")
+            c += f" {'ok' if ok else 'MISS'}≥{tgt[w]:g}"
+            if not ok: missed.append(f"{a}/{b} {w} {r:.2f} < {tgt[w]:g}")
         cells.append(c)
-    print(f"{a + '/' + b:<27}" + "".join(f"{c:>18}" for c in cells))
+    print(f"{a + '/' + b:<25}" + "".join(f"{c:>33}" for c in cells))
 print()
 print("targets: all met" if not missed else "targets missed: " + "; ".join(missed))
 sys.exit(3 if (missed and strict) else 0)

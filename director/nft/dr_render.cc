@@ -55,19 +55,13 @@ TableState renderNetdev(const ForwardingPlan& plan) {
   std::set<std::pair<uint32_t, bool>> classes;  // (modulus, hash port): one chain each
   for (const auto& [id, sp] : plan.services) {
     if (sp.mode != ForwardMode::kDr) continue;
-    ChainDef c;
-    c.name = drServiceChain(id);
     auto modulus = static_cast<uint32_t>(sp.slots.size());
-    c.rules.push_back(RuleBuilder().expr(Counter{}).comment(sp.key.str() + " DR " + sp.scheduler + " (" + sp.where.str() + ")").take());
-    if (sp.slots.empty()) {
-      c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("no real in rotation").take());
-    } else {
+    Verdict target{Verdict::Code::kDrop, {}};  // no real in rotation
+    if (modulus != 0) {
       classes.insert({modulus, sp.hashPort});
-      c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kGoto, drClassChain(modulus, sp.hashPort)}).take());
+      target = Verdict{Verdict::Code::kGoto, drClassChain(modulus, sp.hashPort)};
     }
-    t.chains[c.name] = c;
-    Bytes serviceBytes = serviceKey(sp.key);
-    t.elements[services.name][serviceBytes] = Verdict{Verdict::Code::kGoto, c.name};
+    t.elements[services.name][serviceKey(sp.key)] = target;
     uint32_t ifindex = plan.drDevices.at(sp.drDevice);
     for (uint32_t slot = 0; slot < modulus; ++slot) {
       const auto& real = sp.slots[slot].address;

@@ -19,7 +19,8 @@ inline constexpr int32_t kForwardPriority = 0;         // NF_IP_PRI_FILTER
 inline constexpr int32_t kIngressPriority = -500;
 
 // Maps and sets of `table inet directord`; byFamily() appends 4 or 6 (the key's address family).
-inline constexpr std::string_view kServices = "services";  // l4proto . vip . vport : goto svc_<id>
+inline constexpr std::string_view kServices = "services";  // l4proto . vip . vport : goto dnat<class> | drop
+inline constexpr std::string_view kMarks = "marks";        // l4proto . vip . vport : ct mark of the service
 inline constexpr std::string_view kBackends = "backends";  // mark . slot : real . port
 inline constexpr std::string_view kPersist = "persist";    // client . mark : real . port (timeouts)
 inline constexpr std::string_view kLaddrs = "laddrs";      // gid . slot : local address
@@ -28,7 +29,7 @@ inline constexpr std::string_view kConns = "conns";        // mark . real . port
 inline constexpr std::string_view kFullnat = "fullnat";    // mark : goto laddr_<gid>
 
 // `table netdev directord` (DR): fwd exists only in the netdev family. IPv4 only for now.
-inline constexpr std::string_view kDrServices4 = "dr_services4";  // l4proto . vip . vport : goto
+inline constexpr std::string_view kDrServices4 = "dr_services4";  // l4proto . vip . vport : goto dr_hash<N> | drop
 inline constexpr std::string_view kDrBackends4 = "dr_backends4";  // l4proto . vip . vport . slot : real . ifindex
 inline constexpr std::string_view kDrStats4 = "dr_stats4";        // l4proto . vip . vport . slot, counter
 
@@ -41,8 +42,6 @@ inline constexpr uint32_t kMarkTagMask = 0xff000000;
 inline constexpr uint32_t kMaxServiceId = 0x00ffffff;
 constexpr uint32_t serviceMark(uint32_t serviceId) { return kMarkTag | serviceId; }
 
-inline std::string serviceChain(uint32_t serviceId) { return "svc_" + std::to_string(serviceId); }
-inline std::string drServiceChain(uint32_t serviceId) { return "dr_svc_" + std::to_string(serviceId); }
 inline std::string laddrChain(uint32_t groupId) { return "laddr_" + std::to_string(groupId); }
 inline std::string drClassChain(uint32_t modulus, bool hashPort) {
   return "dr_hash" + std::to_string(modulus) + (hashPort ? "_port" : "");

@@ -63,6 +63,8 @@ void addInetSets(TableState& t) {
     uint32_t al = addrLen(v6), at = addrType(v6);
     auto svc = verdictMap(fam(kServices, v6), concat({kTypeInetProto, at, kTypeInetService}), 8 + al);
     t.sets[svc.name] = svc;
+    auto marks = dataMap(fam(kMarks, v6), concat({kTypeInetProto, at, kTypeInetService}), 8 + al, kTypeMark, 4);
+    t.sets[marks.name] = marks;
     auto be = dataMap(fam(kBackends, v6), concat({kTypeMark, kTypeMark}), 8,
                       concat({at, kTypeInetService}), al + 4);
     t.sets[be.name] = be;
@@ -157,32 +159,21 @@ SchedClass classOf(const ServicePlan& sp) {
           sp.persistenceTimeoutSec};
 }
 
-// svc_<id>: mark the flow as ours (ct mark = tag | id), count it, hand it to its class chain.
-ChainDef serviceChain(const ServicePlan& sp) {
-  ChainDef c;
-  c.name = nft::serviceChain(sp.id);
-  std::string label = sp.key.str() + " " + std::string(forwardModeName(sp.mode)) + " " + sp.scheduler;
-  c.rules.push_back(RuleBuilder()
-                        .immediate(Reg::k0, KeyBuilder().hostU32(serviceMark(sp.id)).take())
-                        .expr(CtSetMark{Reg::k0})
-                        .expr(Counter{})
-                        .comment(label + " (" + sp.where.str() + ")")
-                        .take());
-  if (sp.slots.empty()) {
-    c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("no real in rotation").take());
-  } else {
-    c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kGoto, classOf(sp).chainName()}).take());
-  }
-  return c;
-}
-
-// dnat<4|6>_<rot|hash><N>[_port][_persist<T>]: persistence, then slot -> real from the flow's mark.
+// dnat<4|6>_<rot|hash><N>[_port][_persist<T>]: mark the flow as ours (ct mark = tag | service id,
+// looked up by the packet's service key), persistence, then slot -> real by that mark.
 // Rotation counters are per class chain: services of one class share one numgen counter.
 ChainDef classChain(const SchedClass& cls, uint32_t seed) {
   bool v6 = cls.v6;
   uint32_t al = addrLen(v6);
   ChainDef c;
   c.name = cls.chainName();
+  Reg markReg = regPlus(Reg::k1, al / 4 + 1);
+  c.rules.push_back(RuleBuilder()
+                        .l4protoDaddrDport(v6, Reg::k0)
+                        .expr(Lookup{fam(kMarks, v6), Reg::k0, markReg})
+                        .expr(CtSetMark{markReg})
+                        .comment("mark the flow with its service")
+                        .take());
   Reg addr = Reg::k2, port = regPlus(Reg::k2, al / 4);
   Reg persistKey = Reg::k8;  // above every register the scheduling rule uses
   uint64_t persistMs = uint64_t{cls.persistenceSec} * 1000;
@@ -231,7 +222,10 @@ ChainDef laddrChain(const LaddrGroupPlan& group, uint32_t seed) {
 
 void addServiceElements(TableState& t, const ServicePlan& sp) {
   bool v6 = !sp.key.vip.isV4();
-  t.elements[fam(kServices, v6)][serviceKey(sp.key)] = Verdict{Verdict::Code::kGoto, nft::serviceChain(sp.id)};
+  Verdict target = sp.slots.empty() ? Verdict{Verdict::Code::kDrop, {}}  // no real in rotation
+                                    : Verdict{Verdict::Code::kGoto, classOf(sp).chainName()};
+  t.elements[fam(kServices, v6)][serviceKey(sp.key)] = target;
+  t.elements[fam(kMarks, v6)][serviceKey(sp.key)] = KeyBuilder().hostU32(serviceMark(sp.id)).take();
   auto& backends = t.elements[fam(kBackends, v6)];
   for (uint32_t slot = 0; slot < sp.slots.size(); ++slot) {
     backends[backendKey(sp.id, slot)] = endpointData(sp.slots[slot]);
@@ -262,8 +256,6 @@ TableState renderInet(const ForwardingPlan& plan) {
   std::set<SchedClass> classes;
   for (const auto& [id, sp] : plan.services) {
     if (sp.mode == ForwardMode::kDr) continue;
-    auto chain = serviceChain(sp);
-    t.chains[chain.name] = chain;
     addServiceElements(t, sp);
     if (!sp.slots.empty()) classes.insert(classOf(sp));
   }

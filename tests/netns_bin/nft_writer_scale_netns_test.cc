@@ -15,6 +15,9 @@
 namespace ha::director::nft::test {
 namespace {
 
+// Chains of this synthetic shape; directord itself routes services to shared class chains.
+std::string serviceChain(uint32_t s) { return "svc_" + std::to_string(s); }
+
 constexpr uint32_t kSlots = 10;
 
 long long msSince(std::chrono::steady_clock::time_point start) {

@@ -69,26 +69,38 @@ TEST(Diff, FlowHashWeightChangeEditsElementsOnly) {
   EXPECT_EQ(fake.state(), render(after));
 }
 
-// A rotation scheduler whose slot count changes re-points only that service's chain to the class
-// chain of its new modulus (created if needed, deleted when its last service leaves).
-TEST(Diff, RotationSlotCountChangeRewritesOneChain) {
+// A rotation scheduler whose slot count changes re-points that service's map element to the class
+// chain of its new modulus (created if needed, deleted when its last service leaves); no other
+// chain and no set is touched.
+TEST(Diff, RotationSlotCountChangeRepointsOneElement) {
   auto before = samplePlan();
   auto after = before;
   after.services[1].slots.pop_back();
   auto tx = diff(render(before), render(after));
   for (const auto& op : tx.ops) {
     if (const auto* f = std::get_if<FlushChain>(&op)) {
-      EXPECT_TRUE(f->name == serviceChain(1) || f->name == "dnat4_rot3") << f->name;
+      EXPECT_EQ(f->name, "dnat4_rot3") << "only the class chain that loses its last service";
     }
     if (const auto* r = std::get_if<AddRule>(&op)) {
-      EXPECT_TRUE(r->chain == serviceChain(1) || r->chain == "dnat4_rot2") << r->chain;
+      EXPECT_EQ(r->chain, "dnat4_rot2");
     }
     EXPECT_FALSE(std::holds_alternative<AddSet>(op) || std::holds_alternative<DeleteSet>(op));
   }
   expectGolden(toText(tx), "rotation_shrink.tx.golden");
 }
 
-// Removing a service deletes its chain after the map element that jumped to it.
+// A service whose last real leaves rotation drops new flows right in the services map.
+TEST(Diff, NoRealInRotationDropsInTheServicesMap) {
+  auto plan = samplePlan();
+  plan.services[1].slots.clear();
+  auto state = render(plan);
+  const auto& services = state.tables.at(inetTable()).elements.at("services4");
+  const auto& target = services.at(serviceKey(plan.services[1].key));
+  EXPECT_EQ(std::get<Verdict>(target).code, Verdict::Code::kDrop);
+}
+
+// Removing a service deletes its class chain (when it was the last user) after the map element
+// that jumped to it.
 TEST(Diff, RemovingAServiceUnhooksThenDeletesItsChain) {
   auto before = samplePlan();
   auto after = before;
@@ -98,7 +110,7 @@ TEST(Diff, RemovingAServiceUnhooksThenDeletesItsChain) {
   auto tx = diff(render(before), render(after));
   ASSERT_TRUE(fake.commit(tx).ok()) << toText(tx);
   EXPECT_EQ(fake.state(), render(after));
-  EXPECT_EQ(fake.state().tables.at(inetTable()).chains.count(serviceChain(1)), 0u);
+  EXPECT_EQ(fake.state().tables.at(inetTable()).chains.count("dnat4_rot3"), 0u) << "its only user left";
 }
 
 // Dropping the last DR service removes the netdev table; adding one back re-creates it.
