@@ -257,19 +257,21 @@ std::string hexMark(uint32_t mark) {
   return buf;
 }
 
-// directord's rule set as nft text: the services verdict map, the backends map (100k elements at
-// 10k x 10), one svc_<id> chain per service that marks the flow and goes to the class chain
-// pick_<N> holding the only lookup into backends4 (render.cc's shape). NAT rr/wrr plans, IPv4;
-// the forward chain's counter sets are left out. Elements inline, as one writes such a file.
+// directord's rule set as nft text: the services verdict map (-> class chain pick_<N>), the marks
+// map, the backends map (100k elements at 10k x 10) and one class chain per modulus holding the
+// only lookups (render.cc's shape). NAT rr/wrr plans, IPv4; the forward chain's counter sets are
+// left out. Elements inline, as one writes such a file.
 // (With one lookup per service chain instead, nft -f took 120 s at 10k x 10 here: the kernel
 // walks the whole map for every rule that binds it.)
 std::string nftText(const ForwardingPlan& plan) {
-  std::string services, backends;
+  std::string services, marks, backends;
   std::set<size_t> moduli;
   for (const auto& [id, sp] : plan.services) {
+    std::string key = "tcp . " + sp.key.vip.str() + " . " + std::to_string(sp.key.port);
     services += services.empty() ? " " : ",\n    ";
-    services += "tcp . " + sp.key.vip.str() + " . " + std::to_string(sp.key.port) + " : goto svc_" +
-                std::to_string(id);
+    services += key + " : goto pick_" + std::to_string(sp.slots.size());
+    marks += marks.empty() ? " " : ",\n    ";
+    marks += key + " : " + hexMark(nft::serviceMark(id));
     for (size_t slot = 0; slot < sp.slots.size(); ++slot) {
       backends += backends.empty() ? " " : ",\n    ";
       backends += hexMark(nft::serviceMark(id)) + " . " + std::to_string(slot) + " : " +
@@ -280,6 +282,8 @@ std::string nftText(const ForwardingPlan& plan) {
   std::string t = "table inet " + kBaselineTable.name + " {\n";
   t += "  map services4 {\n    type inet_proto . ipv4_addr . inet_service : verdict\n";
   t += "    elements = {" + services + " }\n  }\n";
+  t += "  map marks4 {\n    type inet_proto . ipv4_addr . inet_service : mark\n";
+  t += "    elements = {" + marks + " }\n  }\n";
   // typeof: nft needs the key's second field to be numgen's integer type for the lookup.
   t += "  map backends4 {\n    typeof ct mark . numgen inc mod 2 : ip daddr . tcp dport\n";
   t += "    elements = {" + backends + " }\n  }\n";
@@ -287,14 +291,9 @@ std::string nftText(const ForwardingPlan& plan) {
        "    meta nfproto ipv4 meta l4proto . ip daddr . th dport vmap @services4\n  }\n";
   for (size_t m : moduli) {
     t += "  chain pick_" + std::to_string(m) +
-         " {\n    meta l4proto tcp dnat ip to ct mark . numgen inc mod " + std::to_string(m) +
+         " {\n    ct mark set meta l4proto . ip daddr . th dport map @marks4\n"
+         "    meta l4proto tcp dnat ip to ct mark . numgen inc mod " + std::to_string(m) +
          " map @backends4\n    drop\n  }\n";
-  }
-  for (const auto& [id, sp] : plan.services) {
-    t += "  chain svc_" + std::to_string(id) + " {\n";
-    t += "    ct mark set " + hexMark(nft::serviceMark(id)) + " counter comment \"" + sp.key.str() +
-         "\"\n";
-    t += "    goto pick_" + std::to_string(sp.slots.size()) + "\n  }\n";
   }
   t += "}\n";
   return t;
@@ -342,21 +341,26 @@ void printChanges(const std::string& what, const std::vector<Stages>& results) {
 }
 
 // The fix, prototyped here and not yet in directord: plan, render and diff only the service that
-// changed. Service chains go to shared class chains (render.cc), so the prototype keeps what a
-// real implementation would: every live class chain and how many services go to it; a class
-// chain goes when its last service leaves.
+// changed. The services map sends each service to a shared class chain (render.cc), so the
+// prototype keeps what a real implementation would: every live class chain and how many services
+// go to it; a class chain goes when its last service leaves.
 struct OneService {
   nft::NftState installed;  // the service's objects + the base objects + every live class chain
   std::map<std::string, int> classUsers;
 };
 
-std::string gotoTarget(const nft::ChainDef* c) {
-  if (c == nullptr || c->rules.empty()) return {};
-  for (const auto& e : c->rules.back().exprs) {
-    const auto* v = std::get_if<nft::ImmediateVerdict>(&e);
-    if (v != nullptr && v->verdict.code == nft::Verdict::Code::kGoto) return v->verdict.chain;
-  }
-  return {};
+// The class chain a services-map element sends its service to ("" for drop or none).
+std::string gotoTarget(const std::variant<std::monostate, nft::Bytes, nft::Verdict>& data) {
+  const auto* v = std::get_if<nft::Verdict>(&data);
+  return v != nullptr && v->code == nft::Verdict::Code::kGoto ? v->chain : std::string();
+}
+
+std::string serviceTarget(const nft::NftState& s, const ServicePlan& sp) {
+  const auto& elements = s.tables.at(nft::inetTable()).elements;
+  auto set = elements.find(nft::byFamily(nft::kServices, !sp.key.vip.isV4()));
+  if (set == elements.end()) return {};
+  auto it = set->second.find(nft::serviceKey(sp.key));
+  return it == set->second.end() ? std::string() : gotoTarget(it->second);
 }
 
 const nft::ChainDef* findChain(const nft::NftState& s, const std::string& name) {
@@ -377,10 +381,15 @@ OneService startOneService(const Config& config, size_t index, std::map<ServiceK
                            const nft::NftState& full) {
   OneService o;
   o.installed = nft::render(planOrDie(onlyService(config, index), ids));
-  const auto& fullChains = full.tables.at(nft::inetTable()).chains;
-  for (const auto& [name, chain] : fullChains) {
-    const std::string target = gotoTarget(&chain);
-    if (name.rfind("svc_", 0) == 0 && !target.empty()) ++o.classUsers[target];
+  const auto& fullTable = full.tables.at(nft::inetTable());
+  const auto& fullChains = fullTable.chains;
+  for (bool v6 : {false, true}) {
+    auto set = fullTable.elements.find(nft::byFamily(nft::kServices, v6));
+    if (set == fullTable.elements.end()) continue;
+    for (const auto& [key, data] : set->second) {
+      const std::string target = gotoTarget(data);
+      if (!target.empty()) ++o.classUsers[target];
+    }
   }
   auto& mine = o.installed.tables[nft::inetTable()].chains;
   for (const auto& [name, users] : o.classUsers) mine[name] = fullChains.at(name);
@@ -393,9 +402,8 @@ Stages applyOneService(nft::NetlinkNftWriter& writer, const Config& config, size
   ForwardingPlan plan = planOrDie(onlyService(config, index), ids);
   const auto t1 = Clock::now();
   nft::NftState desired = nft::render(plan);
-  const std::string svc = nft::serviceChain(plan.services.begin()->first);
-  const std::string from = gotoTarget(findChain(o.installed, svc)),
-                    to = gotoTarget(findChain(desired, svc));
+  const ServicePlan& sp = plan.services.begin()->second;
+  const std::string from = serviceTarget(o.installed, sp), to = serviceTarget(desired, sp);
   if (from != to) {
     if (!from.empty()) --o.classUsers[from];
     if (!to.empty()) ++o.classUsers[to];
