@@ -28,7 +28,7 @@ export HA_BUILD_DIR=${HA_BUILD_DIR:-$HA_SOURCE_DIR/build/release}
 # shellcheck source=../tests/netns/lib.sh disable=SC1091
 source "$HA_SOURCE_DIR/tests/netns/lib.sh"
 
-REPS=5 DUR=3 HA_THREADS=2 NOSTATS=1 OUT='' STRICT=0 ONLY='' QUIET_WAIT=10
+REPS=5 DUR=3 HA_THREADS=2 NOSTATS=1 OUT='' STRICT=0 ONLY='' QUIET_WAIT=10 FOREIGN_MAX=5
 WRK_THREADS=2 WRK_CONNS=32
 while [ $# -gt 0 ]; do
   case $1 in
@@ -55,6 +55,7 @@ for t in wrk iperf3 haproxy nginx conntrack timeout; do
 done
 
 # shellcheck disable=SC2153  # from lib.sh
+PY=$(lab_python)
 VIP=$VIP_FNAT4 LADDR=${LADDR4[0]} REAL=real1 REAL_IP=${LAB_IP4[real1]}
 PATHS=(direct nft-fullnat directord)
 [ "$NOSTATS" = 1 ] && PATHS+=(dird-nostats)
@@ -65,7 +66,7 @@ if [ -n "$ONLY" ]; then
     [[ " direct nft-fullnat directord dird-nostats haproxy " == *" $p "* ]] || { echo "--paths: unknown path $p" >&2; exit 2; }
   done
 fi
-[[ " ${PATHS[*]} " == *" dird"* ]] && { ha_find_binaries || exit 1; }
+[[ " ${PATHS[*]} " =~ " "(directord|dird-nostats)" " ]] && { ha_find_binaries || exit 1; }
 T0=$SECONDS
 
 # shellcheck disable=SC2119
@@ -250,6 +251,40 @@ wait_quiet() {  # LABEL
   echo "$1: host busy before the run (CPUs ${idle}% idle after waiting ${QUIET_WAIT}s)" >>"$LAB_STATE_DIR/notes"
 }
 
+# Other users of the host: CPU time taken during a window by processes outside the lab's namespaces
+# (kernel threads aside: ksoftirqd may be running our own packets). A path's window that lost more
+# than FOREIGN_MAX % of the host's CPU is measured again (at most twice, within a retry budget).
+foreign_snap() {  # "pid:starttime ticks" for every user process outside our namespaces
+  local inodes n
+  inodes=$(for n in "${LAB_NODES[@]}"; do stat -L -c %i "/run/netns/$(ns "$n")"; done | tr '\n' ' ')
+  "$PY" - "$inodes" <<'SNAP'
+import os, sys
+ours = set(sys.argv[1].split())
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        if str(os.stat(f"/proc/{pid}/ns/net").st_ino) in ours:
+            continue
+        s = open(f"/proc/{pid}/stat").read()
+        f = s[s.rindex(")") + 2:].split()
+        if int(f[6]) & 0x200000:  # PF_KTHREAD
+            continue
+        print(f"{pid}:{f[19]} {int(f[11]) + int(f[12])}")
+    except (OSError, ValueError, IndexError):
+        pass
+SNAP
+}
+foreign_pct() {  # BEFORE-SNAPSHOT START-EPOCHREALTIME: % of all CPUs used outside the lab since
+  local hz ncpu
+  hz=$(getconf CLK_TCK) ncpu=$(nproc)
+  awk -v hz="$hz" -v n="$ncpu" -v t0="$2" -v t1="$EPOCHREALTIME" '
+    FNR == NR { before[$1] = $2; next }
+    { used += $2 - ($1 in before ? before[$1] : 0) }
+    END { w = (t1 - t0) * hz * n; printf "%d\n", (w > 0 ? 100 * used / w : 0) }' <(echo "$1") <(foreign_snap)
+}
+RETRIES_LEFT=0 DISTURBED=0 RETRIED=0
+
 # Steal (the hypervisor ran someone else on our CPUs) during a run: noted when above 5%.
 cpu_steal() { awk '/^cpu /{print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 note_steal() {  # LABEL "BEFORE"
@@ -259,20 +294,27 @@ note_steal() {  # LABEL "BEFORE"
     if (d > 0 && 100 * (y[1] - x[1]) / d > 5) printf "%s: %.0f%% of CPU time stolen by the hypervisor\n", l, 100 * (y[1] - x[1]) / d }' >>"$LAB_STATE_DIR/notes"
 }
 
-measure() {  # PATH REP
-  local p=$1 rep=$2 v s0
-  wait_quiet "$p rep$rep"
-  s0=$(cpu_steal)
-  CUR="$p rep$rep keepalive"; v=$(run_wrk "http://$TARGET/")
-  echo "$p keepalive $rep $v" >>"$RESULTS"
-  CUR="$p rep$rep newconn"; v=$(run_wrk "http://$TARGET/" -H "Connection: close")
-  echo "$p newconn $rep $v" >>"$RESULTS"
-  CUR="$p rep$rep iperf3"; v=$(run_iperf "$TARGET")
-  echo "$p iperf3 $rep $v" >>"$RESULTS"
-  note_steal "$p rep$rep" "$s0"
-  printf '  %-13s rep %d: keep-alive %9s req/s  new-conn %9s req/s  iperf3 %7s Gbit/s\n' "$p" "$rep" \
-    "$(awk -v p="$p" -v r="$rep" '$1 == p && $2 == "keepalive" && $3 == r {print $4}' "$RESULTS")" \
-    "$(awk -v p="$p" -v r="$rep" '$1 == p && $2 == "newconn" && $3 == r {print $4}' "$RESULTS")" "$v"
+measure() {  # PATH REP: the three workloads, again when another user of the host took CPU meanwhile
+  local p=$1 rep=$2 ka nc ip s0 snap t0 f try flag=""
+  for ((try = 0; ; try++)); do
+    wait_quiet "$p rep$rep"
+    s0=$(cpu_steal) snap=$(foreign_snap) t0=$EPOCHREALTIME
+    CUR="$p rep$rep keepalive"; ka=$(run_wrk "http://$TARGET/")
+    CUR="$p rep$rep newconn"; nc=$(run_wrk "http://$TARGET/" -H "Connection: close")
+    CUR="$p rep$rep iperf3"; ip=$(run_iperf "$TARGET")
+    f=$(foreign_pct "$snap" "$t0")
+    note_steal "$p rep$rep" "$s0"
+    [ "$f" -le "$FOREIGN_MAX" ] && break
+    if [ "$try" -ge 2 ] || [ "$RETRIES_LEFT" -le 0 ]; then
+      echo "$p rep$rep: kept although processes outside the lab took ${f}% of the CPUs" >>"$LAB_STATE_DIR/notes"
+      DISTURBED=$((DISTURBED + 1)) flag=" (disturbed: ${f}% foreign CPU)"
+      break
+    fi
+    printf '  %-13s rep %d: discarded, processes outside the lab took %s%% of the CPUs; again\n' "$p" "$rep" "$f"
+    RETRIES_LEFT=$((RETRIES_LEFT - 1)) RETRIED=$((RETRIED + 1))
+  done
+  printf '%s keepalive %s %s\n%s newconn %s %s\n%s iperf3 %s %s\n' "$p" "$rep" "$ka" "$p" "$rep" "$nc" "$p" "$rep" "$ip" >>"$RESULTS"
+  printf '  %-13s rep %d: keep-alive %9s req/s  new-conn %9s req/s  iperf3 %7s Gbit/s%s\n' "$p" "$rep" "$ka" "$nc" "$ip" "$flag"
 }
 
 write_nft
@@ -287,6 +329,7 @@ read -r LOAD1 _ </proc/loadavg
 echo "== load average (1 min) before the run: $LOAD1 on $(nproc) CPUs$(awk -v l="$LOAD1" 'BEGIN { if (l > 0.5) print "  -- NOT QUIET: numbers will be noisy" }')"
 echo "== forwarding bench: $REPS rep(s), wrk -t$WRK_THREADS -c$WRK_CONNS -d${DUR}s, iperf3 -t$DUR; real: $REAL only (nginx 1 worker); haproxy nbthread $HA_THREADS; $(nproc) CPUs"
 np=${#PATHS[@]}
+RETRIES_LEFT=$((REPS * np))   # at most doubles the run
 for ((rep = 1; rep <= REPS; rep++)); do
   for ((k = 0; k < np; k++)); do
     p=${PATHS[$(((k + rep - 1) % np))]}   # rotate the order every rep
@@ -358,5 +401,6 @@ sys.exit(3 if (missed and strict) else 0)
 PY
 if [ -s "$LAB_STATE_DIR/notes" ]; then echo; echo "notes:"; sort -u "$LAB_STATE_DIR/notes" | sed 's/^/  /'; fi
 [ -n "$STATS_DELETED" ] && echo "dird-nostats deleted forward-chain rule(s) (chain/handle): $STATS_DELETED"
+echo "re-measured (disturbed by other users of the host): $RETRIED; kept although disturbed: $DISTURBED"
 echo "runtime: $((SECONDS - T0)) s"
 exit "$python_rc"

@@ -10,9 +10,9 @@
 #         every few seconds, configs swap halfway; median of the paired ratios 10k / 1.
 # Options:
 #   --quick            1 rep of 3 s, 2 pairs of 2 s, apply_bench 1 run / 20 changes (under a minute)
-#   --reps N           A: wrk runs per config and workload (default 3)
+#   --reps N           A: wrk runs per config and workload (default 2)
 #   --duration S       A: seconds per wrk run (default 6)
-#   --pairs N          B: pairs per workload and phase, 0 skips B (default 6)
+#   --pairs N          B: pairs per workload and phase, 0 skips B (default 8)
 #   --pair-duration S  B: seconds per wrk run (default 3)
 #   --no-apply         skip part 1;  --no-wrk  skip part 2
 # Binaries: directord from $HA_BUILD_DIR (default build/release), apply_bench from
@@ -25,7 +25,7 @@ HA_BENCH_BUILD_DIR=${HA_BENCH_BUILD_DIR:-$HA_SOURCE_DIR/build/bench}
 # shellcheck source=../tests/netns/lib.sh disable=SC1091
 source "$HA_SOURCE_DIR/tests/netns/lib.sh"
 
-REPS=3 DUR=6 PAIRS=6 PDUR=3 DO_APPLY=1 DO_WRK=1 APPLY_ARGS=()
+REPS=2 DUR=6 PAIRS=8 PDUR=3 DO_APPLY=1 DO_WRK=1 APPLY_ARGS=()
 WRK_THREADS=2 WRK_CONNS=32
 while [ $# -gt 0 ]; do
   case $1 in

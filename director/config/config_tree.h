@@ -13,7 +13,7 @@ namespace ha::director::config {
 // Hard limits against hostile input: each ends in a clean error, never a crash or an OOM.
 inline constexpr size_t kMaxLineBytes = 64 * 1024;
 inline constexpr int kMaxBlockDepth = 32;
-inline constexpr size_t kMaxNodes = 100'000;
+inline constexpr size_t kMaxNodes = 1'000'000;  // 10k services x 10 reals is ~330k
 inline constexpr size_t kMaxIncludeDepth = 8;  // keepalived's own include nesting limit
 inline constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
 inline constexpr size_t kMaxIncludedFiles = 1000;  // a glob include per level multiplies fast

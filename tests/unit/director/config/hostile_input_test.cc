@@ -46,13 +46,13 @@ TEST(ConfigHostile, GiantLineIsSkipped) {
   EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
 }
 
-// More than 100k statements stops the load with one error and an empty config.
+// More than 1M statements stops the load with one error and an empty config.
 TEST(ConfigHostile, NodeLimit) {
   std::string text = "global_defs {\n";
-  for (int i = 0; i < 100001; ++i) text += "x\n";
+  for (int i = 0; i < 1000001; ++i) text += "x\n";
   text += "}\n";
   auto r = load(text);
-  EXPECT_TRUE(hasError(r, 100001, "more than 100000 statements; stopped reading the config"));
+  EXPECT_TRUE(hasError(r, 1000001, "more than 1000000 statements; stopped reading the config"));
   EXPECT_EQ(r.diagnostics.size(), 1u);
 }
 
