@@ -168,7 +168,7 @@ echo "  config check (parse + validate + plan, no kernel): $(($(now_ms) - t0)) m
 start_dird dir1 10k
 echo "  start (parse + plan + render + commit + addresses) until the admin socket is up: $START_MS ms"
 grep -m1 'applied' "$LAB_STATE_DIR/directord-dir1.log" | sed 's/^/  log: /'
-echo "  kernel: $(on dir1 nft list chains inet 2>/dev/null | grep -c 'chain svc_') service chains in inet directord"
+echo "  kernel: $(on dir1 nft list map inet directord services4 2>/dev/null | grep -c ' : ') service map lines in inet directord"
 stop_dird dir1
 echo "  stop (SIGTERM until exit, table and addresses removed): $STOP_MS ms"
 
