@@ -24,6 +24,7 @@
 
 #include "director/config/config_model.h"
 #include "director/nft/diff.h"
+#include "director/nft/patch.h"
 #include "director/nft/ir_text.h"
 #include "director/nft/names.h"
 #include "director/nft/netlink_writer.h"
@@ -164,10 +165,11 @@ size_t elementsIn(const nft::Transaction& tx) {
   return n;
 }
 
-// What directord holds between transactions (Node::installed_ and its service ids).
+// What directord holds between transactions (Node::installed_, plan_ and its service ids).
 struct Installed {
   std::map<ServiceKey, uint32_t> ids;
   nft::NftState state;
+  ForwardingPlan plan;
 };
 
 const std::vector<nft::TableId>& ourTables() {
@@ -195,20 +197,29 @@ ForwardingPlan planOrDie(const Config& config, std::map<ServiceKey, uint32_t>& i
   return std::move(plan.value());
 }
 
-// `first`: Node::start()'s replaceAll; otherwise Node::reload()'s diff against what is installed.
+// `first`: Node::start()'s replaceAll; otherwise Node::reload(): the whole plan, then only the
+// changed services rendered and diffed (nft/patch.h) when the plan allows it, else a full diff.
+// With a patch, the "render" stage is the patch and "diff" is 0.
 Stages applyConfig(nft::NetlinkNftWriter& writer, const Config& config, Installed& installed,
                    bool first) {
   const auto t0 = Clock::now();
   ForwardingPlan plan = planOrDie(config, installed.ids);
   const auto t1 = Clock::now();
-  nft::NftState desired = nft::render(plan);
+  nft::Transaction tx;
+  nft::NftState desired;
+  const bool patched = !first && nft::canPatch(installed.plan, plan);
+  if (patched) {
+    tx = nft::patchServices(installed.state, installed.plan, plan, nft::changedServices(installed.plan, plan));
+  } else {
+    desired = nft::render(plan);
+  }
   const auto t2 = Clock::now();
-  nft::Transaction tx =
-      first ? nft::replaceAll(desired, ourTables()) : nft::diff(installed.state, desired);
+  if (!patched) tx = first ? nft::replaceAll(desired, ourTables()) : nft::diff(installed.state, desired);
   const auto t3 = Clock::now();
   commitOrDie(writer, tx, "commit");
   const auto t4 = Clock::now();
-  installed.state = std::move(desired);
+  if (!patched) installed.state = std::move(desired);
+  installed.plan = std::move(plan);
   return {msBetween(t0, t1), msBetween(t1, t2), msBetween(t2, t3),
           msBetween(t3, t4), tx.ops.size(),     elementsIn(tx)};
 }
@@ -441,20 +452,20 @@ void weightChanges(nft::NetlinkNftWriter& writer, Shape shape, int changes) {
     reals[0].weight = i % 2 == 0 ? 2 : 1;
     if (i == 0) {  // the transaction, to check the prototype below against it
       auto ids = installed.ids;
-      fullTx = nft::toText(nft::diff(installed.state, nft::render(planOrDie(config, ids))));
+      fullTx = nft::toText(nft::diff(nft::render(installed.plan), nft::render(planOrDie(config, ids))));
     }
     results.push_back(applyConfig(writer, config, installed, false));
   }
   printChanges("1. weight change " + shape.label() + " (real 0 of service " +
                    std::to_string(target) + ", 1 <-> 2, " + std::to_string(changes) +
-                   " changes): full plan + render + diff, as directord does",
+                   " changes): as directord reloads: full plan, changed services patched",
                results);
 
   // 2. The same changes, planned, rendered and diffed for the changed service only.
   reals[0].weight = 1;
   {
     auto ids = installed.ids;
-    Installed settle{ids, installed.state};
+    Installed settle{ids, installed.state, installed.plan};
     applyConfig(writer, config, settle, false);  // weight 1 in the kernel, whatever `changes` was
     installed.state = std::move(settle.state);
   }
@@ -487,10 +498,11 @@ void weightChanges(nft::NetlinkNftWriter& writer, Shape shape, int changes) {
   printChanges("3. weights 2,1 <-> 1,2 (slot count kept: elements only), prototype fix", results);
 
   // 4. As 2., with the 11-slot class chain kept alive by another service: no chain is created or
-  //    deleted, the service chain's goto is rewritten (the kernel re-validates the whole table).
+  //    deleted, only the service's map element is re-pointed.
   {
     auto ids = installed.ids;
-    Installed kernel{ids, nft::render(planOrDie(config, ids))};  // what 3. left in the kernel
+    ForwardingPlan left = planOrDie(config, ids);  // what 3. left in the kernel
+    Installed kernel{ids, nft::render(left), left};
     reals[0].weight = 1;
     reals[1].weight = 1;
     config.virtualServers[target + 1].reals[0].weight = 2;

@@ -10,6 +10,44 @@
 
 namespace ha::director::nft {
 
+namespace {
+
+// l4proto . vip . vport . slot -> real . ifindex: the packet itself names its service, so the
+// shared chain needs no mark, and the map is bound once per class, not once per service.
+ChainDef drClassChainDef(uint32_t modulus, bool hashPort, uint32_t seed) {
+  ChainDef c;
+  c.name = drClassChain(modulus, hashPort);
+  c.rules.push_back(RuleBuilder()
+                        .l4protoDaddrDport(false, Reg::k0)
+                        .flowHash(false, hashPort, seed, modulus, Reg::k3, Reg::k4)
+                        .expr(Lookup{std::string(kDrBackends4), Reg::k0, Reg::k8})
+                        .expr(Dynset{Dynset::Op::kUpdate, std::string(kDrStats4), Reg::k0, std::nullopt, 0, true})
+                        .expr(Fwd{Reg::k9, Reg::k8, false})
+                        .comment("slot -> real, out through neighbour output")
+                        .take());
+  c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("slot without a real").take());
+  return c;
+}
+
+}  // namespace
+
+void addDrServiceObjects(TableState& t, const ServicePlan& sp, const ForwardingPlan& plan) {
+  auto modulus = static_cast<uint32_t>(sp.slots.size());
+  Verdict target{Verdict::Code::kDrop, {}};  // no real in rotation
+  if (modulus != 0) {
+    auto chain = drClassChainDef(modulus, sp.hashPort, plan.hashSeed);
+    target = Verdict{Verdict::Code::kGoto, chain.name};
+    t.chains[chain.name] = chain;
+  }
+  t.elements[std::string(kDrServices4)][serviceKey(sp.key)] = target;
+  uint32_t ifindex = plan.drDevices.at(sp.drDevice);
+  auto& backends = t.elements[std::string(kDrBackends4)];
+  for (uint32_t slot = 0; slot < modulus; ++slot) {
+    const auto& real = sp.slots[slot].address;
+    backends[drBackendKey(sp.key, slot)] = KeyBuilder().raw(real.bytes(), real.size()).hostU32(ifindex).take();
+  }
+}
+
 TableState renderNetdev(const ForwardingPlan& plan) {
   TableState t;
   SetDef services;
@@ -52,38 +90,6 @@ TableState renderNetdev(const ForwardingPlan& plan) {
     t.chains[ingress.name] = ingress;
   }
 
-  std::set<std::pair<uint32_t, bool>> classes;  // (modulus, hash port): one chain each
-  for (const auto& [id, sp] : plan.services) {
-    if (sp.mode != ForwardMode::kDr) continue;
-    auto modulus = static_cast<uint32_t>(sp.slots.size());
-    Verdict target{Verdict::Code::kDrop, {}};  // no real in rotation
-    if (modulus != 0) {
-      classes.insert({modulus, sp.hashPort});
-      target = Verdict{Verdict::Code::kGoto, drClassChain(modulus, sp.hashPort)};
-    }
-    t.elements[services.name][serviceKey(sp.key)] = target;
-    uint32_t ifindex = plan.drDevices.at(sp.drDevice);
-    for (uint32_t slot = 0; slot < modulus; ++slot) {
-      const auto& real = sp.slots[slot].address;
-      t.elements[backends.name][drBackendKey(sp.key, slot)] = KeyBuilder().raw(real.bytes(), real.size()).hostU32(ifindex).take();
-    }
-  }
-  // l4proto . vip . vport . slot -> real . ifindex: the packet itself names its service, so the
-  // shared chain needs no mark, and the map is bound once per class, not once per service.
-  for (const auto& [modulus, hashPort] : classes) {
-    ChainDef c;
-    c.name = drClassChain(modulus, hashPort);
-    c.rules.push_back(RuleBuilder()
-                          .l4protoDaddrDport(false, Reg::k0)
-                          .flowHash(false, hashPort, plan.hashSeed, modulus, Reg::k3, Reg::k4)
-                          .expr(Lookup{std::string(kDrBackends4), Reg::k0, Reg::k8})
-                          .expr(Dynset{Dynset::Op::kUpdate, std::string(kDrStats4), Reg::k0, std::nullopt, 0, true})
-                          .expr(Fwd{Reg::k9, Reg::k8, false})
-                          .comment("slot -> real, out through neighbour output")
-                          .take());
-    c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("slot without a real").take());
-    t.chains[c.name] = c;
-  }
   return t;
 }
 

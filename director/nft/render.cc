@@ -236,6 +236,31 @@ void addServiceElements(TableState& t, const ServicePlan& sp) {
   }
 }
 
+}  // namespace
+
+std::string classChainName(const ServicePlan& sp) {
+  if (sp.slots.empty()) return {};
+  return sp.mode == ForwardMode::kDr ? drClassChain(static_cast<uint32_t>(sp.slots.size()), sp.hashPort)
+                                     : classOf(sp).chainName();
+}
+
+void addDrServiceObjects(TableState& t, const ServicePlan& sp, const ForwardingPlan& plan);  // dr_render.cc
+
+void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& plan) {
+  if (sp.mode == ForwardMode::kDr) {
+    addDrServiceObjects(out.tables[netdevTable()], sp, plan);
+    return;
+  }
+  TableState& t = out.tables[inetTable()];
+  addServiceElements(t, sp);
+  if (!sp.slots.empty()) {
+    auto chain = classChain(classOf(sp), plan.hashSeed);
+    t.chains[chain.name] = chain;
+  }
+}
+
+namespace {
+
 TableState renderInet(const ForwardingPlan& plan) {
   TableState t;
   addInetSets(t);
@@ -252,16 +277,6 @@ TableState renderInet(const ForwardingPlan& plan) {
       t.elements[fam(kLaddrs, v6)][KeyBuilder().hostU32(id).hostU32(i).take()] =
           KeyBuilder().raw(group.addresses[i].bytes(), group.addresses[i].size()).take();
     }
-  }
-  std::set<SchedClass> classes;
-  for (const auto& [id, sp] : plan.services) {
-    if (sp.mode == ForwardMode::kDr) continue;
-    addServiceElements(t, sp);
-    if (!sp.slots.empty()) classes.insert(classOf(sp));
-  }
-  for (const auto& cls : classes) {
-    auto chain = classChain(cls, plan.hashSeed);
-    t.chains[chain.name] = chain;
   }
   return t;
 }
@@ -300,6 +315,7 @@ NftState render(const ForwardingPlan& plan) {
   NftState state;
   state.tables[inetTable()] = renderInet(plan);
   if (!plan.drDevices.empty()) state.tables[netdevTable()] = renderNetdev(plan);
+  for (const auto& [id, sp] : plan.services) renderService(state, sp, plan);
   return state;
 }
 

@@ -11,6 +11,12 @@ TableId netdevTable();
 
 NftState render(const ForwardingPlan& plan);
 
+// One service's share of the ruleset: its map elements and the class chain it goes to, in the
+// table of its mode. render() is the base objects plus every service's share.
+void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& plan);
+// The class chain a service goes to; empty when it has no real in rotation.
+std::string classChainName(const ServicePlan& sp);
+
 // Element keys, shared with the counter decoder and tests.
 Bytes serviceKey(const ServiceKey& key);            // l4proto . vip . vport
 Bytes backendKey(uint32_t serviceId, uint32_t slot);  // mark . slot

@@ -8,6 +8,7 @@
 #include "director/config/config_loader.h"
 #include "director/nft/diff.h"
 #include "director/nft/names.h"
+#include "director/nft/patch.h"
 #include "director/nft/render.h"
 #include "director/node/counters.h"
 
@@ -35,14 +36,25 @@ Result<ForwardingPlan> Node::planFor(const Config& config) {
 }
 
 Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
-  auto desired = nft::render(plan);
-  auto tx = first ? nft::replaceAll(desired, {nft::inetTable(), nft::netdevTable()}) : nft::diff(installed_, desired);
+  nft::Transaction tx;
+  nft::NftState desired;
+  bool patched = !first && nft::canPatch(plan_, plan);
+  if (patched) {
+    // Only the services that changed are rendered and diffed; installed_ becomes render(plan).
+    tx = nft::patchServices(installed_, plan_, plan, nft::changedServices(plan_, plan));
+  } else {
+    desired = nft::render(plan);
+    tx = first ? nft::replaceAll(desired, {nft::inetTable(), nft::netdevTable()}) : nft::diff(installed_, desired);
+  }
   if (!tx.empty()) {
-    if (auto st = ports_.nft->commit(tx); !st) return Error{"nf_tables transaction failed, nothing changed: " + st.error()};
+    if (auto st = ports_.nft->commit(tx); !st) {
+      if (patched) installed_ = nft::render(plan_);  // the kernel still holds the old plan
+      return Error{"nf_tables transaction failed, nothing changed: " + st.error()};
+    }
   }
   log::info("applied " + std::to_string(plan.services.size()) + " virtual services in " +
-            std::to_string(tx.ops.size()) + " nf_tables operations");
-  installed_ = std::move(desired);
+            std::to_string(tx.ops.size()) + " nf_tables operations" + (patched ? " (changed services only)" : ""));
+  if (!patched) installed_ = std::move(desired);
   plan_ = std::move(plan);
   syncAddresses(config);
   config_ = config;
