@@ -6,7 +6,8 @@
 //   full apply:    from a fresh table, median of --runs, split by stage; VmHWM after it
 //   baseline:      `nft -f -` fed render.cc's shape as text (a benchmark may spawn nft)
 //   weight change: one real's weight 1 <-> 2 on the full table, median and p99 of --changes, as
-//                  directord does it today and as a prototype that plans only the changed service
+//                  directord reloads (whole plan, changed services patched) and as a prototype of
+//                  the event path that plans only the changed service
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -351,7 +352,7 @@ void printChanges(const std::string& what, const std::vector<Stages>& results) {
               percentile(commits, 99));
 }
 
-// The fix, prototyped here and not yet in directord: plan, render and diff only the service that
+// The event path, prototyped here for the health-check issue: plan, render and diff only the service that
 // changed. The services map sends each service to a shared class chain (render.cc), so the
 // prototype keeps what a real implementation would: every live class chain and how many services
 // go to it; a class chain goes when its last service leaves.

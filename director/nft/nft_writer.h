@@ -31,7 +31,7 @@ class NftWriter {
   // Per-element counters of a set that declares them (dynamic stats sets).
   virtual Result<std::vector<ElementCounter>> readSetCounters(const TableId& table,
                                                               const std::string& set) = 0;
-  // The first counter of each chain of the table (a service chain counts its new flows).
+  // The first counter of each chain of the table (operators' and tests' view; the node reads sets).
   virtual Result<std::vector<RuleCounter>> readChainCounters(const TableId& table) = 0;
 };
 
