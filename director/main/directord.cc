@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/log.h"
-#include "director/addr/netlink_address_owner.h"
+#include "common/netlink/netlink_address_owner.h"
 #include "director/admin/admin_server.h"
 #include "director/admin/conntrack_counts.h"
 #include "director/admin/version.h"
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     ha::log::error("cannot open nf_tables netlink: " + writer.error());
     return kExitRuntimeError;
   }
-  auto addresses = NetlinkAddressOwner::open();
+  auto addresses = ha::NetlinkAddressOwner::open();
   if (!addresses) {
     ha::log::error("cannot open rtnetlink: " + addresses.error());
     return kExitRuntimeError;

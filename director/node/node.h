@@ -9,7 +9,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "director/addr/address_owner.h"
+#include "common/netlink/address_owner.h"
 #include "director/admin/conntrack_counts.h"
 #include "director/admin/director_view.h"
 #include "director/config/config_model.h"

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "director/addr/netlink_address_owner.h"
+#include "common/netlink/netlink_address_owner.h"
 
 namespace ha::director {
 namespace {

@@ -1,4 +1,4 @@
-#include "director/addr/netlink_address_owner.h"
+#include "common/netlink/netlink_address_owner.h"
 
 #include <linux/if_addr.h>
 #include <net/if.h>
@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <utility>
 
-namespace ha::director {
+namespace ha {
 namespace {
 
 struct AddrDeleter {
@@ -165,4 +165,4 @@ Status NetlinkAddressOwner::removeAll() {
   return okStatus();
 }
 
-}  // namespace ha::director
+}  // namespace ha

@@ -1,6 +1,6 @@
 #pragma once
 // Adds and removes the addresses directord is responsible for (VIPs, FULLNAT local addresses),
-// remembering what it added so it removes exactly that on stop. The VRRP issue will drive it.
+// remembering what it added so it removes exactly that on stop. The director uses it for static_ipaddress; vrrp/ for virtual_ipaddress.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -8,7 +8,7 @@
 #include "common/ip_address.h"
 #include "common/result.h"
 
-namespace ha::director {
+namespace ha {
 
 struct OwnedAddress {
   IpPrefix prefix;
@@ -28,4 +28,4 @@ class AddressOwner {
   virtual Result<uint32_t> ifindex(const std::string& dev) = 0;
 };
 
-}  // namespace ha::director
+}  // namespace ha

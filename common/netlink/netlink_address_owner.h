@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "director/addr/address_owner.h"
+#include "common/netlink/address_owner.h"
 
 struct nl_sock;
 
-namespace ha::director {
+namespace ha {
 
 class NetlinkAddressOwner final : public AddressOwner {
  public:
@@ -44,4 +44,4 @@ class NetlinkAddressOwner final : public AddressOwner {
   std::vector<OwnedAddress> owned_;  // in the order added
 };
 
-}  // namespace ha::director
+}  // namespace ha
