@@ -14,6 +14,8 @@ packages=(
   # tools the tests, the demo and the benchmarks use
   nftables conntrack iproute2 iputils-ping curl python3 procps psmisc ethtool
   wrk iperf3 haproxy tcpdump
+  # VRRP interop and wire checks (tests/netns/test_vrrp_keepalived*.sh, bench/failover.sh)
+  keepalived tshark
   # fast real servers for benchmarks (tests/netns/lib.sh: start_reals nginx)
   nginx
 )
