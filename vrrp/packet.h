@@ -5,6 +5,7 @@
 // drop so the router can count it.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <variant>
@@ -80,6 +81,13 @@ struct Expectations {
 std::optional<DropReason> checkAgainst(const Advertisement& advert, const Expectations& expected);
 
 // RFC 1071 one's-complement sum, finished (complemented); exposed for tests and the announcer.
+// Odd lengths are padded with a zero byte; `initialSum` is a partial (uncomplemented) sum.
 uint16_t internetChecksum(std::span<const uint8_t> data, uint32_t initialSum = 0);
+
+// The value the Checksum field of `message` must hold, its current contents ignored: over the
+// message alone for v2 (RFC 3768 §5.3.8), plus the IPv4/IPv6 pseudo-header for v3 (RFC 5798
+// §5.2.8). encode() uses it; tests and the fuzzer use it to craft packets that pass decode().
+uint16_t advertChecksum(std::span<const uint8_t> message, Version version, const IpAddress& source,
+                        const IpAddress& destination);
 
 }  // namespace ha::vrrp

@@ -2,7 +2,8 @@
 // One VRRP instance's protocol, RFC 5798 §6.4 (Initialize / Backup / Master) plus keepalived's
 // FAULT state and knobs (preempt_delay, sync groups). Pure: no sockets, no timers, no clock — the
 // router feeds it events with the time they happened and carries out the actions it returns
-// (STYLE.md §1).
+// (STYLE.md §1). Where the RFC is silent it does what keepalived 2.2.7 does; state_machine.cc
+// names the keepalived function for each such choice.
 #include <optional>
 #include <string>
 #include <variant>
@@ -22,6 +23,9 @@ struct Params {
   Duration advertInterval = std::chrono::seconds(1);
   bool preempt = true;
   Duration preemptDelay{0};
+  // keepalived's `state MASTER`: below priority 255 it starts as BACKUP and waits a full
+  // Master_Down_Interval like any backup (keepalived 2.2.7 vrrp_init_state()); it only clears
+  // nopreempt and preempt_delay (StateMachine normalizes them, as vrrp_complete_instance() does).
   InitialState initialState = InitialState::kBackup;
   IpAddress primaryAddress;  // ours, as sent in the IP source: tie-break (RFC 5798 §6.4.3)
 };
@@ -37,6 +41,8 @@ struct AdvertReceived {
 };
 struct MasterDownExpired {};
 struct AdverExpired {};
+// The preempt delay ran out. Informational: the next lower-priority advert is then discarded and
+// the running Master_Down_Timer takes us over (keepalived compares preempt_time with now).
 struct PreemptDelayExpired {};
 // Effective priority after track_script / track_interface weights (clamped to 1..254 by the caller;
 // an owner's 255 never changes).
@@ -75,7 +81,7 @@ struct Actions {
   bool releaseAddresses = false;  // remove them
   std::optional<TimePoint> masterDownAt;
   std::optional<TimePoint> adverAt;
-  std::optional<TimePoint> preemptDelayUntil;
+  std::optional<TimePoint> preemptDelayUntil;  // only while in the future (fires PreemptDelayExpired)
 };
 
 class StateMachine {
@@ -93,13 +99,48 @@ class StateMachine {
   // RFC 5798 §6.1: Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time.
   Duration masterDownInterval() const;
 
+  // The parameters after keepalived's normalization (see Params::initialState).
+  const Params& params() const { return params_; }
+  // The armed deadlines, as the last Actions reported them.
+  std::optional<TimePoint> masterDownAt() const { return masterDownAt_; }
+  std::optional<TimePoint> adverAt() const { return adverAt_; }
+  // When a backup may start preempting a lower-priority master (keepalived's preempt_time); may
+  // lie in the past once the delay has run out.
+  std::optional<TimePoint> preemptTime() const { return preemptTime_; }
+  // The instance's own fault condition (FaultChanged), as opposed to a sync group's.
+  bool faulted() const { return faulted_; }
+
  private:
-  // implementation-defined members
+  bool owner() const { return params_.priority == kPriorityOwner; }
+  void on(const event::Startup&, TimePoint now, Actions& actions);
+  void on(const event::Shutdown&, TimePoint now, Actions& actions);
+  void on(const event::AdvertReceived& advert, TimePoint now, Actions& actions);
+  void on(const event::MasterDownExpired&, TimePoint now, Actions& actions);
+  void on(const event::AdverExpired&, TimePoint now, Actions& actions);
+  void on(const event::PreemptDelayExpired&, TimePoint now, Actions& actions);
+  void on(const event::PriorityChanged& change, TimePoint now, Actions& actions);
+  void on(const event::FaultChanged& fault, TimePoint now, Actions& actions);
+  void on(const event::GroupFollow& follow, TimePoint now, Actions& actions);
+  void advertAsBackup(const event::AdvertReceived& advert, TimePoint now);
+  void advertAsMaster(const event::AdvertReceived& advert, TimePoint now, Actions& actions);
+  void learnInterval(const event::AdvertReceived& advert);
+  void sendAdvert(TimePoint now, Actions& actions);
+  void becomeMaster(TimePoint now, std::string reason, Actions& actions);
+  void becomeBackup(TimePoint now, std::string reason, Actions& actions);
+  void becomeFault(std::string reason, Actions& actions);
+  void moveTo(State to, std::string reason, Actions& actions);
+
   Params params_;
   State state_ = State::kInitialize;
   uint8_t priority_;
   Duration masterAdverInterval_;
   std::optional<IpAddress> masterAddress_;
+  std::optional<TimePoint> masterDownAt_;
+  std::optional<TimePoint> adverAt_;
+  std::optional<TimePoint> preemptTime_;
+  std::optional<IpAddress> stoppedMaster_;  // sent priority 0; names the takeover's reason
+  bool faulted_ = false;
+  std::string faultReason_;
 };
 
 }  // namespace ha::vrrp

@@ -102,6 +102,7 @@ struct ScriptConfig {
   int weight = 0;       // 0 = failure puts tracking instances in FAULT
   uint32_t rise = 1;
   uint32_t fall = 1;
+  bool initFail = false;  // `init_fail`: starts failed, needs `rise` successes (else: first result)
   bool operator==(const ScriptConfig&) const = default;
 };
 

@@ -24,6 +24,10 @@ class AddressOwner {
   virtual Status add(const OwnedAddress& address) = 0;
   // Removes an address this owner added; others are left alone.
   virtual Status remove(const OwnedAddress& address) = 0;
+  // VRRP addresses belong to the instance: a present address is claimed (removed on release) ...
+  virtual Status claim(const OwnedAddress& address) = 0;
+  // ... and one found on a backup (left by a crashed predecessor) is removed whoever added it.
+  virtual Status purge(const OwnedAddress& address) = 0;
   virtual std::vector<OwnedAddress> owned() const = 0;
   virtual Result<uint32_t> ifindex(const std::string& dev) = 0;
 };

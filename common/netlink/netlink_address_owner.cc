@@ -116,7 +116,11 @@ std::vector<OwnedAddress>::iterator NetlinkAddressOwner::findOwned(const OwnedAd
   });
 }
 
-Status NetlinkAddressOwner::add(const OwnedAddress& address) {
+Status NetlinkAddressOwner::add(const OwnedAddress& address) { return add(address, false); }
+
+Status NetlinkAddressOwner::claim(const OwnedAddress& address) { return add(address, true); }
+
+Status NetlinkAddressOwner::add(const OwnedAddress& address, bool claimExisting) {
   if (auto ok = checkLabel(address); !ok) return ok;
   if (findOwned(address) != owned_.end()) return okStatus();
   auto index = lookupIndex(address.dev);
@@ -131,8 +135,8 @@ Status NetlinkAddressOwner::add(const OwnedAddress& address) {
   }
   // NLM_F_EXCL turns "someone else put it there" into EEXIST instead of a silent replace.
   int rc = rtnl_addr_add(sock_.get(), req->get(), NLM_F_EXCL);
-  if (rc == -NLE_EXIST) return okStatus();  // present already: fine, but not ours to remove
-  if (rc < 0) return Error{describe("add", address) + ": " + nlError(rc)};
+  if (rc == -NLE_EXIST && !claimExisting) return okStatus();  // fine, but not ours to remove
+  if (rc < 0 && rc != -NLE_EXIST) return Error{describe("add", address) + ": " + nlError(rc)};
   owned_.push_back(address);
   return okStatus();
 }
@@ -152,6 +156,20 @@ Status NetlinkAddressOwner::remove(const OwnedAddress& address) {
   int rc = rtnl_addr_delete(sock_.get(), req->get(), 0);
   if (rc < 0 && rc != -NLE_NOADDR) return Error{describe("del", address) + ": " + nlError(rc)};
   owned_.erase(it);  // removed, or gone already (EADDRNOTAVAIL)
+  return okStatus();
+}
+
+Status NetlinkAddressOwner::purge(const OwnedAddress& address) {
+  if (auto it = findOwned(address); it != owned_.end()) return remove(address);
+  auto index = lookupIndex(address.dev);
+  if (!index) {
+    if (index.error() == kNoSuchDevice) return okStatus();
+    return Error{describe("del", address) + ": " + index.error()};
+  }
+  auto req = buildRequest(address, *index);
+  if (!req) return Error{describe("del", address) + ": " + req.error()};
+  int rc = rtnl_addr_delete(sock_.get(), req->get(), 0);
+  if (rc < 0 && rc != -NLE_NOADDR) return Error{describe("del", address) + ": " + nlError(rc)};
   return okStatus();
 }
 

@@ -25,6 +25,8 @@ class NetlinkAddressOwner final : public AddressOwner {
   // A label is IPv4-only and must start with the device name, as `ip addr` requires.
   Status add(const OwnedAddress& address) override;
   Status remove(const OwnedAddress& address) override;
+  Status claim(const OwnedAddress& address) override;
+  Status purge(const OwnedAddress& address) override;
   std::vector<OwnedAddress> owned() const override { return owned_; }
   Result<uint32_t> ifindex(const std::string& dev) override;
 
@@ -36,6 +38,7 @@ class NetlinkAddressOwner final : public AddressOwner {
     void operator()(nl_sock* sock) const;
   };
   Status connect();
+  Status add(const OwnedAddress& address, bool claimExisting);
   // The device's index, or the kernel's reason in words ("No such device").
   Result<int> lookupIndex(const std::string& dev);
   std::vector<OwnedAddress>::iterator findOwned(const OwnedAddress& address);

@@ -11,6 +11,7 @@ namespace ha::director {
 
 directord::admin::ServiceList toServiceList(const DirectorSnapshot& snapshot);
 directord::admin::LookupReply toLookupReply(const FlowAnswer& answer);
+directord::admin::VrrpList toVrrpList(const vrrp::RouterSnapshot& snapshot);
 directord::admin::LookupRequest toLookupRequest(const FlowQuery& query);
 Result<FlowQuery> toFlowQuery(const directord::admin::LookupRequest& request);
 

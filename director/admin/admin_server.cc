@@ -35,6 +35,12 @@ class AdminService final : public pb::Admin::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status VrrpStatus(grpc::ServerContext* /*context*/, const pb::VrrpRequest* /*request*/,
+                          pb::VrrpList* reply) override {
+    *reply = toVrrpList(view_.vrrpSnapshot());
+    return grpc::Status::OK;
+  }
+
  private:
   DirectorView& view_;
 };

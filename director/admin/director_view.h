@@ -7,6 +7,7 @@
 
 #include "director/plan/flow_oracle.h"
 #include "director/plan/forwarding_plan.h"
+#include "vrrp/router.h"
 
 namespace ha::director {
 
@@ -43,6 +44,8 @@ class DirectorView {
   virtual ~DirectorView() = default;
   virtual DirectorSnapshot snapshot() = 0;
   virtual FlowAnswer lookup(const FlowQuery& query) = 0;
+  // Empty when the config has no vrrp_instance.
+  virtual vrrp::RouterSnapshot vrrpSnapshot() = 0;
 };
 
 }  // namespace ha::director

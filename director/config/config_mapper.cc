@@ -14,7 +14,7 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
     const std::string& k = node.keyword;
     if (k == "global_defs") {
       if (checkArgs(node, 0, 0, "global_defs { ... }", sink) && checkHasBlock(node, sink)) {
-        mapGlobalDefs(node, out.config.globals, sink);
+        mapGlobalDefs(node, out, sink);
       }
     } else if (k == "virtual_server") {
       mapVirtualServer(node, out, sink);
@@ -22,18 +22,27 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
       mapLocalAddressGroup(node, out.config, sink);
     } else if (k == "static_ipaddress") {
       mapStaticIpaddress(node, out.config, sink);
+    } else if (k == "vrrp_instance") {
+      mapVrrpInstance(node, out, sink);
+    } else if (k == "vrrp_script") {
+      mapVrrpScript(node, out, sink);
+    } else if (k == "vrrp_sync_group") {
+      mapVrrpSyncGroup(node, out, sink);
     } else if (auto refusal = unsupportedTopLevelBlock(k)) {
       sink.error(node.where, *refusal);
     } else {
       sink.error(node.where, "unknown keyword '" + k + "'");
     }
   }
+  completeVrrp(out, sink);
   return out;
 }
 
-void mapGlobalDefs(const Node& node, GlobalDefs& globals, DiagnosticSink& sink) {
+void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
+  GlobalDefs& globals = out.config.globals;
   for (const Node& child : node.children) {
     const std::string& k = child.keyword;
+    if (mapVrrpGlobal(child, out.vrrp.globals, sink)) continue;
     if (k == "router_id") {
       if (checkStatement(child, 1, 1, "router_id NAME", sink)) globals.routerId = child.args[0];
     } else if (k == "lb_hash_seed") {
@@ -46,7 +55,7 @@ void mapGlobalDefs(const Node& node, GlobalDefs& globals, DiagnosticSink& sink) 
                        "' for 'lb_hash_seed': expected a 32-bit decimal or 0x hex number");
       }
     } else if (isKeepalivedGlobalDefsKeyword(k)) {
-      // Mail, SNMP, scripts, VRRP tuning: none of it changes what is forwarded today.
+      // Mail, SNMP, process tuning: global_defs never decides what is forwarded (README.md).
       sink.warning(child.where, "keyword '" + k + "' in global_defs not supported yet; ignored");
     } else {
       sink.warning(child.where, "unknown keyword '" + k + "' in global_defs; ignored");

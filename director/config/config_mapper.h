@@ -6,6 +6,7 @@
 #include "director/config/config_model.h"
 #include "director/config/config_tree.h"
 #include "director/config/diagnostic_sink.h"
+#include "director/config/vrrp_sources.h"
 
 namespace ha::director::config {
 
@@ -22,14 +23,25 @@ struct ServiceKeywordLocations {
 struct MappedConfig {
   Config config;
   std::vector<ServiceKeywordLocations> serviceKeywords;  // parallel to config.virtualServers
+  VrrpSources vrrp;                                      // parallel to config.vrrp
 };
 
 MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink);
 
 // One pass each; mapConfig dispatches to them.
-void mapGlobalDefs(const Node& node, GlobalDefs& globals, DiagnosticSink& sink);
+void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void mapLocalAddressGroup(const Node& node, Config& config, DiagnosticSink& sink);
 void mapStaticIpaddress(const Node& node, Config& config, DiagnosticSink& sink);
+
+// VRRP (map_vrrp*.cc). mapVrrpGlobal returns false when `node` is not a VRRP global_defs key.
+bool mapVrrpGlobal(const Node& node, VrrpGlobals& globals, DiagnosticSink& sink);
+void mapVrrpInstance(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+void mapVrrpScript(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+void mapVrrpSyncGroup(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+// After every block is read (global_defs may come last): folds the globals into each instance,
+// resolves version, family and sync groups, and applies keepalived's start-up adjustments
+// (vrrp_complete_instance) with a warning each.
+void completeVrrp(MappedConfig& out, DiagnosticSink& sink);
 
 }  // namespace ha::director::config

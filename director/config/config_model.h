@@ -1,7 +1,8 @@
 #pragma once
 // Typed configuration filled by the keepalived.conf parser. Every element carries where it came
-// from, so refusals name `file:line`. Each module owns its own config structs (STYLE.md §4); these
-// are the director's. vrrp/healthcheck/sync will add theirs as their issues land.
+// from, so refusals name `file:line`. Each module owns its own config structs (STYLE.md §4): these
+// are the director's, plus vrrp's VrrpConfig, which this parser fills. healthcheck/sync will add
+// theirs as their issues land.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "common/ip_address.h"
+#include "vrrp/vrrp_config.h"
 
 namespace ha::director {
 
@@ -76,6 +78,7 @@ struct Config {
   std::vector<VirtualServerConfig> virtualServers;
   std::map<std::string, LocalAddressGroup> laddrGroups;
   std::vector<StaticAddress> staticAddresses;
+  vrrp::VrrpConfig vrrp;  // vrrp_instance, vrrp_script, vrrp_sync_group, global_defs vrrp_*
 };
 
 struct Diagnostic {

@@ -56,11 +56,13 @@ void checkReals(const VirtualServerConfig& vs, DiagnosticSink& sink) {
   }
 }
 
+// The DR ingress device comes from whoever holds the VIP: a static_ipaddress entry, or a
+// vrrp_instance that moves it with mastership.
 bool holdsVip(const Config& config, const IpAddress& vip) {
   for (const auto& a : config.staticAddresses) {
     if (a.prefix.address == vip) return true;
   }
-  return false;
+  return heldByVrrp(config, vip);
 }
 
 void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc,
@@ -83,8 +85,8 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
       }
       if (!holdsVip(config, vs.vip)) {
         sink.error(vs.where, "DR " + service +
-                                 ": VIP not held by any static_ipaddress entry, "
-                                 "cannot pick the ingress device");
+                                 ": VIP not held by any static_ipaddress entry or "
+                                 "vrrp_instance, cannot pick the ingress device");
       }
       break;
     case ForwardMode::kFullNat: {
@@ -156,6 +158,7 @@ void validateConfig(const MappedConfig& mapped, DiagnosticSink& sink) {
     checkSchedulerOptions(vs, loc, sink);
   }
   checkLocalAddressesAreNotVips(config, sink);
+  validateVrrp(mapped, sink);
 }
 
 }  // namespace ha::director::config

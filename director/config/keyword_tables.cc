@@ -11,15 +11,52 @@ bool contains(const std::array<std::string_view, N>& list, std::string_view keyw
   return std::find(list.begin(), list.end(), keyword) != list.end();
 }
 
-// They decide which node holds the VIPs and local addresses.
-constexpr std::array<std::string_view, 8> kVrrpBlocks = {
-    "vrrp_instance",   "vrrp_sync_group", "vrrp_script",   "vrrp_track_process",
-    "vrrp_track_file", "track_file",      "track_process", "garp_group"};
+// They change routing, addresses, VRRP state or services in ways not built yet.
+constexpr std::array<std::string_view, 12> kOtherBlocks = {
+    "virtual_server_group", "static_routes", "static_rules",       "static_track_group",
+    "linkbeat_interfaces",  "bfd_instance",  "vrrp_track_process", "vrrp_track_file",
+    "track_file",           "track_process", "garp_group",         "interface_up_down_delays"};
 
-// They change routing, addresses or services in ways not built yet.
-constexpr std::array<std::string_view, 6> kOtherBlocks = {
-    "virtual_server_group", "static_routes",       "static_rules",
-    "static_track_group",   "linkbeat_interfaces", "bfd_instance"};
+// Skipping them leaves who is master, and where the addresses live, as configured.
+constexpr std::array<std::string_view, 19> kVrrpInstanceIgnored = {"debug",
+                                                                   "smtp_alert",
+                                                                   "notify_priority_changes",
+                                                                   "notify_master_rx_lower_pri",
+                                                                   "notify_deleted",
+                                                                   "linkbeat_use_polling",
+                                                                   "kernel_rx_buf_size",
+                                                                   "promote_secondaries",
+                                                                   "lvs_sync_daemon_interface",
+                                                                   "strict_mode",
+                                                                   "skip_check_adv_addr",
+                                                                   "garp_lower_prio_delay",
+                                                                   "garp_lower_prio_repeat",
+                                                                   "lower_prio_no_advert",
+                                                                   "higher_prio_send_advert",
+                                                                   "track_src_ip",
+                                                                   "unicast_ttl",
+                                                                   "check_unicast_src",
+                                                                   "native_ipv6"};
+
+// They change the wire, the addresses or the failover conditions.
+constexpr std::array<std::string_view, 14> kVrrpInstanceRefused = {"virtual_routes",
+                                                                   "virtual_rules",
+                                                                   "track_file",
+                                                                   "track_process",
+                                                                   "track_bfd",
+                                                                   "vrf",
+                                                                   "mcast_dst_ip",
+                                                                   "unicast_fault_no_peer",
+                                                                   "no_virtual_ipaddress",
+                                                                   "down_timer_adverts",
+                                                                   "timer_expired_backup",
+                                                                   "old_unicast_checksum",
+                                                                   "v3_checksum_as_v2",
+                                                                   "garp_extra_if"};
+
+// A VRRP virtual MAC (RFC 5798 §7.3) needs a macvlan per instance that directord does not create.
+constexpr std::array<std::string_view, 5> kVrrpVmac = {
+    "use_vmac", "use_vmac_addr", "vmac_xmit_base", "use_ipvlan", "vmac_garp_intvl"};
 
 constexpr std::array<std::string_view, 34> kGlobalDefs = {"notification_email",
                                                           "notification_email_from",
@@ -102,7 +139,6 @@ constexpr std::array<std::string_view, 10> kUnsupportedService = {"sorry_server"
 
 std::optional<std::string> unsupportedTopLevelBlock(std::string_view keyword) {
   std::string head = "block '" + std::string(keyword) + "' not supported yet";
-  if (contains(kVrrpBlocks, keyword)) return head + " (arrives with the VRRP issue)";
   if (keyword == "connection_sync") return head + " (arrives with the connection-sync issue)";
   if (contains(kOtherBlocks, keyword)) return head;
   return std::nullopt;
@@ -118,6 +154,27 @@ bool isHealthCheckKeyword(std::string_view keyword) { return contains(kHealthChe
 
 bool isUnsupportedServiceKeyword(std::string_view keyword) {
   return contains(kUnsupportedService, keyword);
+}
+
+std::optional<KeywordVerdict> unsupportedVrrpInstanceKeyword(std::string_view keyword) {
+  const std::string name = "keyword '" + std::string(keyword) + "' in vrrp_instance";
+  if (keyword == "dont_track_primary") {
+    return KeywordVerdict{false, name +
+                                     " ignored: the instance still goes to FAULT while its "
+                                     "interface is down"};
+  }
+  if (contains(kVrrpVmac, keyword)) {
+    return KeywordVerdict{true, name +
+                                    " not supported: directord sends adverts and gratuitous "
+                                    "ARP/NA from the interface's own MAC and creates no "
+                                    "macvlan for a VRRP virtual MAC (RFC 5798 §7.3)"};
+  }
+  if (contains(kVrrpInstanceIgnored, keyword)) {
+    return KeywordVerdict{false, name + " not supported yet; ignored"};
+  }
+  if (contains(kVrrpInstanceRefused, keyword))
+    return KeywordVerdict{true, name + " not supported yet"};
+  return std::nullopt;
 }
 
 }  // namespace ha::director::config

@@ -8,8 +8,8 @@
 
 namespace ha::director::config {
 
-// Top-level blocks of later issues, e.g. "block 'vrrp_instance' not supported yet (arrives with
-// the VRRP issue)". nullopt if `keyword` is not one.
+// Top-level blocks of later issues, e.g. "block 'connection_sync' not supported yet (arrives with
+// the connection-sync issue)". nullopt if `keyword` is not one.
 std::optional<std::string> unsupportedTopLevelBlock(std::string_view keyword);
 
 // keepalived global_defs keywords (all are warnings; this only picks the wording).
@@ -21,5 +21,13 @@ bool isHealthCheckKeyword(std::string_view keyword);
 
 // virtual_server keywords that change forwarding and that we do not implement: errors.
 bool isUnsupportedServiceKeyword(std::string_view keyword);
+
+// keepalived vrrp_instance keywords we do not implement, with their report: an error when
+// skipping it could change which node holds the addresses or how peers see us.
+struct KeywordVerdict {
+  bool error = false;
+  std::string message;  // complete, naming the keyword
+};
+std::optional<KeywordVerdict> unsupportedVrrpInstanceKeyword(std::string_view keyword);
 
 }  // namespace ha::director::config

@@ -1,9 +1,8 @@
 // local_address_group (the FULLNAT forks of keepalived) and static_ipaddress (keepalived).
-#include <algorithm>
-#include <array>
 #include <set>
 #include <string>
 
+#include "director/config/address_entry.h"
 #include "director/config/config_mapper.h"
 #include "director/config/node_rules.h"
 #include "director/config/value_parsers.h"
@@ -13,17 +12,6 @@ namespace {
 
 // A FULLNAT pool larger than this buys no ports worth having and costs map elements.
 constexpr uint64_t kMaxLocalAddresses = 65536;
-
-// `ip address add` options keepalived accepts that we do not apply (yet).
-constexpr std::array<std::string_view, 6> kIgnoredValueOptions = {
-    "brd", "broadcast", "scope", "peer", "preferred_lft", "metric"};
-constexpr std::array<std::string_view, 5> kIgnoredFlagOptions = {"home", "-nodad", "nodad",
-                                                                 "noprefixroute", "autojoin"};
-
-template <size_t N>
-bool contains(const std::array<std::string_view, N>& list, std::string_view word) {
-  return std::find(list.begin(), list.end(), word) != list.end();
-}
 
 // Adds one entry's addresses; false once the group hit its cap (stop reading entries).
 bool addEntry(const Node& entry, LocalAddressGroup& group, std::set<IpAddress>& seen,
@@ -58,48 +46,22 @@ bool addEntry(const Node& entry, LocalAddressGroup& group, std::set<IpAddress>& 
 }
 
 void mapStaticAddress(const Node& entry, Config& config, DiagnosticSink& sink) {
-  checkNoBlock(entry, sink);
-  auto prefix = IpPrefix::parse(entry.keyword);
-  if (!prefix) {
-    sink.error(entry.where,
-               "invalid address '" + entry.keyword + "' in static_ipaddress: expected ADDR[/LEN]");
-  }
-  StaticAddress address;
-  address.where = entry.where;
-  bool ok = prefix.has_value();
-  for (size_t i = 0; i < entry.args.size(); ++i) {
-    const std::string& option = entry.args[i];
-    bool valued = option == "dev" || option == "label" || contains(kIgnoredValueOptions, option);
-    if (valued && i + 1 >= entry.args.size()) {
-      sink.error(entry.where, "missing value for '" + option + "' in static_ipaddress entry");
-      ok = false;
-    } else if (option == "dev") {
-      address.dev = entry.args[++i];
-    } else if (option == "label") {
-      address.label = entry.args[++i];
-    } else if (valued || contains(kIgnoredFlagOptions, option)) {
-      if (valued) ++i;
-      sink.warning(entry.where,
-                   "option '" + option + "' of static_ipaddress not supported yet; ignored");
-    } else {
-      sink.error(entry.where, "unknown option '" + option + "' in static_ipaddress entry");
-      ok = false;
-    }
-  }
-  if (address.dev.empty()) {
+  AddressEntry parsed;
+  bool ok = parseAddressEntry(entry, "static_ipaddress", parsed, sink);
+  if (parsed.dev.empty()) {
     sink.error(entry.where, "static_ipaddress " + entry.keyword + " needs 'dev IFACE'");
     ok = false;
   }
   if (!ok) return;
-  address.prefix = *prefix;
   for (const auto& other : config.staticAddresses) {
-    if (other.prefix.address == address.prefix.address) {
+    if (other.prefix.address == parsed.prefix.address) {
       sink.error(entry.where,
-                 "static_ipaddress " + address.prefix.address.str() + " " + definedAt(other.where));
+                 "static_ipaddress " + parsed.prefix.address.str() + " " + definedAt(other.where));
       return;
     }
   }
-  config.staticAddresses.push_back(std::move(address));
+  config.staticAddresses.push_back(
+      StaticAddress{entry.where, parsed.prefix, std::move(parsed.dev), std::move(parsed.label)});
 }
 
 }  // namespace

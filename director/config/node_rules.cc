@@ -1,5 +1,7 @@
 #include "director/config/node_rules.h"
 
+#include <chrono>
+#include <cstdio>
 #include <string>
 
 #include "director/config/value_parsers.h"
@@ -47,6 +49,50 @@ std::optional<uint64_t> numberArg(const Node& node, size_t index, uint64_t min, 
     sink.error(node.where, "invalid value '" + token + "' for '" + node.keyword +
                                "': expected an integer in " + std::to_string(min) + ".." +
                                std::to_string(max));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<int64_t> signedArg(const Node& node, size_t index, int64_t min, int64_t max,
+                                 DiagnosticSink& sink) {
+  const std::string& token = node.args.at(index);
+  auto value = parseSigned(token, min, max);
+  if (!value) {
+    sink.error(node.where, "invalid value '" + token + "' for '" + node.keyword +
+                               "': expected an integer in " + std::to_string(min) + ".." +
+                               std::to_string(max));
+  }
+  return value;
+}
+
+std::string secondsText(Duration d) {
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  std::string text = std::to_string(micros / 1'000'000);
+  if (auto fraction = micros % 1'000'000; fraction != 0) {
+    char digits[8];
+    std::snprintf(digits, sizeof digits, "%06lld", static_cast<long long>(fraction));
+    std::string f = digits;
+    f.erase(f.find_last_not_of('0') + 1);
+    text += "." + f;
+  }
+  return text;
+}
+
+std::optional<Duration> secondsArg(const Node& node, size_t index, Duration min, Duration max,
+                                   DiagnosticSink& sink) {
+  const std::string& token = node.args.at(index);
+  auto micros = parseMicroseconds(token);
+  std::optional<Duration> value;
+  if (micros &&
+      *micros <= static_cast<uint64_t>(
+                     std::chrono::duration_cast<std::chrono::microseconds>(max).count())) {
+    value = std::chrono::microseconds(*micros);
+  }
+  if (!value || *value < min) {
+    sink.error(node.where, "invalid value '" + token + "' for '" + node.keyword +
+                               "': expected seconds in " + secondsText(min) + ".." +
+                               secondsText(max) + " (at most 6 decimals)");
     return std::nullopt;
   }
   return value;

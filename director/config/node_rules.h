@@ -3,8 +3,10 @@
 // reports its own error naming the keyword and the bad token, and returns false/nullopt.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
+#include "common/clock.h"
 #include "common/ip_address.h"
 #include "director/config/config_tree.h"
 #include "director/config/diagnostic_sink.h"
@@ -22,9 +24,16 @@ bool checkStatement(const Node& node, size_t min, size_t max, std::string_view u
 
 std::optional<uint64_t> numberArg(const Node& node, size_t index, uint64_t min, uint64_t max,
                                   DiagnosticSink& sink);
+std::optional<int64_t> signedArg(const Node& node, size_t index, int64_t min, int64_t max,
+                                 DiagnosticSink& sink);
+// keepalived's <TIMER> (decimal seconds, 1 us resolution) within [min, max].
+std::optional<Duration> secondsArg(const Node& node, size_t index, Duration min, Duration max,
+                                   DiagnosticSink& sink);
 std::optional<IpAddress> addressArg(const Node& node, size_t index, DiagnosticSink& sink);
 std::optional<uint16_t> portArg(const Node& node, size_t index, uint16_t min, DiagnosticSink& sink);
 
+// For messages: seconds as a config would write them ("0.01", "40.95", "1000").
+std::string secondsText(Duration d);
 // For messages: `where` of another definition, e.g. "already defined at a.conf:12".
 std::string definedAt(const SourceLocation& where);
 

@@ -67,6 +67,37 @@ std::optional<double> parseSeconds(std::string_view text) {
   return value;
 }
 
+std::optional<uint64_t> parseMicroseconds(std::string_view text) {
+  constexpr size_t kFractionDigits = 6;
+  constexpr size_t kMaxWholeDigits = 12;  // ~31,700 years: far above any limit, far below overflow
+  auto dot = text.find('.');
+  auto whole = text.substr(0, dot);
+  std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  if (whole.empty() || whole.size() > kMaxWholeDigits || !allDigits(whole, 10)) return std::nullopt;
+  if (dot != std::string_view::npos &&
+      (fraction.empty() || fraction.size() > kFractionDigits || !allDigits(fraction, 10))) {
+    return std::nullopt;
+  }
+  uint64_t micros = *parseBase(whole, 10, UINT64_MAX) * 1'000'000;
+  uint64_t scale = 100'000;
+  for (char c : fraction) {
+    micros += static_cast<uint64_t>(c - '0') * scale;
+    scale /= 10;
+  }
+  return micros;
+}
+
+std::optional<int64_t> parseSigned(std::string_view text, int64_t min, int64_t max) {
+  bool negative = !text.empty() && text[0] == '-';
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.remove_prefix(1);
+  auto magnitude = parseBase(text, 10, static_cast<uint64_t>(INT64_MAX));
+  if (!magnitude) return std::nullopt;
+  auto value = static_cast<int64_t>(*magnitude);
+  if (negative) value = -value;
+  if (value < min || value > max) return std::nullopt;
+  return value;
+}
+
 bool isPrime(uint64_t n) {
   if (n < 2) return false;
   for (uint64_t d = 2; d * d <= n; ++d) {

@@ -16,6 +16,11 @@ std::optional<uint64_t> parseUnsigned(std::string_view text, uint64_t max);
 std::optional<uint32_t> parseHashSeed(std::string_view text);
 // delay_loop and friends: a finite, non-negative decimal number of seconds.
 std::optional<double> parseSeconds(std::string_view text);
+// keepalived's <TIMER>: decimal seconds with at most 6 fraction digits (its resolution is 1 us),
+// read exactly (no binary floating point), so "0.07" is 70000 us and steps can be checked.
+std::optional<uint64_t> parseMicroseconds(std::string_view text);
+// An optional '-' or '+' then decimal digits, within [min, max].
+std::optional<int64_t> parseSigned(std::string_view text, int64_t min, int64_t max);
 bool isPrime(uint64_t n);
 
 struct AddressRange {

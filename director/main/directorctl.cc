@@ -17,6 +17,7 @@
 #include "admin.grpc.pb.h"
 #include "director/admin/admin_codec.h"
 #include "director/admin/ipvsadm_format.h"
+#include "director/admin/vrrp_format.h"
 #include "director/admin/version.h"
 
 namespace {
@@ -36,10 +37,12 @@ constexpr int kExitNoService = 3;
 constexpr std::string_view kUsage =
     "usage: directorctl [--admin-socket PATH] list [--stats]\n"
     "       directorctl [--admin-socket PATH] lookup tcp|udp SRC SPORT VIP VPORT\n"
+    "       directorctl [--admin-socket PATH] vrrp\n"
     "       directorctl --help\n"
     "\n"
     "  list     the virtual-server table, as `ipvsadm -Ln` (--stats: as `ipvsadm -Ln --stats`)\n"
     "  lookup   which real a new flow from SRC:SPORT to VIP:VPORT reaches\n"
+    "  vrrp     each VRRP instance: state, priority, master, transitions, packet counters\n"
     "  --admin-socket PATH   directord's admin socket (default /run/directord.sock)\n";
 
 int usageError(std::string_view why) {
@@ -75,6 +78,12 @@ class Client {
     return stub_->Lookup(&context, request, reply);
   }
 
+  grpc::Status vrrp(pb::VrrpList* reply) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
+    return stub_->VrrpStatus(&context, pb::VrrpRequest(), reply);
+  }
+
   int unreachable(const grpc::Status& status) const {
     std::cerr << "directorctl: cannot reach directord at " << path_ << ": "
               << status.error_message() << "\n";
@@ -99,6 +108,16 @@ int runList(Client& client, const std::vector<std::string_view>& args) {
   if (auto status = client.list(&reply); !status.ok()) return client.unreachable(status);
   std::cout << ha::director::formatServiceList(
       reply, ha::director::ListFormat{stats, ha::director::kDirectordVersion});
+  return kExitOk;
+}
+
+int runVrrp(Client& client, const std::vector<std::string_view>& args) {
+  if (!args.empty()) return usageError("vrrp takes no arguments");
+  pb::VrrpList reply;
+  if (auto status = client.vrrp(&reply); !status.ok()) return client.unreachable(status);
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  std::cout << ha::director::formatVrrp(reply, now.count());
   return kExitOk;
 }
 
@@ -195,5 +214,6 @@ int main(int argc, char** argv) {
   Client client(socketPath);
   if (command == "list") return runList(client, rest);
   if (command == "lookup") return runLookup(client, rest);
+  if (command == "vrrp") return runVrrp(client, rest);
   return usageError("unknown command " + std::string(command));
 }

@@ -17,6 +17,7 @@
 #include "director/nft/netlink_writer.h"
 #include "director/nft/render.h"
 #include "director/node/node.h"
+#include "vrrp/service.h"
 
 namespace {
 
@@ -123,6 +124,16 @@ int main(int argc, char** argv) {
   ports.nft = std::move(writer.value());
   ports.addresses = std::move(addresses.value());
   ports.conntrack = std::make_unique<NetfilterConntrackCounter>();
+  // VRRP runs on its own thread from here on; a node without vrrp_instance can do without it.
+  auto vrrp = ha::vrrp::Service::open(nullptr);
+  if (vrrp) {
+    ports.vrrp = std::move(vrrp.value());
+  } else if (!loaded.config.vrrp.instances.empty()) {
+    ha::log::error("cannot start VRRP: " + vrrp.error());
+    return kExitRuntimeError;
+  } else {
+    ha::log::warning("VRRP unavailable (" + vrrp.error() + "); a reload adding vrrp_instance will be refused");
+  }
   Node node({configPath, adminSocket}, std::move(ports));
   if (auto st = node.start(loaded.config); !st) {
     ha::log::error("not started: " + st.error());

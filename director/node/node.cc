@@ -24,10 +24,19 @@ Result<ForwardingPlan> Node::planFor(const Config& config) {
   inputs.serviceIds = assignServiceIds(serviceIds_, config);
   for (const auto& vs : config.virtualServers) {
     if (vs.mode != ForwardMode::kDr) continue;
+    auto resolve = [&](const std::string& dev) {
+      if (inputs.ifindexes.count(dev) != 0) return;
+      if (auto index = ports_.addresses->ifindex(dev)) inputs.ifindexes[dev] = *index;
+    };
     for (const auto& sa : config.staticAddresses) {
-      if (sa.prefix.address != vs.vip || inputs.ifindexes.count(sa.dev) != 0) continue;
-      auto index = ports_.addresses->ifindex(sa.dev);
-      if (index) inputs.ifindexes[sa.dev] = *index;
+      if (sa.prefix.address == vs.vip) resolve(sa.dev);
+    }
+    for (const auto& instance : config.vrrp.instances) {
+      for (const auto& lists : {instance.addresses, instance.excludedAddresses}) {
+        for (const auto& a : lists) {
+          if (a.prefix.address == vs.vip) resolve(a.dev.empty() ? instance.interface : a.dev);
+        }
+      }
     }
   }
   auto plan = buildPlan(inputs);
@@ -73,11 +82,24 @@ void Node::syncAddresses(const Config& config) {
   }
 }
 
+Status Node::applyVrrp(const Config& config) {
+  if (!ports_.vrrp) {
+    if (config.vrrp.instances.empty()) return okStatus();
+    return Error{"vrrp_instance configured, but this node runs without VRRP"};
+  }
+  return ports_.vrrp->apply(config.vrrp);
+}
+
 Status Node::start(const Config& config) {
   auto plan = planFor(config);
   if (!plan) return Error{plan.error()};
   if (auto st = apply(config, std::move(plan.value()), true); !st) return st;
   started_ = true;
+  // VRRP after the forwarder: a VIP taken at once (priority 255, state MASTER) finds its rules.
+  if (auto st = applyVrrp(config); !st) {
+    stop();
+    return st;
+  }
   return okStatus();
 }
 
@@ -96,12 +118,20 @@ void Node::reload() {
     log::error("reload refused: " + plan.error());
     return;
   }
+  // VRRP first: it refuses atomically (an unknown interface, say), and then nothing changes at
+  // all. New instances start as backups, so their addresses arrive after the rules below.
+  if (auto st = applyVrrp(loaded.config); !st) {
+    log::error("reload refused: " + st.error());
+    return;
+  }
   if (auto st = apply(loaded.config, std::move(plan.value()), false); !st) log::error("reload failed: " + st.error());
 }
 
 void Node::stop() {
   if (!started_) return;
   started_ = false;
+  // Hand the VIPs over (priority 0) before the rules that serve them go.
+  if (ports_.vrrp) ports_.vrrp->shutdown();
   if (auto st = ports_.nft->commit(nft::removeAll(installed_)); !st) log::error("removing our tables: " + st.error());
   installed_ = {};
   for (const auto& owned : ports_.addresses->owned()) {
@@ -135,6 +165,11 @@ auto Node::onDirectorThread(F&& f) -> decltype(f()) {
   auto result = task->get_future();
   boost::asio::post(io_, [task] { (*task)(); });
   return result.get();
+}
+
+vrrp::RouterSnapshot Node::vrrpSnapshot() {
+  if (!ports_.vrrp) return {};
+  return ports_.vrrp->snapshot();  // thread-safe: posted to the VRRP thread
 }
 
 DirectorSnapshot Node::snapshot() {

@@ -16,6 +16,7 @@
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
 #include "director/plan/forwarding_plan.h"
+#include "vrrp/control.h"
 
 namespace ha::director {
 
@@ -28,6 +29,7 @@ struct NodePorts {
   std::unique_ptr<nft::NftWriter> nft;
   std::unique_ptr<AddressOwner> addresses;
   std::unique_ptr<ConntrackCounter> conntrack;
+  std::unique_ptr<vrrp::Control> vrrp;  // null: a config with vrrp_instance is refused
 };
 
 class Node final : public DirectorView {
@@ -47,11 +49,13 @@ class Node final : public DirectorView {
 
   DirectorSnapshot snapshot() override;
   FlowAnswer lookup(const FlowQuery& query) override;
+  vrrp::RouterSnapshot vrrpSnapshot() override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);
   Status apply(const Config& config, ForwardingPlan plan, bool first);
   void syncAddresses(const Config& config);
+  Status applyVrrp(const Config& config);
   template <typename F>
   auto onDirectorThread(F&& f) -> decltype(f());
 

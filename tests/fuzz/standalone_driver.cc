@@ -19,7 +19,13 @@ namespace {
 const char* const kTokens[] = {"{", "}", "\n", " ", "\"", "#", "!", "virtual_server ", "real_server ",
                                "include ", "192.0.2.1 ", "fd00::1 ", "80 ", "70000 ", "-20 ", "lb_kind ",
                                "FNAT ", "lb_algo ", "mh ", "weight ", "local_address_group ", "static_ipaddress ",
-                               "dev ", "global_defs ", "laddr_group_name ", "persistence_timeout ", "\\"};
+                               "dev ", "global_defs ", "laddr_group_name ", "persistence_timeout ", "\\",
+                               "vrrp_instance ", "vrrp_script ", "vrrp_sync_group ", "group ", "state ", "MASTER ",
+                               "interface ", "virtual_router_id ", "priority ", "advert_int ", "0.01 ", "version ",
+                               "virtual_ipaddress ", "virtual_ipaddress_excluded ", "unicast_peer ", "unicast_src_ip ",
+                               "authentication ", "auth_type ", "PASS ", "auth_pass ", "track_script ",
+                               "track_interface ", "nopreempt ", "preempt_delay ", "notify_master ", "script ",
+                               "vrrp_version ", "vrrp_garp_master_delay ", "sync_group_tracking_weight ", "255 "};
 
 std::vector<std::string> loadCorpus(const std::string& dir) {
   std::vector<std::string> corpus;

@@ -416,3 +416,39 @@ finish() {
 count_reals() {
   awk '{c[$1]++} END {printf "real1=%d real2=%d real3=%d", c["real1"], c["real2"], c["real3"]}'
 }
+
+# ---- VRRP helpers (tests/netns/test_vrrp_*.sh, bench/failover.sh) ----
+
+# vrrp_state NODE SOCKET [INSTANCE]: the instance's state as `directorctl vrrp` shows it
+# (MASTER/BACKUP/FAULT/INIT), or "down" when directord does not answer.
+vrrp_state() {
+  local node=$1 sock=$2 inst=${3:-VI_1} out
+  out=$(on "$node" "$DIRECTORCTL" --admin-socket "$sock" vrrp 2>/dev/null) || { echo down; return; }
+  awk -v i="$inst" '$1 == i {print $5; exit}' <<<"$out"
+}
+# vrrp_field NODE SOCKET COLUMN [INSTANCE]: another column of the instance's line (6 = priority,
+# 8 = transitions when the master is not us, ...).
+vrrp_transitions() {
+  local node=$1 sock=$2 inst=${3:-VI_1}
+  on "$node" "$DIRECTORCTL" --admin-socket "$sock" vrrp 2>/dev/null | awk -v i="$inst" '$1 == i {print $NF; exit}'
+}
+# wait_vrrp_state SECONDS NODE SOCKET STATE [INSTANCE]
+wait_vrrp_state() {
+  local secs=$1 node=$2 sock=$3 want=$4 inst=${5:-VI_1} i
+  for ((i = 0; i < secs * 20; i++)); do
+    [ "$(vrrp_state "$node" "$sock" "$inst")" = "$want" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+# holds_address NODE ADDR: the address is configured on the node's LAN interface.
+holds_address() { on "$1" ip -o addr show dev "$LAB_LAN_IF" | grep -q " ${2}/"; }
+# vip_request [ADDR] [PORT]: one HTTP request from the client, prints "<real> <peer>" on success.
+vip_request() { on client curl -s --max-time "${CURL_TIMEOUT:-1}" "http://${1:-192.0.2.100}:${2:-80}/"; }
+# link_cut NODE / link_restore NODE: the crash drill's "cable pulled" (kill -9 leaves addresses).
+link_cut() { on "$1" ip link set "$LAB_LAN_IF" down; }
+link_restore() {
+  on "$1" ip link set "$LAB_LAN_IF" up
+  on "$1" ip route replace default via 198.51.100.1 2>/dev/null || true
+  on "$1" ip -6 route replace default via fd00:1::1 2>/dev/null || true
+}

@@ -53,6 +53,23 @@ struct FakeDirectorView : DirectorView {
     a.slot = 1234;
     return a;
   }
+  vrrp::RouterSnapshot vrrpSnapshot() override {
+    vrrp::RouterSnapshot snap;
+    vrrp::InstanceStatus s;
+    s.name = "VI_1";
+    s.interface = "lan0";
+    s.vrid = 51;
+    s.state = vrrp::State::kMaster;
+    s.basePriority = 150;
+    s.effectivePriority = 140;
+    s.source = ip("198.51.100.2");
+    s.master = s.source;
+    s.counters.advertsSent = 7;
+    s.counters.dropped[static_cast<size_t>(vrrp::DropReason::kBadTtl)] = 2;
+    snap.instances.push_back(s);
+    snap.counters.received = 9;
+    return snap;
+  }
   std::mutex mu;
   std::optional<FlowQuery> lastQuery;
 };
@@ -94,6 +111,28 @@ TEST_F(AdminServerTest, ListsServices) {
   ASSERT_EQ(reply.services_size(), 1);
   EXPECT_EQ(reply.services(0).vip(), "192.0.2.102");
   EXPECT_EQ(reply.services(0).mode(), "DR");
+}
+
+// VrrpStatus carries each instance's state, priorities and counters by reason to the client.
+TEST_F(AdminServerTest, ReportsVrrpInstances) {
+  AdminServer server(view_);
+  auto started = server.start(path_);
+  ASSERT_TRUE(started) << started.error();
+  grpc::ClientContext ctx;
+  withDeadline(ctx);
+  pb::VrrpList reply;
+  auto status = stub()->VrrpStatus(&ctx, pb::VrrpRequest(), &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.received(), 9u);
+  ASSERT_EQ(reply.instances_size(), 1);
+  const auto& i = reply.instances(0);
+  EXPECT_EQ(i.name(), "VI_1");
+  EXPECT_EQ(i.state(), "MASTER");
+  EXPECT_EQ(i.effective_priority(), 140u);
+  EXPECT_EQ(i.master(), "198.51.100.2");
+  ASSERT_EQ(i.dropped_size(), 1);
+  EXPECT_EQ(i.dropped(0).reason(), "bad_ttl");
+  EXPECT_EQ(i.dropped(0).count(), 2u);
 }
 
 // Lookup hands the decoded query to the view and encodes its answer.

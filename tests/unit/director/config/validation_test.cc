@@ -86,14 +86,14 @@ TEST(ConfigValidation, DrNeedsAFlowHashScheduler) {
   }
 }
 
-// A DR VIP must be a static_ipaddress, which names the ingress device.
-TEST(ConfigValidation, DrVipMustBeAStaticAddress) {
+// A DR VIP must be held by static_ipaddress or a vrrp_instance, which name the ingress device.
+TEST(ConfigValidation, DrVipMustBeHeld) {
   auto r = load(
       "static_ipaddress {\n  192.0.2.9/24 dev eth0\n}\n"
       "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  lb_algo sh\n}\n");
   EXPECT_TRUE(hasError(r, 4,
                        "DR virtual_server TCP 192.0.2.1:80: VIP not held by any static_ipaddress "
-                       "entry, cannot pick the ingress device"));
+                       "entry or vrrp_instance, cannot pick the ingress device"));
 }
 
 // DR keeps the VIP port: real port 0 is fine, another port loads with a warning.
@@ -160,7 +160,7 @@ TEST(ConfigValidation, ReportsAllProblemsInOneRun) {
   EXPECT_TRUE(hasError(r, 4, "VIP not held by any static_ipaddress entry"));
   EXPECT_TRUE(hasError(r, 4, "got rr"));
   EXPECT_TRUE(hasError(r, 6, "unknown keyword 'bogus' in virtual_server"));
-  EXPECT_TRUE(hasError(r, 8, "block 'vrrp_instance' not supported yet"));
+  EXPECT_TRUE(hasError(r, 8, "instance VI_1 not started: no virtual addresses configured"));
   EXPECT_TRUE(hasError(r, 10, "has no addresses"));
   EXPECT_TRUE(hasError(r, 12, "closes no block"));
 }

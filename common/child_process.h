@@ -1,0 +1,99 @@
+#pragma once
+// External programs for vrrp_script, notify scripts and (later) MISC_CHECK: keepalived's command-
+// line splitting, and an asynchronous runner on Boost.Asio that never blocks its io_context thread.
+//
+// Why not a shell: keepalived execs scripts directly (notify.c, execve of the split argv), so
+// `notify_master "/x 'a b'"` gets one argument `a b`, and shell metacharacters mean nothing.
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace ha {
+
+// keepalived's alloc_strvec_quoted_escaped() (core/parser.c): words split on whitespace; '...' and
+// "..." group and may be glued to unquoted text (a"b c"d -> `ab cd`); a backslash escapes inside
+// and outside quotes (\n \t \a \b \f \r \v \E, \xHH, \ooo octal, \cX control, else the character
+// itself). nullopt on an unterminated quote or a trailing lone backslash. Unlike keepalived, \x
+// takes at most two hex digits (keepalived shifts any number of them into one char).
+std::optional<std::vector<std::string>> splitCommandLine(std::string_view line);
+
+// How a child ended. Exactly one of: not started (error), timed out (and killed), killed by a
+// signal, exited with a code.
+struct ExitStatus {
+  bool started = false;
+  int exitCode = -1;  // valid when started, !timedOut and signal == 0
+  int signal = 0;     // terminating signal, 0 if it exited
+  bool timedOut = false;
+  Duration timeout{};  // the limit that was exceeded (for describe())
+  std::string error;   // why it did not start
+
+  bool success() const { return started && !timedOut && signal == 0 && exitCode == 0; }
+  // "exit 0", "exit 1", "killed by signal 9", "timed out after 2 s",
+  // "cannot execute /x: No such file or directory"
+  std::string describe() const;
+};
+
+// Runs programs without a shell, each in its own process group, stdin/stdout/stderr on /dev/null,
+// no other inherited descriptors (posix_spawn_file_actions_addclosefrom_np(3), so even fds opened
+// without O_CLOEXEC stay out), signal mask emptied and dispositions reset (the daemon may block or
+// ignore signals; keepalived's scripts start with defaults too). A bare name (no '/') is looked up
+// in PATH as keepalived does.
+//
+// Exit is watched through pidfd_open(2) with an Asio stream_descriptor (wait_read) and reaped with
+// waitid(P_PIDFD), so nothing blocks and no SIGCHLD handler is needed. Requirements on the rest of
+// the process: nobody calls waitpid(-1)/wait() (it would steal our children) and SIGCHLD is not
+// SIG_IGN (the kernel would auto-reap).
+//
+// On timeout the whole process group gets SIGKILL (keepalived sends SIGTERM, then SIGKILL 2 s
+// later: vrrp_scheduler.c vrrp_script_child_thread; one step is enough here because timeouts are
+// failures either way). Descendants that left the group (setsid) are not ours to chase.
+//
+// Single-threaded: call only from the io_context's thread. `done` is always invoked from the
+// io_context, never from inside run(), exactly once — unless the run is cancel()ed or the runner
+// is destroyed first.
+class ProcessRunner {
+ public:
+  using RunId = uint64_t;
+  using Done = std::function<void(const ExitStatus&)>;
+
+  explicit ProcessRunner(boost::asio::io_context& io);
+  // SIGKILLs every process group still running and reaps the leaders (waits for the kernel to
+  // deliver SIGKILL: bounded, not a script's run time). No callbacks.
+  ~ProcessRunner();
+  ProcessRunner(const ProcessRunner&) = delete;
+  ProcessRunner& operator=(const ProcessRunner&) = delete;
+
+  // timeout zero = none.
+  RunId run(std::vector<std::string> argv, Duration timeout, Done done);
+  // SIGKILL the run's process group and forget its callback; it is still reaped in the
+  // background. Unknown or finished ids are ignored.
+  void cancel(RunId id);
+  // SIGKILL every running process group; their callbacks report "killed by signal 9".
+  void killAll();
+  // Children not yet reaped (cancelled ones included).
+  size_t running() const;
+
+ private:
+  struct Child;
+  void watch(RunId id);
+  void onExit(RunId id);
+  void onTimeout(RunId id);
+
+  boost::asio::io_context& io_;
+  RunId nextId_ = 1;
+  std::map<RunId, std::unique_ptr<Child>> children_;
+  std::map<RunId, Done> failed_;  // spawn failures whose report is posted but not yet delivered
+  // Handlers hold a weak_ptr to this: once the runner is gone, late handlers do nothing.
+  std::shared_ptr<ProcessRunner*> self_;
+};
+
+}  // namespace ha

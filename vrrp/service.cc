@@ -1,0 +1,141 @@
+#include "vrrp/service.h"
+
+#include <boost/asio/post.hpp>
+#include <future>
+#include <set>
+
+#include "common/child_process.h"
+#include "common/log.h"
+#include "common/netlink/netlink_address_owner.h"
+#include "vrrp/netlink_link_monitor.h"
+#include "vrrp/notifier.h"
+#include "vrrp/packet_announcer.h"
+#include "vrrp/raw_socket_transport.h"
+#include "vrrp/router.h"
+#include "vrrp/script_tracker.h"
+
+namespace ha::vrrp {
+
+// Everything that lives on the VRRP thread, built and destroyed there. Declaration order is
+// construction order: the router, which uses every port, goes first on destruction.
+struct Service::Parts {
+  std::unique_ptr<NetlinkAddressOwner> addresses;
+  std::unique_ptr<NetlinkLinkMonitor> links;
+  std::unique_ptr<RawSocketTransport> transport;
+  std::unique_ptr<PacketAnnouncer> announcer;
+  std::unique_ptr<ProcessRunner> runner;
+  std::unique_ptr<Notifier> notifier;
+  std::unique_ptr<ScriptTracker> scripts;
+  std::unique_ptr<Router> router;
+};
+
+Service::Service(RoleListener onRoleChange)
+    : work_(boost::asio::make_work_guard(io_)), onRoleChange_(std::move(onRoleChange)) {}
+
+Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange) {
+  std::unique_ptr<Service> service(new Service(std::move(onRoleChange)));
+  Service* self = service.get();
+  service->thread_ = std::thread([self] { self->io_.run(); });
+  auto opened = self->onVrrpThread([self]() -> Status {
+    auto parts = std::make_unique<Parts>();
+    auto addresses = NetlinkAddressOwner::open();
+    if (!addresses) return Error{addresses.error()};
+    parts->addresses = std::move(addresses.value());
+    auto links = NetlinkLinkMonitor::open(self->io_);
+    if (!links) return Error{links.error()};
+    parts->links = std::move(links.value());
+    Parts* p = parts.get();
+    parts->transport = std::make_unique<RawSocketTransport>(
+        self->io_, [p](const ReceivedPacket& packet) {
+          if (p->router) p->router->onPacket(packet);
+        });
+    parts->announcer = std::make_unique<PacketAnnouncer>(self->io_);
+    parts->runner = std::make_unique<ProcessRunner>(self->io_);
+    parts->notifier = std::make_unique<Notifier>(*parts->runner);
+    parts->scripts = std::make_unique<ScriptTracker>(
+        self->io_, *parts->runner, [p](const std::string& name, bool healthy) {
+          log::info(std::string("VRRP_Script(") + name + ") " + (healthy ? "succeeded" : "failed"));
+          if (p->router) p->router->onScriptChange(name, healthy);
+        });
+    RouterHooks hooks;
+    hooks.notifyInstance = [p](const InstanceConfig& c, State to, uint8_t priority) {
+      if (to == State::kInitialize) {
+        p->notifier->instanceStopped(c, priority);
+      } else {
+        p->notifier->instanceChanged(c, to, priority);
+      }
+    };
+    hooks.notifyGroup = [p](const SyncGroupConfig& g, State to) {
+      if (to == State::kInitialize) {
+        p->notifier->groupStopped(g);
+      } else {
+        p->notifier->groupChanged(g, to);
+      }
+    };
+    hooks.roleChanged = self->onRoleChange_;
+    parts->router = std::make_unique<Router>(
+        self->io_, RouterPorts{*parts->transport, *parts->announcer, *parts->links, *parts->addresses},
+        std::move(hooks));
+    parts->links->subscribe([p](const LinkState& link) {
+      if (p->router) p->router->onLinkChange(link);
+    });
+    self->parts_ = std::move(parts);
+    return okStatus();
+  });
+  if (!opened) return Error{opened.error()};
+  return service;
+}
+
+Service::~Service() {
+  if (thread_.joinable()) {
+    onVrrpThread([this] {
+      if (parts_ && parts_->router) parts_->router->shutdown();
+      if (parts_ && parts_->scripts) parts_->scripts->stop();
+      parts_.reset();
+      return 0;
+    });
+    work_.reset();
+    io_.stop();
+    thread_.join();
+  }
+}
+
+template <typename F>
+auto Service::onVrrpThread(F&& f) -> decltype(f()) {
+  using R = decltype(f());
+  auto task = std::make_shared<std::packaged_task<R()>>(std::forward<F>(f));
+  auto result = task->get_future();
+  boost::asio::post(io_, [task] { (*task)(); });
+  return result.get();
+}
+
+Status Service::apply(const VrrpConfig& config) {
+  return onVrrpThread([this, config]() -> Status {
+    if (auto st = parts_->router->apply(config); !st) return st;
+    // keepalived runs a vrrp_script only while some instance tracks it.
+    std::set<std::string> tracked;
+    for (const auto& i : config.instances) {
+      for (const auto& t : i.trackScripts) tracked.insert(t.name);
+    }
+    std::vector<ScriptConfig> scripts;
+    for (const auto& s : config.scripts) {
+      if (tracked.count(s.name) != 0) scripts.push_back(s);
+    }
+    parts_->scripts->setScripts(std::move(scripts));
+    return okStatus();
+  });
+}
+
+void Service::shutdown() {
+  onVrrpThread([this] {
+    parts_->router->shutdown();
+    parts_->scripts->stop();
+    return 0;
+  });
+}
+
+RouterSnapshot Service::snapshot() {
+  return onVrrpThread([this] { return parts_->router->snapshot(); });
+}
+
+}  // namespace ha::vrrp
