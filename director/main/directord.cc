@@ -53,7 +53,16 @@ int checkConfig(const ha::director::LoadResult& loaded, bool dumpRuleset) {
   PlanInputs inputs;
   inputs.config = &loaded.config;
   inputs.serviceIds = assignServiceIds({}, loaded.config);
-  for (const auto& sa : loaded.config.staticAddresses) inputs.ifindexes[sa.dev] = 0;  // devices are checked at start
+  // Devices are checked at start; here any index will do.
+  for (const auto& sa : loaded.config.staticAddresses) inputs.ifindexes[sa.dev] = 0;
+  for (const auto& instance : loaded.config.vrrp.instances) {
+    inputs.ifindexes[instance.interface] = 0;
+    for (const auto* list : {&instance.addresses, &instance.excludedAddresses}) {
+      for (const auto& a : *list) {
+        if (!a.dev.empty()) inputs.ifindexes[a.dev] = 0;
+      }
+    }
+  }
   auto plan = buildPlan(inputs);
   if (!plan) {
     std::fprintf(stderr, "%s\n", plan.error().c_str());

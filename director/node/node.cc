@@ -32,8 +32,9 @@ Result<ForwardingPlan> Node::planFor(const Config& config) {
       if (sa.prefix.address == vs.vip) resolve(sa.dev);
     }
     for (const auto& instance : config.vrrp.instances) {
-      for (const auto& lists : {instance.addresses, instance.excludedAddresses}) {
-        for (const auto& a : lists) {
+      resolve(instance.interface);
+      for (const auto* list : {&instance.addresses, &instance.excludedAddresses}) {
+        for (const auto& a : *list) {
           if (a.prefix.address == vs.vip) resolve(a.dev.empty() ? instance.interface : a.dev);
         }
       }

@@ -49,6 +49,14 @@ std::string drDeviceFor(const Config& config, const IpAddress& vip) {
   for (const auto& sa : config.staticAddresses) {
     if (sa.prefix.address == vip) return sa.dev;
   }
+  // A VRRP-held VIP arrives on its address's dev, by default the instance's interface.
+  for (const auto& instance : config.vrrp.instances) {
+    for (const auto* list : {&instance.addresses, &instance.excludedAddresses}) {
+      for (const auto& a : *list) {
+        if (a.prefix.address == vip) return a.dev.empty() ? instance.interface : a.dev;
+      }
+    }
+  }
   return {};
 }
 
@@ -91,7 +99,7 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
     sp.drDevice = drDeviceFor(config, vs.vip);
     if (sp.drDevice.empty()) {
       return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() +
-                   ": VIP not held by any static_ipaddress entry, cannot pick the ingress device"};
+                   ": VIP not held by any static_ipaddress entry or vrrp_instance, cannot pick the ingress device"};
     }
     if (sp.pick != SlotPick::kFlowHash) {
       return Error{vs.where.str() + ": DR needs a flow-hash scheduler (sh or mh), got " + vs.scheduler};
