@@ -421,9 +421,14 @@ void Router::reevaluateTracking(Instance& instance) {
                                    [&](const ScriptConfig& s) { return s.name == name; });
         if (script == config_.scripts.end()) return std::nullopt;
         auto health = scriptHealth_.find(name);
-        return ScriptView{health == scriptHealth_.end() ? std::nullopt
-                                                        : std::optional<bool>(health->second),
-                          script->weight};
+        // Not run yet: INIT, unless init_fail says to start it failed.
+        std::optional<bool> healthy;
+        if (health != scriptHealth_.end()) {
+          healthy = health->second;
+        } else if (script->initFail) {
+          healthy = false;
+        }
+        return ScriptView{healthy, script->weight};
       },
       [&](const std::string& name) {
         auto link = ports_.links.link(name);

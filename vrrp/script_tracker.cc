@@ -90,7 +90,7 @@ TrackOutcome trackOutcome(const std::vector<TrackedInterface>& interfaces,
 
 struct ScriptTracker::Entry {
   Entry(boost::asio::io_context& io, ScriptConfig c)
-      : config(std::move(c)), health(config.rise, config.fall), timer(io) {}
+      : config(std::move(c)), health(config.rise, config.fall, config.initFail), timer(io) {}
 
   ScriptConfig config;
   std::optional<std::vector<std::string>> argv;

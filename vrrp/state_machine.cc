@@ -83,7 +83,6 @@ void StateMachine::on(const event::Startup&, TimePoint now, Actions& actions) {
   // keepalived 2.2.7 vrrp_init_state() treats `state MASTER` below 255 the same way: only the
   // owner (or a reload of a running master) takes the fast path.
   masterAdverInterval_ = params_.advertInterval;
-  masterAddress_.reset();
   becomeBackup(now, "startup", actions);
 }
 

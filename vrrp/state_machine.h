@@ -81,7 +81,8 @@ struct Actions {
   bool releaseAddresses = false;  // remove them
   std::optional<TimePoint> masterDownAt;
   std::optional<TimePoint> adverAt;
-  std::optional<TimePoint> preemptDelayUntil;  // only while in the future (fires PreemptDelayExpired)
+  // Only while in the future; the router fires PreemptDelayExpired there.
+  std::optional<TimePoint> preemptDelayUntil;
 };
 
 class StateMachine {

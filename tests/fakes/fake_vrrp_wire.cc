@@ -34,7 +34,8 @@ size_t FakeVrrpWire::addRouter(const vrrp::Params& params, uint8_t vrid) {
 
 size_t FakeVrrpWire::addSyncGroup(std::vector<size_t> routers, std::string name) {
   const size_t index = groups_.size();
-  auto g = std::make_unique<Group>(Group{routers, vrrp::SyncGroup(routers.size(), std::move(name))});
+  auto g = std::make_unique<Group>(
+      Group{routers, vrrp::SyncGroup(routers.size(), std::move(name))});
   for (size_t m = 0; m < routers.size(); ++m) {
     at(routers[m]).group = index;
     at(routers[m]).member = m;

@@ -143,7 +143,9 @@ class Run {
     TimePoint from = *splitSince_;
     if (lastAction_ && *lastAction_ > from) from = *lastAction_;
     if (auto loss = wire_.lastLossAt(); loss && *loss > from) from = *loss;
-    if (now - from > maxDown_ + delay_) fail("two masters on a whole wire for a master down interval");
+    if (now - from > maxDown_ + delay_) {
+      fail("two masters on a whole wire for a master down interval");
+    }
   }
 
   [[noreturn]] void fail(const char* what) {

@@ -442,7 +442,8 @@ wait_vrrp_state() {
   return 1
 }
 # holds_address NODE ADDR: the address is configured on the node's LAN interface.
-holds_address() { on "$1" ip -o addr show dev "$LAB_LAN_IF" | grep -q " ${2}/"; }
+# (Reads the whole list first: `ip | grep -q` under pipefail fails when grep exits early.)
+holds_address() { local a; a=$(on "$1" ip -o addr show dev "$LAB_LAN_IF") || return 1; grep -q " ${2}/" <<<"$a"; }
 # vip_request [ADDR] [PORT]: one HTTP request from the client, prints "<real> <peer>" on success.
 vip_request() { on client curl -s --max-time "${CURL_TIMEOUT:-1}" "http://${1:-192.0.2.100}:${2:-80}/"; }
 # link_cut NODE / link_restore NODE: the crash drill's "cable pulled" (kill -9 leaves addresses).
@@ -452,3 +453,84 @@ link_restore() {
   on "$1" ip route replace default via 198.51.100.1 2>/dev/null || true
   on "$1" ip -6 route replace default via fd00:1::1 2>/dev/null || true
 }
+
+# ---- keepalived helpers ----
+# The real keepalived (VRRP only: -P) as the other member of a virtual router
+# (test_vrrp_keepalived.sh). Everything it writes lives in $LAB_STATE_DIR; it never syslogs (-G).
+
+# keepalived_start NODE CONF: keepalived -P in NODE, in the foreground (-n), logging in detail to
+# its own file (a new one per start: keepalived-NODE.N.log, the name left in KEEPALIVED_LOG).
+# Waits up to 5 s for the VRRP child's pid file. Leaves KEEPALIVED_PID (the parent, tracked by
+# lab_spawn) and KEEPALIVED_VRRP_PID (the VRRP child). Returns 1 (after its log) if it did not start.
+KEEPALIVED_PID= KEEPALIVED_VRRP_PID= KEEPALIVED_LOG= _KEEPALIVED_STARTS=0
+keepalived_start() {
+  local node=$1 conf=$2 d="$LAB_STATE_DIR/keepalived-$1" i
+  KEEPALIVED=${KEEPALIVED:-$(command -v keepalived || echo /usr/sbin/keepalived)}
+  mkdir -p "$d"
+  rm -f "$d"/*.pid
+  _KEEPALIVED_STARTS=$((_KEEPALIVED_STARTS + 1))
+  KEEPALIVED_LOG="$LAB_STATE_DIR/keepalived-$node.$_KEEPALIVED_STARTS.log"
+  lab_spawn "$node" "$KEEPALIVED_LOG" "$KEEPALIVED" -P -n -l -D -G -f "$conf" -p "$d/keepalived.pid" \
+    -r "$d/vrrp.pid" -c "$d/checkers.pid" -b "$d/bfd.pid"
+  KEEPALIVED_PID=$LAB_LAST_PID KEEPALIVED_VRRP_PID=
+  for ((i = 0; i < 50; i++)); do
+    if [ -s "$d/vrrp.pid" ]; then
+      KEEPALIVED_VRRP_PID=$(cat "$d/vrrp.pid")
+      [ -d "/proc/$KEEPALIVED_VRRP_PID" ] && return 0
+    fi
+    kill -0 "$KEEPALIVED_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "keepalived in $node did not start its VRRP child within 5 s; its log:" >&2
+  tail -n 40 "$KEEPALIVED_LOG" | sed 's/^/    /' >&2
+  return 1
+}
+
+# keepalived_stop: SIGTERM (the VRRP child sends priority 0 and removes the VIPs), both gone in 5 s.
+keepalived_stop() {
+  local child=$KEEPALIVED_VRRP_PID cstart i
+  cstart=$(_lab_starttime "$child" 2>/dev/null) || cstart=
+  lab_stop_pid "$KEEPALIVED_PID" TERM || return 1
+  for ((i = 0; i < 50; i++)); do
+    [ -n "$cstart" ] && _lab_pid_alive "$child" "$cstart" || return 0
+    sleep 0.1
+  done
+  lab_log "keepalived's VRRP child $child outlived its parent"
+  return 1
+}
+
+# keepalived_crash: kill -9 of the whole daemon, nothing sent. The parent is stopped first so it
+# neither respawns the child nor (dying first) lets the child exit gracefully; then the child is
+# killed, then the parent. Returns 0 when both are gone (VIPs stay configured, as after a crash).
+keepalived_crash() {
+  local child=$KEEPALIVED_VRRP_PID cstart i
+  cstart=$(_lab_starttime "$child" 2>/dev/null) || cstart=
+  kill -STOP "$KEEPALIVED_PID" 2>/dev/null
+  [ -n "$cstart" ] && kill -KILL "$child" 2>/dev/null
+  lab_stop_pid "$KEEPALIVED_PID" KILL || return 1
+  for ((i = 0; i < 50; i++)); do
+    [ -n "$cstart" ] && _lab_pid_alive "$child" "$cstart" || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# keepalived_state [INSTANCE]: MASTER/BACKUP/FAULT from the last "(VI_1) Entering X STATE" of the
+# current log, INIT before the first, "down" when the parent is not running.
+keepalived_state() {
+  local inst=${1:-VI_1} st
+  kill -0 "$KEEPALIVED_PID" 2>/dev/null || { echo down; return; }
+  st=$(grep -o "(${inst}) Entering [A-Z]* STATE" "$KEEPALIVED_LOG" 2>/dev/null | tail -n 1 | awk '{print $3}')
+  echo "${st:-INIT}"
+}
+# wait_keepalived_state SECONDS STATE [INSTANCE]
+wait_keepalived_state() {
+  local secs=$1 want=$2 inst=${3:-VI_1} i
+  for ((i = 0; i < secs * 20; i++)); do
+    [ "$(keepalived_state "$inst")" = "$want" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+# keepalived_transitions [INSTANCE]: how many states the instance entered since this start.
+keepalived_transitions() { grep -c "(${1:-VI_1}) Entering [A-Z]* STATE" "$KEEPALIVED_LOG" 2>/dev/null; }

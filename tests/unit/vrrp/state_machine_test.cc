@@ -135,7 +135,8 @@ TEST(VrrpStateMachine, MasterYieldsToHigherPriority) {
   EXPECT_FALSE(a.adverAt);
   EXPECT_EQ(b.masterAdverInterval(), milliseconds(500));
   // 3 * 0.5 s + 156 * 0.5 s / 256 = 1.5 s + 0.3046875 s
-  EXPECT_EQ(a.masterDownAt, kNow + seconds(5) + microseconds(1804687) + std::chrono::nanoseconds(500));
+  EXPECT_EQ(a.masterDownAt,
+            kNow + seconds(5) + microseconds(1804687) + std::chrono::nanoseconds(500));
   EXPECT_EQ(b.masterAddress(), ip("198.51.100.3"));
 }
 
@@ -361,7 +362,8 @@ TEST_F(VrrpScenario, V3BackupLearnsTheMastersInterval) {
   EXPECT_EQ(wire.machine(b).masterAdverInterval(), milliseconds(200));
   wire.crash(a);  // at 2 s; last advert at 1.84375 s
   wire.advance(seconds(2));
-  EXPECT_EQ(wire.lastEntered(b, State::kMaster), at(microseconds(1843750) + kDelay + microseconds(721875)));
+  EXPECT_EQ(wire.lastEntered(b, State::kMaster),
+            at(microseconds(1843750) + kDelay + microseconds(721875)));
 }
 
 // RFC 3768: v2 has nothing to learn; the backup keeps 3 * 1 s + 0.609375 s.
