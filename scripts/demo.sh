@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # directord demo: builds (if needed), brings up the netns lab, runs directord in dir1 with
 # etc/lab-demo.conf (FULLNAT, NAT and DR services), sends bounded traffic through each mode and
-# shows where it went, the service table with counters and dir1's conntrack bindings.
+# shows where it went, the service table with counters and dir1's conntrack bindings. Then VRRP:
+# dir1 and dir2 as an active/backup pair (etc/lab-vrrp-dir1.conf, etc/lab-vrrp-dir2.conf), a
+# stream of new requests through the VIP while dir1 crashes (kill -9 + link cut), dir2 takes over,
+# and dir1 returns and preempts. Exit 0 when every act worked, 1 with the failed act named.
 #
 #   scripts/demo.sh            everything, then tear the lab down
-#   scripts/demo.sh --keep     leave the lab and directord running (namespaces dlab-*);
+#   scripts/demo.sh --keep     leave the lab and the VRRP pair running (namespaces dlab-*);
 #                              explore with scripts/lab.sh exec|status, end with scripts/lab.sh down
 #   HA_BUILD_DIR=build/dev scripts/demo.sh    use an existing build instead of build/release
 #   DEMO_REQUESTS=30           requests per service (1..1000)
@@ -18,7 +21,7 @@ KEEP=0
 for a in "$@"; do
   case "$a" in
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown argument $a (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -27,6 +30,20 @@ N=${DEMO_REQUESTS:-30}
 [ "$(id -u)" -eq 0 ] || { echo "demo.sh: needs root (network namespaces)" >&2; exit 1; }
 
 section() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
+DEMO_T0=$SECONDS
+FAILED=()   # acts that went wrong but let the demo go on; the demo then exits 1
+# act_fail ACT MESSAGE [LOG...]: an act cannot go on. Names it, shows the logs' tails, exits 1
+# (the EXIT trap of lib.sh stops what the lab started and deletes the namespaces).
+act_fail() {
+  local act=$1 msg=$2 log; shift 2
+  printf '\n\033[1;31mdemo.sh: act %s FAILED: %s\033[0m\n' "$act" "$msg" >&2
+  for log in "$@"; do
+    [ -f "$log" ] || continue
+    echo "---- last lines of $log ----" >&2
+    tail -n 20 "$log" | sed 's/^/    /' >&2
+  done
+  exit 1
+}
 
 section "1. Dependencies and build"
 bash "$SRC/scripts/install-deps.sh" || { echo "demo.sh: installing dependencies failed" >&2; exit 1; }
@@ -76,8 +93,10 @@ ctl() { on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" "$@"; }
 
 # show LABEL < bodies : per-real counts and the client addresses the reals saw
 show() {
-  local out; out=$(cat)
-  printf '  %-34s %s\n' "$1" "$(count_reals <<<"$out")   failed=$(grep -vc '^real' <<<"$out")"
+  local out failed answered; out=$(cat)
+  failed=$(grep -vc '^real' <<<"$out") answered=$(grep -c '^real' <<<"$out")
+  printf '  %-34s %s\n' "$1" "$(count_reals <<<"$out")   failed=$failed"
+  [ "$failed" -eq 0 ] && [ "$answered" -eq "$N" ] || FAILED+=("$1: $answered of $N requests answered")
   printf '  %-34s %s\n' "  reals saw client address(es):" "$(awk '/^real/ {print $2}' <<<"$out" | sort | uniq -c | awk '{printf "%s(x%s) ", $2, $1}')"
 }
 many() {  # URL BASEPORT

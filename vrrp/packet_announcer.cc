@@ -20,7 +20,8 @@ namespace {
 
 constexpr uint8_t kNdHopLimit = 255;           // RFC 4861 §7.1.2: receivers drop anything else
 constexpr uint8_t kNeighbourAdvertType = 136;  // RFC 4861 §4.4
-constexpr uint8_t kNaFlagOverride = 0x20;      // R = 0x80, S = 0x40, O = 0x20
+constexpr uint8_t kNaFlagRouter = 0x80;        // R = 0x80, S = 0x40, O = 0x20
+constexpr uint8_t kNaFlagOverride = 0x20;
 constexpr uint8_t kOptionTargetLinkLayer = 2;  // RFC 4861 §4.6.1
 
 std::string errnoText(int err) { return std::strerror(err); }
@@ -97,7 +98,10 @@ std::array<uint8_t, 32> unsolicitedNeighbourAdvert(const MacAddress& mac,
   std::array<uint8_t, 32> na{};
   na[0] = kNeighbourAdvertType;
   na[1] = 0;                // code
-  na[4] = kNaFlagOverride;  // RFC 4861 §7.2.6: S must be 0; O set so caches take the new MAC
+  // RFC 5798 §6.4.1: R set (a virtual router's address may be a host's default router, and R=0
+  // would drop it from the default router list, RFC 4861 §7.2.5), S unset (unsolicited), O set so
+  // caches take the new MAC at once.
+  na[4] = kNaFlagRouter | kNaFlagOverride;
   std::memcpy(&na[8], address.bytes(), 16);
   na[24] = kOptionTargetLinkLayer;
   na[25] = 1;  // option length in units of 8 bytes

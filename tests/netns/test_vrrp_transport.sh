@@ -87,6 +87,7 @@ if command -v tshark >/dev/null; then
   done
   check "tshark: gratuitous ARP" decoded garp.pcap "Is gratuitous: True"
   check "tshark: neighbour advert, Override set" decoded na.pcap "Override: Set"
+  check "tshark: neighbour advert, Router set (RFC 5798 §6.4.1)" decoded na.pcap "Router: Set"
   check "tshark: NA target link-layer option" decoded na.pcap "Target link-layer address"
   check "tshark: VRRPv3 over IPv4" decoded vrrp4.pcap "Virtual Router Redundancy Protocol"
   check "tshark: VRRPv3 over IPv6" decoded vrrp6.pcap "Virtual Router Redundancy Protocol"

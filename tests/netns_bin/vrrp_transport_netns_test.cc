@@ -337,13 +337,14 @@ TEST(AnnouncementFrames, GratuitousArpLayout) {
   EXPECT_EQ(Bytes(a.begin() + 24, a.end()), Bytes(kVip4.bytes(), kVip4.bytes() + 4));
 }
 
-// RFC 4861 §4.4 / §7.2.6: type 136, only Override set, target, target link-layer option.
+// RFC 4861 §4.4 / RFC 5798 §6.4.1: type 136, Router and Override set (not Solicited), target,
+// target link-layer option.
 TEST(AnnouncementFrames, UnsolicitedNeighbourAdvertLayout) {
   const MacAddress mac{0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
   auto na = unsolicitedNeighbourAdvert(mac, kVip6);
   EXPECT_EQ(na[0], 136);
   EXPECT_EQ(na[1], 0);
-  EXPECT_EQ(na[4], 0x20);
+  EXPECT_EQ(na[4], 0xa0);
   EXPECT_EQ(Bytes(na.begin() + 8, na.begin() + 24), Bytes(kVip6.bytes(), kVip6.bytes() + 16));
   EXPECT_EQ(na[24], 2);
   EXPECT_EQ(na[25], 1);
