@@ -86,7 +86,7 @@ section "3. directord in dir1 with etc/lab-demo.conf"
 CONF=$SRC/etc/lab-demo.conf
 SOCK=$LAB_STATE_DIR/dir1.sock
 "$DIRECTORD" -t -f "$CONF" && echo "config check: ok"
-directord_start dir1 "$CONF" "$SOCK" || exit 1
+directord_start dir1 "$CONF" "$SOCK" || act_fail 3 "directord did not start in dir1 with $CONF"
 echo "directord pid $DIRECTORD_PID, admin socket $SOCK, log $LAB_STATE_DIR/directord-dir1.log"
 lab_wait_for 5 on dir1 sh -c 'ip -4 addr show dev lan0 | grep -q "inet 192.0.2.100/"' || echo "warning: VIP 192.0.2.100 not on dir1 after 5 s"
 ctl() { on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" "$@"; }
@@ -130,18 +130,175 @@ for vip in 192.0.2.100 192.0.2.101 192.0.2.102 fd00:2::100; do
   [ -n "$lines" ] && head -n 3 <<<"$lines" | sed 's/^/    /'
 done
 
-section "9. Teardown"
+# ---- VRRP ---------------------------------------------------------------------------------------
+VCONF1=$SRC/etc/lab-vrrp-dir1.conf VCONF2=$SRC/etc/lab-vrrp-dir2.conf
+S1=$LAB_STATE_DIR/vrrp-dir1.sock S2=$LAB_STATE_DIR/vrrp-dir2.sock
+LOG1=$LAB_STATE_DIR/directord-dir1.log LOG2=$LAB_STATE_DIR/directord-dir2.log
+PROBE_OUT=$LAB_STATE_DIR/vrrp-stream.out PROBE_STOP=$LAB_STATE_DIR/vrrp-stream.stop
+vctl() { local node=$1 sock=$2; shift 2; on "$node" "$DIRECTORCTL" --admin-socket "$sock" "$@"; }
+show_vrrp() { echo "  $1\$ directorctl vrrp"; vctl "$1" "$2" vrrp 2>&1 | sed 's/^/    /'; }
+last_transition() { vctl "$1" "$2" vrrp 2>/dev/null | sed -n 's/^ *last: //p' | head -n 1; }
+holds_both() { holds_address "$1" 192.0.2.100 && holds_address "$1" 198.51.100.200; }
+holds_none() { ! holds_address "$1" 192.0.2.100 && ! holds_address "$1" 198.51.100.200; }
+holder() { local n h=; for n in dir1 dir2; do holds_address "$n" "$1" && h+="$n "; done; echo "${h:-nobody}"; }
+now_ns() { date +%s%N; }
+ms_since() { echo $(( ($(now_ns) - $1) / 1000000 )); }
+# answered_after T: the stream has an answered request launched at or after T (ns)
+answered_after() { awk -v t="$1" '$1 >= t && $3 == "ok" {f = 1} END {exit !f}' "$PROBE_OUT" 2>/dev/null; }
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+section "9. VRRP: dir1 and dir2 as an active/backup pair (etc/lab-vrrp-dir1.conf, lab-vrrp-dir2.conf)"
+echo "  stopping directord in dir1 (pid $DIRECTORD_PID, lab-demo.conf): SIGTERM removes its table and addresses"
+directord_stop "$DIRECTORD_PID" || act_fail 9 "directord (pid $DIRECTORD_PID) in dir1 did not stop"
+lab_wait_for 2 holds_none dir1 || act_fail 9 "dir1 still holds 192.0.2.100/198.51.100.200 after directord stopped"
+reals_route_via_director "$ROUTER4" "$ROUTER6"
+echo "  reals route via the router again (the NAT act pointed them at dir1; FULLNAT needs no special route)"
+for c in "$VCONF1" "$VCONF2"; do
+  "$DIRECTORD" -t -f "$c" >/dev/null 2>&1 || act_fail 9 "config check failed: $DIRECTORD -t -f $c"
+done
+echo "  config check: ok (VRRPv3 VI_1 on lan0, VRID 51, advert 0.1 s, priority 150 on dir1 / 100 on dir2;"
+echo "  virtual_ipaddress: the FULLNAT VIP 192.0.2.100 and its local address 198.51.100.200; mh service)"
+directord_start dir1 "$VCONF1" "$S1" || act_fail 9 "directord did not start in dir1 with $VCONF1"
+P1=$DIRECTORD_PID
+directord_start dir2 "$VCONF2" "$S2" || act_fail 9 "directord did not start in dir2 with $VCONF2"
+P2=$DIRECTORD_PID
+echo "  directord: dir1 pid $P1, dir2 pid $P2 (both start BACKUP; the higher priority wins)"
+wait_vrrp_state 3 dir1 "$S1" MASTER ||
+  act_fail 9 "dir1 (priority 150) is not MASTER 3 s after start (state: $(vrrp_state dir1 "$S1"))" "$LOG1"
+wait_vrrp_state 3 dir2 "$S2" BACKUP ||
+  act_fail 9 "dir2 (priority 100) is not BACKUP 3 s after start (state: $(vrrp_state dir2 "$S2"))" "$LOG2"
+lab_wait_for 2 holds_both dir1 || act_fail 9 "dir1 is MASTER but does not hold 192.0.2.100 and 198.51.100.200" "$LOG1"
+holds_none dir2 || act_fail 9 "dir2 is BACKUP but holds a virtual address" "$LOG2"
+show_vrrp dir1 "$S1"
+show_vrrp dir2 "$S2"
+echo "  192.0.2.100 is on: $(holder 192.0.2.100)   198.51.100.200 is on: $(holder 198.51.100.200)"
+out=$(CURL_TIMEOUT=2 vip_request) || act_fail 9 "a request to http://192.0.2.100/ through dir1 failed"
+echo "  client\$ curl http://192.0.2.100/  ->  $out   (FULLNAT: the real saw the local address)"
+
+section "10. VRRP failover: dir1 crashes under a stream of new requests, dir2 takes over"
+rm -f "$PROBE_OUT" "$PROBE_STOP"
+lab_spawn client "$LAB_STATE_DIR/vrrp-stream.log" "$(lab_python)" "$SRC/bench/failover_probe.py" 192.0.2.100 80 \
+  --out "$PROBE_OUT" --every-ms 50 --timeout-ms 1000 --max-seconds 15 --stop-file "$PROBE_STOP"
+PROBE=$LAB_LAST_PID
+T_START=$(now_ns)
+echo "  client: a NEW connection + GET / to 192.0.2.100:80 every 50 ms (20/s), 1 s timeout each,"
+echo "          at most 15 s (bench/failover_probe.py, pid $PROBE; \"<launch_ns> <done_ns> ok|fail\" lines)"
+sleep 2
+steady_ok=$(grep -c ' ok$' "$PROBE_OUT" 2>/dev/null) steady_fail=$(grep -c ' fail$' "$PROBE_OUT" 2>/dev/null)
+echo "  2 s through dir1: ${steady_ok:-0} answered, ${steady_fail:-0} failed"
+[ "${steady_ok:-0}" -ge 10 ] || act_fail 10 "the request stream through dir1 is not being answered (${steady_ok:-0} in 2 s)" "$LAB_STATE_DIR/vrrp-stream.log"
+
+echo "  CRASH dir1: kill -9 directord (pid $P1) and cut its link (lan0 down) - nothing is sent"
+T_CRASH=$(now_ns)
+lab_stop_pid "$P1" KILL >/dev/null 2>&1 || act_fail 10 "could not kill -9 directord (pid $P1) in dir1"
+link_cut dir1 || act_fail 10 "could not cut dir1's link"
+wait_vrrp_state 3 dir2 "$S2" MASTER ||
+  act_fail 10 "dir2 did not become MASTER within 3 s of dir1's crash (state: $(vrrp_state dir2 "$S2"))" "$LOG2"
+took=$(ms_since "$T_CRASH")
+echo "  dir2 is MASTER ${took} ms after the crash (master-down interval at priority 100:"
+echo "  3 x 100 ms + skew (256-100)/256 x 100 ms = 360.9 ms; the rest is polling directorctl)"
+lab_wait_for 2 holds_both dir2 || act_fail 10 "dir2 is MASTER but does not hold 192.0.2.100 and 198.51.100.200" "$LOG2"
+show_vrrp dir2 "$S2"
+echo "  why dir2 moved: $(last_transition dir2 "$S2")"
+echo "  192.0.2.100 is on: $(holder 192.0.2.100)(dir1 keeps its stale copy after kill -9, but its link is down)"
+lab_wait_for 3 answered_after "$T_CRASH" ||
+  act_fail 10 "no new request through the VIP was answered within 3 s of the crash (dir2 MASTER)" "$LOG2"
+sleep 1.5
+echo "  requests keep being answered, now through dir2"
+
+section "11. VRRP: dir1 comes back and preempts (priority 150 > 100)"
+cp "$LOG1" "$LAB_STATE_DIR/directord-dir1.crashed.log" 2>/dev/null
+T_RESTORE=$(now_ns)
+link_restore dir1
+directord_start dir1 "$VCONF1" "$S1" || act_fail 11 "directord did not restart in dir1"
+P1=$DIRECTORD_PID
+echo "  dir1: link up again, directord restarted (pid $P1); it drops the stale addresses and starts as BACKUP"
+wait_vrrp_state 3 dir1 "$S1" MASTER ||
+  act_fail 11 "dir1 did not preempt: not MASTER within 3 s of its restart (state: $(vrrp_state dir1 "$S1"))" "$LOG1" "$LOG2"
+took=$(ms_since "$T_RESTORE")
+wait_vrrp_state 2 dir2 "$S2" BACKUP ||
+  act_fail 11 "dir2 did not go back to BACKUP after dir1 preempted (state: $(vrrp_state dir2 "$S2"))" "$LOG2"
+lab_wait_for 2 holds_none dir2 || act_fail 11 "dir2 is BACKUP but still holds a virtual address" "$LOG2"
+T_PREEMPTED=$(now_ns)
+echo "  dir1 is MASTER again ${took} ms after its link came back (restart included)"
+show_vrrp dir1 "$S1"
+show_vrrp dir2 "$S2"
+echo "  why dir1 moved: $(last_transition dir1 "$S1")"
+echo "  why dir2 moved: $(last_transition dir2 "$S2")"
+echo "  192.0.2.100 is on: $(holder 192.0.2.100)  198.51.100.200 is on: $(holder 198.51.100.200)"
+lab_wait_for 3 answered_after "$T_PREEMPTED" ||
+  act_fail 11 "no new request through the VIP was answered within 3 s of dir1's preemption" "$LOG1"
+sleep 1
+touch "$PROBE_STOP"
+T_STOP=$(now_ns)
+lab_wait_for 3 pid_gone "$PROBE"
+lab_stop_pid "$PROBE" >/dev/null 2>&1
+
+section "12. VRRP failover: what the client saw"
+# Per request (sorted by launch): phase of the request, then the summary. A request belongs to the
+# crash window if it was still open at the crash or launched before dir1 returned; to the preempt
+# window if launched after dir1 returned. Requests abandoned by stopping the stream are left out.
+awk -v tc="$T_CRASH" -v tr="$T_RESTORE" -v ts="$T_STOP" -v t0="$T_START" '
+  function ms(ns) { return sprintf("%+.0f", ns / 1e6) }
+  $2 >= ts { next }
+  { n++; L[n] = $1; D[n] = $2; R[n] = $3 }
+  END {
+    if (n == 0) { print "  no requests recorded"; exit 1 }
+    # order by launch time (the file is in completion order)
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && L[j-1] > L[j]; j--) {
+      t = L[j]; L[j] = L[j-1]; L[j-1] = t; t = D[j]; D[j] = D[j-1]; D[j-1] = t; t = R[j]; R[j] = R[j-1]; R[j-1] = t }
+    line = ""; crashmark = 0; restmark = 0
+    for (i = 1; i <= n; i++) {
+      if (!crashmark && L[i] >= tc) { line = line "|"; crashmark = 1 }
+      if (!restmark && L[i] >= tr) { line = line "^"; restmark = 1 }
+      line = line (R[i] == "ok" ? "." : "x")
+      if (D[i] <= tc) { w = "steady" } else if (L[i] < tr) { w = "crash" } else { w = "back" }
+      tot[w]++; if (R[i] != "ok") { bad[w]++; if (!(w in fb)) fb[w] = L[i]; lb[w] = L[i] }
+      if (R[i] == "ok" && D[i] <= tc && D[i] > lastok) lastok = D[i]
+      if (R[i] == "ok" && L[i] >= tc && (firstok == "" || D[i] < firstok)) firstok = D[i]
+    }
+    print "  one mark per request in launch order (. answered, x failed; | crash of dir1, ^ dir1 back):"
+    for (p = 1; p <= length(line); p += 64) print "    " substr(line, p, 64)
+    printf "  before the crash:        %3d requests, %d failed\n", tot["steady"], bad["steady"]
+    printf "  crash -> dir2 MASTER:    %3d requests, %d failed", tot["crash"], bad["crash"]
+    if (bad["crash"]) printf " (launched %s .. %s ms from the crash)", ms(fb["crash"] - tc), ms(lb["crash"] - tc)
+    printf "\n"
+    printf "  dir1 back -> preempts:   %3d requests, %d failed", tot["back"], bad["back"]
+    if (bad["back"]) printf " (launched %s .. %s ms from dir1 coming back)", ms(fb["back"] - tr), ms(lb["back"] - tr)
+    printf "\n"
+    if (firstok != "" && lastok != "") {
+      printf "  the gap: no answer for %.0f ms (last answer %.0f ms before the crash, first new connection\n", (firstok - lastok) / 1e6, (tc - lastok) / 1e6
+      printf "           answered %.0f ms after it, through dir2)\n", (firstok - tc) / 1e6
+    }
+    printf "GAP %.0f %d %d\n", (firstok - lastok) / 1e6, bad["steady"] + 0, bad["crash"] + 0 > "/dev/stderr"
+  }' "$PROBE_OUT" 2>"$LAB_STATE_DIR/vrrp-summary" || act_fail 12 "the request stream recorded nothing ($PROBE_OUT)"
+read -r _ gap steady_bad crash_bad <"$LAB_STATE_DIR/vrrp-summary"
+[ "${steady_bad:-1}" -eq 0 ] || act_fail 12 "$steady_bad request(s) failed before the crash, with both directors up"
+[ "${gap:-99999}" -lt 3000 ] || act_fail 12 "the VIP was unanswered for ${gap:-?} ms after the crash"
+echo "  => dir2 took over by itself: ${crash_bad:-0} new requests lost, service back after ${gap} ms."
+
+section "13. Teardown"
 if [ "$KEEP" = 1 ]; then
   lab_keep
   cat <<EOF2
-  kept: the lab (namespaces dlab-*) and directord (pid $DIRECTORD_PID) keep running.
+  kept: the lab (namespaces dlab-*) and the VRRP pair: directord in dir1 (pid $P1, MASTER) and
+  dir2 (pid $P2, BACKUP), both with the FULLNAT service 192.0.2.100:80.
     scripts/lab.sh exec client curl -s http://192.0.2.100/
-    scripts/lab.sh exec dir1 $DIRECTORCTL --admin-socket $SOCK list --stats
-    scripts/lab.sh exec dir1 nft list ruleset
+    scripts/lab.sh exec dir1 $DIRECTORCTL --admin-socket $S1 vrrp
+    scripts/lab.sh exec dir2 $DIRECTORCTL --admin-socket $S2 vrrp
+    scripts/lab.sh exec dir1 ip link set lan0 down      # cut dir1's link: dir2 takes over
+    scripts/lab.sh exec dir1 ip link set lan0 up        # ... and dir1 preempts again
     scripts/lab.sh down          # stops directord and the reals, deletes the namespaces
 EOF2
 else
-  directord_stop "$DIRECTORD_PID" && echo "  directord stopped (SIGTERM)"
+  directord_stop "$P1" && directord_stop "$P2" && echo "  directord stopped in dir1 and dir2 (SIGTERM)"
   lab_down
   echo "  lab removed"
 fi
+if [ ${#FAILED[@]} -gt 0 ]; then
+  printf '\n\033[1;31mdemo.sh: FAILED:\033[0m\n' >&2
+  printf '  %s\n' "${FAILED[@]}" >&2
+  exit 1
+fi
+echo
+echo "demo.sh: every act worked ($((SECONDS - DEMO_T0)) s)"
