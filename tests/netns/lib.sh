@@ -461,8 +461,12 @@ link_restore() {
 # keepalived_start NODE CONF: keepalived -P in NODE, in the foreground (-n), logging in detail to
 # its own file (a new one per start: keepalived-NODE.N.log, the name left in KEEPALIVED_LOG).
 # Waits up to 5 s for the VRRP child's pid file. Leaves KEEPALIVED_PID (the parent, tracked by
-# lab_spawn) and KEEPALIVED_VRRP_PID (the VRRP child). Returns 1 (after its log) if it did not start.
-KEEPALIVED_PID= KEEPALIVED_VRRP_PID= KEEPALIVED_LOG= _KEEPALIVED_STARTS=0
+# lab_spawn) and KEEPALIVED_VRRP_PID (the VRRP child). Returns 1 (after its log) if it did not
+# start.
+KEEPALIVED_PID=
+KEEPALIVED_VRRP_PID=
+KEEPALIVED_LOG=
+_KEEPALIVED_STARTS=0
 keepalived_start() {
   local node=$1 conf=$2 d="$LAB_STATE_DIR/keepalived-$1" i
   KEEPALIVED=${KEEPALIVED:-$(command -v keepalived || echo /usr/sbin/keepalived)}
@@ -470,9 +474,10 @@ keepalived_start() {
   rm -f "$d"/*.pid
   _KEEPALIVED_STARTS=$((_KEEPALIVED_STARTS + 1))
   KEEPALIVED_LOG="$LAB_STATE_DIR/keepalived-$node.$_KEEPALIVED_STARTS.log"
-  lab_spawn "$node" "$KEEPALIVED_LOG" "$KEEPALIVED" -P -n -l -D -G -f "$conf" -p "$d/keepalived.pid" \
-    -r "$d/vrrp.pid" -c "$d/checkers.pid" -b "$d/bfd.pid"
-  KEEPALIVED_PID=$LAB_LAST_PID KEEPALIVED_VRRP_PID=
+  lab_spawn "$node" "$KEEPALIVED_LOG" "$KEEPALIVED" -P -n -l -D -G -f "$conf" \
+    -p "$d/keepalived.pid" -r "$d/vrrp.pid" -c "$d/checkers.pid" -b "$d/bfd.pid"
+  KEEPALIVED_PID=$LAB_LAST_PID
+  KEEPALIVED_VRRP_PID=
   for ((i = 0; i < 50; i++)); do
     if [ -s "$d/vrrp.pid" ]; then
       KEEPALIVED_VRRP_PID=$(cat "$d/vrrp.pid")
@@ -518,9 +523,12 @@ keepalived_crash() {
 # keepalived_state [INSTANCE]: MASTER/BACKUP/FAULT from the last "(VI_1) Entering X STATE" of the
 # current log, INIT before the first, "down" when the parent is not running.
 keepalived_state() {
-  local inst=${1:-VI_1} st
-  kill -0 "$KEEPALIVED_PID" 2>/dev/null || { echo down; return; }
-  st=$(grep -o "(${inst}) Entering [A-Z]* STATE" "$KEEPALIVED_LOG" 2>/dev/null | tail -n 1 | awk '{print $3}')
+  local inst=${1:-VI_1} st start
+  start=$(awk -v p="$KEEPALIVED_PID" '$1 == p {print $2}' "$LAB_STATE_DIR/pids" | tail -n 1)
+  if [ -z "$start" ] || ! _lab_pid_alive "$KEEPALIVED_PID" "$start"; then echo down; return; fi
+  st=$(grep -o "(${inst}) Entering [A-Z]* STATE" "$KEEPALIVED_LOG" 2>/dev/null | tail -n 1)
+  st=${st#* Entering }
+  st=${st% STATE}
   echo "${st:-INIT}"
 }
 # wait_keepalived_state SECONDS STATE [INSTANCE]
@@ -533,4 +541,6 @@ wait_keepalived_state() {
   return 1
 }
 # keepalived_transitions [INSTANCE]: how many states the instance entered since this start.
-keepalived_transitions() { grep -c "(${1:-VI_1}) Entering [A-Z]* STATE" "$KEEPALIVED_LOG" 2>/dev/null; }
+keepalived_transitions() {
+  grep -c "(${1:-VI_1}) Entering [A-Z]* STATE" "$KEEPALIVED_LOG" 2>/dev/null
+}
