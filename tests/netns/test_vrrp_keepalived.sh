@@ -63,9 +63,8 @@ wait_until() {
 }
 
 router_reaches_vip() { on router ping -c1 -W1 -q "$VIP" >/dev/null 2>&1; }
-# holds_vip NODE: the VIP is configured on NODE's lan0. Not lib.sh's holds_address: its
-# "ip | grep -q" pipeline fails now and then under pipefail (grep exits early, ip gets SIGPIPE).
-holds_vip() { [ -n "$(on "$1" ip -o addr show dev "$LAB_LAN_IF" to "$VIP/32" 2>/dev/null)" ]; }
+# holds_vip NODE: the VIP is configured on NODE's lan0.
+holds_vip() { holds_address "$1" "$VIP"; }
 not_holds_vip() { ! holds_vip "$1"; }
 mac_of() { on "$1" cat "/sys/class/net/$LAB_LAN_IF/address"; }
 # The router's ARP entry for the VIP names NODE's MAC (the holder answered / its GARP arrived).
