@@ -15,6 +15,8 @@
 #include <cstring>
 #include <string>
 
+#include "vrrp/ipv6_pktinfo.h"
+
 namespace ha::vrrp {
 namespace {
 
@@ -189,32 +191,12 @@ Status PacketAnnouncer::announceV6(uint32_t ifindex, const std::string& name,
   if (!mac) return Error{mac.error()};
   auto body = unsolicitedNeighbourAdvert(*mac, address);
 
-  sockaddr_in6 to{};
-  to.sin6_family = AF_INET6;
-  to.sin6_addr.s6_addr[0] = 0xff;  // ff02::1, all nodes (RFC 4861 §7.2.6)
-  to.sin6_addr.s6_addr[1] = 0x02;
-  to.sin6_addr.s6_addr[15] = 0x01;
-  to.sin6_scope_id = ifindex;
-  iovec iov{body.data(), body.size()};
+  static const IpAddress kAllNodes = *IpAddress::parse("ff02::1");  // RFC 4861 §7.2.6
   // The interface, with the source left unspecified: the kernel picks the interface's link-local
   // address for ff02::1 (RFC 6724 rule 2, matching scope). RFC 4861 §7.2.6 asks only for "an
   // address of the interface"; Linux's own unsolicited NAs use the target itself, keepalived too.
-  alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))> control{};
-  msghdr msg{};
-  msg.msg_name = &to;
-  msg.msg_namelen = sizeof to;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = IPPROTO_IPV6;
-  c->cmsg_type = IPV6_PKTINFO;
-  c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
-  in6_pktinfo info{};
-  info.ipi6_ifindex = ifindex;
-  std::memcpy(CMSG_DATA(c), &info, sizeof info);
-  return sendOne(fd, msg, body.size());
+  Ipv6PktinfoMessage message(kAllNodes, ifindex, nullptr, body);
+  return sendOne(fd, message.msg(), body.size());
 }
 
 }  // namespace ha::vrrp

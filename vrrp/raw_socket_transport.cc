@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/log.h"
+#include "vrrp/ipv6_pktinfo.h"
 
 namespace ha::vrrp {
 namespace {
@@ -355,31 +356,10 @@ Status RawSocketTransport::sendV4(Channel& channel, const IpAddress& source,
 
 Status RawSocketTransport::sendV6(Channel& channel, const IpAddress& source,
                                   const IpAddress& destination, std::span<const uint8_t> payload) {
-  sockaddr_in6 to{};
-  to.sin6_family = AF_INET6;
-  std::memcpy(&to.sin6_addr, destination.bytes(), 16);
-  // ff02::12 and link-local peers need the scope; the kernel ignores it for global addresses.
-  to.sin6_scope_id = channel.ifindex;
-  iovec iov{const_cast<uint8_t*>(payload.data()), payload.size()};
-  alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))> control{};
-  msghdr msg{};
-  msg.msg_name = &to;
-  msg.msg_namelen = sizeof to;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
   // RFC 5798 §5.1.2.1: the source is the interface's link-local address; the kernel refuses one
   // that is not ours (or still tentative) with EINVAL.
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = IPPROTO_IPV6;
-  c->cmsg_type = IPV6_PKTINFO;
-  c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
-  in6_pktinfo info{};
-  std::memcpy(&info.ipi6_addr, source.bytes(), 16);
-  info.ipi6_ifindex = channel.ifindex;
-  std::memcpy(CMSG_DATA(c), &info, sizeof info);
-  return sendMessage(channel.socket.native_handle(), msg, payload.size());
+  Ipv6PktinfoMessage message(destination, channel.ifindex, &source, payload);
+  return sendMessage(channel.socket.native_handle(), message.msg(), payload.size());
 }
 
 }  // namespace ha::vrrp
