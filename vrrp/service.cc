@@ -54,7 +54,6 @@ Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange) {
     parts->notifier = std::make_unique<Notifier>(*parts->runner);
     parts->scripts = std::make_unique<ScriptTracker>(
         self->io_, *parts->runner, [p](const std::string& name, bool healthy) {
-          log::info(std::string("VRRP_Script(") + name + ") " + (healthy ? "succeeded" : "failed"));
           if (p->router) p->router->onScriptChange(name, healthy);
         });
     RouterHooks hooks;
