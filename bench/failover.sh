@@ -27,7 +27,7 @@ REPS=3 ADVERTS="1 0.1 0.02" LOAD_SECONDS=30
 while [ $# -gt 0 ]; do
   case $1 in
     --reps) REPS=${2:?}; shift ;;
-    --adverts) ADVERTS=${2:?}; shift ;;
+    --adverts) ADVERTS=${2?}; shift ;;
     --load-seconds) LOAD_SECONDS=${2:?}; shift ;;
     *) echo "usage: $0 [--reps N] [--adverts LIST] [--load-seconds S]" >&2; exit 2 ;;
   esac
