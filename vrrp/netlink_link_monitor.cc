@@ -33,12 +33,6 @@ constexpr size_t kNlHeaderSize = align4(sizeof(nlmsghdr));
 
 std::string errnoText(int err) { return std::strerror(err); }
 
-// libnl folds errno into its own codes; "Object not found" would hide the usual ENODEV wording.
-std::string nlError(int rc) {
-  if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NODEV) return "No such device";
-  return nl_geterror(rc);
-}
-
 bool isUp(unsigned flags) { return (flags & IFF_UP) != 0 && (flags & IFF_RUNNING) != 0; }
 
 bool isLinkLocal(const IpAddress& a) {  // fe80::/10
@@ -63,8 +57,6 @@ struct NetlinkLinkMonitor::Watch {
   bool open = true;
 };
 
-void NetlinkLinkMonitor::SocketCloser::operator()(nl_sock* sock) const { nl_socket_free(sock); }
-
 NetlinkLinkMonitor::NetlinkLinkMonitor(boost::asio::io_context& io) : io_(io) {}
 
 NetlinkLinkMonitor::~NetlinkLinkMonitor() {
@@ -83,12 +75,9 @@ Result<std::unique_ptr<NetlinkLinkMonitor>> NetlinkLinkMonitor::open(boost::asio
 
 Status NetlinkLinkMonitor::connect() {
   if (sock_) return okStatus();
-  std::unique_ptr<nl_sock, SocketCloser> sock(nl_socket_alloc());
-  if (!sock) return Error{"rtnetlink: out of memory"};
-  if (int rc = nl_connect(sock.get(), NETLINK_ROUTE); rc < 0) {
-    return Error{std::string("rtnetlink: cannot connect: ") + nl_geterror(rc)};
-  }
-  sock_ = std::move(sock);
+  auto sock = connectRouteSocket();
+  if (!sock) return Error{sock.error()};
+  sock_ = std::move(sock.value());
   return okStatus();
 }
 

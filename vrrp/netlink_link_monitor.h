@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/netlink/route_socket.h"
 #include "vrrp/transport.h"
 
 struct nl_sock;
@@ -45,9 +46,6 @@ class NetlinkLinkMonitor final : public LinkMonitor {
   void subscribe(Listener listener) override;
 
  private:
-  struct SocketCloser {
-    void operator()(nl_sock* sock) const;
-  };
   struct Watch;
 
   Status connect();
@@ -59,7 +57,7 @@ class NetlinkLinkMonitor final : public LinkMonitor {
   void onLink(bool deleted, std::span<const uint8_t> body);
 
   boost::asio::io_context& io_;
-  std::unique_ptr<nl_sock, SocketCloser> sock_;
+  RouteSocket sock_;
   std::shared_ptr<Watch> watch_;
   std::vector<Listener> listeners_;
   std::map<uint32_t, LinkState> links_;  // last state told, per ifindex

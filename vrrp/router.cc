@@ -61,11 +61,10 @@ struct Router::Instance {
   std::optional<TimePoint> masterDownAt, adverAt, preemptAt;
   std::vector<IpAddress> advertised;  // virtual_ipaddress, not the excluded ones
   std::vector<OwnedAddress> addresses;  // both lists, as the address owner sees them
+  std::vector<uint32_t> addressIfindexes;  // where each of them is announced
   Expectations expected;
   bool holding = false;
-  bool faulted = false;
   std::string fault;
-  uint8_t effectivePriority = 0;
   InstanceCounters counters;
   uint64_t transitions = 0;
   std::string lastTransition;
@@ -97,16 +96,22 @@ Status Router::prepare(const InstanceConfig& config, Instance& instance) {
   auto link = ports_.links.link(config.interface);
   if (!link) return why(link.error());
   instance.ifindex = link->ifindex;
-  linkUp_[link->ifindex] = link->up;
-  for (const auto& a : config.addresses) {
-    instance.advertised.push_back(a.prefix.address);
-    instance.addresses.push_back(owned(config, a));
+  linkUp_[link->name] = link->up;
+  for (const auto& a : config.addresses) instance.advertised.push_back(a.prefix.address);
+  // Interfaces are looked up here, once: announcements and tracking then read what events keep
+  // current, with no netlink round trip on the takeover path.
+  for (const auto* list : {&config.addresses, &config.excludedAddresses}) {
+    for (const auto& a : *list) {
+      instance.addresses.push_back(owned(config, a));
+      auto dev = ports_.links.link(instance.addresses.back().dev);
+      if (!dev) return why("virtual_ipaddress " + a.prefix.str() + ": " + dev.error());
+      instance.addressIfindexes.push_back(dev->ifindex);
+    }
   }
-  for (const auto& a : config.excludedAddresses) instance.addresses.push_back(owned(config, a));
   for (const auto& t : config.trackInterfaces) {
     auto tracked = ports_.links.link(t.name);
     if (!tracked) return why("track_interface " + tracked.error());
-    linkUp_[tracked->ifindex] = tracked->up;
+    linkUp_[tracked->name] = tracked->up;
   }
   if (config.unicastSource) {
     instance.source = *config.unicastSource;
@@ -123,7 +128,6 @@ Status Router::prepare(const InstanceConfig& config, Instance& instance) {
                                    centiseconds(config.advertInterval), config.authType,
                                    authBytes(config)};
   instance.machine = std::make_unique<StateMachine>(paramsFrom(config, instance.source));
-  instance.effectivePriority = config.priority;
   return okStatus();
 }
 
@@ -304,10 +308,9 @@ void Router::releaseAddresses(Instance& instance) {
 void Router::announceBurst(Instance& instance, uint32_t repeat) {
   // Each round announces every address once; garp_interval spaces the rounds (0: back to back).
   for (uint32_t round = 0; round < repeat; ++round) {
-    for (const auto& a : instance.addresses) {
-      auto ifindex = ports_.links.link(a.dev);
-      if (!ifindex) continue;
-      if (auto st = ports_.announcer.announce(ifindex->ifindex, a.prefix.address); !st) {
+    for (size_t n = 0; n < instance.addresses.size(); ++n) {
+      const auto& address = instance.addresses[n].prefix.address;
+      if (auto st = ports_.announcer.announce(instance.addressIfindexes[n], address); !st) {
         log::debug(prefixed(instance.config, st.error()));
       }
     }
@@ -391,9 +394,9 @@ Router::Instance* Router::findInstance(uint32_t ifindex, Family family, uint8_t 
 }
 
 void Router::onLinkChange(const LinkState& link) {
-  auto known = linkUp_.find(link.ifindex);
+  auto known = linkUp_.find(link.name);
   if (known != linkUp_.end() && known->second == link.up) return;
-  linkUp_[link.ifindex] = link.up;
+  linkUp_[link.name] = link.up;
   for (auto& i : instances_) reevaluateTracking(*i);
 }
 
@@ -404,18 +407,13 @@ void Router::onScriptChange(const std::string& script, bool healthy) {
 
 void Router::reevaluateTracking(Instance& instance) {
   const auto& c = instance.config;
+  // Sync-group members arrive with their weights already dropped by the config (as keepalived
+  // does, unless sync_group_tracking_weight). The instance's own interface is always tracked
+  // (keepalived without dont_track_primary).
   auto interfaces = c.trackInterfaces;
-  auto scripts = c.trackScripts;
-  // keepalived ignores tracking weights inside a sync group: any tracked failure is a FAULT, so
-  // the group cannot split on priorities (vrrp_sync.c, without sync_group_tracking_weight).
-  if (instance.group != nullptr) {
-    for (auto& t : interfaces) t.weight = 0;
-    for (auto& t : scripts) t.weight = 0;
-  }
-  // The instance's own interface is always tracked (keepalived without dont_track_primary).
   interfaces.insert(interfaces.begin(), TrackedInterface{c.interface, 0});
   auto outcome = trackOutcome(
-      interfaces, scripts,
+      interfaces, c.trackScripts,
       [&](const std::string& name) -> std::optional<ScriptView> {
         auto script = std::find_if(config_.scripts.begin(), config_.scripts.end(),
                                    [&](const ScriptConfig& s) { return s.name == name; });
@@ -431,17 +429,15 @@ void Router::reevaluateTracking(Instance& instance) {
         return ScriptView{healthy, script->weight};
       },
       [&](const std::string& name) {
-        auto link = ports_.links.link(name);
-        return link && link->up;
+        auto up = linkUp_.find(name);
+        return up != linkUp_.end() && up->second;
       });
   auto p = effectivePriority(c.priority, outcome.weightSum);
-  if (p != instance.effectivePriority) {
-    instance.effectivePriority = p;
+  if (p != instance.machine->priority()) {
     dispatch(instance, event::PriorityChanged{p});
   }
-  if (outcome.fault == instance.faulted && outcome.faultReason == instance.fault) return;
-  instance.faulted = outcome.fault;
-  instance.fault = outcome.faultReason;
+  if (outcome.fault == !instance.fault.empty() && outcome.faultReason == instance.fault) return;
+  instance.fault = outcome.fault ? outcome.faultReason : "";
   std::string reason = outcome.fault ? outcome.faultReason : "fault cleared";
   if (instance.group == nullptr) {
     dispatch(instance, event::FaultChanged{outcome.fault, reason});

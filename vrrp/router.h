@@ -137,7 +137,8 @@ class Router {
   std::vector<std::unique_ptr<Instance>> instances_;
   std::vector<std::unique_ptr<Group>> groups_;
   std::map<std::string, bool> scriptHealth_;
-  std::map<uint32_t, bool> linkUp_;  // only to ignore repeated link events
+  // Every interface an instance uses, by name: seeded by prepare(), kept by link events.
+  std::map<std::string, bool> linkUp_;
   std::map<std::pair<uint32_t, Family>, int> attached_;
   RouterCounters counters_;
   bool followingGroup_ = false;

@@ -28,14 +28,6 @@ std::string describe(std::string_view verb, const OwnedAddress& a) {
   return std::string(verb) + " " + a.prefix.str() + " dev " + a.dev;
 }
 
-constexpr std::string_view kNoSuchDevice = "No such device";
-
-// libnl folds errno into its own codes; "Object not found" would hide the usual ENODEV wording.
-std::string nlError(int rc) {
-  if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NODEV) return std::string(kNoSuchDevice);
-  return nl_geterror(rc);
-}
-
 Status checkLabel(const OwnedAddress& a) {
   if (a.label.empty()) return okStatus();
   if (!a.prefix.address.isV4()) {
@@ -67,8 +59,6 @@ Result<std::unique_ptr<rtnl_addr, AddrDeleter>> buildRequest(const OwnedAddress&
 
 }  // namespace
 
-void NetlinkAddressOwner::SocketCloser::operator()(nl_sock* sock) const { nl_socket_free(sock); }
-
 NetlinkAddressOwner::NetlinkAddressOwner() = default;
 
 NetlinkAddressOwner::~NetlinkAddressOwner() = default;
@@ -81,12 +71,9 @@ Result<std::unique_ptr<NetlinkAddressOwner>> NetlinkAddressOwner::open() {
 
 Status NetlinkAddressOwner::connect() {
   if (sock_) return okStatus();
-  std::unique_ptr<nl_sock, SocketCloser> sock(nl_socket_alloc());
-  if (!sock) return Error{"rtnetlink: out of memory"};
-  if (int rc = nl_connect(sock.get(), NETLINK_ROUTE); rc < 0) {
-    return Error{std::string("rtnetlink: cannot connect: ") + nl_geterror(rc)};
-  }
-  sock_ = std::move(sock);
+  auto sock = connectRouteSocket();
+  if (!sock) return Error{sock.error()};
+  sock_ = std::move(sock.value());
   return okStatus();
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/netlink/address_owner.h"
+#include "common/netlink/route_socket.h"
 
 struct nl_sock;
 
@@ -34,16 +35,13 @@ class NetlinkAddressOwner final : public AddressOwner {
   Status removeAll();
 
  private:
-  struct SocketCloser {
-    void operator()(nl_sock* sock) const;
-  };
   Status connect();
   Status add(const OwnedAddress& address, bool claimExisting);
   // The device's index, or the kernel's reason in words ("No such device").
   Result<int> lookupIndex(const std::string& dev);
   std::vector<OwnedAddress>::iterator findOwned(const OwnedAddress& address);
 
-  std::unique_ptr<nl_sock, SocketCloser> sock_;
+  RouteSocket sock_;
   std::vector<OwnedAddress> owned_;  // in the order added
 };
 

@@ -426,8 +426,7 @@ vrrp_state() {
   out=$(on "$node" "$DIRECTORCTL" --admin-socket "$sock" vrrp 2>/dev/null) || { echo down; return; }
   awk -v i="$inst" '$1 == i {print $5; exit}' <<<"$out"
 }
-# vrrp_field NODE SOCKET COLUMN [INSTANCE]: another column of the instance's line (6 = priority,
-# 8 = transitions when the master is not us, ...).
+# vrrp_transitions NODE SOCKET [INSTANCE]: how many state transitions the instance has made.
 vrrp_transitions() {
   local node=$1 sock=$2 inst=${3:-VI_1}
   on "$node" "$DIRECTORCTL" --admin-socket "$sock" vrrp 2>/dev/null | awk -v i="$inst" '$1 == i {print $NF; exit}'
