@@ -1,8 +1,8 @@
 #pragma once
 // Typed configuration filled by the keepalived.conf parser. Every element carries where it came
 // from, so refusals name `file:line`. Each module owns its own config structs (STYLE.md §4): these
-// are the director's, plus vrrp's VrrpConfig, which this parser fills. healthcheck/sync will add
-// theirs as their issues land.
+// are the director's, plus vrrp's VrrpConfig and healthcheck's checker structs, which this parser
+// fills. sync will add its own as its issue lands.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/ip_address.h"
+#include "healthcheck/health_config.h"
 #include "vrrp/vrrp_config.h"
 
 namespace ha::director {
@@ -38,6 +39,21 @@ struct RealServerConfig {
   IpAddress address;
   uint16_t port = 0;
   uint32_t weight = 1;  // 0 = drained: keeps its flows, gets no new ones
+  // Health checks: every checker must pass; none = always up. Timing is fully resolved by the
+  // parser (virtual_server -> real_server -> checker inheritance).
+  std::vector<healthcheck::CheckerConfig> checkers;
+  bool inhibitOnFailure = false;  // a failed real stays at weight 0 and keeps its flows
+  std::string notifyUp;           // notify_up "CMD ARGS"
+  std::string notifyDown;         // notify_down "CMD ARGS"
+};
+
+// `sorry_server IP PORT`: takes the new flows while the virtual server's quorum is lost (by
+// default: while every real is down), as in keepalived.
+struct SorryServerConfig {
+  SourceLocation where;
+  IpAddress address;
+  uint16_t port = 0;
+  bool inhibit = false;  // sorry_server_inhibit: display only here (we never delete it)
 };
 
 struct VirtualServerConfig {
@@ -51,8 +67,14 @@ struct VirtualServerConfig {
   ForwardMode mode = ForwardMode::kNat;  // keepalived's default lb_kind
   std::optional<uint32_t> persistenceTimeoutSec;
   std::string laddrGroup;                // FULLNAT: name of a local_address_group
-  double delayLoopSec = 60;              // kept for the health-check issue
+  double delayLoopSec = 60;              // delay_loop: inherited by the checkers of its reals
   std::vector<RealServerConfig> reals;
+  bool alpha = false;                    // alpha: reals start down until their checks pass
+  uint32_t quorum = 1;                   // quorum: minimum live weight
+  uint32_t hysteresis = 0;               // hysteresis around quorum
+  std::string quorumUp;                  // quorum_up "CMD ARGS"
+  std::string quorumDown;                // quorum_down "CMD ARGS"
+  std::optional<SorryServerConfig> sorryServer;
 };
 
 struct LocalAddressGroup {

@@ -20,7 +20,14 @@ VirtualServerConfig vs(const char* vip, uint16_t port, ForwardMode mode, const c
   v.port = port;
   v.mode = mode;
   v.scheduler = sched;
-  for (auto [addr, weight] : reals) v.reals.push_back({{"test.conf", line + 1}, ip(addr), port, weight});
+  for (auto [addr, weight] : reals) {
+    RealServerConfig real;
+    real.where = {"test.conf", line + 1};
+    real.address = ip(addr);
+    real.port = port;
+    real.weight = weight;
+    v.reals.push_back(real);
+  }
   return v;
 }
 

@@ -1,0 +1,131 @@
+#pragma once
+// What healthcheck/ needs from keepalived.conf: the checker blocks of each real_server
+// (TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK, MISC_CHECK), their timing, and the per-real and
+// per-virtual-server health semantics (alpha, inhibit_on_failure, notify_up/down, quorum). The
+// parser in director/config fills it (STYLE.md §4); defaults are keepalived 2.2.7's.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.h"
+
+namespace ha::healthcheck {
+
+using Millis = std::chrono::milliseconds;
+
+enum class CheckKind : uint8_t { kTcp, kHttp, kHttps, kUdp, kMisc };
+
+// `url { path /x  status_code 200  digest <md5 hex> }` of HTTP_GET / SSL_GET.
+struct UrlCheck {
+  std::string path = "/";
+  // Accepted status codes as inclusive ranges; empty = any 2xx (keepalived's default).
+  std::vector<std::pair<uint16_t, uint16_t>> statusCodes;
+  std::string digest;  // lowercase hex MD5 of the body (keepalived's genhash); empty = not checked
+  auto operator<=>(const UrlCheck&) const = default;
+};
+
+// What one probe does. Two probes with equal specs (and equal timing) are the same probe: it runs
+// once however many virtual servers use it (keepalived runs each copy).
+struct ProbeSpec {
+  CheckKind kind = CheckKind::kTcp;
+  IpAddress address;  // connect_ip, default the real's address
+  uint16_t port = 0;  // connect_port, default the real's port
+  std::optional<IpAddress> bindTo;  // bindto
+  uint16_t bindPort = 0;            // bind_port
+  Millis connectTimeout{5000};      // connect_timeout: also bounds the whole exchange
+
+  // HTTP_GET / SSL_GET: every url must pass.
+  std::vector<UrlCheck> urls;
+  std::string virtualhost;  // Host header (and SNI with enable_sni); empty = the address
+  bool enableSni = false;   // enable_sni
+  bool verifyPeer = false;  // our `verify_peer`: check the chain against `caFile` (else the
+                            // system store) and the name against virtualhost when set
+  std::string caFile;       // global SSL { ca }
+  std::string certFile;     // global SSL { certificate }: client certificate
+  std::string keyFile;      // global SSL { key }
+
+  // UDP_CHECK
+  std::string payload;                      // bytes sent (`payload` hex); empty = one zero byte
+  std::optional<std::string> requireReply;  // `require_reply [hex]`: a reply must come and start
+                                            // with these bytes; nullopt = only ICMP fails it
+  // MISC_CHECK
+  std::string miscPath;     // command line, split as keepalived does (common/child_process.h)
+  Millis miscTimeout{0};    // misc_timeout; 0 = delay_loop
+  bool miscDynamic = false; // misc_dynamic: exit 2..255 sets the weight to code - 2
+
+  auto operator<=>(const ProbeSpec&) const = default;
+};
+
+// keepalived's checker timing, each inherited virtual_server -> real_server -> checker.
+struct CheckTiming {
+  Millis delayLoop{60000};        // delay_loop: between probes of a settled real
+  Millis delayBeforeRetry{1000};  // delay_before_retry: between attempts while failing
+  uint32_t retry = 1;             // retry (nb_get_retry): failed attempts beyond the first before
+                                  // an up real goes down, i.e. fall = retry + 1
+  uint32_t rise = 1;              // our `rise`: consecutive passes before a down real comes up
+  Millis warmup{0};               // warmup: the first probe starts at a random point in [0, warmup]
+                                  // (0: spread over [0, delay_loop) so probes never fire in bursts)
+  auto operator<=>(const CheckTiming&) const = default;
+};
+
+struct CheckerConfig {
+  std::string location;  // file:line of the checker block
+  ProbeSpec probe;
+  CheckTiming timing;
+  bool operator==(const CheckerConfig&) const = default;
+};
+
+// Names one real of one virtual server, as the director keys them.
+struct RealKey {
+  uint8_t protocol = 6;  // IPPROTO_TCP / IPPROTO_UDP of the virtual server
+  IpAddress vip;
+  uint16_t vport = 0;
+  IpAddress address;
+  uint16_t port = 0;
+  auto operator<=>(const RealKey&) const = default;
+  std::string str() const;  // "TCP 192.0.2.1:80 -> 198.51.100.11:80"
+};
+
+struct ServiceKey {
+  uint8_t protocol = 6;
+  IpAddress vip;
+  uint16_t vport = 0;
+  auto operator<=>(const ServiceKey&) const = default;
+  std::string str() const;  // "TCP 192.0.2.1:80"
+};
+
+struct RealHealthConfig {
+  std::string location;  // file:line of the real_server
+  RealKey key;
+  uint32_t weight = 1;                 // configured weight (quorum sums the weights of live reals)
+  std::vector<CheckerConfig> checkers; // empty: always up; several: all must pass
+  bool inhibitOnFailure = false;       // forwarder keeps it at weight 0 instead of removing it
+  std::string notifyUp;                // notify_up: run when it comes up
+  std::string notifyDown;              // notify_down: run when it goes down
+  bool operator==(const RealHealthConfig&) const = default;
+};
+
+struct VirtualServerHealthConfig {
+  std::string location;
+  ServiceKey key;
+  bool alpha = false;  // alpha: every real starts down until its checks pass
+  // quorum: the virtual server is up while the weights of its live reals sum to >= quorum; with
+  // hysteresis it goes down below quorum - hysteresis and up again at quorum + hysteresis.
+  uint32_t quorum = 1;
+  uint32_t hysteresis = 0;
+  std::string quorumUp;    // quorum_up script
+  std::string quorumDown;  // quorum_down script
+  std::vector<RealHealthConfig> reals;
+  bool operator==(const VirtualServerHealthConfig&) const = default;
+};
+
+struct HealthConfig {
+  std::vector<VirtualServerHealthConfig> virtualServers;
+  bool operator==(const HealthConfig&) const = default;
+};
+
+std::string_view checkKindName(CheckKind kind);  // "TCP_CHECK", "HTTP_GET", ...
+
+}  // namespace ha::healthcheck
