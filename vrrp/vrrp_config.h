@@ -45,6 +45,14 @@ struct TrackedScript {
   bool operator==(const TrackedScript&) const = default;
 };
 
+// Our `track_virtual_server { VIP PORT [TCP|UDP] [weight N] }`: the instance tracks a virtual
+// server's quorum (health checks). Weight 0 = FAULT while the quorum is lost (like track_script).
+struct TrackedVirtualServer {
+  std::string name;  // "TCP 192.0.2.1:80", as healthcheck::ServiceKey::str() spells it
+  int weight = 0;
+  bool operator==(const TrackedVirtualServer&) const = default;
+};
+
 // keepalived's notify scripts; each is a command line run through no shell (split on spaces,
 // quotes respected), with keepalived's arguments appended.
 struct NotifyScripts {
@@ -87,6 +95,7 @@ struct InstanceConfig {
   std::string authPass;  // up to 8 bytes, zero-padded on the wire
   std::vector<TrackedInterface> trackInterfaces;
   std::vector<TrackedScript> trackScripts;
+  std::vector<TrackedVirtualServer> trackVirtualServers;
   bool trackSync = false;  // connection sync issue: do not preempt before bulk sync completes
   NotifyScripts notify;
   GarpConfig garp;

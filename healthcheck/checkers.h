@@ -1,0 +1,18 @@
+#pragma once
+// The production checkers, one per kind, and the dispatcher the service uses. Each runs on the
+// io_context it is given (the health thread) and implements checker.h's contract.
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
+#include "healthcheck/checker.h"
+
+namespace ha::healthcheck {
+
+std::unique_ptr<Checker> makeTcpChecker(boost::asio::io_context& io);   // TCP_CHECK
+std::unique_ptr<Checker> makeHttpChecker(boost::asio::io_context& io);  // HTTP_GET and SSL_GET
+std::unique_ptr<Checker> makeUdpChecker(boost::asio::io_context& io);   // UDP_CHECK
+std::unique_ptr<Checker> makeMiscChecker(boost::asio::io_context& io);  // MISC_CHECK
+// Dispatches each probe on spec.kind to one checker of each kind built with the functions above.
+std::unique_ptr<Checker> makeCheckerSet(boost::asio::io_context& io);
+
+}  // namespace ha::healthcheck
