@@ -1,6 +1,8 @@
 #pragma once
 // How the director drives VRRP: the whole of vrrp/ as seen from another thread. vrrp::Service is
 // the production implementation (its own io_context thread); every call is posted there.
+#include <string>
+
 #include "common/result.h"
 #include "vrrp/router.h"
 #include "vrrp/vrrp_config.h"
@@ -15,6 +17,9 @@ class Control {
   // Masters hand over (priority 0) and release their addresses; blocks until done.
   virtual void shutdown() = 0;
   virtual RouterSnapshot snapshot() = 0;
+  // A virtual server's health-check quorum for track_virtual_server ("TCP 192.0.2.1:80"); posted,
+  // does not wait. Names never reported read as up.
+  virtual void setVirtualServerQuorum(const std::string& name, bool up) = 0;
 };
 
 }  // namespace ha::vrrp

@@ -405,6 +405,13 @@ void Router::onScriptChange(const std::string& script, bool healthy) {
   for (auto& i : instances_) reevaluateTracking(*i);
 }
 
+void Router::onVirtualServerQuorum(const std::string& name, bool up) {
+  auto known = virtualServerQuorum_.find(name);
+  if (known != virtualServerQuorum_.end() && known->second == up) return;
+  virtualServerQuorum_[name] = up;
+  for (auto& i : instances_) reevaluateTracking(*i);
+}
+
 void Router::reevaluateTracking(Instance& instance) {
   const auto& c = instance.config;
   // Sync-group members arrive with their weights already dropped by the config (as keepalived
@@ -432,6 +439,21 @@ void Router::reevaluateTracking(Instance& instance) {
         auto up = linkUp_.find(name);
         return up != linkUp_.end() && up->second;
       });
+  // track_virtual_server: the same weight rule as scripts (positive while up, negative while
+  // down, 0 = FAULT while the quorum is lost).
+  for (const auto& tracked : c.trackVirtualServers) {
+    auto known = virtualServerQuorum_.find(tracked.name);
+    const bool up = known == virtualServerQuorum_.end() || known->second;
+    if (tracked.weight == 0) {
+      if (!up) {
+        if (outcome.fault) outcome.faultReason += ", ";
+        outcome.fault = true;
+        outcome.faultReason += "virtual server " + tracked.name + " quorum lost";
+      }
+    } else if (up ? tracked.weight > 0 : tracked.weight < 0) {
+      outcome.weightSum += tracked.weight;
+    }
+  }
   auto p = effectivePriority(c.priority, outcome.weightSum);
   if (p != instance.machine->priority()) {
     dispatch(instance, event::PriorityChanged{p});

@@ -106,6 +106,8 @@ class Router {
   void onPacket(const ReceivedPacket& packet);
   void onLinkChange(const LinkState& link);
   void onScriptChange(const std::string& script, bool healthy);
+  // A virtual server's health-check quorum (track_virtual_server); unknown names read as up.
+  void onVirtualServerQuorum(const std::string& name, bool up);
 
   RouterSnapshot snapshot() const;
 
@@ -137,6 +139,7 @@ class Router {
   std::vector<std::unique_ptr<Instance>> instances_;
   std::vector<std::unique_ptr<Group>> groups_;
   std::map<std::string, bool> scriptHealth_;
+  std::map<std::string, bool> virtualServerQuorum_;
   // Every interface an instance uses, by name: seeded by prepare(), kept by link events.
   std::map<std::string, bool> linkUp_;
   std::map<std::pair<uint32_t, Family>, int> attached_;

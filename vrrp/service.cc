@@ -133,6 +133,12 @@ void Service::shutdown() {
   });
 }
 
+void Service::setVirtualServerQuorum(const std::string& name, bool up) {
+  boost::asio::post(io_, [this, name, up] {
+    if (parts_ && parts_->router) parts_->router->onVirtualServerQuorum(name, up);
+  });
+}
+
 RouterSnapshot Service::snapshot() {
   return onVrrpThread([this] { return parts_->router->snapshot(); });
 }

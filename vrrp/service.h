@@ -26,6 +26,7 @@ class Service final : public Control {
   Status apply(const VrrpConfig& config) override;
   void shutdown() override;
   RouterSnapshot snapshot() override;
+  void setVirtualServerQuorum(const std::string& name, bool up) override;
 
  private:
   struct Parts;

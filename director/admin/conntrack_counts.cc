@@ -71,7 +71,7 @@ struct FilterDestroyer {
 
 }  // namespace
 
-Result<ConnCountMap> NetfilterConntrackCounter::count() {
+Result<ConnCountMap> NetfilterConntrack::count() {
   std::unique_ptr<nfct_handle, HandleCloser> handle(nfct_open(CONNTRACK, 0));
   if (!handle) {
     return Error{std::string("conntrack: cannot open netlink socket: ") + std::strerror(errno)};

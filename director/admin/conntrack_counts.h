@@ -41,18 +41,23 @@ inline constexpr uint32_t kIpsAssured = 1u << 2;        // IPS_ASSURED
 // Pure. Counts the entry if it is one of ours; returns false for anything else.
 bool countEntry(const ConntrackEntry& entry, ConnCountMap& counts);
 
-// The port the node reads counts through; tests hand the node a fake.
-class ConntrackCounter {
+// The node's port to conntrack; tests hand the node a fake.
+class ConntrackPort {
  public:
-  virtual ~ConntrackCounter() = default;
+  virtual ~ConntrackPort() = default;
   virtual Result<ConnCountMap> count() = 0;
+  // Deletes the flows of one service that went to `real` (reply source), so the clients of a real
+  // that failed its checks learn at once: their next packet meets a live real's RST instead of
+  // silence. Returns how many entries were deleted.
+  virtual Result<uint64_t> deleteFlows(uint32_t serviceId, uint8_t l4proto, const Endpoint& real) = 0;
 };
 
-// Dumps the conntrack table of the current network namespace through libnetfilter_conntrack,
-// asking the kernel to filter on our mark tag so a busy table is not copied whole.
-class NetfilterConntrackCounter final : public ConntrackCounter {
+// The conntrack table of the current network namespace through libnetfilter_conntrack; dumps ask
+// the kernel to filter on our mark so a busy table is not copied whole.
+class NetfilterConntrack final : public ConntrackPort {
  public:
   Result<ConnCountMap> count() override;
+  Result<uint64_t> deleteFlows(uint32_t serviceId, uint8_t l4proto, const Endpoint& real) override;
 };
 
 }  // namespace ha::director

@@ -3,10 +3,12 @@
 // io_context thread and hands back copies; the admin codec converts them to proto.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "director/plan/flow_oracle.h"
 #include "director/plan/forwarding_plan.h"
+#include "healthcheck/control.h"
 #include "vrrp/router.h"
 
 namespace ha::director {
@@ -25,6 +27,9 @@ struct RealSnapshot {
   TrafficCounters counters;
   uint64_t activeConns = 0;    // conntrack: TCP ESTABLISHED, or UDP seen both ways
   uint64_t inactiveConns = 0;  // every other conntrack state
+  // The health thread's view: verdict, reason, and each checker's last result and counters.
+  // nullopt when the real has no checkers (always up) or health checks are not running.
+  std::optional<healthcheck::RealStatus> health;
 };
 
 struct ServiceSnapshot {
@@ -37,6 +42,10 @@ struct ServiceSnapshot {
 struct DirectorSnapshot {
   uint32_t hashSeed = 0;
   std::vector<ServiceSnapshot> services;
+  // Health-check totals (HealthSnapshot without the per-real parts, which are on the reals).
+  uint64_t distinctProbes = 0;
+  uint64_t probesRun = 0;
+  uint64_t probesInFlight = 0;
 };
 
 class DirectorView {

@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
   NodePorts ports;
   ports.nft = std::move(writer.value());
   ports.addresses = std::move(addresses.value());
-  ports.conntrack = std::make_unique<NetfilterConntrackCounter>();
+  ports.conntrack = std::make_unique<NetfilterConntrack>();
   // VRRP runs on its own thread from here on; a node without vrrp_instance can do without it.
   auto vrrp = ha::vrrp::Service::open(nullptr);
   if (vrrp) {

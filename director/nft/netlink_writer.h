@@ -22,6 +22,7 @@
 
 struct mnl_socket;
 struct nlmsghdr;
+struct nftnl_set_elem;
 
 namespace ha::director::nft {
 
@@ -37,6 +38,7 @@ class NetlinkNftWriter final : public NftWriter {
   Status commit(const Transaction &tx) override;
   Result<std::vector<ElementCounter>> readSetCounters(const TableId &table,
                                                       const std::string &set) override;
+  Result<std::vector<Element>> readSetElements(const TableId &table, const std::string &set) override;
   // A missing table reads as no counters (a rule dump filtered by table does
   // not fail).
   Result<std::vector<RuleCounter>> readChainCounters(const TableId &table) override;
@@ -58,6 +60,9 @@ class NetlinkNftWriter final : public NftWriter {
   Status dump(const std::function<nlmsghdr *(char *buf, uint32_t seq)> &build,
               const std::function<Status(const nlmsghdr *)> &onReply,
               const std::function<void()> &restart);
+  // An NLM_F_DUMP of a set's elements; `onElement` sees each nftnl element of every reply.
+  Status dumpElements(const TableId &table, const std::string &set,
+                      const std::function<void(nftnl_set_elem *)> &onElement, const std::function<void()> &restart);
   int fd() const;
 
   Socket socket_;

@@ -31,6 +31,9 @@ class NftWriter {
   // Per-element counters of a set that declares them (dynamic stats sets).
   virtual Result<std::vector<ElementCounter>> readSetCounters(const TableId& table,
                                                               const std::string& set) = 0;
+  // Every element of a set as the kernel holds it now, with its data; dynamic sets included (the
+  // node purges persistence entries that point at a real that failed its checks).
+  virtual Result<std::vector<Element>> readSetElements(const TableId& table, const std::string& set) = 0;
   // The first counter of each chain of the table (operators' and tests' view; the node reads sets).
   virtual Result<std::vector<RuleCounter>> readChainCounters(const TableId& table) = 0;
 };

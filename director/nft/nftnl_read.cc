@@ -111,13 +111,12 @@ Status NetlinkNftWriter::dump(const std::function<nlmsghdr *(char *buf, uint32_t
                " times"};
 }
 
-Result<std::vector<ElementCounter>> NetlinkNftWriter::readSetCounters(const TableId &table,
-                                                                      const std::string &set) {
-  const std::string what = "read counters of set " + set + " in " + detail::tableText(table);
-  if (auto st = detail::checkName("set", set); !st) return Error{what + ": " + st.error()};
-  if (auto st = detail::checkName("table", table.name); !st) return Error{what + ": " + st.error()};
-  std::vector<ElementCounter> out;
-  Status st = dump(
+Status NetlinkNftWriter::dumpElements(const TableId &table, const std::string &set,
+                                      const std::function<void(nftnl_set_elem *)> &onElement,
+                                      const std::function<void()> &restart) {
+  if (auto st = detail::checkName("set", set); !st) return st;
+  if (auto st = detail::checkName("table", table.name); !st) return st;
+  return dump(
       [&](char *buf, uint32_t seq) {
         nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM,
                                               detail::nfproto(table.family), NLM_F_DUMP, seq);
@@ -132,11 +131,45 @@ Result<std::vector<ElementCounter>> NetlinkNftWriter::readSetCounters(const Tabl
         // dump's memory flat.
         detail::SetPtr s(nftnl_set_alloc());
         if (nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0) return Error{"malformed element dump"};
-        nftnl_set_elem_foreach(s.get(), collectElement, &out);
+        nftnl_set_elem_foreach(
+            s.get(),
+            [](nftnl_set_elem *e, void *data) {
+              (*static_cast<const std::function<void(nftnl_set_elem *)> *>(data))(e);
+              return MNL_CB_OK;
+            },
+            const_cast<std::function<void(nftnl_set_elem *)> *>(&onElement));
         return okStatus();
       },
+      restart);
+}
+
+Result<std::vector<ElementCounter>> NetlinkNftWriter::readSetCounters(const TableId &table,
+                                                                      const std::string &set) {
+  std::vector<ElementCounter> out;
+  Status st = dumpElements(
+      table, set, [&](nftnl_set_elem *e) { collectElement(e, &out); }, [&] { out.clear(); });
+  if (!st) return Error{"read counters of set " + set + " in " + detail::tableText(table) + ": " + st.error()};
+  return out;
+}
+
+Result<std::vector<Element>> NetlinkNftWriter::readSetElements(const TableId &table, const std::string &set) {
+  std::vector<Element> out;
+  Status st = dumpElements(
+      table, set,
+      [&](nftnl_set_elem *e) {
+        uint32_t len = 0;
+        const auto *key = static_cast<const uint8_t *>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
+        if (key == nullptr) return;
+        Element element;
+        element.key.assign(key, key + len);
+        uint32_t dataLen = 0;
+        if (const auto *data = static_cast<const uint8_t *>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &dataLen))) {
+          element.data = Bytes(data, data + dataLen);
+        }
+        out.push_back(std::move(element));
+      },
       [&] { out.clear(); });
-  if (!st) return Error{what + ": " + st.error()};
+  if (!st) return Error{"read elements of set " + set + " in " + detail::tableText(table) + ": " + st.error()};
   return out;
 }
 

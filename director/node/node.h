@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "common/netlink/address_owner.h"
@@ -16,6 +18,7 @@
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
 #include "director/plan/forwarding_plan.h"
+#include "healthcheck/control.h"
 #include "vrrp/control.h"
 
 namespace ha::director {
@@ -28,8 +31,9 @@ struct NodeOptions {
 struct NodePorts {
   std::unique_ptr<nft::NftWriter> nft;
   std::unique_ptr<AddressOwner> addresses;
-  std::unique_ptr<ConntrackCounter> conntrack;
+  std::unique_ptr<ConntrackPort> conntrack;
   std::unique_ptr<vrrp::Control> vrrp;  // null: a config with vrrp_instance is refused
+  std::unique_ptr<healthcheck::Control> health;  // null: a config with checkers is refused
 };
 
 class Node final : public DirectorView {
@@ -47,6 +51,10 @@ class Node final : public DirectorView {
   // Runs the director io_context on the calling thread until SIGTERM/SIGINT (SIGHUP reloads).
   void runUntilSignalled();
 
+  // Thread-safe (the health listener calls it on the health thread): verdicts are posted to the
+  // director thread, coalesced, and applied as one nf_tables transaction per batch.
+  void onHealthEvents(std::vector<healthcheck::HealthEvent> events);
+
   DirectorSnapshot snapshot() override;
   FlowAnswer lookup(const FlowQuery& query) override;
   vrrp::RouterSnapshot vrrpSnapshot() override;
@@ -56,6 +64,10 @@ class Node final : public DirectorView {
   Status apply(const Config& config, ForwardingPlan plan, bool first);
   void syncAddresses(const Config& config);
   Status applyVrrp(const Config& config);
+  Status applyHealth(const Config& config);
+  void flushHealth();
+  void retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals);
+  void purgePersistence(const ServicePlan& service, const Endpoint& real);
   template <typename F>
   auto onDirectorThread(F&& f) -> decltype(f());
 
@@ -67,6 +79,10 @@ class Node final : public DirectorView {
   ForwardingPlan plan_;
   nft::NftState installed_;
   bool started_ = false;
+  HealthInputs health_;
+  std::map<ServiceKey, size_t> serviceIndex_;  // -> config_.virtualServers
+  std::vector<healthcheck::HealthEvent> pendingHealth_;
+  bool healthFlushPosted_ = false;
 };
 
 }  // namespace ha::director

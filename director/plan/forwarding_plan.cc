@@ -61,7 +61,7 @@ std::string drDeviceFor(const Config& config, const IpAddress& vip) {
 }
 
 Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, const Config& config,
-                                const std::map<std::string, uint32_t>& groupIds) {
+                                const std::map<std::string, uint32_t>& groupIds, const HealthInputs* health) {
   const Scheduler* scheduler = findScheduler(vs.scheduler);
   if (scheduler == nullptr) {
     return Error{vs.where.str() + ": unknown scheduler '" + vs.scheduler + "'"};
@@ -76,12 +76,33 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
   sp.persistenceTimeoutSec = vs.persistenceTimeoutSec.value_or(0);
   sp.where = vs.where;
 
+  // keepalived (ipwrapper.c): with the quorum lost and a sorry server, the live reals leave the
+  // service and the sorry server takes the new flows; without one, the live reals stay.
+  sp.quorumUp = health == nullptr || health->quorumLost.count(sp.key) == 0;
+  if (vs.sorryServer) sp.sorryServer = Endpoint{vs.sorryServer->address, vs.sorryServer->port};
+  sp.sorryActive = !sp.quorumUp && sp.sorryServer.has_value();
+
   std::vector<SchedReal> live;
   for (const auto& rs : vs.reals) {
-    PlannedReal pr{{rs.address, rs.port}, rs.weight, rs.weight > 0, rs.where};
-    if (pr.inRotation) live.push_back({rs.address, rs.port, rs.weight});
+    PlannedReal pr;
+    pr.endpoint = {rs.address, rs.port};
+    pr.where = rs.where;
+    pr.configuredWeight = rs.weight;
+    pr.inhibitOnFailure = rs.inhibitOnFailure;
+    pr.weight = rs.weight;
+    if (health != nullptr) {
+      if (auto it = health->reals.find({sp.key, pr.endpoint}); it != health->reals.end()) {
+        pr.healthy = it->second.up;
+        pr.healthReason = it->second.reason;
+        if (it->second.dynamicWeight) pr.weight = *it->second.dynamicWeight;
+      }
+    }
+    if (!pr.healthy && pr.inhibitOnFailure) pr.weight = 0;
+    pr.inRotation = pr.healthy && pr.weight > 0 && !sp.sorryActive;
+    if (pr.inRotation) live.push_back({rs.address, rs.port, pr.weight});
     sp.reals.push_back(pr);
   }
+  if (sp.sorryActive) live.push_back({sp.sorryServer->address, sp.sorryServer->port, 1});
   SchedulerParams params;
   params.maglevTableSize = vs.mhTableSize != 0 ? vs.mhTableSize : kDefaultMaglevTableSize;
   SlotTable table = scheduler->build(live, params);
@@ -128,7 +149,7 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
     if (idIt == inputs.serviceIds.end() || idIt->second == 0 || idIt->second > nft::kMaxServiceId) {
       return Error{vs.where.str() + ": no service id assigned to " + serviceKeyOf(vs).str()};
     }
-    auto sp = planService(vs, idIt->second, config, groupIds);
+    auto sp = planService(vs, idIt->second, config, groupIds, inputs.health);
     if (!sp) return Error{sp.error()};
     if (sp->mode == ForwardMode::kDr && plan.drDevices.count(sp->drDevice) == 0) {
       auto ifIt = inputs.ifindexes.find(sp->drDevice);
@@ -140,6 +161,15 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
     plan.services[sp->id] = std::move(sp.value());
   }
   return plan;
+}
+
+Result<ServicePlan> replanService(const Config& config, const HealthInputs* health, const ForwardingPlan& plan,
+                                  const VirtualServerConfig& vs, uint32_t id) {
+  auto sp = planService(vs, id, config, laddrGroupIds(config), health);
+  if (sp && sp->mode == ForwardMode::kDr && plan.drDevices.count(sp->drDevice) == 0) {
+    return Error{vs.where.str() + ": DR device '" + sp->drDevice + "' is not in the plan"};
+  }
+  return sp;
 }
 
 }  // namespace ha::director

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,13 @@ struct ServiceKey {
 
 struct PlannedReal {
   Endpoint endpoint;
-  uint32_t weight = 1;
-  bool inRotation = false;  // weight > 0 (and, later, healthy)
+  uint32_t weight = 1;      // effective: the MISC_CHECK dynamic weight when set, 0 when inhibited
+  bool inRotation = false;  // healthy, weight > 0 and the quorum not handed to the sorry server
   SourceLocation where;
+  uint32_t configuredWeight = 1;
+  bool healthy = true;
+  bool inhibitOnFailure = false;  // a failed real stays listed at weight 0 and keeps its flows
+  std::string healthReason;       // why it is down ("" when up)
 };
 
 struct ServicePlan {
@@ -50,6 +55,9 @@ struct ServicePlan {
   std::optional<uint32_t> laddrGroupId;  // FULLNAT
   std::string drDevice;                  // DR: device the VIP arrives on and reals sit behind
   SourceLocation where;
+  std::optional<Endpoint> sorryServer;   // configured sorry_server
+  bool sorryActive = false;              // the quorum is lost: new flows go to the sorry server
+  bool quorumUp = true;
 };
 
 struct LaddrGroupPlan {
@@ -65,11 +73,25 @@ struct ForwardingPlan {
   std::map<std::string, uint32_t> drDevices;       // device name -> ifindex
 };
 
+// Health verdicts from healthcheck/, keyed as the director keys services and reals. A real or
+// service absent from the maps is up (no checkers, or not probed yet without alpha).
+struct RealHealth {
+  bool up = true;
+  std::optional<uint32_t> dynamicWeight;  // MISC_CHECK misc_dynamic
+  std::string reason;
+  bool operator==(const RealHealth&) const = default;
+};
+struct HealthInputs {
+  std::map<std::pair<ServiceKey, Endpoint>, RealHealth> reals;
+  std::set<ServiceKey> quorumLost;
+};
+
 // What the plan is computed from; everything that is not config is an explicit input.
 struct PlanInputs {
   const Config* config = nullptr;
   std::map<ServiceKey, uint32_t> serviceIds;  // from assignServiceIds()
   std::map<std::string, uint32_t> ifindexes;  // device name -> ifindex, for DR
+  const HealthInputs* health = nullptr;       // null: every real up
 };
 
 // Keeps the ids of services whose key survives, gives new keys the lowest free ids.
@@ -80,5 +102,10 @@ ServiceKey serviceKeyOf(const VirtualServerConfig& vs);
 
 // Pure. Fails only on what the config checker cannot know (an unknown DR device).
 Result<ForwardingPlan> buildPlan(const PlanInputs& inputs);
+
+// Pure. Re-plans one service of a plan built from the same inputs' config (a health flip): the
+// result replaces plan.services[id]; nothing else in the plan depends on health.
+Result<ServicePlan> replanService(const Config& config, const HealthInputs* health, const ForwardingPlan& plan,
+                                  const VirtualServerConfig& vs, uint32_t id);
 
 }  // namespace ha::director

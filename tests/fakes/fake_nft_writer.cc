@@ -169,3 +169,23 @@ Result<std::vector<ElementCounter>> FakeNftWriter::readSetCounters(const TableId
 Result<std::vector<RuleCounter>> FakeNftWriter::readChainCounters(const TableId&) { return chainCounters_; }
 
 }  // namespace ha::director::nft
+
+namespace ha::director::nft {
+
+Result<std::vector<Element>> FakeNftWriter::readSetElements(const TableId& table, const std::string& set) {
+  std::vector<Element> out;
+  auto t = state_.tables.find(table);
+  if (t == state_.tables.end() || t->second.sets.count(set) == 0) {
+    return Error{"read elements of set " + set + ": No such file or directory"};
+  }
+  if (auto it = t->second.elements.find(set); it != t->second.elements.end()) {
+    for (const auto& [key, data] : it->second) out.push_back(Element{key, data});
+  }
+  return out;
+}
+
+void FakeNftWriter::addDynamicElement(const TableId& table, const std::string& set, Element element) {
+  state_.tables[table].elements[set][element.key] = element.data;
+}
+
+}  // namespace ha::director::nft

@@ -18,7 +18,13 @@ inline ServicePlan service(uint32_t id, Protocol proto, const char* vip, uint16_
   for (const auto& e : sp.slots) {
     bool seen = false;
     for (const auto& r : sp.reals) seen = seen || r.endpoint == e;
-    if (!seen) sp.reals.push_back({e, 1, true, {"test.conf", 1}});
+    if (!seen) {
+      PlannedReal real;
+      real.endpoint = e;
+      real.inRotation = true;
+      real.where = {"test.conf", 1};
+      sp.reals.push_back(real);
+    }
   }
   sp.where = {"test.conf", static_cast<int>(id) * 10};
   return sp;

@@ -1,0 +1,94 @@
+#include "director/node/health_bridge.h"
+
+#include <map>
+#include <type_traits>
+#include <variant>
+
+namespace ha::director {
+
+healthcheck::ServiceKey healthKeyOf(const ServiceKey& key) {
+  return {static_cast<uint8_t>(key.protocol), key.vip, key.port};
+}
+
+ServiceKey serviceKeyOf(const healthcheck::ServiceKey& key) {
+  return {static_cast<Protocol>(key.protocol), key.vip, key.vport};
+}
+
+healthcheck::HealthConfig healthConfigOf(const Config& config) {
+  healthcheck::HealthConfig out;
+  out.virtualServers.reserve(config.virtualServers.size());
+  for (const auto& vs : config.virtualServers) {
+    healthcheck::VirtualServerHealthConfig h;
+    h.location = vs.where.str();
+    h.key = healthKeyOf(serviceKeyOf(vs));
+    h.alpha = vs.alpha;
+    h.quorum = vs.quorum;
+    h.hysteresis = vs.hysteresis;
+    h.quorumUp = vs.quorumUp;
+    h.quorumDown = vs.quorumDown;
+    h.reals.reserve(vs.reals.size());
+    for (const auto& rs : vs.reals) {
+      healthcheck::RealHealthConfig r;
+      r.location = rs.where.str();
+      r.key = {h.key.protocol, vs.vip, vs.port, rs.address, rs.port};
+      r.weight = rs.weight;
+      r.checkers = rs.checkers;
+      r.inhibitOnFailure = rs.inhibitOnFailure;
+      r.notifyUp = rs.notifyUp;
+      r.notifyDown = rs.notifyDown;
+      h.reals.push_back(std::move(r));
+    }
+    out.virtualServers.push_back(std::move(h));
+  }
+  return out;
+}
+
+void mergeHealth(DirectorSnapshot& snapshot, healthcheck::HealthSnapshot health) {
+  snapshot.distinctProbes = health.distinctProbes;
+  snapshot.probesRun = health.probesRun;
+  snapshot.probesInFlight = health.probesInFlight;
+  std::map<healthcheck::RealKey, healthcheck::RealStatus*> byKey;
+  for (auto& r : health.reals) {
+    if (!r.checkers.empty()) byKey[r.key] = &r;
+  }
+  for (auto& service : snapshot.services) {
+    const auto key = healthKeyOf(service.plan.key);
+    for (auto& real : service.reals) {
+      auto it = byKey.find({key.protocol, key.vip, key.vport, real.real.endpoint.address, real.real.endpoint.port});
+      if (it != byKey.end()) real.health = std::move(*it->second);
+    }
+  }
+}
+
+HealthDelta foldHealthEvents(HealthInputs& inputs, const std::vector<healthcheck::HealthEvent>& events) {
+  HealthDelta delta;
+  for (const auto& event : events) {
+    std::visit(
+        [&](const auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, healthcheck::RealVerdict>) {
+            ServiceKey service{static_cast<Protocol>(e.key.protocol), e.key.vip, e.key.vport};
+            Endpoint real{e.key.address, e.key.port};
+            RealHealth next{e.up, e.dynamicWeight, e.reason};
+            auto [it, inserted] = inputs.reals.try_emplace({service, real}, next);
+            const bool wasUp = inserted ? true : it->second.up;
+            if (!inserted && it->second == next) return;
+            it->second = next;
+            delta.services.insert(service);
+            if (wasUp && !e.up) delta.wentDown.emplace_back(service, real);
+          } else {
+            ServiceKey service = serviceKeyOf(e.key);
+            const bool known = inputs.quorumLost.count(service) == 0;
+            if (known == e.up) return;
+            if (e.up) inputs.quorumLost.erase(service);
+            else inputs.quorumLost.insert(service);
+            delta.services.insert(service);
+            delta.quorum.emplace_back(e.key.str(), e.up);
+          }
+        },
+        event);
+  }
+  return delta;
+}
+
+}  // namespace ha::director

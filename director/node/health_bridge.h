@@ -1,0 +1,34 @@
+#pragma once
+// Between the director's model and healthcheck/: the HealthConfig the node hands the health thread,
+// and the pure fold of health events into the plan's HealthInputs (what changed, which reals died).
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "director/admin/director_view.h"
+#include "director/config/config_model.h"
+#include "director/plan/forwarding_plan.h"
+#include "healthcheck/control.h"
+
+namespace ha::director {
+
+healthcheck::HealthConfig healthConfigOf(const Config& config);
+
+healthcheck::ServiceKey healthKeyOf(const ServiceKey& key);
+ServiceKey serviceKeyOf(const healthcheck::ServiceKey& key);
+
+struct HealthDelta {
+  std::set<ServiceKey> services;                          // whose plan may change
+  std::vector<std::pair<ServiceKey, Endpoint>> wentDown;  // reals that just failed
+  std::vector<std::pair<std::string, bool>> quorum;       // "TCP 192.0.2.1:80" -> up, in order
+};
+
+// Pure. Hangs each real's health status on the snapshot's real (by service key and endpoint) and
+// copies the totals; reals without checkers keep no status.
+void mergeHealth(DirectorSnapshot& snapshot, healthcheck::HealthSnapshot health);
+
+// Pure. Applies the verdicts in order; a verdict equal to what is known changes nothing.
+HealthDelta foldHealthEvents(HealthInputs& inputs, const std::vector<healthcheck::HealthEvent>& events);
+
+}  // namespace ha::director
