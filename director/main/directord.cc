@@ -1,4 +1,5 @@
 // directord: keepalived's flags and config grammar, nftables instead of IPVS.
+#include <atomic>
 #include <getopt.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "director/nft/netlink_writer.h"
 #include "director/nft/render.h"
 #include "director/node/node.h"
+#include "healthcheck/service.h"
 #include "vrrp/service.h"
 
 namespace {
@@ -143,7 +145,14 @@ int main(int argc, char** argv) {
   } else {
     ha::log::warning("VRRP unavailable (" + vrrp.error() + "); a reload adding vrrp_instance will be refused");
   }
+  // Health checks run on their own thread; verdicts are posted to the node, which exists once
+  // apply() is first called (from node.start), so the listener never sees a null node.
+  std::atomic<Node*> healthTarget{nullptr};
+  ports.health = ha::healthcheck::Service::start([&healthTarget](std::vector<ha::healthcheck::HealthEvent> events) {
+    if (Node* target = healthTarget.load()) target->onHealthEvents(std::move(events));
+  });
   Node node({configPath, adminSocket}, std::move(ports));
+  healthTarget.store(&node);
   if (auto st = node.start(loaded.config); !st) {
     ha::log::error("not started: " + st.error());
     return kExitConfigError;
@@ -158,5 +167,6 @@ int main(int argc, char** argv) {
   node.runUntilSignalled();
   admin.stop();
   node.stop();
+  healthTarget.store(nullptr);
   return 0;
 }
