@@ -54,8 +54,16 @@ std::string serviceText(const ServiceKey& key) {
 }
 
 pb::ServiceList toServiceList(const DirectorSnapshot& snapshot) {
+  return toServiceList(snapshot, std::chrono::system_clock::now());
+}
+
+pb::ServiceList toServiceList(const DirectorSnapshot& snapshot,
+                              std::chrono::system_clock::time_point now) {
   pb::ServiceList out;
   out.set_hash_seed(snapshot.hashSeed);
+  out.set_distinct_probes(snapshot.distinctProbes);
+  out.set_probes_run(snapshot.probesRun);
+  out.set_probes_in_flight(snapshot.probesInFlight);
   for (const ServiceSnapshot& s : snapshot.services) {
     const ServicePlan& plan = s.plan;
     pb::ServiceStatus* svc = out.add_services();
@@ -71,6 +79,9 @@ pb::ServiceList toServiceList(const DirectorSnapshot& snapshot) {
     // A plan built without a file (tests, defaults) has no location worth printing as ":0".
     if (!plan.where.file.empty()) svc->set_where(plan.where.str());
     if (auto flag = portFlag(plan)) svc->add_scheduler_flags(*flag);
+    svc->set_quorum_lost(!plan.quorumUp);
+    if (plan.sorryServer) svc->set_sorry_server(plan.sorryServer->str());
+    svc->set_sorry_active(plan.sorryActive);
     for (const RealSnapshot& r : s.reals) {
       pb::RealStatus* real = svc->add_reals();
       real->set_address(r.real.endpoint.address.str());
@@ -80,6 +91,7 @@ pb::ServiceList toServiceList(const DirectorSnapshot& snapshot) {
       real->set_active_conns(r.activeConns);
       real->set_inactive_conns(r.inactiveConns);
       setCounters(real->mutable_counters(), r.counters);
+      setRealHealth(r, now, real);
     }
   }
   return out;

@@ -1,6 +1,8 @@
 #pragma once
-// The one file where admin.proto types meet model types (STYLE.md §4). Requests come from a
-// client, so toFlowQuery() checks everything the oracle would otherwise trust.
+// The one header where admin.proto types meet model types (STYLE.md §4), implemented by
+// admin_codec.cc, health_codec.cc and vrrp_codec.cc. Requests come from a client, so
+// toFlowQuery() checks everything the oracle would otherwise trust.
+#include <chrono>
 #include <string>
 
 #include "admin.pb.h"
@@ -9,11 +11,18 @@
 
 namespace ha::director {
 
+// Stamped with system_clock::now(): the health thread's timestamps become ages.
 directord::admin::ServiceList toServiceList(const DirectorSnapshot& snapshot);
+directord::admin::ServiceList toServiceList(const DirectorSnapshot& snapshot,
+                                            std::chrono::system_clock::time_point now);
 directord::admin::LookupReply toLookupReply(const FlowAnswer& answer);
 directord::admin::VrrpList toVrrpList(const vrrp::RouterSnapshot& snapshot);
 directord::admin::LookupRequest toLookupRequest(const FlowQuery& query);
 Result<FlowQuery> toFlowQuery(const directord::admin::LookupRequest& request);
+
+// health_codec.cc: a real's health fields (state, reason, weights, checkers with ages at `now`).
+void setRealHealth(const RealSnapshot& real, std::chrono::system_clock::time_point now,
+                   directord::admin::RealStatus* out);
 
 // "TCP 192.0.2.1:80", "UDP [2001:db8::1]:53": the service names ipvsadm users know.
 std::string serviceText(const ServiceKey& key);

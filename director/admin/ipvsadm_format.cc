@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/ip_address.h"
+#include "director/admin/health_format.h"
 
 namespace ha::director {
 namespace {
@@ -18,6 +19,7 @@ namespace pb = directord::admin;
 // ipvsadm truncates IPv4 names to these widths (svc_name[33], dname[28]); IPv6 ones overflow.
 constexpr size_t kServiceColumn = 33;
 constexpr size_t kRealColumn = 28;
+constexpr size_t kHealthColumn = 9;  // "inhibited"
 
 [[gnu::format(printf, 1, 2)]] std::string cformat(const char* format, ...) {
   char buf[256];
@@ -58,6 +60,38 @@ std::string serviceName(const pb::ServiceStatus& s) {
   return name;
 }
 
+std::string padRight(std::string text, size_t width) {
+  if (text.size() < width) text.append(width - text.size(), ' ');
+  return text;
+}
+
+std::string realLine(const pb::RealStatus& r, std::string_view mode) {
+  // A real out of rotation shows weight 0, as keepalived's inhibit_on_failure leaves it in IPVS.
+  uint32_t weight = r.in_rotation() ? r.weight() : 0;
+  std::string fwd(forwardName(mode));
+  // ipvsadm's columns first, unchanged, so scripts that split them keep working.
+  std::string ipvsadmColumns = cformat("  -> %-28s %-7s %-6u %-10" PRIu64 " %-10" PRIu64,
+                                       endpointText(r.address(), r.port(), kRealColumn).c_str(),
+                                       fwd.c_str(), weight, r.active_conns(), r.inactive_conns());
+  // The last-check text can outgrow cformat's buffer (an HTTP detail), so it is appended whole.
+  return ipvsadmColumns + " " + padRight(healthColumn(r), kHealthColumn) + " " +
+         lastCheckColumn(r) + "\n";
+}
+
+// keepalived adds the sorry server to IPVS while the quorum is lost; we route to it instead
+// and have no per-real conntrack counts for it, so it is named rather than given columns.
+std::string sorryLine(const pb::ServiceStatus& s) {
+  return "  -> " + s.sorry_server() + " (sorry server, active)\n";
+}
+
+std::string countersText(const pb::Counters& c) {
+  return formatLargeNumber(c.conns()) + formatLargeNumber(c.in_packets()) +
+         formatLargeNumber(c.out_packets()) + formatLargeNumber(c.in_bytes()) +
+         formatLargeNumber(c.out_bytes());
+}
+
+}  // namespace
+
 std::string serviceLine(const pb::ServiceStatus& s) {
   std::string line = serviceName(s) + " " + s.scheduler();
   if (!s.scheduler_flags().empty()) {
@@ -69,30 +103,29 @@ std::string serviceLine(const pb::ServiceStatus& s) {
     line += ")";
   }
   if (s.persistence_timeout() > 0) line += " persistent " + std::to_string(s.persistence_timeout());
-  return line + "\n";
+  return line;
 }
 
-std::string realLine(const pb::RealStatus& r, std::string_view mode) {
-  // A real out of rotation shows weight 0, as keepalived's inhibit_on_failure leaves it in IPVS.
-  uint32_t weight = r.in_rotation() ? r.weight() : 0;
-  std::string fwd(forwardName(mode));
-  return cformat("  -> %-28s %-7s %-6u %-10" PRIu64 " %-10" PRIu64 "\n",
-                 endpointText(r.address(), r.port(), kRealColumn).c_str(), fwd.c_str(), weight,
-                 r.active_conns(), r.inactive_conns());
+std::string realEndpoint(const pb::RealStatus& r) {
+  return endpointText(r.address(), r.port(), kRealColumn);
 }
 
-std::string countersText(const pb::Counters& c) {
-  return formatLargeNumber(c.conns()) + formatLargeNumber(c.in_packets()) +
-         formatLargeNumber(c.out_packets()) + formatLargeNumber(c.in_bytes()) +
-         formatLargeNumber(c.out_bytes());
+std::vector<const pb::ServiceStatus*> sortedServices(const pb::ServiceList& list) {
+  std::vector<const pb::ServiceStatus*> services;
+  for (const auto& s : list.services()) services.push_back(&s);
+  std::stable_sort(services.begin(), services.end(), [](const auto* a, const auto* b) {
+    return serviceOrder(*a) < serviceOrder(*b);
+  });
+  return services;
 }
 
-std::string padRight(std::string text, size_t width) {
-  if (text.size() < width) text.append(width - text.size(), ' ');
-  return text;
+std::vector<const pb::RealStatus*> sortedReals(const pb::ServiceStatus& service) {
+  std::vector<const pb::RealStatus*> reals;
+  for (const auto& r : service.reals()) reals.push_back(&r);
+  std::stable_sort(reals.begin(), reals.end(),
+                   [](const auto* a, const auto* b) { return realOrder(*a) < realOrder(*b); });
+  return reals;
 }
-
-}  // namespace
 
 std::string_view forwardName(std::string_view mode) {
   if (mode == "NAT") return "Masq";
@@ -120,19 +153,13 @@ std::string formatServiceList(const pb::ServiceList& list, const ListFormat& for
     out += "  -> RemoteAddress:Port\n";
   } else {
     out += "Prot LocalAddress:Port Scheduler Flags\n";
-    out += "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n";
+    out +=
+        "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn  Health    "
+        "LastCheck\n";
   }
 
-  std::vector<const pb::ServiceStatus*> services;
-  for (const auto& s : list.services()) services.push_back(&s);
-  std::stable_sort(services.begin(), services.end(), [](const auto* a, const auto* b) {
-    return serviceOrder(*a) < serviceOrder(*b);
-  });
-  for (const pb::ServiceStatus* s : services) {
-    std::vector<const pb::RealStatus*> reals;
-    for (const auto& r : s->reals()) reals.push_back(&r);
-    std::stable_sort(reals.begin(), reals.end(),
-                     [](const auto* a, const auto* b) { return realOrder(*a) < realOrder(*b); });
+  for (const pb::ServiceStatus* s : sortedServices(list)) {
+    const std::vector<const pb::RealStatus*> reals = sortedReals(*s);
     if (format.stats) {
       out += padRight(serviceName(*s), kServiceColumn) + countersText(s->counters()) + "\n";
       for (const pb::RealStatus* r : reals) {
@@ -140,8 +167,10 @@ std::string formatServiceList(const pb::ServiceList& list, const ListFormat& for
                countersText(r->counters()) + "\n";
       }
     } else {
-      out += serviceLine(*s);
+      // Trailing words, as ipvsadm adds "persistent N": a line-per-service parser still works.
+      out += serviceLine(*s) + (s->quorum_lost() ? " (quorum lost)" : "") + "\n";
       for (const pb::RealStatus* r : reals) out += realLine(*r, s->mode());
+      if (s->sorry_active() && !s->sorry_server().empty()) out += sorryLine(*s);
     }
   }
   return out;

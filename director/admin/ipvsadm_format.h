@@ -1,10 +1,13 @@
 #pragma once
 // `directorctl list [--stats]` output, laid out like `ipvsadm -Ln [--stats]` (ipvsadm.c
 // print_title/print_service_entry) so operators and their scripts read it without relearning.
-// Pure: a ServiceList in, text out.
+// Without --stats each real line gains two columns after ipvsadm's: Health and LastCheck
+// (health_format.h); a service whose quorum is lost says so, and an active sorry server is
+// listed under the reals. Pure: a ServiceList in, text out.
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "admin.pb.h"
 
@@ -22,5 +25,17 @@ std::string formatLargeNumber(uint64_t n);
 
 // "NAT" -> "Masq", "DR" -> "Route", "TUN" -> "Tunnel", "FNAT" -> "FullNat" (ipvsadm, DPVS).
 std::string_view forwardName(std::string_view mode);
+
+// In ipvsadm's order (ipvs_cmp_services: family, protocol, address, port; ipvs_cmp_dests:
+// address, port), so `directorctl health` lists things where `list` does.
+std::vector<const directord::admin::ServiceStatus*> sortedServices(
+    const directord::admin::ServiceList& list);
+std::vector<const directord::admin::RealStatus*> sortedReals(
+    const directord::admin::ServiceStatus& service);
+
+// "TCP  192.0.2.100:80 wrr (mh-port) persistent 300", as ipvsadm's service line (no newline).
+std::string serviceLine(const directord::admin::ServiceStatus& service);
+// "198.51.100.11:80", "[fd00:1::11]:53".
+std::string realEndpoint(const directord::admin::RealStatus& real);
 
 }  // namespace ha::director

@@ -1,5 +1,6 @@
-// directorctl: asks a running directord, over its admin socket, what `ipvsadm -Ln` would show and
-// which real a flow would reach. Exit: 0 ok, 1 directord unreachable, 2 usage, 3 no such service.
+// directorctl: asks a running directord, over its admin socket, what `ipvsadm -Ln` would show,
+// how its health checks fare and which real a flow would reach.
+// Exit: 0 ok, 1 directord unreachable, 2 usage, 3 no such service.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 
 #include "admin.grpc.pb.h"
 #include "director/admin/admin_codec.h"
+#include "director/admin/health_format.h"
 #include "director/admin/ipvsadm_format.h"
 #include "director/admin/vrrp_format.h"
 #include "director/admin/version.h"
@@ -36,11 +38,15 @@ constexpr int kExitNoService = 3;
 
 constexpr std::string_view kUsage =
     "usage: directorctl [--admin-socket PATH] list [--stats]\n"
+    "       directorctl [--admin-socket PATH] health\n"
     "       directorctl [--admin-socket PATH] lookup tcp|udp SRC SPORT VIP VPORT\n"
     "       directorctl [--admin-socket PATH] vrrp\n"
     "       directorctl --help\n"
     "\n"
-    "  list     the virtual-server table, as `ipvsadm -Ln` (--stats: as `ipvsadm -Ln --stats`)\n"
+    "  list     the virtual-server table, as `ipvsadm -Ln` plus each real's health and last\n"
+    "           check (--stats: as `ipvsadm -Ln --stats`)\n"
+    "  health   per real and per checker: state, probes, failures by reason, latency\n"
+    "           last/mean/max, last result; then the probe totals\n"
     "  lookup   which real a new flow from SRC:SPORT to VIP:VPORT reaches\n"
     "  vrrp     each VRRP instance: state, priority, master, transitions, packet counters\n"
     "  --admin-socket PATH   directord's admin socket (default /run/directord.sock)\n";
@@ -108,6 +114,14 @@ int runList(Client& client, const std::vector<std::string_view>& args) {
   if (auto status = client.list(&reply); !status.ok()) return client.unreachable(status);
   std::cout << ha::director::formatServiceList(
       reply, ha::director::ListFormat{stats, ha::director::kDirectordVersion});
+  return kExitOk;
+}
+
+int runHealth(Client& client, const std::vector<std::string_view>& args) {
+  if (!args.empty()) return usageError("health takes no arguments");
+  pb::ServiceList reply;
+  if (auto status = client.list(&reply); !status.ok()) return client.unreachable(status);
+  std::cout << ha::director::formatHealth(reply);
   return kExitOk;
 }
 
@@ -213,6 +227,7 @@ int main(int argc, char** argv) {
 
   Client client(socketPath);
   if (command == "list") return runList(client, rest);
+  if (command == "health") return runHealth(client, rest);
   if (command == "lookup") return runLookup(client, rest);
   if (command == "vrrp") return runVrrp(client, rest);
   return usageError("unknown command " + std::string(command));

@@ -37,7 +37,8 @@ struct FakeDirectorView : DirectorView {
     svc.plan.scheduler = "mh";
     svc.plan.mode = ForwardMode::kDr;
     RealSnapshot r;
-    r.real = PlannedReal{Endpoint{ip("198.51.100.12"), 80}, 1, true, {}};
+    r.real.endpoint = Endpoint{ip("198.51.100.12"), 80};
+    r.real.inRotation = true;
     svc.reals.push_back(r);
     s.services.push_back(svc);
     return s;

@@ -4,6 +4,9 @@
 
 #include <string>
 
+#include "director/admin/admin_codec.h"
+#include "tests/unit/director/admin/health_fixture.h"
+
 namespace ha::director {
 namespace {
 
@@ -48,7 +51,7 @@ void setCounters(pb::Counters* c, uint64_t conns, uint64_t inPkts, uint64_t outP
 const std::string kBanner = "directord 0.1.0 (nftables, hash seed 0x5eed1b5a)\n";
 const std::string kTitle =
     "Prot LocalAddress:Port Scheduler Flags\n"
-    "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n";
+    "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn  Health    LastCheck\n";
 
 // A FULLNAT wrr service lists every real, sorted, the drained one with weight 0 (ipvsadm -Ln).
 TEST(IpvsadmFormat, FullNatWrrWithThreeReals) {
@@ -58,12 +61,13 @@ TEST(IpvsadmFormat, FullNatWrrWithThreeReals) {
   addReal(s, "198.51.100.13", 80, 0);
   addReal(s, "198.51.100.11", 80, 3, 12, 1);
   addReal(s, "198.51.100.12", 80, 2, 7, 0);
-  EXPECT_EQ(formatServiceList(list, kList),
-            kBanner + kTitle +
-                "TCP  192.0.2.100:80 wrr\n"
-                "  -> 198.51.100.11:80             FullNat 3      12         1         \n"
-                "  -> 198.51.100.12:80             FullNat 2      7          0         \n"
-                "  -> 198.51.100.13:80             FullNat 0      0          0         \n");
+  EXPECT_EQ(
+      formatServiceList(list, kList),
+      kBanner + kTitle +
+          "TCP  192.0.2.100:80 wrr\n"
+          "  -> 198.51.100.11:80             FullNat 3      12         1          -         -\n"
+          "  -> 198.51.100.12:80             FullNat 2      7          0          -         -\n"
+          "  -> 198.51.100.13:80             FullNat 0      0          0          -         -\n");
 }
 
 // Persistence shows as "persistent N" after the scheduler; NAT reals forward as "Masq".
@@ -73,10 +77,11 @@ TEST(IpvsadmFormat, PersistentNatService) {
   auto* s = addService(list, "TCP", "192.0.2.101", 443, "rr", "NAT");
   s->set_persistence_timeout(300);
   addReal(s, "198.51.100.11", 8443, 1, 1, 2);
-  EXPECT_EQ(formatServiceList(list, kList),
-            kBanner + kTitle +
-                "TCP  192.0.2.101:443 rr persistent 300\n"
-                "  -> 198.51.100.11:8443           Masq    1      1          2         \n");
+  EXPECT_EQ(
+      formatServiceList(list, kList),
+      kBanner + kTitle +
+          "TCP  192.0.2.101:443 rr persistent 300\n"
+          "  -> 198.51.100.11:8443           Masq    1      1          2          -         -\n");
 }
 
 // IPv6 endpoints are bracketed and sort after every IPv4 service, as ipvs_cmp_services orders.
@@ -90,15 +95,16 @@ TEST(IpvsadmFormat, Ipv6ServiceSortsAfterIpv4) {
   addReal(udp4, "198.51.100.11", 53, 1);
   auto* tcp4 = addService(list, "TCP", "192.0.2.100", 53, "rr", "FNAT");
   addReal(tcp4, "198.51.100.11", 53, 1);
-  EXPECT_EQ(formatServiceList(list, kList),
-            kBanner + kTitle +
-                "TCP  192.0.2.100:53 rr\n"
-                "  -> 198.51.100.11:53             FullNat 1      0          0         \n"
-                "UDP  192.0.2.100:53 rr\n"
-                "  -> 198.51.100.11:53             FullNat 1      0          0         \n"
-                "UDP  [fd00:2::100]:53 sh\n"
-                "  -> [fd00:1::11]:53              FullNat 1      0          0         \n"
-                "  -> [fd00:1::12]:53              FullNat 1      0          0         \n");
+  EXPECT_EQ(
+      formatServiceList(list, kList),
+      kBanner + kTitle +
+          "TCP  192.0.2.100:53 rr\n"
+          "  -> 198.51.100.11:53             FullNat 1      0          0          -         -\n"
+          "UDP  192.0.2.100:53 rr\n"
+          "  -> 198.51.100.11:53             FullNat 1      0          0          -         -\n"
+          "UDP  [fd00:2::100]:53 sh\n"
+          "  -> [fd00:1::11]:53              FullNat 1      0          0          -         -\n"
+          "  -> [fd00:1::12]:53              FullNat 1      0          0          -         -\n");
 }
 
 // A DR Maglev service prints its scheduler flags in parentheses and "Route" reals.
@@ -109,11 +115,12 @@ TEST(IpvsadmFormat, DirectRoutingMaglevWithPortFlag) {
   s->add_scheduler_flags("mh-port");
   addReal(s, "198.51.100.11", 80, 1);
   addReal(s, "198.51.100.12", 80, 1);
-  EXPECT_EQ(formatServiceList(list, kList),
-            kBanner + kTitle +
-                "TCP  192.0.2.102:80 mh (mh-port)\n"
-                "  -> 198.51.100.11:80             Route   1      0          0         \n"
-                "  -> 198.51.100.12:80             Route   1      0          0         \n");
+  EXPECT_EQ(
+      formatServiceList(list, kList),
+      kBanner + kTitle +
+          "TCP  192.0.2.102:80 mh (mh-port)\n"
+          "  -> 198.51.100.11:80             Route   1      0          0          -         -\n"
+          "  -> 198.51.100.12:80             Route   1      0          0          -         -\n");
 }
 
 // --stats: ipvsadm's 9-column counters, large ones shortened with K/M/G/T.
@@ -153,6 +160,55 @@ TEST(IpvsadmFormat, ForwardNames) {
   EXPECT_EQ(forwardName("DR"), "Route");
   EXPECT_EQ(forwardName("TUN"), "Tunnel");
   EXPECT_EQ(forwardName("FNAT"), "FullNat");
+}
+
+// Each real line keeps ipvsadm's columns and adds its health and last check: up, down with the
+// reason, inhibited, a retry pending, not probed, no checkers; a lost quorum and the active sorry
+// server show on the service.
+TEST(IpvsadmFormat, ListShowsHealthOfEachReal) {
+  auto list = toServiceList(fixture::healthFixture(), fixture::kFixtureNow);
+  EXPECT_EQ(
+      formatServiceList(list, kList),
+      kBanner + kTitle +
+          "TCP  192.0.2.100:80 wrr\n"
+          "  -> 198.51.100.11:80             Masq    3      12         1          up        "
+          "ok 0.4s ago\n"
+          "  -> 198.51.100.12:80             Masq    0      0          4          down      "
+          "TCP_CHECK 198.51.100.12:80: connection refused 1.2s ago\n"
+          "  -> 198.51.100.13:80             Masq    0      7          0          inhibited "
+          "HTTP_GET 198.51.100.13:80 /health: HTTP 503 for /health (expected 200-299) 2.5s ago\n"
+          "  -> 198.51.100.14:80             Masq    1      0          0          -         -\n"
+          "  -> 198.51.100.15:80             Masq    5      0          0          up        "
+          "failed, retrying: TCP_CHECK 198.51.100.15:80: connect timed out after 3s 0.3s ago\n"
+          "TCP  192.0.2.101:443 rr (quorum lost)\n"
+          "  -> 198.51.100.21:443            Masq    0      0          0          down      "
+          "TCP_CHECK 198.51.100.21:443: connect timed out after 3s 0.7s ago\n"
+          "  -> 198.51.100.22:443            Masq    0      0          0          down      "
+          "TCP_CHECK 198.51.100.22:443: not proven up yet\n"
+          "  -> 203.0.113.50:443 (sorry server, active)\n"
+          "UDP  192.0.2.102:53 rr\n"
+          "  -> 198.51.100.31:53             FullNat 1      0          0          up        "
+          "not probed yet\n");
+}
+
+// --stats stays ipvsadm's counters only: no health columns, no sorry-server line.
+TEST(IpvsadmFormat, StatsLeaveHealthOut) {
+  auto list = toServiceList(fixture::healthFixture(), fixture::kFixtureNow);
+  EXPECT_EQ(formatServiceList(list, kStats),
+            kBanner +
+                "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n"
+                "  -> RemoteAddress:Port\n"
+                "TCP  192.0.2.100:80                      0        0        0        0        0\n"
+                "  -> 198.51.100.11:80                    0        0        0        0        0\n"
+                "  -> 198.51.100.12:80                    0        0        0        0        0\n"
+                "  -> 198.51.100.13:80                    0        0        0        0        0\n"
+                "  -> 198.51.100.14:80                    0        0        0        0        0\n"
+                "  -> 198.51.100.15:80                    0        0        0        0        0\n"
+                "TCP  192.0.2.101:443                     0        0        0        0        0\n"
+                "  -> 198.51.100.21:443                   0        0        0        0        0\n"
+                "  -> 198.51.100.22:443                   0        0        0        0        0\n"
+                "UDP  192.0.2.102:53                      0        0        0        0        0\n"
+                "  -> 198.51.100.31:53                    0        0        0        0        0\n");
 }
 
 // No services still prints the banner and column titles, as ipvsadm does.
