@@ -28,12 +28,15 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
       mapVrrpScript(node, out, sink);
     } else if (k == "vrrp_sync_group") {
       mapVrrpSyncGroup(node, out, sink);
+    } else if (k == "SSL") {
+      mapSslBlock(node, out, sink);
     } else if (auto refusal = unsupportedTopLevelBlock(k)) {
       sink.error(node.where, *refusal);
     } else {
       sink.error(node.where, "unknown keyword '" + k + "'");
     }
   }
+  applySslSettings(out);
   completeVrrp(out, sink);
   return out;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // Second pass: the generic tree -> typed Config, keepalived semantics. Checks each statement on its
 // own; checks across statements (duplicates, references, mode rules) are config_validator.h's.
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "director/config/config_model.h"
@@ -18,12 +20,27 @@ struct ServiceKeywordLocations {
   SourceLocation laddrGroup;
   SourceLocation mhTableSize;
   SourceLocation flags;  // the last sh-port / mh-port
+  SourceLocation quorum;
+  SourceLocation hysteresis;
+  SourceLocation sorryServer;
+  SourceLocation sorryServerMethod;
+  std::optional<ForwardMode> sorryMethod;  // sorry_server_lvs_method as written
+};
+
+// The top-level `SSL { ca FILE  certificate FILE  key FILE }` block: keepalived's one TLS context
+// for every SSL_GET checker, applied once every block is read (it may come last).
+struct SslSettings {
+  SourceLocation where;
+  std::string caFile;
+  std::string certFile;
+  std::string keyFile;
 };
 
 struct MappedConfig {
   Config config;
   std::vector<ServiceKeywordLocations> serviceKeywords;  // parallel to config.virtualServers
   VrrpSources vrrp;                                      // parallel to config.vrrp
+  std::optional<SslSettings> ssl;
 };
 
 MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink);
@@ -33,6 +50,10 @@ void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void mapLocalAddressGroup(const Node& node, Config& config, DiagnosticSink& sink);
 void mapStaticIpaddress(const Node& node, Config& config, DiagnosticSink& sink);
+// Health checks (map_service_health.cc): the top-level SSL block, and after every block is read,
+// its files given to each SSL_GET probe.
+void mapSslBlock(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+void applySslSettings(MappedConfig& out);
 
 // VRRP (map_vrrp*.cc). mapVrrpGlobal returns false when `node` is not a VRRP global_defs key.
 bool mapVrrpGlobal(const Node& node, VrrpGlobals& globals, DiagnosticSink& sink);

@@ -156,6 +156,7 @@ void validateConfig(const MappedConfig& mapped, DiagnosticSink& sink) {
     checkReals(vs, sink);
     checkMode(vs, loc, config, sink);
     checkSchedulerOptions(vs, loc, sink);
+    validateServiceHealth(vs, loc, sink);
   }
   checkLocalAddressesAreNotVips(config, sink);
   validateVrrp(mapped, sink);

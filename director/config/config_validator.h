@@ -8,6 +8,9 @@ namespace ha::director::config {
 
 void validateConfig(const MappedConfig& mapped, DiagnosticSink& sink);
 
+// Health rules of one virtual_server (health_validator.cc); validateConfig calls it.
+void validateServiceHealth(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc,
+                           DiagnosticSink& sink);
 // The VRRP part (vrrp_validator.cc); validateConfig calls it.
 void validateVrrp(const MappedConfig& mapped, DiagnosticSink& sink);
 // A virtual_ipaddress or virtual_ipaddress_excluded entry of some vrrp_instance is `address`.

@@ -97,43 +97,9 @@ constexpr std::array<std::string_view, 34> kGlobalDefs = {"notification_email",
 constexpr std::array<std::string_view, 7> kGlobalDefsPrefixes = {
     "vrrp_", "enable_snmp", "snmp_", "checker_", "bfd_", "nftables_", "reload_"};
 
-constexpr std::array<std::string_view, 26> kHealthCheck = {"TCP_CHECK",
-                                                           "HTTP_GET",
-                                                           "SSL_GET",
-                                                           "MISC_CHECK",
-                                                           "UDP_CHECK",
-                                                           "DNS_CHECK",
-                                                           "SMTP_CHECK",
-                                                           "BFD_CHECK",
-                                                           "FILE_CHECK",
-                                                           "PING_CHECK",
-                                                           "inhibit_on_failure",
-                                                           "notify_up",
-                                                           "notify_down",
-                                                           "retry",
-                                                           "delay_before_retry",
-                                                           "warmup",
-                                                           "connect_timeout",
-                                                           "alpha",
-                                                           "omega",
-                                                           "quorum",
-                                                           "quorum_up",
-                                                           "quorum_down",
-                                                           "hysteresis",
-                                                           "virtualhost",
-                                                           "ha_suspend",
-                                                           "smtp_alert"};
-
-constexpr std::array<std::string_view, 10> kUnsupportedService = {"sorry_server",
-                                                                  "sorry_server_inhibit",
-                                                                  "sorry_server_lvs_method",
-                                                                  "ops",
-                                                                  "persistence_granularity",
-                                                                  "persistence_engine",
-                                                                  "ip_family",
-                                                                  "flag-1",
-                                                                  "flag-2",
-                                                                  "flag-3"};
+constexpr std::array<std::string_view, 7> kUnsupportedService = {
+    "ops",   "persistence_granularity", "persistence_engine", "ip_family", "flag-1", "flag-2",
+    "flag-3"};
 
 }  // namespace
 
@@ -149,8 +115,6 @@ bool isKeepalivedGlobalDefsKeyword(std::string_view keyword) {
   return std::any_of(kGlobalDefsPrefixes.begin(), kGlobalDefsPrefixes.end(),
                      [&](std::string_view p) { return keyword.starts_with(p); });
 }
-
-bool isHealthCheckKeyword(std::string_view keyword) { return contains(kHealthCheck, keyword); }
 
 bool isUnsupportedServiceKeyword(std::string_view keyword) {
   return contains(kUnsupportedService, keyword);

@@ -15,10 +15,6 @@ std::optional<std::string> unsupportedTopLevelBlock(std::string_view keyword);
 // keepalived global_defs keywords (all are warnings; this only picks the wording).
 bool isKeepalivedGlobalDefsKeyword(std::string_view keyword);
 
-// Checker keywords and their tuning, valid in virtual_server and real_server: warnings, so
-// existing configs load; the real is treated as always up.
-bool isHealthCheckKeyword(std::string_view keyword);
-
 // virtual_server keywords that change forwarding and that we do not implement: errors.
 bool isUnsupportedServiceKeyword(std::string_view keyword);
 

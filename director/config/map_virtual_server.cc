@@ -1,9 +1,11 @@
 // virtual_server and real_server: keepalived's check_parser.c keywords, plus our mh_table_size.
+// Their health keywords and checker blocks are map_service_health.cc's and map_checker.cc's.
 #include <algorithm>
 #include <cctype>
 #include <string>
 
 #include "director/config/config_mapper.h"
+#include "director/config/health_mapping.h"
 #include "director/config/keyword_tables.h"
 #include "director/config/known_schedulers.h"
 #include "director/config/node_rules.h"
@@ -17,10 +19,6 @@ constexpr uint32_t kDefaultPersistenceSec = 360;
 // Largest Maglev table we build; the table is installed as map elements, one per slot.
 constexpr uint64_t kMaxMaglevTableSize = 1000003;
 
-constexpr std::string_view kHealthCheckLater =
-    "not supported yet: health checks arrive with the health-check issue; the real is treated as "
-    "always up";
-
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
     return std::toupper(static_cast<unsigned char>(x)) ==
@@ -33,8 +31,10 @@ void badValue(const Node& node, std::string_view expected, DiagnosticSink& sink)
                              "': expected " + std::string(expected));
 }
 
-void mapRealServer(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink) {
+void mapRealServer(const Node& node, VirtualServerConfig& vs, ServiceHealth& health,
+                   DiagnosticSink& sink) {
   RealServerConfig real;
+  RealHealth realHealth;
   real.where = node.where;
   bool ok = checkArgs(node, 2, 2, "real_server IP PORT { ... }", sink);
   if (ok) {
@@ -56,15 +56,17 @@ void mapRealServer(const Node& node, VirtualServerConfig& vs, DiagnosticSink& si
     } else if (k == "uthreshold" || k == "lthreshold") {
       sink.warning(child.where,
                    "keyword '" + k + "' not supported yet: connection thresholds are not enforced");
-    } else if (isHealthCheckKeyword(k) || k == "delay_loop") {
-      sink.warning(child.where, "keyword '" + k + "' " + std::string(kHealthCheckLater));
+    } else if (mapRealHealthKeyword(child, real, realHealth, ok, sink)) {
+      continue;
     } else if (k == "lb_kind" || k == "lvs_method") {
       sink.error(child.where, "keyword '" + k + "' in real_server not supported yet");
     } else {
       sink.error(child.where, "unknown keyword '" + k + "' in real_server");
     }
   }
-  if (ok) vs.reals.push_back(std::move(real));
+  if (!ok) return;
+  vs.reals.push_back(std::move(real));
+  health.reals.push_back(std::move(realHealth));
 }
 
 void mapProtocol(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink) {
@@ -93,23 +95,18 @@ void mapScheduler(const Node& node, VirtualServerConfig& vs, ServiceKeywordLocat
   loc.lbAlgo = node.where;
 }
 
-void mapForwardMode(const Node& node, VirtualServerConfig& vs, ServiceKeywordLocations& loc,
-                    DiagnosticSink& sink) {
-  if (!checkStatement(node, 1, 1, node.keyword + " NAT|DR|TUN|FNAT", sink)) return;
+// lb_kind / lvs_method / sorry_server_lvs_method.
+std::optional<ForwardMode> forwardModeArg(const Node& node, DiagnosticSink& sink) {
+  if (!checkStatement(node, 1, 1, node.keyword + " NAT|DR|TUN|FNAT", sink)) return std::nullopt;
   const std::string& value = node.args[0];
-  if (equalsIgnoreCase(value, "NAT")) {
-    vs.mode = ForwardMode::kNat;
-  } else if (equalsIgnoreCase(value, "DR")) {
-    vs.mode = ForwardMode::kDr;
-  } else if (equalsIgnoreCase(value, "TUN")) {
-    vs.mode = ForwardMode::kTun;
-  } else if (equalsIgnoreCase(value, "FNAT") || equalsIgnoreCase(value, "FULLNAT")) {
-    vs.mode = ForwardMode::kFullNat;
-  } else {
-    badValue(node, "NAT, DR, TUN, FNAT or FULLNAT", sink);
-    return;
+  if (equalsIgnoreCase(value, "NAT")) return ForwardMode::kNat;
+  if (equalsIgnoreCase(value, "DR")) return ForwardMode::kDr;
+  if (equalsIgnoreCase(value, "TUN")) return ForwardMode::kTun;
+  if (equalsIgnoreCase(value, "FNAT") || equalsIgnoreCase(value, "FULLNAT")) {
+    return ForwardMode::kFullNat;
   }
-  loc.lbKind = node.where;
+  badValue(node, "NAT, DR, TUN, FNAT or FULLNAT", sink);
+  return std::nullopt;
 }
 
 void mapPersistence(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink) {
@@ -142,16 +139,25 @@ void mapMaglevTableSize(const Node& node, VirtualServerConfig& vs, ServiceKeywor
 }
 
 void mapServiceKeyword(const Node& node, VirtualServerConfig& vs, ServiceKeywordLocations& loc,
-                       DiagnosticSink& sink) {
+                       ServiceHealth& health, DiagnosticSink& sink) {
   const std::string& k = node.keyword;
   if (k == "real_server") {
-    mapRealServer(node, vs, sink);
+    mapRealServer(node, vs, health, sink);
   } else if (k == "protocol") {
     mapProtocol(node, vs, sink);
   } else if (k == "lb_algo" || k == "lvs_sched") {
     mapScheduler(node, vs, loc, sink);
   } else if (k == "lb_kind" || k == "lvs_method") {
-    mapForwardMode(node, vs, loc, sink);
+    if (auto mode = forwardModeArg(node, sink)) {
+      vs.mode = *mode;
+      loc.lbKind = node.where;
+    }
+  } else if (k == "sorry_server_lvs_method") {
+    // Checked against lb_kind by the validator, which sees the whole block.
+    if (auto mode = forwardModeArg(node, sink)) {
+      loc.sorryMethod = *mode;
+      loc.sorryServerMethod = node.where;
+    }
   } else if (k == "persistence_timeout") {
     mapPersistence(node, vs, sink);
   } else if (k == "mh_table_size") {
@@ -160,22 +166,14 @@ void mapServiceKeyword(const Node& node, VirtualServerConfig& vs, ServiceKeyword
     if (!checkStatement(node, 1, 1, "laddr_group_name NAME", sink)) return;
     vs.laddrGroup = node.args[0];
     loc.laddrGroup = node.where;
-  } else if (k == "delay_loop") {
-    if (!checkStatement(node, 1, 1, "delay_loop SECONDS", sink)) return;
-    auto seconds = parseSeconds(node.args[0]);
-    if (seconds && *seconds > 0) {
-      vs.delayLoopSec = *seconds;
-    } else {
-      badValue(node, "a positive number of seconds", sink);
-    }
+  } else if (mapServiceHealthKeyword(node, vs, health, loc, sink)) {
+    return;
   } else if (k == "sh-port" || k == "mh-port") {
     if (!checkStatement(node, 0, 0, k, sink)) return;
     vs.schedulerFlags.insert(k);
     loc.flags = node.where;
   } else if (k == "sh-fallback" || k == "mh-fallback") {
     sink.warning(node.where, "keyword '" + k + "' not supported yet; ignored");
-  } else if (isHealthCheckKeyword(k)) {
-    sink.warning(node.where, "keyword '" + k + "' " + std::string(kHealthCheckLater));
   } else if (isUnsupportedServiceKeyword(k)) {
     sink.error(node.where, "keyword '" + k + "' in virtual_server not supported yet");
   } else {
@@ -205,8 +203,10 @@ void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink)
   }
   ok = checkHasBlock(node, sink) && ok;
   // Keep going on a bad header: the body's own mistakes are worth reporting in the same run.
-  for (const Node& child : node.children) mapServiceKeyword(child, vs, loc, sink);
+  ServiceHealth health;
+  for (const Node& child : node.children) mapServiceKeyword(child, vs, loc, health, sink);
   if (!ok) return;
+  resolveHealth(vs, health, sink);
   out.config.virtualServers.push_back(std::move(vs));
   out.serviceKeywords.push_back(loc);
 }

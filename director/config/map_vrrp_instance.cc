@@ -246,6 +246,9 @@ void mapInstanceKeyword(const Node& node, Context& c) {
     mapTrackInterfaces(node, c.owner, c.inst.trackInterfaces, c.src.trackInterfaces, c.sink);
   } else if (k == "track_script") {
     mapTrackScripts(node, c.owner, c.inst.trackScripts, c.src.trackScripts, c.sink);
+  } else if (k == "track_virtual_server") {
+    mapTrackVirtualServers(node, c.owner, c.inst.trackVirtualServers, c.src.trackVirtualServers,
+                           c.sink);
   } else if (auto verdict = unsupportedVrrpInstanceKeyword(k)) {
     if (verdict->error) {
       c.sink.error(node.where, verdict->message);

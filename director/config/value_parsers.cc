@@ -54,19 +54,6 @@ std::optional<uint32_t> parseHashSeed(std::string_view text) {
   return static_cast<uint32_t>(*value);
 }
 
-std::optional<double> parseSeconds(std::string_view text) {
-  // from_chars also takes "inf", "nan" and exponents; seconds are plain decimals.
-  if (text.empty() || text.find_first_not_of("0123456789.") != std::string_view::npos) {
-    return std::nullopt;
-  }
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || ptr != text.data() + text.size() || !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 std::optional<uint64_t> parseMicroseconds(std::string_view text) {
   constexpr size_t kFractionDigits = 6;
   constexpr size_t kMaxWholeDigits = 12;  // ~31,700 years: far above any limit, far below overflow
@@ -104,6 +91,33 @@ bool isPrime(uint64_t n) {
     if (n % d == 0) return false;
   }
   return true;
+}
+
+std::optional<std::pair<uint16_t, uint16_t>> parseStatusRange(std::string_view text) {
+  constexpr uint64_t kLowest = 100;  // RFC 9110 §15: status codes are three digits, 1xx..5xx
+  constexpr uint64_t kHighest = 599;
+  auto dash = text.find('-');
+  auto low = parseUnsigned(text.substr(0, dash), kHighest);
+  auto high = dash == std::string_view::npos ? low : parseUnsigned(text.substr(dash + 1), kHighest);
+  if (!low || !high || *low < kLowest || *low > *high) return std::nullopt;
+  return std::pair(static_cast<uint16_t>(*low), static_cast<uint16_t>(*high));
+}
+
+bool appendHexBytes(std::string_view word, std::string& out) {
+  if (!allDigits(word, 16)) return false;
+  for (size_t i = 0; i < word.size(); i += 2) {
+    auto pair = word.substr(i, 2);
+    out += static_cast<char>(*parseBase(pair, 16, 0xff));
+  }
+  return true;
+}
+
+std::optional<std::string> parseMd5Hex(std::string_view text) {
+  constexpr size_t kMd5HexDigits = 32;
+  if (text.size() != kMd5HexDigits || !allDigits(text, 16)) return std::nullopt;
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
 }
 
 Result<AddressRange> parseAddressRange(std::string_view text) {

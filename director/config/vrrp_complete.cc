@@ -220,10 +220,26 @@ void dropIgnoredWeights(vrrp::InstanceConfig& inst, InstanceSource& src, bool ow
     tracked.push_back(t);
     trackedWhere.push_back(src.trackScripts[i]);
   }
+  std::vector<vrrp::TrackedVirtualServer> services;
+  std::vector<SourceLocation> serviceWhere;
+  for (size_t i = 0; i < inst.trackVirtualServers.size(); ++i) {
+    const auto& t = inst.trackVirtualServers[i];
+    if (t.weight != 0) {
+      // Like a weighted track_script: dropped, not turned into FAULT tracking.
+      sink.warning(src.trackVirtualServers[i], name + ": track_virtual_server " + t.name +
+                                                   " (weight " + std::to_string(t.weight) +
+                                                   ") ignored: " + why);
+      continue;
+    }
+    services.push_back(t);
+    serviceWhere.push_back(src.trackVirtualServers[i]);
+  }
   inst.trackInterfaces = std::move(interfaces);
   src.trackInterfaces = std::move(interfaceWhere);
   inst.trackScripts = std::move(tracked);
   src.trackScripts = std::move(trackedWhere);
+  inst.trackVirtualServers = std::move(services);
+  src.trackVirtualServers = std::move(serviceWhere);
 }
 
 // A group's own track_* apply to every member (keepalived's sync_group_tracking_init); weights are

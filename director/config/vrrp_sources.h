@@ -42,7 +42,7 @@ struct InstanceSource {
   GarpOverrides garp;
   // One per element of the model's vector of the same name.
   std::vector<SourceLocation> addresses, excludedAddresses, unicastPeers, trackInterfaces,
-      trackScripts;
+      trackScripts, trackVirtualServers;
 };
 
 struct ScriptSource {

@@ -94,6 +94,62 @@ void mapTrackScripts(const Node& block, const std::string& owner,
   }
 }
 
+void mapTrackVirtualServers(const Node& block, const std::string& owner,
+                            std::vector<vrrp::TrackedVirtualServer>& out,
+                            std::vector<SourceLocation>& where, DiagnosticSink& sink) {
+  if (!checkArgs(block, 0, 0, "track_virtual_server { VIP PORT [TCP|UDP] [weight N] ... }", sink) ||
+      !checkHasBlock(block, sink)) {
+    return;
+  }
+  for (const Node& entry : block.children) {
+    if (!checkNoBlock(entry, sink)) continue;
+    auto vip = IpAddress::parse(entry.keyword);
+    if (!vip) {
+      sink.error(entry.where,
+                 "invalid IP address '" + entry.keyword + "' in track_virtual_server of " + owner);
+      continue;
+    }
+    if (entry.args.empty()) {
+      sink.error(entry.where, "missing port for " + entry.keyword + " in track_virtual_server of " +
+                                  owner + " (usage: VIP PORT [TCP|UDP] [weight N])");
+      continue;
+    }
+    auto port = portArg(entry, 0, 1, sink);
+    if (!port) continue;
+    size_t next = 1;
+    Protocol protocol = Protocol::kTcp;
+    if (next < entry.args.size() && (entry.args[next] == "TCP" || entry.args[next] == "UDP" ||
+                                     entry.args[next] == "tcp" || entry.args[next] == "udp")) {
+      protocol =
+          entry.args[next] == "TCP" || entry.args[next] == "tcp" ? Protocol::kTcp : Protocol::kUdp;
+      ++next;
+    }
+    int weight = 0;
+    if (next < entry.args.size()) {
+      if (entry.args[next] != "weight") {
+        sink.error(entry.where, "unknown option '" + entry.args[next] +
+                                    "' in track_virtual_server of " + owner +
+                                    " (expected: VIP PORT [TCP|UDP] [weight N])");
+        continue;
+      }
+      auto value = weightArgs(entry, next + 1, kMaxScriptWeight, sink);
+      if (!value) continue;
+      weight = *value;
+    }
+    std::string name = healthcheck::ServiceKey{static_cast<uint8_t>(protocol), *vip, *port}.str();
+    bool repeated = false;
+    for (size_t i = 0; i < out.size() && !repeated; ++i) {
+      if (out[i].name != name) continue;
+      sink.error(entry.where, owner + " tracks virtual server " + name + " twice (first at " +
+                                  where[i].str() + ")");
+      repeated = true;
+    }
+    if (repeated) continue;
+    out.push_back(vrrp::TrackedVirtualServer{std::move(name), weight});
+    where.push_back(entry.where);
+  }
+}
+
 std::optional<int> weightArgs(const Node& node, size_t index, int limit, DiagnosticSink& sink) {
   if (index >= node.args.size()) {
     sink.error(node.where, "missing value for 'weight' in '" + node.keyword + "'");

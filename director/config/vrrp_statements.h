@@ -33,6 +33,12 @@ void mapTrackScripts(const Node& block, const std::string& owner,
                      std::vector<vrrp::TrackedScript>& out, std::vector<SourceLocation>& where,
                      DiagnosticSink& sink);
 
+// Our `track_virtual_server { VIP PORT [TCP|UDP] [weight N] ... }`: one virtual server per line,
+// named as healthcheck::ServiceKey::str() prints it ("TCP 192.0.2.1:80"); weight as track_script's.
+void mapTrackVirtualServers(const Node& block, const std::string& owner,
+                            std::vector<vrrp::TrackedVirtualServer>& out,
+                            std::vector<SourceLocation>& where, DiagnosticSink& sink);
+
 // `weight N [reverse]` starting at node.args[index]; `reverse` is refused by name.
 std::optional<int> weightArgs(const Node& node, size_t index, int limit, DiagnosticSink& sink);
 

@@ -1,6 +1,7 @@
 // validateVrrp(): rules across VRRP blocks and against the rest of the config. Refusals say which
 // instance is not started and why (STYLE.md §6).
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -82,6 +83,26 @@ void checkAddressOwners(const Config& config, const VrrpSources& sources, Diagno
   }
 }
 
+// track_virtual_server names a virtual_server of this config (by protocol, VIP and port).
+void checkTrackedVirtualServers(const Config& config, const VrrpSources& sources,
+                                DiagnosticSink& sink) {
+  std::set<std::string> services;
+  for (const auto& vs : config.virtualServers) {
+    services.insert(
+        healthcheck::ServiceKey{static_cast<uint8_t>(vs.protocol), vs.vip, vs.port}.str());
+  }
+  for (size_t i = 0; i < config.vrrp.instances.size(); ++i) {
+    const auto& inst = config.vrrp.instances[i];
+    for (size_t t = 0; t < inst.trackVirtualServers.size(); ++t) {
+      const std::string& name = inst.trackVirtualServers[t].name;
+      if (services.count(name) != 0) continue;
+      sink.error(sources.instances[i].trackVirtualServers[t],
+                 "vrrp_instance " + inst.name + ": track_virtual_server " + name +
+                     " names no virtual_server of this config");
+    }
+  }
+}
+
 }  // namespace
 
 void validateVrrp(const MappedConfig& mapped, DiagnosticSink& sink) {
@@ -95,6 +116,7 @@ void validateVrrp(const MappedConfig& mapped, DiagnosticSink& sink) {
   }
   checkVrids(cfg, sources, sink);
   checkAddressOwners(mapped.config, sources, sink);
+  checkTrackedVirtualServers(mapped.config, sources, sink);
 }
 
 bool heldByVrrp(const Config& config, const IpAddress& address) {

@@ -7,8 +7,6 @@ namespace ha::director {
 namespace {
 
 using testing::dataPath;
-using testing::hasNoErrors;
-using testing::hasWarning;
 using testing::isClean;
 
 std::vector<std::string> strs(const std::vector<IpAddress>& addresses) {
@@ -68,12 +66,10 @@ TEST(ConfigGood, FullNatWithRanges) {
   EXPECT_EQ(v6.laddrGroup, "laddr_v6");
 }
 
-// DR with sh, its VIP held by a static_ipaddress; the health check only warns.
+// DR with sh, its VIP held by a static_ipaddress; the TCP_CHECK probes the real's port.
 TEST(ConfigGood, DirectRouting) {
   auto r = loadConfigFile(dataPath("dr.conf"));
-  ASSERT_TRUE(hasNoErrors(r));
-  EXPECT_TRUE(hasWarning(r, 12, "keyword 'TCP_CHECK' not supported yet", dataPath("dr.conf")));
-  EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
+  ASSERT_TRUE(isClean(r));
   const auto& c = r.config;
   ASSERT_EQ(c.staticAddresses.size(), 1u);
   EXPECT_EQ(c.staticAddresses[0].prefix.str(), "203.0.113.5/32");
@@ -85,7 +81,15 @@ TEST(ConfigGood, DirectRouting) {
   EXPECT_EQ(vs.scheduler, "sh");
   EXPECT_FALSE(vs.persistenceTimeoutSec);
   ASSERT_EQ(vs.reals.size(), 2u);
+  ASSERT_EQ(vs.reals[0].checkers.size(), 1u);
+  const auto& check = vs.reals[0].checkers[0];
+  EXPECT_EQ(check.location, dataPath("dr.conf") + ":12");
+  EXPECT_EQ(check.probe.kind, healthcheck::CheckKind::kTcp);
+  EXPECT_EQ(check.probe.address.str(), "192.168.1.11");
+  EXPECT_EQ(check.probe.port, 80);
+  EXPECT_EQ(check.probe.connectTimeout, healthcheck::Millis(3000));
   EXPECT_EQ(vs.reals[1].port, 0);
+  EXPECT_TRUE(vs.reals[1].checkers.empty());
 }
 
 }  // namespace

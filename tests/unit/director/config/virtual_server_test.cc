@@ -91,8 +91,9 @@ TEST(ConfigVirtualServer, BadModeAndProtocol) {
   EXPECT_TRUE(hasError(r, 4, "protocol SCTP not supported yet"));
 }
 
-// Health-check keywords warn with the agreed text and their nested blocks are skipped unread.
-TEST(ConfigVirtualServer, HealthChecksWarnAndAreSkipped) {
+// Health-check keywords are read, not skipped: no "arrives with the health-check issue" warning,
+// and a mistake inside a checker is an error. Connection thresholds still only warn.
+TEST(ConfigVirtualServer, HealthChecksAreReadNotSkipped) {
   auto r = load(
       "virtual_server 192.0.2.1 80 {\n"
       "  real_server 10.0.0.1 80 {\n"
@@ -103,17 +104,18 @@ TEST(ConfigVirtualServer, HealthChecksWarnAndAreSkipped) {
       "  }\n"
       "  quorum 2\n"
       "}\n");
-  EXPECT_TRUE(hasNoErrors(r));
-  EXPECT_TRUE(hasWarning(r, 3,
-                         "keyword 'TCP_CHECK' not supported yet: health checks arrive with the "
-                         "health-check issue; the real is treated as always up"));
-  EXPECT_TRUE(hasWarning(r, 7, "keyword 'HTTP_GET' not supported yet"));
-  EXPECT_TRUE(hasWarning(r, 12, "keyword 'inhibit_on_failure' not supported yet"));
-  EXPECT_TRUE(hasWarning(r, 13, "keyword 'notify_up' not supported yet"));
+  EXPECT_TRUE(hasError(r, 5,
+                       "unknown keyword 'no_such_thing' in TCP_CHECK of real_server "
+                       "10.0.0.1:80"));
   EXPECT_TRUE(hasWarning(r, 14, "keyword 'uthreshold' not supported yet: connection thresholds"));
-  EXPECT_TRUE(hasWarning(r, 16, "keyword 'quorum' not supported yet"));
-  EXPECT_EQ(r.diagnostics.size(), 6u) << testing::dump(r);
-  EXPECT_EQ(r.config.virtualServers[0].reals.size(), 1u);
+  EXPECT_EQ(r.diagnostics.size(), 2u) << testing::dump(r);
+  const auto& vs = r.config.virtualServers[0];
+  EXPECT_EQ(vs.quorum, 2u);
+  ASSERT_EQ(vs.reals.size(), 1u);
+  EXPECT_TRUE(vs.reals[0].inhibitOnFailure);
+  EXPECT_EQ(vs.reals[0].notifyUp, "/bin/up");
+  ASSERT_EQ(vs.reals[0].checkers.size(), 1u);  // the TCP_CHECK with a mistake is not kept
+  EXPECT_EQ(vs.reals[0].checkers[0].probe.kind, healthcheck::CheckKind::kHttp);
 }
 
 // sh-fallback / mh-fallback load with a warning.
@@ -126,10 +128,11 @@ TEST(ConfigVirtualServer, FallbackFlagsWarn) {
 // Keywords we cannot classify inside a service or a real are errors naming the block.
 TEST(ConfigVirtualServer, UnknownKeywordsAreErrors) {
   auto r = load(
-      "virtual_server 192.0.2.1 80 {\n  lb_algoo rr\n  sorry_server 10.0.0.9 80\n"
+      "virtual_server 192.0.2.1 80 {\n  lb_algoo rr\n  persistence_granularity 255.255.255.0\n"
       "  real_server 10.0.0.1 80 {\n    wieght 2\n  }\n}\n");
   EXPECT_TRUE(hasError(r, 2, "unknown keyword 'lb_algoo' in virtual_server"));
-  EXPECT_TRUE(hasError(r, 3, "keyword 'sorry_server' in virtual_server not supported yet"));
+  EXPECT_TRUE(
+      hasError(r, 3, "keyword 'persistence_granularity' in virtual_server not supported yet"));
   EXPECT_TRUE(hasError(r, 5, "unknown keyword 'wieght' in real_server"));
 }
 
