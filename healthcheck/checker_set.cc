@@ -1,0 +1,51 @@
+// The checker the service uses: one production checker per kind, each probe sent to the one its
+// spec names. HTTP_GET and SSL_GET share one checker (TLS is a per-spec choice there).
+#include <cstdlib>
+#include <memory>
+
+#include "healthcheck/checkers.h"
+
+namespace ha::healthcheck {
+namespace {
+
+class CheckerSet final : public Checker {
+ public:
+  explicit CheckerSet(boost::asio::io_context& io)
+      : tcp_(makeTcpChecker(io)),
+        http_(makeHttpChecker(io)),
+        udp_(makeUdpChecker(io)),
+        misc_(makeMiscChecker(io)) {}
+
+  void probe(const ProbeSpec& spec, Done done) override {
+    checkerFor(spec.kind).probe(spec, std::move(done));
+  }
+
+ private:
+  Checker& checkerFor(CheckKind kind) {
+    switch (kind) {
+      case CheckKind::kTcp:
+        return *tcp_;
+      case CheckKind::kHttp:
+      case CheckKind::kHttps:
+        return *http_;
+      case CheckKind::kUdp:
+        return *udp_;
+      case CheckKind::kMisc:
+        return *misc_;
+    }
+    std::abort();  // not a CheckKind: memory is corrupt
+  }
+
+  std::unique_ptr<Checker> tcp_;
+  std::unique_ptr<Checker> http_;
+  std::unique_ptr<Checker> udp_;
+  std::unique_ptr<Checker> misc_;
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> makeCheckerSet(boost::asio::io_context& io) {
+  return std::make_unique<CheckerSet>(io);
+}
+
+}  // namespace ha::healthcheck
