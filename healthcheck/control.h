@@ -75,6 +75,8 @@ struct HealthSnapshot {
   uint64_t distinctProbes = 0;  // probes actually scheduled after sharing identical ones
   uint64_t probesRun = 0;
   uint64_t probesInFlight = 0;
+  uint64_t staleResults = 0;   // results for a probe run that no longer exists (reload, checker bug)
+  uint64_t overdueProbes = 0;  // runs the checker never answered in time, failed by the engine
 };
 
 class Control {

@@ -1,0 +1,223 @@
+#include "healthcheck/service.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <future>
+#include <map>
+#include <random>
+#include <utility>
+
+#include "common/child_process.h"
+#include "common/log.h"
+
+namespace ha::healthcheck {
+namespace {
+
+// Runs notify_up/down and quorum_up/down as keepalived does (exec of the split command line, no
+// extra arguments), but one at a time per real or virtual server, so a quick down/up flap cannot
+// run `notify_up` before `notify_down`. At most one waits behind the running one: a newer request
+// replaces it (what matters is the latest state), which bounds memory whatever the flap rate.
+class ScriptQueues {
+ public:
+  ScriptQueues(ProcessRunner& runner, Duration timeout) : runner_(runner), timeout_(timeout) {}
+  ~ScriptQueues() {
+    for (auto& [owner, queue] : queues_) {
+      if (queue.running) runner_.cancel(*queue.running);
+    }
+  }
+  ScriptQueues(const ScriptQueues&) = delete;
+  ScriptQueues& operator=(const ScriptQueues&) = delete;
+
+  void run(ScriptRequest request) {
+    const std::string owner = request.owner;
+    Queue& queue = queues_[owner];
+    if (queue.waiting) {
+      log::warning(owner + ": " + queue.waiting->keyword + " superseded by " + request.keyword +
+                   " before it could run");
+    }
+    queue.waiting = std::move(request);
+    if (!queue.running) startNext(owner);
+  }
+
+ private:
+  struct Queue {
+    std::optional<ProcessRunner::RunId> running;
+    std::optional<ScriptRequest> waiting;
+  };
+
+  void startNext(const std::string& owner) {
+    auto it = queues_.find(owner);
+    while (it->second.waiting) {
+      ScriptRequest request = std::move(*it->second.waiting);
+      it->second.waiting.reset();
+      std::string what = owner + " " + request.keyword + " `" + request.command + "`";
+      auto argv = splitCommandLine(request.command);
+      if (!argv || argv->empty()) {
+        log::error(what + ": cannot split the command line: not run");
+        continue;
+      }
+      it->second.running =
+          runner_.run(std::move(*argv), timeout_,
+                      [this, owner, what = std::move(what)](const ExitStatus& status) {
+                        if (!status.success()) log::warning(what + ": " + status.describe());
+                        queues_[owner].running.reset();
+                        startNext(owner);
+                      });
+      return;
+    }
+    queues_.erase(it);
+  }
+
+  ProcessRunner& runner_;
+  Duration timeout_;
+  std::map<std::string, Queue> queues_;  // only owners with a script running
+};
+
+}  // namespace
+
+// Everything on the health thread. Members are destroyed in reverse order: the checker first
+// (dropping every pending Done, checker.h), then the timer, the scripts and their runner.
+class Service::Parts {
+ public:
+  Parts(boost::asio::io_context& io, HealthListener listener, const CheckerFactory& factory,
+        const ServiceOptions& options)
+      : listener_(std::move(listener)),
+        options_(options),
+        engine_(EngineOptions{options.seed.value_or(randomSeed()), options.loopJitterPermille}),
+        runner_(io),
+        scripts_(runner_, options.scriptTimeout),
+        timer_(io),
+        checker_(factory(io)) {}
+
+  std::vector<HealthEvent> apply(const HealthConfig& config) {
+    ApplyOutcome outcome = engine_.apply(config, Clock::now());
+    for (ScriptRequest& script : outcome.scripts) scripts_.run(std::move(script));
+    arm();
+    return std::move(outcome.verdicts);
+  }
+
+  HealthSnapshot snapshot() const {
+    return engine_.snapshot(Clock::now(), std::chrono::system_clock::now());
+  }
+
+ private:
+  static uint64_t randomSeed() {
+    std::random_device device;
+    return (uint64_t{device()} << 32) ^ device();
+  }
+
+  // Re-arms the single timer only when the earliest deadline moved: most results reschedule
+  // their probe a period ahead and leave the head of the schedule where it was.
+  void arm() {
+    const std::optional<TimePoint> next = engine_.nextDeadline();
+    if (next == armedFor_) return;
+    armedFor_ = next;
+    ++armGeneration_;
+    if (!next) {
+      timer_.cancel();
+      return;
+    }
+    timer_.expires_at(*next);
+    timer_.async_wait([this, alive = std::weak_ptr<void>(alive_),
+                       generation = armGeneration_](const boost::system::error_code& ec) {
+      // A wait that completed just before a re-arm still runs: the generation tells it apart.
+      if (ec || alive.expired() || generation != armGeneration_) return;
+      armedFor_.reset();
+      onTimer();
+    });
+  }
+
+  void onTimer() {
+    starts_.clear();
+    EngineStep step = engine_.takeDue(Clock::now(), options_.startWindow, starts_);
+    for (const ProbeStart& start : starts_) {
+      // Two words: std::function keeps them inline, so starting a probe allocates nothing here.
+      checker_->probe(*start.spec, [this, ticket = start.ticket](ProbeResult result) {
+        onResult(ticket, std::move(result));
+      });
+    }
+    deliver(step);
+    arm();
+  }
+
+  void onResult(ProbeTicket ticket, ProbeResult result) {
+    EngineStep step = engine_.onResult(ticket, std::move(result), Clock::now());
+    deliver(step);
+    arm();
+  }
+
+  void deliver(EngineStep& step) {
+    for (ScriptRequest& script : step.scripts) scripts_.run(std::move(script));
+    if (!step.events.empty() && listener_) listener_(std::move(step.events));
+  }
+
+  HealthListener listener_;
+  ServiceOptions options_;
+  Engine engine_;
+  ProcessRunner runner_;
+  ScriptQueues scripts_;
+  boost::asio::steady_timer timer_;
+  std::optional<TimePoint> armedFor_;
+  uint64_t armGeneration_ = 0;
+  std::vector<ProbeStart> starts_;  // reused by every onTimer()
+  // Timer completions already queued when Parts dies check this instead of a dangling `this`.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  std::unique_ptr<Checker> checker_;
+};
+
+Service::Service() : work_(boost::asio::make_work_guard(io_)) {}
+
+std::unique_ptr<Service> Service::start(HealthListener listener, CheckerFactory factory,
+                                        ServiceOptions options) {
+  std::unique_ptr<Service> service(new Service());
+  Service* self = service.get();
+  service->thread_ = std::thread([self] { self->io_.run(); });
+  self->onHealthThread([&] {
+    self->parts_ = std::make_unique<Parts>(self->io_, std::move(listener), factory, options);
+    return 0;
+  });
+  return service;
+}
+
+Service::~Service() {
+  if (!thread_.joinable()) return;
+  onHealthThread([this] {
+    parts_.reset();
+    return 0;
+  });
+  work_.reset();
+  io_.stop();
+  thread_.join();
+}
+
+template <typename F>
+auto Service::onHealthThread(F&& f) -> decltype(f()) {
+  using R = decltype(f());
+  auto task = std::make_shared<std::packaged_task<R()>>(std::forward<F>(f));
+  auto result = task->get_future();
+  boost::asio::post(io_, [task] { (*task)(); });
+  return result.get();
+}
+
+std::vector<HealthEvent> Service::apply(const HealthConfig& config) {
+  return onHealthThread([this, &config]() -> std::vector<HealthEvent> {
+    if (!parts_) {
+      log::warning("health checks: configuration ignored after shutdown");
+      return {};
+    }
+    return parts_->apply(config);
+  });
+}
+
+void Service::shutdown() {
+  onHealthThread([this] {
+    parts_.reset();
+    return 0;
+  });
+}
+
+HealthSnapshot Service::snapshot() {
+  return onHealthThread([this] { return parts_ ? parts_->snapshot() : HealthSnapshot{}; });
+}
+
+}  // namespace ha::healthcheck

@@ -1,0 +1,70 @@
+#pragma once
+// healthcheck/ in production: the health io_context thread, the checkers, one steady_timer and the
+// notify/quorum scripts around the pure Engine (engine.h). Checks never share a thread with VRRP or
+// the director (STYLE.md §5); every Control call is posted here as a value and waited for, and
+// verdict changes leave through the listener, from this thread.
+//
+// One timer for everything: it is armed at the engine's earliest deadline, and on expiry every
+// probe due within `startWindow` starts. 10k probes cost one timer, not 10k.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "healthcheck/checkers.h"
+#include "healthcheck/control.h"
+#include "healthcheck/engine.h"
+
+namespace ha::healthcheck {
+
+// Builds the checker on the health thread, bound to its io_context.
+using CheckerFactory = std::function<std::unique_ptr<Checker>(boost::asio::io_context&)>;
+
+struct ServiceOptions {
+  std::optional<uint64_t> seed;  // jitter; nullopt: std::random_device
+  uint32_t loopJitterPermille = kDefaultLoopJitterPermille;
+  // notify_up/down and quorum_up/down: as long as vrrp's notify scripts may take.
+  Duration scriptTimeout = std::chrono::seconds(30);
+  // Probes due this close to a timer expiry start with it: at 10k probes/s that is about a
+  // thousand wake-ups a second instead of ten thousand, for at most 1 ms of earliness.
+  Duration startWindow = std::chrono::milliseconds(1);
+};
+
+class Service final : public Control {
+ public:
+  // The listener runs on the health thread: it must post to its own thread and never call back
+  // into this Service (every Control call waits for the health thread: it would deadlock).
+  static std::unique_ptr<Service> start(HealthListener listener,
+                                        CheckerFactory factory = makeCheckerSet,
+                                        ServiceOptions options = {});
+  // Stops everything (as shutdown()) and joins the thread.
+  ~Service() override;
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Scripts of transitions caused by the reload run; its verdicts are returned, not sent to the
+  // listener. Returns nothing after shutdown().
+  std::vector<HealthEvent> apply(const HealthConfig& config) override;
+  // Final: drops the checkers (closing their sockets, killing MISC_CHECK children), kills running
+  // scripts, forgets the engine. No listener call afterwards.
+  void shutdown() override;
+  HealthSnapshot snapshot() override;  // empty after shutdown()
+
+ private:
+  class Parts;
+  Service();
+  template <typename F>
+  auto onHealthThread(F&& f) -> decltype(f());
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<Parts> parts_;  // built, used and destroyed on the health thread only
+  std::thread thread_;
+};
+
+}  // namespace ha::healthcheck
