@@ -1,5 +1,7 @@
 #include "healthcheck/service.h"
 
+#include <pthread.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <future>
@@ -171,7 +173,10 @@ std::unique_ptr<Service> Service::start(HealthListener listener, CheckerFactory 
                                         ServiceOptions options) {
   std::unique_ptr<Service> service(new Service());
   Service* self = service.get();
-  service->thread_ = std::thread([self] { self->io_.run(); });
+  service->thread_ = std::thread([self] {
+    pthread_setname_np(pthread_self(), "health");  // named for top -H and bench/healthcheck's per-thread CPU
+    self->io_.run();
+  });
   self->onHealthThread([&] {
     self->parts_ = std::make_unique<Parts>(self->io_, std::move(listener), factory, options);
     return 0;
