@@ -98,7 +98,8 @@ health_thread_ticks() {
   done
   echo ""
 }
-probes_run() { "$DIRECTORCTL" -s "$SOCK" health 2>/dev/null | awk -F'[:,] *' '/probes run/ {for (i = 1; i <= NF; i++) if ($i ~ /probes run/) {print $(i + 1); exit}}' | tr -dc '0-9'; }
+# "probes: 7 distinct (identical probes run once), 1234 run, 2 in flight" -> 1234
+probes_run() { "$DIRECTORCTL" -s "$SOCK" health 2>/dev/null | grep '^probes:' | grep -oE '[0-9]+ run' | tr -dc '0-9'; }
 share() { awk -v t="$1" -v w="$WINDOW" -v hz="$TICKS" 'BEGIN {printf "%.1f%%", 100 * t / hz / w}'; }
 
 # detect SET K LABEL LOG: puts K reals in SET at T0, waits for K "down" lines, prints percentiles.
@@ -114,15 +115,17 @@ detect() {
   local got; got=$(wc -l <"$LAB_STATE_DIR/detect.ms")
   awk -v label="$label" -v k="$k" -v got="$got" '{a[NR] = $1} END {
     if (NR == 0) {printf "  %-22s %d/%d detected\n", label, got, k; exit}
-    printf "  %-22s %d/%d detected   p50 %5.0f ms   p99 %5.0f ms   max %5.0f ms\n", label, got, k,
-      a[int(NR * 0.5 + 0.5)], a[int(NR * 0.99 + 0.5) > NR ? NR : int(NR * 0.99 + 0.5)], a[NR]}' "$LAB_STATE_DIR/detect.ms"
+    p50 = int(NR * 0.5 + 0.5); if (p50 < 1) p50 = 1
+    p99 = int(NR * 0.99 + 0.5); if (p99 > NR) p99 = NR; if (p99 < 1) p99 = 1
+    printf "  %-22s %d/%d detected   p50 %5.0f ms   p99 %5.0f ms   max %5.0f ms\n", label, got, k, a[p50], a[p99], a[NR]}' "$LAB_STATE_DIR/detect.ms"
   before=$(wc -l <"$log")
   t0=$(date +%s.%N)
   on "$REAL_NS" nft flush set inet hcbench "$set"
   deadline=$((SECONDS + 20))
   while [ "$(tail -n +"$((before + 1))" "$log" | grep -cE "$UP_RE")" -lt "$k" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
   tail -n +"$((before + 1))" "$log" | grep -E "$UP_RE" | awk -v t0="$t0" '{print ($1 - t0) * 1000}' | sort -n |
-    awk -v label="$label cleared" -v k="$k" '{a[NR] = $1} END {if (NR) printf "  %-22s %d/%d back up     p50 %5.0f ms   max %5.0f ms\n", label, NR, k, a[int(NR * 0.5 + 0.5)], a[NR]}'
+    awk -v label="$label cleared" -v k="$k" '{a[NR] = $1} END {p = int(NR * 0.5 + 0.5); if (p < 1) p = 1
+      if (NR) printf "  %-22s %d/%d back up     p50 %5.0f ms   max %5.0f ms\n", label, NR, k, a[p], a[NR]}'
 }
 
 for n in $REALS; do

@@ -1,5 +1,7 @@
 #include "vrrp/service.h"
 
+#include <pthread.h>
+
 #include <boost/asio/post.hpp>
 #include <future>
 #include <set>
@@ -35,7 +37,10 @@ Service::Service(RoleListener onRoleChange)
 Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange) {
   std::unique_ptr<Service> service(new Service(std::move(onRoleChange)));
   Service* self = service.get();
-  service->thread_ = std::thread([self] { self->io_.run(); });
+  service->thread_ = std::thread([self] {
+    pthread_setname_np(pthread_self(), "vrrp");  // named for top -H and bench/healthcheck's per-thread CPU
+    self->io_.run();
+  });
   auto opened = self->onVrrpThread([self]() -> Status {
     auto parts = std::make_unique<Parts>();
     auto addresses = NetlinkAddressOwner::open();
