@@ -59,7 +59,9 @@ std::string statusRangesText(const UrlCheck& url) {
 HttpParseOptions parseOptionsFor(const UrlCheck& url) {
   HttpParseOptions options;
   options.digestBody = !url.digest.empty();
-  options.stopAfterHead = url.digest.empty();
+  // The body is read to its end even without a digest (bounded by the body limit and the
+  // deadline): a real that closes mid-response is broken, and keepalived reads it all too.
+  options.stopAfterHead = false;
   return options;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # directord demo: builds (if needed), brings up the netns lab, runs directord in dir1 with
 # etc/lab-demo.conf (FULLNAT, NAT and DR services), sends bounded traffic through each mode and
-# shows where it went, the service table with counters and dir1's conntrack bindings. Then VRRP:
+# shows where it went, the service table with counters and dir1's conntrack bindings; then a real's
+# server stops and its health checks take it out of rotation and back in. Then VRRP:
 # dir1 and dir2 as an active/backup pair (etc/lab-vrrp-dir1.conf, etc/lab-vrrp-dir2.conf), a
 # stream of new requests through the VIP while dir1 crashes (kill -9 + link cut), dir2 takes over,
 # and dir1 returns and preempts. Exit 0 when every act worked, 1 with the failed act named.
@@ -133,6 +134,45 @@ for vip in 192.0.2.100 192.0.2.101 192.0.2.102 fd00:2::100; do
   [ -n "$lines" ] && head -n 3 <<<"$lines" | sed 's/^/    /'
 done
 
+# ---- Health checks --------------------------------------------------------------------------------
+section "9. Health checks: real2's server stops, directord takes it out of rotation, then back"
+# real2's server is the one start_reals spawned in our own real2 namespace (so ours to end).
+real2_server_pids() {
+  local p
+  for p in $(ip netns pids "$(ns real2)" 2>/dev/null); do
+    grep -q real_server.py "/proc/$p/cmdline" 2>/dev/null && echo "$p"
+  done
+}
+real2_line() { ctl list 2>/dev/null | grep -A3 '^TCP  192.0.2.100:80' | grep '198.51.100.12:80'; }
+real2_is() { real2_line | grep -q " $1 "; }
+echo "  each real of TCP 192.0.2.100:80 runs HTTP_GET / every 1 s (retry 1, delay_before_retry 1,"
+echo "  connect_timeout 1: down within delay_loop x retry + connect_timeout = 2 s, plus the probe in flight)"
+ctl list | grep -A3 '^TCP  192.0.2.100:80' | sed 's/^/  /'
+pids=$(real2_server_pids)
+[ -n "$pids" ] || act_fail 9 "real2's server process not found"
+t0=$(date +%s%N)
+kill $pids
+echo "  stopped real2's server (pid $pids) at t=0"
+if lab_wait_for 6 real2_is down; then
+  echo "  real2 marked down after $(( ($(date +%s%N) - t0) / 1000000 )) ms:"
+  real2_line | sed 's/^/    /'
+else
+  act_soft_fail "health: real2 not marked down within 6 s"
+fi
+many http://192.0.2.100/ 24000 | show "TCP 192.0.2.100:80 while real2 is down"
+[ "$(many http://192.0.2.100/ 24500 | grep -c '^real2')" -eq 0 ] || act_soft_fail "health: new connections reached real2 while it was down"
+lab_spawn real2 "$LAB_STATE_DIR/real2-restarted.log" "$(lab_python)" "$SRC/scripts/real_server.py" --name real2 --tcp 80,8080 --udp 53
+t0=$(date +%s%N)
+if lab_wait_for 6 real2_is up; then
+  echo "  real2's server restarted; back in rotation after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+else
+  act_soft_fail "health: real2 not back up within 6 s of its restart"
+fi
+many http://192.0.2.100/ 25000 | show "TCP 192.0.2.100:80 with real2 back"
+echo "  directorctl health (probes, failures by reason, latency):"
+ctl health | grep -B1 -A3 '198.51.100.12:80' | head -n 12 | sed 's/^/    /'
+ctl health | tail -n 1 | sed 's/^/    /'
+
 # ---- VRRP ---------------------------------------------------------------------------------------
 VCONF1=$SRC/etc/lab-vrrp-dir1.conf VCONF2=$SRC/etc/lab-vrrp-dir2.conf
 S1=$LAB_STATE_DIR/vrrp-dir1.sock S2=$LAB_STATE_DIR/vrrp-dir2.sock
@@ -150,35 +190,35 @@ ms_since() { echo $(( ($(now_ns) - $1) / 1000000 )); }
 answered_after() { awk -v t="$1" '$1 >= t && $3 == "ok" {f = 1} END {exit !f}' "$PROBE_OUT" 2>/dev/null; }
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 
-section "9. VRRP: dir1 and dir2 as an active/backup pair (etc/lab-vrrp-dir1.conf, lab-vrrp-dir2.conf)"
+section "10. VRRP: dir1 and dir2 as an active/backup pair (etc/lab-vrrp-dir1.conf, lab-vrrp-dir2.conf)"
 echo "  stopping directord in dir1 (pid $DIRECTORD_PID, lab-demo.conf): SIGTERM removes its table and addresses"
-directord_stop "$DIRECTORD_PID" || act_fail 9 "directord (pid $DIRECTORD_PID) in dir1 did not stop"
-lab_wait_for 2 holds_none dir1 || act_fail 9 "dir1 still holds 192.0.2.100/198.51.100.200 after directord stopped"
+directord_stop "$DIRECTORD_PID" || act_fail 10 "directord (pid $DIRECTORD_PID) in dir1 did not stop"
+lab_wait_for 2 holds_none dir1 || act_fail 10 "dir1 still holds 192.0.2.100/198.51.100.200 after directord stopped"
 reals_route_via_director "$ROUTER4" "$ROUTER6"
 echo "  reals route via the router again (the NAT act pointed them at dir1; FULLNAT needs no special route)"
 for c in "$VCONF1" "$VCONF2"; do
-  "$DIRECTORD" -t -f "$c" >/dev/null 2>&1 || act_fail 9 "config check failed: $DIRECTORD -t -f $c"
+  "$DIRECTORD" -t -f "$c" >/dev/null 2>&1 || act_fail 10 "config check failed: $DIRECTORD -t -f $c"
 done
 echo "  config check: ok (VRRPv3 VI_1 on lan0, VRID 51, advert 0.1 s, priority 150 on dir1 / 100 on dir2;"
 echo "  virtual_ipaddress: the FULLNAT VIP 192.0.2.100 and its local address 198.51.100.200; mh service)"
-directord_start dir1 "$VCONF1" "$S1" || act_fail 9 "directord did not start in dir1 with $VCONF1"
+directord_start dir1 "$VCONF1" "$S1" || act_fail 10 "directord did not start in dir1 with $VCONF1"
 P1=$DIRECTORD_PID
-directord_start dir2 "$VCONF2" "$S2" || act_fail 9 "directord did not start in dir2 with $VCONF2"
+directord_start dir2 "$VCONF2" "$S2" || act_fail 10 "directord did not start in dir2 with $VCONF2"
 P2=$DIRECTORD_PID
 echo "  directord: dir1 pid $P1, dir2 pid $P2 (both start BACKUP; the higher priority wins)"
 wait_vrrp_state 3 dir1 "$S1" MASTER ||
-  act_fail 9 "dir1 (priority 150) is not MASTER 3 s after start (state: $(vrrp_state dir1 "$S1"))" "$LOG1"
+  act_fail 10 "dir1 (priority 150) is not MASTER 3 s after start (state: $(vrrp_state dir1 "$S1"))" "$LOG1"
 wait_vrrp_state 3 dir2 "$S2" BACKUP ||
-  act_fail 9 "dir2 (priority 100) is not BACKUP 3 s after start (state: $(vrrp_state dir2 "$S2"))" "$LOG2"
-lab_wait_for 2 holds_both dir1 || act_fail 9 "dir1 is MASTER but does not hold 192.0.2.100 and 198.51.100.200" "$LOG1"
-holds_none dir2 || act_fail 9 "dir2 is BACKUP but holds a virtual address" "$LOG2"
+  act_fail 10 "dir2 (priority 100) is not BACKUP 3 s after start (state: $(vrrp_state dir2 "$S2"))" "$LOG2"
+lab_wait_for 2 holds_both dir1 || act_fail 10 "dir1 is MASTER but does not hold 192.0.2.100 and 198.51.100.200" "$LOG1"
+holds_none dir2 || act_fail 10 "dir2 is BACKUP but holds a virtual address" "$LOG2"
 show_vrrp dir1 "$S1"
 show_vrrp dir2 "$S2"
 echo "  192.0.2.100 is on: $(holder 192.0.2.100)   198.51.100.200 is on: $(holder 198.51.100.200)"
-out=$(CURL_TIMEOUT=2 vip_request) || act_fail 9 "a request to http://192.0.2.100/ through dir1 failed"
+out=$(CURL_TIMEOUT=2 vip_request) || act_fail 10 "a request to http://192.0.2.100/ through dir1 failed"
 echo "  client\$ curl http://192.0.2.100/  ->  $out   (FULLNAT: the real saw the local address)"
 
-section "10. VRRP failover: dir1 crashes under a stream of new requests, dir2 takes over"
+section "11. VRRP failover: dir1 crashes under a stream of new requests, dir2 takes over"
 rm -f "$PROBE_OUT" "$PROBE_STOP"
 lab_spawn client "$LAB_STATE_DIR/vrrp-stream.log" "$(lab_python)" "$SRC/bench/failover_probe.py" 192.0.2.100 80 \
   --out "$PROBE_OUT" --every-ms 50 --timeout-ms 1000 --max-seconds 15 --stop-file "$PROBE_STOP"
@@ -189,43 +229,43 @@ echo "          at most 15 s (bench/failover_probe.py, pid $PROBE; \"<launch_ns>
 sleep 2
 steady_ok=$(grep -c ' ok$' "$PROBE_OUT" 2>/dev/null) steady_fail=$(grep -c ' fail$' "$PROBE_OUT" 2>/dev/null)
 echo "  2 s through dir1: ${steady_ok:-0} answered, ${steady_fail:-0} failed"
-[ "${steady_ok:-0}" -ge 10 ] || act_fail 10 "the request stream through dir1 is not being answered (${steady_ok:-0} in 2 s)" "$LAB_STATE_DIR/vrrp-stream.log"
+[ "${steady_ok:-0}" -ge 10 ] || act_fail 11 "the request stream through dir1 is not being answered (${steady_ok:-0} in 2 s)" "$LAB_STATE_DIR/vrrp-stream.log"
 
 echo "  CRASH dir1: kill -9 directord (pid $P1) and cut its link (lan0 down) - nothing is sent"
 # Both at once: killing directord alone would leave its nftables rules forwarding in the kernel.
 T_CRASH=$(now_ns)
-kill -KILL "$P1" 2>/dev/null || act_fail 10 "could not kill -9 directord (pid $P1) in dir1"
-link_cut dir1 || act_fail 10 "could not cut dir1's link"
-lab_stop_pid "$P1" KILL >/dev/null 2>&1 || act_fail 10 "directord (pid $P1) in dir1 survived kill -9"
+kill -KILL "$P1" 2>/dev/null || act_fail 11 "could not kill -9 directord (pid $P1) in dir1"
+link_cut dir1 || act_fail 11 "could not cut dir1's link"
+lab_stop_pid "$P1" KILL >/dev/null 2>&1 || act_fail 11 "directord (pid $P1) in dir1 survived kill -9"
 wait_vrrp_state 3 dir2 "$S2" MASTER ||
-  act_fail 10 "dir2 did not become MASTER within 3 s of dir1's crash (state: $(vrrp_state dir2 "$S2"))" "$LOG2"
+  act_fail 11 "dir2 did not become MASTER within 3 s of dir1's crash (state: $(vrrp_state dir2 "$S2"))" "$LOG2"
 took=$(ms_since "$T_CRASH")
 echo "  dir2 is MASTER ${took} ms after the crash (its master-down interval at priority 100 is"
 echo "  3 x 100 ms + skew (256-100)/256 x 100 ms = 360.9 ms after dir1's last advert; this script"
 echo "  polls directorctl every 50 ms)"
-lab_wait_for 2 holds_both dir2 || act_fail 10 "dir2 is MASTER but does not hold 192.0.2.100 and 198.51.100.200" "$LOG2"
+lab_wait_for 2 holds_both dir2 || act_fail 11 "dir2 is MASTER but does not hold 192.0.2.100 and 198.51.100.200" "$LOG2"
 show_vrrp dir2 "$S2"
 echo "  why dir2 moved: $(last_transition dir2 "$S2")"
 echo "  dir2 now holds 192.0.2.100 and 198.51.100.200 and announced them by gratuitous ARP;"
 holds_address dir1 192.0.2.100 && echo "  dir1 still has its stale copy of the VIP (kill -9 removes nothing), but its link is down"
 lab_wait_for 3 answered_after "$T_CRASH" ||
-  act_fail 10 "no new request through the VIP was answered within 3 s of the crash (dir2 MASTER)" "$LOG2"
+  act_fail 11 "no new request through the VIP was answered within 3 s of the crash (dir2 MASTER)" "$LOG2"
 sleep 1.5
 echo "  requests keep being answered, now through dir2"
 
-section "11. VRRP: dir1 comes back and preempts (priority 150 > 100)"
+section "12. VRRP: dir1 comes back and preempts (priority 150 > 100)"
 cp "$LOG1" "$LAB_STATE_DIR/directord-dir1.crashed.log" 2>/dev/null
 T_RESTORE=$(now_ns)
 link_restore dir1
-directord_start dir1 "$VCONF1" "$S1" || act_fail 11 "directord did not restart in dir1"
+directord_start dir1 "$VCONF1" "$S1" || act_fail 12 "directord did not restart in dir1"
 P1=$DIRECTORD_PID
 echo "  dir1: link up again, directord restarted (pid $P1); it drops the stale addresses and starts as BACKUP"
 wait_vrrp_state 3 dir1 "$S1" MASTER ||
-  act_fail 11 "dir1 did not preempt: not MASTER within 3 s of its restart (state: $(vrrp_state dir1 "$S1"))" "$LOG1" "$LOG2"
+  act_fail 12 "dir1 did not preempt: not MASTER within 3 s of its restart (state: $(vrrp_state dir1 "$S1"))" "$LOG1" "$LOG2"
 took=$(ms_since "$T_RESTORE")
 wait_vrrp_state 2 dir2 "$S2" BACKUP ||
-  act_fail 11 "dir2 did not go back to BACKUP after dir1 preempted (state: $(vrrp_state dir2 "$S2"))" "$LOG2"
-lab_wait_for 2 holds_none dir2 || act_fail 11 "dir2 is BACKUP but still holds a virtual address" "$LOG2"
+  act_fail 12 "dir2 did not go back to BACKUP after dir1 preempted (state: $(vrrp_state dir2 "$S2"))" "$LOG2"
+lab_wait_for 2 holds_none dir2 || act_fail 12 "dir2 is BACKUP but still holds a virtual address" "$LOG2"
 T_PREEMPTED=$(now_ns)
 echo "  dir1 is MASTER again ${took} ms after its link came back (restart included)"
 show_vrrp dir1 "$S1"
@@ -234,14 +274,14 @@ echo "  why dir1 moved: $(last_transition dir1 "$S1")"
 echo "  why dir2 moved: $(last_transition dir2 "$S2")"
 echo "  192.0.2.100 is on: $(holder 192.0.2.100)  198.51.100.200 is on: $(holder 198.51.100.200)"
 lab_wait_for 3 answered_after "$T_PREEMPTED" ||
-  act_fail 11 "no new request through the VIP was answered within 3 s of dir1's preemption" "$LOG1"
+  act_fail 12 "no new request through the VIP was answered within 3 s of dir1's preemption" "$LOG1"
 sleep 1
 touch "$PROBE_STOP"
 T_STOP=$(now_ns)
 lab_wait_for 3 pid_gone "$PROBE"
 lab_stop_pid "$PROBE" >/dev/null 2>&1
 
-section "12. VRRP failover: what the client saw"
+section "13. VRRP failover: what the client saw"
 # Per request (sorted by launch): phase of the request, then the summary. A request belongs to the
 # crash window if it was still open at the crash or launched before dir1 returned; to the preempt
 # window if launched after dir1 returned. Requests abandoned by stopping the stream are left out.
@@ -280,13 +320,13 @@ awk -v tc="$T_CRASH" -v tr="$T_RESTORE" -v ts="$T_STOP" -v t0="$T_START" '
     if (gap >= 0)
       printf "  the gap: no answer for %.0f ms, from %s ms to %s ms after the crash (answers every 50 ms otherwise)\n", gap / 1e6, ms(g0 - tc), ms(g1 - tc)
     printf "GAP %.0f %d %d\n", (gap >= 0 ? gap / 1e6 : 99999), bad["steady"] + 0, bad["crash"] + 0 > "/dev/stderr"
-  }' "$PROBE_OUT" 2>"$LAB_STATE_DIR/vrrp-summary" || act_fail 12 "the request stream recorded nothing ($PROBE_OUT)"
+  }' "$PROBE_OUT" 2>"$LAB_STATE_DIR/vrrp-summary" || act_fail 13 "the request stream recorded nothing ($PROBE_OUT)"
 read -r _ gap steady_bad crash_bad <"$LAB_STATE_DIR/vrrp-summary"
-[ "${steady_bad:-1}" -eq 0 ] || act_fail 12 "$steady_bad request(s) failed before the crash, with both directors up"
-[ "${gap:-99999}" -lt 3000 ] || act_fail 12 "the VIP was unanswered for ${gap:-?} ms after the crash"
+[ "${steady_bad:-1}" -eq 0 ] || act_fail 13 "$steady_bad request(s) failed before the crash, with both directors up"
+[ "${gap:-99999}" -lt 3000 ] || act_fail 13 "the VIP was unanswered for ${gap:-?} ms after the crash"
 echo "  => dir2 took over by itself: ${crash_bad:-0} new requests lost, service back after ${gap} ms."
 
-section "13. Teardown"
+section "14. Teardown"
 if [ "$KEEP" = 1 ]; then
   lab_keep
   failed=$(cat "$LAB_STATE_DIR/demo-failed" 2>/dev/null)

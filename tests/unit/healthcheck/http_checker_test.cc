@@ -173,16 +173,30 @@ TEST(HttpCheckerTest, TricklingPeerTimesOut) {
   EXPECT_NE(result.detail.find("bytes received"), std::string::npos) << result.detail;
 }
 
-// An endless body with a digest stops at the 4 MiB cap; without a digest the head is enough.
+// An endless body stops at the 4 MiB cap, with or without a digest: the body is always read to
+// its end, so a real that never finishes its response fails (memory stays bounded either way).
 TEST(HttpCheckerTest, EndlessBody) {
   TestServer server(endless("HTTP/1.1 200 OK\r\n\r\n", std::string(64 * 1024, 'x')));
   ProbeSpec spec = httpSpec(server.port(), {url("/", "5eb63bbbe01eeed093cb22bb8f5acdc3")});
   spec.connectTimeout = 5000ms;
   const ProbeResult capped = runProbe(spec);
   EXPECT_EQ(capped.reason, FailureReason::kTooLarge) << capped.detail;
-  // Reading on would end in kTimeout: the body never ends.
-  const ProbeResult headOnly = runProbe(httpSpec(server.port()));
-  EXPECT_TRUE(headOnly.ok) << headOnly.detail;
+  ProbeSpec noDigest = httpSpec(server.port());
+  noDigest.connectTimeout = 5000ms;
+  const ProbeResult cappedToo = runProbe(noDigest);
+  EXPECT_EQ(cappedToo.reason, FailureReason::kTooLarge) << cappedToo.detail;
+}
+
+// Without a digest, a response cut short of its Content-Length still fails (keepalived reads the
+// whole body too): the status line alone does not prove the real works.
+TEST(HttpCheckerTest, ClosedMidBodyWithoutDigest) {
+  TestServer server([](int fd, const std::string&) {
+    readRequest(fd);
+    sendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+  });
+  const ProbeResult result = runProbe(httpSpec(server.port()));
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.reason, FailureReason::kClosedEarly) << result.detail;
 }
 
 // Endless headers stop at the 16 KiB head limit.
