@@ -4,6 +4,7 @@
 // and FULLNAT alike. DR flows are forwarded from netdev ingress and never reach conntrack.
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "common/result.h"
 #include "director/plan/forwarding_plan.h"
@@ -41,15 +42,23 @@ inline constexpr uint32_t kIpsAssured = 1u << 2;        // IPS_ASSURED
 // Pure. Counts the entry if it is one of ours; returns false for anything else.
 bool countEntry(const ConntrackEntry& entry, ConnCountMap& counts);
 
+// Whose flows to delete: the service (its mark), the protocol and the real the flows went to.
+struct FlowOwner {
+  uint32_t serviceId = 0;
+  uint8_t l4proto = 0;
+  Endpoint real;
+  auto operator<=>(const FlowOwner&) const = default;
+};
+
 // The node's port to conntrack; tests hand the node a fake.
 class ConntrackPort {
  public:
   virtual ~ConntrackPort() = default;
   virtual Result<ConnCountMap> count() = 0;
-  // Deletes the flows of one service that went to `real` (reply source), so the clients of a real
-  // that failed its checks learn at once: their next packet meets a live real's RST instead of
-  // silence. Returns how many entries were deleted.
-  virtual Result<uint64_t> deleteFlows(uint32_t serviceId, uint8_t l4proto, const Endpoint& real) = 0;
+  // Deletes the flows of each (service, real) pair (reply source = the real), so the clients of a
+  // real that failed its checks learn at once: their next packet meets a live real's RST instead
+  // of silence. One dump serves the whole batch. Returns how many entries were deleted.
+  virtual Result<uint64_t> deleteFlows(const std::vector<FlowOwner>& owners) = 0;
 };
 
 // The conntrack table of the current network namespace through libnetfilter_conntrack; dumps ask
@@ -57,7 +66,7 @@ class ConntrackPort {
 class NetfilterConntrack final : public ConntrackPort {
  public:
   Result<ConnCountMap> count() override;
-  Result<uint64_t> deleteFlows(uint32_t serviceId, uint8_t l4proto, const Endpoint& real) override;
+  Result<uint64_t> deleteFlows(const std::vector<FlowOwner>& owners) override;
 };
 
 }  // namespace ha::director

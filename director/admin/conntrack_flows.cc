@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <set>
 #include <vector>
 
 #include "director/admin/conntrack_counts.h"
@@ -27,33 +29,32 @@ struct ConntrackDestroyer {
 using ConntrackPtr = std::unique_ptr<nf_conntrack, ConntrackDestroyer>;
 
 struct Match {
-  uint8_t l4proto = 0;
-  Endpoint real;
+  std::set<FlowOwner> owners;
   std::vector<ConntrackPtr> doomed;
 };
 
-bool replySourceIs(const nf_conntrack* ct, const Endpoint& real) {
+std::optional<Endpoint> replySource(const nf_conntrack* ct) {
   const uint8_t l3 = nfct_get_attr_u8(ct, ATTR_REPL_L3PROTO);
   const void* src = nullptr;
-  if (l3 == AF_INET && real.address.isV4()) {
+  Endpoint e;
+  if (l3 == AF_INET) {
     src = nfct_get_attr(ct, ATTR_REPL_IPV4_SRC);
-    if (src == nullptr) return false;
-    if (IpAddress::fromBytes(Family::kV4, static_cast<const uint8_t*>(src)) != real.address) return false;
-  } else if (l3 == AF_INET6 && !real.address.isV4()) {
+    if (src != nullptr) e.address = IpAddress::fromBytes(Family::kV4, static_cast<const uint8_t*>(src));
+  } else if (l3 == AF_INET6) {
     src = nfct_get_attr(ct, ATTR_REPL_IPV6_SRC);
-    if (src == nullptr) return false;
-    if (IpAddress::fromBytes(Family::kV6, static_cast<const uint8_t*>(src)) != real.address) return false;
-  } else {
-    return false;
+    if (src != nullptr) e.address = IpAddress::fromBytes(Family::kV6, static_cast<const uint8_t*>(src));
   }
-  if (nfct_attr_is_set(ct, ATTR_REPL_PORT_SRC) <= 0) return false;
-  return ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC)) == real.port;
+  if (src == nullptr || nfct_attr_is_set(ct, ATTR_REPL_PORT_SRC) <= 0) return std::nullopt;
+  e.port = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
+  return e;
 }
 
 int collect(enum nf_conntrack_msg_type /*type*/, struct nf_conntrack* ct, void* data) {
   auto* match = static_cast<Match*>(data);
-  if (nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO) != match->l4proto) return NFCT_CB_CONTINUE;
-  if (!replySourceIs(ct, match->real)) return NFCT_CB_CONTINUE;
+  auto real = replySource(ct);
+  if (!real) return NFCT_CB_CONTINUE;
+  FlowOwner owner{nfct_get_attr_u32(ct, ATTR_MARK) & nft::kMaxServiceId, nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO), *real};
+  if (match->owners.count(owner) == 0) return NFCT_CB_CONTINUE;
   // The dump's entry is freed after the callback; keep a copy to destroy after the dump.
   if (ConntrackPtr copy{nfct_clone(ct)}) match->doomed.push_back(std::move(copy));
   return NFCT_CB_CONTINUE;
@@ -61,18 +62,19 @@ int collect(enum nf_conntrack_msg_type /*type*/, struct nf_conntrack* ct, void* 
 
 }  // namespace
 
-Result<uint64_t> NetfilterConntrack::deleteFlows(uint32_t serviceId, uint8_t l4proto, const Endpoint& real) {
+Result<uint64_t> NetfilterConntrack::deleteFlows(const std::vector<FlowOwner>& owners) {
+  if (owners.empty()) return uint64_t{0};
   std::unique_ptr<nfct_handle, HandleCloser> handle(nfct_open(CONNTRACK, 0));
   if (!handle) return Error{std::string("conntrack: cannot open netlink socket: ") + std::strerror(errno)};
   std::unique_ptr<nfct_filter_dump, FilterDestroyer> filter(nfct_filter_dump_create());
   if (!filter) return Error{"conntrack: out of memory building the dump filter"};
+  // Ours only (the kernel filters), so a table full of other flows is not copied to us.
   nfct_filter_dump_mark mark{};
-  mark.val = nft::serviceMark(serviceId);
-  mark.mask = 0xffffffffu;
+  mark.val = nft::kMarkTag;
+  mark.mask = nft::kMarkTagMask;
   nfct_filter_dump_set_attr(filter.get(), NFCT_FILTER_DUMP_MARK, &mark);
-  nfct_filter_dump_set_attr_u8(filter.get(), NFCT_FILTER_DUMP_L3NUM, real.address.isV4() ? AF_INET : AF_INET6);
 
-  Match match{l4proto, real, {}};
+  Match match{std::set<FlowOwner>(owners.begin(), owners.end()), {}};
   if (nfct_callback_register(handle.get(), NFCT_T_ALL, collect, &match) < 0) {
     return Error{std::string("conntrack: cannot register dump callback: ") + std::strerror(errno)};
   }

@@ -196,6 +196,7 @@ void Node::flushHealth() {
 }
 
 void Node::retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals) {
+  std::vector<FlowOwner> owners;
   for (const auto& [key, endpoint] : reals) {
     auto id = serviceIds_.find(key);
     if (id == serviceIds_.end()) continue;
@@ -206,12 +207,15 @@ void Node::retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals
     // inhibit_on_failure keeps the flows (weight 0); a real that came back meanwhile keeps them too.
     if (real == sp->second.reals.end() || real->healthy || real->inhibitOnFailure) continue;
     if (sp->second.persistenceTimeoutSec != 0) purgePersistence(sp->second, endpoint);
-    auto deleted = ports_.conntrack->deleteFlows(id->second, static_cast<uint8_t>(key.protocol), endpoint);
-    if (!deleted) {
-      log::error("deleting the flows of " + endpoint.str() + " (" + key.str() + "): " + deleted.error());
-    } else if (deleted.value() != 0) {
-      log::info(std::to_string(deleted.value()) + " flows of " + endpoint.str() + " (" + key.str() + ") deleted");
-    }
+    owners.push_back({id->second, static_cast<uint8_t>(key.protocol), endpoint});
+  }
+  if (owners.empty()) return;
+  // One conntrack dump for the whole batch: a mass failure costs one walk of the table.
+  auto deleted = ports_.conntrack->deleteFlows(owners);
+  if (!deleted) {
+    log::error("deleting the flows of " + std::to_string(owners.size()) + " failed reals: " + deleted.error());
+  } else if (deleted.value() != 0) {
+    log::info(std::to_string(deleted.value()) + " flows of " + std::to_string(owners.size()) + " failed real(s) deleted");
   }
 }
 
