@@ -4,12 +4,12 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <future>
 #include <map>
 #include <random>
 #include <utility>
 
 #include "common/child_process.h"
+#include "common/post_and_wait.h"
 #include "common/log.h"
 
 namespace ha::healthcheck {
@@ -197,11 +197,7 @@ Service::~Service() {
 
 template <typename F>
 auto Service::onHealthThread(F&& f) -> decltype(f()) {
-  using R = decltype(f());
-  auto task = std::make_shared<std::packaged_task<R()>>(std::forward<F>(f));
-  auto result = task->get_future();
-  boost::asio::post(io_, [task] { (*task)(); });
-  return result.get();
+  return postAndWait(io_, std::forward<F>(f));
 }
 
 std::vector<HealthEvent> Service::apply(const HealthConfig& config) {

@@ -3,10 +3,10 @@
 #include <pthread.h>
 
 #include <boost/asio/post.hpp>
-#include <future>
 #include <set>
 
 #include "common/child_process.h"
+#include "common/post_and_wait.h"
 #include "common/log.h"
 #include "common/netlink/netlink_address_owner.h"
 #include "vrrp/netlink_link_monitor.h"
@@ -106,11 +106,7 @@ Service::~Service() {
 
 template <typename F>
 auto Service::onVrrpThread(F&& f) -> decltype(f()) {
-  using R = decltype(f());
-  auto task = std::make_shared<std::packaged_task<R()>>(std::forward<F>(f));
-  auto result = task->get_future();
-  boost::asio::post(io_, [task] { (*task)(); });
-  return result.get();
+  return postAndWait(io_, std::forward<F>(f));
 }
 
 Status Service::apply(const VrrpConfig& config) {

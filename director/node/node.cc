@@ -2,10 +2,10 @@
 
 #include <boost/asio/post.hpp>
 #include <algorithm>
-#include <future>
 #include <set>
 
 #include "common/log.h"
+#include "common/post_and_wait.h"
 #include "director/config/config_loader.h"
 #include "director/nft/diff.h"
 #include "director/nft/names.h"
@@ -327,11 +327,7 @@ void Node::runUntilSignalled() {
 
 template <typename F>
 auto Node::onDirectorThread(F&& f) -> decltype(f()) {
-  using R = decltype(f());
-  auto task = std::make_shared<std::packaged_task<R()>>(std::forward<F>(f));
-  auto result = task->get_future();
-  boost::asio::post(io_, [task] { (*task)(); });
-  return result.get();
+  return postAndWait(io_, std::forward<F>(f));
 }
 
 vrrp::RouterSnapshot Node::vrrpSnapshot() {
