@@ -1,0 +1,166 @@
+// The node's side of health checks: verdicts from the health thread become per-service patches
+// (map-element edits only), flow deletion for failed reals, persistence purges, and VRRP's view of
+// each virtual server's quorum.
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <iterator>
+
+#include "common/log.h"
+#include "director/nft/names.h"
+#include "director/nft/patch.h"
+#include "director/nft/render.h"
+#include "director/node/health_bridge.h"
+#include "director/node/node.h"
+
+namespace ha::director {
+
+Status Node::applyHealth(const Config& config) {
+  auto wanted = healthConfigOf(config);
+  if (!ports_.health) {
+    for (const auto& vs : wanted.virtualServers) {
+      for (const auto& real : vs.reals) {
+        if (!real.checkers.empty()) {
+          return Error{real.location + ": health checks configured, but this node runs without the health checker"};
+        }
+      }
+    }
+    health_ = {};
+    return okStatus();
+  }
+  // The verdicts as of now: new reals up (down with alpha), known ones as they were.
+  auto verdicts = ports_.health->apply(wanted);
+  HealthInputs fresh;
+  foldHealthEvents(fresh, verdicts);
+  health_ = std::move(fresh);
+  if (ports_.vrrp) {
+    for (const auto& v : verdicts) {
+      if (const auto* q = std::get_if<healthcheck::QuorumVerdict>(&v)) ports_.vrrp->setVirtualServerQuorum(q->key.str(), q->up);
+    }
+  }
+  return okStatus();
+}
+
+void Node::onHealthEvents(std::vector<healthcheck::HealthEvent> events) {
+  boost::asio::post(io_, [this, events = std::move(events)]() mutable {
+    pendingHealth_.insert(pendingHealth_.end(), std::make_move_iterator(events.begin()),
+                          std::make_move_iterator(events.end()));
+    // Verdicts that arrive while this flush waits in the queue join it: one transaction per burst.
+    if (healthFlushPosted_) return;
+    healthFlushPosted_ = true;
+    boost::asio::post(io_, [this] { flushHealth(); });
+  });
+}
+
+void Node::flushHealth() {
+  healthFlushPosted_ = false;
+  auto events = std::move(pendingHealth_);
+  pendingHealth_.clear();
+  if (!started_) return;
+  auto delta = foldHealthEvents(health_, events);
+  if (ports_.vrrp) {
+    for (const auto& [name, up] : delta.quorum) ports_.vrrp->setVirtualServerQuorum(name, up);
+  }
+  // Only the services whose verdicts moved are re-planned and patched: a health flip edits map
+  // elements only (DESIGN.md), whatever the number of services.
+  ForwardingPlan before, after;
+  for (auto* p : {&before, &after}) {
+    p->hashSeed = plan_.hashSeed;
+    p->laddrGroups = plan_.laddrGroups;
+    p->drDevices = plan_.drDevices;
+  }
+  for (const auto& key : delta.services) {
+    auto index = serviceIndex_.find(key);
+    if (index == serviceIndex_.end()) continue;  // removed by a reload since the verdict was sent
+    const auto& vs = config_.virtualServers[index->second];
+    auto id = serviceIds_.find(key);
+    if (id == serviceIds_.end() || plan_.services.count(id->second) == 0) continue;
+    auto sp = replanService(config_, &health_, plan_, vs, id->second);
+    if (!sp) {
+      log::error("health change for " + key.str() + " not applied: " + sp.error());
+      continue;
+    }
+    before.services[id->second] = plan_.services[id->second];
+    after.services[id->second] = std::move(sp.value());
+  }
+  for (const auto& [id, sp] : after.services) {
+    const auto& old = before.services[id];
+    for (size_t i = 0; i < sp.reals.size() && i < old.reals.size(); ++i) {
+      const auto& r = sp.reals[i];
+      if (r.healthy == old.reals[i].healthy && r.weight == old.reals[i].weight) continue;
+      std::string state = r.healthy ? "up" : (r.inhibitOnFailure ? "down (inhibited: weight 0, flows kept)" : "down");
+      log::info("real " + r.endpoint.str() + " of " + sp.key.str() + " " + state +
+                (r.healthy ? "" : ": " + r.healthReason) +
+                (r.healthy && r.weight != r.configuredWeight ? ", weight " + std::to_string(r.weight) : ""));
+    }
+    if (sp.sorryActive != old.sorryActive) {
+      log::info(sp.key.str() + (sp.sorryActive ? ": quorum lost, new flows go to the sorry server "
+                                               : ": quorum regained, sorry server ") +
+                (sp.sorryServer ? sp.sorryServer->str() : std::string("-")) + (sp.sorryActive ? "" : " released"));
+    }
+  }
+  auto changed = nft::changedServices(before, after);
+  for (auto& [id, sp] : after.services) plan_.services[id] = std::move(sp);
+  if (!changed.empty()) {
+    auto tx = nft::patchServices(installed_, before, plan_, changed);
+    if (auto st = ports_.nft->commit(tx); !st) {
+      log::error("health change not applied, nf_tables transaction failed: " + st.error());
+      for (auto& [id, sp] : before.services) plan_.services[id] = std::move(sp);
+      installed_ = nft::render(plan_);  // the kernel still holds the old state
+      return;
+    }
+  }
+  retireFlows(delta.wentDown);
+}
+
+void Node::retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals) {
+  std::vector<FlowOwner> owners;
+  for (const auto& [key, endpoint] : reals) {
+    auto id = serviceIds_.find(key);
+    if (id == serviceIds_.end()) continue;
+    auto sp = plan_.services.find(id->second);
+    if (sp == plan_.services.end()) continue;
+    auto real = std::find_if(sp->second.reals.begin(), sp->second.reals.end(),
+                             [&](const PlannedReal& r) { return r.endpoint == endpoint; });
+    // inhibit_on_failure keeps the flows (weight 0); a real that came back meanwhile keeps them too.
+    if (real == sp->second.reals.end() || real->healthy || real->inhibitOnFailure) continue;
+    if (sp->second.persistenceTimeoutSec != 0) purgePersistence(sp->second, endpoint);
+    owners.push_back({id->second, static_cast<uint8_t>(key.protocol), endpoint});
+  }
+  if (owners.empty()) return;
+  // One conntrack dump for the whole batch: a mass failure costs one walk of the table.
+  auto deleted = ports_.conntrack->deleteFlows(owners);
+  if (!deleted) {
+    log::error("deleting the flows of " + std::to_string(owners.size()) + " failed reals: " + deleted.error());
+  } else if (deleted.value() != 0) {
+    log::info(std::to_string(deleted.value()) + " flows of " + std::to_string(owners.size()) + " failed real(s) deleted");
+  }
+}
+
+void Node::purgePersistence(const ServicePlan& service, const Endpoint& real) {
+  // Without this a persistent client keeps reaching the dead real for persistence_timeout (IPVS
+  // re-schedules a template whose real is no longer available).
+  const bool v6 = !service.key.vip.isV4();
+  const std::string set = nft::byFamily(nft::kPersist, v6);
+  auto elements = ports_.nft->readSetElements(nft::inetTable(), set);
+  if (!elements) {
+    log::error("purging persistence entries of " + real.str() + ": " + elements.error());
+    return;
+  }
+  const nft::Bytes target = nft::endpointData(real);
+  const nft::Bytes mark = nft::KeyBuilder().hostU32(nft::serviceMark(service.id)).take();
+  nft::DeleteElements doomed{nft::inetTable(), set, {}};
+  for (auto& e : elements.value()) {
+    const auto* data = std::get_if<nft::Bytes>(&e.data);
+    if (data == nullptr || *data != target || e.key.size() < mark.size()) continue;
+    if (!std::equal(mark.begin(), mark.end(), e.key.end() - static_cast<std::ptrdiff_t>(mark.size()))) continue;
+    doomed.elements.push_back(nft::Element{e.key, {}});
+  }
+  if (doomed.elements.empty()) return;
+  nft::Transaction tx;
+  tx.ops.push_back(std::move(doomed));
+  // An entry that timed out since the read fails the batch (ENOENT); the rest expire on their own.
+  if (auto st = ports_.nft->commit(tx); !st) log::warning("purging persistence entries of " + real.str() + ": " + st.error());
+}
+
+}  // namespace ha::director
