@@ -16,6 +16,7 @@
 #include <string>
 
 #include "vrrp/ipv6_pktinfo.h"
+#include "vrrp/send_datagram.h"
 
 namespace ha::vrrp {
 namespace {
@@ -61,19 +62,6 @@ Result<MacAddress> hardwareAddress(int fd, const std::string& name) {
   MacAddress mac;
   std::memcpy(mac.data(), req.ifr_hwaddr.sa_data, mac.size());
   return mac;
-}
-
-Status sendOne(int fd, const msghdr& msg, size_t length) {
-  ssize_t n;
-  do {
-    n = ::sendmsg(fd, &msg, MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Error{"socket send buffer full"};
-    return Error{errnoText(errno)};
-  }
-  if (static_cast<size_t>(n) != length) return Error{"short send"};
-  return okStatus();
 }
 
 }  // namespace
@@ -180,7 +168,7 @@ Status PacketAnnouncer::announceV4(uint32_t ifindex, const std::string& name,
   msg.msg_namelen = sizeof to;
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  return sendOne(fd, msg, body.size());
+  return sendDatagram(fd, msg, body.size());
 }
 
 Status PacketAnnouncer::announceV6(uint32_t ifindex, const std::string& name,
@@ -196,7 +184,7 @@ Status PacketAnnouncer::announceV6(uint32_t ifindex, const std::string& name,
   // address for ff02::1 (RFC 6724 rule 2, matching scope). RFC 4861 §7.2.6 asks only for "an
   // address of the interface"; Linux's own unsolicited NAs use the target itself, keepalived too.
   Ipv6PktinfoMessage message(kAllNodes, ifindex, nullptr, body);
-  return sendOne(fd, message.msg(), body.size());
+  return sendDatagram(fd, message.msg(), body.size());
 }
 
 }  // namespace ha::vrrp

@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "vrrp/ipv6_pktinfo.h"
+#include "vrrp/send_datagram.h"
 
 namespace ha::vrrp {
 namespace {
@@ -40,20 +41,6 @@ Status setOption(int fd, int level, int option, const T& value, std::string_view
   if (::setsockopt(fd, level, option, &value, sizeof value) < 0) {
     return Error{std::string(what) + ": " + errnoText(errno)};
   }
-  return okStatus();
-}
-
-// One datagram; raw sockets never send part of one.
-Status sendMessage(int fd, const msghdr& msg, size_t length) {
-  ssize_t n;
-  do {
-    n = ::sendmsg(fd, &msg, MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Error{"socket send buffer full"};
-    return Error{errnoText(errno)};
-  }
-  if (static_cast<size_t>(n) != length) return Error{"short send"};
   return okStatus();
 }
 
@@ -351,7 +338,7 @@ Status RawSocketTransport::sendV4(Channel& channel, const IpAddress& source,
   msg.msg_namelen = sizeof to;
   msg.msg_iov = iov.data();
   msg.msg_iovlen = iov.size();
-  return sendMessage(channel.socket.native_handle(), msg, total);
+  return sendDatagram(channel.socket.native_handle(), msg, total);
 }
 
 Status RawSocketTransport::sendV6(Channel& channel, const IpAddress& source,
@@ -359,7 +346,7 @@ Status RawSocketTransport::sendV6(Channel& channel, const IpAddress& source,
   // RFC 5798 §5.1.2.1: the source is the interface's link-local address; the kernel refuses one
   // that is not ours (or still tentative) with EINVAL.
   Ipv6PktinfoMessage message(destination, channel.ifindex, &source, payload);
-  return sendMessage(channel.socket.native_handle(), message.msg(), payload.size());
+  return sendDatagram(channel.socket.native_handle(), message.msg(), payload.size());
 }
 
 }  // namespace ha::vrrp

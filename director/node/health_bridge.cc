@@ -1,8 +1,12 @@
 #include "director/node/health_bridge.h"
 
 #include <map>
+#include <set>
 #include <type_traits>
 #include <variant>
+
+#include "director/nft/names.h"
+#include "director/nft/render.h"
 
 namespace ha::director {
 
@@ -58,6 +62,23 @@ void mergeHealth(DirectorSnapshot& snapshot, healthcheck::HealthSnapshot health)
       if (it != byKey.end()) real.health = std::move(*it->second);
     }
   }
+}
+
+std::vector<nft::Element> persistEntriesOf(const std::vector<nft::Element>& elements,
+                                           const std::vector<FlowOwner>& owners) {
+  std::set<std::pair<nft::Bytes, nft::Bytes>> doomed;  // (mark bytes, real . port bytes)
+  for (const auto& o : owners) {
+    doomed.insert({nft::KeyBuilder().hostU32(nft::serviceMark(o.serviceId)).take(), nft::endpointData(o.real)});
+  }
+  constexpr size_t kMarkBytes = 4;  // the key ends with the service's mark
+  std::vector<nft::Element> out;
+  for (const auto& e : elements) {
+    const auto* data = std::get_if<nft::Bytes>(&e.data);
+    if (data == nullptr || e.key.size() < kMarkBytes) continue;
+    nft::Bytes mark(e.key.end() - static_cast<std::ptrdiff_t>(kMarkBytes), e.key.end());
+    if (doomed.count({mark, *data}) != 0) out.push_back(nft::Element{e.key, {}});
+  }
+  return out;
 }
 
 HealthDelta foldHealthEvents(HealthInputs& inputs, const std::vector<healthcheck::HealthEvent>& events) {

@@ -6,7 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "director/admin/conntrack_counts.h"
 #include "director/admin/director_view.h"
+#include "director/nft/ir.h"
 #include "director/config/config_model.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
@@ -27,6 +29,11 @@ struct HealthDelta {
 // Pure. Hangs each real's health status on the snapshot's real (by service key and endpoint) and
 // copies the totals; reals without checkers keep no status.
 void mergeHealth(DirectorSnapshot& snapshot, healthcheck::HealthSnapshot health);
+
+// Pure. The persistence entries (`client . mark : real . port`, nft/names.h kPersist) that send a
+// client of one of `owners`' services to that failed real; the keys to delete.
+std::vector<nft::Element> persistEntriesOf(const std::vector<nft::Element>& elements,
+                                           const std::vector<FlowOwner>& owners);
 
 // Pure. Applies the verdicts in order; a verdict equal to what is known changes nothing.
 HealthDelta foldHealthEvents(HealthInputs& inputs, const std::vector<healthcheck::HealthEvent>& events);

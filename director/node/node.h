@@ -67,7 +67,7 @@ class Node final : public DirectorView {
   Status applyHealth(const Config& config);
   void flushHealth();
   void retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals);
-  void purgePersistence(const ServicePlan& service, const Endpoint& real);
+  void purgePersistence(const std::vector<FlowOwner>& owners);
   template <typename F>
   auto onDirectorThread(F&& f) -> decltype(f());
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <set>
+#include <string>
 
 #include "common/log.h"
 #include "director/nft/names.h"
@@ -14,6 +16,19 @@
 #include "director/node/node.h"
 
 namespace ha::director {
+namespace {
+
+// The virtual servers some vrrp_instance tracks: only their quorum is worth a post to the VRRP
+// thread (at 10k services the rest would be 10k wake-ups of it per reload, for nothing).
+std::set<std::string> trackedByVrrp(const Config& config) {
+  std::set<std::string> names;
+  for (const auto& instance : config.vrrp.instances) {
+    for (const auto& t : instance.trackVirtualServers) names.insert(t.name);
+  }
+  return names;
+}
+
+}  // namespace
 
 Status Node::applyHealth(const Config& config) {
   auto wanted = healthConfigOf(config);
@@ -33,9 +48,10 @@ Status Node::applyHealth(const Config& config) {
   HealthInputs fresh;
   foldHealthEvents(fresh, verdicts);
   health_ = std::move(fresh);
-  if (ports_.vrrp) {
+  if (auto tracked = trackedByVrrp(config); ports_.vrrp && !tracked.empty()) {
     for (const auto& v : verdicts) {
-      if (const auto* q = std::get_if<healthcheck::QuorumVerdict>(&v)) ports_.vrrp->setVirtualServerQuorum(q->key.str(), q->up);
+      const auto* q = std::get_if<healthcheck::QuorumVerdict>(&v);
+      if (q != nullptr && tracked.count(q->key.str()) != 0) ports_.vrrp->setVirtualServerQuorum(q->key.str(), q->up);
     }
   }
   return okStatus();
@@ -58,8 +74,10 @@ void Node::flushHealth() {
   pendingHealth_.clear();
   if (!started_) return;
   auto delta = foldHealthEvents(health_, events);
-  if (ports_.vrrp) {
-    for (const auto& [name, up] : delta.quorum) ports_.vrrp->setVirtualServerQuorum(name, up);
+  if (auto tracked = trackedByVrrp(config_); ports_.vrrp && !tracked.empty()) {
+    for (const auto& [name, up] : delta.quorum) {
+      if (tracked.count(name) != 0) ports_.vrrp->setVirtualServerQuorum(name, up);
+    }
   }
   // Only the services whose verdicts moved are re-planned and patched: a health flip edits map
   // elements only (DESIGN.md), whatever the number of services.
@@ -114,7 +132,7 @@ void Node::flushHealth() {
 }
 
 void Node::retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals) {
-  std::vector<FlowOwner> owners;
+  std::vector<FlowOwner> owners, persistent;
   for (const auto& [key, endpoint] : reals) {
     auto id = serviceIds_.find(key);
     if (id == serviceIds_.end()) continue;
@@ -124,10 +142,11 @@ void Node::retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals
                              [&](const PlannedReal& r) { return r.endpoint == endpoint; });
     // inhibit_on_failure keeps the flows (weight 0); a real that came back meanwhile keeps them too.
     if (real == sp->second.reals.end() || real->healthy || real->inhibitOnFailure) continue;
-    if (sp->second.persistenceTimeoutSec != 0) purgePersistence(sp->second, endpoint);
     owners.push_back({id->second, static_cast<uint8_t>(key.protocol), endpoint});
+    if (sp->second.persistenceTimeoutSec != 0) persistent.push_back(owners.back());
   }
   if (owners.empty()) return;
+  purgePersistence(persistent);
   // One conntrack dump for the whole batch: a mass failure costs one walk of the table.
   auto deleted = ports_.conntrack->deleteFlows(owners);
   if (!deleted) {
@@ -137,30 +156,27 @@ void Node::retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals
   }
 }
 
-void Node::purgePersistence(const ServicePlan& service, const Endpoint& real) {
+void Node::purgePersistence(const std::vector<FlowOwner>& owners) {
   // Without this a persistent client keeps reaching the dead real for persistence_timeout (IPVS
-  // re-schedules a template whose real is no longer available).
-  const bool v6 = !service.key.vip.isV4();
-  const std::string set = nft::byFamily(nft::kPersist, v6);
-  auto elements = ports_.nft->readSetElements(nft::inetTable(), set);
-  if (!elements) {
-    log::error("purging persistence entries of " + real.str() + ": " + elements.error());
-    return;
+  // re-schedules a template whose real is no longer available). One read per family and batch.
+  for (bool v6 : {false, true}) {
+    std::vector<FlowOwner> family;
+    for (const auto& o : owners) {
+      if (o.real.address.isV4() != v6) family.push_back(o);
+    }
+    if (family.empty()) continue;
+    const std::string set = nft::byFamily(nft::kPersist, v6);
+    auto elements = ports_.nft->readSetElements(nft::inetTable(), set);
+    if (!elements) {
+      log::error("purging persistence entries of failed reals: " + elements.error());
+      continue;
+    }
+    nft::Transaction tx;
+    tx.ops.push_back(nft::DeleteElements{nft::inetTable(), set, persistEntriesOf(elements.value(), family)});
+    if (std::get<nft::DeleteElements>(tx.ops[0]).elements.empty()) continue;
+    // An entry that timed out since the read fails the batch (ENOENT); the rest expire on their own.
+    if (auto st = ports_.nft->commit(tx); !st) log::warning("purging persistence entries of failed reals: " + st.error());
   }
-  const nft::Bytes target = nft::endpointData(real);
-  const nft::Bytes mark = nft::KeyBuilder().hostU32(nft::serviceMark(service.id)).take();
-  nft::DeleteElements doomed{nft::inetTable(), set, {}};
-  for (auto& e : elements.value()) {
-    const auto* data = std::get_if<nft::Bytes>(&e.data);
-    if (data == nullptr || *data != target || e.key.size() < mark.size()) continue;
-    if (!std::equal(mark.begin(), mark.end(), e.key.end() - static_cast<std::ptrdiff_t>(mark.size()))) continue;
-    doomed.elements.push_back(nft::Element{e.key, {}});
-  }
-  if (doomed.elements.empty()) return;
-  nft::Transaction tx;
-  tx.ops.push_back(std::move(doomed));
-  // An entry that timed out since the read fails the batch (ENOENT); the rest expire on their own.
-  if (auto st = ports_.nft->commit(tx); !st) log::warning("purging persistence entries of " + real.str() + ": " + st.error());
 }
 
 }  // namespace ha::director

@@ -184,8 +184,4 @@ Result<std::vector<Element>> FakeNftWriter::readSetElements(const TableId& table
   return out;
 }
 
-void FakeNftWriter::addDynamicElement(const TableId& table, const std::string& set, Element element) {
-  state_.tables[table].elements[set][element.key] = element.data;
-}
-
 }  // namespace ha::director::nft

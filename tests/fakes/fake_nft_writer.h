@@ -18,10 +18,8 @@ class FakeNftWriter final : public NftWriter {
   Status commit(const Transaction& tx) override;
   Result<std::vector<ElementCounter>> readSetCounters(const TableId& table, const std::string& set) override;
   Result<std::vector<RuleCounter>> readChainCounters(const TableId& table) override;
-  // The set's elements in the fake's state, plus those a test put in as the packet path would.
+  // The set's elements in the fake's state.
   Result<std::vector<Element>> readSetElements(const TableId& table, const std::string& set) override;
-  // A dynamic set's element as the kernel's packet path would add it (persistence entries).
-  void addDynamicElement(const TableId& table, const std::string& set, Element element);
 
   const NftState& state() const { return state_; }
   std::string dump() const { return toText(state_); }

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "director/nft/names.h"
+#include "director/nft/render.h"
+
 namespace ha::director {
 namespace {
 
@@ -117,6 +120,32 @@ TEST(HealthBridge, MergePutsStatusOnTheRightReal) {
   ASSERT_TRUE(snap.services[0].reals[1].health.has_value());
   EXPECT_EQ(snap.services[0].reals[1].health->reason, "HTTP_GET: 503");
   EXPECT_EQ(snap.distinctProbes, 7u);
+}
+
+nft::Element persistEntry(const char* client, uint32_t serviceId, const char* real, uint16_t port) {
+  auto c = ip(client);
+  nft::Element e;
+  e.key = nft::KeyBuilder().raw(c.bytes(), c.size()).hostU32(nft::serviceMark(serviceId)).take();
+  e.data = nft::endpointData({ip(real), port});
+  return e;
+}
+
+// Only the entries of a failed (service, real) pair go: the same real under another service, and
+// another real of the same service, keep their clients.
+TEST(HealthBridge, PersistenceEntriesOfAFailedRealOnly) {
+  std::vector<nft::Element> kernel = {
+      persistEntry("203.0.113.10", 1, "198.51.100.11", 80),  // doomed
+      persistEntry("203.0.113.11", 1, "198.51.100.11", 80),  // doomed
+      persistEntry("203.0.113.12", 1, "198.51.100.12", 80),  // another real
+      persistEntry("203.0.113.13", 2, "198.51.100.11", 80),  // another service
+      persistEntry("203.0.113.14", 1, "198.51.100.11", 81),  // another port
+  };
+  auto doomed = persistEntriesOf(kernel, {FlowOwner{1, 6, {ip("198.51.100.11"), 80}}});
+  ASSERT_EQ(doomed.size(), 2u);
+  EXPECT_EQ(doomed[0].key, kernel[0].key);
+  EXPECT_EQ(doomed[1].key, kernel[1].key);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(doomed[0].data)) << "deletes carry keys only";
+  EXPECT_TRUE(persistEntriesOf(kernel, {}).empty());
 }
 
 }  // namespace
