@@ -1,0 +1,52 @@
+#pragma once
+// What a receiver knows about its own services, pushed by the director after every plan change.
+// A peer's entry is admitted only for a service, real and local address this node has configured;
+// the entry then takes this node's mark. Pure.
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string_view>
+
+#include <optional>
+#include "sync/flow.h"
+
+namespace ha::sync {
+
+struct CatalogKey {
+  uint8_t l4proto = 0;
+  IpAddress vip;
+  uint16_t port = 0;  // 0: every port of the VIP (a port-0 virtual server)
+  auto operator<=>(const CatalogKey&) const = default;
+};
+
+struct CatalogEndpoint {
+  IpAddress address;
+  uint16_t port = 0;  // 0: any port (a port-0 real)
+  auto operator<=>(const CatalogEndpoint&) const = default;
+};
+
+struct CatalogService {
+  uint32_t mark = 0;  // this node's ct mark for the service
+  bool fullnat = false;
+  std::set<CatalogEndpoint> reals;          // configured reals (any health) and the sorry server
+  std::set<IpAddress> localAddresses;      // FULLNAT: the service's local_address_group
+  auto operator<=>(const CatalogService&) const = default;
+};
+
+using ServiceCatalog = std::map<CatalogKey, CatalogService>;
+
+enum class Rejection : uint8_t {
+  kBadTuple,             // protocol, family, zero port/address, tuples that do not fit together
+  kBadState,             // TCP state or status bits out of range
+  kUnknownService,
+  kUnknownReal,
+  kUnknownLocalAddress,  // FULLNAT reply destination not in our local_address_group
+};
+inline constexpr size_t kRejectionCount = 5;
+std::string_view rejectionName(Rejection reason);
+
+// Gives an admitted entry this node's mark; otherwise says why it is refused and leaves it alone.
+// A remove needs only a plausible original tuple of a known service.
+std::optional<Rejection> admit(const ServiceCatalog& catalog, FlowOp op, FlowEntry& entry);
+
+}  // namespace ha::sync
