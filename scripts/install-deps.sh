@@ -16,6 +16,8 @@ packages=(
   wrk iperf3 haproxy tcpdump
   # VRRP interop and wire checks (tests/netns/test_vrrp_keepalived*.sh, bench/failover.sh)
   keepalived tshark
+  # connection-sync comparison (bench/sync.sh runs keepalived + conntrackd beside directord)
+  conntrackd
   # fast real servers for benchmarks (tests/netns/lib.sh: start_reals nginx)
   nginx
 )
