@@ -1,0 +1,105 @@
+#pragma once
+// The sync module's core, on the sync io_context thread: our flows' conntrack events go to every
+// peer's Outbox (bulk on connect, then incremental); peers' flows are admitted against our
+// catalog and written to our kernel in batches, then acknowledged. Decides readiness for
+// track_sync. Every I/O edge is a port (ConntrackPort, Transport, TimeSource), so tests run two
+// engines against fakes.
+#include <array>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "common/clock.h"
+#include "sync/catalog.h"
+#include "sync/conntrack_port.h"
+#include "sync/outbox.h"
+#include "sync/sync_config.h"
+#include "sync/sync_snapshot.h"
+#include "sync/transport.h"
+
+namespace ha::sync {
+
+class Engine final : public TransportListener {
+ public:
+  using ReadinessListener = std::function<void(bool ready)>;
+
+  Engine(SyncConfig config, ConntrackPort& conntrack, const TimeSource& clock,
+         ReadinessListener onReadiness);
+  // The transport is created with this engine as its listener, then attached.
+  void attach(Transport& transport) { transport_ = &transport; }
+  void detach() { transport_ = nullptr; }
+
+  void setCatalog(ServiceCatalog catalog) { catalog_ = std::move(catalog); }
+  // The conntrack event socket is readable.
+  void onLocalEvents();
+  // track_sync stops waiting for bulks that have not come (SyncConfig::readyTimeout).
+  void onReadyTimeout();
+  bool ready() const { return ready_; }
+  SyncSnapshot snapshot() const;
+
+  void onOutgoingUp(PeerId peer) override;
+  void onOutgoingDown(PeerId peer, const std::string& why) override;
+  void onAck(PeerId peer, const Ack& ack) override;
+  void onIncomingUp(PeerId peer) override;
+  void onIncomingDown(PeerId peer, const std::string& why) override;
+  void onIncoming(PeerId peer, PeerMessage message) override;
+  void onMalformed(PeerId peer, const std::string& why) override;
+
+ private:
+  struct Inbound {
+    bool up = false;
+    bool bulkActive = false;
+    bool bulkComplete = false;
+    TimePoint bulkStarted{};
+    uint64_t bulkUpserts = 0;
+    uint64_t received = 0;
+    uint64_t applied = 0;
+    uint64_t rejected = 0;
+    std::array<uint64_t, kRejectionCount> rejectedBy{};
+    uint64_t malformed = 0;
+    uint64_t resets = 0;
+    uint64_t bulksReceived = 0;
+    unsigned badStreak = 0;  // batches in a row that were mostly refused or malformed
+    std::optional<double> lastBulkMs;
+  };
+  struct Peer {
+    explicit Peer(OutboxLimits limits) : outbox(limits) {}
+    Outbox outbox;
+    bool outgoingUp = false;
+    bool dialFailed = false;  // a dial failed since we started: the peer may be dead
+    uint64_t dials = 0;
+    std::string lastError;
+    Inbound in;
+  };
+
+  void readLocal(std::vector<FlowUpdate>& out, bool& overrun);
+  void enqueueLocal(const std::vector<FlowUpdate>& updates);
+  void startBulk(PeerId peer);
+  void pump(PeerId peer);
+  void pumpAll();
+  void applyBatch(PeerId peer, FlowBatch& batch);
+  void noteBadBatch(PeerId peer, bool bad);
+  void updateReadiness();
+
+  SyncConfig config_;
+  ConntrackPort& conntrack_;
+  const TimeSource& clock_;
+  ReadinessListener onReadiness_;
+  Transport* transport_ = nullptr;
+  ServiceCatalog catalog_;
+  std::vector<Peer> peers_;
+  // Flows a peer gave us that no local packet has touched since: when such a copy expires or is
+  // deleted here, its owner must not hear about it (its own entry is alive).
+  std::unordered_set<FlowKey, FlowKeyHash> learned_;
+  bool ready_ = false;
+  uint64_t events_ = 0;
+  uint64_t overruns_ = 0;
+  uint64_t localFlows_ = 0;
+  uint64_t kernelFailures_ = 0;
+  std::vector<FlowUpdate> scratch_;
+};
+
+}  // namespace ha::sync

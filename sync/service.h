@@ -1,0 +1,56 @@
+#pragma once
+// sync/ in production: the sync io_context thread ("sync") and everything on it — the engine, the
+// conntrack event socket, the transport's callbacks. gRPC runs its own threads and posts here.
+// Other threads reach it only through Control (posted values).
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "sync/control.h"
+#include "sync/conntrack_port.h"
+#include "sync/transport.h"
+
+namespace ha::sync {
+
+// How the service opens its ports; tests hand it fakes.
+struct ServicePorts {
+  std::function<Result<std::unique_ptr<ConntrackPort>>()> openConntrack;
+  std::function<Result<std::unique_ptr<Transport>>(const SyncConfig&, boost::asio::io_context&,
+                                                    TransportListener&)>
+      startTransport;
+};
+ServicePorts productionPorts();  // ctnetlink + gRPC over mutual TLS
+
+class Service final : public Control {
+ public:
+  // onReadiness runs on the sync thread; post to your own thread from it.
+  Service(ReadinessListener onReadiness, ServicePorts ports);
+  ~Service() override;
+
+  Status apply(const SyncConfig& config) override;
+  void setCatalog(ServiceCatalog catalog) override;
+  SyncSnapshot snapshot() override;
+  void shutdown() override;
+
+ private:
+  struct Running;
+  template <typename F>
+  auto onSyncThread(F&& f) -> decltype(f());
+  Status start(const SyncConfig& config);
+  void stopRunning();
+  void watchEvents();
+
+  ReadinessListener onReadiness_;
+  ServicePorts ports_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<Running> running_;  // sync thread only
+  ServiceCatalog catalog_;            // sync thread only
+  SyncConfig config_;                 // sync thread only
+  uint64_t generation_ = 0;           // which Running an event handler was armed for
+  std::thread thread_;
+};
+
+}  // namespace ha::sync
