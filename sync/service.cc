@@ -1,6 +1,10 @@
 #include "sync/service.h"
 
 #include <pthread.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -46,9 +50,26 @@ auto Service::onSyncThread(F&& f) -> decltype(f()) {
   return postAndWait(io_, std::forward<F>(f));
 }
 
+namespace {
+
+// Checked before the running sync is stopped, so a reload with a missing file changes nothing.
+Status readable(const SyncConfig& config) {
+  for (const std::string* file : {&config.tls.caFile, &config.tls.certFile, &config.tls.keyFile}) {
+    if (::access(file->c_str(), R_OK) != 0) {
+      return Error{"connection_sync: cannot read " + *file + ": " + std::strerror(errno)};
+    }
+  }
+  return okStatus();
+}
+
+}  // namespace
+
 Status Service::apply(const SyncConfig& config) {
   return onSyncThread([&]() -> Status {
     if (running_ && config == config_) return okStatus();
+    if (config.enabled) {
+      if (auto st = readable(config); !st) return st;
+    }
     stopRunning();
     config_ = config;
     if (!config.enabled) return okStatus();

@@ -20,6 +20,9 @@ class Control {
   // A virtual server's health-check quorum for track_virtual_server ("TCP 192.0.2.1:80"); posted,
   // does not wait. Names never reported read as up.
   virtual void setVirtualServerQuorum(const std::string& name, bool up) = 0;
+  // Connection sync readiness (sync::ReadinessListener): until true, track_sync instances do not
+  // preempt. Posted, does not wait. Starts false.
+  virtual void setSyncReady(bool ready) = 0;
 };
 
 }  // namespace ha::vrrp

@@ -201,6 +201,8 @@ void Router::start(Instance& instance) {
   log::info(prefixed(instance.config, "starting: vrid " + std::to_string(instance.config.vrid) +
                                           " on " + instance.config.interface + " from " +
                                           instance.source.str()));
+  // Before Startup: an owner with track_sync decides on it whether to start as MASTER.
+  if (syncReady_) dispatch(instance, event::SyncReadyChanged{true});
   dispatch(instance, event::Startup{});
   reevaluateTracking(instance);
 }
@@ -412,6 +414,17 @@ void Router::onVirtualServerQuorum(const std::string& name, bool up) {
   for (auto& i : instances_) reevaluateTracking(*i);
 }
 
+void Router::setSyncReady(bool ready) {
+  if (ready == syncReady_) return;
+  syncReady_ = ready;
+  for (auto& i : instances_) {
+    if (!i->config.trackSync) continue;
+    log::info(prefixed(i->config, ready ? "connection sync ready: preemption allowed"
+                                        : "connection sync not ready: no preemption"));
+    dispatch(*i, event::SyncReadyChanged{ready});
+  }
+}
+
 void Router::reevaluateTracking(Instance& instance) {
   const auto& c = instance.config;
   // Sync-group members arrive with their weights already dropped by the config (as keepalived
@@ -496,6 +509,8 @@ RouterSnapshot Router::snapshot() const {
     s.lastTransition = i->lastTransition;
     s.lastTransitionAt = i->lastTransitionAt;
     s.fault = i->fault;
+    s.trackSync = i->config.trackSync;
+    s.waitingForSync = i->machine->waitingForSync();
     for (const auto& a : i->addresses) s.addresses.push_back(a.prefix.str() + " dev " + a.dev);
     s.counters = i->counters;
     out.push_back(std::move(s));

@@ -52,6 +52,8 @@ struct InstanceStatus {
   std::string lastTransition;  // "BACKUP -> MASTER: master down timer expired"
   std::chrono::system_clock::time_point lastTransitionAt{};
   std::string fault;  // why it is in FAULT, empty otherwise
+  bool trackSync = false;
+  bool waitingForSync = false;  // trackSync and connection sync not ready: no preemption
   std::vector<std::string> addresses;
   InstanceCounters counters;
 };
@@ -108,6 +110,9 @@ class Router {
   void onScriptChange(const std::string& script, bool healthy);
   // A virtual server's health-check quorum (track_virtual_server); unknown names read as up.
   void onVirtualServerQuorum(const std::string& name, bool up);
+  // Connection sync readiness for track_sync instances; false until told otherwise, and kept
+  // across apply() (new instances start with it).
+  void setSyncReady(bool ready);
 
   RouterSnapshot snapshot() const;
 
@@ -145,6 +150,7 @@ class Router {
   std::map<std::pair<uint32_t, Family>, int> attached_;
   RouterCounters counters_;
   bool followingGroup_ = false;
+  bool syncReady_ = false;
 };
 
 }  // namespace ha::vrrp

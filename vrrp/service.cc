@@ -140,6 +140,12 @@ void Service::setVirtualServerQuorum(const std::string& name, bool up) {
   });
 }
 
+void Service::setSyncReady(bool ready) {
+  boost::asio::post(io_, [this, ready] {
+    if (parts_ && parts_->router) parts_->router->setSyncReady(ready);
+  });
+}
+
 RouterSnapshot Service::snapshot() {
   return onVrrpThread([this] { return parts_->router->snapshot(); });
 }

@@ -27,6 +27,7 @@ class Service final : public Control {
   void shutdown() override;
   RouterSnapshot snapshot() override;
   void setVirtualServerQuorum(const std::string& name, bool up) override;
+  void setSyncReady(bool ready) override;
 
  private:
   struct Parts;

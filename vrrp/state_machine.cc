@@ -40,6 +40,7 @@ Params paramsFrom(const InstanceConfig& config, const IpAddress& primaryAddress)
   p.preemptDelay = config.preemptDelay;
   p.initialState = config.initialState;
   p.primaryAddress = primaryAddress;
+  p.trackSync = config.trackSync;
   return normalized(p);
 }
 
@@ -77,13 +78,16 @@ void StateMachine::on(const event::Startup&, TimePoint now, Actions& actions) {
   if (state_ != State::kInitialize) return;
   // keepalived vrrp_init_state(): an interface or script already down at start means FAULT.
   if (faulted_) return becomeFault("starting while faulted: " + faultReason_, actions);
-  // RFC 5798 §6.4.1: the address owner goes straight to Master.
-  if (owner()) return becomeMaster(now, "address owner (priority 255) starting", actions);
+  // RFC 5798 §6.4.1: the address owner goes straight to Master, unless track_sync holds it
+  // back: taking over before the bulk arrived would reset every flow the current master carries.
+  if (owner() && !waitingForSync()) {
+    return becomeMaster(now, "address owner (priority 255) starting", actions);
+  }
   // RFC 5798 §6.4.1: Master_Adver_Interval = Advertisement_Interval, Master_Down_Timer armed.
   // keepalived 2.2.7 vrrp_init_state() treats `state MASTER` below 255 the same way: only the
   // owner (or a reload of a running master) takes the fast path.
   masterAdverInterval_ = params_.advertInterval;
-  becomeBackup(now, "startup", actions);
+  becomeBackup(now, owner() ? "startup (waiting for connection sync)" : "startup", actions);
 }
 
 void StateMachine::on(const event::Shutdown&, TimePoint, Actions& actions) {
@@ -130,13 +134,16 @@ void StateMachine::advertAsBackup(const event::AdvertReceived& advert, TimePoint
   // lower-priority master is accepted like a higher one.
   const bool delaying = params_.preemptDelay > Duration::zero() &&
                         (!preemptTime_ || *preemptTime_ > now);
-  if (!params_.preempt || advert.priority >= priority_ || delaying) {
+  // track_sync before the bulk: as with preempt = false, so the master keeps its flows.
+  const bool waiting = waitingForSync();
+  if (!params_.preempt || waiting || advert.priority >= priority_ || delaying) {
     // RFC 5798 §6.4.2: learn the interval, reset Master_Down_Timer.
     learnInterval(advert);
     masterDownAt_ = now + masterDownInterval();
     masterAddress_ = advert.source;
     stoppedMaster_.reset();
-    if (params_.preemptDelay > Duration::zero()) {
+    // The preempt delay counts from the first lower-priority advert once sync is ready.
+    if (params_.preemptDelay > Duration::zero() && !waiting) {
       // keepalived vrrp_state_backup(): the delay starts at the first lower-priority advert and
       // is forgotten as soon as a master we would not preempt shows up.
       if (advert.priority >= priority_) {
@@ -225,11 +232,21 @@ void StateMachine::on(const event::FaultChanged& fault, TimePoint now, Actions& 
   faultReason_.clear();
   if (state_ != State::kFault) return;
   std::string reason = fault.reason.empty() ? "fault cleared" : fault.reason;
-  // keepalived try_up_instance(): the owner goes straight back to MASTER; anyone else to BACKUP
-  // with the configured interval and a full Master_Down_Timer (vrrp_state_leave_fault()).
-  if (owner()) return becomeMaster(now, std::move(reason), actions);
+  // keepalived try_up_instance(): the owner goes straight back to MASTER (not while track_sync
+  // waits: that would preempt); anyone else to BACKUP with the configured interval and a full
+  // Master_Down_Timer (vrrp_state_leave_fault()).
+  if (owner() && !waitingForSync()) return becomeMaster(now, std::move(reason), actions);
   masterAdverInterval_ = params_.advertInterval;
   becomeBackup(now, std::move(reason), actions);
+}
+
+void StateMachine::on(const event::SyncReadyChanged& change, TimePoint, Actions&) {
+  if (change.ready == syncReady_) return;
+  syncReady_ = change.ready;
+  // Ready: nothing now; advertAsBackup() discards the next lower-priority advert and
+  // Master_Down_Timer takes us over, as any preempting backup. Not ready again: a preempt delay
+  // already counting starts over once sync is back.
+  if (!syncReady_ && params_.trackSync && state_ == State::kBackup) preemptTime_.reset();
 }
 
 void StateMachine::on(const event::GroupFollow& follow, TimePoint now, Actions& actions) {

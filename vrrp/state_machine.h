@@ -28,6 +28,10 @@ struct Params {
   // nopreempt and preempt_delay (StateMachine normalizes them, as vrrp_complete_instance() does).
   InitialState initialState = InitialState::kBackup;
   IpAddress primaryAddress;  // ours, as sent in the IP source: tie-break (RFC 5798 §6.4.3)
+  // Our track_sync: until SyncReadyChanged{true} the instance never preempts (it starts as BACKUP
+  // even as the owner, and accepts a lower-priority master as with nopreempt); it still takes
+  // over when Master_Down_Timer expires: with no master at all, serving beats black-holing.
+  bool trackSync = false;
 };
 Params paramsFrom(const InstanceConfig& config, const IpAddress& primaryAddress);
 
@@ -54,6 +58,11 @@ struct FaultChanged {
   bool faulted = false;
   std::string reason;
 };
+// Connection sync has (true) or no longer has (false) every live peer's bulk. Only instances with
+// Params::trackSync care; nothing changes at once (the next lower-priority advert preempts).
+struct SyncReadyChanged {
+  bool ready = false;
+};
 // A sync-group sibling changed state: follow it (keepalived's vrrp_sync_group semantics).
 struct GroupFollow {
   State target = State::kBackup;
@@ -64,7 +73,7 @@ struct GroupFollow {
 using Event = std::variant<event::Startup, event::Shutdown, event::AdvertReceived,
                            event::MasterDownExpired, event::AdverExpired,
                            event::PreemptDelayExpired, event::PriorityChanged,
-                           event::FaultChanged, event::GroupFollow>;
+                           event::FaultChanged, event::SyncReadyChanged, event::GroupFollow>;
 
 struct Transition {
   State from = State::kInitialize;
@@ -110,6 +119,8 @@ class StateMachine {
   std::optional<TimePoint> preemptTime() const { return preemptTime_; }
   // The instance's own fault condition (FaultChanged), as opposed to a sync group's.
   bool faulted() const { return faulted_; }
+  // track_sync and connection sync not ready yet: no preemption.
+  bool waitingForSync() const { return params_.trackSync && !syncReady_; }
 
  private:
   bool owner() const { return params_.priority == kPriorityOwner; }
@@ -121,6 +132,7 @@ class StateMachine {
   void on(const event::PreemptDelayExpired&, TimePoint now, Actions& actions);
   void on(const event::PriorityChanged& change, TimePoint now, Actions& actions);
   void on(const event::FaultChanged& fault, TimePoint now, Actions& actions);
+  void on(const event::SyncReadyChanged& change, TimePoint now, Actions& actions);
   void on(const event::GroupFollow& follow, TimePoint now, Actions& actions);
   void advertAsBackup(const event::AdvertReceived& advert, TimePoint now);
   void advertAsMaster(const event::AdvertReceived& advert, TimePoint now, Actions& actions);
@@ -142,6 +154,7 @@ class StateMachine {
   std::optional<IpAddress> stoppedMaster_;  // sent priority 0; names the takeover's reason
   bool faulted_ = false;
   std::string faultReason_;
+  bool syncReady_ = false;  // SyncReadyChanged; read only with Params::trackSync
 };
 
 }  // namespace ha::vrrp

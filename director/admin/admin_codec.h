@@ -1,7 +1,7 @@
 #pragma once
 // The one header where admin.proto types meet model types (STYLE.md §4), implemented by
-// admin_codec.cc, health_codec.cc and vrrp_codec.cc. Requests come from a client, so
-// toFlowQuery() checks everything the oracle would otherwise trust.
+// admin_codec.cc, health_codec.cc, vrrp_codec.cc and sync_status_codec.cc. Requests come from a
+// client, so toFlowQuery() checks everything the oracle would otherwise trust.
 #include <chrono>
 #include <string>
 
@@ -17,6 +17,10 @@ directord::admin::ServiceList toServiceList(const DirectorSnapshot& snapshot,
                                             std::chrono::system_clock::time_point now);
 directord::admin::LookupReply toLookupReply(const FlowAnswer& answer);
 directord::admin::VrrpList toVrrpList(const vrrp::RouterSnapshot& snapshot);
+// Both ways: directorctl formats the model. Rejection names it does not know (a newer directord)
+// are left out of rejectedBy; `rejected` still counts them.
+directord::admin::SyncReply toSyncReply(const sync::SyncSnapshot& snapshot);
+sync::SyncSnapshot fromSyncReply(const directord::admin::SyncReply& reply);
 directord::admin::LookupRequest toLookupRequest(const FlowQuery& query);
 Result<FlowQuery> toFlowQuery(const directord::admin::LookupRequest& request);
 

@@ -41,6 +41,12 @@ class AdminService final : public pb::Admin::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status SyncStatus(grpc::ServerContext* /*context*/, const pb::SyncRequest* /*request*/,
+                          pb::SyncReply* reply) override {
+    *reply = toSyncReply(view_.syncSnapshot());
+    return grpc::Status::OK;
+  }
+
  private:
   DirectorView& view_;
 };

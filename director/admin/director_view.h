@@ -9,6 +9,7 @@
 #include "director/plan/flow_oracle.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
+#include "sync/sync_snapshot.h"
 #include "vrrp/router.h"
 
 namespace ha::director {
@@ -55,6 +56,8 @@ class DirectorView {
   virtual FlowAnswer lookup(const FlowQuery& query) = 0;
   // Empty when the config has no vrrp_instance.
   virtual vrrp::RouterSnapshot vrrpSnapshot() = 0;
+  // enabled = false when the config has no connection_sync block.
+  virtual sync::SyncSnapshot syncSnapshot() = 0;
 };
 
 }  // namespace ha::director

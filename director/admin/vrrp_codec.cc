@@ -59,6 +59,8 @@ pb::VrrpList toVrrpList(const vrrp::RouterSnapshot& snapshot) {
     i->set_address_list_mismatch(s.counters.addressListMismatch);
     i->set_send_errors(s.counters.sendErrors);
     addDrops(s.counters.dropped, i->mutable_dropped());
+    i->set_track_sync(s.trackSync);
+    i->set_waiting_for_sync(s.waitingForSync);
   }
   return list;
 }

@@ -53,6 +53,10 @@ std::string formatVrrp(const pb::VrrpList& list, int64_t nowUnixMs) {
     if (!i.sync_group().empty()) out << ", sync group " << i.sync_group();
     out << "\n";
     if (!i.fault().empty()) out << "  fault: " << i.fault() << "\n";
+    if (i.track_sync()) {
+      out << "  sync: " << (i.waiting_for_sync() ? "waiting for bulk (no preemption)" : "ready")
+          << "\n";
+    }
     if (i.transitions() > 0) {
       out << "  last: " << i.last_transition() << " ("
           << ago(i.last_transition_unix_ms(), nowUnixMs) << ")\n";

@@ -30,6 +30,8 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
       mapVrrpSyncGroup(node, out, sink);
     } else if (k == "SSL") {
       mapSslBlock(node, out, sink);
+    } else if (k == "connection_sync") {
+      mapConnectionSync(node, out, sink);
     } else if (auto refusal = unsupportedTopLevelBlock(k)) {
       sink.error(node.where, *refusal);
     } else {
@@ -38,6 +40,7 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
   }
   applySslSettings(out);
   completeVrrp(out, sink);
+  completeSync(out);
   return out;
 }
 

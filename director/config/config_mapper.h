@@ -36,11 +36,18 @@ struct SslSettings {
   std::string keyFile;
 };
 
+// Where the `connection_sync` block and its statements were written.
+struct SyncSource {
+  SourceLocation where;                // `connection_sync {`
+  std::vector<SourceLocation> peers;  // parallel to config.sync.peers
+};
+
 struct MappedConfig {
   Config config;
   std::vector<ServiceKeywordLocations> serviceKeywords;  // parallel to config.virtualServers
   VrrpSources vrrp;                                      // parallel to config.vrrp
   std::optional<SslSettings> ssl;
+  std::optional<SyncSource> sync;  // set when a connection_sync block was written
 };
 
 MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink);
@@ -54,6 +61,11 @@ void mapStaticIpaddress(const Node& node, Config& config, DiagnosticSink& sink);
 // its files given to each SSL_GET probe.
 void mapSslBlock(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void applySslSettings(MappedConfig& out);
+
+// Connection sync (map_sync.cc): the block, and after every block is read (global_defs may come
+// last) the node name: router_id, else the host name as keepalived's default router_id.
+void mapConnectionSync(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+void completeSync(MappedConfig& out);
 
 // VRRP (map_vrrp*.cc). mapVrrpGlobal returns false when `node` is not a VRRP global_defs key.
 bool mapVrrpGlobal(const Node& node, VrrpGlobals& globals, DiagnosticSink& sink);

@@ -2,7 +2,7 @@
 // Typed configuration filled by the keepalived.conf parser. Every element carries where it came
 // from, so refusals name `file:line`. Each module owns its own config structs (STYLE.md §4): these
 // are the director's, plus vrrp's VrrpConfig and healthcheck's checker structs, which this parser
-// fills. sync will add its own as its issue lands.
+// fills, and sync's SyncConfig (`connection_sync { ... }`).
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,6 +12,7 @@
 
 #include "common/ip_address.h"
 #include "healthcheck/health_config.h"
+#include "sync/sync_config.h"
 #include "vrrp/vrrp_config.h"
 
 namespace ha::director {
@@ -101,6 +102,9 @@ struct Config {
   std::map<std::string, LocalAddressGroup> laddrGroups;
   std::vector<StaticAddress> staticAddresses;
   vrrp::VrrpConfig vrrp;  // vrrp_instance, vrrp_script, vrrp_sync_group, global_defs vrrp_*
+  // connection_sync; enabled = false without the block. nodeName is global_defs router_id, else
+  // the host name (keepalived's default router_id).
+  sync::SyncConfig sync;
 };
 
 struct Diagnostic {

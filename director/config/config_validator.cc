@@ -160,6 +160,7 @@ void validateConfig(const MappedConfig& mapped, DiagnosticSink& sink) {
   }
   checkLocalAddressesAreNotVips(config, sink);
   validateVrrp(mapped, sink);
+  validateSync(mapped, sink);
 }
 
 }  // namespace ha::director::config

@@ -104,9 +104,9 @@ constexpr std::array<std::string_view, 7> kUnsupportedService = {
 }  // namespace
 
 std::optional<std::string> unsupportedTopLevelBlock(std::string_view keyword) {
-  std::string head = "block '" + std::string(keyword) + "' not supported yet";
-  if (keyword == "connection_sync") return head + " (arrives with the connection-sync issue)";
-  if (contains(kOtherBlocks, keyword)) return head;
+  if (contains(kOtherBlocks, keyword)) {
+    return "block '" + std::string(keyword) + "' not supported yet";
+  }
   return std::nullopt;
 }
 

@@ -8,8 +8,8 @@
 
 namespace ha::director::config {
 
-// Top-level blocks of later issues, e.g. "block 'connection_sync' not supported yet (arrives with
-// the connection-sync issue)". nullopt if `keyword` is not one.
+// keepalived top-level blocks we do not build, e.g. "block 'static_routes' not supported yet".
+// nullopt if `keyword` is not one.
 std::optional<std::string> unsupportedTopLevelBlock(std::string_view keyword);
 
 // keepalived global_defs keywords (all are warnings; this only picks the wording).

@@ -235,7 +235,10 @@ void mapInstanceKeyword(const Node& node, Context& c) {
   } else if (k == "accept" || k == "no_accept") {
     if (checkStatement(node, 0, 0, k, c.sink)) c.src.accept = k == "accept";
   } else if (k == "track_sync") {
-    if (auto on = boolArg(node, c.sink)) c.inst.trackSync = *on;
+    if (auto on = boolArg(node, c.sink)) {
+      c.inst.trackSync = *on;
+      c.src.lines.trackSync = *on ? node.where : SourceLocation{};
+    }
   } else if (k == "virtual_ipaddress" || k == "virtual_ipaddress_excluded") {
     mapAddresses(node, k == "virtual_ipaddress_excluded", c);
   } else if (k == "unicast_peer") {

@@ -35,7 +35,7 @@ struct InstanceSource {
   // Line of each keyword as written (line 0 = not written).
   struct Lines {
     SourceLocation state, interface, vrid, priority, advertInt, version, nopreempt, preemptDelay,
-        authentication, unicastSource;
+        authentication, unicastSource, trackSync;
   } lines;
   std::optional<vrrp::Version> version;  // `version` in the instance (else global, or v3 for IPv6)
   std::optional<bool> accept;            // `accept` / `no_accept` (else keepalived's default)

@@ -1,5 +1,5 @@
 // directorctl: asks a running directord, over its admin socket, what `ipvsadm -Ln` would show,
-// how its health checks fare and which real a flow would reach.
+// how its health checks fare, which real a flow would reach, how VRRP and connection sync stand.
 // Exit: 0 ok, 1 directord unreachable, 2 usage, 3 no such service.
 #include <grpcpp/grpcpp.h>
 
@@ -19,6 +19,7 @@
 #include "director/admin/admin_codec.h"
 #include "director/admin/health_format.h"
 #include "director/admin/ipvsadm_format.h"
+#include "director/admin/sync_format.h"
 #include "director/admin/vrrp_format.h"
 #include "director/admin/version.h"
 
@@ -41,6 +42,7 @@ constexpr std::string_view kUsage =
     "       directorctl [--admin-socket PATH] health\n"
     "       directorctl [--admin-socket PATH] lookup tcp|udp SRC SPORT VIP VPORT\n"
     "       directorctl [--admin-socket PATH] vrrp\n"
+    "       directorctl [--admin-socket PATH] sync\n"
     "       directorctl --help\n"
     "\n"
     "  list     the virtual-server table, as `ipvsadm -Ln` plus each real's health and last\n"
@@ -49,6 +51,8 @@ constexpr std::string_view kUsage =
     "           last/mean/max, last result; then the probe totals\n"
     "  lookup   which real a new flow from SRC:SPORT to VIP:VPORT reaches\n"
     "  vrrp     each VRRP instance: state, priority, master, transitions, packet counters\n"
+    "  sync     connection sync: readiness, conntrack events, and per peer both streams\n"
+    "           (sent, acked, queue, lag, bulks; received, applied, rejected by reason)\n"
     "  --admin-socket PATH   directord's admin socket (default /run/directord.sock)\n";
 
 int usageError(std::string_view why) {
@@ -88,6 +92,12 @@ class Client {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
     return stub_->VrrpStatus(&context, pb::VrrpRequest(), reply);
+  }
+
+  grpc::Status sync(pb::SyncReply* reply) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
+    return stub_->SyncStatus(&context, pb::SyncRequest(), reply);
   }
 
   int unreachable(const grpc::Status& status) const {
@@ -132,6 +142,14 @@ int runVrrp(Client& client, const std::vector<std::string_view>& args) {
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch());
   std::cout << ha::director::formatVrrp(reply, now.count());
+  return kExitOk;
+}
+
+int runSync(Client& client, const std::vector<std::string_view>& args) {
+  if (!args.empty()) return usageError("sync takes no arguments");
+  pb::SyncReply reply;
+  if (auto status = client.sync(&reply); !status.ok()) return client.unreachable(status);
+  std::cout << ha::director::formatSync(ha::director::fromSyncReply(reply));
   return kExitOk;
 }
 
@@ -230,5 +248,6 @@ int main(int argc, char** argv) {
   if (command == "health") return runHealth(client, rest);
   if (command == "lookup") return runLookup(client, rest);
   if (command == "vrrp") return runVrrp(client, rest);
+  if (command == "sync") return runSync(client, rest);
   return usageError("unknown command " + std::string(command));
 }

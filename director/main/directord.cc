@@ -19,6 +19,7 @@
 #include "director/nft/render.h"
 #include "director/node/node.h"
 #include "healthcheck/service.h"
+#include "sync/service.h"
 #include "vrrp/service.h"
 
 namespace {
@@ -151,6 +152,14 @@ int main(int argc, char** argv) {
   ports.health = ha::healthcheck::Service::start([&healthTarget](std::vector<ha::healthcheck::HealthEvent> events) {
     if (Node* target = healthTarget.load()) target->onHealthEvents(std::move(events));
   });
+  // Sync runs on its own thread (gRPC on its own); readiness opens track_sync instances for
+  // preemption. The VRRP service outlives it: the node stops sync before it drops its ports.
+  ha::vrrp::Control* vrrpControl = ports.vrrp.get();
+  ports.sync = std::make_unique<ha::sync::Service>(
+      [vrrpControl](bool ready) {
+        if (vrrpControl != nullptr) vrrpControl->setSyncReady(ready);
+      },
+      ha::sync::productionPorts());
   Node node({configPath, adminSocket}, std::move(ports));
   healthTarget.store(&node);
   if (auto st = node.start(loaded.config); !st) {

@@ -12,6 +12,7 @@
 #include "director/nft/render.h"
 #include "director/node/counters.h"
 #include "director/node/health_bridge.h"
+#include "director/node/sync_bridge.h"
 
 namespace ha::director {
 
@@ -68,6 +69,8 @@ Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
             std::to_string(tx.ops.size()) + " nf_tables operations" + (patched ? " (changed services only)" : ""));
   if (!patched) installed_ = std::move(desired);
   plan_ = std::move(plan);
+  // Peers' flows are admitted against the services as of this plan (marks may have changed).
+  if (ports_.sync) ports_.sync->setCatalog(syncCatalogOf(config, serviceIds_));
   syncAddresses(config);
   config_ = config;
   serviceIndex_.clear();
@@ -101,6 +104,11 @@ Status Node::start(const Config& config) {
   if (!plan) return Error{plan.error()};
   if (auto st = apply(config, std::move(plan.value()), true); !st) return st;
   started_ = true;
+  // Sync before VRRP: a track_sync instance waits for the bulk that this starts.
+  if (auto st = applySync(config); !st) {
+    stop();
+    return st;
+  }
   // VRRP after the forwarder: a VIP taken at once (priority 255, state MASTER) finds its rules.
   if (auto st = applyVrrp(config); !st) {
     stop();
@@ -130,6 +138,8 @@ void Node::reload() {
     log::error("reload refused: " + st.error());
     return;
   }
+  // A sync refusal (an unreadable certificate) leaves the running sync alone; the rest goes on.
+  if (auto st = applySync(loaded.config); !st) log::error("reload: " + st.error());
   // Checkers of unchanged reals keep their state; the plan is rebuilt on the verdicts as of now.
   if (auto st = applyHealth(loaded.config); !st) {
     log::error("reload: " + st.error());
@@ -149,6 +159,7 @@ void Node::stop() {
   if (ports_.health) ports_.health->shutdown();
   // Hand the VIPs over (priority 0) before the rules that serve them go.
   if (ports_.vrrp) ports_.vrrp->shutdown();
+  if (ports_.sync) ports_.sync->shutdown();
   if (auto st = ports_.nft->commit(nft::removeAll(installed_)); !st) log::error("removing our tables: " + st.error());
   installed_ = {};
   for (const auto& owned : ports_.addresses->owned()) {
@@ -183,6 +194,19 @@ auto Node::onDirectorThread(F&& f) -> decltype(f()) {
 vrrp::RouterSnapshot Node::vrrpSnapshot() {
   if (!ports_.vrrp) return {};
   return ports_.vrrp->snapshot();  // thread-safe: posted to the VRRP thread
+}
+
+Status Node::applySync(const Config& config) {
+  if (!ports_.sync) {
+    if (!config.sync.enabled) return okStatus();
+    return Error{"connection_sync configured, but this node runs without sync"};
+  }
+  return ports_.sync->apply(config.sync);
+}
+
+sync::SyncSnapshot Node::syncSnapshot() {
+  if (!ports_.sync) return {};
+  return ports_.sync->snapshot();  // thread-safe: posted to the sync thread
 }
 
 DirectorSnapshot Node::snapshot() {

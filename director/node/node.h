@@ -19,6 +19,7 @@
 #include "director/nft/nft_writer.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
+#include "sync/control.h"
 #include "vrrp/control.h"
 
 namespace ha::director {
@@ -34,6 +35,7 @@ struct NodePorts {
   std::unique_ptr<ConntrackPort> conntrack;
   std::unique_ptr<vrrp::Control> vrrp;  // null: a config with vrrp_instance is refused
   std::unique_ptr<healthcheck::Control> health;  // null: a config with checkers is refused
+  std::unique_ptr<sync::Control> sync;  // null: a config with connection_sync is refused
 };
 
 class Node final : public DirectorView {
@@ -58,6 +60,7 @@ class Node final : public DirectorView {
   DirectorSnapshot snapshot() override;
   FlowAnswer lookup(const FlowQuery& query) override;
   vrrp::RouterSnapshot vrrpSnapshot() override;
+  sync::SyncSnapshot syncSnapshot() override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);
@@ -65,6 +68,7 @@ class Node final : public DirectorView {
   void syncAddresses(const Config& config);
   Status applyVrrp(const Config& config);
   Status applyHealth(const Config& config);
+  Status applySync(const Config& config);
   void flushHealth();
   void retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals);
   void purgePersistence(const std::vector<FlowOwner>& owners);

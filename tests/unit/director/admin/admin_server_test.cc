@@ -71,6 +71,17 @@ struct FakeDirectorView : DirectorView {
     snap.counters.received = 9;
     return snap;
   }
+  sync::SyncSnapshot syncSnapshot() override {
+    sync::SyncSnapshot snap;
+    snap.enabled = true;
+    snap.node = "dir1";
+    sync::PeerSnapshot p;
+    p.name = "dir2";
+    p.lagP99Ms = 2.5;
+    p.rejectedBy[static_cast<size_t>(sync::Rejection::kUnknownService)] = 3;
+    snap.peers.push_back(p);
+    return snap;
+  }
   std::mutex mu;
   std::optional<FlowQuery> lastQuery;
 };
@@ -134,6 +145,24 @@ TEST_F(AdminServerTest, ReportsVrrpInstances) {
   ASSERT_EQ(i.dropped_size(), 1);
   EXPECT_EQ(i.dropped(0).reason(), "bad_ttl");
   EXPECT_EQ(i.dropped(0).count(), 2u);
+}
+
+// SyncStatus carries the view's sync snapshot, rejections by name, to the client.
+TEST_F(AdminServerTest, ReportsSync) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  grpc::ClientContext ctx;
+  withDeadline(ctx);
+  pb::SyncReply reply;
+  auto status = stub()->SyncStatus(&ctx, pb::SyncRequest(), &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(reply.enabled());
+  EXPECT_EQ(reply.node(), "dir1");
+  ASSERT_EQ(reply.peers_size(), 1);
+  EXPECT_EQ(reply.peers(0).name(), "dir2");
+  EXPECT_TRUE(reply.peers(0).has_lag_p99_ms());
+  EXPECT_FALSE(reply.peers(0).has_lag_p50_ms());
+  EXPECT_EQ(reply.peers(0).rejected_by().at("unknown-service"), 3u);
 }
 
 // Lookup hands the decoded query to the view and encodes its answer.

@@ -47,6 +47,22 @@ TEST(VrrpFormat, ShowsInstanceBlock) {
             "packets received 12, not tied to an instance: unknown_vrid 5\n");
 }
 
+// A track_sync instance says whether the sync gate holds it back; others print no sync line.
+TEST(VrrpFormat, ShowsTheSyncGate) {
+  pb::VrrpList list;
+  auto* i = list.add_instances();
+  i->set_name("VI_1");
+  i->set_state("BACKUP");
+  i->set_track_sync(true);
+  i->set_waiting_for_sync(true);
+  EXPECT_NE(formatVrrp(list, 0).find("\n  sync: waiting for bulk (no preemption)\n"),
+            std::string::npos);
+  i->set_waiting_for_sync(false);
+  EXPECT_NE(formatVrrp(list, 0).find("\n  sync: ready\n"), std::string::npos);
+  i->set_track_sync(false);
+  EXPECT_EQ(formatVrrp(list, 0).find("sync:"), std::string::npos);
+}
+
 // Without instances the command says so instead of printing an empty table.
 TEST(VrrpFormat, SaysWhenNothingConfigured) {
   EXPECT_EQ(formatVrrp(pb::VrrpList(), 0), "no VRRP instances configured\n");

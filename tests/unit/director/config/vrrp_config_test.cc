@@ -135,6 +135,15 @@ TEST(VrrpConfig, FullConfigParsesIntoTheExactModel) {
       "  notify \"/etc/ha/group-any.sh\"",             // 88
       "  sync_group_tracking_weight",                  // 89
       "}",                                             // 90
+      "connection_sync {",                             // 91: track_sync needs it
+      "  listen 198.51.100.1 7800",                    // 92
+      "  peer dir2 198.51.100.2 7800",                 // 93
+      "  tls {",                                       // 94
+      "    ca /etc/ha/ca.pem",                         // 95
+      "    cert /etc/ha/dir1.pem",                     // 96
+      "    key /etc/ha/dir1.key",                      // 97
+      "  }",                                           // 98
+      "}",                                             // 99
   }));
   ASSERT_TRUE(isClean(r));
 

@@ -1,0 +1,55 @@
+#pragma once
+// The production ConntrackPort: ctnetlink through libmnl + libnetfilter_conntrack, in the network
+// namespace of the thread that opens it.
+//
+//   apply socket  (unicast): filtered dumps, batched CT_NEW / CT_DELETE with one ack each
+//   event socket  (NFNLGRP_CONNTRACK_NEW|UPDATE|DESTROY, non-blocking, 8 MB, BPF on our mark tag)
+//
+// Our own writes come back as events carrying the apply socket's portid in nlmsg_pid (the kernel
+// reports NETLINK_CB(skb).portid of the request that caused them; packet-driven events carry 0):
+// readEvents() drops those, so a peer's flows are not echoed back to it.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "sync/conntrack_port.h"
+
+struct mnl_socket;
+
+namespace ha::sync {
+
+class NetlinkConntrack final : public ConntrackPort {
+ public:
+  static Result<std::unique_ptr<NetlinkConntrack>> open();
+  ~NetlinkConntrack() override;
+  NetlinkConntrack(const NetlinkConntrack&) = delete;
+  NetlinkConntrack& operator=(const NetlinkConntrack&) = delete;
+
+  Result<std::vector<FlowEntry>> dump() override;
+  ApplyReport apply(const std::vector<FlowUpdate>& updates) override;
+  int eventFd() const override;
+  Result<EventRead> readEvents(std::vector<FlowUpdate>& out) override;
+
+  uint32_t applyPortId() const { return applyPortId_; }
+  // False when the kernel refused the BPF filter: events are then filtered in user space only.
+  bool kernelEventFilter() const { return kernelEventFilter_; }
+
+ private:
+  struct Request;  // one message of a batch and what became of it
+  NetlinkConntrack() = default;
+  // Sends `requests` in batches of at most kBatchBytes, one sendmsg each, and fills in each
+  // request's errno from its ack (ETIMEDOUT if the ack never came).
+  Status runBatches(std::vector<Request>& requests);
+  Status collectAcks(std::vector<Request>& requests, size_t first, size_t end);
+
+  mnl_socket* applySocket_ = nullptr;
+  mnl_socket* eventSocket_ = nullptr;
+  uint32_t applyPortId_ = 0;
+  uint32_t seq_ = 0;
+  bool kernelEventFilter_ = false;
+  size_t maxBatchMessages_ = 0;  // bounded by the apply socket's receive buffer (acks must fit)
+};
+
+}  // namespace ha::sync
