@@ -44,7 +44,7 @@ struct FlowEntry {
   FlowTuple original;  // client:cport -> VIP:vport
   FlowTuple reply;     // real:rport -> laddr:lport (FULLNAT) or -> client:cport (NAT)
   uint32_t status = 0;          // kSyncedStatusBits as observed
-  uint8_t tcpState = 0;         // enum tcp_conntrack; 0 for UDP
+  uint8_t tcpState = 0;         // enum tcp_conntrack; 0 for UDP, or not reported (kept as is)
   uint32_t timeoutSeconds = 0;  // remaining
   uint32_t mark = 0;  // the ct mark on the node holding the entry (receivers set their own)
   FlowKey key() const { return FlowKey{l4proto, original}; }

@@ -49,7 +49,13 @@ void Outbox::push(const FlowUpdate& update, TimePoint now) {
   const FlowKey key = update.entry.key();
   auto it = pending_.find(key);
   if (it != pending_.end()) {
-    it->second.update = update;  // newest state wins; the flow keeps its place and first time
+    // Newest state wins; the flow keeps its place and first time. An event that did not report
+    // the TCP state (0) keeps the one already queued.
+    const uint8_t queuedState = it->second.update.entry.tcpState;
+    it->second.update = update;
+    if (update.op == FlowOp::kUpsert && update.entry.tcpState == 0) {
+      it->second.update.entry.tcpState = queuedState;
+    }
     ++stats_.coalesced;
     return;
   }

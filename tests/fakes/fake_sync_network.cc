@@ -59,6 +59,9 @@ class FakeSyncNetwork::NodeTransport final : public Transport {
   std::string name_;
 };
 
+FakeSyncNetwork::FakeSyncNetwork() = default;
+FakeSyncNetwork::~FakeSyncNetwork() = default;
+
 Transport& FakeSyncNetwork::addNode(const std::string& name, std::vector<std::string> peers,
                                     TransportListener& listener) {
   Node& node = nodes_[name];

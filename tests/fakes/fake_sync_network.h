@@ -15,6 +15,8 @@ namespace ha::sync::test {
 
 class FakeSyncNetwork {
  public:
+  FakeSyncNetwork();
+  ~FakeSyncNetwork();
   // A node named `name` whose config lists `peers` in this order. Its streams come up with connect().
   Transport& addNode(const std::string& name, std::vector<std::string> peers,
                      TransportListener& listener);

@@ -1,0 +1,289 @@
+#include "sync/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "tests/fakes/fake_conntrack_table.h"
+#include "tests/fakes/fake_sync_network.h"
+#include "tests/fakes/manual_clock.h"
+
+namespace ha::sync {
+namespace {
+
+using test::FakeSyncNetwork;
+
+IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+
+// One FULLNAT service, known with a different mark on each node (ids are per node).
+ServiceCatalog catalogWithMark(uint32_t mark) {
+  CatalogService s;
+  s.mark = mark;
+  s.fullnat = true;
+  s.reals = {{ip("198.51.100.11"), 80}, {ip("198.51.100.12"), 80}};
+  s.localAddresses = {ip("198.51.100.200"), ip("198.51.100.201")};
+  return {{CatalogKey{kProtoTcp, ip("192.0.2.100"), 80}, s}};
+}
+
+FlowEntry flow(uint16_t clientPort, uint8_t state = 3, uint32_t mark = 0xd1000001) {
+  FlowEntry e;
+  e.l4proto = kProtoTcp;
+  e.original = {ip("203.0.113.10"), ip("192.0.2.100"), clientPort, 80};
+  e.reply = {ip("198.51.100.11"), ip("198.51.100.200"), 80, clientPort};
+  e.status = kIpsSeenReply | kIpsAssured;
+  e.tcpState = state;
+  e.timeoutSeconds = 432000;
+  e.mark = mark;
+  return e;
+}
+
+struct Node {
+  Node(FakeSyncNetwork& net, const std::string& name, std::vector<std::string> peers, uint32_t nodeMark,
+       const TimeSource& clock, FakeConntrackTable* kernel = nullptr)
+      : mark(nodeMark), owned(kernel ? nullptr : std::make_unique<FakeConntrackTable>()),
+        table(kernel ? *kernel : *owned) {
+    SyncConfig config;
+    config.enabled = true;
+    config.nodeName = name;
+    for (const auto& p : peers) config.peers.push_back({p, ip("198.51.100.1"), 7800});
+    engine = std::make_unique<Engine>(config, table, clock, [this](bool r) { readyCalls.push_back(r); });
+    engine->setCatalog(catalogWithMark(nodeMark));
+    engine->attach(net.addNode(name, peers, *engine));
+  }
+  std::vector<FlowEntry> flows() {
+    auto d = table.dump();
+    EXPECT_TRUE(d.ok());
+    std::vector<FlowEntry> out = d.ok() ? *d : std::vector<FlowEntry>{};
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  // A packet changed this node's kernel table and the kernel reported it.
+  void local(FlowUpdate u) {
+    if (u.op == FlowOp::kUpsert) {
+      table.set(u.entry);
+    } else {
+      table.erase(u.entry.key());
+    }
+    table.pushEvent(u);
+    engine->onLocalEvents();
+  }
+  uint32_t mark;
+  std::unique_ptr<FakeConntrackTable> owned;
+  FakeConntrackTable& table;  // the kernel's table outlives a process restart
+  std::unique_ptr<Engine> engine;
+  std::vector<bool> readyCalls;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  ha::test::ManualClock clock;
+  FakeSyncNetwork net;
+};
+
+std::vector<FlowEntry> withMark(std::vector<FlowEntry> flows, uint32_t mark) {
+  for (auto& f : flows) f.mark = mark;
+  std::sort(flows.begin(), flows.end());
+  return flows;
+}
+
+// On connect the whole table goes over as a bulk; the receiver holds the same flows under its own
+// mark, and, having every live peer's bulk, becomes ready.
+TEST_F(EngineTest, BulkOnConnectCopiesTheTable) {
+  Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
+  ASSERT_EQ(a.table.apply({{FlowOp::kUpsert, flow(1000)}, {FlowOp::kUpsert, flow(1001)}}).created, 2u);
+  Node b(net, "dirB", {"dirA"}, 0xd1000005, clock);
+  net.connectAll();
+  net.run();
+  EXPECT_EQ(b.flows(), withMark(a.flows(), 0xd1000005));
+  EXPECT_TRUE(b.engine->ready());
+  EXPECT_EQ(b.readyCalls, std::vector<bool>{true});
+  const auto sa = a.engine->snapshot();
+  EXPECT_EQ(sa.peers[0].bulksSent, 1u);
+  EXPECT_EQ(sa.peers[0].acked, 2u);
+  const auto sb = b.engine->snapshot();
+  EXPECT_TRUE(sb.peers[0].bulkComplete);
+  EXPECT_EQ(sb.peers[0].applied, 2u);
+}
+
+// Local events after the bulk follow incrementally: new, changed (newest state wins) and
+// destroyed flows; updates of one flow queued together are coalesced.
+TEST_F(EngineTest, IncrementalUpdatesAndDestroys) {
+  Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
+  Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
+  net.connectAll();
+  net.run();
+  a.table.pushEvent({FlowOp::kUpsert, flow(2000, 1)});
+  a.table.pushEvent({FlowOp::kUpsert, flow(2000, 3)});
+  a.table.pushEvent({FlowOp::kUpsert, flow(2001)});
+  a.engine->onLocalEvents();
+  net.run();
+  ASSERT_EQ(b.flows().size(), 2u);
+  EXPECT_EQ(b.flows()[0].tcpState, 3);
+  EXPECT_EQ(a.engine->snapshot().peers[0].coalesced, 1u);
+  a.local({FlowOp::kRemove, flow(2000)});
+  net.run();
+  ASSERT_EQ(b.flows().size(), 1u);
+  EXPECT_EQ(b.flows()[0].original.srcPort, 2001);
+}
+
+// An unanswered first packet is not worth a peer's table (IPVS's rule; keeps SYN floods local).
+TEST_F(EngineTest, UnrepliedFlowsStayLocal) {
+  Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
+  Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
+  net.connectAll();
+  net.run();
+  FlowEntry syn = flow(3000, 1);
+  syn.status = 0;
+  a.local({FlowOp::kUpsert, syn});
+  net.run();
+  EXPECT_TRUE(b.flows().empty());
+}
+
+// Entries for services, reals or local addresses the receiver does not know are refused and
+// counted by reason; its table is untouched; an ack still answers the batch.
+TEST_F(EngineTest, UnknownEntriesRefusedAndCounted) {
+  Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
+  Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
+  net.connectAll();
+  net.run();
+  FlowEntry otherVip = flow(4000);
+  otherVip.original.dst = ip("192.0.2.99");
+  FlowEntry otherReal = flow(4001);
+  otherReal.reply.src = ip("198.51.100.99");
+  FlowEntry otherLaddr = flow(4002);
+  otherLaddr.reply.dst = ip("198.51.100.250");
+  for (const auto& f : {otherVip, otherReal, otherLaddr}) a.table.pushEvent({FlowOp::kUpsert, f});
+  a.engine->onLocalEvents();
+  net.run();
+  EXPECT_TRUE(b.flows().empty());
+  const auto peer = b.engine->snapshot().peers[0];
+  EXPECT_EQ(peer.rejected, 3u);
+  EXPECT_EQ(peer.rejectedBy[static_cast<size_t>(Rejection::kUnknownService)], 1u);
+  EXPECT_EQ(peer.rejectedBy[static_cast<size_t>(Rejection::kUnknownReal)], 1u);
+  EXPECT_EQ(peer.rejectedBy[static_cast<size_t>(Rejection::kUnknownLocalAddress)], 1u);
+  EXPECT_EQ(a.engine->snapshot().peers[0].acked, 3u);
+}
+
+// A peer that keeps sending flows we refuse has its stream reset (and may dial again).
+TEST_F(EngineTest, PersistentGarbageResetsTheStream) {
+  Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
+  Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
+  net.connectAll();
+  net.run();
+  for (uint16_t i = 0; i < 8; ++i) {
+    FlowEntry bad = flow(static_cast<uint16_t>(5000 + i));
+    bad.original.dst = ip("192.0.2.99");
+    a.local({FlowOp::kUpsert, bad});
+    net.run();
+  }
+  EXPECT_EQ(b.engine->snapshot().peers[0].resets, 1u);
+  EXPECT_FALSE(a.engine->snapshot().peers[0].outgoingUp);
+  EXPECT_TRUE(b.flows().empty());
+}
+
+// A copy learned from a peer that expires or is deleted here is not reported back: the owner's
+// flow lives on. Once local traffic touches the copy, it is ours and syncs like any other.
+TEST_F(EngineTest, LearnedCopiesDoNotEchoTheirDestroys) {
+  Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
+  Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
+  net.connectAll();
+  net.run();
+  a.local({FlowOp::kUpsert, flow(6000)});
+  a.local({FlowOp::kUpsert, flow(6001)});
+  net.run();
+  ASSERT_EQ(b.flows().size(), 2u);
+  // 6000's copy times out on B: A keeps its flow.
+  ASSERT_EQ(b.table.apply({{FlowOp::kRemove, flow(6000)}}).removed, 1u);
+  b.local({FlowOp::kRemove, flow(6000)});
+  net.run();
+  EXPECT_EQ(a.flows().size(), 2u);
+  // B forwards 6001 after a failover and sees it close: A hears about it.
+  b.local({FlowOp::kUpsert, flow(6001, 7, 0xd1000002)});
+  b.local({FlowOp::kRemove, flow(6001)});
+  net.run();
+  ASSERT_EQ(a.flows().size(), 1u);
+  EXPECT_EQ(a.flows()[0].original.srcPort, 6000);
+}
+
+// Applying the same batch twice leaves the same table (a repeated bulk after a reconnect).
+TEST_F(EngineTest, RepeatedBulkIsIdempotent) {
+  Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
+  for (uint16_t p = 7000; p < 7100; ++p) (void)a.table.apply({{FlowOp::kUpsert, flow(p)}});
+  Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
+  net.connectAll();
+  net.run();
+  const auto once = b.flows();
+  net.removeNode("dirB");  // B's stream drops; A forgets its session
+  net.run();
+  SyncConfig restarted;
+  restarted.enabled = true;
+  restarted.nodeName = "dirB";
+  restarted.peers = {{"dirA", ip("198.51.100.1"), 7800}};
+  b.engine = std::make_unique<Engine>(restarted, b.table, clock, nullptr);
+  b.engine->setCatalog(catalogWithMark(0xd1000002));
+  b.engine->attach(net.addNode("dirB", {"dirA"}, *b.engine));
+  net.connectAll();
+  net.run();
+  EXPECT_EQ(b.flows(), once);
+  EXPECT_EQ(once.size(), 100u);
+}
+
+// A restart in the middle of a bulk: the cut bulk never counts as complete, the next one
+// completes, and every entry in the table is whole.
+TEST_F(EngineTest, RestartMidBulkThenCompleteBulk) {
+  Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
+  for (uint16_t p = 10000; p < 13000; ++p) (void)a.table.apply({{FlowOp::kUpsert, flow(p)}});
+  FakeConntrackTable kernelB;
+  auto b = std::make_unique<Node>(net, "dirB", std::vector<std::string>{"dirA"}, 0xd1000002, clock,
+                                  &kernelB);
+  net.connectAll();
+  net.run(6);  // up, BulkBegin and the first batch or so
+  EXPECT_FALSE(b->engine->snapshot().peers[0].bulkComplete);
+  EXPECT_FALSE(b->engine->ready());
+  net.removeNode("dirB");
+  net.run();
+  const size_t partial = kernelB.dump()->size();
+  EXPECT_GT(partial, 0u);
+  EXPECT_LT(partial, 3000u);
+  b = std::make_unique<Node>(net, "dirB", std::vector<std::string>{"dirA"}, 0xd1000002, clock,
+                             &kernelB);
+  net.connectAll();
+  net.run();
+  EXPECT_TRUE(b->engine->snapshot().peers[0].bulkComplete);
+  EXPECT_TRUE(b->engine->ready());
+  EXPECT_EQ(b->flows(), withMark(a.flows(), 0xd1000002));
+}
+
+// Readiness: a peer we cannot reach and that does not talk to us is not waited for; the ready
+// timeout ends any wait.
+TEST_F(EngineTest, ReadinessWithDeadPeerAndTimeout) {
+  Node b(net, "dirB", {"dirA", "dirC"}, 0xd1000002, clock);
+  Node c(net, "dirC", {"dirB"}, 0xd1000003, clock);
+  net.connectAll();  // dirA does not exist: the dial fails
+  net.run();
+  EXPECT_TRUE(b.engine->ready());
+  Node lonely(net, "dirD", {"dirE"}, 0xd1000004, clock);
+  EXPECT_FALSE(lonely.engine->ready());
+  lonely.engine->onReadyTimeout();
+  EXPECT_TRUE(lonely.engine->ready());
+  EXPECT_EQ(lonely.readyCalls, std::vector<bool>{true});
+}
+
+// Three nodes, full mesh: every node ends with every other node's flows.
+TEST_F(EngineTest, ThreeNodeMesh) {
+  Node a(net, "dirA", {"dirB", "dirC"}, 0xd1000001, clock);
+  Node b(net, "dirB", {"dirA", "dirC"}, 0xd1000002, clock);
+  Node c(net, "dirC", {"dirA", "dirB"}, 0xd1000003, clock);
+  net.connectAll();
+  net.run();
+  a.local({FlowOp::kUpsert, flow(8000)});
+  b.local({FlowOp::kUpsert, flow(8001, 3, 0xd1000002)});
+  net.run();
+  EXPECT_EQ(c.flows().size(), 2u);
+  EXPECT_EQ(a.flows().size(), 2u);
+  EXPECT_EQ(b.flows().size(), 2u);
+}
+
+}  // namespace
+}  // namespace ha::sync
