@@ -56,7 +56,10 @@ class ServerCall final : public IncomingCall,
 
   uint64_t id() const override { return id_; }
 
-  void ack(const Ack& ack) override { write(serialize(encode(PeerMessage{ack}))); }
+  void ack(const Ack& ack) override {
+    acked_.fetch_add(1);
+    write(serialize(encode(PeerMessage{ack})));
+  }
 
   void finish(grpc::StatusCode code, const std::string& why) override {
     bool finishNow = false;
@@ -173,6 +176,11 @@ class ServerCall final : public IncomingCall,
     } else if (std::holds_alternative<Ack>(*decoded)) {
       why = "an Ack on the sending side of a stream";
     }
+    if (why.empty() && ++delivered_ - acked_.load() > kMaxUnackedMessages) {
+      // A sender keeps to its window; one that does not would fill syncIo's queue without bound.
+      reset("flood: more than " + std::to_string(kMaxUnackedMessages) + " messages not yet acknowledged");
+      return false;
+    }
     if (why.empty()) {
       malformedInARow_ = 0;
       core_->post([peer = peer_, id = id_, m = std::move(*decoded)](StreamEvents& events) mutable {
@@ -227,6 +235,8 @@ class ServerCall final : public IncomingCall,
   std::atomic<bool> accepted_{false};
   PeerId peer_ = 0;
   unsigned malformedInARow_ = 0;
+  uint64_t delivered_ = 0;            // read side only
+  std::atomic<uint64_t> acked_{0};    // written by syncIo (ack)
   std::atomic<bool> closedPosted_{false};
   // Write side, shared with syncIo (ack, finish) and cancel().
   std::mutex mu_;

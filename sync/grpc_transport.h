@@ -65,6 +65,9 @@ inline constexpr std::chrono::milliseconds kDialBackoffMin{50};
 inline constexpr std::chrono::milliseconds kDialBackoffMax{2000};
 // A peer that sends this many undecodable messages in a row has its stream reset.
 inline constexpr unsigned kMaxMalformedInARow = 16;
+// Messages a peer may have outstanding on its stream to us (its Outbox window is 8); beyond this
+// it is flooding and the stream is reset.
+inline constexpr uint64_t kMaxUnackedMessages = 64;
 inline constexpr int kMaxSyncMessageBytes = 8 * 1024 * 1024;
 
 class GrpcTransport final : public Transport, private detail::StreamEvents {

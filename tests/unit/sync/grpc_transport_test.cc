@@ -458,6 +458,27 @@ TEST_F(GrpcTransportTest, MalformedFloodResetsTheStream) {
   EXPECT_EQ(b.listener.count(Kind::kIncoming), 1u);
 }
 
+// A peer that writes past its window without waiting for acks is flooding: once more than
+// kMaxUnackedMessages are outstanding its stream is reset, counted; what arrived before is kept.
+TEST_F(GrpcTransportTest, UnacknowledgedFloodResetsTheStream) {
+  Node b;
+  startB(b);
+  b.listener.autoAck = nullptr;  // the receiver is "busy": it acknowledges nothing
+  RawClient c(b.port(), certA_, ca_.caFile());
+  ASSERT_TRUE(c.hello("dirA"));
+  ASSERT_TRUE(c.read());
+  ASSERT_TRUE(b.listener.waitFor(Kind::kIncomingUp));
+  for (uint64_t seq = 1; seq <= kMaxUnackedMessages + 1; ++seq) {
+    c.write(FlowBatch{seq, false, {flow(static_cast<uint16_t>(30000 + seq))}});
+  }
+  EXPECT_EQ(c.finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  auto down = b.listener.waitFor(Kind::kIncomingDown);
+  ASSERT_TRUE(down);
+  EXPECT_NE(down->why.find("flood"), std::string::npos) << down->why;
+  EXPECT_EQ(b.transport->resetStreams(), 1u);
+  EXPECT_EQ(b.listener.count(Kind::kIncoming), kMaxUnackedMessages);
+}
+
 // Bytes that are not protobuf at all end the stream at once.
 TEST_F(GrpcTransportTest, NonProtobufBytesResetTheStream) {
   Node b;
