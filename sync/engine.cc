@@ -20,6 +20,17 @@ bool worthSyncing(const FlowUpdate& u) {
   return u.op == FlowOp::kRemove || (u.entry.status & kIpsSeenReply) != 0;
 }
 
+// A closed TCP flow (TIME_WAIT, CLOSE) is over; a peer's copy of it is harmful. A copy lacks the
+// FIN/RST flags the owner's conntrack saw, so a new SYN from the same client port reaching that
+// peer does not reopen the entry (nf_conntrack_proto_tcp: reopen needs CLOSE_INIT or the RST) and
+// is sent along the old flow's NAT binding. So the close travels as a remove.
+constexpr uint8_t kTcpConntrackTimeWait = 7;  // TCP_CONNTRACK_TIME_WAIT
+constexpr uint8_t kTcpConntrackClose = 8;     // TCP_CONNTRACK_CLOSE
+bool closedTcp(const FlowEntry& e) {
+  return e.l4proto == kProtoTcp &&
+         (e.tcpState == kTcpConntrackTimeWait || e.tcpState == kTcpConntrackClose);
+}
+
 }  // namespace
 
 Engine::Engine(SyncConfig config, ConntrackPort& conntrack, const TimeSource& clock,
@@ -55,9 +66,12 @@ void Engine::onLocalEvents() {
     auto dump = conntrack_.dump();
     if (dump) {
       localFlows_ = dump->size();
+      // Copies learned from peers are theirs to report; re-sending them would only echo.
       const TimePoint now = clock_.now();
-      for (Peer& p : peers_) {
-        for (const FlowEntry& e : *dump) p.outbox.push(FlowUpdate{FlowOp::kUpsert, e}, now);
+      for (const FlowEntry& e : *dump) {
+        const FlowUpdate u{FlowOp::kUpsert, e};
+        if (learned_.count(e.key()) != 0 || closedTcp(e) || !worthSyncing(u)) continue;
+        for (Peer& p : peers_) p.outbox.push(u, now);
       }
     } else {
       ++kernelFailures_;
@@ -69,7 +83,9 @@ void Engine::onLocalEvents() {
 
 void Engine::enqueueLocal(const std::vector<FlowUpdate>& updates) {
   const TimePoint now = clock_.now();
-  for (const FlowUpdate& u : updates) {
+  for (const FlowUpdate& event : updates) {
+    const FlowUpdate u =
+        event.op == FlowOp::kUpsert && closedTcp(event.entry) ? FlowUpdate{FlowOp::kRemove, event.entry} : event;
     const FlowKey key = u.entry.key();
     if (u.op == FlowOp::kRemove) {
       if (learned_.erase(key) != 0) continue;  // a peer's copy went away here; the peer's lives on
@@ -97,6 +113,7 @@ void Engine::startBulk(PeerId id) {
     return;
   }
   localFlows_ = dump->size();
+  std::erase_if(*dump, [](const FlowEntry& e) { return closedTcp(e) || (e.status & kIpsSeenReply) == 0; });
   peer.outbox.beginBulk(std::move(*dump), clock_.now());
 }
 

@@ -22,6 +22,8 @@
 LAB_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_SOURCE_DIR=${HA_SOURCE_DIR:-$(cd "$LAB_LIB_DIR/../.." && pwd)}
 
+# More directors: extend LAB_NODES, LAB_LAN_NODES, LAB_DIRECTORS, LAB_IP4 and LAB_IP6 after
+# sourcing and before lab_up (tests/netns/sync_lib.sh: sync_add_dir3).
 LAB_NODES=(client router br dir1 dir2 real1 real2 real3)
 LAB_LAN_NODES=(router dir1 dir2 real1 real2 real3)
 LAB_DIRECTORS=(dir1 dir2)
@@ -241,7 +243,8 @@ lab_check_links() {
   local node ok=0
   on client ping -c1 -W2 -q 203.0.113.1 >/dev/null || { lab_log "client -> router (v4) failed"; ok=1; }
   on client ping -6 -c1 -W2 -q fd00:c::1 >/dev/null || { lab_log "client -> router (v6) failed"; ok=1; }
-  for node in dir1 dir2 real1 real2 real3; do
+  for node in "${LAB_LAN_NODES[@]}"; do
+    [ "$node" = router ] && continue
     on "$node" ping -c1 -W2 -q 198.51.100.1 >/dev/null || { lab_log "$node -> router (v4) failed"; ok=1; }
     on "$node" ping -6 -c1 -W2 -q fd00:1::1 >/dev/null || { lab_log "$node -> router (v6) failed"; ok=1; }
   done

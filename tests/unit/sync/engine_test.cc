@@ -270,6 +270,47 @@ TEST_F(EngineTest, ReadinessWithDeadPeerAndTimeout) {
   EXPECT_EQ(lonely.readyCalls, std::vector<bool>{true});
 }
 
+// A TCP flow that reaches TIME_WAIT or CLOSE is removed from peers instead of updated there: a copy
+// without the FIN/RST the owner saw would catch a new SYN from the same client port and send it
+// along the old binding. Bulks leave closed and unanswered flows out.
+TEST_F(EngineTest, ClosedFlowsLeavePeersTables) {
+  Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
+  FlowEntry closed = flow(9100, 8);
+  FlowEntry unanswered = flow(9101, 1);
+  unanswered.status = 0;
+  (void)a.table.apply({{FlowOp::kUpsert, closed}, {FlowOp::kUpsert, unanswered},
+                       {FlowOp::kUpsert, flow(9102)}});
+  Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
+  net.connectAll();
+  net.run();
+  ASSERT_EQ(b.flows().size(), 1u);
+  EXPECT_EQ(b.flows()[0].original.srcPort, 9102);
+  a.local({FlowOp::kUpsert, flow(9102, 7)});  // TIME_WAIT
+  net.run();
+  EXPECT_TRUE(b.flows().empty());
+}
+
+// After the kernel dropped events (ENOBUFS) the engine re-dumps and sends its own flows again,
+// not the copies it learned from peers.
+TEST_F(EngineTest, OverrunResendsOwnFlowsOnly) {
+  Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
+  Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
+  net.connectAll();
+  net.run();
+  b.local({FlowOp::kUpsert, flow(9200, 3, 0xd1000002)});
+  net.run();
+  ASSERT_EQ(a.flows().size(), 1u);
+  (void)a.table.apply({{FlowOp::kUpsert, flow(9201)}});  // its event was lost
+  const size_t sentBefore = net.messagesSent("dirA", "dirB");
+  a.table.setOverrun();
+  a.engine->onLocalEvents();
+  net.run();
+  EXPECT_EQ(a.engine->snapshot().overruns, 1u);
+  EXPECT_EQ(net.messagesSent("dirA", "dirB"), sentBefore + 1);
+  EXPECT_EQ(b.flows().size(), 2u);
+  EXPECT_EQ(a.engine->snapshot().peers[0].sent, 1u);  // 9201 only; 9200 is dirB's
+}
+
 // Three nodes, full mesh: every node ends with every other node's flows.
 TEST_F(EngineTest, ThreeNodeMesh) {
   Node a(net, "dirA", {"dirB", "dirC"}, 0xd1000001, clock);
