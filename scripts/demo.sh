@@ -5,7 +5,10 @@
 # server stops and its health checks take it out of rotation and back in. Then VRRP:
 # dir1 and dir2 as an active/backup pair (etc/lab-vrrp-dir1.conf, etc/lab-vrrp-dir2.conf), a
 # stream of new requests through the VIP while dir1 crashes (kill -9 + link cut), dir2 takes over,
-# and dir1 returns and preempts. Exit 0 when every act worked, 1 with the failed act named.
+# and dir1 returns and preempts. Then connection sync: the pair again with connection_sync (mutual
+# TLS, certificates from scripts/sync-certs.sh), 200 long-lived FULLNAT flows (tests/netns/
+# flowdrill.py, half client-first, half server-first) synced to dir2, dir1 crashes, and every flow
+# carries on through dir2. Exit 0 when every act worked, 1 with the failed act named.
 #
 #   scripts/demo.sh            everything, then tear the lab down
 #   scripts/demo.sh --keep     leave the lab and the VRRP pair running (namespaces dlab-*);
@@ -22,7 +25,7 @@ KEEP=0
 for a in "$@"; do
   case "$a" in
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown argument $a (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -326,7 +329,109 @@ read -r _ gap steady_bad crash_bad <"$LAB_STATE_DIR/vrrp-summary"
 [ "${gap:-99999}" -lt 3000 ] || act_fail 13 "the VIP was unanswered for ${gap:-?} ms after the crash"
 echo "  => dir2 took over by itself: ${crash_bad:-0} new requests lost, service back after ${gap} ms."
 
-section "14. Teardown"
+# ---- Connection sync ------------------------------------------------------------------------------
+section "14. Connection sync: established flows survive the master's crash (sync/README.md)"
+T_ACT14=$SECONDS
+source "$SRC/tests/netns/sync_lib.sh"
+# Its own configs, sockets and logs (the VRRP acts' logs are kept as directord-dirN.vrrp.log).
+SC1=$LAB_STATE_DIR/sync-dir1.conf SC2=$LAB_STATE_DIR/sync-dir2.conf
+SS1=$LAB_STATE_DIR/sync-dir1.sock SS2=$LAB_STATE_DIR/sync-dir2.sock
+SYNC_FLOWS=200
+echo "  stopping the VRRP pair of acts 10-13 (SIGTERM: dir1 pid $P1, dir2 pid $P2)"
+directord_stop "$P1" || act_fail 14 "directord (pid $P1) in dir1 did not stop"
+directord_stop "$P2" || act_fail 14 "directord (pid $P2) in dir2 did not stop"
+P1='' P2=''
+for n in dir1 dir2; do cp "$LAB_STATE_DIR/directord-$n.log" "$LAB_STATE_DIR/directord-$n.vrrp.log" 2>/dev/null; done
+sync_certs dir1 dir2
+echo "  scripts/sync-certs.sh $SYNC_CERTS dir1 dir2: a throwaway CA and one certificate per director"
+echo "  (CN and DNS SAN = the node's router_id; each side checks the other's against the CA and its name)"
+sync_conf() {  # NODE PEER PRIORITY
+  sync_global_defs "$1"
+  sync_block "$1" "$2"
+  sync_vrrp_instance VI_1 51 "$3" "" 192.0.2.100/32 198.51.100.200/32
+  sync_lag LAG4 198.51.100.200
+  sync_fnat_service LAG4
+}
+sync_conf dir1 dir2 150 >"$SC1"
+sync_conf dir2 dir1 100 >"$SC2"
+for c in "$SC1" "$SC2"; do
+  out=$("$DIRECTORD" -t -f "$c" 2>&1) || act_fail 14 "config check failed: $DIRECTORD -t -f $c: $out"
+done
+echo "  $SC1 (dir2's is the mirror image, priority 100):"
+sed -n '/^connection_sync/,/^}/p' "$SC1" | sed 's/^/    /'
+echo "    + VRRPv3 VI_1 (VRID 51, advert 0.1 s, 150/100) for 192.0.2.100 and 198.51.100.200,"
+echo "      virtual_server 192.0.2.100 9000: mh + mh-port, FNAT via 198.51.100.200, real1-3:9000"
+drill_servers_start
+echo "  reals: tests/netns/drill_server.py on TCP 9000 (answers each line; pushes to server-first flows)"
+directord_start dir1 "$SC1" "$SS1" || act_fail 14 "directord did not start in dir1 with $SC1"
+P1=$DIRECTORD_PID
+directord_start dir2 "$SC2" "$SS2" || act_fail 14 "directord did not start in dir2 with $SC2"
+P2=$DIRECTORD_PID
+LOG1=$LAB_STATE_DIR/directord-dir1.log LOG2=$LAB_STATE_DIR/directord-dir2.log
+wait_vrrp_state 3 dir1 "$SS1" MASTER || act_fail 14 "dir1 is not MASTER 3 s after start (state: $(vrrp_state dir1 "$SS1"))" "$LOG1"
+wait_vrrp_state 3 dir2 "$SS2" BACKUP || act_fail 14 "dir2 is not BACKUP 3 s after start (state: $(vrrp_state dir2 "$SS2"))" "$LOG2"
+lab_wait_for 5 sync_both_up dir1 "$SS1" dir2 || act_fail 14 "dir1's sync streams with dir2 are not up within 5 s" "$LOG1" "$LOG2"
+echo "  directord: dir1 pid $P1 (MASTER), dir2 pid $P2 (BACKUP); sync streams up both ways (mutual TLS)"
+flowdrill_start demo "$SYNC_FLOWS"
+flowdrill_wait_ready demo 30 || act_fail 14 "flowdrill did not open its flows within 30 s" "$(_fd demo log)"
+opened=$(fd_get demo ready opened)
+echo "  client: tests/netns/flowdrill.py opened $opened long-lived flows to 192.0.2.100:9000 through dir1 in"
+echo "          $(fd_get demo ready open_ms) ms (even: client-first, odd: server-first); per real $(fd_get demo ready per_real)"
+[ "$opened" = "$SYNC_FLOWS" ] || act_soft_fail "sync: only $opened of $SYNC_FLOWS flows opened"
+sync_wait_applied 10 dir2 "$SS2" dir1 "$opened" || act_soft_fail "sync: dir2 did not apply $opened flows from dir1 within 10 s"
+sync_wait_drained 5 dir1 "$SS1" dir2 || act_soft_fail "sync: dir1's queue to dir2 did not drain within 5 s"
+ct_wait_ge 5 dir2 "$opened" || true
+echo "  conntrack, established drill flows: dir1 $(ct_count dir1), dir2 $(ct_count dir2) (the BACKUP holds copies with their NAT bindings)"
+echo "  dir1\$ directorctl sync"; sync_status dir1 "$SS1" | sed 's/^/    /'
+echo "  dir2\$ directorctl sync"; sync_status dir2 "$SS2" | sed 's/^/    /'
+echo "  dir2's copy of one flow:"
+on dir2 conntrack -L -p tcp --orig-dst 192.0.2.100 --dport 9000 2>/dev/null | grep -m1 ESTABLISHED | sed 's/^/    /'
+
+echo "  CRASH dir1: kill -9 directord (pid $P1) and cut its link"
+T_CRASH=$(now_ns)
+kill -KILL "$P1" 2>/dev/null || act_fail 14 "could not kill -9 directord (pid $P1) in dir1"
+link_cut dir1 || act_fail 14 "could not cut dir1's link"
+lab_stop_pid "$P1" KILL >/dev/null 2>&1 || act_fail 14 "directord (pid $P1) in dir1 survived kill -9"
+P1=
+wait_vrrp_state 3 dir2 "$SS2" MASTER ||
+  act_fail 14 "dir2 did not become MASTER within 3 s of dir1's crash (state: $(vrrp_state dir2 "$SS2"))" "$LOG2"
+echo "  dir2 is MASTER $(ms_since "$T_CRASH") ms after the crash; it holds 192.0.2.100 and 198.51.100.200: $(holds_both dir2 && echo yes || echo NO)"
+flowdrill_go demo
+flowdrill_wait_result demo 15 || act_fail 14 "flowdrill wrote no result within 15 s" "$(_fd demo log)"
+cf=$(fd_get demo result client_first) cfok=$(fd_get demo result client_first_ok)
+sf=$(fd_get demo result server_first) sfok=$(fd_get demo result server_first_ok)
+SYNC_SURVIVED=$((cfok + sfok))
+echo "  go: client-first flows send \"ping\" and must be answered by the same real; server-first flows"
+echo "  stay silent and must receive the real's push (only if dir2 has the flow's NAT binding):"
+echo "    client-first $cfok/$cf, server-first $sfok/$sf, failures $(fd_get demo result failures), $(fd_get demo result elapsed_ms) ms"
+# gRPC keepalive (1 s + 1 s timeout) tells dir2 that its peer is gone
+peer_down() { sync_status dir2 "$SS2" | awk '$1 == "dir1" && NF > 4 {ok = $3 == "down" && $4 == "down"} END {exit !ok}'; }
+if lab_wait_for 4 peer_down; then
+  echo "  dir2\$ directorctl sync   (the survivor, $(ms_since "$T_CRASH") ms after the crash: keepalive found dir1 gone)"
+else
+  echo "  dir2\$ directorctl sync   (the survivor; its streams to dir1 not yet marked down 4 s after the crash)"
+fi
+sync_status dir2 "$SS2" | sed 's/^/    /'
+if [ "$SYNC_SURVIVED" -eq "$SYNC_FLOWS" ]; then
+  echo "  => all $SYNC_SURVIVED of $SYNC_FLOWS established flows survived the master's crash"
+else
+  echo "  => only $SYNC_SURVIVED of $SYNC_FLOWS established flows survived the master's crash"
+  act_soft_fail "sync: $SYNC_SURVIVED of $SYNC_FLOWS flows survived dir1's crash (client-first $cfok/$cf, server-first $sfok/$sf)"
+fi
+lab_stop_pid "${FD_PID[demo]}" >/dev/null 2>&1
+echo "  (act 14 took $((SECONDS - T_ACT14)) s)"
+if [ "$KEEP" = 1 ]; then
+  echo "  (--keep: back to the VRRP pair of acts 10-13 for exploring)"
+  directord_stop "$P2" >/dev/null 2>&1; P2=
+  link_restore dir1
+  directord_start dir1 "$VCONF1" "$S1" || act_fail 14 "directord did not restart in dir1 with $VCONF1"
+  P1=$DIRECTORD_PID
+  directord_start dir2 "$VCONF2" "$S2" || act_fail 14 "directord did not restart in dir2 with $VCONF2"
+  P2=$DIRECTORD_PID
+  wait_vrrp_state 3 dir1 "$S1" MASTER || act_soft_fail "--keep: dir1 not MASTER again within 3 s"
+fi
+
+section "15. Teardown"
 if [ "$KEEP" = 1 ]; then
   lab_keep
   failed=$(cat "$LAB_STATE_DIR/demo-failed" 2>/dev/null)
@@ -342,15 +447,15 @@ if [ "$KEEP" = 1 ]; then
     scripts/lab.sh down          # stops directord and the reals, deletes the namespaces
 EOF2
 else
-  directord_stop "$P1" && directord_stop "$P2" && echo "  directord stopped in dir1 and dir2 (SIGTERM)"
+  for p in $P1 $P2; do directord_stop "$p" && echo "  directord (pid $p) stopped (SIGTERM)"; done
   failed=$(cat "$LAB_STATE_DIR/demo-failed" 2>/dev/null)
   lab_down
   echo "  lab removed"
 fi
 if [ -n "$failed" ]; then
-  printf '\n\033[1;31mdemo.sh: FAILED: requests went unanswered:\033[0m\n' >&2
+  printf '\n\033[1;31mdemo.sh: FAILED: requests went unanswered or flows were lost:\033[0m\n' >&2
   sed 's/^/  /' <<<"$failed" >&2
   exit 1
 fi
 echo
-echo "demo.sh: every act worked ($((SECONDS - DEMO_T0)) s)"
+echo "demo.sh: every act worked; connection sync: $SYNC_SURVIVED/$SYNC_FLOWS flows survived the master's crash ($((SECONDS - DEMO_T0)) s)"

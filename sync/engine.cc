@@ -134,6 +134,7 @@ void Engine::onOutgoingUp(PeerId id) {
   Peer& peer = peers_[id];
   peer.outgoingUp = true;
   ++peer.dials;
+  peer.lastError.clear();
   peer.outbox.beginSession();
   startBulk(id);
   log::info("sync: stream to " + config_.peers[id].name + " up, bulk of " +
@@ -143,7 +144,11 @@ void Engine::onOutgoingUp(PeerId id) {
 
 void Engine::onOutgoingDown(PeerId id, const std::string& why) {
   Peer& peer = peers_[id];
-  if (peer.outgoingUp) log::warning("sync: stream to " + config_.peers[id].name + " down: " + why);
+  if (peer.outgoingUp) {
+    log::warning("sync: stream to " + config_.peers[id].name + " down: " + why);
+  } else {
+    ++peer.dials;  // a dial that failed
+  }
   peer.outgoingUp = false;
   peer.dialFailed = true;
   peer.lastError = why;
@@ -217,10 +222,12 @@ void Engine::applyBatch(PeerId id, FlowBatch& batch) {
   std::vector<FlowUpdate> admitted;
   admitted.reserve(batch.updates.size());
   uint64_t refused = 0;
+  uint64_t invalid = 0;  // out of range, as opposed to unknown here (a config difference)
   for (FlowUpdate& u : batch.updates) {
     if (auto why = admit(catalog_, u.op, u.entry)) {
       ++in.rejectedBy[static_cast<size_t>(*why)];
       ++refused;
+      if (*why == Rejection::kBadTuple || *why == Rejection::kBadState) ++invalid;
       continue;
     }
     admitted.push_back(u);
@@ -244,7 +251,9 @@ void Engine::applyBatch(PeerId id, FlowBatch& batch) {
     }
   }
   in.rejected += refused;
-  noteBadBatch(id, !batch.updates.empty() && refused * 2 > batch.updates.size());
+  // Entries for services we lack are an operator's config difference: refused and counted, but
+  // resetting would only bring the same bulk again. Entries no director could have sent are not.
+  noteBadBatch(id, !batch.updates.empty() && invalid * 2 > batch.updates.size());
 }
 
 void Engine::onMalformed(PeerId id, const std::string& why) {
@@ -260,7 +269,7 @@ void Engine::noteBadBatch(PeerId id, bool bad) {
   in.badStreak = 0;
   ++in.resets;
   log::warning("sync: resetting " + config_.peers[id].name +
-               "'s stream: it keeps sending flows we refuse");
+               "'s stream: it keeps sending malformed or out-of-range flows");
   transport_->resetIncoming(id, "too many refused or malformed messages");
 }
 

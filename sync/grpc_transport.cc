@@ -186,10 +186,12 @@ void GrpcTransport::resetIncoming(PeerId peer, const std::string& why) {
 
 void GrpcTransport::redialNow(PeerId peer) {
   Outgoing& out = outgoing_.at(peer);
+  if (out.up) return;
+  // The channel may sit out its own reconnect backoff (up to a second): a call already in flight
+  // would wait for it, a new one would fail at once. The peer is back, so connect now.
+  if (out.channel) grpc::experimental::ChannelResetConnectionBackoff(out.channel.get());
   if (!out.waiting) return;
   out.timer->cancel();
-  // The channel may still sit out its own reconnect backoff and would fail the call at once.
-  grpc::experimental::ChannelResetConnectionBackoff(out.channel.get());
   dial(peer);
 }
 

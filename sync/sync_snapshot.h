@@ -27,8 +27,8 @@ struct PeerSnapshot {
   std::optional<double> lagLastMs;  // local event -> peer's ack (incremental only)
   std::optional<double> lagP50Ms;   // over the last 4096 acknowledged batches
   std::optional<double> lagP99Ms;
-  uint64_t dials = 0;
-  std::string lastError;
+  uint64_t dials = 0;  // attempts, failed or not
+  std::string lastError;  // why the stream last went down or a dial failed; cleared when up
   // Its stream to us.
   uint64_t received = 0;  // flow updates received
   uint64_t applied = 0;   // created + updated + removed in our kernel

@@ -165,15 +165,24 @@ TEST_F(EngineTest, UnknownEntriesRefusedAndCounted) {
   EXPECT_EQ(a.engine->snapshot().peers[0].acked, 3u);
 }
 
-// A peer that keeps sending flows we refuse has its stream reset (and may dial again).
+// A peer that keeps sending out-of-range flows has its stream reset (and may dial again); flows
+// for services we lack are a config difference: refused and counted, the stream stays.
 TEST_F(EngineTest, PersistentGarbageResetsTheStream) {
   Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
   Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
   net.connectAll();
   net.run();
+  for (uint16_t i = 0; i < 10; ++i) {
+    FlowEntry unknown = flow(static_cast<uint16_t>(5100 + i));
+    unknown.original.dst = ip("192.0.2.99");
+    a.local({FlowOp::kUpsert, unknown});
+    net.run();
+  }
+  EXPECT_EQ(b.engine->snapshot().peers[0].resets, 0u);
+  EXPECT_EQ(b.engine->snapshot().peers[0].rejected, 10u);
   for (uint16_t i = 0; i < 8; ++i) {
     FlowEntry bad = flow(static_cast<uint16_t>(5000 + i));
-    bad.original.dst = ip("192.0.2.99");
+    bad.tcpState = 12;  // no such TCP state
     a.local({FlowOp::kUpsert, bad});
     net.run();
   }
