@@ -8,6 +8,11 @@ using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 using Duration = Clock::duration;
 
+// For counters and logs: how long from `from` to `to`, in milliseconds.
+inline double millisecondsBetween(TimePoint from, TimePoint to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
 class TimeSource {
  public:
   virtual ~TimeSource() = default;

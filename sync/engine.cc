@@ -10,10 +10,6 @@ namespace {
 
 constexpr unsigned kBadBatchesBeforeReset = 8;
 
-double msBetween(TimePoint from, TimePoint to) {
-  return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
 // IPVS syncs a connection once it is worth keeping; an unanswered first packet is not (a SYN
 // flood would otherwise be copied to every peer). Destroys always go.
 bool worthSyncing(const FlowUpdate& u) {
@@ -53,13 +49,17 @@ void Engine::readLocal(std::vector<FlowUpdate>& out, bool& overrun) {
   overrun = overrun || read->overrun;
 }
 
-void Engine::onLocalEvents() {
+bool Engine::drainLocalEvents() {
   scratch_.clear();
   bool overrun = false;
   readLocal(scratch_, overrun);
   events_ += scratch_.size();
   enqueueLocal(scratch_);
-  if (overrun) {
+  return overrun;
+}
+
+void Engine::onLocalEvents() {
+  if (drainLocalEvents()) {
     // The kernel dropped events: re-read the whole table so peers converge. Lost destroys are
     // left to the peers' own timeouts.
     ++overruns_;
@@ -99,12 +99,9 @@ void Engine::enqueueLocal(const std::vector<FlowUpdate>& updates) {
 
 void Engine::startBulk(PeerId id) {
   Peer& peer = peers_[id];
-  // Events already queued in the socket are older than the dump: take them first.
-  scratch_.clear();
-  bool overrun = false;
-  readLocal(scratch_, overrun);
-  events_ += scratch_.size();
-  enqueueLocal(scratch_);
+  // Events already queued in the socket are older than the dump: take them first (an overrun
+  // needs nothing more: the dump below is the re-read).
+  (void)drainLocalEvents();
   auto dump = conntrack_.dump();
   if (!dump) {
     ++kernelFailures_;
@@ -198,7 +195,7 @@ void Engine::onIncoming(PeerId id, PeerMessage message) {
     if (in.bulkActive && in.bulkUpserts == end->entries) {
       in.bulkComplete = true;
       ++in.bulksReceived;
-      in.lastBulkMs = msBetween(in.bulkStarted, now);
+      in.lastBulkMs = millisecondsBetween(in.bulkStarted, now);
       log::info("sync: bulk from " + config_.peers[id].name + " complete: " +
                 std::to_string(end->entries) + " flows in " +
                 std::to_string(static_cast<int>(*in.lastBulkMs)) + " ms");

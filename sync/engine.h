@@ -76,6 +76,8 @@ class Engine final : public TransportListener {
   };
 
   void readLocal(std::vector<FlowUpdate>& out, bool& overrun);
+  // Reads queued events into the outboxes; true when the kernel reported lost events.
+  bool drainLocalEvents();
   void enqueueLocal(const std::vector<FlowUpdate>& updates);
   void startBulk(PeerId peer);
   void pump(PeerId peer);

@@ -10,10 +10,6 @@ namespace {
 
 constexpr size_t kLagSamples = 4096;
 
-double msBetween(TimePoint from, TimePoint to) {
-  return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
 }  // namespace
 
 void Outbox::beginSession() {
@@ -121,10 +117,10 @@ void Outbox::onAck(const Ack& ack, TimePoint now) {
   while (!inFlight_.empty() && inFlight_.front().seq <= ack.seq) {
     const InFlight& done = inFlight_.front();
     stats_.acked += done.flows;
-    if (done.oldestEvent) recordLag(msBetween(*done.oldestEvent, now));
+    if (done.oldestEvent) recordLag(millisecondsBetween(*done.oldestEvent, now));
     if (done.bulkEnd) {
       bulkEndInFlight_ = false;
-      stats_.lastBulkMs = msBetween(bulkStarted_, now);
+      stats_.lastBulkMs = millisecondsBetween(bulkStarted_, now);
     }
     inFlight_.pop_front();
   }
