@@ -21,6 +21,9 @@ directord::admin::VrrpList toVrrpList(const vrrp::RouterSnapshot& snapshot);
 // are left out of rejectedBy; `rejected` still counts them.
 directord::admin::SyncReply toSyncReply(const sync::SyncSnapshot& snapshot);
 sync::SyncSnapshot fromSyncReply(const directord::admin::SyncReply& reply);
+// forwarder_codec.cc, both ways (directorctl formats the model).
+directord::admin::ForwarderReply toForwarderReply(const ForwarderStatus& status);
+ForwarderStatus fromForwarderReply(const directord::admin::ForwarderReply& reply);
 directord::admin::LookupRequest toLookupRequest(const FlowQuery& query);
 Result<FlowQuery> toFlowQuery(const directord::admin::LookupRequest& request);
 

@@ -47,6 +47,12 @@ class AdminService final : public pb::Admin::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status ForwarderStatus(grpc::ServerContext* /*context*/, const pb::ForwarderRequest* /*request*/,
+                               pb::ForwarderReply* reply) override {
+    *reply = toForwarderReply(view_.forwarderStatus());
+    return grpc::Status::OK;
+  }
+
  private:
   DirectorView& view_;
 };

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "director/plan/flow_oracle.h"
@@ -49,6 +50,23 @@ struct DirectorSnapshot {
   uint64_t probesInFlight = 0;
 };
 
+// The forwarder's hold on the kernel: how our nf_tables tables are protected and what drift was
+// seen and repaired (`directorctl status`).
+struct ForwarderStatus {
+  std::vector<std::string> tables;  // "inet directord", "netdev directord"
+  std::string ownerWanted;          // nftables_owner as configured: "owner,persist", "owner", "none"
+  std::string ownerInKernel;        // what this kernel accepted
+  bool watching = false;            // nf_tables notifications are read (drift is detected)
+  uint64_t drifts = 0;
+  uint64_t repairs = 0;
+  uint64_t repairFailures = 0;
+  bool repairPending = false;
+  std::string lastDrift;
+  std::optional<uint64_t> lastDriftAgeMs;
+  std::optional<double> lastRepairMs;  // drift seen -> tables back
+  std::string lastRepairError;
+};
+
 class DirectorView {
  public:
   virtual ~DirectorView() = default;
@@ -58,6 +76,7 @@ class DirectorView {
   virtual vrrp::RouterSnapshot vrrpSnapshot() = 0;
   // enabled = false when the config has no connection_sync block.
   virtual sync::SyncSnapshot syncSnapshot() = 0;
+  virtual ForwarderStatus forwarderStatus() = 0;
 };
 
 }  // namespace ha::director

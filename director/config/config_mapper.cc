@@ -1,6 +1,8 @@
 #include "director/config/config_mapper.h"
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "director/config/keyword_tables.h"
 #include "director/config/node_rules.h"
@@ -44,6 +46,17 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
   return out;
 }
 
+namespace {
+
+std::optional<TableOwnership> parseTableOwnership(std::string_view text) {
+  if (text == "persist") return TableOwnership::kPersistent;
+  if (text == "process") return TableOwnership::kProcess;
+  if (text == "none") return TableOwnership::kNone;
+  return std::nullopt;
+}
+
+}  // namespace
+
 void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
   GlobalDefs& globals = out.config.globals;
   for (const Node& child : node.children) {
@@ -59,6 +72,14 @@ void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
         sink.error(child.where,
                    "invalid value '" + child.args[0] +
                        "' for 'lb_hash_seed': expected a 32-bit decimal or 0x hex number");
+      }
+    } else if (k == "nftables_owner") {
+      if (!checkStatement(child, 1, 1, "nftables_owner persist|process|none", sink)) continue;
+      if (auto ownership = parseTableOwnership(child.args[0])) {
+        globals.tableOwnership = *ownership;
+      } else {
+        sink.error(child.where, "invalid value '" + child.args[0] +
+                                    "' for 'nftables_owner': expected persist, process or none");
       }
     } else if (isKeepalivedGlobalDefsKeyword(k)) {
       // Mail, SNMP, process tuning: global_defs never decides what is forwarded (README.md).

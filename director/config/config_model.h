@@ -91,9 +91,16 @@ struct StaticAddress {
   std::string label;
 };
 
+// nftables_owner: who may change directord's nf_tables tables. persist (default): only this
+// process while it runs, and the tables (so forwarding) outlive a crash until the next start
+// claims them, as IPVS rules outlive keepalived; process: the kernel removes them when the
+// process dies (fail closed); none: anyone may change them, directord repairs what it sees.
+enum class TableOwnership : uint8_t { kNone, kProcess, kPersistent };
+
 struct GlobalDefs {
   std::string routerId;
   uint32_t hashSeed = kDefaultHashSeed;  // lb_hash_seed
+  TableOwnership tableOwnership = TableOwnership::kPersistent;  // nftables_owner
 };
 
 struct Config {

@@ -17,6 +17,7 @@
 
 #include "admin.grpc.pb.h"
 #include "director/admin/admin_codec.h"
+#include "director/admin/forwarder_format.h"
 #include "director/admin/health_format.h"
 #include "director/admin/ipvsadm_format.h"
 #include "director/admin/sync_format.h"
@@ -36,6 +37,8 @@ constexpr int kExitOk = 0;
 constexpr int kExitUnreachable = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitNoService = 3;
+// The kernel does not hold what directord planned (a drift repair pending or failing).
+constexpr int kExitDegraded = 4;
 
 constexpr std::string_view kUsage =
     "usage: directorctl [--admin-socket PATH] list [--stats]\n"
@@ -43,6 +46,7 @@ constexpr std::string_view kUsage =
     "       directorctl [--admin-socket PATH] lookup tcp|udp SRC SPORT VIP VPORT\n"
     "       directorctl [--admin-socket PATH] vrrp\n"
     "       directorctl [--admin-socket PATH] sync\n"
+    "       directorctl [--admin-socket PATH] status\n"
     "       directorctl --help\n"
     "\n"
     "  list     the virtual-server table, as `ipvsadm -Ln` plus each real's health and last\n"
@@ -53,6 +57,11 @@ constexpr std::string_view kUsage =
     "  vrrp     each VRRP instance: state, priority, master, transitions, packet counters\n"
     "  sync     connection sync: readiness, conntrack events, and per peer both streams\n"
     "           (sent, acked, queue, lag, bulks; received, applied, rejected by reason)\n"
+    "  status   the forwarder's nf_tables tables: who may change them, drift seen and repaired\n"
+    "\n"
+    "exit codes: 0 ok; 1 directord unreachable; 2 usage; 3 no such service (lookup);\n"
+    "            4 the kernel does not hold what directord planned (list, status: a drift\n"
+    "            repair is pending or failing; the table printed is the plan)\n"
     "  --admin-socket PATH   directord's admin socket (default /run/directord.sock)\n";
 
 int usageError(std::string_view why) {
@@ -94,6 +103,12 @@ class Client {
     return stub_->VrrpStatus(&context, pb::VrrpRequest(), reply);
   }
 
+  grpc::Status forwarder(pb::ForwarderReply* reply) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
+    return stub_->ForwarderStatus(&context, pb::ForwarderRequest(), reply);
+  }
+
   grpc::Status sync(pb::SyncReply* reply) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
@@ -124,7 +139,25 @@ int runList(Client& client, const std::vector<std::string_view>& args) {
   if (auto status = client.list(&reply); !status.ok()) return client.unreachable(status);
   std::cout << ha::director::formatServiceList(
       reply, ha::director::ListFormat{stats, ha::director::kDirectordVersion});
+  // The table above is the plan; say so when the kernel is known not to hold it.
+  pb::ForwarderReply forwarder;
+  if (client.forwarder(&forwarder).ok()) {
+    auto status = ha::director::fromForwarderReply(forwarder);
+    if (ha::director::forwarderDegraded(status)) {
+      std::cerr << "directorctl: WARNING: the kernel does not hold this table now (see directorctl status)\n";
+      return kExitDegraded;
+    }
+  }
   return kExitOk;
+}
+
+int runStatus(Client& client, const std::vector<std::string_view>& args) {
+  if (!args.empty()) return usageError("status takes no arguments");
+  pb::ForwarderReply reply;
+  if (auto status = client.forwarder(&reply); !status.ok()) return client.unreachable(status);
+  auto status = ha::director::fromForwarderReply(reply);
+  std::cout << ha::director::formatForwarder(status);
+  return ha::director::forwarderDegraded(status) ? kExitDegraded : kExitOk;
 }
 
 int runHealth(Client& client, const std::vector<std::string_view>& args) {
@@ -249,5 +282,6 @@ int main(int argc, char** argv) {
   if (command == "lookup") return runLookup(client, rest);
   if (command == "vrrp") return runVrrp(client, rest);
   if (command == "sync") return runSync(client, rest);
+  if (command == "status") return runStatus(client, rest);
   return usageError("unknown command " + std::string(command));
 }

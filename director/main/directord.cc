@@ -15,6 +15,7 @@
 #include "director/admin/version.h"
 #include "director/config/config_loader.h"
 #include "director/nft/ir_text.h"
+#include "director/nft/netlink_drift_monitor.h"
 #include "director/nft/netlink_writer.h"
 #include "director/nft/render.h"
 #include "director/node/node.h"
@@ -133,6 +134,14 @@ int main(int argc, char** argv) {
     return kExitRuntimeError;
   }
   NodePorts ports;
+  // Notifications of changes to our tables that are not ours (drift); without them drift goes
+  // unnoticed, which the node logs.
+  auto drift = nft::NetlinkDriftMonitor::open({nft::inetTable(), nft::netdevTable()}, writer.value()->portId());
+  if (drift) {
+    ports.drift = std::move(drift.value());
+  } else {
+    ha::log::warning("cannot watch nf_tables notifications: " + drift.error());
+  }
   ports.nft = std::move(writer.value());
   ports.addresses = std::move(addresses.value());
   ports.conntrack = std::make_unique<NetfilterConntrack>();

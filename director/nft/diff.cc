@@ -17,6 +17,8 @@ std::vector<Element> toElements(const ElementMap& m) {
 // A set or base chain whose definition changed cannot be edited in place while rules and
 // elements refer to it; such changes (new releases, not config) rebuild the table.
 bool needsRebuild(const TableState& from, const TableState& to) {
+  // An owner-flagged table's flags cannot be changed in place (the kernel refuses with EOPNOTSUPP).
+  if (from.owner != to.owner) return true;
   for (const auto& [name, set] : to.sets) {
     auto it = from.sets.find(name);
     if (it != from.sets.end() && !(it->second == set)) return true;
@@ -99,11 +101,11 @@ Transaction diff(const NftState& from, const NftState& to) {
   for (const auto& [id, table] : to.tables) {
     auto it = from.tables.find(id);
     if (it == from.tables.end()) {
-      tx.ops.push_back(AddTable{id});
+      tx.ops.push_back(AddTable{id, table.owner});
       addEverything(tx, id, table);
     } else if (needsRebuild(it->second, table)) {
       tx.ops.push_back(DeleteTable{id});
-      tx.ops.push_back(AddTable{id});
+      tx.ops.push_back(AddTable{id, table.owner});
       addEverything(tx, id, table);
     } else {
       diffTable(tx, id, it->second, table);
@@ -118,11 +120,11 @@ Transaction diff(const NftState& from, const NftState& to) {
 Transaction replaceAll(const NftState& to, const std::vector<TableId>& ours) {
   Transaction tx;
   for (const auto& id : ours) {
-    tx.ops.push_back(AddTable{id});
+    tx.ops.push_back(AddTable{id, std::nullopt});
     tx.ops.push_back(DeleteTable{id});
   }
   for (const auto& [id, table] : to.tables) {
-    tx.ops.push_back(AddTable{id});
+    tx.ops.push_back(AddTable{id, table.owner});
     addEverything(tx, id, table);
   }
   return tx;

@@ -8,7 +8,9 @@ namespace ha::director::nft {
 Transaction diff(const NftState& from, const NftState& to);
 
 // The first transaction of a process: replaces whatever an earlier run left behind, atomically
-// (add-if-missing, delete, re-create), so a crash never leaves stale rules in force.
+// (add-if-missing, delete, re-create), so a crash never leaves stale rules in force. A table a
+// crashed predecessor left owner-flagged and persistent is an orphan the kernel lets us delete; one
+// owned by a live process (a second directord) makes the whole transaction fail with EPERM.
 // `ours` lists every table directord may own, so a stale one absent from `to` goes too.
 Transaction replaceAll(const NftState& to, const std::vector<TableId>& ours);
 

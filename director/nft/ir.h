@@ -134,7 +134,14 @@ struct TableId {
   auto operator<=>(const TableId&) const = default;
 };
 
+// Who may change a table (NFTA_TABLE_FLAGS): kProcess/kPersistent tables are owner-flagged, so only
+// the netlink socket that created them can change or delete them (`nft delete table`, `nft flush
+// ruleset` and foreign rules are refused or skipped); kPersistent tables outlive the process
+// (Linux >= 6.9), orphaned until the next directord claims them.
+enum class TableOwner : uint8_t { kNone, kProcess, kPersistent };
+
 struct TableState {
+  TableOwner owner = TableOwner::kNone;
   std::map<std::string, SetDef> sets;
   std::map<std::string, ChainDef> chains;
   // set name -> key -> data; only for sets the diff owns (not dynamic ones)
@@ -148,7 +155,9 @@ struct NftState {
 };
 
 // Transaction operations, in the order the writer sends them.
-struct AddTable { TableId table; };
+// owner: the table's flags when this creates it; nullopt only ensures it exists (an existing
+// table, ours or an orphan, keeps its flags: replaceAll's "add, delete, re-create" idiom).
+struct AddTable { TableId table; std::optional<TableOwner> owner; };
 struct DeleteTable { TableId table; };
 struct AddSet { TableId table; SetDef set; };
 struct DeleteSet { TableId table; std::string name; };

@@ -152,10 +152,20 @@ std::string toText(const Rule& r) {
   return s;
 }
 
+std::string ownerText(TableOwner owner) {
+  switch (owner) {
+    case TableOwner::kNone: return "none";
+    case TableOwner::kProcess: return "owner";
+    case TableOwner::kPersistent: return "owner,persist";
+  }
+  return "?";
+}
+
 std::string toText(const NftState& state) {
   std::ostringstream out;
   for (const auto& [id, t] : state.tables) {
     out << "table " << tableName(id) << "\n";
+    if (t.owner != TableOwner::kNone) out << "  flags " << ownerText(t.owner) << "\n";
     for (const auto& [name, set] : t.sets) {
       out << "  set " << name << (set.verdictMap ? " vmap" : set.map ? " map" : "") << " key " << set.keyLen;
       if (set.map && !set.verdictMap) out << " data " << set.dataLen;
@@ -188,7 +198,11 @@ std::string toText(const NftState& state) {
 
 std::string toText(const Transaction& tx) {
   struct OpText {
-    std::string operator()(const AddTable& o) const { return "add table " + tableName(o.table); }
+    std::string operator()(const AddTable& o) const {
+      std::string s = "add table " + tableName(o.table);
+      if (o.owner && *o.owner != TableOwner::kNone) s += " { flags " + ownerText(*o.owner) + " }";
+      return s;
+    }
     std::string operator()(const DeleteTable& o) const { return "delete table " + tableName(o.table); }
     std::string operator()(const AddSet& o) const { return "add set " + o.set.name; }
     std::string operator()(const DeleteSet& o) const { return "delete set " + o.name; }

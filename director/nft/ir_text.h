@@ -11,5 +11,6 @@ std::string toText(const Rule& r);
 std::string toText(const NftState& s);
 std::string toText(const Transaction& tx);  // one line per op
 std::string hexWords(const Bytes& b);       // "c0000264.00000050": 4-byte groups
+std::string ownerText(TableOwner owner);    // "owner,persist", as `nft list` names the flags
 
 }  // namespace ha::director::nft

@@ -152,18 +152,33 @@ Status NetlinkNftWriter::fitSocketBuffers(size_t batchBytes, size_t replies) {
 
 Status NetlinkNftWriter::commit(const Transaction &tx) {
   if (tx.empty()) return okStatus();
-  detail::BatchBuilder batch(seq_);
+  for (;;) {
+    Attempt attempt = commitOnce(tx);
+    // A kernel older than the flags we ask for refuses the table with EOPNOTSUPP: ask for less
+    // (persist needs Linux 6.9, owner 5.12) and say so once; everything else is the caller's.
+    const bool flagsRefused = attempt.failedOp && attempt.error == EOPNOTSUPP &&
+                              std::holds_alternative<AddTable>(tx.ops[*attempt.failedOp]) &&
+                              std::get<AddTable>(tx.ops[*attempt.failedOp]).owner.value_or(TableOwner::kNone) !=
+                                  TableOwner::kNone &&
+                              ownerLimit_ != TableOwner::kNone;
+    if (!flagsRefused) return attempt.status;
+    ownerLimit_ = ownerLimit_ == TableOwner::kPersistent ? TableOwner::kProcess : TableOwner::kNone;
+  }
+}
+
+NetlinkNftWriter::Attempt NetlinkNftWriter::commitOnce(const Transaction &tx) {
+  detail::BatchBuilder batch(seq_, ownerLimit_);
   for (size_t i = 0; i < tx.ops.size(); ++i) {
     if (auto st = batch.add(tx.ops[i], i); !st) {
-      return Error{detail::describeOp(tx.ops[i]) + ": " + st.error() + " (nothing sent)"};
+      return {Error{detail::describeOp(tx.ops[i]) + ": " + st.error() + " (nothing sent)"}};
     }
   }
   batch.finish();
   seq_ = batch.nextSeq();
-  if (auto st = fitSocketBuffers(batch.size(), batch.messageCount()); !st) return st;
+  if (auto st = fitSocketBuffers(batch.size(), batch.messageCount()); !st) return {st};
   if (mnl_socket_sendto(socket_.get(), batch.data(), batch.size()) < 0) {
-    return Error{"send nf_tables batch of " + std::to_string(batch.size()) +
-                 " bytes: " + detail::errnoText(errno)};
+    return {Error{"send nf_tables batch of " + std::to_string(batch.size()) +
+                  " bytes: " + detail::errnoText(errno)}};
   }
 
   AckTally t = collectAcks(fd(), batch);
@@ -181,17 +196,20 @@ Status NetlinkNftWriter::commit(const Transaction &tx) {
     std::string s = what + ": " + detail::errnoText(first->error);
     if (!first->message.empty()) s += " (" + first->message + ")";
     if (t.errors.size() > 1) s += " (and " + std::to_string(t.errors.size() - 1) + " later errors)";
-    return Error{std::move(s)};
+    Attempt failed{Error{std::move(s)}};
+    if (origin != nullptr) failed.failedOp = origin->op;
+    failed.error = first->error;
+    return failed;
   }
   if (t.acked < batch.messageCount()) {
     // Without every ACK we cannot tell a commit from an abort; the caller must
     // re-read.
-    return Error{"nf_tables batch: " + std::to_string(t.acked) + " of " +
-                 std::to_string(batch.messageCount()) + " messages acknowledged" +
-                 (t.overrun ? " (receive queue overflow)" : "") +
-                 (t.truncated ? " (truncated reply)" : "") + "; outcome unknown"};
+    return {Error{"nf_tables batch: " + std::to_string(t.acked) + " of " +
+                  std::to_string(batch.messageCount()) + " messages acknowledged" +
+                  (t.overrun ? " (receive queue overflow)" : "") +
+                  (t.truncated ? " (truncated reply)" : "") + "; outcome unknown"}};
   }
-  return okStatus();
+  return {okStatus()};
 }
 
 }  // namespace ha::director::nft

@@ -14,7 +14,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -35,7 +37,11 @@ class NetlinkNftWriter final : public NftWriter {
   NetlinkNftWriter(const NetlinkNftWriter &) = delete;
   NetlinkNftWriter &operator=(const NetlinkNftWriter &) = delete;
 
+  // Tables are created with the flags asked for, or the most of them this kernel accepts.
   Status commit(const Transaction &tx) override;
+  TableOwner ownerLimit() const override { return ownerLimit_; }
+  // The portid every change of ours carries in nf_tables notifications (DriftMonitor skips them).
+  uint32_t portId() const { return portId_; }
   Result<std::vector<ElementCounter>> readSetCounters(const TableId &table,
                                                       const std::string &set) override;
   Result<std::vector<Element>> readSetElements(const TableId &table, const std::string &set) override;
@@ -49,7 +55,15 @@ class NetlinkNftWriter final : public NftWriter {
   };
   using Socket = std::unique_ptr<mnl_socket, SocketClose>;
 
+  struct Attempt {
+    Attempt(Status s) : status(std::move(s)) {}  // NOLINT(google-explicit-constructor)
+    Status status;
+    std::optional<size_t> failedOp;  // the op the kernel refused first
+    int error = 0;                   // its errno
+  };
+
   explicit NetlinkNftWriter(Socket socket);
+  Attempt commitOnce(const Transaction &tx);
   // Grows the kernel socket buffers so a batch fits one sendmsg() and all its
   // ACKs fit the receive queue (the kernel queues them before sendmsg() returns
   // and drops what overflows).
@@ -70,6 +84,7 @@ class NetlinkNftWriter final : public NftWriter {
   uint32_t seq_ = 0;
   size_t sndbuf_ = 0;
   size_t rcvbuf_ = 0;
+  TableOwner ownerLimit_ = TableOwner::kPersistent;
 };
 
 }  // namespace ha::director::nft

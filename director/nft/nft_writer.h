@@ -28,6 +28,8 @@ class NftWriter {
   virtual ~NftWriter() = default;
   // One netlink batch: every op or none. The error names the object that failed.
   virtual Status commit(const Transaction& tx) = 0;
+  // The most a created table gets of the owner flags asked for (an older kernel accepts less).
+  virtual TableOwner ownerLimit() const { return TableOwner::kPersistent; }
   // Per-element counters of a set that declares them (dynamic stats sets).
   virtual Result<std::vector<ElementCounter>> readSetCounters(const TableId& table,
                                                               const std::string& set) = 0;

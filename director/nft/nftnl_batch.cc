@@ -25,6 +25,19 @@ constexpr size_t kElemBytes = 512;        // key 64 + data 64 or verdict with a 
 constexpr size_t kElemNestLimit = 0xffff;
 constexpr size_t kInitialBuffer = 256 * 1024;
 
+// NFT_TABLE_F_PERSIST arrived in Linux 6.9, after the uapi headers Debian 12 ships.
+constexpr uint32_t kTableFlagOwner = 0x2;    // NFT_TABLE_F_OWNER
+constexpr uint32_t kTableFlagPersist = 0x4;  // NFT_TABLE_F_PERSIST
+
+uint32_t tableFlags(TableOwner owner) {
+  switch (owner) {
+    case TableOwner::kNone: return 0;
+    case TableOwner::kProcess: return kTableFlagOwner;
+    case TableOwner::kPersistent: return kTableFlagOwner | kTableFlagPersist;
+  }
+  return 0;
+}
+
 uint32_t hookNum(const TableId &table, BaseHook::Hook hook) {
   switch (hook) {
     case BaseHook::Hook::kPrerouting:
@@ -103,8 +116,8 @@ std::optional<size_t> listIndexAt(const nlmsghdr *nlh, uint16_t list, uint32_t o
 
 }  // namespace
 
-BatchBuilder::BatchBuilder(uint32_t firstSeq)
-    : buf_(kInitialBuffer), firstSeq_(firstSeq), seq_(firstSeq) {
+BatchBuilder::BatchBuilder(uint32_t firstSeq, TableOwner ownerLimit)
+    : buf_(kInitialBuffer), firstSeq_(firstSeq), seq_(firstSeq), ownerLimit_(ownerLimit) {
   auto *nlh = nftnl_batch_begin(reserve(kObjectMsgBytes), seq_++);
   used_ += NLMSG_ALIGN(nlh->nlmsg_len);
 }
@@ -147,6 +160,7 @@ Status BatchBuilder::addOp(const AddTable &op, size_t i) {
   if (auto st = checkName("table", op.table.name); !st) return st;
   TablePtr t(nftnl_table_alloc());
   nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, op.table.name.c_str());
+  if (op.owner) nftnl_table_set_u32(t.get(), NFTNL_TABLE_FLAGS, tableFlags(std::min(*op.owner, ownerLimit_)));
   // NLM_F_CREATE without NLM_F_EXCL: adding an existing table is a no-op, not
   // an error.
   auto *nlh = startMessage(NFT_MSG_NEWTABLE, op.table, NLM_F_CREATE, i, 0, kObjectMsgBytes);

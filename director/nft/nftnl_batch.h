@@ -25,7 +25,8 @@ struct MessageOrigin {
 
 class BatchBuilder {
  public:
-  explicit BatchBuilder(uint32_t firstSeq);
+  // Tables are created with at most `ownerLimit`'s flags (what the running kernel accepts).
+  explicit BatchBuilder(uint32_t firstSeq, TableOwner ownerLimit = TableOwner::kPersistent);
 
   // Errors name what cannot be encoded (an oversized key, a name too long);
   // nothing is sent then.
@@ -69,6 +70,7 @@ class BatchBuilder {
   uint32_t seq_;
   std::vector<MessageOrigin> origins_;  // origins_[seq - firstSeq_ - 1]
   uint32_t nextSetId_ = 1;              // NFTNL_SET_ID, unique within the batch
+  TableOwner ownerLimit_;
 };
 
 // "add rule to chain svc_3 in inet directord"

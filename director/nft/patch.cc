@@ -26,7 +26,8 @@ bool sameGroups(const ForwardingPlan& a, const ForwardingPlan& b) {
 }  // namespace
 
 bool canPatch(const ForwardingPlan& before, const ForwardingPlan& after) {
-  return before.hashSeed == after.hashSeed && before.drDevices == after.drDevices && sameGroups(before, after);
+  return before.hashSeed == after.hashSeed && before.tableOwnership == after.tableOwnership &&
+         before.drDevices == after.drDevices && sameGroups(before, after);
 }
 
 std::set<uint32_t> changedServices(const ForwardingPlan& before, const ForwardingPlan& after) {

@@ -311,11 +311,21 @@ Bytes endpointData(const Endpoint& endpoint) {
 
 TableState renderNetdev(const ForwardingPlan& plan);  // dr_render.cc
 
+TableOwner tableOwner(TableOwnership ownership) {
+  switch (ownership) {
+    case TableOwnership::kNone: return TableOwner::kNone;
+    case TableOwnership::kProcess: return TableOwner::kProcess;
+    case TableOwnership::kPersistent: return TableOwner::kPersistent;
+  }
+  return TableOwner::kNone;
+}
+
 NftState render(const ForwardingPlan& plan) {
   NftState state;
   state.tables[inetTable()] = renderInet(plan);
   if (!plan.drDevices.empty()) state.tables[netdevTable()] = renderNetdev(plan);
   for (const auto& [id, sp] : plan.services) renderService(state, sp, plan);
+  for (auto& [id, table] : state.tables) table.owner = tableOwner(plan.tableOwnership);
   return state;
 }
 

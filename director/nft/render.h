@@ -10,6 +10,8 @@ TableId inetTable();
 TableId netdevTable();
 
 NftState render(const ForwardingPlan& plan);
+// nftables_owner as the flags the tables are created with.
+TableOwner tableOwner(TableOwnership ownership);
 
 // One service's share of the ruleset: its map elements and the class chain it goes to, in the
 // table of its mode. render() is the base objects plus every service's share.

@@ -104,6 +104,7 @@ Status Node::start(const Config& config) {
   if (!plan) return Error{plan.error()};
   if (auto st = apply(config, std::move(plan.value()), true); !st) return st;
   started_ = true;
+  watchDrift();
   // Sync before VRRP: a track_sync instance waits for the bulk that this starts.
   if (auto st = applySync(config); !st) {
     stop();
@@ -156,6 +157,8 @@ void Node::reload() {
 void Node::stop() {
   if (!started_) return;
   started_ = false;
+  if (driftWatch_) driftWatch_->cancel();
+  repairTimer_.cancel();
   if (ports_.health) ports_.health->shutdown();
   // Hand the VIPs over (priority 0) before the rules that serve them go.
   if (ports_.vrrp) ports_.vrrp->shutdown();
@@ -202,6 +205,10 @@ Status Node::applySync(const Config& config) {
     return Error{"connection_sync configured, but this node runs without sync"};
   }
   return ports_.sync->apply(config.sync);
+}
+
+ForwarderStatus Node::forwarderStatus() {
+  return onDirectorThread([this] { return forwarderStatusNow(); });
 }
 
 sync::SyncSnapshot Node::syncSnapshot() {

@@ -3,7 +3,9 @@
 // the plan and the kernel state it installed; applies changes as one nf_tables transaction each.
 // Admin calls arrive on gRPC threads and are posted here as value work.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,8 +17,10 @@
 #include "director/admin/conntrack_counts.h"
 #include "director/admin/director_view.h"
 #include "director/config/config_model.h"
+#include "director/nft/drift_monitor.h"
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
+#include "director/node/drift_tracker.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
 #include "sync/control.h"
@@ -36,6 +40,7 @@ struct NodePorts {
   std::unique_ptr<vrrp::Control> vrrp;  // null: a config with vrrp_instance is refused
   std::unique_ptr<healthcheck::Control> health;  // null: a config with checkers is refused
   std::unique_ptr<sync::Control> sync;  // null: a config with connection_sync is refused
+  std::unique_ptr<nft::DriftMonitor> drift;  // null: drift is not detected (logged at start)
 };
 
 class Node final : public DirectorView {
@@ -61,6 +66,7 @@ class Node final : public DirectorView {
   FlowAnswer lookup(const FlowQuery& query) override;
   vrrp::RouterSnapshot vrrpSnapshot() override;
   sync::SyncSnapshot syncSnapshot() override;
+  ForwarderStatus forwarderStatus() override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);
@@ -74,6 +80,13 @@ class Node final : public DirectorView {
   void purgePersistence(const std::vector<FlowOwner>& owners);
   template <typename F>
   auto onDirectorThread(F&& f) -> decltype(f());
+  // node_drift.cc: someone else changed our tables -> put the plan back (one full transaction).
+  void watchDrift();
+  void awaitDrift();
+  void readDrift();
+  void scheduleRepair(TimePoint due);
+  void repairTables();
+  ForwarderStatus forwarderStatusNow() const;
 
   NodeOptions options_;
   NodePorts ports_;
@@ -87,6 +100,9 @@ class Node final : public DirectorView {
   std::map<ServiceKey, size_t> serviceIndex_;  // -> config_.virtualServers
   std::vector<healthcheck::HealthEvent> pendingHealth_;
   bool healthFlushPosted_ = false;
+  DriftTracker driftTracker_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> driftWatch_;
+  boost::asio::steady_timer repairTimer_{io_};
 };
 
 }  // namespace ha::director

@@ -86,6 +86,7 @@ void Node::flushHealth() {
     p->hashSeed = plan_.hashSeed;
     p->laddrGroups = plan_.laddrGroups;
     p->drDevices = plan_.drDevices;
+    p->tableOwnership = plan_.tableOwnership;
   }
   for (const auto& key : delta.services) {
     auto index = serviceIndex_.find(key);

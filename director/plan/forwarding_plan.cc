@@ -138,6 +138,7 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
   const Config& config = *inputs.config;
   ForwardingPlan plan;
   plan.hashSeed = config.globals.hashSeed;
+  plan.tableOwnership = config.globals.tableOwnership;
 
   auto groupIds = laddrGroupIds(config);
   for (const auto& [name, group] : config.laddrGroups) {

@@ -68,6 +68,7 @@ struct LaddrGroupPlan {
 
 struct ForwardingPlan {
   uint32_t hashSeed = kDefaultHashSeed;
+  TableOwnership tableOwnership = TableOwnership::kPersistent;
   std::map<uint32_t, ServicePlan> services;       // by id
   std::map<uint32_t, LaddrGroupPlan> laddrGroups;  // by id
   std::map<std::string, uint32_t> drDevices;       // device name -> ifindex

@@ -25,7 +25,13 @@ class Applier {
   explicit Applier(NftState& s) : s_(s) {}
 
   Status operator()(const AddTable& o) {
-    s_.tables[o.table];
+    auto [it, created] = s_.tables.try_emplace(o.table);
+    if (created) {
+      it->second.owner = o.owner.value_or(TableOwner::kNone);
+    } else if (o.owner && *o.owner != it->second.owner) {
+      // The kernel does not change an owned table's flags in place.
+      return Error{"add table " + o.table.name + ": Operation not supported"};
+    }
     return okStatus();
   }
   Status operator()(const DeleteTable& o) {
