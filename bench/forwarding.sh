@@ -150,6 +150,8 @@ write_haproxy_cfg() {
 }
 
 # Delete the per-packet stats rule(s) ("per-real packets and bytes") from directord's forward chain.
+# directord's tables are owner-flagged and repaired when changed, so the rule is deleted from the
+# table a killed directord leaves behind (persistent, orphaned: anyone may change it).
 delete_stats_rule() {
   local chain c h
   chain=$(on dir1 nft -a list table inet directord 2>/dev/null |
@@ -176,7 +178,10 @@ path_up() {  # PATH: make it the only active forwarder; sets TARGET (host) and E
       DIRD_PID=$DIRECTORD_PID
       { lab_wait_for 5 dir1_has_addr "$VIP" && lab_wait_for 5 dir1_has_addr "$LADDR"; } || { lab_log "directord did not add $VIP/$LADDR"; return 1; }
       lab_wait_for 5 nft_has_directord_table dir1 || return 1
-      if [ "$p" = dird-nostats ]; then delete_stats_rule || return 1; fi ;;
+      if [ "$p" = dird-nostats ]; then
+        lab_stop_pid "$DIRD_PID" KILL >/dev/null; DIRD_PID=
+        delete_stats_rule || return 1
+      fi ;;
     haproxy)
       hold_vip || return 1
       lab_spawn dir1 "$LAB_STATE_DIR/haproxy.log" haproxy -db -f "$LAB_STATE_DIR/haproxy.cfg"
@@ -194,13 +199,12 @@ path_down() {
   local p=$1
   case $p in
     nft-fullnat) on dir1 nft delete table ip dbench; drop_vip ;;
-    directord|dird-nostats)
-      if [ "$p" = dird-nostats ] && on dir1 nft -a list table inet directord 2>/dev/null | grep -q 'per-real packets and bytes'; then
-        lab_log "dird-nostats: the stats rule came back during the run (directord rewrote it)"
-        echo "WARNING: dird-nostats: directord restored the stats rule during the run" >>"$LAB_STATE_DIR/notes"
-      fi
+    directord)
       directord_stop "$DIRD_PID" || lab_log "directord did not stop"
       DIRD_PID= ;;
+    dird-nostats)  # what the killed directord left: its orphaned tables and addresses
+      on dir1 nft delete table inet directord
+      drop_vip ;;
     haproxy) lab_stop_pid "$HAPROXY_PID"; HAPROXY_PID=; drop_vip ;;
   esac
   # Nothing of this path survives into the next: no VIP, no tables, no conntrack entries.

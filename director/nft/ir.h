@@ -157,7 +157,7 @@ struct NftState {
 // Transaction operations, in the order the writer sends them.
 // owner: the table's flags when this creates it; nullopt only ensures it exists (an existing
 // table, ours or an orphan, keeps its flags: replaceAll's "add, delete, re-create" idiom).
-struct AddTable { TableId table; std::optional<TableOwner> owner; };
+struct AddTable { TableId table; std::optional<TableOwner> owner = std::nullopt; };
 struct DeleteTable { TableId table; };
 struct AddSet { TableId table; SetDef set; };
 struct DeleteSet { TableId table; std::string name; };

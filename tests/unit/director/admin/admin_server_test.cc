@@ -18,6 +18,8 @@
 #include <string>
 
 #include "admin.grpc.pb.h"
+#include "director/admin/admin_codec.h"
+#include "director/admin/forwarder_format.h"
 
 namespace ha::director {
 namespace {
@@ -81,6 +83,18 @@ struct FakeDirectorView : DirectorView {
     p.rejectedBy[static_cast<size_t>(sync::Rejection::kUnknownService)] = 3;
     snap.peers.push_back(p);
     return snap;
+  }
+  ForwarderStatus forwarderStatus() override {
+    ForwarderStatus s;
+    s.tables = {"inet directord"};
+    s.ownerWanted = "none";
+    s.ownerInKernel = "none";
+    s.watching = true;
+    s.drifts = 2;
+    s.repairs = 2;
+    s.lastDrift = "delete table inet directord by nft[42]";
+    s.lastRepairMs = 3.5;
+    return s;
   }
   std::mutex mu;
   std::optional<FlowQuery> lastQuery;
@@ -163,6 +177,25 @@ TEST_F(AdminServerTest, ReportsSync) {
   EXPECT_TRUE(reply.peers(0).has_lag_p99_ms());
   EXPECT_FALSE(reply.peers(0).has_lag_p50_ms());
   EXPECT_EQ(reply.peers(0).rejected_by().at("unknown-service"), 3u);
+}
+
+// ForwarderStatus carries the view's drift counters and ownership to the client, both ways.
+TEST_F(AdminServerTest, ReportsForwarder) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  grpc::ClientContext ctx;
+  withDeadline(ctx);
+  pb::ForwarderReply reply;
+  auto status = stub()->ForwarderStatus(&ctx, pb::ForwarderRequest(), &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto decoded = fromForwarderReply(reply);
+  EXPECT_EQ(decoded.tables, std::vector<std::string>{"inet directord"});
+  EXPECT_EQ(decoded.drifts, 2u);
+  EXPECT_EQ(decoded.repairs, 2u);
+  EXPECT_EQ(decoded.lastDrift, "delete table inet directord by nft[42]");
+  EXPECT_EQ(decoded.lastRepairMs, 3.5);
+  EXPECT_FALSE(decoded.lastDriftAgeMs.has_value());
+  EXPECT_FALSE(forwarderDegraded(decoded));
 }
 
 // Lookup hands the decoded query to the view and encodes its answer.

@@ -34,6 +34,20 @@ TEST(ConfigGlobalDefs, BadHashSeed) {
   EXPECT_TRUE(hasError(r, 5, "invalid value '-1' for 'lb_hash_seed'"));
 }
 
+// nftables_owner picks who may change our tables; persist (owner-flagged, outliving a crash) is
+// the default, and anything but persist|process|none is an error naming the value.
+TEST(ConfigGlobalDefs, NftablesOwner) {
+  EXPECT_EQ(load("").config.globals.tableOwnership, TableOwnership::kPersistent);
+  EXPECT_EQ(load("global_defs {\n  nftables_owner process\n}\n").config.globals.tableOwnership,
+            TableOwnership::kProcess);
+  EXPECT_EQ(load("global_defs {\n  nftables_owner none\n}\n").config.globals.tableOwnership,
+            TableOwnership::kNone);
+  auto r = load("global_defs {\n  nftables_owner yes\n  nftables_owner\n}\n");
+  EXPECT_TRUE(hasError(r, 2, "invalid value 'yes' for 'nftables_owner': expected persist, process or none"));
+  EXPECT_TRUE(hasError(r, 3, "nftables_owner persist|process|none"));
+  EXPECT_EQ(r.config.globals.tableOwnership, TableOwnership::kPersistent);
+}
+
 // Inside global_defs nothing changes forwarding, so unsupported and unknown keywords only warn.
 TEST(ConfigGlobalDefs, UnsupportedKeywordsWarnByName) {
   auto r = load(
