@@ -4,6 +4,9 @@
 // Admin calls arrive on gRPC threads and are posted here as value work.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <csignal>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +15,7 @@
 
 #include "common/result.h"
 #include "common/netlink/address_owner.h"
+#include "common/ownership/ownership_ledger.h"
 #include "director/admin/conntrack_counts.h"
 #include "director/admin/director_view.h"
 #include "director/config/config_model.h"
@@ -36,7 +40,14 @@ struct NodePorts {
   std::unique_ptr<vrrp::Control> vrrp;  // null: a config with vrrp_instance is refused
   std::unique_ptr<healthcheck::Control> health;  // null: a config with checkers is refused
   std::unique_ptr<sync::Control> sync;  // null: a config with connection_sync is refused
+  // Where the nf_tables tables we create are recorded (the addresses are recorded by their owners);
+  // null: not recorded.
+  std::shared_ptr<OwnershipLedger> ledger;
 };
+
+// How long an admin call waits for the director thread (and, before it, the health thread):
+// under directorctl's own 5 s, so the operator reads our reason rather than a client timeout.
+inline constexpr auto kAdminAnswerDeadline = std::chrono::seconds(4);
 
 class Node final : public DirectorView {
  public:
@@ -51,16 +62,20 @@ class Node final : public DirectorView {
   // Removes our tables and the addresses we added.
   void stop();
   // Runs the director io_context on the calling thread until SIGTERM/SIGINT (SIGHUP reloads).
-  void runUntilSignalled();
+  // Signals are caught from construction on, so one that arrives during start() is handled here.
+  // On SIGTERM/SIGINT `beforeLoopStops` runs on a helper thread while the loop still serves posted
+  // work (the admin server stops there: its in-flight calls wait on this loop); the loop stops
+  // when it returns.
+  void runUntilSignalled(std::function<void()> beforeLoopStops = nullptr);
 
   // Thread-safe (the health listener calls it on the health thread): verdicts are posted to the
   // director thread, coalesced, and applied as one nf_tables transaction per batch.
   void onHealthEvents(std::vector<healthcheck::HealthEvent> events);
 
-  DirectorSnapshot snapshot() override;
-  FlowAnswer lookup(const FlowQuery& query) override;
-  vrrp::RouterSnapshot vrrpSnapshot() override;
-  sync::SyncSnapshot syncSnapshot() override;
+  Result<DirectorSnapshot> snapshot() override;
+  Result<FlowAnswer> lookup(const FlowQuery& query) override;
+  Result<vrrp::RouterSnapshot> vrrpSnapshot() override;
+  Result<sync::SyncSnapshot> syncSnapshot() override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);
@@ -72,12 +87,14 @@ class Node final : public DirectorView {
   void flushHealth();
   void retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals);
   void purgePersistence(const std::vector<FlowOwner>& owners);
+  void recordTables(const nft::NftState& state, bool onlyThese);
   template <typename F>
-  auto onDirectorThread(F&& f) -> decltype(f());
+  auto onDirectorThread(TimePoint deadline, F&& f);
 
   NodeOptions options_;
   NodePorts ports_;
   boost::asio::io_context io_;
+  boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};
   Config config_;
   std::map<ServiceKey, uint32_t> serviceIds_;
   ForwardingPlan plan_;
