@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
-#include <sstream>
 
 namespace ha {
 namespace {
@@ -150,34 +149,53 @@ bool forgetTable(Ledger& ledger, const LedgerTable& table) { return eraseSorted(
 bool recordRoute(Ledger& ledger, const LedgerRoute& route) { return insertSorted(ledger.routes, route); }
 bool forgetRoute(Ledger& ledger, const LedgerRoute& route) { return eraseSorted(ledger.routes, route); }
 
-std::string encodeLedger(const Ledger& ledger) {
-  std::ostringstream out;
-  out << "# directord: what this node created in this network namespace. Read at start to reclaim\n"
-      << "# it after a crash; removed on a clean stop. Do not edit.\n";
-  out << kMagic << ' ' << kVersion << '\n';
-  out << "netns-cookie " << ledger.netnsCookie << '\n';
-  for (const auto& e : ledger.addresses) {
-    out << "address " << e.address.prefix.str() << " dev " << e.address.dev;
-    if (!e.address.label.empty()) out << " label " << e.address.label;
-    out << " role " << roleName(e.role) << '\n';
-  }
-  for (const auto& t : ledger.tables) out << "table " << t.family << ' ' << t.name << '\n';
-  for (const auto& r : ledger.routes) {
-    out << "route " << r.prefix.str() << " table " << r.table << " type " << r.type;
-    if (!r.dev.empty()) out << " dev " << r.dev;
-    out << '\n';
-  }
-  return out.str();
+std::string addressLine(const LedgerAddress& e) {
+  std::string line = "address " + e.address.prefix.str() + " dev " + e.address.dev;
+  if (!e.address.label.empty()) line += " label " + e.address.label;
+  return line + " role " + std::string(roleName(e.role)) + "\n";
 }
+
+std::string forgetAddressLine(const OwnedAddress& a) {
+  return "forget address " + a.prefix.str() + " dev " + a.dev + "\n";
+}
+
+std::string tableLine(const LedgerTable& t) { return "table " + t.family + " " + t.name + "\n"; }
+
+std::string forgetTableLine(const LedgerTable& t) { return "forget " + tableLine(t); }
+
+std::string routeLine(const LedgerRoute& r) {
+  std::string line = "route " + r.prefix.str() + " table " + std::to_string(r.table) + " type " + r.type;
+  if (!r.dev.empty()) line += " dev " + r.dev;
+  return line + "\n";
+}
+
+std::string forgetRouteLine(const LedgerRoute& r) { return "forget " + routeLine(r); }
+
+std::string encodeLedger(const Ledger& ledger) {
+  std::string out =
+      "# directord: what this node created in this network namespace. Read at start to reclaim\n"
+      "# it after a crash; removed on a clean stop. Do not edit.\n";
+  out += std::string(kMagic) + " " + std::to_string(kVersion) + "\n";
+  out += "boot-id " + (ledger.bootId.empty() ? std::string("-") : ledger.bootId) + "\n";
+  out += "netns-cookie " + std::to_string(ledger.netnsCookie) + "\n";
+  for (const auto& e : ledger.addresses) out += addressLine(e);
+  for (const auto& t : ledger.tables) out += tableLine(t);
+  for (const auto& r : ledger.routes) out += routeLine(r);
+  return out;
+}
+
+bool endsTorn(std::string_view text) { return !text.empty() && text.back() != '\n'; }
 
 Result<Ledger> decodeLedger(std::string_view text) {
   Ledger ledger;
-  bool versioned = false, cookie = false;
+  bool versioned = false, cookie = false, boot = false;
   size_t lineNo = 0;
+  // A last line without its newline is an append cut short by a kill: a record whose kernel
+  // change never started, or a forget whose removal is done. Either way it is safe to drop.
+  if (endsTorn(text)) text = text.substr(0, text.rfind('\n') == std::string_view::npos ? 0 : text.rfind('\n') + 1);
   while (!text.empty()) {
     ++lineNo;
     size_t nl = text.find('\n');
-    if (nl == std::string_view::npos) return lineError(lineNo, "truncated (no newline at the end)");
     std::string_view line = text.substr(0, nl);
     text.remove_prefix(nl + 1);
     if (line.find('\0') != std::string_view::npos) return lineError(lineNo, "NUL byte");
@@ -194,28 +212,50 @@ Result<Ledger> decodeLedger(std::string_view text) {
       versioned = true;
       continue;
     }
-    if (w[0] == "netns-cookie") {
+    const bool forget = w[0] == "forget";
+    if (forget) w.erase(w.begin());
+    if (w.empty()) return lineError(lineNo, "forget: what?");
+    if (!forget && w[0] == "boot-id") {
+      if (w.size() != 2 || !plainName(w[1]) || boot) return lineError(lineNo, "boot-id: expected one id, once");
+      ledger.bootId = w[1] == "-" ? "" : std::string(w[1]);
+      boot = true;
+    } else if (!forget && w[0] == "netns-cookie") {
       auto value = w.size() == 2 ? number<uint64_t>(w[1]) : std::nullopt;
       if (!value || cookie) return lineError(lineNo, "netns-cookie: expected one number, once");
       ledger.netnsCookie = *value;
       cookie = true;
+    } else if (w[0] == "address" && forget) {
+      auto prefix = w.size() == 4 && w[2] == "dev" && plainName(w[3]) ? IpPrefix::parse(w[1]) : std::nullopt;
+      if (!prefix || w[1].find('/') == std::string_view::npos) {
+        return lineError(lineNo, "forget address: expected PREFIX dev DEV");
+      }
+      ha::forgetAddress(ledger, OwnedAddress{*prefix, std::string(w[3]), ""});
     } else if (w[0] == "address") {
       auto a = parseAddress(w, lineNo);
       if (!a) return Error{a.error()};
-      if (findAddress(ledger, a->address) != nullptr) return lineError(lineNo, "address listed twice");
-      ledger.addresses.push_back(*a);
+      ha::recordAddress(ledger, a->address, a->role);
     } else if (w[0] == "table") {
       if (w.size() != 3 || !plainName(w[1]) || !plainName(w[2])) return lineError(lineNo, "table: expected FAMILY NAME");
-      if (!recordTable(ledger, {std::string(w[1]), std::string(w[2])})) return lineError(lineNo, "table listed twice");
+      LedgerTable t{std::string(w[1]), std::string(w[2])};
+      if (forget) {
+        ha::forgetTable(ledger, t);
+      } else {
+        ha::recordTable(ledger, t);
+      }
     } else if (w[0] == "route") {
       auto r = parseRoute(w, lineNo);
       if (!r) return Error{r.error()};
-      if (!recordRoute(ledger, *r)) return lineError(lineNo, "route listed twice");
+      if (forget) {
+        ha::forgetRoute(ledger, *r);
+      } else {
+        ha::recordRoute(ledger, *r);
+      }
     } else {
       return lineError(lineNo, "unknown entry '" + std::string(w[0]) + "'");
     }
   }
   if (!versioned) return Error{"empty: no 'directord-state' line"};
+  if (!boot) return Error{"no boot-id line"};
   if (!cookie) return Error{"no netns-cookie line"};
   return ledger;
 }

@@ -48,6 +48,9 @@ struct Ledger {
   // SO_NETNS_COOKIE of the namespace that wrote it: namespace inodes are reused once a namespace
   // is gone, cookies never are (within a boot). 0: unknown (a kernel older than 5.14).
   uint64_t netnsCookie = 0;
+  // /proc/sys/kernel/random/boot_id: nothing we create survives a reboot, and a /run that does
+  // (a disk-backed one) must not make a new boot reclaim what an operator has configured since.
+  std::string bootId;
   std::vector<LedgerAddress> addresses;  // in the order added; one entry per (prefix, dev)
   std::vector<LedgerTable> tables;       // sorted, unique
   std::vector<LedgerRoute> routes;       // sorted, unique
@@ -67,15 +70,28 @@ bool recordRoute(Ledger& ledger, const LedgerRoute& route);
 bool forgetRoute(Ledger& ledger, const LedgerRoute& route);
 const LedgerAddress* findAddress(const Ledger& ledger, const OwnedAddress& address);
 
-// The state file's text: a version line, the namespace cookie, then one line per item:
+// The state file's text: a version line, the boot and namespace it belongs to, one line per item,
+// then the changes appended since (a journal: appending one line costs the same at any size,
+// where rewriting the file per change is O(n) each, O(n^2) for a takeover of n addresses):
 //   directord-state 1
+//   boot-id 1b4e28ba-2fa1-11d2-883f-0016d3cca427
 //   netns-cookie 4099
 //   address 192.0.2.100/32 dev lan0 label lan0:vip role vrrp
 //   table inet directord
 //   route 192.0.2.100/32 table 100 type unicast dev lo
+//   forget address 192.0.2.100/32 dev lan0
 std::string encodeLedger(const Ledger& ledger);
-// Every problem is an error naming the line: a file we cannot read exactly is not reclaimed from.
+std::string addressLine(const LedgerAddress& entry);
+std::string forgetAddressLine(const OwnedAddress& address);
+std::string tableLine(const LedgerTable& table);
+std::string forgetTableLine(const LedgerTable& table);
+std::string routeLine(const LedgerRoute& route);
+std::string forgetRouteLine(const LedgerRoute& route);
+// Replays the lines in order. A last line without its newline (an append cut short by a kill) is
+// dropped; every other problem is an error naming the line: a file we cannot read exactly is not
+// reclaimed from.
 Result<Ledger> decodeLedger(std::string_view text);
+bool endsTorn(std::string_view text);
 
 // What a new incarnation finds: the predecessor's ledger, the addresses the kernel has now, and
 // what the new config wants.

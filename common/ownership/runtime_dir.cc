@@ -91,6 +91,13 @@ Result<NetnsIdentity> currentNetns() {
   if (sock.get() >= 0 && ::getsockopt(sock.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) == 0) {
     id.cookie = cookie;
   }
+  Fd boot(::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC));
+  if (boot.get() >= 0) {
+    if (auto text = readAll(boot.get(), 64, "boot_id")) {
+      id.bootId = *text;
+      while (!id.bootId.empty() && (id.bootId.back() == '\n' || id.bootId.back() == ' ')) id.bootId.pop_back();
+    }
+  }
   return id;
 }
 
@@ -222,6 +229,7 @@ Result<std::optional<Ledger>> StateFile::load() const {
   }
   auto text = readAll(fd.get(), kMaxStateBytes, p);
   if (!text) return Error{text.error()};
+  if (endsTorn(*text)) log::warning(p + ": the last line is torn (an append cut short by a kill); dropped");
   auto ledger = decodeLedger(*text);
   if (!ledger) return Error{p + ": " + ledger.error()};
   return std::optional<Ledger>{std::move(ledger.value())};
@@ -240,12 +248,15 @@ Status StateFile::save(const Ledger& ledger) {
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (fd.get() < 0) return Error{"open " + tmp + ": " + errnoText(errno)};
     if (auto st = writeAll(fd.get(), encodeLedger(ledger), tmp); !st) return st;
-    if (::fsync(fd.get()) != 0) return Error{"fsync " + tmp + ": " + errnoText(errno)};
   }
   if (::rename(tmp.c_str(), path().c_str()) != 0) return Error{"rename " + tmp + ": " + errnoText(errno)};
-  Fd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() >= 0) ::fsync(dir.get());
   return okStatus();
+}
+
+Status StateFile::append(std::string_view line) {
+  Fd fd(::open(path().c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0) return Error{"open " + path() + ": " + errnoText(errno)};
+  return writeAll(fd.get(), line, path());
 }
 
 Status StateFile::erase() {
@@ -254,9 +265,10 @@ Status StateFile::erase() {
   return okStatus();
 }
 
-Ledger inheritLedger(StateFile& file, uint64_t netnsCookie) {
+Ledger inheritLedger(StateFile& file, const NetnsIdentity& here) {
   Ledger fresh;
-  fresh.netnsCookie = netnsCookie;
+  fresh.netnsCookie = here.cookie;
+  fresh.bootId = here.bootId;
   auto loaded = file.load();
   if (!loaded) {
     auto aside = file.setAside();
@@ -267,13 +279,19 @@ Ledger inheritLedger(StateFile& file, uint64_t netnsCookie) {
   }
   if (!loaded->has_value()) return fresh;
   Ledger inherited = std::move(**loaded);
-  if (inherited.netnsCookie != 0 && netnsCookie != 0 && inherited.netnsCookie != netnsCookie) {
+  if (!inherited.bootId.empty() && !here.bootId.empty() && inherited.bootId != here.bootId) {
+    log::warning("state file " + file.path() + " was written before the last reboot (boot " + inherited.bootId +
+                 "): nothing of what it lists survived; nothing to reclaim");
+    return fresh;
+  }
+  if (inherited.netnsCookie != 0 && here.cookie != 0 && inherited.netnsCookie != here.cookie) {
     log::warning("state file " + file.path() + " was written in another network namespace (cookie " +
-                 std::to_string(inherited.netnsCookie) + ", this one " + std::to_string(netnsCookie) +
+                 std::to_string(inherited.netnsCookie) + ", this one " + std::to_string(here.cookie) +
                  ") that no longer exists: nothing to reclaim");
     return fresh;
   }
-  inherited.netnsCookie = netnsCookie;
+  inherited.netnsCookie = here.cookie;
+  inherited.bootId = here.bootId;
   return inherited;
 }
 

@@ -18,9 +18,11 @@
 
 namespace ha {
 
+// Which network namespace, in which boot: a ledger from any other is not ours to act on.
 struct NetnsIdentity {
-  uint64_t inode = 0;   // of /proc/self/ns/net: what `ip netns identify` and `lsns` show
+  uint64_t inode = 0;   // of /proc/self/ns/net: what `lsns` shows
   uint64_t cookie = 0;  // SO_NETNS_COOKIE; 0 when the kernel has none (< 5.14)
+  std::string bootId;   // /proc/sys/kernel/random/boot_id; empty if unreadable
 };
 Result<NetnsIdentity> currentNetns();
 
@@ -61,8 +63,12 @@ class InstanceLock {
   int fd_;
 };
 
-// The state file, <dir>/state. save() writes state.tmp, fsyncs it, renames it over state and
-// fsyncs the directory: a crash at any point leaves the old or the new ledger, never half of one.
+// The state file, <dir>/state. save() writes state.tmp and renames it over state: a process
+// killed at any point leaves the old or the new ledger, never half of one. append() adds one
+// change line in one write (a kill leaves it whole or torn, and decodeLedger drops a torn last
+// line). No fsync: what the ledger describes (addresses, tables, routes) dies with the kernel, so
+// surviving a power loss buys nothing (a ledger from an earlier boot is discarded by its boot id),
+// while it costs milliseconds on a disk-backed /run, on the VRRP takeover path, per address.
 class StateFile final : public LedgerSink {
  public:
   explicit StateFile(std::string dir) : dir_(std::move(dir)) {}
@@ -74,6 +80,7 @@ class StateFile final : public LedgerSink {
   // Keeps a copy of an unreadable state file as state.corrupt for a human to look at.
   Status setAside() const;
   Status save(const Ledger& ledger) override;
+  Status append(std::string_view line) override;
   Status erase() override;
 
  private:
@@ -82,7 +89,8 @@ class StateFile final : public LedgerSink {
 
 // The start-up policy: what the predecessor left, as a ledger we can act on. A corrupt file is
 // logged and set aside and nothing is reclaimed from it; one written by another namespace (a
-// reused inode) is logged and dropped. Either way the result is then empty.
-Ledger inheritLedger(StateFile& file, uint64_t netnsCookie);
+// reused inode) or in an earlier boot is logged and dropped. Either way the result is then empty
+// (stamped with `here`).
+Ledger inheritLedger(StateFile& file, const NetnsIdentity& here);
 
 }  // namespace ha

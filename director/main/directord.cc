@@ -181,8 +181,10 @@ int main(int argc, char** argv) {
   }
   PidFile pidFile(pidPath);
   auto stateFile = std::make_unique<ha::StateFile>(runtimeDir);
-  ha::Ledger inherited = ha::inheritLedger(*stateFile, netns->cookie);
+  ha::Ledger inherited = ha::inheritLedger(*stateFile, *netns);
   auto ledger = std::make_shared<ha::OwnershipLedger>(std::move(inherited), std::move(stateFile));
+  // Restamped with this boot and namespace, the journal folded: from here on every change appends.
+  if (auto st = ledger->compact(); !st) ha::log::error("state file: " + st.error());
 
   auto loaded = loadConfigFile(configPath);
   for (const auto& d : loaded.diagnostics) {

@@ -15,6 +15,7 @@ OwnedAddress addr(const char* prefix, const char* dev = "lan0", const char* labe
 Ledger sample() {
   Ledger l;
   l.netnsCookie = 4099;
+  l.bootId = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
   recordAddress(l, addr("198.51.100.200/32"), AddressRole::kStatic);
   recordAddress(l, addr("192.0.2.100/32", "lan0", "lan0:vip"), AddressRole::kVrrp);
   recordAddress(l, addr("fd00:2::100/128"), AddressRole::kVrrp);
@@ -38,7 +39,9 @@ TEST(LedgerCodec, RoundTrips) {
 // The text is what an operator reads in /run/directord/net-*/state.
 TEST(LedgerCodec, TextIsOneLinePerItem) {
   const std::string text = encodeLedger(sample());
-  EXPECT_NE(text.find("directord-state 1\nnetns-cookie 4099\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("directord-state 1\nboot-id 1b4e28ba-2fa1-11d2-883f-0016d3cca427\nnetns-cookie 4099\n"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("address 192.0.2.100/32 dev lan0 label lan0:vip role vrrp\n"), std::string::npos) << text;
   EXPECT_NE(text.find("address 198.51.100.200/32 dev lan0 role static\n"), std::string::npos) << text;
   EXPECT_NE(text.find("table inet directord\ntable netdev directord\n"), std::string::npos) << text;
@@ -57,27 +60,28 @@ TEST(LedgerCodec, EmptyLedgerRoundTrips) {
 
 // Every damaged file is refused with the line that is wrong; nothing is half-read.
 TEST(LedgerCodec, CorruptFilesAreRefusedWithTheLine) {
-  const std::string head = "directord-state 1\nnetns-cookie 1\n";
+  const std::string head = "directord-state 1\nboot-id b\nnetns-cookie 1\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "empty: no 'directord-state' line"},
       {"garbage\n", "line 1: not a directord state file"},
       {"directord-state 2\nnetns-cookie 1\n", "line 1: version 2 (this directord reads version 1)"},
-      {"directord-state 1\n", "no netns-cookie line"},
+      {"directord-state 1\nnetns-cookie 1\n", "no boot-id line"},
+      {"directord-state 1\nboot-id b\n", "no netns-cookie line"},
+      {"directord-state 1\nboot-id b\nboot-id c\n", "line 3: boot-id: expected one id, once"},
       {"directord-state 1\nnetns-cookie x\n", "line 2: netns-cookie: expected one number, once"},
-      {head + "address 192.0.2.1/32 dev lan0 role static", "line 3: truncated (no newline at the end)"},
-      {head + "address 192.0.2.1 dev lan0 role static\n", "line 3: address: bad prefix '192.0.2.1'"},
-      {head + "address 192.0.2.1/33 dev lan0 role static\n", "line 3: address: bad prefix '192.0.2.1/33'"},
-      {head + "address 192.0.2.1/32 dev lan0 role boss\n", "line 3: address: unknown role 'boss'"},
-      {head + "address 192.0.2.1/32 lan0 role static\n", "line 3: address: expected PREFIX dev DEV [label L] role R"},
-      {head + "address 192.0.2.1/32 dev lan0 role static\naddress 192.0.2.1/32 dev lan0 role vrrp\n",
-       "line 4: address listed twice"},
-      {head + "table inet\n", "line 3: table: expected FAMILY NAME"},
-      {head + "table inet directord\ntable inet directord\n", "line 4: table listed twice"},
-      {head + "route 192.0.2.1/32 table 0 type unicast\n", "line 3: route: expected table N (1-4294967295)"},
+      {head + "address 192.0.2.1 dev lan0 role static\n", "line 4: address: bad prefix '192.0.2.1'"},
+      {head + "address 192.0.2.1/33 dev lan0 role static\n", "line 4: address: bad prefix '192.0.2.1/33'"},
+      {head + "address 192.0.2.1/32 dev lan0 role boss\n", "line 4: address: unknown role 'boss'"},
+      {head + "address 192.0.2.1/32 lan0 role static\n", "line 4: address: expected PREFIX dev DEV [label L] role R"},
+      {head + "table inet\n", "line 4: table: expected FAMILY NAME"},
+      {head + "forget address 192.0.2.1/32\n", "line 4: forget address: expected PREFIX dev DEV"},
+      {head + "forget\n", "line 4: forget: what?"},
+      {head + "forget boot-id x\n", "line 4: unknown entry 'boot-id'"},
+      {head + "route 192.0.2.1/32 table 0 type unicast\n", "line 4: route: expected table N (1-4294967295)"},
       {head + "route 192.0.2.1/32 table 9 type anycast\n",
-       "line 3: route: expected type unicast|blackhole|unreachable|prohibit"},
-      {head + "rule 1\n", "line 3: unknown entry 'rule'"},
-      {head + std::string("table inet dir\0ectord\n", 23), "line 3: NUL byte"},
+       "line 4: route: expected type unicast|blackhole|unreachable|prohibit"},
+      {head + "rule 1\n", "line 4: unknown entry 'rule'"},
+      {head + std::string("table inet dir\0ectord\n", 23), "line 4: NUL byte"},
   };
   for (const auto& [text, error] : cases) {
     auto decoded = decodeLedger(text);
@@ -86,7 +90,31 @@ TEST(LedgerCodec, CorruptFilesAreRefusedWithTheLine) {
   }
 }
 
-// Comments and blank lines are skipped; labels make one address, not two (prefix + device key it).
+// The file is a journal: lines replay in order (a later line for the same address updates it,
+// forget lines remove), and a last line cut short by a kill is dropped, whatever it said.
+TEST(LedgerCodec, ReplaysAppendedChangesAndDropsATornTail) {
+  Ledger l = sample();
+  std::string text = encodeLedger(l);
+  text += forgetAddressLine(addr("198.51.100.200/32"));
+  text += addressLine({addr("192.0.2.100/32"), AddressRole::kStatic});
+  text += forgetTableLine({"netdev", "directord"});
+  text += forgetRouteLine({*IpPrefix::parse("192.0.2.101/32"), 100, "blackhole", ""});
+  text += addressLine({addr("192.0.2.7/32"), AddressRole::kStatic});
+  text += "address 192.0.2.8/32 dev la";  // torn
+  auto back = decodeLedger(text);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_TRUE(endsTorn(text));
+  ASSERT_EQ(back->addresses.size(), 3u);
+  EXPECT_EQ(back->addresses[0].address, addr("192.0.2.100/32"));
+  EXPECT_EQ(back->addresses[0].role, AddressRole::kStatic);
+  EXPECT_EQ(back->addresses[2].address, addr("192.0.2.7/32"));
+  EXPECT_EQ(back->tables, (std::vector<LedgerTable>{{"inet", "directord"}}));
+  EXPECT_EQ(back->routes.size(), 1u);
+  EXPECT_EQ(findAddress(*back, addr("192.0.2.8/32")), nullptr);
+}
+
+// Labels make one address, not two (prefix and device key it); comments and blank lines are
+// skipped; "-" is an unknown boot id.
 TEST(LedgerMutations, KeyedByPrefixAndDevice) {
   Ledger l;
   EXPECT_TRUE(recordAddress(l, addr("192.0.2.1/32"), AddressRole::kStatic));
@@ -102,9 +130,10 @@ TEST(LedgerMutations, KeyedByPrefixAndDevice) {
   EXPECT_FALSE(recordTable(l, {"inet", "directord"}));
   EXPECT_TRUE(forgetTable(l, {"inet", "directord"}));
   EXPECT_FALSE(forgetTable(l, {"inet", "directord"}));
-  auto decoded = decodeLedger("# note\n\ndirectord-state 1\n  netns-cookie 3\n# address x\n");
+  auto decoded = decodeLedger("# note\n\ndirectord-state 1\nboot-id -\n  netns-cookie 3\n# address x\n");
   ASSERT_TRUE(decoded.ok()) << decoded.error();
   EXPECT_EQ(decoded->netnsCookie, 3u);
+  EXPECT_EQ(decoded->bootId, "");
 }
 
 // The reclaim decision, address by address: ours from before and still wanted as static is

@@ -19,20 +19,36 @@ namespace {
 
 OwnedAddress addr(const char* prefix, const char* dev = "lan0") { return OwnedAddress{*IpPrefix::parse(prefix), dev, ""}; }
 
-// Keeps every saved ledger, as the state file would hold it after each save.
+// The state file in memory: a full save replaces the text, an append adds a line.
 struct MemorySink : LedgerSink {
-  explicit MemorySink(std::vector<Ledger>& saves) : saves_(saves) {}
   Status save(const Ledger& ledger) override {
     if (failSaves) return Error{"disk full"};
-    saves_.push_back(ledger);
+    text = encodeLedger(ledger);
+    ++saves;
+    return okStatus();
+  }
+  Status append(std::string_view line) override {
+    if (failSaves || failAppends) return Error{"disk full"};
+    text += line;
+    ++appends;
     return okStatus();
   }
   Status erase() override {
+    text.clear();
     erased = true;
     return okStatus();
   }
-  std::vector<Ledger>& saves_;
+  // What a restart would read now.
+  Ledger stored() const {
+    auto l = decodeLedger(text);
+    EXPECT_TRUE(l.ok()) << l.error();
+    return l.ok() ? l.value() : Ledger{};
+  }
+  std::string text;
+  int saves = 0;
+  int appends = 0;
   bool failSaves = false;
+  bool failAppends = false;
   bool erased = false;
 };
 
@@ -46,13 +62,12 @@ class RecordingOwnerTest : public ::testing::Test {
     return std::make_unique<RecordingAddressOwner>(std::move(inner), std::move(ledger), role);
   }
   std::shared_ptr<OwnershipLedger> ledger(Ledger initial = {}) {
-    auto sink = std::make_unique<MemorySink>(saves_);
+    auto sink = std::make_unique<MemorySink>();
     sink_ = sink.get();
     return std::make_shared<OwnershipLedger>(std::move(initial), std::move(sink));
   }
   test::FakeAddressTable kernel_;
   test::FakeAddressOwner* fake_ = nullptr;
-  std::vector<Ledger> saves_;
   MemorySink* sink_ = nullptr;
 };
 
@@ -63,16 +78,15 @@ TEST_F(RecordingOwnerTest, RecordsBeforeAddingAndForgetsAfterRemoving) {
   auto o = owner(l, AddressRole::kStatic);
   std::vector<std::string> checks;
   fake_->beforeKernelChange = [&](const char* op, const OwnedAddress& a) {
-    ASSERT_FALSE(saves_.empty());
-    checks.push_back(std::string(op) + (lists(saves_.back(), a) ? " listed" : " not listed"));
+    checks.push_back(std::string(op) + (lists(sink_->stored(), a) ? " listed" : " not listed"));
   };
   const auto vip = addr("192.0.2.100/32");
   ASSERT_TRUE(o->add(vip));
   ASSERT_TRUE(o->remove(vip));
   EXPECT_EQ(checks, (std::vector<std::string>{"add listed", "del listed"}));
-  EXPECT_FALSE(lists(saves_.back(), vip));
+  EXPECT_FALSE(lists(sink_->stored(), vip));
   EXPECT_FALSE(kernel_.has(vip));
-  EXPECT_EQ(saves_.back().addresses.size(), 0u);
+  EXPECT_TRUE(sink_->stored().addresses.empty());
 }
 
 // Present already and not listed: someone else's. Accepted, not recorded, and left on remove.
@@ -92,11 +106,12 @@ TEST_F(RecordingOwnerTest, ForeignAddressIsNeitherRecordedNorRemoved) {
 // ours again and the stop removes it.
 TEST_F(RecordingOwnerTest, CrashThenRestartReclaimsWhatTheLedgerLists) {
   const auto vip = addr("198.51.100.200/32");
+  auto firstLedger = ledger();
   {
-    auto first = owner(ledger(), AddressRole::kStatic);
+    auto first = owner(firstLedger, AddressRole::kStatic);
     ASSERT_TRUE(first->add(vip));
   }  // kill -9: the address stays in the kernel, the state file stays on disk
-  const Ledger onDisk = saves_.back();
+  const Ledger onDisk = sink_->stored();
   ASSERT_TRUE(kernel_.has(vip));
 
   test::FakeAddressOwner withoutLedger(kernel_);  // control: main at 35bf836
@@ -148,7 +163,7 @@ TEST_F(RecordingOwnerTest, RefusedAddIsNotRecorded) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error(), "add 192.0.2.1/32 dev nosuch0: No such device");
   EXPECT_TRUE(l->snapshot().empty());
-  EXPECT_TRUE(saves_.back().empty());
+  EXPECT_TRUE(sink_->stored().empty());
 }
 
 // A save that fails does not stop the kernel change (an outage would be worse); it is counted,
@@ -162,7 +177,39 @@ TEST_F(RecordingOwnerTest, FailedSaveIsCountedAndCaughtUp) {
   EXPECT_EQ(l->saveFailures(), 1u);
   sink_->failSaves = false;
   ASSERT_TRUE(o->add(addr("192.0.2.2/32")));
-  EXPECT_EQ(saves_.back().addresses.size(), 2u);
+  EXPECT_EQ(sink_->stored().addresses.size(), 2u);
+}
+
+// A change costs one appended line, not a rewrite; the journal is folded into a full rewrite once
+// it outgrows what is held, so a flapping VRRP instance does not grow the file without bound.
+TEST_F(RecordingOwnerTest, ChangesAppendAndTheJournalStaysBounded) {
+  auto l = ledger();
+  auto o = owner(l, AddressRole::kVrrp);
+  ASSERT_TRUE(l->compact());
+  EXPECT_EQ(sink_->saves, 1);
+  const auto vip = addr("192.0.2.100/32");
+  for (int flap = 0; flap < 500; ++flap) {
+    ASSERT_TRUE(o->claim(vip));
+    ASSERT_TRUE(o->remove(vip));
+  }
+  EXPECT_EQ(sink_->saves + sink_->appends, 1 + 1000);
+  EXPECT_GE(sink_->appends, 900);
+  EXPECT_LT(sink_->text.size(), 8192u);
+  EXPECT_TRUE(sink_->stored().empty());
+}
+
+// An append that fails (the file removed under us) is replaced by a full rewrite at once: the
+// record is stored before the kernel change all the same.
+TEST_F(RecordingOwnerTest, FailedAppendRewritesWhole) {
+  auto l = ledger();
+  auto o = owner(l, AddressRole::kStatic);
+  ASSERT_TRUE(l->compact());
+  sink_->failAppends = true;
+  bool listedBeforeAdd = false;
+  fake_->beforeKernelChange = [&](const char*, const OwnedAddress& a) { listedBeforeAdd = lists(sink_->stored(), a); };
+  ASSERT_TRUE(o->add(addr("192.0.2.1/32")));
+  EXPECT_TRUE(listedBeforeAdd);
+  EXPECT_EQ(l->saveFailures(), 0u);
 }
 
 // The stored ledger is erased only once nothing is listed.
@@ -224,29 +271,32 @@ TEST_F(RuntimeDirTest, StateFileSavesAtomicallyAndLoads) {
 // the node starts with an empty ledger.
 TEST_F(RuntimeDirTest, CorruptStateIsSetAsideNotReclaimed) {
   StateFile file(dir_);
-  const std::string garbage = "directord-state 1\nnetns-cookie 5\naddress 999.0.0.1/32 dev lan0 role static\n";
+  const std::string garbage =
+      "directord-state 1\nboot-id boot\nnetns-cookie 5\naddress 999.0.0.1/32 dev lan0 role static\n";
   std::ofstream(file.path()) << garbage;
-  Ledger l = inheritLedger(file, 5);
+  Ledger l = inheritLedger(file, NetnsIdentity{1, 5, "boot"});
   EXPECT_TRUE(l.empty());
   EXPECT_EQ(l.netnsCookie, 5u);
   EXPECT_FALSE(std::filesystem::exists(file.path()));
   EXPECT_EQ(read(file.asidePath()), garbage);
 }
 
-// A ledger written in another namespace (the inode was reused) is not ours; a matching one, or
-// one from a kernel without cookies (0), is inherited.
-TEST_F(RuntimeDirTest, InheritsOnlyFromThisNamespace) {
+// A ledger written in another namespace (the inode was reused) or before a reboot is not ours; a
+// matching one, or one from a kernel without cookies (0), is inherited.
+TEST_F(RuntimeDirTest, InheritsOnlyFromThisNamespaceAndBoot) {
   StateFile file(dir_);
   Ledger written;
   recordAddress(written, addr("192.0.2.1/32"), AddressRole::kStatic);
   written.netnsCookie = 77;
+  written.bootId = "boot-1";
   ASSERT_TRUE(file.save(written));
-  EXPECT_TRUE(inheritLedger(file, 78).empty());
-  Ledger same = inheritLedger(file, 77);
+  EXPECT_TRUE(inheritLedger(file, NetnsIdentity{1, 78, "boot-1"}).empty());
+  EXPECT_TRUE(inheritLedger(file, NetnsIdentity{1, 77, "boot-2"}).empty());
+  Ledger same = inheritLedger(file, NetnsIdentity{1, 77, "boot-1"});
   EXPECT_EQ(same.addresses.size(), 1u);
   written.netnsCookie = 0;
   ASSERT_TRUE(file.save(written));
-  Ledger unknown = inheritLedger(file, 78);
+  Ledger unknown = inheritLedger(file, NetnsIdentity{1, 78, "boot-1"});
   EXPECT_EQ(unknown.addresses.size(), 1u);
   EXPECT_EQ(unknown.netnsCookie, 78u);
 }
