@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -157,6 +158,9 @@ int main(int argc, char** argv) {
   if (test) return checkConfig(loadConfigFile(configPath), dumpRuleset);
 
   ha::log::toConsole(console || isatty(STDERR_FILENO) != 0);
+  // A closed stdout/stderr (a log pipe whose reader went) must not kill us mid-run with our
+  // addresses and tables in place; writes then fail, and that is all (keepalived does the same).
+  std::signal(SIGPIPE, SIG_IGN);
   // One directord per network namespace, decided before anything touches the kernel, the state
   // file or the admin socket: a refused second instance changes nothing.
   auto netns = ha::currentNetns();
