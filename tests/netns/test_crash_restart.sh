@@ -4,10 +4,11 @@
 # at once) in front of a FULLNAT service, and both tables (inet, netdev for DR). Under a bounded
 # client loop it is killed with kill -9 and restarted 20 times: after each restart it forwards
 # again, and the state file lists what it holds. Once, a route of ours is planted in the ledger
-# (as the routed cluster will write them) to show a restart removes it. Then SIGTERM: no address,
-# table, route, process, socket or state file of ours is left; an operator's address that the
-# config also names survives everything. RSS of each incarnation, measured at the same point,
-# stays flat.
+# (as the routed cluster will write them) to show a restart removes it. Then SIGTERM with admin
+# calls in flight: no address, table, route, process, socket or state file of ours is left; an
+# operator's address that the config also names survives everything. RSS of each incarnation,
+# measured at the same point, stays flat. Last, kill -9 and a restart with a broken config: exit
+# 2, and it has swept everything its predecessor held.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
@@ -187,5 +188,20 @@ check "runtime directory $RUNDIR removed (lock and state file gone)" test ! -e "
 log="$LAB_STATE_DIR/directord-dir1.log"
 check "the last start reclaimed from the state file" grep -q "reclaimed what a previous directord" "$log"
 check "the stop found nothing left for the sweep" bash -c '! grep -q "removed what the state file still listed" "$1"' _ "$log"
+echo "== kill -9, then a restart with a broken config: it sweeps what its predecessor left, exit 2"
+directord_start dir1 "$CONF" "$SOCK" || fail "start again"
+check "forwards again" lab_wait_for 5 forwards
+lab_stop_pid "$DIRECTORD_PID" KILL >/dev/null
+BROKEN="$LAB_STATE_DIR/broken.conf"
+{ cat "$CONF"; echo "virtual_server 192.0.2.200 {"; } >"$BROKEN"
+on dir1 timeout 10 "$DIRECTORD" -f "$BROKEN" -l -n --admin-socket "$SOCK" >"$LAB_STATE_DIR/broken.log" 2>&1
+expect_eq "a broken config exits 2" 2 "$?"
+list=$(addr_list)
+left=$(for a in "${OURS4[@]}" "${OURS6[@]}"; do grep -q " $a/" <<<"$list" && echo "$a"; done)
+expect_eq "no address of ours left" "" "$left"
+check "the operator's $FOREIGN is still there" grep -q " $FOREIGN/" <<<"$list"
+check "no directord nft table left" bash -c '! ip netns exec "$1" nft list tables | grep -qw directord' _ "$(ns dir1)"
+check "runtime directory removed" test ! -e "$RUNDIR"
+check "the log says what it swept" grep -q "removed what the state file still listed (the config has errors)" "$LAB_STATE_DIR/broken.log"
 echo "== total $(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s"
 finish
