@@ -108,8 +108,8 @@ class PidFile {
 
 // Leaves nothing of ours behind on the way out: sweeps what the ledger still lists (nothing after
 // a clean node.stop()), then removes the state file. Used on every exit after the lock was taken.
-int leaveNothingBehind(ha::OwnershipLedger& ledger, const ha::director::ReclaimPorts& ports, std::string_view when,
-           int exitCode) {
+int leaveNothingBehind(ha::OwnershipLedger& ledger, const ha::director::ReclaimPorts& ports,
+                       std::string_view when, int exitCode) {
   ha::director::sweepLedger(ledger, ports, when);
   if (auto st = ledger.eraseIfEmpty(); !st) ha::log::error("state file kept: " + st.error());
   return exitCode;

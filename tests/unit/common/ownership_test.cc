@@ -147,7 +147,8 @@ TEST_F(RecordingOwnerTest, VrrpClaimAndPurge) {
   auto o = owner(l, AddressRole::kVrrp);
   const auto vip = addr("192.0.2.100/32");
   ASSERT_TRUE(o->claim(vip));
-  const auto* entry = findAddress(l->snapshot(), vip);
+  const Ledger held = l->snapshot();
+  const auto* entry = findAddress(held, vip);
   ASSERT_NE(entry, nullptr);
   EXPECT_EQ(entry->role, AddressRole::kVrrp);
   ASSERT_TRUE(o->purge(vip));

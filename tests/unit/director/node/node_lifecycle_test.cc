@@ -130,11 +130,12 @@ TEST_F(NodeLifecycleTest, TablesRecordedBeforeCreationForgottenAfterRemoval) {
 // After a crash of a node with DR services, a restart without any: the first commit replaces the
 // inet table and removes the predecessor's netdev table, which then leaves the ledger.
 TEST_F(NodeLifecycleTest, PredecessorsNetdevTableGoesWithTheFirstCommit) {
+  nft::NftState left;
   {
     auto crashed = node();
     ASSERT_TRUE(crashed->start(config(kDrConfig)));
+    left = nft_->fake.state();
   }  // no stop(): the tables stay in the (fake) kernel, the ledger lists them
-  nft::NftState left = nft_->fake.state();
   ASSERT_EQ(left.tables.size(), 2u);
   Ledger onDisk = ledger_->snapshot();
 
