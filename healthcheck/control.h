@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/result.h"
 #include "healthcheck/checker.h"
 #include "healthcheck/health_config.h"
 
@@ -86,10 +87,12 @@ class Control {
   // key (and spec) did not change (keepalived's checker migrate). Blocks until the health thread
   // applied it and returns the verdict of every configured real and virtual server as of now, so
   // the caller can plan without waiting for events: new reals start up, or down with alpha.
-  virtual std::vector<HealthEvent> apply(const HealthConfig& config) = 0;
-  // Stops every probe and script; no more events.
+  // An error when the health thread does not answer in time (common/post_and_wait.h).
+  virtual Result<std::vector<HealthEvent>> apply(const HealthConfig& config) = 0;
+  // Stops every probe and script; no more events. Logs when the health thread does not answer.
   virtual void shutdown() = 0;
-  virtual HealthSnapshot snapshot() = 0;
+  // An error when the health thread does not answer in time.
+  virtual Result<HealthSnapshot> snapshot() = 0;
 };
 
 // Called on the health thread with the verdicts that changed, in order; post to your own thread.

@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <utility>
@@ -169,6 +170,11 @@ class Service::Parts {
 
 Service::Service() : work_(boost::asio::make_work_guard(io_)) {}
 
+template <typename F>
+auto Service::onHealthThread(Duration wait, F&& f) {
+  return postAndWait(io_, "health", Clock::now() + wait, std::forward<F>(f));
+}
+
 std::unique_ptr<Service> Service::start(HealthListener listener, CheckerFactory factory,
                                         ServiceOptions options) {
   std::unique_ptr<Service> service(new Service());
@@ -177,31 +183,36 @@ std::unique_ptr<Service> Service::start(HealthListener listener, CheckerFactory 
     pthread_setname_np(pthread_self(), "health");  // named for top -H and bench/healthcheck's per-thread CPU
     self->io_.run();
   });
-  self->onHealthThread([&] {
+  auto built = self->onHealthThread(kHealthStopDeadline, [self, listener = std::move(listener),
+                                                          factory = std::move(factory), options]() mutable {
     self->parts_ = std::make_unique<Parts>(self->io_, std::move(listener), factory, options);
     return 0;
   });
+  if (!built) {
+    // A thread started a moment ago that takes no work is broken, not busy.
+    log::error("health checks: the new health thread did not start: " + built.error());
+    std::abort();
+  }
   return service;
 }
 
 Service::~Service() {
   if (!thread_.joinable()) return;
-  onHealthThread([this] {
+  auto stopped = onHealthThread(kHealthStopDeadline, [this] {
     parts_.reset();
     return 0;
   });
+  if (!stopped) {
+    log::error("health checks: the health thread did not stop; aborting rather than hanging the exit");
+    std::abort();
+  }
   work_.reset();
   io_.stop();
   thread_.join();
 }
 
-template <typename F>
-auto Service::onHealthThread(F&& f) -> decltype(f()) {
-  return postAndWait(io_, std::forward<F>(f));
-}
-
-std::vector<HealthEvent> Service::apply(const HealthConfig& config) {
-  return onHealthThread([this, &config]() -> std::vector<HealthEvent> {
+Result<std::vector<HealthEvent>> Service::apply(const HealthConfig& config) {
+  return onHealthThread(kHealthApplyDeadline, [this, config]() -> std::vector<HealthEvent> {
     if (!parts_) {
       log::warning("health checks: configuration ignored after shutdown");
       return {};
@@ -211,14 +222,15 @@ std::vector<HealthEvent> Service::apply(const HealthConfig& config) {
 }
 
 void Service::shutdown() {
-  onHealthThread([this] {
+  auto done = onHealthThread(kHealthStopDeadline, [this] {
     parts_.reset();
     return 0;
   });
+  if (!done) log::error("health checks: shutdown: " + done.error());
 }
 
-HealthSnapshot Service::snapshot() {
-  return onHealthThread([this] { return parts_ ? parts_->snapshot() : HealthSnapshot{}; });
+Result<HealthSnapshot> Service::snapshot() {
+  return onHealthThread(kHealthSnapshotDeadline, [this] { return parts_ ? parts_->snapshot() : HealthSnapshot{}; });
 }
 
 }  // namespace ha::healthcheck

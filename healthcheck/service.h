@@ -25,6 +25,12 @@ namespace ha::healthcheck {
 // Builds the checker on the health thread, bound to its io_context.
 using CheckerFactory = std::function<std::unique_ptr<Checker>(boost::asio::io_context&)>;
 
+// How long other threads wait for the health thread (common/post_and_wait.h). A reload may build
+// thousands of checkers; a snapshot answers an admin call, which has less than directorctl's 5 s.
+inline constexpr auto kHealthApplyDeadline = std::chrono::seconds(10);
+inline constexpr auto kHealthSnapshotDeadline = std::chrono::milliseconds(1500);
+inline constexpr auto kHealthStopDeadline = std::chrono::seconds(5);
+
 struct ServiceOptions {
   std::optional<uint64_t> seed;  // jitter; nullopt: std::random_device
   uint32_t loopJitterPermille = kDefaultLoopJitterPermille;
@@ -42,24 +48,25 @@ class Service final : public Control {
   static std::unique_ptr<Service> start(HealthListener listener,
                                         CheckerFactory factory = makeCheckerSet,
                                         ServiceOptions options = {});
-  // Stops everything (as shutdown()) and joins the thread.
+  // Stops everything (as shutdown()) and joins the thread; aborts (after a log line) if the health
+  // thread does not stop within kHealthStopDeadline rather than hang the exit.
   ~Service() override;
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
   // Scripts of transitions caused by the reload run; its verdicts are returned, not sent to the
   // listener. Returns nothing after shutdown().
-  std::vector<HealthEvent> apply(const HealthConfig& config) override;
+  Result<std::vector<HealthEvent>> apply(const HealthConfig& config) override;
   // Final: drops the checkers (closing their sockets, killing MISC_CHECK children), kills running
   // scripts, forgets the engine. No listener call afterwards.
   void shutdown() override;
-  HealthSnapshot snapshot() override;  // empty after shutdown()
+  Result<HealthSnapshot> snapshot() override;  // empty after shutdown()
 
  private:
   class Parts;
   Service();
   template <typename F>
-  auto onHealthThread(F&& f) -> decltype(f());
+  auto onHealthThread(Duration wait, F&& f);
 
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

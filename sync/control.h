@@ -17,11 +17,14 @@ class Control {
   virtual ~Control() = default;
   // Starts, reconfigures or (enabled = false) stops sync; blocks until applied. Refuses a config
   // it cannot run (unreadable certificates, listen address in use) and then changes nothing.
+  // An error too when the sync thread does not answer in time (common/post_and_wait.h).
   virtual Status apply(const SyncConfig& config) = 0;
   // The receiver's view of our services; posted, does not wait. Entries for services missing here
   // are refused.
   virtual void setCatalog(ServiceCatalog catalog) = 0;
-  virtual SyncSnapshot snapshot() = 0;
+  // An error when the sync thread does not answer in time.
+  virtual Result<SyncSnapshot> snapshot() = 0;
+  // Logs when the sync thread does not answer in time.
   virtual void shutdown() = 0;
 };
 

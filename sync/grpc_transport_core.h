@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -69,7 +70,8 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
   bool enter(const std::weak_ptr<StreamCall>& call);
   void leave();
   void cancelAll(const std::string& why);
-  void waitIdle();
+  // False if calls are still live at `deadline`; `live` is then how many.
+  bool waitIdle(std::chrono::steady_clock::time_point deadline, size_t& live);
 
   std::atomic<uint64_t> refused{0};
   std::atomic<uint64_t> resets{0};

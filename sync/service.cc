@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -38,16 +39,19 @@ Service::Service(ReadinessListener onReadiness, ServicePorts ports)
   });
 }
 
+template <typename F>
+auto Service::onSyncThread(Duration wait, F&& f) {
+  return postAndWait(io_, "sync", Clock::now() + wait, std::forward<F>(f));
+}
+
 Service::~Service() {
-  shutdown();
+  if (auto stopped = stopOnSyncThread(); !stopped) {
+    log::error("sync: the sync thread did not stop; aborting rather than hanging the exit");
+    std::abort();
+  }
   work_.reset();
   io_.stop();
   if (thread_.joinable()) thread_.join();
-}
-
-template <typename F>
-auto Service::onSyncThread(F&& f) -> decltype(f()) {
-  return postAndWait(io_, std::forward<F>(f));
 }
 
 namespace {
@@ -65,7 +69,7 @@ Status readable(const SyncConfig& config) {
 }  // namespace
 
 Status Service::apply(const SyncConfig& config) {
-  return onSyncThread([&]() -> Status {
+  return onSyncThread(kSyncApplyDeadline, [this, config]() -> Status {
     if (running_ && config == config_) return okStatus();
     if (config.enabled) {
       if (auto st = readable(config); !st) return st;
@@ -134,19 +138,23 @@ void Service::setCatalog(ServiceCatalog catalog) {
   });
 }
 
-SyncSnapshot Service::snapshot() {
-  return onSyncThread([&] {
+Result<SyncSnapshot> Service::snapshot() {
+  return onSyncThread(kSyncSnapshotDeadline, [this] {
     if (!running_) return SyncSnapshot{};
     return running_->engine->snapshot();
   });
 }
 
-void Service::shutdown() {
-  if (!thread_.joinable() || io_.stopped()) return;
-  onSyncThread([&] {
+Status Service::stopOnSyncThread() {
+  if (!thread_.joinable() || io_.stopped()) return okStatus();
+  return onSyncThread(kSyncApplyDeadline, [this] {
     stopRunning();
-    return 0;
+    return okStatus();
   });
+}
+
+void Service::shutdown() {
+  if (auto stopped = stopOnSyncThread(); !stopped) log::error("sync: shutdown: " + stopped.error());
 }
 
 }  // namespace ha::sync

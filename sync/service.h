@@ -4,15 +4,22 @@
 // Other threads reach it only through Control (posted values).
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <thread>
 
+#include "common/clock.h"
 #include "sync/control.h"
 #include "sync/conntrack_port.h"
 #include "sync/transport.h"
 
 namespace ha::sync {
+
+// How long other threads wait for the sync thread (common/post_and_wait.h). Starting sync reads
+// certificates and binds; stopping it waits for gRPC to end every stream (GrpcTransport::stop).
+inline constexpr auto kSyncApplyDeadline = std::chrono::seconds(10);
+inline constexpr auto kSyncSnapshotDeadline = std::chrono::seconds(3);
 
 // How the service opens its ports; tests hand it fakes.
 struct ServicePorts {
@@ -27,17 +34,20 @@ class Service final : public Control {
  public:
   // onReadiness runs on the sync thread; post to your own thread from it.
   Service(ReadinessListener onReadiness, ServicePorts ports);
+  // Aborts (after a log line) if the sync thread does not stop within kSyncApplyDeadline: joining
+  // a stuck thread would hang the exit forever.
   ~Service() override;
 
   Status apply(const SyncConfig& config) override;
   void setCatalog(ServiceCatalog catalog) override;
-  SyncSnapshot snapshot() override;
+  Result<SyncSnapshot> snapshot() override;
   void shutdown() override;
 
  private:
   struct Running;
   template <typename F>
-  auto onSyncThread(F&& f) -> decltype(f());
+  auto onSyncThread(Duration wait, F&& f);
+  Status stopOnSyncThread();
   Status start(const SyncConfig& config);
   void stopRunning();
   void watchEvents();

@@ -13,10 +13,13 @@ class Control {
  public:
   virtual ~Control() = default;
   // Blocks until the VRRP thread applied it; a refusal names each instance and changes nothing.
+  // A VRRP thread that does not answer in time is an error too (common/post_and_wait.h).
   virtual Status apply(const VrrpConfig& config) = 0;
-  // Masters hand over (priority 0) and release their addresses; blocks until done.
+  // Masters hand over (priority 0) and release their addresses; blocks until done, or logs that
+  // the VRRP thread did not answer in time.
   virtual void shutdown() = 0;
-  virtual RouterSnapshot snapshot() = 0;
+  // An error when the VRRP thread does not answer in time.
+  virtual Result<RouterSnapshot> snapshot() = 0;
   // A virtual server's health-check quorum for track_virtual_server ("TCP 192.0.2.1:80"); posted,
   // does not wait. Names never reported read as up.
   virtual void setVirtualServerQuorum(const std::string& name, bool up) = 0;

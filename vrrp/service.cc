@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <boost/asio/post.hpp>
+#include <cstdlib>
 #include <set>
 
 #include "common/child_process.h"
@@ -21,7 +22,7 @@ namespace ha::vrrp {
 // Everything that lives on the VRRP thread, built and destroyed there. Declaration order is
 // construction order: the router, which uses every port, goes first on destruction.
 struct Service::Parts {
-  std::unique_ptr<NetlinkAddressOwner> addresses;
+  std::unique_ptr<AddressOwner> addresses;
   std::unique_ptr<NetlinkLinkMonitor> links;
   std::unique_ptr<RawSocketTransport> transport;
   std::unique_ptr<PacketAnnouncer> announcer;
@@ -34,16 +35,29 @@ struct Service::Parts {
 Service::Service(RoleListener onRoleChange)
     : work_(boost::asio::make_work_guard(io_)), onRoleChange_(std::move(onRoleChange)) {}
 
-Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange) {
+template <typename F>
+auto Service::onVrrpThread(F&& f) {
+  return postAndWait(io_, "vrrp", Clock::now() + kVrrpCallDeadline, std::forward<F>(f));
+}
+
+Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange,
+                                               AddressOwnerFactory addressOwner) {
+  if (!addressOwner) {
+    addressOwner = []() -> Result<std::unique_ptr<AddressOwner>> {
+      auto owner = NetlinkAddressOwner::open();
+      if (!owner) return Error{owner.error()};
+      return std::unique_ptr<AddressOwner>(std::move(owner.value()));
+    };
+  }
   std::unique_ptr<Service> service(new Service(std::move(onRoleChange)));
   Service* self = service.get();
   service->thread_ = std::thread([self] {
     pthread_setname_np(pthread_self(), "vrrp");  // named for top -H and bench/healthcheck's per-thread CPU
     self->io_.run();
   });
-  auto opened = self->onVrrpThread([self]() -> Status {
+  auto opened = self->onVrrpThread([self, addressOwner = std::move(addressOwner)]() -> Status {
     auto parts = std::make_unique<Parts>();
-    auto addresses = NetlinkAddressOwner::open();
+    auto addresses = addressOwner();
     if (!addresses) return Error{addresses.error()};
     parts->addresses = std::move(addresses.value());
     auto links = NetlinkLinkMonitor::open(self->io_);
@@ -92,21 +106,20 @@ Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange) {
 
 Service::~Service() {
   if (thread_.joinable()) {
-    onVrrpThread([this] {
+    auto stopped = onVrrpThread([this] {
       if (parts_ && parts_->router) parts_->router->shutdown();
       if (parts_ && parts_->scripts) parts_->scripts->stop();
       parts_.reset();
       return 0;
     });
+    if (!stopped) {
+      log::error("vrrp: the VRRP thread did not stop; aborting rather than hanging the exit");
+      std::abort();
+    }
     work_.reset();
     io_.stop();
     thread_.join();
   }
-}
-
-template <typename F>
-auto Service::onVrrpThread(F&& f) -> decltype(f()) {
-  return postAndWait(io_, std::forward<F>(f));
 }
 
 Status Service::apply(const VrrpConfig& config) {
@@ -127,11 +140,12 @@ Status Service::apply(const VrrpConfig& config) {
 }
 
 void Service::shutdown() {
-  onVrrpThread([this] {
+  auto done = onVrrpThread([this] {
     parts_->router->shutdown();
     parts_->scripts->stop();
     return 0;
   });
+  if (!done) log::error("vrrp: shutdown: " + done.error());
 }
 
 void Service::setVirtualServerQuorum(const std::string& name, bool up) {
@@ -146,7 +160,7 @@ void Service::setSyncReady(bool ready) {
   });
 }
 
-RouterSnapshot Service::snapshot() {
+Result<RouterSnapshot> Service::snapshot() {
   return onVrrpThread([this] { return parts_->router->snapshot(); });
 }
 

@@ -5,13 +5,23 @@
 // other threads, and every call here is posted to this thread as a value.
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <thread>
 
+#include "common/netlink/address_owner.h"
 #include "vrrp/control.h"
 
 namespace ha::vrrp {
+
+// Opens the owner of the virtual addresses on the VRRP thread (its netlink socket is used from that
+// thread only). The composition root decides what it is (e.g. one that records what it adds).
+using AddressOwnerFactory = std::function<Result<std::unique_ptr<AddressOwner>>()>;
+
+// How long another thread waits for the VRRP thread (common/post_and_wait.h): a VRRP thread that
+// does not answer within it is stuck, not busy (it never waits on anything but its sockets).
+inline constexpr auto kVrrpCallDeadline = std::chrono::seconds(3);
 
 class Service final : public Control {
  public:
@@ -19,13 +29,17 @@ class Service final : public Control {
   using RoleListener = std::function<void(const RoleChange&)>;
 
   // Opens the kernel sockets (rtnetlink, raw VRRP, packet) now so a missing capability stops
-  // start-up with a reason, and starts the thread.
-  static Result<std::unique_ptr<Service>> open(RoleListener onRoleChange);
+  // start-up with a reason, and starts the thread. Without a factory the addresses are owned by a
+  // plain NetlinkAddressOwner.
+  static Result<std::unique_ptr<Service>> open(RoleListener onRoleChange,
+                                               AddressOwnerFactory addressOwner = nullptr);
+  // Aborts (after a log line) if the VRRP thread does not stop within kVrrpCallDeadline: joining a
+  // stuck thread would hang the exit forever.
   ~Service() override;
 
   Status apply(const VrrpConfig& config) override;
   void shutdown() override;
-  RouterSnapshot snapshot() override;
+  Result<RouterSnapshot> snapshot() override;
   void setVirtualServerQuorum(const std::string& name, bool up) override;
   void setSyncReady(bool ready) override;
 
@@ -33,7 +47,7 @@ class Service final : public Control {
   struct Parts;
   explicit Service(RoleListener onRoleChange);
   template <typename F>
-  auto onVrrpThread(F&& f) -> decltype(f());
+  auto onVrrpThread(F&& f);
 
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

@@ -29,6 +29,13 @@ class AddressOwner {
   // ... and one found on a backup (left by a crashed predecessor) is removed whoever added it.
   virtual Status purge(const OwnedAddress& address) = 0;
   virtual std::vector<OwnedAddress> owned() const = 0;
+  // Whether this owner holds the address (by prefix and device: the label is decoration).
+  virtual bool owns(const OwnedAddress& address) const {
+    for (const auto& o : owned()) {
+      if (o.prefix == address.prefix && o.dev == address.dev) return true;
+    }
+    return false;
+  }
   virtual Result<uint32_t> ifindex(const std::string& dev) = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <linux/if_addr.h>
 #include <net/if.h>
 #include <netlink/errno.h>
+#include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -22,6 +23,9 @@ struct NlAddrDeleter {
 };
 struct LinkDeleter {
   void operator()(rtnl_link* l) const { rtnl_link_put(l); }
+};
+struct CacheDeleter {
+  void operator()(nl_cache* c) const { nl_cache_free(c); }
 };
 
 std::string describe(std::string_view verb, const OwnedAddress& a) {
@@ -101,6 +105,49 @@ std::vector<OwnedAddress>::iterator NetlinkAddressOwner::findOwned(const OwnedAd
   return std::find_if(owned_.begin(), owned_.end(), [&](const OwnedAddress& o) {
     return o.prefix == address.prefix && o.dev == address.dev;
   });
+}
+
+bool NetlinkAddressOwner::owns(const OwnedAddress& address) const {
+  return std::any_of(owned_.begin(), owned_.end(), [&](const OwnedAddress& o) {
+    return o.prefix == address.prefix && o.dev == address.dev;
+  });
+}
+
+Result<std::vector<OwnedAddress>> NetlinkAddressOwner::present() {
+  if (auto st = connect(); !st) return Error{st.error()};
+  nl_cache* rawLinks = nullptr;
+  if (int rc = rtnl_link_alloc_cache(sock_.get(), AF_UNSPEC, &rawLinks); rc < 0) {
+    return Error{"list interfaces: " + nlError(rc)};
+  }
+  std::unique_ptr<nl_cache, CacheDeleter> links(rawLinks);
+  nl_cache* rawAddrs = nullptr;
+  if (int rc = rtnl_addr_alloc_cache(sock_.get(), &rawAddrs); rc < 0) {
+    return Error{"list addresses: " + nlError(rc)};
+  }
+  std::unique_ptr<nl_cache, CacheDeleter> addrs(rawAddrs);
+  std::vector<OwnedAddress> out;
+  for (nl_object* obj = nl_cache_get_first(addrs.get()); obj != nullptr; obj = nl_cache_get_next(obj)) {
+    auto* addr = reinterpret_cast<rtnl_addr*>(obj);  // libnl's cache of rtnl_addr objects
+    nl_addr* local = rtnl_addr_get_local(addr);
+    if (local == nullptr) continue;
+    const int family = nl_addr_get_family(local);
+    if ((family != AF_INET && family != AF_INET6) || nl_addr_get_len(local) != (family == AF_INET ? 4U : 16U)) {
+      continue;
+    }
+    OwnedAddress a;
+    a.prefix.address = IpAddress::fromBytes(family == AF_INET ? Family::kV4 : Family::kV6,
+                                            static_cast<const uint8_t*>(nl_addr_get_binary_addr(local)));
+    a.prefix.length = static_cast<uint8_t>(rtnl_addr_get_prefixlen(addr));
+    char name[IFNAMSIZ] = {};
+    if (rtnl_link_i2name(links.get(), rtnl_addr_get_ifindex(addr), name, sizeof name) == nullptr) continue;
+    a.dev = name;
+    // The kernel labels every IPv4 address, by default with the device's name: that is no label.
+    if (const char* label = rtnl_addr_get_label(addr); label != nullptr && family == AF_INET && a.dev != label) {
+      a.label = label;
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 Status NetlinkAddressOwner::add(const OwnedAddress& address) { return add(address, false); }

@@ -29,6 +29,9 @@ class NetlinkAddressOwner final : public AddressOwner {
   Status claim(const OwnedAddress& address) override;
   Status purge(const OwnedAddress& address) override;
   std::vector<OwnedAddress> owned() const override { return owned_; }
+  bool owns(const OwnedAddress& address) const override;
+  // Every address configured in this namespace now (whoever added it), for the start-up reclaim.
+  Result<std::vector<OwnedAddress>> present();
   Result<uint32_t> ifindex(const std::string& dev) override;
 
   // Shutdown: removes everything this owner added, carrying on past failures and naming them all.

@@ -17,40 +17,44 @@ namespace ha::director {
 
 namespace pb = directord::admin;
 
+// A view that did not answer in time (its thread busy or stuck): UNAVAILABLE, with the reason
+// (which thread, how long, how many such timeouts so far), already logged by postAndWait.
+template <typename T, typename Encode>
+grpc::Status answer(const Result<T>& view, Encode encode) {
+  if (!view) return {grpc::StatusCode::UNAVAILABLE, view.error()};
+  encode(view.value());
+  return grpc::Status::OK;
+}
+
 class AdminService final : public pb::Admin::Service {
  public:
   explicit AdminService(DirectorView& view) : view_(view) {}
 
   grpc::Status ListServices(grpc::ServerContext* /*context*/, const pb::ListRequest* /*request*/,
                             pb::ServiceList* reply) override {
-    *reply = toServiceList(view_.snapshot());
-    return grpc::Status::OK;
+    return answer(view_.snapshot(), [&](const DirectorSnapshot& s) { *reply = toServiceList(s); });
   }
 
   grpc::Status Lookup(grpc::ServerContext* /*context*/, const pb::LookupRequest* request,
                       pb::LookupReply* reply) override {
     auto query = toFlowQuery(*request);
     if (!query) return {grpc::StatusCode::INVALID_ARGUMENT, query.error()};
-    *reply = toLookupReply(view_.lookup(*query));
-    return grpc::Status::OK;
+    return answer(view_.lookup(*query), [&](const FlowAnswer& a) { *reply = toLookupReply(a); });
   }
 
   grpc::Status VrrpStatus(grpc::ServerContext* /*context*/, const pb::VrrpRequest* /*request*/,
                           pb::VrrpList* reply) override {
-    *reply = toVrrpList(view_.vrrpSnapshot());
-    return grpc::Status::OK;
+    return answer(view_.vrrpSnapshot(), [&](const vrrp::RouterSnapshot& s) { *reply = toVrrpList(s); });
   }
 
   grpc::Status SyncStatus(grpc::ServerContext* /*context*/, const pb::SyncRequest* /*request*/,
                           pb::SyncReply* reply) override {
-    *reply = toSyncReply(view_.syncSnapshot());
-    return grpc::Status::OK;
+    return answer(view_.syncSnapshot(), [&](const sync::SyncSnapshot& s) { *reply = toSyncReply(s); });
   }
 
   grpc::Status ForwarderStatus(grpc::ServerContext* /*context*/, const pb::ForwarderRequest* /*request*/,
                                pb::ForwarderReply* reply) override {
-    *reply = toForwarderReply(view_.forwarderStatus());
-    return grpc::Status::OK;
+    return answer(view_.forwarderStatus(), [&](const ha::director::ForwarderStatus& s) { *reply = toForwarderReply(s); });
   }
 
  private:

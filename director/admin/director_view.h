@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "director/plan/flow_oracle.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
@@ -67,16 +68,18 @@ struct ForwarderStatus {
   std::string lastRepairError;
 };
 
+// Each answer is an error when the thread that holds it does not answer in time (a busy or stuck
+// io_context thread: common/post_and_wait.h); the admin API then says so instead of hanging.
 class DirectorView {
  public:
   virtual ~DirectorView() = default;
-  virtual DirectorSnapshot snapshot() = 0;
-  virtual FlowAnswer lookup(const FlowQuery& query) = 0;
+  virtual Result<DirectorSnapshot> snapshot() = 0;
+  virtual Result<FlowAnswer> lookup(const FlowQuery& query) = 0;
   // Empty when the config has no vrrp_instance.
-  virtual vrrp::RouterSnapshot vrrpSnapshot() = 0;
+  virtual Result<vrrp::RouterSnapshot> vrrpSnapshot() = 0;
   // enabled = false when the config has no connection_sync block.
-  virtual sync::SyncSnapshot syncSnapshot() = 0;
-  virtual ForwarderStatus forwarderStatus() = 0;
+  virtual Result<sync::SyncSnapshot> syncSnapshot() = 0;
+  virtual Result<ForwarderStatus> forwarderStatus() = 0;
 };
 
 }  // namespace ha::director

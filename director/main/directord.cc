@@ -1,15 +1,22 @@
 // directord: keepalived's flags and config grammar, nftables instead of IPVS.
-#include <atomic>
 #include <getopt.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "common/log.h"
 #include "common/netlink/netlink_address_owner.h"
+#include "common/ownership/recording_address_owner.h"
+#include "common/ownership/runtime_dir.h"
 #include "director/admin/admin_server.h"
 #include "director/admin/conntrack_counts.h"
 #include "director/admin/version.h"
@@ -19,14 +26,16 @@
 #include "director/nft/netlink_writer.h"
 #include "director/nft/render.h"
 #include "director/node/node.h"
+#include "director/node/reclaim.h"
 #include "healthcheck/service.h"
 #include "sync/service.h"
 #include "vrrp/service.h"
 
 namespace {
 
-constexpr int kExitConfigError = 2;
 constexpr int kExitRuntimeError = 1;
+constexpr int kExitConfigError = 2;
+constexpr int kExitAlreadyRunning = 3;  // another directord holds this network namespace
 
 void usage(std::FILE* out) {
   std::fprintf(out,
@@ -38,6 +47,8 @@ void usage(std::FILE* out) {
                "  -n, --dont-fork          accepted; directord always runs in the foreground\n"
                "  -D, --log-detail         debug logging\n"
                "      --admin-socket=PATH  admin API socket (default /run/directord.sock)\n"
+               "      --state-dir=DIR      runtime state: DIR/net-<netns inode>/{lock,state} (default /run/directord)\n"
+               "  -p, --pid-file=FILE      write the PID to FILE (removed on exit)\n"
                "  -v, --version            print the version\n"
                "  -h, --help               this help\n");
 }
@@ -77,22 +88,53 @@ int checkConfig(const ha::director::LoadResult& loaded, bool dumpRuleset) {
   return 0;
 }
 
+// The pid file of -p: written once the instance lock is ours, removed on the way out.
+class PidFile {
+ public:
+  explicit PidFile(std::string path) : path_(std::move(path)) {
+    if (path_.empty()) return;
+    std::ofstream out(path_, std::ios::trunc);
+    out << getpid() << "\n";
+    if (!out) ha::log::error("pid file " + path_ + ": cannot write it");
+  }
+  ~PidFile() {
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+  PidFile(const PidFile&) = delete;
+  PidFile& operator=(const PidFile&) = delete;
+
+ private:
+  std::string path_;
+};
+
+// Leaves nothing of ours behind on the way out: sweeps what the ledger still lists (nothing after
+// a clean node.stop()), then removes the state file. Used on every exit after the lock was taken.
+int leaveNothingBehind(ha::OwnershipLedger& ledger, const ha::director::ReclaimPorts& ports,
+                       std::string_view when, int exitCode) {
+  ha::director::sweepLedger(ledger, ports, when);
+  if (auto st = ledger.eraseIfEmpty(); !st) ha::log::error("state file kept: " + st.error());
+  return exitCode;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace ha::director;
   std::string configPath = "/etc/directord/directord.conf";
   std::string adminSocket = "/run/directord.sock";
+  std::string stateBase = "/run/directord";
+  std::string pidPath;
   bool test = false, console = false, dumpRuleset = false;
-  enum { kAdminSocket = 1000, kDumpRuleset };
+  enum { kAdminSocket = 1000, kDumpRuleset, kStateDir };
   const option longOptions[] = {
       {"use-file", required_argument, nullptr, 'f'}, {"config-test", no_argument, nullptr, 't'},
       {"log-console", no_argument, nullptr, 'l'},    {"dont-fork", no_argument, nullptr, 'n'},
       {"log-detail", no_argument, nullptr, 'D'},     {"version", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},           {"admin-socket", required_argument, nullptr, kAdminSocket},
-      {"dump-ruleset", no_argument, nullptr, kDumpRuleset}, {nullptr, 0, nullptr, 0}};
+      {"dump-ruleset", no_argument, nullptr, kDumpRuleset}, {"state-dir", required_argument, nullptr, kStateDir},
+      {"pid-file", required_argument, nullptr, 'p'}, {nullptr, 0, nullptr, 0}};
   int c;
-  while ((c = getopt_long(argc, argv, "f:tlnDvh", longOptions, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "f:tlnDvhp:", longOptions, nullptr)) != -1) {
     switch (c) {
       case 'f': configPath = optarg; break;
       case 't': test = true; break;
@@ -101,8 +143,10 @@ int main(int argc, char** argv) {
       case 'D': ha::log::setDebug(true); break;
       case 'v': std::printf("directord %s\n", kDirectordVersion.data()); return 0;
       case 'h': usage(stdout); return 0;
+      case 'p': pidPath = optarg; break;
       case kAdminSocket: adminSocket = optarg; break;
       case kDumpRuleset: dumpRuleset = true; break;
+      case kStateDir: stateBase = optarg; break;
       default: usage(stderr); return kExitConfigError;
     }
   }
@@ -111,16 +155,45 @@ int main(int argc, char** argv) {
     return kExitConfigError;
   }
 
-  auto loaded = loadConfigFile(configPath);
-  if (test) return checkConfig(loaded, dumpRuleset);
+  // -t touches nothing: no lock, no state, no kernel.
+  if (test) return checkConfig(loadConfigFile(configPath), dumpRuleset);
 
   ha::log::toConsole(console || isatty(STDERR_FILENO) != 0);
+  // A closed stdout/stderr (a log pipe whose reader went) must not kill us mid-run with our
+  // addresses and tables in place; writes then fail, and that is all (keepalived does the same).
+  std::signal(SIGPIPE, SIG_IGN);
+  // One directord per network namespace, decided before anything touches the kernel, the state
+  // file or the admin socket: a refused second instance changes nothing.
+  auto netns = ha::currentNetns();
+  if (!netns) {
+    ha::log::error("cannot identify the network namespace: " + netns.error());
+    return kExitRuntimeError;
+  }
+  const std::string runtimeDir = ha::runtimeDirFor(stateBase, *netns);
+  std::error_code ec;
+  auto absoluteConfig = std::filesystem::absolute(configPath, ec);
+  ha::InstanceInfo me{getpid(), ec ? configPath : absoluteConfig.string(), adminSocket, ha::utcNow()};
+  auto locked = ha::InstanceLock::acquire(runtimeDir, me);
+  if (!locked.lock) {
+    if (locked.heldByAnother) {
+      ha::log::error("another directord runs in this network namespace (net:[" + std::to_string(netns->inode) +
+                     "]): " + locked.message + "; not starting, nothing changed (exit " +
+                     std::to_string(kExitAlreadyRunning) + ")");
+      return kExitAlreadyRunning;
+    }
+    ha::log::error("cannot take the instance lock: " + locked.message);
+    return kExitRuntimeError;
+  }
+  PidFile pidFile(pidPath);
+  auto stateFile = std::make_unique<ha::StateFile>(runtimeDir);
+  ha::Ledger inherited = ha::inheritLedger(*stateFile, *netns);
+  auto ledger = std::make_shared<ha::OwnershipLedger>(std::move(inherited), std::move(stateFile));
+  // Restamped with this boot and namespace, the journal folded: from here on every change appends.
+  if (auto st = ledger->compact(); !st) ha::log::error("state file: " + st.error());
+
+  auto loaded = loadConfigFile(configPath);
   for (const auto& d : loaded.diagnostics) {
     (d.severity == Diagnostic::Severity::kError ? ha::log::error : ha::log::warning)(d.str());
-  }
-  if (loaded.hasErrors()) {
-    ha::log::error("configuration has errors: nothing applied");
-    return kExitConfigError;
   }
 
   auto writer = nft::NetlinkNftWriter::open();
@@ -128,11 +201,27 @@ int main(int argc, char** argv) {
     ha::log::error("cannot open nf_tables netlink: " + writer.error());
     return kExitRuntimeError;
   }
-  auto addresses = ha::NetlinkAddressOwner::open();
-  if (!addresses) {
-    ha::log::error("cannot open rtnetlink: " + addresses.error());
+  auto kernelAddresses = ha::NetlinkAddressOwner::open();
+  if (!kernelAddresses) {
+    ha::log::error("cannot open rtnetlink: " + kernelAddresses.error());
     return kExitRuntimeError;
   }
+  auto present = (*kernelAddresses)->present();
+  if (!present) {
+    ha::log::error("cannot list addresses: " + present.error());
+    return kExitRuntimeError;
+  }
+  // The director's addresses (static_ipaddress) are recorded in the ledger as they change; the
+  // raw pointers stay valid while the node (their owner) lives, for the final sweep.
+  auto staticAddresses = std::make_unique<ha::RecordingAddressOwner>(std::move(kernelAddresses.value()), ledger,
+                                                                     ha::AddressRole::kStatic);
+  const ReclaimPorts sweepPorts{*staticAddresses, **writer};
+  if (loaded.hasErrors()) {
+    ha::log::error("configuration has errors: nothing applied");
+    return leaveNothingBehind(*ledger, sweepPorts, "(the config has errors)", kExitConfigError);
+  }
+  reclaimAtStart(*ledger, *present, wantedAddresses(loaded.config), sweepPorts);
+
   NodePorts ports;
   // Notifications of changes to our tables that are not ours (drift); without them drift goes
   // unnoticed, which the node logs.
@@ -143,15 +232,22 @@ int main(int argc, char** argv) {
     ha::log::warning("cannot watch nf_tables notifications: " + drift.error());
   }
   ports.nft = std::move(writer.value());
-  ports.addresses = std::move(addresses.value());
+  ports.addresses = std::move(staticAddresses);
   ports.conntrack = std::make_unique<NetfilterConntrack>();
+  ports.ledger = ledger;
   // VRRP runs on its own thread from here on; a node without vrrp_instance can do without it.
-  auto vrrp = ha::vrrp::Service::open(nullptr);
+  // Its addresses are recorded too, through an owner made on its thread.
+  auto vrrp = ha::vrrp::Service::open(nullptr, [ledger]() -> ha::Result<std::unique_ptr<ha::AddressOwner>> {
+    auto owner = ha::NetlinkAddressOwner::open();
+    if (!owner) return ha::Error{owner.error()};
+    return std::unique_ptr<ha::AddressOwner>(
+        std::make_unique<ha::RecordingAddressOwner>(std::move(owner.value()), ledger, ha::AddressRole::kVrrp));
+  });
   if (vrrp) {
     ports.vrrp = std::move(vrrp.value());
   } else if (!loaded.config.vrrp.instances.empty()) {
     ha::log::error("cannot start VRRP: " + vrrp.error());
-    return kExitRuntimeError;
+    return leaveNothingBehind(*ledger, sweepPorts, "(VRRP did not start)", kExitRuntimeError);
   } else {
     ha::log::warning("VRRP unavailable (" + vrrp.error() + "); a reload adding vrrp_instance will be refused");
   }
@@ -173,18 +269,21 @@ int main(int argc, char** argv) {
   healthTarget.store(&node);
   if (auto st = node.start(loaded.config); !st) {
     ha::log::error("not started: " + st.error());
-    return kExitConfigError;
+    node.stop();
+    return leaveNothingBehind(*ledger, sweepPorts, "after a failed start", kExitConfigError);
   }
   AdminServer admin(node);
   if (auto st = admin.start(adminSocket); !st) {
     ha::log::error("admin socket: " + st.error());
     node.stop();
-    return kExitRuntimeError;
+    return leaveNothingBehind(*ledger, sweepPorts, "after a failed start", kExitRuntimeError);
   }
-  ha::log::info("directord " + std::string(kDirectordVersion) + " running with " + configPath);
-  node.runUntilSignalled();
-  admin.stop();
+  ha::log::info("directord " + std::string(kDirectordVersion) + " running with " + configPath + " (state in " +
+                runtimeDir + ")");
+  // The admin server stops first, while the director loop still answers its in-flight calls;
+  // then nothing can call into the loops that node.stop() shuts down.
+  node.runUntilSignalled([&admin] { admin.stop(); });
   node.stop();
   healthTarget.store(nullptr);
-  return 0;
+  return leaveNothingBehind(*ledger, sweepPorts, "at stop (node.stop() left them)", 0);
 }

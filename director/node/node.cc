@@ -1,7 +1,9 @@
 #include "director/node/node.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <set>
+#include <thread>
 
 #include "common/log.h"
 #include "common/post_and_wait.h"
@@ -19,6 +21,32 @@ namespace ha::director {
 Node::Node(NodeOptions options, NodePorts ports) : options_(std::move(options)), ports_(std::move(ports)) {}
 
 Node::~Node() = default;
+
+template <typename F>
+auto Node::onDirectorThread(TimePoint deadline, F&& f) {
+  return postAndWait(io_, "director", deadline, std::forward<F>(f));
+}
+
+namespace {
+
+LedgerTable ledgerTable(const nft::TableId& id) {
+  return {id.family == nft::TableFamily::kNetdev ? "netdev" : "inet", id.name};
+}
+
+}  // namespace
+
+void Node::recordTables(const nft::NftState& state, bool onlyThese) {
+  if (!ports_.ledger) return;
+  std::vector<LedgerTable> wanted;
+  for (const auto& [id, table] : state.tables) wanted.push_back(ledgerTable(id));
+  if (!onlyThese) {
+    for (const auto& t : wanted) ports_.ledger->recordTable(t);
+    return;
+  }
+  for (const auto& t : ports_.ledger->snapshot().tables) {
+    if (std::find(wanted.begin(), wanted.end(), t) == wanted.end()) ports_.ledger->forgetTable(t);
+  }
+}
 
 Result<ForwardingPlan> Node::planFor(const Config& config) {
   PlanInputs inputs;
@@ -59,12 +87,16 @@ Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
     desired = nft::render(plan);
     tx = first ? nft::replaceAll(desired, {nft::inetTable(), nft::netdevTable()}) : nft::diff(installed_, desired);
   }
+  // Tables are recorded before they are created and forgotten once gone (a crash in between
+  // leaves the ledger listing more than the kernel has, never less).
+  if (!patched) recordTables(desired, false);
   if (!tx.empty()) {
     if (auto st = ports_.nft->commit(tx); !st) {
       if (patched) installed_ = nft::render(plan_);  // the kernel still holds the old plan
       return Error{"nf_tables transaction failed, nothing changed: " + st.error()};
     }
   }
+  if (!patched) recordTables(desired, true);
   log::info("applied " + std::to_string(plan.services.size()) + " virtual services in " +
             std::to_string(tx.ops.size()) + " nf_tables operations" + (patched ? " (changed services only)" : ""));
   if (!patched) installed_ = std::move(desired);
@@ -163,7 +195,11 @@ void Node::stop() {
   // Hand the VIPs over (priority 0) before the rules that serve them go.
   if (ports_.vrrp) ports_.vrrp->shutdown();
   if (ports_.sync) ports_.sync->shutdown();
-  if (auto st = ports_.nft->commit(nft::removeAll(installed_)); !st) log::error("removing our tables: " + st.error());
+  if (auto st = ports_.nft->commit(nft::removeAll(installed_)); !st) {
+    log::error("removing our tables: " + st.error());
+  } else {
+    recordTables({}, true);
+  }
   installed_ = {};
   for (const auto& owned : ports_.addresses->owned()) {
     if (auto st = ports_.addresses->remove(owned); !st) log::error(st.error());
@@ -171,31 +207,37 @@ void Node::stop() {
   log::info("stopped: tables and addresses removed");
 }
 
-void Node::runUntilSignalled() {
-  boost::asio::signal_set signals(io_, SIGHUP, SIGTERM, SIGINT);
+void Node::runUntilSignalled(std::function<void()> beforeLoopStops) {
+  std::thread stopper;
+  bool terminating = false;
   std::function<void(const boost::system::error_code&, int)> onSignal =
       [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
+        signals_.async_wait(onSignal);  // stay subscribed: a signal must never take the default action
         if (signo == SIGHUP) {
-          reload();
-          signals.async_wait(onSignal);
+          if (!terminating) reload();
           return;
         }
+        if (terminating) return;
+        terminating = true;
         log::info(signo == SIGTERM ? "SIGTERM received" : "SIGINT received");
-        io_.stop();
+        if (!beforeLoopStops) {
+          io_.stop();
+          return;
+        }
+        stopper = std::thread([this, &beforeLoopStops] {
+          beforeLoopStops();
+          boost::asio::post(io_, [this] { io_.stop(); });
+        });
       };
-  signals.async_wait(onSignal);
+  signals_.async_wait(onSignal);
   auto guard = boost::asio::make_work_guard(io_);
   io_.run();
+  if (stopper.joinable()) stopper.join();
 }
 
-template <typename F>
-auto Node::onDirectorThread(F&& f) -> decltype(f()) {
-  return postAndWait(io_, std::forward<F>(f));
-}
-
-vrrp::RouterSnapshot Node::vrrpSnapshot() {
-  if (!ports_.vrrp) return {};
+Result<vrrp::RouterSnapshot> Node::vrrpSnapshot() {
+  if (!ports_.vrrp) return vrrp::RouterSnapshot{};
   return ports_.vrrp->snapshot();  // thread-safe: posted to the VRRP thread
 }
 
@@ -207,21 +249,26 @@ Status Node::applySync(const Config& config) {
   return ports_.sync->apply(config.sync);
 }
 
-ForwarderStatus Node::forwarderStatus() {
-  return onDirectorThread([this] { return forwarderStatusNow(); });
+Result<ForwarderStatus> Node::forwarderStatus() {
+  return onDirectorThread(Clock::now() + kAdminAnswerDeadline, [this] { return forwarderStatusNow(); });
 }
 
-sync::SyncSnapshot Node::syncSnapshot() {
-  if (!ports_.sync) return {};
+Result<sync::SyncSnapshot> Node::syncSnapshot() {
+  if (!ports_.sync) return sync::SyncSnapshot{};
   return ports_.sync->snapshot();  // thread-safe: posted to the sync thread
 }
 
-DirectorSnapshot Node::snapshot() {
+Result<DirectorSnapshot> Node::snapshot() {
+  const TimePoint deadline = Clock::now() + kAdminAnswerDeadline;
   // Asked on the caller's (gRPC) thread: the health thread answers on its own, the director
   // thread never waits for it.
   std::optional<healthcheck::HealthSnapshot> health;
-  if (ports_.health) health = ports_.health->snapshot();
-  auto snap = onDirectorThread([this] {
+  if (ports_.health) {
+    auto answered = ports_.health->snapshot();
+    if (!answered) return Error{answered.error()};
+    health = std::move(answered.value());
+  }
+  auto snap = onDirectorThread(deadline, [this] {
     KernelCounters kc;
     auto read = [&](const nft::TableId& table, std::string_view set, std::vector<nft::ElementCounter>& out) {
       auto r = ports_.nft->readSetCounters(table, std::string(set));
@@ -237,12 +284,12 @@ DirectorSnapshot Node::snapshot() {
     else log::debug("conntrack counts: " + ct.error());
     return makeSnapshot(plan_, kc);
   });
-  if (health) mergeHealth(snap, std::move(*health));
+  if (snap && health) mergeHealth(snap.value(), std::move(*health));
   return snap;
 }
 
-FlowAnswer Node::lookup(const FlowQuery& query) {
-  return onDirectorThread([this, query] { return lookupFlow(plan_, query); });
+Result<FlowAnswer> Node::lookup(const FlowQuery& query) {
+  return onDirectorThread(Clock::now() + kAdminAnswerDeadline, [this, query] { return lookupFlow(plan_, query); });
 }
 
 }  // namespace ha::director

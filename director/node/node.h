@@ -6,6 +6,9 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <csignal>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,6 +17,7 @@
 
 #include "common/result.h"
 #include "common/netlink/address_owner.h"
+#include "common/ownership/ownership_ledger.h"
 #include "director/admin/conntrack_counts.h"
 #include "director/admin/director_view.h"
 #include "director/config/config_model.h"
@@ -41,7 +45,14 @@ struct NodePorts {
   std::unique_ptr<healthcheck::Control> health;  // null: a config with checkers is refused
   std::unique_ptr<sync::Control> sync;  // null: a config with connection_sync is refused
   std::unique_ptr<nft::DriftMonitor> drift;  // null: drift is not detected (logged at start)
+  // Where the nf_tables tables we create are recorded (the addresses are recorded by their owners);
+  // null: not recorded.
+  std::shared_ptr<OwnershipLedger> ledger;
 };
+
+// How long an admin call waits for the director thread (and, before it, the health thread):
+// under directorctl's own 5 s, so the operator reads our reason rather than a client timeout.
+inline constexpr auto kAdminAnswerDeadline = std::chrono::seconds(4);
 
 class Node final : public DirectorView {
  public:
@@ -56,17 +67,21 @@ class Node final : public DirectorView {
   // Removes our tables and the addresses we added.
   void stop();
   // Runs the director io_context on the calling thread until SIGTERM/SIGINT (SIGHUP reloads).
-  void runUntilSignalled();
+  // Signals are caught from construction on, so one that arrives during start() is handled here.
+  // On SIGTERM/SIGINT `beforeLoopStops` runs on a helper thread while the loop still serves posted
+  // work (the admin server stops there: its in-flight calls wait on this loop); the loop stops
+  // when it returns.
+  void runUntilSignalled(std::function<void()> beforeLoopStops = nullptr);
 
   // Thread-safe (the health listener calls it on the health thread): verdicts are posted to the
   // director thread, coalesced, and applied as one nf_tables transaction per batch.
   void onHealthEvents(std::vector<healthcheck::HealthEvent> events);
 
-  DirectorSnapshot snapshot() override;
-  FlowAnswer lookup(const FlowQuery& query) override;
-  vrrp::RouterSnapshot vrrpSnapshot() override;
-  sync::SyncSnapshot syncSnapshot() override;
-  ForwarderStatus forwarderStatus() override;
+  Result<DirectorSnapshot> snapshot() override;
+  Result<FlowAnswer> lookup(const FlowQuery& query) override;
+  Result<vrrp::RouterSnapshot> vrrpSnapshot() override;
+  Result<sync::SyncSnapshot> syncSnapshot() override;
+  Result<ForwarderStatus> forwarderStatus() override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);
@@ -78,8 +93,9 @@ class Node final : public DirectorView {
   void flushHealth();
   void retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals);
   void purgePersistence(const std::vector<FlowOwner>& owners);
+  void recordTables(const nft::NftState& state, bool onlyThese);
   template <typename F>
-  auto onDirectorThread(F&& f) -> decltype(f());
+  auto onDirectorThread(TimePoint deadline, F&& f);
   // node_drift.cc: someone else changed our tables -> put the plan back (one full transaction).
   void watchDrift();
   void awaitDrift();
@@ -91,6 +107,7 @@ class Node final : public DirectorView {
   NodeOptions options_;
   NodePorts ports_;
   boost::asio::io_context io_;
+  boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};
   Config config_;
   std::map<ServiceKey, uint32_t> serviceIds_;
   ForwardingPlan plan_;

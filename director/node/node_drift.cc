@@ -92,7 +92,9 @@ void Node::repairTables() {
   nft::NftState desired;
   if (plan) {
     desired = nft::render(*plan);
+    recordTables(desired, false);
     result = ports_.nft->commit(nft::replaceAll(desired, ourTables()));
+    if (result) recordTables(desired, true);
   } else {
     result = Error{plan.error()};
   }

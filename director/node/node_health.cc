@@ -44,7 +44,9 @@ Status Node::applyHealth(const Config& config) {
     return okStatus();
   }
   // The verdicts as of now: new reals up (down with alpha), known ones as they were.
-  auto verdicts = ports_.health->apply(wanted);
+  auto applied = ports_.health->apply(wanted);
+  if (!applied) return Error{"health checks: " + applied.error()};
+  auto& verdicts = applied.value();
   HealthInputs fresh;
   foldHealthEvents(fresh, verdicts);
   health_ = std::move(fresh);

@@ -121,7 +121,7 @@ lab_on_down() { LAB_DOWN_HOOKS+=("$1"); }
 
 lab_down() {
   [ -n "$LAB_STATE_DIR" ] && [ -d "$LAB_STATE_DIR" ] || return 0
-  local h pid start rest n
+  local h pid start rest n ino
   for h in "${LAB_DOWN_HOOKS[@]}"; do eval "$h" || true; done
   LAB_DOWN_HOOKS=()
   if [ -f "$LAB_STATE_DIR/pids" ]; then
@@ -133,7 +133,11 @@ lab_down() {
   fi
   if [ -f "$LAB_STATE_DIR/namespaces" ]; then
     while read -r n; do
-      [ -n "$n" ] && [ -e "/run/netns/$n" ] && { ip netns delete "$n" 2>/dev/null || lab_log "could not delete namespace $n"; }
+      [ -n "$n" ] && [ -e "/run/netns/$n" ] || continue
+      # A directord killed with -9 leaves its runtime directory (lock, state) for its successor;
+      # the namespace goes now, so nothing will: remove it with the namespace (ours alone).
+      ino=$(stat -L -c %i "/run/netns/$n" 2>/dev/null) && [ -d "/run/directord/net-$ino" ] && rm -rf "/run/directord/net-$ino"
+      ip netns delete "$n" 2>/dev/null || lab_log "could not delete namespace $n"
     done <"$LAB_STATE_DIR/namespaces"
     rm -f "$LAB_STATE_DIR/namespaces"
   fi

@@ -1,6 +1,8 @@
 // NetlinkAddressOwner against a real kernel. Run only by tests/netns/test_addresses.sh, inside a
 // throwaway namespace holding dummy device HA_NETNS_DEV and pre-existing address HA_NETNS_FOREIGN.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <net/if.h>
 
 #include <cstdio>
@@ -97,6 +99,23 @@ TEST_F(AddressOwnerNetns, LeavesForeignAddressOnRemoveAll) {
   std::string shown = ipAddrShow(dev_);
   EXPECT_NE(shown.find("inet " + foreign_), std::string::npos) << shown;
   EXPECT_EQ(shown.find("192.0.2.2/"), std::string::npos) << shown;
+}
+
+// present() lists every address in the namespace, ours and others', with the labels set (the
+// kernel's default label, the device name, reads as none): the start-up reclaim decides on it.
+TEST_F(AddressOwnerNetns, ListsPresentAddresses) {
+  auto ours = addr("192.0.2.4/32", dev_, dev_ + ":p");
+  ASSERT_TRUE(owner_->add(ours));
+  auto present = owner_->present();
+  ASSERT_TRUE(present) << present.error();
+  auto has = [&](const OwnedAddress& a) { return std::find(present->begin(), present->end(), a) != present->end(); };
+  EXPECT_TRUE(has(ours));
+  EXPECT_TRUE(has(addr(foreign_, dev_)));
+  EXPECT_TRUE(has(addr("127.0.0.1/8", "lo")));
+  ASSERT_TRUE(owner_->remove(ours));
+  auto after = owner_->present();
+  ASSERT_TRUE(after) << after.error();
+  EXPECT_EQ(std::find(after->begin(), after->end(), ours), after->end());
 }
 
 // Refusals name the address and the device, and why.

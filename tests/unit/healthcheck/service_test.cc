@@ -97,7 +97,9 @@ TEST(Service, ReportsTransitionsAndRunsScripts) {
   Events events;
   test::FakeChecks checks;
   auto service = Service::start(events.listener(), checks.factory(), ServiceOptions{.seed = 5});
-  const auto verdicts = service->apply(twoReals(dir.file("")));
+  const auto applied = service->apply(twoReals(dir.file("")));
+  ASSERT_TRUE(applied.ok());
+  const auto& verdicts = applied.value();
   ASSERT_EQ(verdicts.size(), 3U);
   EXPECT_TRUE(std::get<RealVerdict>(verdicts[0]).up);
   EXPECT_TRUE(std::get<QuorumVerdict>(verdicts[2]).up);
@@ -121,7 +123,7 @@ TEST(Service, ReportsTransitionsAndRunsScripts) {
   ASSERT_TRUE(events.waitFor(realIs(key, true)));
   EXPECT_TRUE(eventually([&] { return std::filesystem::exists(dir.file("up")); }));
 
-  const HealthSnapshot snap = service->snapshot();
+  const HealthSnapshot snap = service->snapshot().value();
   EXPECT_EQ(snap.distinctProbes, 2U);
   EXPECT_GE(snap.probesRun, 6U);
   EXPECT_EQ(snap.reals[0].transitions, 2U);
@@ -135,20 +137,20 @@ TEST(Service, ReloadWhileInFlight) {
   test::FakeChecks checks;
   auto service = Service::start(events.listener(), checks.factory(), ServiceOptions{.seed = 6});
   checks.hold(kTcp11);
-  service->apply(twoReals());
+  ASSERT_TRUE(service->apply(twoReals()).ok());
   ASSERT_TRUE(eventually([&] { return checks.pending(kTcp11) == 1; }));
 
   HealthConfig only12;
   only12.virtualServers.push_back(server("192.0.2.1", {real("192.0.2.1", "198.51.100.12", {tcp("198.51.100.12", fast())})}));
   std::vector<HealthEvent> verdicts;
-  std::thread director([&] { verdicts = service->apply(only12); });
+  std::thread director([&] { verdicts = service->apply(only12).value(); });
   director.join();
   EXPECT_EQ(verdicts.size(), 2U);
   checks.setStanding(kTcp11, failure("stale"));
   EXPECT_EQ(checks.release(kTcp11), 1U);
-  EXPECT_TRUE(eventually([&] { return service->snapshot().staleResults == 1; }));
+  EXPECT_TRUE(eventually([&] { return service->snapshot().value().staleResults == 1; }));
   EXPECT_EQ(events.count(), 0U);
-  EXPECT_EQ(service->snapshot().distinctProbes, 1U);
+  EXPECT_EQ(service->snapshot().value().distinctProbes, 1U);
 }
 
 // shutdown() is final: pending probes are dropped, no event follows, apply and snapshot return
@@ -158,7 +160,7 @@ TEST(Service, ShutdownStopsEverything) {
   test::FakeChecks checks;
   auto service = Service::start(events.listener(), checks.factory(), ServiceOptions{.seed = 7});
   checks.hold(kTcp11);
-  service->apply(twoReals());
+  ASSERT_TRUE(service->apply(twoReals()).ok());
   ASSERT_TRUE(eventually([&] { return checks.pending(kTcp11) == 1; }));
   service->shutdown();
   EXPECT_EQ(checks.release(kTcp11), 0U);  // the checker went, with its pending answers
@@ -167,8 +169,8 @@ TEST(Service, ShutdownStopsEverything) {
   std::this_thread::sleep_for(200ms);  // four periods: nothing may run
   EXPECT_EQ(checks.probes().size(), runs);
   EXPECT_EQ(events.count(), 0U);
-  EXPECT_TRUE(service->apply(twoReals()).empty());
-  EXPECT_TRUE(service->snapshot().reals.empty());
+  EXPECT_TRUE(service->apply(twoReals()).value().empty());
+  EXPECT_TRUE(service->snapshot().value().reals.empty());
 }
 
 // Destroying the service kills a running script instead of waiting for it.
@@ -178,7 +180,7 @@ TEST(Service, DestructionKillsRunningScripts) {
   auto service = Service::start(events.listener(), checks.factory(), ServiceOptions{.seed = 8});
   HealthConfig config = twoReals();
   config.virtualServers[0].reals[0].notifyDown = "/bin/sleep 30";
-  service->apply(config);
+  ASSERT_TRUE(service->apply(config).ok());
   checks.setStanding(kTcp11, failure("refused"));
   ASSERT_TRUE(events.waitFor(realIs(realKey("192.0.2.1", "198.51.100.11"), false)));
   const auto start = Clock::now();

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "admin.grpc.pb.h"
+#include "common/post_and_wait.h"
 #include "director/admin/admin_codec.h"
 #include "director/admin/forwarder_format.h"
 
@@ -30,7 +31,7 @@ IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
 // Canned answers; records the last query. gRPC calls it from its own threads.
 struct FakeDirectorView : DirectorView {
-  DirectorSnapshot snapshot() override {
+  Result<DirectorSnapshot> snapshot() override {
     DirectorSnapshot s;
     s.hashSeed = 0x5eed1b5a;
     ServiceSnapshot svc;
@@ -45,7 +46,7 @@ struct FakeDirectorView : DirectorView {
     s.services.push_back(svc);
     return s;
   }
-  FlowAnswer lookup(const FlowQuery& query) override {
+  Result<FlowAnswer> lookup(const FlowQuery& query) override {
     std::lock_guard lock(mu);
     lastQuery = query;
     FlowAnswer a;
@@ -56,7 +57,7 @@ struct FakeDirectorView : DirectorView {
     a.slot = 1234;
     return a;
   }
-  vrrp::RouterSnapshot vrrpSnapshot() override {
+  Result<vrrp::RouterSnapshot> vrrpSnapshot() override {
     vrrp::RouterSnapshot snap;
     vrrp::InstanceStatus s;
     s.name = "VI_1";
@@ -73,7 +74,7 @@ struct FakeDirectorView : DirectorView {
     snap.counters.received = 9;
     return snap;
   }
-  sync::SyncSnapshot syncSnapshot() override {
+  Result<sync::SyncSnapshot> syncSnapshot() override {
     sync::SyncSnapshot snap;
     snap.enabled = true;
     snap.node = "dir1";
@@ -84,7 +85,7 @@ struct FakeDirectorView : DirectorView {
     snap.peers.push_back(p);
     return snap;
   }
-  ForwarderStatus forwarderStatus() override {
+  Result<ForwarderStatus> forwarderStatus() override {
     ForwarderStatus s;
     s.tables = {"inet directord"};
     s.ownerWanted = "none";
@@ -237,6 +238,43 @@ TEST_F(AdminServerTest, RefusesMalformedLookup) {
   EXPECT_EQ(status.error_message(), "protocol \"icmp\" not supported: use tcp or udp");
   std::lock_guard lock(view_.mu);
   EXPECT_FALSE(view_.lastQuery);
+}
+
+// A view whose thread never runs its io_context: every answer misses its deadline.
+struct UnansweredView : DirectorView {
+  template <typename T>
+  Result<T> ask() {
+    return postAndWait(io, "director", Clock::now() + std::chrono::milliseconds(50), [] { return T{}; });
+  }
+  Result<DirectorSnapshot> snapshot() override { return ask<DirectorSnapshot>(); }
+  Result<FlowAnswer> lookup(const FlowQuery& /*query*/) override { return ask<FlowAnswer>(); }
+  Result<vrrp::RouterSnapshot> vrrpSnapshot() override { return ask<vrrp::RouterSnapshot>(); }
+  Result<sync::SyncSnapshot> syncSnapshot() override { return ask<sync::SyncSnapshot>(); }
+  Result<ForwarderStatus> forwarderStatus() override { return ask<ForwarderStatus>(); }
+  boost::asio::io_context io;  // nobody runs it: a stuck director thread
+};
+
+// A director thread that does not answer turns into UNAVAILABLE naming the thread, not a hang.
+TEST_F(AdminServerTest, StuckViewAnswersUnavailable) {
+  UnansweredView stuck;
+  AdminServer server(stuck);
+  ASSERT_TRUE(server.start(path_));
+  for (int rpc = 0; rpc < 2; ++rpc) {
+    grpc::ClientContext ctx;
+    withDeadline(ctx);
+    grpc::Status status;
+    if (rpc == 0) {
+      pb::ServiceList reply;
+      status = stub()->ListServices(&ctx, pb::ListRequest(), &reply);
+    } else {
+      pb::VrrpList reply;
+      status = stub()->VrrpStatus(&ctx, pb::VrrpRequest(), &reply);
+    }
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_NE(status.error_message().find("the director thread did not take the request within"), std::string::npos)
+        << status.error_message();
+  }
+  server.stop();  // returns: no handler is left waiting
 }
 
 // A second directord on the same socket is refused and the first keeps answering.

@@ -1,0 +1,193 @@
+// The node's start and stop: our nf_tables tables are recorded in the ownership ledger before the
+// commit that creates them and forgotten after the one that removes them; a predecessor's netdev
+// table goes with the first commit when the new config has no DR service; a stop leaves nothing
+// listed; on SIGTERM what must stop first (the admin server) still gets answers from the loop.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/ownership/recording_address_owner.h"
+#include "director/config/config_loader.h"
+#include "director/nft/diff.h"
+#include "director/nft/render.h"
+#include "director/node/node.h"
+#include "director/node/reclaim.h"
+#include "tests/fakes/fake_address_owner.h"
+#include "tests/fakes/fake_nft_writer.h"
+
+namespace ha::director {
+namespace {
+
+constexpr const char* kDrConfig = R"(
+static_ipaddress {
+    192.0.2.102/32 dev lan0
+}
+virtual_server 192.0.2.102 80 {
+    lb_algo mh
+    lb_kind DR
+    protocol TCP
+    real_server 198.51.100.11 80 {
+        weight 1
+    }
+}
+)";
+
+constexpr const char* kFullnatConfig = R"(
+static_ipaddress {
+    198.51.100.200/32 dev lan0
+}
+local_address_group LAG4 {
+    198.51.100.200
+}
+virtual_server 192.0.2.100 80 {
+    lb_algo rr
+    lb_kind FNAT
+    protocol TCP
+    laddr_group_name LAG4
+    real_server 198.51.100.11 80 {
+        weight 1
+    }
+}
+)";
+
+struct NoConntrack : ConntrackPort {
+  Result<ConnCountMap> count() override { return ConnCountMap{}; }
+  Result<uint64_t> deleteFlows(const std::vector<FlowOwner>& /*owners*/) override { return uint64_t{0}; }
+};
+
+// The fake nf_tables, plus what the ledger listed at each commit (to check the ordering).
+struct WatchedNft : nft::NftWriter {
+  Status commit(const nft::Transaction& tx) override {
+    listedAtCommit.push_back(ledger ? ledger->snapshot().tables : std::vector<LedgerTable>{});
+    return fake.commit(tx);
+  }
+  Result<std::vector<nft::ElementCounter>> readSetCounters(const nft::TableId& t, const std::string& s) override {
+    return fake.readSetCounters(t, s);
+  }
+  Result<std::vector<nft::Element>> readSetElements(const nft::TableId& t, const std::string& s) override {
+    return fake.readSetElements(t, s);
+  }
+  Result<std::vector<nft::RuleCounter>> readChainCounters(const nft::TableId& t) override {
+    return fake.readChainCounters(t);
+  }
+  nft::FakeNftWriter fake;
+  std::shared_ptr<OwnershipLedger> ledger;
+  std::vector<std::vector<LedgerTable>> listedAtCommit;
+};
+
+const LedgerTable kInet{"inet", "directord"};
+const LedgerTable kNetdev{"netdev", "directord"};
+
+class NodeLifecycleTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Node> node(Ledger inherited = {}) {
+    ledger_ = std::make_shared<OwnershipLedger>(std::move(inherited), nullptr);
+    NodePorts ports;
+    auto nft = std::make_unique<WatchedNft>();
+    nft->ledger = ledger_;
+    nft_ = nft.get();
+    ports.nft = std::move(nft);
+    ports.addresses = std::make_unique<RecordingAddressOwner>(std::make_unique<test::FakeAddressOwner>(kernel_),
+                                                              ledger_, AddressRole::kStatic);
+    ports.conntrack = std::make_unique<NoConntrack>();
+    ports.ledger = ledger_;
+    return std::make_unique<Node>(NodeOptions{"test.conf", "test.sock"}, std::move(ports));
+  }
+  static Config config(const char* text) {
+    auto loaded = loadConfigText(text, "test.conf");
+    EXPECT_FALSE(loaded.hasErrors());
+    return loaded.config;
+  }
+  test::FakeAddressTable kernel_;
+  std::shared_ptr<OwnershipLedger> ledger_;
+  WatchedNft* nft_ = nullptr;
+};
+
+// Both DR tables are listed before the commit that creates them; stop removes them and then
+// forgets them, with the static address: nothing stays listed.
+TEST_F(NodeLifecycleTest, TablesRecordedBeforeCreationForgottenAfterRemoval) {
+  auto n = node();
+  ASSERT_TRUE(n->start(config(kDrConfig)));
+  ASSERT_EQ(nft_->listedAtCommit.size(), 1u);
+  EXPECT_EQ(nft_->listedAtCommit[0], (std::vector<LedgerTable>{kInet, kNetdev}));
+  Ledger held = ledger_->snapshot();
+  EXPECT_EQ(held.tables, (std::vector<LedgerTable>{kInet, kNetdev}));
+  ASSERT_EQ(held.addresses.size(), 1u);
+  EXPECT_EQ(held.addresses[0].address.prefix.str(), "192.0.2.102/32");
+  n->stop();
+  EXPECT_EQ(nft_->listedAtCommit.back(), (std::vector<LedgerTable>{kInet, kNetdev}));  // still listed while removing
+  EXPECT_TRUE(nft_->fake.state().tables.empty());
+  EXPECT_TRUE(ledger_->snapshot().empty());
+}
+
+// After a crash of a node with DR services, a restart without any: the first commit replaces the
+// inet table and removes the predecessor's netdev table, which then leaves the ledger.
+TEST_F(NodeLifecycleTest, PredecessorsNetdevTableGoesWithTheFirstCommit) {
+  nft::NftState left;
+  {
+    auto crashed = node();
+    ASSERT_TRUE(crashed->start(config(kDrConfig)));
+    left = nft_->fake.state();
+  }  // no stop(): the tables stay in the (fake) kernel, the ledger lists them
+  ASSERT_EQ(left.tables.size(), 2u);
+  Ledger onDisk = ledger_->snapshot();
+
+  auto n = node(onDisk);
+  ASSERT_TRUE(nft_->fake.commit(nft::replaceAll(left, {})));  // the new fake kernel starts as the old left it
+  ASSERT_TRUE(n->start(config(kFullnatConfig)));
+  EXPECT_EQ(nft_->fake.state().tables.count(nft::netdevTable()), 0u);
+  EXPECT_EQ(nft_->fake.state().tables.count(nft::inetTable()), 1u);
+  EXPECT_EQ(ledger_->snapshot().tables, (std::vector<LedgerTable>{kInet}));
+  n->stop();
+  EXPECT_TRUE(ledger_->snapshot().tables.empty());
+}
+
+// What a failed start or a stop leaves listed is swept: addresses whoever added them, our
+// tables, and the ledger ends empty.
+TEST_F(NodeLifecycleTest, SweepRemovesWhatIsStillListed) {
+  auto n = node();
+  ASSERT_TRUE(n->start(config(kDrConfig)));  // no stop: as if node.stop() had failed
+  RecordingAddressOwner recorded(std::make_unique<test::FakeAddressOwner>(kernel_), ledger_, AddressRole::kStatic);
+  EXPECT_EQ(sweepLedger(*ledger_, ReclaimPorts{recorded, *nft_}, "in the test"), 0u);
+  EXPECT_TRUE(ledger_->snapshot().empty());
+  EXPECT_TRUE(nft_->fake.state().tables.empty());
+  EXPECT_TRUE(kernel_.all().empty());
+}
+
+// SIGTERM: the hook that stops the admin server runs while the director loop still answers, so
+// an admin call in flight at that moment completes (before, the loop stopped first and such a
+// call waited forever); the loop stops once the hook returns.
+TEST_F(NodeLifecycleTest, SigtermStopsTheAdminSideBeforeTheLoop) {
+  auto n = node();
+  ASSERT_TRUE(n->start(config(kFullnatConfig)));
+  std::optional<Result<FlowAnswer>> answeredDuringStop;
+  std::thread loop([&] {
+    n->runUntilSignalled([&] {
+      FlowQuery q;
+      q.protocol = Protocol::kTcp;
+      q.source = *IpAddress::parse("203.0.113.10");
+      q.sourcePort = 40000;
+      q.vip = *IpAddress::parse("192.0.2.100");
+      q.vipPort = 80;
+      answeredDuringStop = n->lookup(q);
+    });
+  });
+  // The loop is running once it answers; then the signal (caught by the node's signal_set).
+  ASSERT_TRUE(n->lookup(FlowQuery{}).ok());
+  ::kill(::getpid(), SIGTERM);
+  loop.join();
+  ASSERT_TRUE(answeredDuringStop.has_value());
+  ASSERT_TRUE(answeredDuringStop->ok()) << answeredDuringStop->error();
+  EXPECT_TRUE((*answeredDuringStop)->service.has_value());
+  n->stop();
+}
+
+}  // namespace
+}  // namespace ha::director
