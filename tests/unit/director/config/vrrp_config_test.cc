@@ -343,7 +343,7 @@ TEST(VrrpConfig, SyncGroupIgnoresWeightsLikeKeepalived) {
 
 // A keepalived 2.2.7 sample (sync group, track_script, service on a VRRP VIP) loads.
 TEST(VrrpConfig, KeepalivedSampleLoads) {
-  auto r = loadConfigFile(dataPath("keepalived_vrrp.conf"));
+  auto r = testing::loadFile(dataPath("keepalived_vrrp.conf"));
   ASSERT_TRUE(hasNoErrors(r));
   const auto& v = r.config.vrrp;
   ASSERT_EQ(v.instances.size(), 2u);
