@@ -29,6 +29,10 @@ inline constexpr size_t kMaxGlobEntries = 100'000;
 // 64 directors with 64 local addresses each, listed in their own groups and again in a peers
 // group for sync, needs 8192; each address is a map element, and sync copies the set per service.
 inline constexpr uint64_t kMaxLocalAddresses = 8192;
+// Maglev slots of every `lb_algo mh` service together: each is a plan entry and a kernel map
+// element, and one line (`mh_table_size 1000003`) asks for a million. 4,099 services at the
+// default size fit, or 16 at the largest.
+inline constexpr uint64_t kMaxMaglevSlots = 16 * 1024 * 1024;
 
 struct Node {
   std::string keyword;
