@@ -59,7 +59,9 @@ int boundedGlob(const std::string& pattern, GlobBudget& budget, std::vector<std:
   tGlobBudget = &budget;
   int rc = ::glob(pattern.c_str(), GLOB_ALTDIRFUNC, nullptr, &matches);
   tGlobBudget = nullptr;
-  if (rc == 0 && !budget.spent) paths.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
+  if (rc == 0 && !budget.spent) {
+    paths.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
+  }
   globfree(&matches);
   return budget.spent ? GLOB_ABORTED : rc;
 }
@@ -280,8 +282,8 @@ class TreeParser {
       sink_.error(errorAt, "cannot read '" + path + "': " + std::strerror(errno));
       return false;
     }
-    // At most one byte past the limit, whatever the size said: the file may have grown since, and
-    // /proc and /sys files report a size of 0.
+    // At most one chunk past the limit, whatever the size said: the file may have grown since,
+    // and /proc and /sys files report a size of 0.
     std::array<char, 64 * 1024> chunk;
     while (text.size() <= kMaxConfigBytes && in) {
       in.read(chunk.data(), chunk.size());
