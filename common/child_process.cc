@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/program_path.h"
 
 namespace ha {
 namespace {
@@ -78,9 +79,21 @@ std::string formatDuration(Duration d) {
   return std::to_string(ms) + " ms";
 }
 
+// PATH=kScriptPath and nothing else (keepalived 2.2.7 passes its whole environment; newer ones
+// unset IFS, LD_PRELOAD and LD_LIBRARY_PATH — an allow-list leaves nothing to forget).
+char* const* scriptEnvironment() {
+  static std::string path = "PATH=" + std::string(kScriptPath);
+  static char* const env[] = {path.data(), nullptr};
+  return env;
+}
+
 // posix_spawn: no shell, new process group, /dev/null on 0/1/2, nothing else inherited, default
-// signal mask and dispositions. Returns the pid, or -1 with `error` set.
+// signal mask and dispositions, the script environment. Returns the pid, or -1 with `error` set.
 pid_t spawn(const std::vector<std::string>& argv, std::string& error) {
+  if (argv[0].empty() || argv[0].front() != '/') {
+    error = "cannot execute " + argv[0] + ": not an absolute path";
+    return -1;
+  }
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
@@ -107,10 +120,8 @@ pid_t spawn(const std::vector<std::string>& argv, std::string& error) {
   pid_t pid = -1;
   // glibc reports exec failures (ENOENT, EACCES, ENOEXEC) as the return value and reaps the
   // failed child itself.
-  const bool searchPath = argv[0].find('/') == std::string::npos;
-  const int rc = searchPath
-                     ? posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ)
-                     : posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ);
+  const int rc =
+      posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), scriptEnvironment());
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
@@ -179,26 +190,38 @@ struct ProcessRunner::Child {
   int pidfd() { return exitWatch.native_handle(); }
 
   pid_t pid = -1;  // also the process group id
-  boost::asio::posix::stream_descriptor exitWatch;  // owns the pidfd
-  boost::asio::steady_timer timer;
-  Done done;  // empty once cancelled
+  boost::asio::posix::stream_descriptor exitWatch;  // owns the pidfd; closed once the leader exited
+  boost::asio::steady_timer timer;                  // the run's timeout, then the group's grace
+  uint64_t timerArmed = 0;  // which arming a timer handler belongs to: stale ones do nothing
+  Done done;                // empty once cancelled or delivered
   Duration timeout{};
   bool timedOut = false;
+  bool exited = false;     // the leader exited (a zombie until finish())
+  bool termSent = false;   // SIGTERM sent to the group
+  bool killSent = false;   // SIGKILL sent to the group
 };
 
-ProcessRunner::ProcessRunner(boost::asio::io_context& io)
-    : io_(io), self_(std::make_shared<ProcessRunner*>(this)) {}
+ProcessRunner::ProcessRunner(boost::asio::io_context& io, Duration grace)
+    : io_(io), grace_(grace), self_(std::make_shared<ProcessRunner*>(this)) {}
 
 ProcessRunner::~ProcessRunner() {
   self_.reset();
   for (auto& [id, child] : children_) {
     ::kill(-child->pid, SIGKILL);
-    // Asio made the pidfd non-blocking, and waitid() on a non-blocking pidfd returns EAGAIN
-    // instead of waiting. SIGKILL is prompt: this wait is bounded, and leaves no zombie.
-    const int fd = child->pidfd();
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     siginfo_t info;
-    if (waitPidfd(fd, info, WEXITED) != 0) {
+    int rc;
+    if (child->exited) {
+      do {
+        rc = ::waitid(P_PID, static_cast<id_t>(child->pid), &info, WEXITED);
+      } while (rc != 0 && errno == EINTR);
+    } else {
+      // Asio made the pidfd non-blocking, and waitid() on a non-blocking pidfd returns EAGAIN
+      // instead of waiting. SIGKILL is prompt: this wait is bounded, and leaves no zombie.
+      const int fd = child->pidfd();
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+      rc = waitPidfd(fd, info, WEXITED);
+    }
+    if (rc != 0) {
       log::error("cannot reap child " + std::to_string(child->pid) + ": " + errnoText(errno));
     }
   }
@@ -242,14 +265,8 @@ ProcessRunner::RunId ProcessRunner::run(std::vector<std::string> argv, Duration 
   child->pid = pid;
   child->done = std::move(done);
   child->timeout = timeout;
-  if (timeout > Duration::zero()) {
-    child->timer.expires_after(timeout);
-    child->timer.async_wait([weak = std::weak_ptr(self_), id](boost::system::error_code ec) {
-      auto self = weak.lock();
-      if (self && !ec) (*self)->onTimeout(id);
-    });
-  }
-  children_.emplace(id, std::move(child));
+  Child& added = *children_.emplace(id, std::move(child)).first->second;
+  if (timeout > Duration::zero()) armTimer(id, added, timeout, &ProcessRunner::onTimeout);
   watch(id);
   return id;
 }
@@ -272,10 +289,12 @@ void ProcessRunner::watch(RunId id) {
 
 void ProcessRunner::onExit(RunId id) {
   auto it = children_.find(id);
-  if (it == children_.end()) return;
+  if (it == children_.end() || it->second->exited) return;
   Child& child = *it->second;
   siginfo_t info;
-  const int rc = waitPidfd(child.pidfd(), info, WEXITED | WNOHANG);
+  // WNOWAIT: read the status but leave the leader a zombie, so its pid (the group id) stays ours
+  // until the group has had its SIGTERM and SIGKILL.
+  const int rc = waitPidfd(child.pidfd(), info, WEXITED | WNOHANG | WNOWAIT);
   if (rc == 0 && info.si_pid == 0) {
     watch(id);  // spurious wake-up: still running
     return;
@@ -285,44 +304,109 @@ void ProcessRunner::onExit(RunId id) {
   status.timedOut = child.timedOut;
   status.timeout = child.timeout;
   if (rc != 0) {
-    // ECHILD: someone else reaped it (a waitpid(-1) elsewhere breaks our contract).
+    // ECHILD: someone else reaped it (a waitpid(-1) elsewhere breaks our contract). Its pid may
+    // be anyone's by now: signal nothing more.
     status.signal = SIGKILL;
     log::error("child " + std::to_string(child.pid) + " lost: " + errnoText(errno));
+    child.termSent = child.killSent = true;
   } else if (info.si_code == CLD_EXITED) {
     status.exitCode = info.si_status;
   } else {
     status.signal = info.si_status;  // CLD_KILLED or CLD_DUMPED
   }
+  child.exited = true;
+  child.exitWatch.close();  // the pid is enough to reap a zombie; fds are scarcer than pids
   Done done = std::move(child.done);
-  children_.erase(it);  // closes the pidfd, cancels the timer
-  if (done) done(status);
+  child.done = nullptr;
+  if (child.killSent) {
+    finish(it);  // SIGKILLed (cancel, killAll, grace over): nothing of the group survives it
+  } else if (!child.termSent) {
+    ::kill(-child.pid, SIGTERM);
+    child.termSent = true;
+    armTimer(id, child, grace_, &ProcessRunner::onGraceOver);
+  }  // else: timed out, SIGTERM already sent and its grace already running
+  if (done) done(status);  // last: it may run() or cancel() anything, this id included
 }
 
 void ProcessRunner::onTimeout(RunId id) {
   auto it = children_.find(id);
-  if (it == children_.end()) return;
+  if (it == children_.end() || it->second->exited || it->second->killSent) return;
   Child& child = *it->second;
   siginfo_t info;
   // Exited just now, exit handler not run yet: that is not a timeout.
   if (waitPidfd(child.pidfd(), info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0) return;
   child.timedOut = true;
   // The leader is not reaped until we say so, so its pid (= the pgid) cannot be reused yet.
-  ::kill(-child.pid, SIGKILL);
+  ::kill(-child.pid, SIGTERM);
+  child.termSent = true;
+  armTimer(id, child, grace_, &ProcessRunner::onGraceOver);
+}
+
+// One timer per run, re-armed from timeout to grace: a handler that was already queued when the
+// timer moved on (or was cancelled) finds another arming number and does nothing.
+void ProcessRunner::armTimer(RunId id, Child& child, Duration after,
+                             void (ProcessRunner::*then)(RunId)) {
+  const uint64_t armed = ++child.timerArmed;
+  child.timer.expires_after(after);
+  child.timer.async_wait(
+      [weak = std::weak_ptr(self_), id, armed, then](boost::system::error_code ec) {
+        auto self = weak.lock();
+        if (!self || ec) return;
+        auto it = (*self)->children_.find(id);
+        if (it != (*self)->children_.end() && it->second->timerArmed == armed) {
+          ((*self)->*then)(id);
+        }
+      });
+}
+
+void ProcessRunner::onGraceOver(RunId id) {
+  auto it = children_.find(id);
+  if (it == children_.end()) return;
+  ::kill(-it->second->pid, SIGKILL);
+  it->second->killSent = true;
+  // A leader still running (it ignored SIGTERM after its timeout) is reported by onExit().
+  if (it->second->exited) finish(it);
+}
+
+// Reaps the exited leader (a zombie: waitid returns at once) and forgets the run.
+void ProcessRunner::finish(Children::iterator it) {
+  siginfo_t info;
+  int rc;
+  do {
+    rc = ::waitid(P_PID, static_cast<id_t>(it->second->pid), &info, WEXITED | WNOHANG);
+  } while (rc != 0 && errno == EINTR);
+  children_.erase(it);
 }
 
 void ProcessRunner::cancel(RunId id) {
   failed_.erase(id);
   auto it = children_.find(id);
   if (it == children_.end()) return;
-  it->second->done = nullptr;
-  it->second->timer.cancel();
-  ::kill(-it->second->pid, SIGKILL);
+  Child& child = *it->second;
+  child.done = nullptr;
+  ++child.timerArmed;
+  child.timer.cancel();
+  ::kill(-child.pid, SIGKILL);
+  child.killSent = true;
+  if (child.exited) finish(it);
 }
 
 void ProcessRunner::killAll() {
-  for (auto& [id, child] : children_) ::kill(-child->pid, SIGKILL);
+  for (auto it = children_.begin(); it != children_.end();) {
+    auto current = it++;
+    Child& child = *current->second;
+    ::kill(-child.pid, SIGKILL);
+    child.killSent = true;
+    if (child.exited) finish(current);
+  }
 }
 
-size_t ProcessRunner::running() const { return children_.size(); }
+size_t ProcessRunner::running() const {
+  size_t n = 0;
+  for (const auto& [id, child] : children_) n += child->exited ? 0 : 1;
+  return n;
+}
+
+size_t ProcessRunner::ending() const { return children_.size() - running(); }
 
 }  // namespace ha

@@ -45,17 +45,23 @@ struct ExitStatus {
 // Runs programs without a shell, each in its own process group, stdin/stdout/stderr on /dev/null,
 // no other inherited descriptors (posix_spawn_file_actions_addclosefrom_np(3), so even fds opened
 // without O_CLOEXEC stay out), signal mask emptied and dispositions reset (the daemon may block or
-// ignore signals; keepalived's scripts start with defaults too). A bare name (no '/') is looked up
-// in PATH as keepalived does.
+// ignore signals; keepalived's scripts start with defaults too), and an environment of its own:
+// PATH=kScriptPath (common/program_path.h) and nothing else, so no secret of directord's
+// environment reaches a script. argv[0] must be an absolute path: the config resolved it once, at
+// load (resolveProgram); nothing is looked up in a PATH here.
 //
 // Exit is watched through pidfd_open(2) with an Asio stream_descriptor (wait_read) and reaped with
 // waitid(P_PIDFD), so nothing blocks and no SIGCHLD handler is needed. Requirements on the rest of
 // the process: nobody calls waitpid(-1)/wait() (it would steal our children) and SIGCHLD is not
 // SIG_IGN (the kernel would auto-reap).
 //
-// On timeout the whole process group gets SIGKILL (keepalived sends SIGTERM, then SIGKILL 2 s
-// later: vrrp_scheduler.c vrrp_script_child_thread; one step is enough here because timeouts are
-// failures either way). Descendants that left the group (setsid) are not ours to chase.
+// A run ends with its whole process group, as keepalived ends a timed-out one (check_misc.c,
+// vrrp_scheduler.c): SIGTERM to the group, SIGKILL `grace` later (keepalived: 2 s). On timeout
+// that starts at the timeout; when the script exits by itself, at its exit, so what it left in the
+// background goes too. Until the SIGKILL the exited leader stays an unreaped zombie: it holds its
+// pid, so the group id cannot be reused by an unrelated process before we signal it. `done` runs
+// when the leader exits (a leader that ignores SIGTERM after its timeout is reported at the
+// SIGKILL). Descendants that left the group (setsid) are not ours to chase.
 //
 // Single-threaded: call only from the io_context's thread. `done` is always invoked from the
 // io_context, never from inside run(), exactly once — unless the run is cancel()ed or the runner
@@ -65,9 +71,11 @@ class ProcessRunner {
   using RunId = uint64_t;
   using Done = std::function<void(const ExitStatus&)>;
 
-  explicit ProcessRunner(boost::asio::io_context& io);
-  // SIGKILLs every process group still running and reaps the leaders (waits for the kernel to
-  // deliver SIGKILL: bounded, not a script's run time). No callbacks.
+  static constexpr Duration kDefaultGrace = std::chrono::seconds(2);
+
+  explicit ProcessRunner(boost::asio::io_context& io, Duration grace = kDefaultGrace);
+  // SIGKILLs every process group still running or in its grace and reaps the leaders (waits for
+  // the kernel to deliver SIGKILL: bounded, not a script's run time). No callbacks.
   ~ProcessRunner();
   ProcessRunner(const ProcessRunner&) = delete;
   ProcessRunner& operator=(const ProcessRunner&) = delete;
@@ -77,20 +85,28 @@ class ProcessRunner {
   // SIGKILL the run's process group and forget its callback; it is still reaped in the
   // background. Unknown or finished ids are ignored.
   void cancel(RunId id);
-  // SIGKILL every running process group; their callbacks report "killed by signal 9".
+  // SIGKILL every process group (running or in its grace); running ones' callbacks report
+  // "killed by signal 9".
   void killAll();
-  // Children not yet reaped (cancelled ones included).
+  // Runs whose leader has not exited yet (cancelled ones included).
   size_t running() const;
+  // Exited runs whose process group is in its grace (SIGTERM sent, SIGKILL due).
+  size_t ending() const;
 
  private:
   struct Child;
+  using Children = std::map<RunId, std::unique_ptr<Child>>;
   void watch(RunId id);
   void onExit(RunId id);
   void onTimeout(RunId id);
+  void onGraceOver(RunId id);
+  void armTimer(RunId id, Child& child, Duration after, void (ProcessRunner::*then)(RunId));
+  void finish(Children::iterator it);
 
   boost::asio::io_context& io_;
+  Duration grace_;
   RunId nextId_ = 1;
-  std::map<RunId, std::unique_ptr<Child>> children_;
+  Children children_;
   std::map<RunId, Done> failed_;  // spawn failures whose report is posted but not yet delivered
   // Handlers hold a weak_ptr to this: once the runner is gone, late handlers do nothing.
   std::shared_ptr<ProcessRunner*> self_;

@@ -27,6 +27,7 @@ std::string_view dropReasonName(DropReason reason) {
     case DropReason::kAddressCount: return "address_count";
     case DropReason::kAuthMismatch: return "auth_mismatch";
     case DropReason::kIntervalMismatch: return "interval_mismatch";
+    case DropReason::kNotUnicastPeer: return "not_unicast_peer";
     case DropReason::kCount_: break;
   }
   return "?";

@@ -202,4 +202,12 @@ std::optional<DropReason> checkAgainst(const Advertisement& advert, const Expect
   return std::nullopt;
 }
 
+std::optional<DropReason> checkSender(const IpAddress& source, const Expectations& expected) {
+  if (expected.unicastPeers.empty()) return std::nullopt;
+  for (const IpAddress& peer : expected.unicastPeers) {
+    if (peer == source) return std::nullopt;
+  }
+  return DropReason::kNotUnicastPeer;
+}
+
 }  // namespace ha::vrrp

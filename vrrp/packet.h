@@ -54,6 +54,7 @@ enum class DropReason : uint8_t {
   kAddressCount,     // count differs from the instance's
   kAuthMismatch,     // v2: auth type or password differs
   kIntervalMismatch, // v2: advert interval differs (RFC 3768 §7.1)
+  kNotUnicastPeer,   // the instance has unicast_peer and the sender is not one of them
   kCount_,
 };
 inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kCount_);
@@ -76,9 +77,15 @@ struct Expectations {
   uint16_t adverIntervalCs = 100;  // checked for v2 only
   AuthType authType = AuthType::kNone;
   std::array<uint8_t, kV2AuthSize> authData{};
+  // unicast_peer: when not empty, adverts from any other source are dropped (keepalived does this
+  // only with check_unicast_src; here it is always on, as a unicast instance has no other peers).
+  std::vector<IpAddress> unicastPeers;
 };
 // nullopt: accept. The VRID match is the caller's (it picks the instance by VRID).
 std::optional<DropReason> checkAgainst(const Advertisement& advert, const Expectations& expected);
+// The sender's address against unicast_peer (keepalived vrrp.c check_unicast_src): nullopt when
+// the instance has no unicast peers or `source` is one of them.
+std::optional<DropReason> checkSender(const IpAddress& source, const Expectations& expected);
 
 // RFC 1071 one's-complement sum, finished (complemented); exposed for tests and the announcer.
 // Odd lengths are padded with a zero byte; `initialSum` is a partial (uncomplemented) sum.

@@ -126,7 +126,7 @@ Status Router::prepare(const InstanceConfig& config, Instance& instance) {
   ++attached_[{instance.ifindex, config.family}];
   instance.expected = Expectations{config.version, instance.advertised.size(),
                                    centiseconds(config.advertInterval), config.authType,
-                                   authBytes(config)};
+                                   authBytes(config), config.unicastPeers};
   instance.machine = std::make_unique<StateMachine>(paramsFrom(config, instance.source));
   return okStatus();
 }
@@ -377,6 +377,7 @@ void Router::onPacket(const ReceivedPacket& packet) {
   if (instance == nullptr) return drop(DropReason::kUnknownVrid);
   if (auto reason = checkAgainst(advert, instance->expected)) return drop(*reason);
   if (packet.ctx.source == instance->source) return;  // our own, looped back
+  if (auto reason = checkSender(packet.ctx.source, instance->expected)) return drop(*reason);
   if (advert.addresses != instance->advertised) ++instance->counters.addressListMismatch;
   ++instance->counters.advertsReceived;
   if (advert.priority == kPriorityStop) ++instance->counters.priorityZeroReceived;

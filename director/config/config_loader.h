@@ -5,12 +5,16 @@
 #include <string>
 #include <string_view>
 
+#include "common/program_path.h"
 #include "director/config/config_model.h"
 
 namespace ha::director {
 
-LoadResult loadConfigFile(const std::string& path);
+// Scripts the config names are resolved against `files` (the real filesystem by default): a
+// missing or non-executable one is an error (director/config/script_paths.h).
+LoadResult loadConfigFile(const std::string& path, const FileProbe& files = systemFileProbe());
 // `fileName` names the text in diagnostics; `include` patterns resolve against its directory.
-LoadResult loadConfigText(std::string_view text, const std::string& fileName);
+LoadResult loadConfigText(std::string_view text, const std::string& fileName,
+                          const FileProbe& files = systemFileProbe());
 
 }  // namespace ha::director

@@ -21,7 +21,7 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
     } else if (k == "virtual_server") {
       mapVirtualServer(node, out, sink);
     } else if (k == "local_address_group") {
-      mapLocalAddressGroup(node, out.config, sink);
+      mapLocalAddressGroup(node, out, sink);
     } else if (k == "static_ipaddress") {
       mapStaticIpaddress(node, out.config, sink);
     } else if (k == "vrrp_instance") {
@@ -43,6 +43,7 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
   applySslSettings(out);
   completeVrrp(out, sink);
   completeSync(out);
+  expandLocalAddressGroups(out, sink);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "director/config/config_model.h"
 #include "director/config/config_tree.h"
 #include "director/config/diagnostic_sink.h"
+#include "director/config/value_parsers.h"
 #include "director/config/vrrp_sources.h"
 
 namespace ha::director::config {
@@ -42,8 +43,20 @@ struct SyncSource {
   std::vector<SourceLocation> peers;  // parallel to config.sync.peers
 };
 
+// A local_address_group as written: its ranges, checked (syntax, family, no address twice) but
+// not expanded. expandLocalAddressGroups() expands the groups in use into Config::laddrGroups.
+struct LaddrGroupSource {
+  struct Entry {
+    SourceLocation where;
+    AddressRange range;
+  };
+  SourceLocation where;
+  std::vector<Entry> entries;
+};
+
 struct MappedConfig {
   Config config;
+  std::map<std::string, LaddrGroupSource> laddrGroups;
   std::vector<ServiceKeywordLocations> serviceKeywords;  // parallel to config.virtualServers
   VrrpSources vrrp;                                      // parallel to config.vrrp
   std::optional<SslSettings> ssl;
@@ -55,7 +68,13 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink);
 // One pass each; mapConfig dispatches to them.
 void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink);
-void mapLocalAddressGroup(const Node& node, Config& config, DiagnosticSink& sink);
+void mapLocalAddressGroup(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+// After every block is read (a virtual_server may name a group defined after it): expands the
+// groups some virtual_server names in laddr_group_name — every group when connection_sync is
+// configured, as sync accepts peers' flows on any configured local address — into
+// Config::laddrGroups, at most kMaxLocalAddresses addresses in all. The others are skipped with
+// a warning naming them.
+void expandLocalAddressGroups(MappedConfig& out, DiagnosticSink& sink);
 void mapStaticIpaddress(const Node& node, Config& config, DiagnosticSink& sink);
 // Health checks (map_service_health.cc): the top-level SSL block, and after every block is read,
 // its files given to each SSL_GET probe.

@@ -3,6 +3,7 @@
 // and an optional `{ ... }` block. The typed mapping is a separate pass (config_mapper.h), so
 // grammar problems and meaning problems are reported separately and each pass stays small.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,24 @@ namespace ha::director::config {
 inline constexpr size_t kMaxLineBytes = 64 * 1024;
 inline constexpr int kMaxBlockDepth = 32;
 inline constexpr size_t kMaxNodes = 1'000'000;  // 10k services x 10 reals is ~330k
+// What the tree of statements may take in memory (node, words and file name of each statement):
+// a 64 KiB line of one-letter words is 32k strings, so text alone does not bound it.
+inline constexpr size_t kMaxTreeBytes = 256 * 1024 * 1024;
 inline constexpr size_t kMaxIncludeDepth = 8;  // keepalived's own include nesting limit
-inline constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
+// Text read in all, the main file and every include together (one file may be all of it).
+inline constexpr size_t kMaxConfigBytes = 16 * 1024 * 1024;
 inline constexpr size_t kMaxIncludedFiles = 1000;  // a glob include per level multiplies fast
+// Directory entries glob(3) may read for all `include` patterns together: `include /*/*/*` walks
+// the filesystem before a single match is returned.
+inline constexpr size_t kMaxGlobEntries = 100'000;
+// Local addresses expanded from every local_address_group in use, together. A FULLNAT cluster of
+// 64 directors with 64 local addresses each, listed in their own groups and again in a peers
+// group for sync, needs 8192; each address is a map element, and sync copies the set per service.
+inline constexpr uint64_t kMaxLocalAddresses = 8192;
+// Maglev slots of every `lb_algo mh` service together: each is a plan entry and a kernel map
+// element, and one line (`mh_table_size 1000003`) asks for a million. 4,099 services at the
+// default size fit, or 16 at the largest.
+inline constexpr uint64_t kMaxMaglevSlots = 16 * 1024 * 1024;
 
 struct Node {
   std::string keyword;

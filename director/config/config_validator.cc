@@ -5,6 +5,7 @@
 #include <tuple>
 #include <utility>
 
+#include "director/config/config_tree.h"
 #include "director/config/known_schedulers.h"
 #include "director/config/node_rules.h"
 
@@ -130,6 +131,22 @@ void checkSchedulerOptions(const VirtualServerConfig& vs, const ServiceKeywordLo
   }
 }
 
+// The Maglev tables are built and installed in full: their total, not each one, bounds the plan.
+void checkMaglevSlots(const MappedConfig& mapped, DiagnosticSink& sink) {
+  uint64_t total = 0;
+  for (size_t i = 0; i < mapped.config.virtualServers.size(); ++i) {
+    const auto& vs = mapped.config.virtualServers[i];
+    if (vs.scheduler != "mh") continue;
+    total += vs.mhTableSize != 0 ? vs.mhTableSize : kDefaultMaglevTableSize;
+    if (total <= kMaxMaglevSlots) continue;
+    sink.error(orService(mapped.serviceKeywords[i].mhTableSize, vs),
+               serviceName(vs) + ": the Maglev tables of the mh services so far hold " +
+                   std::to_string(total) + " slots, more than " +
+                   std::to_string(kMaxMaglevSlots) + " in all (mh_table_size)");
+    return;
+  }
+}
+
 void checkLocalAddressesAreNotVips(const Config& config, DiagnosticSink& sink) {
   std::map<IpAddress, const VirtualServerConfig*> vips;
   for (const auto& vs : config.virtualServers) vips.emplace(vs.vip, &vs);
@@ -159,6 +176,7 @@ void validateConfig(const MappedConfig& mapped, DiagnosticSink& sink) {
     validateServiceHealth(vs, loc, sink);
   }
   checkLocalAddressesAreNotVips(config, sink);
+  checkMaglevSlots(mapped, sink);
   validateVrrp(mapped, sink);
   validateSync(mapped, sink);
 }

@@ -18,7 +18,7 @@ constexpr std::array<std::string_view, 12> kOtherBlocks = {
     "track_file",           "track_process", "garp_group",         "interface_up_down_delays"};
 
 // Skipping them leaves who is master, and where the addresses live, as configured.
-constexpr std::array<std::string_view, 19> kVrrpInstanceIgnored = {"debug",
+constexpr std::array<std::string_view, 18> kVrrpInstanceIgnored = {"debug",
                                                                    "smtp_alert",
                                                                    "notify_priority_changes",
                                                                    "notify_master_rx_lower_pri",
@@ -35,7 +35,6 @@ constexpr std::array<std::string_view, 19> kVrrpInstanceIgnored = {"debug",
                                                                    "higher_prio_send_advert",
                                                                    "track_src_ip",
                                                                    "unicast_ttl",
-                                                                   "check_unicast_src",
                                                                    "native_ipv6"};
 
 // They change the wire, the addresses or the failover conditions.

@@ -1,4 +1,7 @@
 // local_address_group (the FULLNAT forks of keepalived) and static_ipaddress (keepalived).
+#include <iterator>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -10,39 +13,41 @@
 namespace ha::director::config {
 namespace {
 
-// A FULLNAT pool larger than this buys no ports worth having and costs map elements.
-constexpr uint64_t kMaxLocalAddresses = 65536;
+IpAddress lastOf(const AddressRange& range) { return range.first.plus(range.count - 1); }
 
-// Adds one entry's addresses; false once the group hit its cap (stop reading entries).
-bool addEntry(const Node& entry, LocalAddressGroup& group, std::set<IpAddress>& seen,
-              DiagnosticSink& sink) {
-  const std::string what = "local_address_group " + group.name;
+// The group's ranges so far, first -> last, none overlapping: a new entry is checked against
+// them in O(log n), so a group of a million entries is never compared pairwise or expanded.
+using RangeIndex = std::map<IpAddress, IpAddress>;
+
+// The first address of `range` already in `index`, if any.
+std::optional<IpAddress> firstOverlap(const RangeIndex& index, const AddressRange& range) {
+  auto after = index.upper_bound(range.first);
+  if (after != index.begin() && std::prev(after)->second >= range.first) return range.first;
+  if (after != index.end() && after->first <= lastOf(range)) return after->first;
+  return std::nullopt;
+}
+
+// Checks one entry and adds its range to the group as written (not expanded).
+void addEntry(const Node& entry, const std::string& name, LaddrGroupSource& group,
+              RangeIndex& index, DiagnosticSink& sink) {
+  const std::string what = "local_address_group " + name;
   auto range = parseAddressRange(entry.keyword);
   if (!range) {
     sink.error(entry.where, "invalid address or range '" + entry.keyword + "' in " + what + ": " +
                                 range.error());
-    return true;
+    return;
   }
-  if (!group.addresses.empty() && group.addresses.front().family() != range->first.family()) {
+  if (!group.entries.empty() &&
+      group.entries.front().range.first.family() != range->first.family()) {
     sink.error(entry.where, what + " mixes IPv4 and IPv6 addresses ('" + entry.keyword + "')");
-    return true;
+    return;
   }
-  if (range->count > kMaxLocalAddresses - group.addresses.size()) {
-    sink.error(entry.where,
-               what + " has more than " + std::to_string(kMaxLocalAddresses) + " addresses");
-    return false;
+  if (auto twice = firstOverlap(index, *range)) {
+    sink.error(entry.where, "address " + twice->str() + " listed twice in " + what);
+    return;
   }
-  bool reported = false;  // one report per entry, not one per address of a repeated range
-  for (uint64_t i = 0; i < range->count; ++i) {
-    IpAddress address = range->first.plus(i);
-    if (seen.insert(address).second) {
-      group.addresses.push_back(address);
-    } else if (!reported) {
-      sink.error(entry.where, "address " + address.str() + " listed twice in " + what);
-      reported = true;
-    }
-  }
-  return true;
+  index.emplace(range->first, lastOf(*range));
+  group.entries.push_back({entry.where, *range});
 }
 
 void mapStaticAddress(const Node& entry, Config& config, DiagnosticSink& sink) {
@@ -66,30 +71,65 @@ void mapStaticAddress(const Node& entry, Config& config, DiagnosticSink& sink) {
 
 }  // namespace
 
-void mapLocalAddressGroup(const Node& node, Config& config, DiagnosticSink& sink) {
+void mapLocalAddressGroup(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
   if (!checkArgs(node, 1, 1, "local_address_group NAME { ADDRESS|RANGE ... }", sink) ||
       !checkHasBlock(node, sink)) {
     return;
   }
-  LocalAddressGroup group;
+  const std::string& name = node.args[0];
+  LaddrGroupSource group;
   group.where = node.where;
-  group.name = node.args[0];
-  std::set<IpAddress> seen;
+  RangeIndex index;
   for (const Node& entry : node.children) {
     if (!checkStatement(entry, 0, 0, "one ADDRESS or RANGE per line", sink)) continue;
-    if (!addEntry(entry, group, seen, sink)) break;
+    addEntry(entry, name, group, index, sink);
   }
   if (node.children.empty()) {
-    sink.error(node.where, "local_address_group " + group.name + " has no addresses");
+    sink.error(node.where, "local_address_group " + name + " has no addresses");
   }
-  auto existing = config.laddrGroups.find(group.name);
-  if (existing != config.laddrGroups.end()) {
-    sink.error(node.where,
-               "local_address_group " + group.name + " " + definedAt(existing->second.where));
+  auto existing = out.laddrGroups.find(name);
+  if (existing != out.laddrGroups.end()) {
+    sink.error(node.where, "local_address_group " + name + " " + definedAt(existing->second.where));
     return;
   }
-  // Registered even when an entry was bad, so services naming it do not cascade into more errors.
-  config.laddrGroups.emplace(group.name, std::move(group));
+  // Kept even when an entry was bad, so services naming it do not cascade into more errors.
+  out.laddrGroups.emplace(name, std::move(group));
+}
+
+void expandLocalAddressGroups(MappedConfig& out, DiagnosticSink& sink) {
+  std::set<std::string> named;
+  for (const auto& vs : out.config.virtualServers) {
+    if (!vs.laddrGroup.empty()) named.insert(vs.laddrGroup);
+  }
+  const bool everyGroup = out.config.sync.enabled;
+  uint64_t total = 0;
+  bool capped = false;  // past the cap, groups are registered empty: no cascade of "unknown"
+  for (const auto& [name, source] : out.laddrGroups) {
+    if (!everyGroup && named.count(name) == 0) {
+      sink.warning(source.where, "local_address_group " + name +
+                                     " is not used: no virtual_server names it in "
+                                     "laddr_group_name and there is no connection_sync; its "
+                                     "addresses are not expanded");
+      continue;
+    }
+    LocalAddressGroup group{source.where, name, {}};
+    for (const auto& entry : source.entries) {
+      if (capped) break;
+      if (entry.range.count > kMaxLocalAddresses - total) {
+        sink.error(entry.where, "local_address_group " + name + ": more than " +
+                                    std::to_string(kMaxLocalAddresses) +
+                                    " local addresses in the groups in use (all groups "
+                                    "together); the limit bounds what a config may expand to");
+        capped = true;
+        break;
+      }
+      total += entry.range.count;
+      for (uint64_t i = 0; i < entry.range.count; ++i) {
+        group.addresses.push_back(entry.range.first.plus(i));
+      }
+    }
+    out.config.laddrGroups.emplace(name, std::move(group));
+  }
 }
 
 void mapStaticIpaddress(const Node& node, Config& config, DiagnosticSink& sink) {

@@ -140,6 +140,9 @@ bool mapVrrpGlobal(const Node& node, VrrpGlobals& globals, DiagnosticSink& sink)
                  "other strict-mode refusals (unicast peers, authentication, "
                  "preempt_delay) are "
                  "not, and directord installs no firewall rules for virtual addresses");
+  } else if (k == "vrrp_check_unicast_src") {
+    // Always on here: an instance with unicast_peer drops adverts from other sources.
+    checkStatement(node, 0, 0, k, sink);
   } else if (k == "vrrp_skip_check_adv_addr") {
     sink.warning(node.where,
                  "vrrp_skip_check_adv_addr: nothing to skip; directord checks the "

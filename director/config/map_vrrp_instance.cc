@@ -243,6 +243,10 @@ void mapInstanceKeyword(const Node& node, Context& c) {
     mapAddresses(node, k == "virtual_ipaddress_excluded", c);
   } else if (k == "unicast_peer") {
     mapUnicastPeers(node, c);
+  } else if (k == "check_unicast_src") {
+    // What keepalived turns on with this is always on here: with unicast_peer, adverts from any
+    // other source are dropped (vrrp/README.md).
+    checkStatement(node, 0, 0, k, c.sink);
   } else if (k == "authentication") {
     mapAuthentication(node, c);
   } else if (k == "track_interface") {

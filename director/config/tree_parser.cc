@@ -1,7 +1,10 @@
 #include "director/config/tree_parser.h"
 
+#include <dirent.h>
 #include <glob.h>
+#include <sys/stat.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -21,16 +24,60 @@ bool hasGlobChars(std::string_view pattern) {
   return pattern.find_first_of("*?[") != std::string_view::npos;
 }
 
+// glob(3) with GLOB_ALTDIRFUNC reads directories through these, so every entry it reads is
+// counted against the parser's budget; once spent, directories look empty and glob ends soon.
+// glob passes no context to them, hence the thread_local (set only around one glob call).
+struct GlobBudget {
+  size_t left = 0;
+  bool spent = false;
+};
+thread_local GlobBudget* tGlobBudget = nullptr;
+
+void* globOpenDir(const char* path) { return ::opendir(path); }
+void globCloseDir(void* dir) { ::closedir(static_cast<DIR*>(dir)); }
+struct dirent* globReadDir(void* dir) {
+  if (tGlobBudget != nullptr) {
+    if (tGlobBudget->left == 0) {
+      tGlobBudget->spent = true;
+      return nullptr;
+    }
+    --tGlobBudget->left;
+  }
+  return ::readdir(static_cast<DIR*>(dir));
+}
+int globLstat(const char* path, struct stat* st) { return ::lstat(path, st); }
+int globStat(const char* path, struct stat* st) { return ::stat(path, st); }
+
+// Matches of `pattern`, sorted; rc as glob(3) returns it, or GLOB_ABORTED with `budget.spent`.
+int boundedGlob(const std::string& pattern, GlobBudget& budget, std::vector<std::string>& paths) {
+  glob_t matches{};
+  matches.gl_opendir = globOpenDir;
+  matches.gl_readdir = globReadDir;
+  matches.gl_closedir = globCloseDir;
+  matches.gl_lstat = globLstat;
+  matches.gl_stat = globStat;
+  tGlobBudget = &budget;
+  int rc = ::glob(pattern.c_str(), GLOB_ALTDIRFUNC, nullptr, &matches);
+  tGlobBudget = nullptr;
+  if (rc == 0 && !budget.spent) {
+    paths.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
+  }
+  globfree(&matches);
+  return budget.spent ? GLOB_ABORTED : rc;
+}
+
 class TreeParser {
  public:
   explicit TreeParser(DiagnosticSink& sink) : sink_(sink) {}
 
   ConfigTree parseTop(std::string_view text, const std::string& fileName) {
     ConfigTree tree;
-    if (text.size() > kMaxFileBytes) {
-      sink_.error({fileName, 0}, "file is larger than " + std::to_string(kMaxFileBytes) + " bytes");
+    if (text.size() > kMaxConfigBytes) {
+      sink_.error({fileName, 0},
+                  "file is larger than " + std::to_string(kMaxConfigBytes) + " bytes");
       return tree;
     }
+    bytesRead_ = text.size();
     std::error_code ec;
     chain_.push_back(Frame{fileName, fs::weakly_canonical(fileName, ec)});
     parseText(text, fileName, 0, tree.roots);
@@ -84,7 +131,7 @@ class TreeParser {
       }
       Node node{std::move(t.text), {}, {}, where, false};
       while (lex.peek().kind == Kind::kWord) node.args.push_back(lex.next().text);
-      if (!countNode(where)) return;
+      if (!countNode(node)) return;
       // keepalived lets the `{` sit at the end of the line or alone on the next one.
       if (lex.peek().kind == Kind::kNewline && lex.peek(1).kind == Kind::kOpen) lex.next();
       if (lex.peek().kind == Kind::kOpen) {
@@ -131,10 +178,19 @@ class TreeParser {
     sink_.error(node.where, "unbalanced braces: block '" + node.keyword + "' is never closed");
   }
 
-  bool countNode(const SourceLocation& where) {
-    if (++nodes_ <= kMaxNodes) return true;
-    sink_.error(where, "more than " + std::to_string(kMaxNodes) +
-                           " statements; stopped reading the config");
+  bool countNode(const Node& node) {
+    treeBytes_ += sizeof(Node) + node.keyword.size() + node.where.file.size();
+    for (const auto& arg : node.args) treeBytes_ += sizeof(std::string) + arg.size();
+    if (++nodes_ > kMaxNodes) {
+      sink_.error(node.where, "more than " + std::to_string(kMaxNodes) +
+                                  " statements; stopped reading the config");
+    } else if (treeBytes_ > kMaxTreeBytes) {
+      sink_.error(node.where, "the statements read so far take more than " +
+                                  std::to_string(kMaxTreeBytes) +
+                                  " bytes of memory; stopped reading the config");
+    } else {
+      return true;
+    }
     truncated_ = true;
     return false;
   }
@@ -151,11 +207,16 @@ class TreeParser {
                                   " levels: " + chainText(pattern.string()));
       return;
     }
-    glob_t matches{};
-    int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
     std::vector<std::string> paths;
-    if (rc == 0) paths.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
-    globfree(&matches);
+    int rc = boundedGlob(pattern.string(), globBudget_, paths);
+    if (globBudget_.spent) {
+      sink_.error(node.where, "include pattern '" + pattern.string() +
+                                  "': the include patterns read more than " +
+                                  std::to_string(kMaxGlobEntries) +
+                                  " directory entries in all; stopped reading the config");
+      truncated_ = true;
+      return;
+    }
     if (rc == GLOB_NOMATCH && hasGlobChars(node.args[0])) {
       // An empty conf.d is normal; a named file that is missing is not.
       sink_.warning(node.where, "include pattern '" + pattern.string() + "' matched no files");
@@ -186,6 +247,14 @@ class TreeParser {
     }
     std::string text;
     if (!readFile(path, from, text)) return;
+    if (text.size() > kMaxConfigBytes - bytesRead_) {
+      sink_.error(from, "cannot include '" + path + "': the config would pass " +
+                            std::to_string(kMaxConfigBytes) +
+                            " bytes (all files together); stopped reading the config");
+      truncated_ = true;
+      return;
+    }
+    bytesRead_ += text.size();
     chain_.push_back(Frame{path, canonical});
     parseText(text, path, depth, out);
     chain_.pop_back();
@@ -203,9 +272,9 @@ class TreeParser {
       return false;
     }
     auto size = fs::file_size(path, ec);
-    if (!ec && size > kMaxFileBytes) {
+    if (!ec && size > kMaxConfigBytes) {
       sink_.error(errorAt, "cannot read '" + path + "': larger than " +
-                               std::to_string(kMaxFileBytes) + " bytes");
+                               std::to_string(kMaxConfigBytes) + " bytes");
       return false;
     }
     std::ifstream in(path, std::ios::binary);
@@ -213,9 +282,20 @@ class TreeParser {
       sink_.error(errorAt, "cannot read '" + path + "': " + std::strerror(errno));
       return false;
     }
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    // At most one chunk past the limit, whatever the size said: the file may have grown since,
+    // and /proc and /sys files report a size of 0.
+    std::array<char, 64 * 1024> chunk;
+    while (text.size() <= kMaxConfigBytes && in) {
+      in.read(chunk.data(), chunk.size());
+      text.append(chunk.data(), static_cast<size_t>(in.gcount()));
+    }
     if (in.bad()) {
       sink_.error(errorAt, "cannot read '" + path + "': read failed");
+      return false;
+    }
+    if (text.size() > kMaxConfigBytes) {
+      sink_.error(errorAt, "cannot read '" + path + "': larger than " +
+                               std::to_string(kMaxConfigBytes) + " bytes");
       return false;
     }
     return true;
@@ -230,7 +310,10 @@ class TreeParser {
   DiagnosticSink& sink_;
   std::vector<Frame> chain_;
   size_t nodes_ = 0;
+  size_t treeBytes_ = 0;
   size_t files_ = 0;
+  size_t bytesRead_ = 0;
+  GlobBudget globBudget_{kMaxGlobEntries, false};
   bool truncated_ = false;
 };
 

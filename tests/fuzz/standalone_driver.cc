@@ -1,7 +1,8 @@
 // A bounded mutation fuzzer for toolchains without libFuzzer (g++): replays the corpus, then
 // mutates it (byte flips, inserts, deletes, splices of corpus pieces and grammar tokens) for a fixed
 // number of iterations with a fixed seed, so every CI run is the same and finishes in seconds.
-// Usage: <target> CORPUS_DIR [ITERATIONS]
+// Usage: <target> CORPUS_DIR [ITERATIONS [SEED]] (another SEED explores other mutations; CI uses
+// the default so every run is the same).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -63,13 +64,14 @@ std::string mutate(std::string s, const std::vector<std::string>& corpus, std::m
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s CORPUS_DIR [ITERATIONS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s CORPUS_DIR [ITERATIONS [SEED]]\n", argv[0]);
     return 2;
   }
   long iterations = argc > 2 ? std::strtol(argv[2], nullptr, 10) : 20000;
   auto corpus = loadCorpus(argv[1]);
   for (const auto& c : corpus) LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(c.data()), c.size());
-  std::mt19937 rng(0xd1);
+  const unsigned long seed = argc > 3 ? std::strtoul(argv[3], nullptr, 0) : 0xd1;
+  std::mt19937 rng(static_cast<std::mt19937::result_type>(seed));
   for (long i = 0; i < iterations; ++i) {
     auto input = mutate(corpus[i % static_cast<long>(corpus.size())], corpus, rng);
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());

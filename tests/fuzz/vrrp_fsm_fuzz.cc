@@ -3,15 +3,19 @@
 // restart / partition / heal / priority / fault / drop / advance actions. It aborts when
 //   - two running routers are MASTER for longer than one Master_Down_Interval while the wire is
 //     whole (nothing isolated, nothing lost, no action taken meanwhile), or
-//   - after healing everything and advancing 4 x the largest Master_Down_Interval with adverts
-//     flowing, the running routers do not have exactly one MASTER, or the addresses are held by
-//     anyone but that MASTER.
+//   - after healing everything and letting adverts flow for the largest preempt_delay generated
+//     plus 4 x the largest Master_Down_Interval, the running routers do not have exactly one
+//     MASTER, or the addresses are held by anyone but that MASTER. (A preempt delay still running
+//     at the check is not convergence: the takeover at its end briefly makes two masters, for one
+//     wire delay, and a check landing there aborted long runs.)
 // Input layout: byte 0 = cluster (bit 0: 3 routers; bit 1: VRRPv2; bits 2-3: interval; bits 4-6:
 // wire delay in ms); 2 bytes per router (priority; flags: bit 0 nopreempt, bits 1-2 preempt
 // delay, bit 3 `state MASTER`); then (op, arg) pairs: low nibble of op = action, high nibble =
 // router. At most kMaxActions actions, so every input runs in bounded (simulated) time.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -33,6 +37,12 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr size_t kMaxActions = 48;
+// preempt_delay values the input picks from (flags bits 1-2).
+constexpr Duration kPreemptDelays[] = {Duration::zero(), Duration::zero(), std::chrono::seconds(2),
+                                       std::chrono::seconds(5)};
+constexpr Duration kMaxPreemptDelay = std::chrono::seconds(5);
+static_assert(*std::max_element(std::begin(kPreemptDelays), std::end(kPreemptDelays)) ==
+              kMaxPreemptDelay);
 
 class Run {
  public:
@@ -59,9 +69,7 @@ class Run {
       p.priority = priority == 0 ? 1 : priority;
       p.advertInterval = interval_;
       p.preempt = (flags & 1) == 0;
-      static constexpr Duration kDelays[] = {Duration::zero(), Duration::zero(), seconds(2),
-                                             seconds(5)};
-      p.preemptDelay = kDelays[(flags >> 1) & 3];
+      p.preemptDelay = kPreemptDelays[(flags >> 1) & 3];
       p.initialState = (flags & 8) ? ha::vrrp::InitialState::kMaster
                                    : ha::vrrp::InitialState::kBackup;
       p.primaryAddress = ha::IpAddress::v4(0xc0000200u + static_cast<uint32_t>(i) + 1);
@@ -76,13 +84,15 @@ class Run {
       act(op & 0x0f, (op >> 4) % routers, arg);
     }
 
-    // Heal the network, clear every fault, and let adverts flow.
+    // Heal the network, clear every fault, and let adverts flow: long enough for a preempt delay
+    // started by the first advert after healing to run out, and for the (at most two, with three
+    // routers) takeovers that follow it.
     disturbed();
     wire_.healAll();
     for (size_t i = 0; i < routers; ++i) {
       if (faulted_[i]) wire_.setFault(i, false, "fuzz: fault cleared");
     }
-    advance(4 * (maxDown_ + delay_));
+    advance(kMaxPreemptDelay + 4 * (maxDown_ + delay_));
     size_t running = 0;
     for (size_t i = 0; i < routers; ++i) running += wire_.running(i) ? 1 : 0;
     if (running > 0 && wire_.masterCount() != 1) fail("not exactly one master after convergence");

@@ -7,7 +7,10 @@
 # up. A UDP_CHECK whose require_reply (6869, "hi") the server never sends -> down, reply mismatch.
 # TCP 192.0.2.101:80 (wrr): real1 has a MISC_CHECK testing a flag file: flag removed -> down, no new
 # flows, flag back -> up; real2 has a misc_dynamic MISC_CHECK: exit 7 -> weight 5 in `directorctl
-# list`, and 35 new connections split 5/25/5 (the forwarder uses it).
+# list`, and 35 new connections split 5/25/5 (the forwarder uses it). Script surroundings (issue
+# 11): directord runs with SECRET_TOKEN in its environment, real1's script records its own: only
+# PATH=/usr/sbin:/usr/bin:/sbin:/bin reaches it; the `sleep` each run leaves in the background is
+# gone once the script exits; the resolved path is logged.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
@@ -26,7 +29,11 @@ touch "$W/misc.flag"
 echo 0 >"$W/misc.code"
 cat >"$W/misc_flag.sh" <<EOF
 #!/bin/sh
-# MISC_CHECK of real1: passes while the flag file exists.
+# MISC_CHECK of real1: passes while the flag file exists. Records its environment, and leaves a
+# sleep in the background (its pid in misc.bg) that must not outlive it.
+env >"$W/misc.env"
+sleep 1000 &
+echo \$! >"$W/misc.bg"
 test -f "$W/misc.flag"
 EOF
 cat >"$W/misc_dyn.sh" <<EOF
@@ -107,7 +114,9 @@ virtual_server 192.0.2.101 80 {
 EOF
 } >"$CONF"
 check "directord -t accepts the UDP_CHECK/MISC_CHECK config" hl_check_conf "$CONF"
+export SECRET_TOKEN=hunter2-must-not-leak
 directord_start dir1 "$CONF" "$HL_SOCK" || { fail "directord starts"; finish; }
+unset SECRET_TOKEN
 pass "directord started in dir1 (pid $DIRECTORD_PID)"
 check "dir1 holds the VIP 192.0.2.101 (within 5 s)" lab_wait_for 5 holds_address dir1 192.0.2.101
 
@@ -120,6 +129,24 @@ all_ok() {
 check "every UDP_CHECK and MISC_CHECK probed and passing (within 5 s)" lab_wait_for 5 all_ok
 expect_eq "real3 of the TCP service has no checker: Health column" "-" "$(real_health "$TSVC" "${LAB_IP4[real3]}:80")"
 hl_show
+
+echo "== MISC_CHECK's surroundings"
+check "directord's own environment has SECRET_TOKEN (the test's premise)" grep -qz '^SECRET_TOKEN=' "/proc/$DIRECTORD_PID/environ"
+check "real1's script ran and recorded its environment" test -s "$W/misc.env"
+expect_eq "the script's environment (but dash's PWD)" "PATH=/usr/sbin:/usr/bin:/sbin:/bin" "$(grep -v '^PWD=' "$W/misc.env")"
+# Each run (one a second) leaves a `sleep 1000`; the one of the run in progress may be alive for
+# a few ms, one that outlived its script would be older than a second.
+old_sleeps() {
+  local p
+  for p in $(ip netns pids "$(ns dir1)"); do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] || continue
+    [ "$(ps -o etimes= -p "$p" 2>/dev/null | tr -d ' ')" -ge 2 ] 2>/dev/null && echo "$p"
+  done | wc -l
+}
+sleep 3  # a few more runs
+check "the script recorded its background sleep's pid" test -s "$W/misc.bg"
+expect_eq "no background 'sleep 1000' older than 2 s in dir1 after several runs" 0 "$(old_sleeps)"
+check "the resolved script path is logged" grep -q "MISC_CHECK for real_server ${LAB_IP4[real1]}:80 uses $W/misc_flag.sh" "$LAB_STATE_DIR/directord-dir1.log"
 
 echo "== UDP_CHECK whose require_reply (6869) the server never sends"
 X="${LAB_IP4[real1]}:53"

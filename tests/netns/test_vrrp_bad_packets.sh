@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Bad VRRP packets are dropped, counted by reason, and change nothing. directord runs alone in
-# dir1 as MASTER of three instances on lan0:
+# dir1 as MASTER of four instances on lan0:
 #
 #   VI_3  VRRPv3 IPv4  vrid 51  priority 100  advert_int 0.1   192.0.2.51
 #   VI_2  VRRPv2 IPv4  vrid 52  priority 100  advert_int 1     192.0.2.52   auth PASS secret12
 #   VI_6  VRRPv3 IPv6  vrid 53  priority 100  advert_int 0.1   fd00:2::53
+#   VI_U  VRRPv3 IPv4  vrid 54  priority 100  advert_int 0.1   192.0.2.54   unicast_peer dir2
 #
 # From dir2, vrrp_send.py (raw sockets) sends adverts with priority 254 — each would make dir1
 # yield if it were accepted — carrying exactly one fault each: TTL/hop limit != 255, wrong
 # checksum, version, type, unknown VRID, too short, too long, address count, the other version,
-# (v2) wrong password and wrong interval. Per case `directorctl vrrp` must show exactly that
+# (v2) wrong password and wrong interval, and (VI_U) a valid advert from a source that is not its
+# unicast peer (keepalived's check_unicast_src, always on here). Per case `directorctl vrrp` must show exactly that
 # reason's counter up by the number sent, on the right instance (or "not tied to an instance"),
 # and nothing else changed: every instance MASTER, same transition count, no advert accepted, VIPs
 # held. Finally the controls: valid priority-254 adverts from the same tool make each instance go
@@ -27,7 +29,9 @@ SENDER=dir2
 SRC4=${LAB_IP4[$SENDER]}
 SRC6=$(on "$SENDER" ip -6 -o addr show dev "$LAB_LAN_IF" scope link | awk '{sub(/\/.*/, "", $4); print $4; exit}')
 [ -n "$SRC6" ] || lab_die "$SENDER has no IPv6 link-local address on $LAB_LAN_IF"
-VIP3=192.0.2.51 VIP2=192.0.2.52 VIP6=fd00:2::53
+VIP3=192.0.2.51 VIP2=192.0.2.52 VIP6=fd00:2::53 VIPU=192.0.2.54
+DIR1_IP4=${LAB_IP4[dir1]}
+NOT_A_PEER=198.51.100.250  # on the LAN, nobody's address: vrrp_send.py writes the IP header itself
 S1="$LAB_STATE_DIR/dir1.sock"
 
 cat >"$LAB_STATE_DIR/dir1.conf" <<EOF
@@ -72,6 +76,21 @@ vrrp_instance VI_6 {
         $VIP6/128 dev lan0
     }
 }
+vrrp_instance VI_U {
+    state BACKUP
+    interface lan0
+    virtual_router_id 54
+    priority 100
+    version 3
+    advert_int 0.1
+    unicast_src_ip $DIR1_IP4
+    unicast_peer {
+        $SRC4
+    }
+    virtual_ipaddress {
+        $VIPU/32 dev lan0
+    }
+}
 EOF
 
 # vrrp_send ARGS...: one vrrp_send.py run in the sender's namespace, on its LAN interface.
@@ -80,6 +99,7 @@ vrrp_send() { on "$SENDER" "$PY" "$HERE/vrrp_send.py" --dev "$LAB_LAN_IF" "$@"; 
 V3=(--src "$SRC4" -V 3 --vrid 51 --priority 254 --interval 0.1 --address "$VIP3")
 V2=(--src "$SRC4" -V 2 --vrid 52 --priority 254 --interval 1 --auth-pass secret12 --address "$VIP2")
 V6=(--src "$SRC6" -V 3 --vrid 53 --priority 254 --interval 0.1 --address "$VIP6")
+VU=(--src "$SRC4" --dst "$DIR1_IP4" -V 3 --vrid 54 --priority 254 --interval 0.1 --address "$VIPU")
 
 # snapshot: `directorctl vrrp` as sorted key=value lines: per instance its state, transitions,
 # adverts received and every non-zero drop counter; "-.drop.REASON" for drops not tied to one.
@@ -106,7 +126,7 @@ dir1_holds() {
   for a in "$@"; do [[ $out == *" $a/"* ]] || return 1; done
 }
 dir1_lacks() { ! dir1_holds "$1"; }
-holds_all_vips() { dir1_holds "$VIP3" "$VIP2" "$VIP6"; }
+holds_all_vips() { dir1_holds "$VIP3" "$VIP2" "$VIP6" "$VIPU"; }
 
 # bad_case DESCRIPTION OWNER REASON N VRRP_SEND_ARGS...: send N packets, then OWNER's (an
 # instance, or "-" for not tied to one) REASON counter is up by exactly N and nothing else moved.
@@ -142,12 +162,13 @@ bad_case() {
 directord_start dir1 "$LAB_STATE_DIR/dir1.conf" "$S1" || { fail "directord starts in dir1"; finish; }
 P1=$DIRECTORD_PID
 
-echo "== alone on the LAN, dir1 becomes MASTER of all three instances"
+echo "== alone on the LAN, dir1 becomes MASTER of all four instances"
 # v2: master-down interval 3 x 1 s + skew 0.61 s.
 check "VI_3 (v3) MASTER within 3 s" wait_vrrp_state 3 dir1 "$S1" MASTER VI_3
 check "VI_2 (v2) MASTER within 6 s" wait_vrrp_state 6 dir1 "$S1" MASTER VI_2
 check "VI_6 (v3, IPv6) MASTER within 3 s" wait_vrrp_state 3 dir1 "$S1" MASTER VI_6
-check "dir1 holds $VIP3, $VIP2 and $VIP6" lab_wait_for 2 holds_all_vips
+check "VI_U (v3, unicast) MASTER within 3 s" wait_vrrp_state 3 dir1 "$S1" MASTER VI_U
+check "dir1 holds $VIP3, $VIP2, $VIP6 and $VIPU" lab_wait_for 2 holds_all_vips
 on dir1 "$DIRECTORCTL" --admin-socket "$S1" vrrp | sed 's/^/   /'
 
 echo "== VRRPv3 over IPv4 (VI_3, vrid 51): one fault per packet, priority 254"
@@ -190,6 +211,10 @@ bad_case "IPv6 unknown VRID 99" - unknown_vrid 2 "${V6[@]}" --vrid 99
 bad_case "IPv6 count 1 but no address" VI_6 too_short 2 "${V6[@]}" --truncate 16
 bad_case "IPv6 2 addresses" VI_6 address_count 3 "${V6[@]}" --address fd00:2::99
 
+echo "== unicast (VI_U, vrid 54, unicast_peer $SRC4): adverts from anyone else"
+bad_case "valid advert from $NOT_A_PEER, not a unicast peer" VI_U not_unicast_peer 3 "${VU[@]}" --src "$NOT_A_PEER"
+bad_case "multicast advert from $NOT_A_PEER" VI_U not_unicast_peer 2 --src "$NOT_A_PEER" -V 3 --vrid 54 --priority 254 --interval 0.1 --address "$VIPU"
+
 # control INSTANCE VIP BACK_WITHIN REPEAT GAP VRRP_SEND_ARGS...: REPEAT valid priority-254
 # adverts, GAP seconds apart, in the background: the instance goes BACKUP to the sender and
 # releases its VIP; once they stop it is MASTER again within BACK_WITHIN seconds.
@@ -227,8 +252,10 @@ control VI_3 "$VIP3" 3 15 0.1 "${V3[@]}"
 # v2: 3 x 1 s + 0.61 s.
 control VI_2 "$VIP2" 6 3 1 "${V2[@]}"
 control VI_6 "$VIP6" 3 15 0.1 "${V6[@]}"
+# The unicast peer's own adverts are accepted: the filter dropped the others for their source.
+control VI_U "$VIPU" 3 15 0.1 "${VU[@]}"
 echo "== the other instances were not disturbed by the controls"
-for inst in VI_3 VI_2 VI_6; do
+for inst in VI_3 VI_2 VI_6 VI_U; do
   expect_eq "$inst is MASTER at the end" MASTER "$(vrrp_state dir1 "$S1" "$inst")"
 done
 # kill -0 would pass on a crashed (zombie) directord: ask it instead.

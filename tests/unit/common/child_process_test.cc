@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -115,7 +116,7 @@ TEST(ExitStatus, Describe) {
   EXPECT_FALSE(s.success());
 }
 
-// Exit codes and terminating signals are reported as such; bare names are found in PATH.
+// Exit codes and terminating signals are reported as such.
 TEST(ProcessRunner, ReportsExitCodesAndSignals) {
   boost::asio::io_context io;
   ProcessRunner runner(io);
@@ -123,7 +124,7 @@ TEST(ProcessRunner, ReportsExitCodesAndSignals) {
   runner.run({"/bin/true"}, 5s, c.callback());
   runner.run({"/bin/sh", "-c", "exit 3"}, 5s, c.callback());
   runner.run({"/bin/sh", "-c", "kill -TERM $$"}, 5s, c.callback());
-  runner.run({"false"}, 5s, c.callback());
+  runner.run({"/bin/false"}, 5s, c.callback());
   ASSERT_TRUE(runUntil(io, [&] { return c.results.size() == 4; }));
   // Completion order is the kernel's; sort by what we can identify.
   int successes = 0, code3 = 0, code1 = 0, term = 0;
@@ -140,6 +141,164 @@ TEST(ProcessRunner, ReportsExitCodesAndSignals) {
   EXPECT_EQ(code1, 1);
   EXPECT_EQ(term, 1);
   EXPECT_EQ(runner.running(), 0u);
+  ASSERT_TRUE(runUntil(io, [&] { return runner.ending() == 0; }));
+  EXPECT_TRUE(noChildrenLeft());
+}
+
+// A bare name is not looked up in any PATH at run time: the config resolves it once, at load.
+TEST(ProcessRunner, RefusesRelativeProgramNames) {
+  boost::asio::io_context io;
+  ProcessRunner runner(io);
+  Collector c;
+  runner.run({"true"}, 1s, c.callback());
+  runner.run({"bin/true"}, 1s, c.callback());
+  ASSERT_TRUE(runUntil(io, [&] { return c.results.size() == 2; }));
+  EXPECT_EQ(c.results[0].describe(), "cannot execute true: not an absolute path");
+  EXPECT_EQ(c.results[1].describe(), "cannot execute bin/true: not an absolute path");
+  EXPECT_TRUE(noChildrenLeft());
+}
+
+// A script sees PATH=/usr/sbin:/usr/bin:/sbin:/bin and nothing of directord's environment: a
+// SECRET_TOKEN set in ours does not reach it (keepalived 2.2.7 passes its whole environment).
+TEST(ProcessRunner, ScriptsGetAMinimalEnvironment) {
+  TempDir dir;
+  ASSERT_EQ(::setenv("SECRET_TOKEN", "hunter2", 1), 0);
+  ASSERT_EQ(::setenv("LD_PRELOAD", "/nonexistent/evil.so", 1), 0);
+  boost::asio::io_context io;
+  ProcessRunner runner(io);
+  Collector c;
+  const std::string out = dir.file("env");
+  runner.run({"/usr/bin/env"}, 5s, c.callback());  // stdout is /dev/null: only the exit counts
+  runner.run({"/bin/sh", "-c", "/usr/bin/env > " + out}, 5s, c.callback());
+  ASSERT_TRUE(runUntil(io, [&] { return c.results.size() == 2; }));
+  ::unsetenv("SECRET_TOKEN");
+  ::unsetenv("LD_PRELOAD");
+  for (const ExitStatus& s : c.results) EXPECT_TRUE(s.success()) << s.describe();
+  std::ifstream in(out);
+  std::vector<std::string> env;
+  for (std::string line; std::getline(in, line);) env.push_back(line);
+  // dash adds PWD for its own children; everything else must be ours.
+  std::vector<std::string> notPwd;
+  for (const auto& line : env) {
+    if (line.rfind("PWD=", 0) != 0) notPwd.push_back(line);
+  }
+  EXPECT_EQ(notPwd, std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"});
+  for (const auto& line : env) EXPECT_EQ(line.find("SECRET_TOKEN"), std::string::npos) << line;
+}
+
+// Every process in the group of `pgid` (the leader included, zombies not), from /proc.
+std::vector<pid_t> liveMembersOf(pid_t pgid) {
+  std::vector<pid_t> members;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0, pgrp = 0;
+    if (!(rest >> state >> ppid >> pgrp)) continue;
+    if (pgrp == pgid && state != 'Z' && state != 'X') members.push_back(std::stoi(name));
+  }
+  return members;
+}
+
+pid_t readPid(const std::string& file) {
+  std::ifstream in(file);
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
+}
+
+// A script that exits leaving `sleep 1000` in the background leaves nothing: its group gets
+// SIGTERM as the leader exits, and the leader is reaped once the grace is over.
+TEST(ProcessRunner, ExitEndsTheWholeProcessGroup) {
+  TempDir dir;
+  boost::asio::io_context io;
+  ProcessRunner runner(io, 300ms);
+  Collector c;
+  const std::string pids = dir.file("pids");
+  runner.run({"/bin/sh", "-c", "/bin/sleep 1000 & echo $$ $! > " + pids + "; exit 0"}, 5s,
+             c.callback());
+  ASSERT_TRUE(runUntil(io, [&] { return c.results.size() == 1; }));
+  EXPECT_EQ(c.results[0].describe(), "exit 0");
+  std::ifstream in(pids);
+  pid_t leader = 0, background = 0;
+  ASSERT_TRUE(in >> leader >> background);
+  EXPECT_TRUE(runUntil(io, [&] { return processGone(background); }, 5s))
+      << "background sleep " << background << " outlived its script";
+  EXPECT_EQ(runner.running(), 0u);
+  ASSERT_TRUE(runUntil(io, [&] { return runner.ending() == 0; }, 5s));
+  EXPECT_EQ(liveMembersOf(leader), std::vector<pid_t>{});
+  EXPECT_TRUE(noChildrenLeft());
+}
+
+// A background child that ignores SIGTERM is still there within the grace and gone after it
+// (SIGKILL to the group).
+TEST(ProcessRunner, GraceEndsInSigkill) {
+  TempDir dir;
+  boost::asio::io_context io;
+  ProcessRunner runner(io, 500ms);
+  Collector c;
+  const std::string pid = dir.file("pid");
+  // TERM is ignored before the fork, and an ignored disposition survives fork and exec.
+  runner.run({"/bin/sh", "-c", "trap '' TERM; /bin/sleep 1000 & echo $! > " + pid}, 5s,
+             c.callback());
+  ASSERT_TRUE(runUntil(io, [&] { return c.results.size() == 1; }));
+  const auto exitedAt = Clock::now();
+  EXPECT_EQ(c.results[0].describe(), "exit 0");
+  const pid_t stubborn = readPid(pid);
+  ASSERT_GT(stubborn, 0);
+  EXPECT_FALSE(processGone(stubborn)) << "ended before the grace: SIGTERM was not ignored";
+  EXPECT_EQ(runner.ending(), 1u);
+  EXPECT_TRUE(runUntil(io, [&] { return processGone(stubborn); }, 5s));
+  EXPECT_GE(Clock::now() - exitedAt, 400ms);
+  ASSERT_TRUE(runUntil(io, [&] { return runner.ending() == 0; }));
+  EXPECT_TRUE(noChildrenLeft());
+}
+
+// A script that ignores SIGTERM past its timeout is SIGKILLed after the grace and reported
+// then: timed out, signal 9; nothing of its group survives.
+TEST(ProcessRunner, TimeoutThenSigkillWhenTermIsIgnored) {
+  TempDir dir;
+  boost::asio::io_context io;
+  ProcessRunner runner(io, 300ms);
+  Collector c;
+  const std::string pid = dir.file("pid");
+  const auto start = Clock::now();
+  runner.run({"/bin/sh", "-c", "trap '' TERM; /bin/sleep 1000 & echo $! > " + pid + "; wait"},
+             200ms, c.callback());
+  ASSERT_TRUE(runUntil(io, [&] { return c.results.size() == 1; }));
+  EXPECT_GE(Clock::now() - start, 450ms);
+  EXPECT_TRUE(c.results[0].timedOut);
+  EXPECT_EQ(c.results[0].signal, SIGKILL);
+  EXPECT_EQ(c.results[0].describe(), "timed out after 200 ms");
+  const pid_t background = readPid(pid);
+  ASSERT_GT(background, 0);
+  EXPECT_TRUE(runUntil(io, [&] { return processGone(background); }, 5s));
+  EXPECT_EQ(runner.running() + runner.ending(), 0u);
+  EXPECT_TRUE(noChildrenLeft());
+}
+
+// Destroying the runner while a group is in its grace ends the group and reaps the leader.
+TEST(ProcessRunner, DestructorEndsGroupsInTheirGrace) {
+  TempDir dir;
+  boost::asio::io_context io;
+  Collector c;
+  const std::string pid = dir.file("pid");
+  {
+    ProcessRunner runner(io, 10s);
+    runner.run({"/bin/sh", "-c", "trap '' TERM; /bin/sleep 1000 & echo $! > " + pid}, 5s,
+               c.callback());
+    ASSERT_TRUE(runUntil(io, [&] { return c.results.size() == 1; }));
+    EXPECT_EQ(runner.ending(), 1u);
+  }
+  const pid_t stubborn = readPid(pid);
+  ASSERT_GT(stubborn, 0);
+  EXPECT_TRUE(runUntil(io, [&] { return processGone(stubborn); }, 5s));
   EXPECT_TRUE(noChildrenLeft());
 }
 
@@ -159,8 +318,9 @@ TEST(ProcessRunner, MissingExecutable) {
   EXPECT_TRUE(noChildrenLeft());
 }
 
-// On timeout the whole process group dies: the shell and the sleep it put in the background.
-TEST(ProcessRunner, TimeoutKillsProcessGroup) {
+// On timeout the whole process group gets SIGTERM: the shell and the sleep it put in the
+// background.
+TEST(ProcessRunner, TimeoutEndsProcessGroup) {
   TempDir dir;
   boost::asio::io_context io;
   ProcessRunner runner(io);
@@ -170,9 +330,9 @@ TEST(ProcessRunner, TimeoutKillsProcessGroup) {
   runner.run({"/bin/sh", "-c", "sleep 30 & echo $! > " + pidFile + "; sleep 30"}, 200ms,
              c.callback());
   ASSERT_TRUE(runUntil(io, [&] { return c.results.size() == 1; }));
-  EXPECT_LT(Clock::now() - start, 5s);
+  EXPECT_LT(Clock::now() - start, 1500ms);  // SIGTERM did it: no wait for the 2 s grace
   EXPECT_TRUE(c.results[0].timedOut);
-  EXPECT_EQ(c.results[0].signal, SIGKILL);
+  EXPECT_EQ(c.results[0].signal, SIGTERM);
   EXPECT_EQ(c.results[0].describe(), "timed out after 200 ms");
 
   std::ifstream in(pidFile);
@@ -180,6 +340,7 @@ TEST(ProcessRunner, TimeoutKillsProcessGroup) {
   ASSERT_TRUE(in >> background) << "the shell did not record its background pid";
   EXPECT_TRUE(runUntil(io, [&] { return processGone(background); }, 5s))
       << "background sleep " << background << " survived the timeout";
+  ASSERT_TRUE(runUntil(io, [&] { return runner.ending() == 0; }, 5s));
   EXPECT_TRUE(noChildrenLeft());
 }
 
@@ -214,6 +375,7 @@ TEST(ProcessRunner, ManyConcurrentRunsLeaveNoZombies) {
   for (int code : codes) sum += code;
   EXPECT_EQ(sum, (kRuns / 5) * (0 + 1 + 2 + 3 + 4) + (0 + 1 + 2 + 3));  // 64 = 12 * 5 + 4
   EXPECT_EQ(runner.running(), 0u);
+  ASSERT_TRUE(runUntil(io, [&] { return runner.ending() == 0; }, 5s));
   EXPECT_TRUE(noChildrenLeft());
 }
 

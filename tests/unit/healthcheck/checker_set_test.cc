@@ -20,7 +20,7 @@ class CheckerSetTest : public ::testing::Test {
   // whose port has no UDP socket, with a script that fails and a url to get.
   ProbeSpec specFor(CheckKind kind) {
     ProbeSpec spec = peers::spec(kind, ip("127.0.0.1"), listener.port(), 300ms);
-    spec.miscPath = "false";
+    spec.miscPath = "/bin/false";
     spec.miscTimeout = 2000ms;
     spec.urls = {UrlCheck{}};  // GET /
     return spec;

@@ -83,7 +83,7 @@ class MiscCheckerTest : public ::testing::Test {
 
 // Exit 0 passes, with no weight change; the latency covers the script's run.
 TEST_F(MiscCheckerTest, ExitZeroPasses) {
-  const ProbeResult result = probeOnce(miscSpec("sh -c 'sleep 0.05; exit 0'"));
+  const ProbeResult result = probeOnce(miscSpec("/bin/sh -c 'sleep 0.05; exit 0'"));
   EXPECT_TRUE(result.ok);
   EXPECT_FALSE(result.dynamicWeight);
   EXPECT_GE(result.latency, 50ms);
@@ -91,35 +91,35 @@ TEST_F(MiscCheckerTest, ExitZeroPasses) {
 
 // Exit 1 is script-failed, with the exit in the detail.
 TEST_F(MiscCheckerTest, ExitOneFails) {
-  const ProbeResult result = probeOnce(miscSpec("sh -c 'exit 1'"));
+  const ProbeResult result = probeOnce(miscSpec("/bin/sh -c 'exit 1'"));
   EXPECT_EQ(result.reason, FailureReason::kScriptFailed);
   EXPECT_EQ(result.detail, "exit 1");
 }
 
 // Without misc_dynamic any non-zero exit fails.
 TEST_F(MiscCheckerTest, NonZeroExitWithoutDynamicFails) {
-  const ProbeResult result = probeOnce(miscSpec("sh -c 'exit 3'"));
+  const ProbeResult result = probeOnce(miscSpec("/bin/sh -c 'exit 3'"));
   EXPECT_EQ(result.reason, FailureReason::kScriptFailed);
   EXPECT_EQ(result.detail, "exit 3");
 }
 
 // With misc_dynamic, exit 5 passes and sets the weight to 3.
 TEST_F(MiscCheckerTest, DynamicExitSetsWeight) {
-  const ProbeResult result = probeOnce(miscSpec("sh -c 'exit 5'", 2000ms, true));
+  const ProbeResult result = probeOnce(miscSpec("/bin/sh -c 'exit 5'", 2000ms, true));
   EXPECT_TRUE(result.ok);
   EXPECT_EQ(result.dynamicWeight, 3u);
 }
 
 // Arguments are split as keepalived does and passed without a shell: quotes group words.
 TEST_F(MiscCheckerTest, QuotedArgumentsReachTheProgram) {
-  EXPECT_TRUE(probeOnce(miscSpec(R"(sh -c 'test "$0" = "a b"' "a b")")).ok);
-  EXPECT_FALSE(probeOnce(miscSpec(R"(sh -c 'test "$0" = "a b"' a b)")).ok);
+  EXPECT_TRUE(probeOnce(miscSpec(R"(/bin/sh -c 'test "$0" = "a b"' "a b")")).ok);
+  EXPECT_FALSE(probeOnce(miscSpec(R"(/bin/sh -c 'test "$0" = "a b"' a b)")).ok);
 }
 
 // A script past misc_timeout is killed and reported as script-timeout within bounds.
 TEST_F(MiscCheckerTest, TimeoutKillsTheScript) {
   const auto started = std::chrono::steady_clock::now();
-  const ProbeResult result = probeOnce(miscSpec("sleep 10", 200ms));
+  const ProbeResult result = probeOnce(miscSpec("/bin/sleep 10", 200ms));
   EXPECT_EQ(result.reason, FailureReason::kScriptTimeout);
   EXPECT_EQ(result.detail, "timed out after 200 ms");
   EXPECT_GE(result.latency, 200ms);
@@ -135,7 +135,7 @@ TEST_F(MiscCheckerTest, MissingProgramIsLocalError) {
 
 // A script that dies by a signal is script-killed.
 TEST_F(MiscCheckerTest, SignalIsScriptKilled) {
-  const ProbeResult result = probeOnce(miscSpec("sh -c 'kill -9 $$'"));
+  const ProbeResult result = probeOnce(miscSpec("/bin/sh -c 'kill -9 $$'"));
   EXPECT_EQ(result.reason, FailureReason::kScriptKilled);
   EXPECT_EQ(result.detail, "killed by signal 9");
 }
@@ -149,7 +149,9 @@ TEST_F(MiscCheckerTest, UnparsableCommandIsLocalError) {
 }
 
 // misc_timeout 0 reaching the checker does not mean "no limit": a quick script still runs.
-TEST_F(MiscCheckerTest, ZeroTimeoutStillRuns) { EXPECT_TRUE(probeOnce(miscSpec("true", 0ms)).ok); }
+TEST_F(MiscCheckerTest, ZeroTimeoutStillRuns) {
+  EXPECT_TRUE(probeOnce(miscSpec("/bin/true", 0ms)).ok);
+}
 
 // Destroying the checker kills a running script and runs no callback.
 TEST_F(MiscCheckerTest, DestroyedCheckerKillsScriptWithoutCallback) {
@@ -157,8 +159,9 @@ TEST_F(MiscCheckerTest, DestroyedCheckerKillsScriptWithoutCallback) {
       std::filesystem::temp_directory_path() / ("ha-misc-" + std::to_string(::getpid()) + ".pid");
   std::filesystem::remove(pidFile);
   int calls = 0;
-  checker->probe(miscSpec("sh -c 'echo $$ > " + pidFile.string() + "; exec sleep 10'", 10000ms),
-                 [&](ProbeResult) { ++calls; });
+  checker->probe(
+      miscSpec("/bin/sh -c 'echo $$ > " + pidFile.string() + "; exec sleep 10'", 10000ms),
+      [&](ProbeResult) { ++calls; });
   pid_t pid = 0;
   ASSERT_TRUE(peers::runUntil(io, [&] {
     std::ifstream file(pidFile);

@@ -334,7 +334,7 @@ TEST(PacketDecode, TruncatedAtEveryLengthIsTooShort) {
 }
 
 Expectations expectationsOf(const Advertisement& a) {
-  return {a.version, a.addresses.size(), a.adverIntervalCs, a.authType, a.authData};
+  return {a.version, a.addresses.size(), a.adverIntervalCs, a.authType, a.authData, {}};
 }
 
 // An advert that matches the instance is accepted, for each version.
@@ -374,6 +374,28 @@ TEST(PacketCheckAgainst, V3IgnoresIntervalAndAuth) {
   want.authType = AuthType::kSimplePassword;
   want.authData = {'x'};
   EXPECT_EQ(checkAgainst(v3Ipv4Advert(), want), std::nullopt);
+}
+
+// Without unicast_peer any sender is accepted (multicast: the VRID and checks decide).
+TEST(PacketCheckSender, AnySenderWithoutUnicastPeers) {
+  Expectations want = expectationsOf(v3Ipv4Advert());
+  EXPECT_EQ(checkSender(ip("192.0.2.1"), want), std::nullopt);
+  EXPECT_EQ(checkSender(ip("fd00::1"), want), std::nullopt);
+}
+
+// With unicast_peer only the listed addresses may send; anyone else is kNotUnicastPeer, for
+// IPv4 and IPv6 alike (keepalived's check_unicast_src, always on here).
+TEST(PacketCheckSender, OnlyUnicastPeersWhenConfigured) {
+  Expectations want = expectationsOf(v3Ipv4Advert());
+  want.unicastPeers = {ip("198.51.100.2"), ip("198.51.100.3")};
+  EXPECT_EQ(checkSender(ip("198.51.100.2"), want), std::nullopt);
+  EXPECT_EQ(checkSender(ip("198.51.100.3"), want), std::nullopt);
+  EXPECT_EQ(checkSender(ip("198.51.100.4"), want), DropReason::kNotUnicastPeer);
+  EXPECT_EQ(checkSender(ip("192.0.2.2"), want), DropReason::kNotUnicastPeer);
+  want.unicastPeers = {ip("fe80::2")};
+  EXPECT_EQ(checkSender(ip("fe80::2"), want), std::nullopt);
+  EXPECT_EQ(checkSender(ip("fe80::3"), want), DropReason::kNotUnicastPeer);
+  EXPECT_EQ(dropReasonName(DropReason::kNotUnicastPeer), "not_unicast_peer");
 }
 
 // keepalived 2.2.7, vrrp_version 3 over IPv4 (capture: tests/unit/data/vrrp/README.md): decodes

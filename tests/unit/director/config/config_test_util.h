@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "director/config/config_loader.h"
+#include "tests/fakes/fake_file_probe.h"
 
 namespace ha::director::testing {
 
@@ -18,7 +19,30 @@ inline std::string dataPath(const std::string& relative) {
   return std::string(HA_TEST_DATA_DIR) + "/config/" + relative;
 }
 
-inline LoadResult load(std::string_view text) { return loadConfigText(text, kTestFile); }
+// The programs the config tests and tests/unit/data/config name, as executables: scripts are
+// resolved at load (director/config/script_paths.h), and these tests are about everything else.
+// script_paths_test.cc builds its own filesystems.
+inline const FileProbe& testScripts() {
+  static const test::FakeFileProbe files = [] {
+    test::FakeFileProbe f;
+    for (const char* path :
+         {"/bin/true", "/usr/bin/true", "/bin/check", "/usr/bin/check", "/bin/a", "/bin/b",
+          "/bin/x", "/bin/up", "/bin/up2", "/bin/down", "/usr/bin/pgrep", "/usr/bin/ping",
+          "/etc/ha/notify.sh", "/etc/ha/backup.sh", "/etc/ha/notify-any.sh", "/etc/ha/group.sh",
+          "/etc/ha/group-any.sh", "/usr/local/bin/vip", "/usr/local/bin/quorum.sh",
+          "/usr/local/bin/notify.sh", "/usr/local/bin/check.sh", "/usr/local/bin/other_check.sh",
+          "/etc/keepalived/notify.sh"}) {
+      f.add(path);
+    }
+    return f;
+  }();
+  return files;
+}
+
+inline LoadResult load(std::string_view text) {
+  return loadConfigText(text, kTestFile, testScripts());
+}
+inline LoadResult loadFile(const std::string& path) { return loadConfigFile(path, testScripts()); }
 
 inline std::string dump(const LoadResult& r) {
   std::string out;

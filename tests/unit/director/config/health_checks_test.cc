@@ -35,7 +35,7 @@ CheckerConfig checker(const std::string& location, CheckKind kind, std::string_v
 // The data file: every checker kind with each field set where keepalived users set it.
 TEST(ConfigHealthChecks, FullConfigParsesIntoExactStructs) {
   const std::string file = dataPath("health_checks.conf");
-  auto r = loadConfigFile(file);
+  auto r = testing::loadFile(file);
   ASSERT_TRUE(isClean(r));
   ASSERT_EQ(r.config.virtualServers.size(), 3u);
   auto at = [&](int line) { return file + ":" + std::to_string(line); };

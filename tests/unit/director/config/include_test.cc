@@ -122,5 +122,60 @@ TEST(ConfigInclude, IncludedFileMustBalanceItsBraces) {
   EXPECT_EQ(r.config.virtualServers[0].reals.size(), 1u);
 }
 
+// The 16 MiB limit counts every file read together: a second include that would pass it is
+// refused at its line and reading stops (each file alone is under the limit).
+TEST(ConfigInclude, TotalBytesAcrossIncludesAreCapped) {
+  TempDir dir;
+  const std::string nineMiB(9 * 1024 * 1024, '\n');
+  dir.write("a.conf", nineMiB);
+  dir.write("b.conf", nineMiB);
+  auto main = dir.write("main.conf", "include a.conf\ninclude b.conf\n");
+  auto r = loadConfigFile(main);
+  EXPECT_TRUE(hasError(r, 2,
+                       "cannot include '" + dir.file("b.conf") +
+                           "': the config would pass 16777216 bytes (all files together); "
+                           "stopped reading the config",
+                       main));
+  EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
+}
+
+// A glob through a symlink loop (10 links to their own directory, 6 levels: a million paths)
+// stops once the include patterns have read 100,000 directory entries, at the include's line.
+TEST(ConfigInclude, GlobFanOutIsCapped) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "loop");
+  for (int i = 0; i < 10; ++i) {
+    std::filesystem::create_directory_symlink(".", dir.path() / "loop" / ("s" + std::to_string(i)));
+  }
+  auto main = dir.write("main.conf", "global_defs {\n}\ninclude loop/*/*/*/*/*/*/*.conf\n");
+  auto r = loadConfigFile(main);
+  EXPECT_TRUE(hasError(r, 3,
+                       "include pattern '" + dir.file("loop/*/*/*/*/*/*/*.conf") +
+                           "': the include patterns read more than 100000 directory entries in "
+                           "all; stopped reading the config",
+                       main));
+  EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
+}
+
+// Every statement copies its file's name: 70,000 one-letter statements in a file whose path is
+// ~3,800 bytes long would take ~280 MB. The statement tree stops at 256 MiB with one error.
+TEST(ConfigInclude, StatementTreeMemoryIsCapped) {
+  TempDir dir;
+  std::string deep = "d";
+  for (int i = 0; i < 15; ++i) deep += "/" + std::string(250, static_cast<char>('a' + i));
+  std::string lines;
+  for (int i = 0; i < 70000; ++i) lines += "x\n";
+  const std::string part = dir.write(deep + "/part.conf", lines);
+  auto main = dir.write("main.conf", "include " + deep + "/part.conf\n");
+  auto r = loadConfigFile(main);
+  ASSERT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
+  EXPECT_EQ(r.diagnostics[0].where.file, part);
+  EXPECT_GT(r.diagnostics[0].where.line, 60000);
+  EXPECT_LT(r.diagnostics[0].where.line, 70000);
+  EXPECT_EQ(r.diagnostics[0].message,
+            "the statements read so far take more than 268435456 bytes of memory; stopped "
+            "reading the config");
+}
+
 }  // namespace
 }  // namespace ha::director

@@ -69,6 +69,29 @@ TEST(ConfigValidation, LocalAddressGroupOutsideFullNatWarns) {
   EXPECT_TRUE(hasWarning(r, 5, "laddr_group_name ignored: only lb_kind FNAT uses local addresses"));
 }
 
+// The Maglev tables of all mh services hold at most 16,777,216 slots: 16 services at the largest
+// mh_table_size fit, a 17th is refused at its mh_table_size line (17 lines asked for 17M plan
+// entries and kernel map elements). The default size counts too.
+TEST(ConfigValidation, MaglevSlotsAreCappedInAll) {
+  auto services = [](int n, const std::string& size) {
+    std::string text;
+    for (int i = 0; i < n; ++i) {
+      text += "virtual_server 192.0.2.1 " + std::to_string(1000 + i) + " {\n  lb_algo mh\n" +
+              (size.empty() ? "" : "  mh_table_size " + size + "\n") + "}\n";
+    }
+    return text;
+  };
+  EXPECT_TRUE(isClean(load(services(16, "1000003"))));
+  auto r = load(services(17, "1000003"));
+  EXPECT_TRUE(hasError(r, 67,
+                       "virtual_server TCP 192.0.2.1:1016: the Maglev tables of the mh services "
+                       "so far hold 17000051 slots, more than 16777216 in all (mh_table_size)"));
+  EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
+  EXPECT_TRUE(isClean(load(services(4099, ""))));  // 4099 x 4093 = 16,777,207
+  auto defaults = load(services(4100, ""));
+  EXPECT_TRUE(hasError(defaults, 3 * 4099 + 1, "more than 16777216 in all"));
+}
+
 // DR picks reals on netdev ingress, before conntrack: rotation schedulers are refused.
 TEST(ConfigValidation, DrNeedsAFlowHashScheduler) {
   const char* statics = "static_ipaddress {\n  192.0.2.1/32 dev eth0\n}\n";

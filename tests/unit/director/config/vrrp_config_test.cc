@@ -299,6 +299,19 @@ TEST(VrrpConfig, StrictChangesAcceptDefault) {
   EXPECT_FALSE(r.config.vrrp.instances.at(0).acceptMode);
 }
 
+// keepalived's check_unicast_src / vrrp_check_unicast_src are accepted without a word: the
+// filter they turn on there is always on here (vrrp/README.md); an argument is still an error.
+TEST(VrrpConfig, CheckUnicastSrcIsAcceptedSilently) {
+  auto r = load("global_defs {\n  vrrp_check_unicast_src\n}\n" +
+                lines({"vrrp_instance VI_1 {", "  interface eth0", "  virtual_router_id 1",
+                       "  check_unicast_src", "  unicast_peer {", "    192.0.2.9", "  }",
+                       "  virtual_ipaddress {", "    192.0.2.1", "  }", "}"}));
+  EXPECT_TRUE(isClean(r));
+  EXPECT_EQ(r.config.vrrp.instances.at(0).unicastPeers, std::vector{ip("192.0.2.9")});
+  auto bad = load(lines({"vrrp_instance VI_1 {", "  check_unicast_src yes", "}"}));
+  EXPECT_TRUE(hasError(bad, 2, "extra argument 'yes'"));
+}
+
 // Sync groups ignore tracking weights (keepalived) unless sync_group_tracking_weight.
 TEST(VrrpConfig, SyncGroupIgnoresWeightsLikeKeepalived) {
   const std::string body = lines({
@@ -343,7 +356,7 @@ TEST(VrrpConfig, SyncGroupIgnoresWeightsLikeKeepalived) {
 
 // A keepalived 2.2.7 sample (sync group, track_script, service on a VRRP VIP) loads.
 TEST(VrrpConfig, KeepalivedSampleLoads) {
-  auto r = loadConfigFile(dataPath("keepalived_vrrp.conf"));
+  auto r = testing::loadFile(dataPath("keepalived_vrrp.conf"));
   ASSERT_TRUE(hasNoErrors(r));
   const auto& v = r.config.vrrp;
   ASSERT_EQ(v.instances.size(), 2u);
