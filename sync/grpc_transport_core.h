@@ -53,10 +53,12 @@ class OutgoingCall : public StreamCall {
 // by shared_ptr), while the GrpcTransport behind `events` lives until stop() closed the gate.
 class TransportCore : public std::enable_shared_from_this<TransportCore> {
  public:
-  TransportCore(SyncConfig config, boost::asio::io_context& io, StreamEvents& events)
-      : config_(std::move(config)), io_(io), events_(events) {}
+  TransportCore(SyncConfig config, GrpcLimits limits, boost::asio::io_context& io,
+                StreamEvents& events)
+      : config_(std::move(config)), limits_(limits), io_(io), events_(events) {}
 
   const SyncConfig& config() const { return config_; }
+  const GrpcLimits& limits() const { return limits_; }
   std::optional<PeerId> peerNamed(const std::string& name) const;
 
   // Runs fn on syncIo, unless close() ran first. The gate is held while fn runs, so close() from
@@ -71,12 +73,21 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
   void cancelAll(const std::string& why);
   void waitIdle();
 
+  // An incoming stream takes a slot for its whole life (GrpcLimits::streamsPerPeer × peers);
+  // false when none is left (counted).
+  bool takeIncomingSlot();
+  void releaseIncomingSlot() { incomingStreams_.fetch_sub(1); }
+
   std::atomic<uint64_t> refused{0};
   std::atomic<uint64_t> resets{0};
+  std::atomic<uint64_t> helloTimeouts{0};
+  std::atomic<uint64_t> overCap{0};
   std::atomic<uint64_t> nextCallId{1};
 
  private:
   const SyncConfig config_;
+  const GrpcLimits limits_;
+  std::atomic<size_t> incomingStreams_{0};
   boost::asio::io_context& io_;
   StreamEvents& events_;
   std::recursive_mutex gateMu_;
@@ -101,8 +112,8 @@ std::shared_ptr<grpc::ServerCredentials> serverCredentials(const TlsPems& pems);
 // A channel to the peer that checks its certificate against peer.name.
 std::shared_ptr<grpc::Channel> peerChannel(const PeerConfig& peer, const TlsPems& pems);
 
-// Message size, keepalive and ping policy, no SO_REUSEPORT.
-void configureServer(grpc::ServerBuilder& builder);
+// Message size, streams and memory (GrpcLimits), keepalive and ping policy, no SO_REUSEPORT.
+void configureServer(grpc::ServerBuilder& builder, const GrpcLimits& limits, size_t peers);
 
 // grpc_peer_stream.cc: dials now; events come back through core.post().
 std::shared_ptr<OutgoingCall> startOutgoingCall(std::shared_ptr<TransportCore> core, PeerId peer,
