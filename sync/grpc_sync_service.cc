@@ -40,6 +40,10 @@ bool certificateNames(const grpc::AuthContext& auth, const std::string& node) {
   return false;
 }
 
+// Why gRPC itself may end a stream under us (GrpcLimits).
+const std::string kGrpcEnds = "a message over " + std::to_string(kMaxEncodedMessageBytes) +
+                              " bytes, or buffers past the memory quota";
+
 class ServerCall final : public IncomingCall,
                          public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
@@ -54,9 +58,12 @@ class ServerCall final : public IncomingCall,
       return;
     }
     if (!core_->takeIncomingSlot()) {
-      finish(grpc::StatusCode::RESOURCE_EXHAUSTED,
-             "too many sync streams at once (" +
-                 std::to_string(core_->limits().streamsPerPeer) + " per configured peer)");
+      const std::string why = "too many sync streams at once (" +
+                              std::to_string(core_->limits().streamsPerPeer) +
+                              " per configured peer)";
+      core_->refuse(TransportCore::Refusal::kOverCap,
+                    "refused a stream from " + context_->peer() + ": " + why);
+      finish(grpc::StatusCode::RESOURCE_EXHAUSTED, why);
       return;
     }
     holdsSlot_ = true;
@@ -100,7 +107,9 @@ class ServerCall final : public IncomingCall,
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      finish(grpc::StatusCode::OK, "the peer closed its stream");
+      // gRPC gives no reason here: a closed stream and one it ended look the same.
+      finish(grpc::StatusCode::OK, "the peer closed its stream, or gRPC ended it (" +
+                                       kGrpcEnds + ")");
       return;
     }
     proto::SyncMessage message;
@@ -109,7 +118,8 @@ class ServerCall final : public IncomingCall,
     if (!accepted_) {
       if (helloState_.load() == kHelloTooLate) return;  // finishing already, counted
       if (auto refusal = accept(parsed, message)) {
-        ++core_->refused;
+        core_->refuse(TransportCore::Refusal::kIdentity,
+                      "refused a stream from " + context_->peer() + ": " + *refusal);
         finish(grpc::StatusCode::PERMISSION_DENIED, *refusal);
         return;
       }
@@ -147,7 +157,9 @@ class ServerCall final : public IncomingCall,
     if (next != nullptr) StartWrite(next);
   }
 
-  void OnCancel() override { finish(grpc::StatusCode::CANCELLED, "the stream was cancelled"); }
+  void OnCancel() override {
+    finish(grpc::StatusCode::CANCELLED, "the stream was cancelled (" + kGrpcEnds + ")");
+  }
 
   void OnDone() override {
     helloAlarm_.Cancel();
@@ -162,9 +174,16 @@ class ServerCall final : public IncomingCall,
   void helloOverdue() {
     int waiting = kWaitingForHello;
     if (!helloState_.compare_exchange_strong(waiting, kHelloTooLate)) return;
-    ++core_->helloTimeouts;
-    finish(grpc::StatusCode::DEADLINE_EXCEEDED,
-           "no Hello within " + std::to_string(core_->limits().helloDeadline.count()) + " ms");
+    std::string from;
+    {
+      std::lock_guard lock(mu_);
+      if (finishCalled_) return;  // ending anyway; OnDone may have freed the context
+      from = context_->peer();
+    }
+    const std::string why =
+        "no Hello within " + std::to_string(core_->limits().helloDeadline.count()) + " ms";
+    core_->refuse(TransportCore::Refusal::kHelloTimeout, "ended a stream from " + from + ": " + why);
+    finish(grpc::StatusCode::DEADLINE_EXCEEDED, why);
   }
 
   // Checks the first message; nullopt when the stream is accepted.
@@ -231,7 +250,8 @@ class ServerCall final : public IncomingCall,
   }
 
   void reset(const std::string& why) {
-    ++core_->resets;
+    core_->refuse(TransportCore::Refusal::kReset,
+                  "reset the stream of " + core_->config().peers[peer_].name + ": " + why);
     finish(grpc::StatusCode::INVALID_ARGUMENT, "stream reset: " + why);
   }
 

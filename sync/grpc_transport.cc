@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <utility>
 
+#include "common/log.h"
 #include "sync/grpc_transport_core.h"
 
 namespace ha::sync {
@@ -30,8 +31,33 @@ bool TransportCore::takeIncomingSlot() {
   const size_t cap = limits_.streamsPerPeer * config_.peers.size();
   if (incomingStreams_.fetch_add(1) < cap) return true;
   incomingStreams_.fetch_sub(1);
-  ++overCap;
   return false;
+}
+
+void TransportCore::refuse(Refusal kind, const std::string& why) {
+  static constexpr std::chrono::seconds kRefusalLogEvery{10};
+  switch (kind) {
+    case Refusal::kIdentity: ++refused; break;
+    case Refusal::kHelloTimeout: ++helloTimeouts; break;
+    case Refusal::kOverCap: ++overCap; break;
+    case Refusal::kReset: ++resets; break;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  uint64_t more = 0;
+  {
+    std::lock_guard lock(logMu_);
+    RefusalLog& log = logs_[static_cast<size_t>(kind)];
+    if (log.everLogged && now - log.lastLogged < kRefusalLogEvery) {
+      ++log.unlogged;
+      return;
+    }
+    more = std::exchange(log.unlogged, 0);
+    log.everLogged = true;
+    log.lastLogged = now;
+  }
+  log::warning("sync: " + why +
+               (more != 0 ? " (and " + std::to_string(more) + " more like it since the last report)"
+                          : ""));
 }
 
 void TransportCore::close() {

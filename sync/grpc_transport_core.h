@@ -7,7 +7,9 @@
 #include <grpcpp/server_builder.h>
 #include <grpcpp/support/status_code_enum.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <cstdint>
@@ -74,9 +76,14 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
   void waitIdle();
 
   // An incoming stream takes a slot for its whole life (GrpcLimits::streamsPerPeer × peers);
-  // false when none is left (counted).
+  // false when none is left (counted and logged by the caller: refuse(kOverCap, ...)).
   bool takeIncomingSlot();
   void releaseIncomingSlot() { incomingStreams_.fetch_sub(1); }
+
+  // An incoming stream ended by us before or instead of its messages: counted, and logged at most
+  // once per kind every kRefusalLogEvery (a flood of bad streams is not a flood of log lines).
+  enum class Refusal : uint8_t { kIdentity, kHelloTimeout, kOverCap, kReset };
+  void refuse(Refusal kind, const std::string& why);
 
   std::atomic<uint64_t> refused{0};
   std::atomic<uint64_t> resets{0};
@@ -88,6 +95,13 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
   const SyncConfig config_;
   const GrpcLimits limits_;
   std::atomic<size_t> incomingStreams_{0};
+  struct RefusalLog {
+    uint64_t unlogged = 0;
+    bool everLogged = false;
+    std::chrono::steady_clock::time_point lastLogged{};
+  };
+  std::mutex logMu_;
+  std::array<RefusalLog, 4> logs_;
   boost::asio::io_context& io_;
   StreamEvents& events_;
   std::recursive_mutex gateMu_;

@@ -112,7 +112,7 @@ TEST_F(GrpcLimitsTest, LargestBatchCrosses) {
 }
 
 // One byte over the limit: gRPC ends the stream RESOURCE_EXHAUSTED; our code never sees the
-// message (neither delivered nor malformed), only the stream going down.
+// message (neither delivered nor malformed), only the stream going down, and says why it may be.
 TEST_F(GrpcLimitsTest, MessageOverTheLimitIsRefusedBeforeParsing) {
   Node b;
   startB(b);
@@ -125,7 +125,9 @@ TEST_F(GrpcLimitsTest, MessageOverTheLimitIsRefusedBeforeParsing) {
   c.writeBytes(oneOver);
   const grpc::Status status = c.finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
-  ASSERT_TRUE(b.listener.waitFor(Kind::kIncomingDown));
+  auto down = b.listener.waitFor(Kind::kIncomingDown);
+  ASSERT_TRUE(down);
+  EXPECT_NE(down->why.find("over 434240 bytes"), std::string::npos) << down->why;
   EXPECT_EQ(b.listener.count(Kind::kIncoming), 0u);
   EXPECT_EQ(b.listener.count(Kind::kMalformed), 0u);
 }
