@@ -42,21 +42,28 @@ Receiver::BatchResult Receiver::apply(PeerId from, std::vector<FlowUpdate>& upda
   for (FlowUpdate& u : updates) {
     if (auto why = admit(catalog_, u.op, u.entry)) {
       if (*why == Rejection::kBadTuple || *why == Rejection::kBadState) ++result.invalid;
-      refuse(from, *why, u.entry, result);
+      refuse(from, *why, u, result);
       continue;
     }
     const FlowKey key = u.entry.key();
     if (chunkKeys_.count(key) != 0) flush(from, result);
+    // Creates gathered but not yet written count against the quota; many of them may turn out to
+    // be flows of ours (kExists), which teach nothing. At the bound, write them and count again, so
+    // only copies the kernel holds refuse a peer's new flow.
+    if (!provenance_.hasRoom(from, chunkCreates_) && chunkCreates_ != 0) flush(from, result);
     const Verdict verdict =
         judge(provenance_.teacher(key), from, u.op, provenance_.hasRoom(from, chunkCreates_));
     if (verdict.refused) {
-      refuse(from, *verdict.refused, u.entry, result);
+      refuse(from, *verdict.refused, u, result);
       continue;
     }
     u.op = verdict.write;
-    if (u.op != FlowOp::kRemove && clampTimeout(limits_, u.entry)) ++counts.clamped;
+    const uint32_t asked = u.entry.timeoutSeconds;
+    const bool clamped = u.op != FlowOp::kRemove && clampTimeout(limits_, u.entry);
     if (u.op == FlowOp::kCreate) ++chunkCreates_;
     chunk_.push_back(u);
+    chunkClamped_.push_back(clamped);
+    chunkAsked_.push_back(asked);
     chunkKeys_.insert(key);
   }
   flush(from, result);
@@ -76,14 +83,23 @@ void Receiver::flush(PeerId from, BatchResult& result) {
       case ApplyOutcome::kCreated:
         provenance_.teach(entry.key(), from);
         ++counts.applied;
+        counts.clamped += chunkClamped_[i] ? 1 : 0;
         break;
-      case ApplyOutcome::kUpdated: ++counts.applied; break;
+      case ApplyOutcome::kUpdated:
+        ++counts.applied;
+        counts.clamped += chunkClamped_[i] ? 1 : 0;
+        break;
       case ApplyOutcome::kRemoved:
         provenance_.forget(entry.key());
         ++counts.applied;
         break;
       case ApplyOutcome::kMissing: provenance_.forget(entry.key()); break;
-      case ApplyOutcome::kExists: refuse(from, Rejection::kOwnedLocally, entry, result); break;
+      case ApplyOutcome::kExists: {
+        FlowUpdate asked = chunk_[i];  // logged as the peer sent it
+        asked.entry.timeoutSeconds = chunkAsked_[i];
+        refuse(from, Rejection::kOwnedLocally, asked, result);
+        break;
+      }
       case ApplyOutcome::kFailed:
         ++counts.rejected;
         ++counts.kernelFailures;
@@ -94,16 +110,22 @@ void Receiver::flush(PeerId from, BatchResult& result) {
     }
   }
   chunk_.clear();
+  chunkClamped_.clear();
+  chunkAsked_.clear();
   chunkKeys_.clear();
   chunkCreates_ = 0;
 }
 
-void Receiver::refuse(PeerId from, Rejection why, const FlowEntry& entry, BatchResult& result) {
+void Receiver::refuse(PeerId from, Rejection why, const FlowUpdate& update, BatchResult& result) {
   InboundCounts& counts = peers_.at(from).counts;
   ++counts.rejectedBy[static_cast<size_t>(why)];
   ++counts.rejected;
   ++result.refused;
-  noteForLog(from, static_cast<size_t>(why), describe(entry));
+  std::string example = describe(update.entry);
+  if (update.op == FlowOp::kRemove) {  // a remove carries only its original tuple
+    example = "remove of " + example.substr(0, example.find(" | reply"));
+  }
+  noteForLog(from, static_cast<size_t>(why), example);
 }
 
 void Receiver::noteForLog(PeerId from, size_t slot, const std::string& example) {

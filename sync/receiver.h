@@ -27,7 +27,7 @@ struct InboundCounts {
   uint64_t rejected = 0;  // refused: by reason below, or by the kernel
   std::array<uint64_t, kRejectionCount> rejectedBy{};
   uint64_t kernelFailures = 0;
-  uint64_t clamped = 0;  // timeouts lowered to ours
+  uint64_t clamped = 0;  // entries written with their timeout lowered to ours
 };
 
 class Receiver {
@@ -63,7 +63,7 @@ class Receiver {
     std::array<PendingLog, kRejectionCount + 1> logs;  // the last one: kernel failures
   };
   void flush(PeerId from, BatchResult& result);
-  void refuse(PeerId from, Rejection why, const FlowEntry& entry, BatchResult& result);
+  void refuse(PeerId from, Rejection why, const FlowUpdate& update, BatchResult& result);
   void noteForLog(PeerId from, size_t slot, const std::string& example);
   void logRefusals(PeerId from);
 
@@ -77,6 +77,8 @@ class Receiver {
   // The write being gathered: keys are unique within it, so each update's verdict rests on the
   // outcome of any earlier update of the same flow in the batch.
   std::vector<FlowUpdate> chunk_;
+  std::vector<bool> chunkClamped_;  // its timeout was lowered: counted once the kernel took it
+  std::vector<uint32_t> chunkAsked_;  // the timeout the peer sent, for log lines
   std::unordered_set<FlowKey, FlowKeyHash> chunkKeys_;
   size_t chunkCreates_ = 0;
 };

@@ -60,6 +60,23 @@ TEST_F(TrustTest, PeerCannotChangeOrDeleteOurOwnFlow) {
   EXPECT_EQ(refused(b, Rejection::kOwnedLocally), 1u);
   EXPECT_EQ(refused(b, Rejection::kNotTaught), 1u);
   EXPECT_EQ(b.taught, 0u);
+  EXPECT_EQ(b.clamped, 0u);  // nothing was written with a lowered timeout
+}
+
+// Only copies the kernel holds count against the quota: a batch with more of our own flows than
+// the quota is refused as owned-locally (not quota), and a new flow after them still gets in.
+TEST_F(TrustTest, OwnFlowsDoNotUseUpTheQuota) {
+  std::vector<FlowUpdate> batch;
+  for (uint16_t port = 1100; port < 1105; ++port) {
+    a.local(upsert(flow(port)));
+    batch.push_back(upsert(withTimeout(flow(port), 604798)));
+  }
+  batch.push_back(upsert(flow(1105)));
+  from(kB, batch);
+  EXPECT_EQ(refused(peer(kB), Rejection::kOwnedLocally), 5u);
+  EXPECT_EQ(refused(peer(kB), Rejection::kQuota), 0u);
+  EXPECT_EQ(peer(kB).taught, 1u);
+  EXPECT_TRUE(entry(1105));
 }
 
 // The peer that taught us a copy updates and removes it; another peer can do neither.
