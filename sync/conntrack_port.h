@@ -62,6 +62,9 @@ class ConntrackPort {
   // leaves the same table. A kCreate only creates: an existing entry is never changed (kExists).
   // A remove deletes by original tuple.
   virtual ApplyReport apply(const std::vector<FlowUpdate>& updates) = 0;
+  // Whether each entry's original tuple is in the table (a read: nothing changes). When the
+  // kernel cannot answer, true.
+  virtual std::vector<bool> present(const std::vector<FlowEntry>& entries) = 0;
   // This node's conntrack timeouts (the sysctls of the network namespace the port runs in); read
   // anew on each call.
   virtual TimeoutLimits timeoutLimits() = 0;

@@ -11,10 +11,9 @@ namespace {
 constexpr unsigned kBadBatchesBeforeReset = 8;
 
 // IPVS syncs a connection once it is worth keeping; an unanswered first packet is not (a SYN
-// flood would otherwise be copied to every peer). Destroys always go.
-bool worthSyncing(const FlowUpdate& u) {
-  return u.op == FlowOp::kRemove || (u.entry.status & kIpsSeenReply) != 0;
-}
+// flood would otherwise be copied to every peer). Nor is its destroy: no peer has the flow, and
+// destroy events carry the entry's status, so a flow that never saw a reply is never sent.
+bool worthSyncing(const FlowUpdate& u) { return (u.entry.status & kIpsSeenReply) != 0; }
 
 // A closed TCP flow (TIME_WAIT, CLOSE) is over; a peer's copy of it is harmful. A copy lacks the
 // FIN/RST flags the owner's conntrack saw, so a new SYN from the same client port reaching that

@@ -82,7 +82,7 @@ bool attachEventFilter(int fd) {
 struct NetlinkConntrack::Request {
   const FlowEntry* entry = nullptr;
   size_t index = 0;  // of the update in apply()'s input
-  enum class Kind : uint8_t { kCreate, kUpdate, kRemove } kind = Kind::kCreate;
+  enum class Kind : uint8_t { kCreate, kUpdate, kRemove, kGet } kind = Kind::kCreate;
   int error = 0;
   bool answered = false;
   std::optional<FlowTuple> echoedReply;  // the reply tuple the kernel gave a created entry
@@ -179,8 +179,9 @@ Status NetlinkConntrack::runBatches(std::vector<Request>& requests) {
       const uint32_t seq = firstSeq + static_cast<uint32_t>(i - first);
       const auto upsertKind =
           r.kind == Request::Kind::kCreate ? ctnl::UpsertKind::kCreate : ctnl::UpsertKind::kUpdate;
-      const bool built = r.kind == Request::Kind::kRemove
-                             ? ctnl::buildRemove(nlh, *r.entry, seq)
+      const bool built = r.kind == Request::Kind::kRemove ? ctnl::buildRemove(nlh, *r.entry, seq)
+                         : r.kind == Request::Kind::kGet
+                             ? ctnl::buildGet(nlh, *r.entry, seq)
                              : ctnl::buildUpsert(nlh, *r.entry, upsertKind, seq);
       if (!built) {
         // Not sent: a no-op message keeps seq == firstSeq + index without a gap.
@@ -330,6 +331,22 @@ ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
   for (ApplyOutcome o : outcomes) report.count(o);
   report.firstError = std::move(firstError);
   return report;
+}
+
+std::vector<bool> NetlinkConntrack::present(const std::vector<FlowEntry>& entries) {
+  std::vector<Request> gets;
+  gets.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Request r;
+    r.entry = &entries[i];
+    r.index = i;
+    r.kind = Request::Kind::kGet;
+    gets.push_back(r);
+  }
+  std::vector<bool> out(entries.size(), true);
+  if (!runBatches(gets)) return out;  // unknown: as if present
+  for (const Request& r : gets) out[r.index] = r.error != ENOENT;
+  return out;
 }
 
 TimeoutLimits NetlinkConntrack::timeoutLimits() {

@@ -30,6 +30,7 @@ class NetlinkConntrack final : public ConntrackPort {
   Result<std::vector<FlowEntry>> dump() override;
   ApplyReport apply(const std::vector<FlowUpdate>& updates) override;
   TimeoutLimits timeoutLimits() override;
+  std::vector<bool> present(const std::vector<FlowEntry>& entries) override;
   int eventFd() const override;
   Result<EventRead> readEvents(std::vector<FlowUpdate>& out) override;
 

@@ -49,7 +49,7 @@ struct Verdict {
 //   taught by another:  refused (kOwnedByOtherPeer);
 //   taught by nobody:   an upsert may only create (kCreate: if our kernel holds the flow, it is
 //                       ours and stays untouched), within the quota (kQuota); a remove is refused
-//                       (kNotTaught).
+//                       (kNotTaught; the receiver counts it only if the flow is here at all).
 Verdict judge(std::optional<PeerId> teacher, PeerId from, FlowOp op, bool roomForNew);
 
 }  // namespace ha::sync

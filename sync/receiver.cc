@@ -53,6 +53,13 @@ Receiver::BatchResult Receiver::apply(PeerId from, std::vector<FlowUpdate>& upda
     if (!provenance_.hasRoom(from, chunkCreates_) && chunkCreates_ != 0) flush(from, result);
     const Verdict verdict =
         judge(provenance_.teacher(key), from, u.op, provenance_.hasRoom(from, chunkCreates_));
+    if (verdict.refused == Rejection::kNotTaught) {
+      // Refused either way; but a remove of a flow we do not hold is only a peer's short flow
+      // whose create and remove were coalesced before they were sent: not counted as a refusal.
+      chunkLookups_.push_back(u);
+      chunkKeys_.insert(key);
+      continue;
+    }
     if (verdict.refused) {
       refuse(from, *verdict.refused, u, result);
       continue;
@@ -72,7 +79,20 @@ Receiver::BatchResult Receiver::apply(PeerId from, std::vector<FlowUpdate>& upda
 }
 
 void Receiver::flush(PeerId from, BatchResult& result) {
-  if (chunk_.empty()) return;
+  if (!chunkLookups_.empty()) {
+    std::vector<FlowEntry> entries;
+    entries.reserve(chunkLookups_.size());
+    for (const FlowUpdate& u : chunkLookups_) entries.push_back(u.entry);
+    const std::vector<bool> held = conntrack_.present(entries);
+    for (size_t i = 0; i < chunkLookups_.size(); ++i) {
+      if (i >= held.size() || held[i]) refuse(from, Rejection::kNotTaught, chunkLookups_[i], result);
+    }
+    chunkLookups_.clear();
+  }
+  if (chunk_.empty()) {
+    chunkKeys_.clear();
+    return;
+  }
   InboundCounts& counts = peers_.at(from).counts;
   const ApplyReport report = conntrack_.apply(chunk_);
   for (size_t i = 0; i < chunk_.size(); ++i) {

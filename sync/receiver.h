@@ -79,6 +79,7 @@ class Receiver {
   std::vector<FlowUpdate> chunk_;
   std::vector<bool> chunkClamped_;  // its timeout was lowered: counted once the kernel took it
   std::vector<uint32_t> chunkAsked_;  // the timeout the peer sent, for log lines
+  std::vector<FlowUpdate> chunkLookups_;  // not-taught removes: refused if we hold the flow
   std::unordered_set<FlowKey, FlowKeyHash> chunkKeys_;
   size_t chunkCreates_ = 0;
 };

@@ -79,6 +79,12 @@ ApplyReport FakeConntrackTable::apply(const std::vector<FlowUpdate>& updates) {
   return report;
 }
 
+std::vector<bool> FakeConntrackTable::present(const std::vector<FlowEntry>& entries) {
+  std::vector<bool> out;
+  for (const FlowEntry& e : entries) out.push_back(table_.count(e.key()) != 0);
+  return out;
+}
+
 Result<EventRead> FakeConntrackTable::readEvents(std::vector<FlowUpdate>& out) {
   EventRead read;
   read.overrun = overrun_;

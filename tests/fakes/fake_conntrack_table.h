@@ -35,6 +35,7 @@ class FakeConntrackTable final : public ConntrackPort {
   int eventFd() const override { return eventFd_; }
   Result<EventRead> readEvents(std::vector<FlowUpdate>& out) override;
   TimeoutLimits timeoutLimits() override { return limits_; }
+  std::vector<bool> present(const std::vector<FlowEntry>& entries) override;
   void setTimeoutLimits(const TimeoutLimits& limits) { limits_ = limits; }
 
   // Events as packets would cause them: queued for readEvents(). pushEvent does not change the

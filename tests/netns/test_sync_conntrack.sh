@@ -207,8 +207,12 @@ run push 9000; expect_eq "and the real sends 256 KB on each client-first flow (w
 run push 9002; expect_eq "control: unsynced flows (:9002) are lost when the real speaks first" 0 "$RES"
 
 echo "== remove: by original tuple; a second remove counts missing"
+out=$(on dir2 "$TOOL" present "$LAB_STATE_DIR/synced.raw")
+expect_eq "lookups by original tuple find every synced flow" "present=$((2 * N)) absent=0" "$out"
 out=$(on dir2 "$TOOL" remove "$LAB_STATE_DIR/synced.raw")
 check "remove deletes all $((2 * N)) ($out)" grep -q "removed=$((2 * N)) missing=0 failed=0" <<<"$out"
+out=$(on dir2 "$TOOL" present "$LAB_STATE_DIR/synced.raw")
+expect_eq "and then find none" "present=0 absent=$((2 * N))" "$out"
 out=$(on dir2 "$TOOL" remove "$LAB_STATE_DIR/synced.raw")
 check "second remove: all missing ($out)" grep -q "removed=0 missing=$((2 * N)) failed=0" <<<"$out"
 finish

@@ -49,7 +49,8 @@ TEST_F(EngineTest, IncrementalUpdatesAndDestroys) {
   EXPECT_EQ(b.flows()[0].original.srcPort, 2001);
 }
 
-// An unanswered first packet is not worth a peer's table (IPVS's rule; keeps SYN floods local).
+// An unanswered first packet is not worth a peer's table (IPVS's rule; keeps SYN floods local), nor
+// is its destroy (no peer has it: it would only be refused there as not-taught).
 TEST_F(EngineTest, UnrepliedFlowsStayLocal) {
   Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
   Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
@@ -58,8 +59,10 @@ TEST_F(EngineTest, UnrepliedFlowsStayLocal) {
   FlowEntry syn = flow(3000, 1);
   syn.status = 0;
   a.local({FlowOp::kUpsert, syn});
+  a.local({FlowOp::kRemove, syn});
   net.run();
   EXPECT_TRUE(b.flows().empty());
+  EXPECT_EQ(b.engine->snapshot().peers[0].received, 0u);
 }
 
 // Entries for services, reals or local addresses the receiver does not know are refused and

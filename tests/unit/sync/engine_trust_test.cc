@@ -63,6 +63,20 @@ TEST_F(TrustTest, PeerCannotChangeOrDeleteOurOwnFlow) {
   EXPECT_EQ(b.clamped, 0u);  // nothing was written with a lowered timeout
 }
 
+// A remove of a flow nobody taught us that we do not hold either (a peer's short flow whose create
+// and remove were coalesced before they were sent) changes nothing and is no refusal; of a flow we
+// hold, it is refused (not-taught). The kernel is only read, never written.
+TEST_F(TrustTest, RemoveOfAFlowWeDoNotHoldIsNoRefusal) {
+  a.local(upsert(flow(1200)));
+  const size_t applies = a.table.applyCalls();
+  from(kB, {remove(flow(1201)), remove(flow(1200))});
+  EXPECT_EQ(a.table.applyCalls(), applies);
+  EXPECT_EQ(peer(kB).received, 2u);
+  EXPECT_EQ(peer(kB).rejected, 1u);
+  EXPECT_EQ(refused(peer(kB), Rejection::kNotTaught), 1u);
+  EXPECT_TRUE(entry(1200));
+}
+
 // Only copies the kernel holds count against the quota: a batch with more of our own flows than
 // the quota is refused as owned-locally (not quota), and a new flow after them still gets in.
 TEST_F(TrustTest, OwnFlowsDoNotUseUpTheQuota) {
@@ -141,15 +155,18 @@ TEST_F(TrustTest, TimeoutsClampedToOurOwn) {
 }
 
 // Only what the kernel accepted is recorded as taught: a create the kernel refuses leaves no
-// provenance (the peer's later remove is not-taught, and its quota is not used up).
+// provenance (when local packets then create the flow here, it is ours: the peer's remove is
+// refused), and its quota is not used up.
 TEST_F(TrustTest, ProvenanceOnlyForKernelAcceptedEntries) {
   a.table.failNext(2, "ENOMEM");
   from(kB, {upsert(flow(5000)), upsert(flow(5001)), upsert(flow(5002))});
   EXPECT_EQ(peer(kB).taught, 1u);
   EXPECT_EQ(peer(kB).rejected, 2u);
   EXPECT_EQ(a.engine->snapshot().kernelFailures, 2u);
+  a.local(upsert(flow(5000)));
   from(kB, {remove(flow(5000))});
   EXPECT_EQ(refused(peer(kB), Rejection::kNotTaught), 1u);
+  EXPECT_TRUE(entry(5000));
   // A create whose reply tuple one of our own flows holds is ours to keep: nothing recorded.
   FlowEntry clash = flow(5003);
   clash.reply = flow(5004).reply;

@@ -108,6 +108,14 @@ TEST(FakeConntrackTable, CreateOnlyLeavesExistingEntriesAlone) {
   EXPECT_EQ(table.entries()[0].tcpState, 3);
 }
 
+// present() answers by original tuple and changes nothing.
+TEST(FakeConntrackTable, PresentIsARead) {
+  FakeConntrackTable table;
+  table.apply({upsert(flow(40000, 5000))});
+  EXPECT_EQ(table.present({flow(40000, 9999), flow(40001, 5000)}), (std::vector<bool>{true, false}));
+  EXPECT_EQ(table.entries().size(), 1u);
+}
+
 // failNext(n) fails exactly the next n updates, with the message and the entry in firstError.
 TEST(FakeConntrackTable, FailNextInjectsErrors) {
   FakeConntrackTable table;
