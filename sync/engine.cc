@@ -1,6 +1,7 @@
 #include "sync/engine.h"
 
 #include <chrono>
+#include <unordered_map>
 #include <utility>
 
 #include "common/log.h"
@@ -282,6 +283,35 @@ void Engine::onReadyTimeout() {
   ready_ = true;
   log::warning("sync: ready timeout: no longer waiting for bulk sync before preempting");
   if (onReadiness_) onReadiness_(true);
+}
+
+Engine::TaughtCopies Engine::taughtCopies() {
+  (void)drainLocalEvents();  // copies that went away or became ours meanwhile
+  TaughtCopies copies;
+  copies.reserve(receiver_.provenance().size());
+  receiver_.provenance().forEach([&](const FlowKey& key, PeerId peer) {
+    copies.emplace_back(key, config_.peers[peer].name);
+  });
+  return copies;
+}
+
+void Engine::adoptTaughtCopies(const TaughtCopies& copies) {
+  if (copies.empty()) return;
+  std::unordered_map<std::string, PeerId> ids;
+  for (PeerId id = 0; id < config_.peers.size(); ++id) ids.emplace(config_.peers[id].name, id);
+  for (const auto& [key, name] : copies) {
+    if (auto it = ids.find(name); it != ids.end()) receiver_.provenance().teach(key, it->second);
+  }
+  // Copies that went away between the two engines are forgotten; events from now on are ours.
+  auto dump = conntrack_.dump();
+  if (dump) {
+    receiver_.provenance().retain(*dump);
+  } else {
+    ++kernelFailures_;
+    log::warning("sync: conntrack dump after a reconfigure: " + dump.error());
+  }
+  log::info("sync: " + std::to_string(receiver_.provenance().size()) + " of " +
+            std::to_string(copies.size()) + " peers' copies carried over the reconfigure");
 }
 
 SyncSnapshot Engine::snapshot() const {

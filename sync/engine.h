@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -40,6 +41,13 @@ class Engine final : public TransportListener {
   void onReadyTimeout();
   bool ready() const { return ready_; }
   SyncSnapshot snapshot() const;
+
+  // Who taught us which copy, by peer name: carried from the engine a reconfigure stops to the one
+  // it starts, so a reload does not turn peers' copies into ours. Adopted for peers still
+  // configured, then pruned against a dump of our table.
+  using TaughtCopies = std::vector<std::pair<FlowKey, std::string>>;
+  TaughtCopies taughtCopies();
+  void adoptTaughtCopies(const TaughtCopies& copies);
 
   void onOutgoingUp(PeerId peer) override;
   void onOutgoingDown(PeerId peer, const std::string& why) override;

@@ -33,6 +33,10 @@ class Provenance {
   std::optional<PeerId> forget(const FlowKey& key);
   // Keeps only keys that are in `table` (a dump of ours); how many were dropped.
   size_t retain(const std::vector<FlowEntry>& table);
+  template <typename F>
+  void forEach(F&& f) const {
+    for (const auto& [key, peer] : teachers_) f(key, peer);
+  }
 
  private:
   std::unordered_map<FlowKey, PeerId, FlowKeyHash> teachers_;

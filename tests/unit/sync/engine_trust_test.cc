@@ -230,6 +230,31 @@ TEST_F(TrustTest, OverrunPrunesProvenance) {
   EXPECT_EQ(peer(kB).taught, 3u);
 }
 
+// A reconfigure (a new engine on the same kernel) carries who taught us what, by peer name: peers
+// still configured keep their copies (peer order may change), a dropped peer's copies become
+// ours, and copies gone from the table meanwhile are forgotten.
+TEST_F(EngineTest, ReconfigureCarriesProvenance) {
+  FakeConntrackTable kernel;
+  Engine::TaughtCopies carried;
+  {
+    Node a(net, "dirA", {"dirB", "dirC"}, 0xd1000001, clock, &kernel);
+    a.engine->onIncoming(kB, FlowBatch{1, false, {upsert(flow(9100)), upsert(flow(9101))}});
+    a.engine->onIncoming(kC, FlowBatch{1, false, {upsert(flow(9102))}});
+    carried = a.engine->taughtCopies();
+    net.removeNode("dirA");
+  }
+  ASSERT_EQ(carried.size(), 3u);
+  kernel.erase(flow(9101).key());  // expired while no engine ran
+  Node again(net, "dirA", {"dirD", "dirB"}, 0xd1000001, clock, &kernel);
+  again.engine->adoptTaughtCopies(carried);
+  const auto peers = again.engine->snapshot().peers;
+  EXPECT_EQ(peers[1].taught, 1u);  // dirB: 9100
+  EXPECT_EQ(peers[0].taught, 0u);
+  // dirB still updates its copy; dirC is no peer any more, so 9102 is ours now.
+  again.engine->onIncoming(1, FlowBatch{2, false, {upsert(withTimeout(flow(9100), 77))}});
+  EXPECT_EQ(again.engine->snapshot().peers[1].applied, 1u);
+}
+
 // Bulks carry only our own flows: a copy dirB taught dirA does not go to dirC in dirA's bulk
 // (dirC would take it as dirA's and refuse dirB's own updates of it). Three nodes, full mesh;
 // dirB's updates of its flow then reach dirC without a single refusal.
