@@ -161,6 +161,30 @@ TEST_F(GrpcLimitsTest, OversizedMessageMemoryIsBoundedByTheQuota) {
   EXPECT_LT(bounded, 32 * 1024);
 }
 
+// After oversized messages (8 MiB, then 64 MiB) the quota's memory is back: a peer's largest
+// batch still crosses.
+TEST_F(GrpcLimitsTest, QuotaRecoversAfterOversizedMessages) {
+  Node b;
+  startB(b);
+  std::string status;
+  for (size_t bytes : {8u << 20, 64u << 20}) {
+    const long growth = peakGrowthKib(b.port(), bytes, status);
+    EXPECT_EQ(status.rfind("status=RESOURCE_EXHAUSTED", 0), 0u) << status;
+    EXPECT_LT(growth, 32 * 1024);
+  }
+  Node a;
+  ASSERT_TRUE(a.start(config("dirA", certA_, "dirB", b.port())).ok());
+  ASSERT_TRUE(a.listener.waitFor(Kind::kOutgoingUp));
+  FlowBatch batch{7, true, {}};
+  for (size_t i = 0; i < kMaxFlowsPerBatch; ++i) {
+    batch.updates.push_back(largestFlow(static_cast<uint16_t>(65535 - i)));
+  }
+  a.onIo([&] { EXPECT_TRUE(a.transport->send(0, batch)); });
+  auto got = b.listener.waitFor(Kind::kIncoming);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got->message, PeerMessage{batch});
+}
+
 // The child of the test above (skipped unless it set the environment).
 TEST(GrpcLimitsChild, DISABLED_WritesOneBigMessage) {
   const char* port = std::getenv("HA_LIMITS_PORT");
