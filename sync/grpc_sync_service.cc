@@ -182,7 +182,8 @@ class ServerCall final : public IncomingCall,
     }
     const std::string why =
         "no Hello within " + std::to_string(core_->limits().helloDeadline.count()) + " ms";
-    core_->refuse(TransportCore::Refusal::kHelloTimeout, "ended a stream from " + from + ": " + why);
+    core_->refuse(TransportCore::Refusal::kHelloTimeout,
+                  "ended a stream from " + from + ": " + why);
     finish(grpc::StatusCode::DEADLINE_EXCEEDED, why);
   }
 

@@ -282,7 +282,8 @@ ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
   pass1.reserve(updates.size());
   for (size_t i = 0; i < updates.size(); ++i) {
     const bool remove = updates[i].op == FlowOp::kRemove;
-    pass1.push_back(request(updates[i].entry, i, remove ? Request::Kind::kRemove : Request::Kind::kCreate));
+    const auto kind = remove ? Request::Kind::kRemove : Request::Kind::kCreate;
+    pass1.push_back(request(updates[i].entry, i, kind));
   }
   if (auto st = runBatches(pass1); !st) {
     for (Request& r : pass1) {

@@ -85,7 +85,9 @@ void Receiver::flush(PeerId from, BatchResult& result) {
     for (const FlowUpdate& u : chunkLookups_) entries.push_back(u.entry);
     const std::vector<bool> held = conntrack_.present(entries);
     for (size_t i = 0; i < chunkLookups_.size(); ++i) {
-      if (i >= held.size() || held[i]) refuse(from, Rejection::kNotTaught, chunkLookups_[i], result);
+      if (i >= held.size() || held[i]) {
+        refuse(from, Rejection::kNotTaught, chunkLookups_[i], result);
+      }
     }
     chunkLookups_.clear();
   }
