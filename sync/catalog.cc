@@ -42,6 +42,10 @@ std::string_view rejectionName(Rejection reason) {
     case Rejection::kUnknownService: return "unknown-service";
     case Rejection::kUnknownReal: return "unknown-real";
     case Rejection::kUnknownLocalAddress: return "unknown-local-address";
+    case Rejection::kOwnedLocally: return "owned-locally";
+    case Rejection::kOwnedByOtherPeer: return "owned-by-other-peer";
+    case Rejection::kNotTaught: return "not-taught";
+    case Rejection::kQuota: return "quota";
   }
   return "?";
 }

@@ -1,6 +1,7 @@
 #include "sync/engine.h"
 
 #include <chrono>
+#include <unordered_map>
 #include <utility>
 
 #include "common/log.h"
@@ -11,10 +12,9 @@ namespace {
 constexpr unsigned kBadBatchesBeforeReset = 8;
 
 // IPVS syncs a connection once it is worth keeping; an unanswered first packet is not (a SYN
-// flood would otherwise be copied to every peer). Destroys always go.
-bool worthSyncing(const FlowUpdate& u) {
-  return u.op == FlowOp::kRemove || (u.entry.status & kIpsSeenReply) != 0;
-}
+// flood would otherwise be copied to every peer). Nor is its destroy: no peer has the flow, and
+// destroy events carry the entry's status, so a flow that never saw a reply is never sent.
+bool worthSyncing(const FlowUpdate& u) { return (u.entry.status & kIpsSeenReply) != 0; }
 
 // A closed TCP flow (TIME_WAIT, CLOSE) is over; a peer's copy of it is harmful. A copy lacks the
 // FIN/RST flags the owner's conntrack saw, so a new SYN from the same client port reaching that
@@ -27,16 +27,31 @@ bool closedTcp(const FlowEntry& e) {
          (e.tcpState == kTcpConntrackTimeWait || e.tcpState == kTcpConntrackClose);
 }
 
+std::vector<std::string> peerNames(const SyncConfig& config) {
+  std::vector<std::string> names;
+  for (const PeerConfig& p : config.peers) names.push_back(p.name);
+  return names;
+}
+
 }  // namespace
 
 Engine::Engine(SyncConfig config, ConntrackPort& conntrack, const TimeSource& clock,
                ReadinessListener onReadiness)
-    : config_(std::move(config)), conntrack_(conntrack), clock_(clock),
-      onReadiness_(std::move(onReadiness)) {
+    : config_(std::move(config)),
+      conntrack_(conntrack),
+      clock_(clock),
+      onReadiness_(std::move(onReadiness)),
+      receiver_(peerNames(config_), config_.peerQuota, conntrack, clock) {
   OutboxLimits limits;
   limits.queueLimit = config_.queueLimit;
   peers_.reserve(config_.peers.size());
   for (size_t i = 0; i < config_.peers.size(); ++i) peers_.emplace_back(limits);
+  receiver_.setTimeoutLimits(conntrack_.timeoutLimits());
+}
+
+void Engine::setCatalog(ServiceCatalog catalog) {
+  receiver_.setCatalog(std::move(catalog));
+  receiver_.setTimeoutLimits(conntrack_.timeoutLimits());
 }
 
 void Engine::readLocal(std::vector<FlowUpdate>& out, bool& overrun) {
@@ -58,7 +73,9 @@ bool Engine::drainLocalEvents() {
   return overrun;
 }
 
-void Engine::onLocalEvents() {
+void Engine::onLocalEvents() { catchUpLocal(); }
+
+void Engine::catchUpLocal() {
   if (drainLocalEvents()) {
     // The kernel dropped events: re-read the whole table so peers converge. Lost destroys are
     // left to the peers' own timeouts.
@@ -66,11 +83,14 @@ void Engine::onLocalEvents() {
     auto dump = conntrack_.dump();
     if (dump) {
       localFlows_ = dump->size();
-      // Copies learned from peers are theirs to report; re-sending them would only echo.
+      // Destroys of taught copies may be among the lost events: forget what is gone.
+      provenanceReconciled_ += receiver_.provenance().retain(*dump);
+      // Copies taught by peers are theirs to report; re-sending them would only echo (and a third
+      // director would take them as ours).
       const TimePoint now = clock_.now();
       for (const FlowEntry& e : *dump) {
         const FlowUpdate u{FlowOp::kUpsert, e};
-        if (learned_.count(e.key()) != 0 || closedTcp(e) || !worthSyncing(u)) continue;
+        if (receiver_.provenance().teacher(e.key()) || closedTcp(e) || !worthSyncing(u)) continue;
         for (Peer& p : peers_) p.outbox.push(u, now);
       }
     } else {
@@ -84,14 +104,13 @@ void Engine::onLocalEvents() {
 void Engine::enqueueLocal(const std::vector<FlowUpdate>& updates) {
   const TimePoint now = clock_.now();
   for (const FlowUpdate& event : updates) {
-    const FlowUpdate u =
-        event.op == FlowOp::kUpsert && closedTcp(event.entry) ? FlowUpdate{FlowOp::kRemove, event.entry} : event;
-    const FlowKey key = u.entry.key();
-    if (u.op == FlowOp::kRemove) {
-      if (learned_.erase(key) != 0) continue;  // a peer's copy went away here; the peer's lives on
-    } else {
-      learned_.erase(key);  // local traffic touched it: ours now
-    }
+    const FlowUpdate u = event.op == FlowOp::kUpsert && closedTcp(event.entry)
+                             ? FlowUpdate{FlowOp::kRemove, event.entry}
+                             : event;
+    // A taught copy that goes away here is not reported: its teacher's flow lives on. Any other
+    // event on it means local packets touched it (our own writes raise none): ours now.
+    const bool wasTaught = receiver_.provenance().forget(u.entry.key()).has_value();
+    if (event.op == FlowOp::kRemove && wasTaught) continue;
     if (!worthSyncing(u)) continue;
     for (Peer& p : peers_) p.outbox.push(u, now);
   }
@@ -110,7 +129,11 @@ void Engine::startBulk(PeerId id) {
     return;
   }
   localFlows_ = dump->size();
-  std::erase_if(*dump, [](const FlowEntry& e) { return closedTcp(e) || (e.status & kIpsSeenReply) == 0; });
+  // Our own flows only: a copy a peer taught us is its teacher's to send.
+  std::erase_if(*dump, [this](const FlowEntry& e) {
+    return closedTcp(e) || (e.status & kIpsSeenReply) == 0 ||
+           receiver_.provenance().teacher(e.key()).has_value();
+  });
   peer.outbox.beginBulk(std::move(*dump), clock_.now());
 }
 
@@ -187,9 +210,10 @@ void Engine::onIncoming(PeerId id, PeerMessage message) {
     in.bulkUpserts = 0;
   } else if (auto* batch = std::get_if<FlowBatch>(&message)) {
     seq = batch->seq;
-    const uint64_t before = in.rejected;
-    applyBatch(id, *batch);
-    rejected = in.rejected - before;
+    // Provenance must be current before it judges the batch: a copy that expired, or that local
+    // packets took over, while the batch was on its way.
+    catchUpLocal();
+    rejected = applyBatch(id, *batch);
   } else if (auto* end = std::get_if<BulkEnd>(&message)) {
     seq = end->seq;
     if (in.bulkActive && in.bulkUpserts == end->entries) {
@@ -213,44 +237,16 @@ void Engine::onIncoming(PeerId id, PeerMessage message) {
   if (transport_ != nullptr) transport_->ack(id, Ack{seq, rejected});
 }
 
-void Engine::applyBatch(PeerId id, FlowBatch& batch) {
+uint64_t Engine::applyBatch(PeerId id, FlowBatch& batch) {
   Inbound& in = peers_[id].in;
-  in.received += batch.updates.size();
-  std::vector<FlowUpdate> admitted;
-  admitted.reserve(batch.updates.size());
-  uint64_t refused = 0;
-  uint64_t invalid = 0;  // out of range, as opposed to unknown here (a config difference)
-  for (FlowUpdate& u : batch.updates) {
-    if (auto why = admit(catalog_, u.op, u.entry)) {
-      ++in.rejectedBy[static_cast<size_t>(*why)];
-      ++refused;
-      if (*why == Rejection::kBadTuple || *why == Rejection::kBadState) ++invalid;
-      continue;
-    }
-    admitted.push_back(u);
-  }
-  if (batch.bulk && in.bulkActive) in.bulkUpserts += batch.updates.size();
-  if (!admitted.empty()) {
-    const ApplyReport report = conntrack_.apply(admitted);
-    in.applied += report.created + report.updated + report.removed;
-    refused += report.failed;
-    kernelFailures_ += report.failed;
-    if (report.failed != 0) {
-      log::warning("sync: " + std::to_string(report.failed) + " flows from " +
-                   config_.peers[id].name + " refused by the kernel: " + report.firstError);
-    }
-    for (const FlowUpdate& u : admitted) {
-      if (u.op == FlowOp::kUpsert) {
-        learned_.insert(u.entry.key());
-      } else {
-        learned_.erase(u.entry.key());
-      }
-    }
-  }
-  in.rejected += refused;
-  // Entries for services we lack are an operator's config difference: refused and counted, but
-  // resetting would only bring the same bulk again. Entries no director could have sent are not.
-  noteBadBatch(id, !batch.updates.empty() && invalid * 2 > batch.updates.size());
+  const size_t flows = batch.updates.size();
+  if (batch.bulk && in.bulkActive) in.bulkUpserts += flows;
+  const Receiver::BatchResult result = receiver_.apply(id, batch.updates);
+  // Entries for services we lack are an operator's config difference, and entries the trust rules
+  // refuse are counted: resetting would only bring the same bulk again. Entries no director could
+  // have sent are not.
+  noteBadBatch(id, flows != 0 && result.invalid * 2 > flows);
+  return result.refused;
 }
 
 void Engine::onMalformed(PeerId id, const std::string& why) {
@@ -289,6 +285,35 @@ void Engine::onReadyTimeout() {
   if (onReadiness_) onReadiness_(true);
 }
 
+Engine::TaughtCopies Engine::taughtCopies() {
+  (void)drainLocalEvents();  // copies that went away or became ours meanwhile
+  TaughtCopies copies;
+  copies.reserve(receiver_.provenance().size());
+  receiver_.provenance().forEach([&](const FlowKey& key, PeerId peer) {
+    copies.emplace_back(key, config_.peers[peer].name);
+  });
+  return copies;
+}
+
+void Engine::adoptTaughtCopies(const TaughtCopies& copies) {
+  if (copies.empty()) return;
+  std::unordered_map<std::string, PeerId> ids;
+  for (PeerId id = 0; id < config_.peers.size(); ++id) ids.emplace(config_.peers[id].name, id);
+  for (const auto& [key, name] : copies) {
+    if (auto it = ids.find(name); it != ids.end()) receiver_.provenance().teach(key, it->second);
+  }
+  // Copies that went away between the two engines are forgotten; events from now on are ours.
+  auto dump = conntrack_.dump();
+  if (dump) {
+    receiver_.provenance().retain(*dump);
+  } else {
+    ++kernelFailures_;
+    log::warning("sync: conntrack dump after a reconfigure: " + dump.error());
+  }
+  log::info("sync: " + std::to_string(receiver_.provenance().size()) + " of " +
+            std::to_string(copies.size()) + " peers' copies carried over the reconfigure");
+}
+
 SyncSnapshot Engine::snapshot() const {
   SyncSnapshot s;
   s.enabled = true;
@@ -298,7 +323,9 @@ SyncSnapshot Engine::snapshot() const {
   s.events = events_;
   s.overruns = overruns_;
   s.localFlows = localFlows_;
-  s.kernelFailures = kernelFailures_;
+  s.kernelFailures = kernelFailures_;  // plus each peer's writes, below
+  s.provenanceReconciled = provenanceReconciled_;
+  if (transport_ != nullptr) s.transport = transport_->stats();
   for (size_t i = 0; i < peers_.size(); ++i) {
     const Peer& p = peers_[i];
     const OutboxStats& o = p.outbox.stats();
@@ -320,10 +347,14 @@ SyncSnapshot Engine::snapshot() const {
     ps.lagP99Ms = percentile(p.outbox.lagSamples(), 99);
     ps.dials = p.dials;
     ps.lastError = p.lastError;
-    ps.received = p.in.received;
-    ps.applied = p.in.applied;
-    ps.rejected = p.in.rejected;
-    ps.rejectedBy = p.in.rejectedBy;
+    const InboundCounts& c = receiver_.counts(i);
+    ps.received = c.received;
+    ps.applied = c.applied;
+    ps.rejected = c.rejected;
+    ps.rejectedBy = c.rejectedBy;
+    ps.clamped = c.clamped;
+    ps.taught = receiver_.provenance().taughtBy(i);
+    s.kernelFailures += c.kernelFailures;
     ps.malformed = p.in.malformed;
     ps.resets = p.in.resets;
     ps.bulksReceived = p.in.bulksReceived;

@@ -9,13 +9,14 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
 #include "sync/catalog.h"
 #include "sync/conntrack_port.h"
 #include "sync/outbox.h"
+#include "sync/receiver.h"
 #include "sync/sync_config.h"
 #include "sync/sync_snapshot.h"
 #include "sync/transport.h"
@@ -32,13 +33,21 @@ class Engine final : public TransportListener {
   void attach(Transport& transport) { transport_ = &transport; }
   void detach() { transport_ = nullptr; }
 
-  void setCatalog(ServiceCatalog catalog) { catalog_ = std::move(catalog); }
+  // Also re-reads this node's conntrack timeouts (the ceiling for peers' entries).
+  void setCatalog(ServiceCatalog catalog);
   // The conntrack event socket is readable.
   void onLocalEvents();
   // track_sync stops waiting for bulks that have not come (SyncConfig::readyTimeout).
   void onReadyTimeout();
   bool ready() const { return ready_; }
   SyncSnapshot snapshot() const;
+
+  // Who taught us which copy, by peer name: carried from the engine a reconfigure stops to the one
+  // it starts, so a reload does not turn peers' copies into ours. Adopted for peers still
+  // configured, then pruned against a dump of our table.
+  using TaughtCopies = std::vector<std::pair<FlowKey, std::string>>;
+  TaughtCopies taughtCopies();
+  void adoptTaughtCopies(const TaughtCopies& copies);
 
   void onOutgoingUp(PeerId peer) override;
   void onOutgoingDown(PeerId peer, const std::string& why) override;
@@ -55,10 +64,6 @@ class Engine final : public TransportListener {
     bool bulkComplete = false;
     TimePoint bulkStarted{};
     uint64_t bulkUpserts = 0;
-    uint64_t received = 0;
-    uint64_t applied = 0;
-    uint64_t rejected = 0;
-    std::array<uint64_t, kRejectionCount> rejectedBy{};
     uint64_t malformed = 0;
     uint64_t resets = 0;
     uint64_t bulksReceived = 0;
@@ -78,11 +83,14 @@ class Engine final : public TransportListener {
   void readLocal(std::vector<FlowUpdate>& out, bool& overrun);
   // Reads queued events into the outboxes; true when the kernel reported lost events.
   bool drainLocalEvents();
+  // drainLocalEvents(), and on lost events a re-dump; then sends what is queued.
+  void catchUpLocal();
   void enqueueLocal(const std::vector<FlowUpdate>& updates);
   void startBulk(PeerId peer);
   void pump(PeerId peer);
   void pumpAll();
-  void applyBatch(PeerId peer, FlowBatch& batch);
+  // How many of the batch's flows were refused (for the Ack).
+  uint64_t applyBatch(PeerId peer, FlowBatch& batch);
   void noteBadBatch(PeerId peer, bool bad);
   void updateReadiness();
 
@@ -91,16 +99,17 @@ class Engine final : public TransportListener {
   const TimeSource& clock_;
   ReadinessListener onReadiness_;
   Transport* transport_ = nullptr;
-  ServiceCatalog catalog_;
   std::vector<Peer> peers_;
-  // Flows a peer gave us that no local packet has touched since: when such a copy expires or is
-  // deleted here, its owner must not hear about it (its own entry is alive).
-  std::unordered_set<FlowKey, FlowKeyHash> learned_;
+  // Peers' flows into our kernel, and who taught us each copy we hold. A copy no local packet has
+  // touched since is its teacher's: when it expires or is deleted here the teacher does not hear
+  // of it (its own entry is alive), and bulks leave it out.
+  Receiver receiver_;
   bool ready_ = false;
   uint64_t events_ = 0;
   uint64_t overruns_ = 0;
   uint64_t localFlows_ = 0;
-  uint64_t kernelFailures_ = 0;
+  uint64_t kernelFailures_ = 0;  // our own reads and dumps; writes are counted per peer
+  uint64_t provenanceReconciled_ = 0;
   std::vector<FlowUpdate> scratch_;
 };
 

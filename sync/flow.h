@@ -51,7 +51,13 @@ struct FlowEntry {
   auto operator<=>(const FlowEntry&) const = default;
 };
 
-enum class FlowOp : uint8_t { kUpsert, kRemove };
+enum class FlowOp : uint8_t {
+  kUpsert,  // create, or update the existing entry
+  kRemove,
+  // Create only; an existing entry (or one holding the reply tuple) is left alone. Never on the
+  // wire: the receiver writes a peer's upsert of a flow nobody taught it this way (provenance.h).
+  kCreate,
+};
 
 struct FlowUpdate {
   FlowOp op = FlowOp::kUpsert;

@@ -1,6 +1,8 @@
 // The dialled side of a sync stream: ConnectionSync as a raw (ByteBuffer) callback service, so a
 // message that is not protobuf at all is told apart from a closed stream. Each call is an
-// IncomingCall reactor: Hello and identity first, then decoded messages posted to syncIo.
+// IncomingCall reactor: a slot under the stream cap, Hello and identity first (within the Hello
+// deadline), then decoded messages posted to syncIo. GrpcLimits bounds what a caller may cost.
+#include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/server_callback.h>
 
@@ -38,6 +40,10 @@ bool certificateNames(const grpc::AuthContext& auth, const std::string& node) {
   return false;
 }
 
+// Why gRPC itself may end a stream under us (GrpcLimits).
+const std::string kGrpcEnds = "a message over " + std::to_string(kMaxEncodedMessageBytes) +
+                              " bytes, or buffers past the memory quota";
+
 class ServerCall final : public IncomingCall,
                          public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
@@ -51,6 +57,21 @@ class ServerCall final : public IncomingCall,
       finish(grpc::StatusCode::UNAVAILABLE, "connection sync is stopping");
       return;
     }
+    if (!core_->takeIncomingSlot()) {
+      const std::string why = "too many sync streams at once (" +
+                              std::to_string(core_->limits().streamsPerPeer) +
+                              " per configured peer)";
+      core_->refuse(TransportCore::Refusal::kOverCap,
+                    "refused a stream from " + context_->peer() + ": " + why);
+      finish(grpc::StatusCode::RESOURCE_EXHAUSTED, why);
+      return;
+    }
+    holdsSlot_ = true;
+    const auto deadline = std::chrono::system_clock::now() + core_->limits().helloDeadline;
+    helloAlarm_.Set(deadline, [weak = std::weak_ptr<ServerCall>(self)](bool fired) {
+      if (!fired) return;  // cancelled: the Hello came, or the call ended
+      if (auto call = weak.lock()) call->helloOverdue();
+    });
     StartRead(&in_);
   }
 
@@ -86,15 +107,19 @@ class ServerCall final : public IncomingCall,
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      finish(grpc::StatusCode::OK, "the peer closed its stream");
+      // gRPC gives no reason here: a closed stream and one it ended look the same.
+      finish(grpc::StatusCode::OK, "the peer closed its stream, or gRPC ended it (" +
+                                       kGrpcEnds + ")");
       return;
     }
     proto::SyncMessage message;
     const bool parsed = parse(in_, message);
     in_.Clear();
     if (!accepted_) {
+      if (helloState_.load() == kHelloTooLate) return;  // finishing already, counted
       if (auto refusal = accept(parsed, message)) {
-        ++core_->refused;
+        core_->refuse(TransportCore::Refusal::kIdentity,
+                      "refused a stream from " + context_->peer() + ": " + *refusal);
         finish(grpc::StatusCode::PERMISSION_DENIED, *refusal);
         return;
       }
@@ -132,9 +157,13 @@ class ServerCall final : public IncomingCall,
     if (next != nullptr) StartWrite(next);
   }
 
-  void OnCancel() override { finish(grpc::StatusCode::CANCELLED, "the stream was cancelled"); }
+  void OnCancel() override {
+    finish(grpc::StatusCode::CANCELLED, "the stream was cancelled (" + kGrpcEnds + ")");
+  }
 
   void OnDone() override {
+    helloAlarm_.Cancel();
+    if (holdsSlot_) core_->releaseIncomingSlot();
     std::shared_ptr<TransportCore> core = core_;
     std::shared_ptr<ServerCall> self = std::move(self_);
     self.reset();  // may delete this
@@ -142,6 +171,22 @@ class ServerCall final : public IncomingCall,
   }
 
  private:
+  void helloOverdue() {
+    int waiting = kWaitingForHello;
+    if (!helloState_.compare_exchange_strong(waiting, kHelloTooLate)) return;
+    std::string from;
+    {
+      std::lock_guard lock(mu_);
+      if (finishCalled_) return;  // ending anyway; OnDone may have freed the context
+      from = context_->peer();
+    }
+    const std::string why =
+        "no Hello within " + std::to_string(core_->limits().helloDeadline.count()) + " ms";
+    core_->refuse(TransportCore::Refusal::kHelloTimeout,
+                  "ended a stream from " + from + ": " + why);
+    finish(grpc::StatusCode::DEADLINE_EXCEEDED, why);
+  }
+
   // Checks the first message; nullopt when the stream is accepted.
   std::optional<std::string> accept(bool parsed, const proto::SyncMessage& message) {
     if (!parsed) return "first message is not a protobuf SyncMessage";
@@ -155,6 +200,11 @@ class ServerCall final : public IncomingCall,
     if (!auth || !certificateNames(*auth, hello->node)) {
       return "node " + hello->node + " does not match its certificate's CN or DNS SANs";
     }
+    int waiting = kWaitingForHello;
+    if (!helloState_.compare_exchange_strong(waiting, kHelloAccepted)) {
+      return std::string("the Hello came after the deadline");
+    }
+    helloAlarm_.Cancel();
     peer_ = *peer;
     accepted_ = true;
     core_->post([peer = peer_, self = self_](StreamEvents& events) {
@@ -201,7 +251,8 @@ class ServerCall final : public IncomingCall,
   }
 
   void reset(const std::string& why) {
-    ++core_->resets;
+    core_->refuse(TransportCore::Refusal::kReset,
+                  "reset the stream of " + core_->config().peers[peer_].name + ": " + why);
     finish(grpc::StatusCode::INVALID_ARGUMENT, "stream reset: " + why);
   }
 
@@ -238,6 +289,11 @@ class ServerCall final : public IncomingCall,
   uint64_t delivered_ = 0;            // read side only
   std::atomic<uint64_t> acked_{0};    // written by syncIo (ack)
   std::atomic<bool> closedPosted_{false};
+  bool holdsSlot_ = false;  // set in begin(), read in OnDone
+  grpc::Alarm helloAlarm_;
+  // The Hello deadline and the Hello race (the alarm runs on another thread): one of them wins.
+  static constexpr int kWaitingForHello = 0, kHelloAccepted = 1, kHelloTooLate = 2;
+  std::atomic<int> helloState_{kWaitingForHello};
   // Write side, shared with syncIo (ack, finish) and cancel().
   std::mutex mu_;
   std::deque<grpc::ByteBuffer> queue_;

@@ -35,6 +35,39 @@ void TransportCore::post(std::function<void(StreamEvents&)> fn) {
   });
 }
 
+bool TransportCore::takeIncomingSlot() {
+  const size_t cap = limits_.streamsPerPeer * config_.peers.size();
+  if (incomingStreams_.fetch_add(1) < cap) return true;
+  incomingStreams_.fetch_sub(1);
+  return false;
+}
+
+void TransportCore::refuse(Refusal kind, const std::string& why) {
+  static constexpr std::chrono::seconds kRefusalLogEvery{10};
+  switch (kind) {
+    case Refusal::kIdentity: ++refused; break;
+    case Refusal::kHelloTimeout: ++helloTimeouts; break;
+    case Refusal::kOverCap: ++overCap; break;
+    case Refusal::kReset: ++resets; break;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  uint64_t more = 0;
+  {
+    std::lock_guard lock(logMu_);
+    RefusalLog& log = logs_[static_cast<size_t>(kind)];
+    if (log.everLogged && now - log.lastLogged < kRefusalLogEvery) {
+      ++log.unlogged;
+      return;
+    }
+    more = std::exchange(log.unlogged, 0);
+    log.everLogged = true;
+    log.lastLogged = now;
+  }
+  log::warning("sync: " + why +
+               (more != 0 ? " (and " + std::to_string(more) + " more like it since the last report)"
+                          : ""));
+}
+
 void TransportCore::close() {
   std::lock_guard gate(gateMu_);
   open_ = false;
@@ -75,8 +108,8 @@ bool TransportCore::waitIdle(std::chrono::steady_clock::time_point deadline, siz
 }  // namespace detail
 
 GrpcTransport::GrpcTransport(const SyncConfig& config, boost::asio::io_context& syncIo,
-                             TransportListener& listener)
-    : core_(std::make_shared<detail::TransportCore>(config, syncIo,
+                             TransportListener& listener, GrpcLimits limits)
+    : core_(std::make_shared<detail::TransportCore>(config, limits, syncIo,
                                                     static_cast<detail::StreamEvents&>(*this))),
       io_(syncIo),
       listener_(listener),
@@ -88,11 +121,14 @@ GrpcTransport::~GrpcTransport() { stop(); }
 
 Result<std::unique_ptr<GrpcTransport>> GrpcTransport::start(const SyncConfig& config,
                                                             boost::asio::io_context& syncIo,
-                                                            TransportListener& listener) {
+                                                            TransportListener& listener,
+                                                            GrpcLimits limits) {
   auto pems = detail::loadTls(config.tls);
   if (!pems) return Error{pems.error()};
-  std::unique_ptr<GrpcTransport> transport(new GrpcTransport(config, syncIo, listener));
-  if (auto listening = transport->listen(*pems); !listening) return Error{listening.error()};
+  std::unique_ptr<GrpcTransport> transport(new GrpcTransport(config, syncIo, listener, limits));
+  if (auto listening = transport->listen(*pems, limits); !listening) {
+    return Error{listening.error()};
+  }
   for (PeerId id = 0; id < config.peers.size(); ++id) {
     Outgoing& out = transport->outgoing_[id];
     out.channel = detail::peerChannel(config.peers[id], *pems);
@@ -106,7 +142,7 @@ Result<std::unique_ptr<GrpcTransport>> GrpcTransport::start(const SyncConfig& co
   return transport;
 }
 
-Status GrpcTransport::listen(const detail::TlsPems& pems) {
+Status GrpcTransport::listen(const detail::TlsPems& pems, const GrpcLimits& limits) {
   const SyncConfig& config = core_->config();
   const std::string address = formatEndpoint(config.listenAddress, config.listenPort);
   service_ = detail::makeSyncService(core_);
@@ -114,7 +150,7 @@ Status GrpcTransport::listen(const detail::TlsPems& pems) {
   int selected = 0;
   builder.AddListeningPort(address, detail::serverCredentials(pems), &selected);
   builder.RegisterService(service_.get());
-  detail::configureServer(builder);
+  detail::configureServer(builder, limits, config.peers.size());
   server_ = builder.BuildAndStart();
   if (!server_ || selected == 0) {
     server_.reset();
@@ -217,8 +253,14 @@ size_t GrpcTransport::pendingWrites(PeerId peer) const {
   return out.up && out.call ? out.call->pendingWrites() : 0;
 }
 
-uint64_t GrpcTransport::refusedStreams() const { return core_->refused.load(); }
-uint64_t GrpcTransport::resetStreams() const { return core_->resets.load(); }
+TransportStats GrpcTransport::stats() const {
+  TransportStats s;
+  s.refusedStreams = core_->refused.load();
+  s.helloTimeouts = core_->helloTimeouts.load();
+  s.overCapStreams = core_->overCap.load();
+  s.resetStreams = core_->resets.load();
+  return s;
+}
 
 bool GrpcTransport::isCurrentIncoming(PeerId peer, uint64_t callId) const {
   return incoming_[peer] && incoming_[peer]->id() == callId;

@@ -68,7 +68,28 @@ inline constexpr unsigned kMaxMalformedInARow = 16;
 // Messages a peer may have outstanding on its stream to us (its Outbox window is 8); beyond this
 // it is flooding and the stream is reset.
 inline constexpr uint64_t kMaxUnackedMessages = 64;
-inline constexpr int kMaxSyncMessageBytes = 8 * 1024 * 1024;
+
+// What one peer, or anyone holding a certificate of our CA, may cost the dialled side. Message
+// sizes are fixed by the protocol (sync_codec.h: kMaxEncodedMessageBytes in, kMaxEncodedAckBytes
+// back to the dialler), so a larger message is refused by gRPC (RESOURCE_EXHAUSTED) before our
+// parser sees it.
+struct GrpcLimits {
+  // A stream whose first message (a valid Hello) has not arrived by then is ended and counted.
+  std::chrono::milliseconds helloDeadline{5000};
+  // Incoming streams at once, accepted or still waiting for their Hello, over all connections:
+  // this many per configured peer (one current stream, one being replaced). Past it a new stream
+  // is refused RESOURCE_EXHAUSTED and counted.
+  size_t streamsPerPeer = 2;
+  // HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection (a peer's channel carries one).
+  int streamsPerConnection = 2;
+  // grpc::ResourceQuota of the server, over every connection and stream: base + per peer. gRPC
+  // 1.51 buffers a message whole before its size check (the HTTP/2 window opens to the length
+  // the sender announces), so this, not the size limit, bounds what a sender can make us hold:
+  // past it gRPC cancels a stream (RST_STREAM ENHANCE_YOUR_CALM, "Buffers full"). A peer needs
+  // about its window of 8 batches (< 1 MiB).
+  size_t memoryQuotaBaseBytes = 2 * 1024 * 1024;
+  size_t memoryQuotaPerPeerBytes = 1024 * 1024;
+};
 
 class GrpcTransport final : public Transport, private detail::StreamEvents {
  public:
@@ -76,7 +97,8 @@ class GrpcTransport final : public Transport, private detail::StreamEvents {
   // starts dialling every peer. Call on syncIo's thread or before it runs.
   static Result<std::unique_ptr<GrpcTransport>> start(const SyncConfig& config,
                                                       boost::asio::io_context& syncIo,
-                                                      TransportListener& listener);
+                                                      TransportListener& listener,
+                                                      GrpcLimits limits = {});
   ~GrpcTransport() override;
   GrpcTransport(const GrpcTransport&) = delete;
   GrpcTransport& operator=(const GrpcTransport&) = delete;
@@ -90,16 +112,14 @@ class GrpcTransport final : public Transport, private detail::StreamEvents {
   void resetIncoming(PeerId peer, const std::string& why) override;
   void redialNow(PeerId peer) override;
   size_t pendingWrites(PeerId peer) const override;
+  // refusedStreams: ended before Hello was accepted (unknown node, name not in the certificate,
+  // first message not a valid Hello; a certificate our CA did not sign fails the TLS handshake
+  // and never becomes a stream). helloTimeouts, overCapStreams: GrpcLimits. resetStreams: ended
+  // for garbage (more than kMaxMalformedInARow malformed messages in a row, bytes that are not a
+  // protobuf SyncMessage, a flood); resetIncoming() is not counted here (its caller counts it).
+  TransportStats stats() const override;
 
   uint16_t boundPort() const { return boundPort_; }
-  // Streams ended before Hello was accepted: unknown node, name not in the certificate, first
-  // message not a valid Hello. (A certificate our CA did not sign fails the TLS handshake and
-  // never becomes a stream.)
-  uint64_t refusedStreams() const;
-  // Incoming streams this transport ended for garbage: more than kMaxMalformedInARow malformed
-  // messages in a row, or bytes that are not a protobuf SyncMessage. resetIncoming() is not counted
-  // here (its caller counts it).
-  uint64_t resetStreams() const;
 
  private:
   struct Outgoing {
@@ -114,8 +134,8 @@ class GrpcTransport final : public Transport, private detail::StreamEvents {
   };
 
   GrpcTransport(const SyncConfig& config, boost::asio::io_context& syncIo,
-                TransportListener& listener);
-  Status listen(const detail::TlsPems& pems);
+                TransportListener& listener, GrpcLimits limits);
+  Status listen(const detail::TlsPems& pems, const GrpcLimits& limits);
   void dial(PeerId peer);
   void scheduleRedial(PeerId peer);
 

@@ -7,7 +7,9 @@
 #include <grpcpp/server_builder.h>
 #include <grpcpp/support/status_code_enum.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -54,10 +56,12 @@ class OutgoingCall : public StreamCall {
 // by shared_ptr), while the GrpcTransport behind `events` lives until stop() closed the gate.
 class TransportCore : public std::enable_shared_from_this<TransportCore> {
  public:
-  TransportCore(SyncConfig config, boost::asio::io_context& io, StreamEvents& events)
-      : config_(std::move(config)), io_(io), events_(events) {}
+  TransportCore(SyncConfig config, GrpcLimits limits, boost::asio::io_context& io,
+                StreamEvents& events)
+      : config_(std::move(config)), limits_(limits), io_(io), events_(events) {}
 
   const SyncConfig& config() const { return config_; }
+  const GrpcLimits& limits() const { return limits_; }
   std::optional<PeerId> peerNamed(const std::string& name) const;
 
   // Runs fn on syncIo, unless close() ran first. The gate is held while fn runs, so close() from
@@ -73,12 +77,33 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
   // False if calls are still live at `deadline`; `live` is then how many.
   bool waitIdle(std::chrono::steady_clock::time_point deadline, size_t& live);
 
+  // An incoming stream takes a slot for its whole life (GrpcLimits::streamsPerPeer × peers);
+  // false when none is left (counted and logged by the caller: refuse(kOverCap, ...)).
+  bool takeIncomingSlot();
+  void releaseIncomingSlot() { incomingStreams_.fetch_sub(1); }
+
+  // An incoming stream ended by us before or instead of its messages: counted, and logged at most
+  // once per kind every kRefusalLogEvery (a flood of bad streams is not a flood of log lines).
+  enum class Refusal : uint8_t { kIdentity, kHelloTimeout, kOverCap, kReset };
+  void refuse(Refusal kind, const std::string& why);
+
   std::atomic<uint64_t> refused{0};
   std::atomic<uint64_t> resets{0};
+  std::atomic<uint64_t> helloTimeouts{0};
+  std::atomic<uint64_t> overCap{0};
   std::atomic<uint64_t> nextCallId{1};
 
  private:
   const SyncConfig config_;
+  const GrpcLimits limits_;
+  std::atomic<size_t> incomingStreams_{0};
+  struct RefusalLog {
+    uint64_t unlogged = 0;
+    bool everLogged = false;
+    std::chrono::steady_clock::time_point lastLogged{};
+  };
+  std::mutex logMu_;
+  std::array<RefusalLog, 4> logs_;
   boost::asio::io_context& io_;
   StreamEvents& events_;
   std::recursive_mutex gateMu_;
@@ -103,8 +128,8 @@ std::shared_ptr<grpc::ServerCredentials> serverCredentials(const TlsPems& pems);
 // A channel to the peer that checks its certificate against peer.name.
 std::shared_ptr<grpc::Channel> peerChannel(const PeerConfig& peer, const TlsPems& pems);
 
-// Message size, keepalive and ping policy, no SO_REUSEPORT.
-void configureServer(grpc::ServerBuilder& builder);
+// Message size, streams and memory (GrpcLimits), keepalive and ping policy, no SO_REUSEPORT.
+void configureServer(grpc::ServerBuilder& builder, const GrpcLimits& limits, size_t peers);
 
 // grpc_peer_stream.cc: dials now; events come back through core.post().
 std::shared_ptr<OutgoingCall> startOutgoingCall(std::shared_ptr<TransportCore> core, PeerId peer,

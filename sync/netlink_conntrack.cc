@@ -14,6 +14,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "common/log.h"
 #include "sync/netlink_conntrack_codec.h"
 
 namespace ha::sync {
@@ -80,7 +81,8 @@ bool attachEventFilter(int fd) {
 
 struct NetlinkConntrack::Request {
   const FlowEntry* entry = nullptr;
-  enum class Kind : uint8_t { kCreate, kUpdate, kRemove } kind = Kind::kCreate;
+  size_t index = 0;  // of the update in apply()'s input
+  enum class Kind : uint8_t { kCreate, kUpdate, kRemove, kGet } kind = Kind::kCreate;
   int error = 0;
   bool answered = false;
   std::optional<FlowTuple> echoedReply;  // the reply tuple the kernel gave a created entry
@@ -177,8 +179,9 @@ Status NetlinkConntrack::runBatches(std::vector<Request>& requests) {
       const uint32_t seq = firstSeq + static_cast<uint32_t>(i - first);
       const auto upsertKind =
           r.kind == Request::Kind::kCreate ? ctnl::UpsertKind::kCreate : ctnl::UpsertKind::kUpdate;
-      const bool built = r.kind == Request::Kind::kRemove
-                             ? ctnl::buildRemove(nlh, *r.entry, seq)
+      const bool built = r.kind == Request::Kind::kRemove ? ctnl::buildRemove(nlh, *r.entry, seq)
+                         : r.kind == Request::Kind::kGet
+                             ? ctnl::buildGet(nlh, *r.entry, seq)
                              : ctnl::buildUpsert(nlh, *r.entry, upsertKind, seq);
       if (!built) {
         // Not sent: a no-op message keeps seq == firstSeq + index without a gap.
@@ -262,64 +265,101 @@ Status NetlinkConntrack::collectAcks(std::vector<Request>& requests, size_t firs
 }
 
 ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
-  auto request = [](const FlowEntry& entry, Request::Kind kind) {
+  auto request = [](const FlowEntry& entry, size_t index, Request::Kind kind) {
     Request r;
     r.entry = &entry;
+    r.index = index;
     r.kind = kind;
     return r;
   };
-  ApplyReport report;
-  auto failed = [&report](const FlowEntry& e, const std::string& why) {
-    ++report.failed;
-    if (report.firstError.empty()) report.firstError = describe(e) + ": " + why;
+  std::vector<ApplyOutcome> outcomes(updates.size(), ApplyOutcome::kFailed);
+  std::string firstError;
+  auto failed = [&](const Request& r, const std::string& why) {
+    outcomes[r.index] = ApplyOutcome::kFailed;
+    if (firstError.empty()) firstError = describe(*r.entry) + ": " + why;
   };
   std::vector<Request> pass1;
   pass1.reserve(updates.size());
-  for (const FlowUpdate& u : updates) {
-    const bool remove = u.op == FlowOp::kRemove;
-    pass1.push_back(request(u.entry, remove ? Request::Kind::kRemove : Request::Kind::kCreate));
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const bool remove = updates[i].op == FlowOp::kRemove;
+    const auto kind = remove ? Request::Kind::kRemove : Request::Kind::kCreate;
+    pass1.push_back(request(updates[i].entry, i, kind));
   }
   if (auto st = runBatches(pass1); !st) {
     for (Request& r : pass1) {
       if (!r.answered) { r.answered = true; r.error = EIO; }
     }
-    if (report.firstError.empty()) report.firstError = st.error();
+    if (firstError.empty()) firstError = st.error();
   }
   std::vector<Request> pass2;   // existing entries: update in place (no NAT change possible)
   std::vector<Request> undo;    // created with another reply tuple than asked: taken back
   for (const Request& r : pass1) {
     if (r.kind == Request::Kind::kRemove) {
-      if (r.error == 0) ++report.removed;
-      else if (r.error == ENOENT) ++report.missing;
-      else failed(*r.entry, errnoText("delete refused", r.error));
+      if (r.error == 0) outcomes[r.index] = ApplyOutcome::kRemoved;
+      else if (r.error == ENOENT) outcomes[r.index] = ApplyOutcome::kMissing;
+      else failed(r, errnoText("delete refused", r.error));
     } else if (r.error == 0) {
       if (r.echoedReply && *r.echoedReply != r.entry->reply) {
         // get_unique_tuple() found the asked reply tuple in use and picked another source port.
         FlowEntry got = *r.entry;
         got.reply = *r.echoedReply;
-        failed(*r.entry, "reply tuple already in use; the kernel chose " + describe(got));
-        undo.push_back(request(*r.entry, Request::Kind::kRemove));
+        failed(r, "reply tuple already in use; the kernel chose " + describe(got));
+        undo.push_back(request(*r.entry, r.index, Request::Kind::kRemove));
       } else {
-        ++report.created;
+        outcomes[r.index] = ApplyOutcome::kCreated;
       }
     } else if (r.error == EEXIST) {
-      pass2.push_back(request(*r.entry, Request::Kind::kUpdate));
+      // The original or the reply tuple is taken. A create-only write leaves it at that: the
+      // entry there is not the writer's to change.
+      if (updates[r.index].op == FlowOp::kCreate) outcomes[r.index] = ApplyOutcome::kExists;
+      else pass2.push_back(request(*r.entry, r.index, Request::Kind::kUpdate));
     } else {
-      failed(*r.entry, errnoText("create refused", r.error));
+      failed(r, errnoText("create refused", r.error));
     }
   }
   if (!pass2.empty()) {
     auto st = runBatches(pass2);
-    if (!st && report.firstError.empty()) report.firstError = st.error();
+    if (!st && firstError.empty()) firstError = st.error();
     for (const Request& r : pass2) {
-      if (r.error == 0) ++report.updated;
+      if (r.error == 0) outcomes[r.index] = ApplyOutcome::kUpdated;
       // EEXIST on create but ENOENT on update: the reply tuple belongs to another flow.
-      else if (r.error == ENOENT) failed(*r.entry, "reply tuple already used by another entry");
-      else failed(*r.entry, errnoText("update refused", r.error));
+      else if (r.error == ENOENT) failed(r, "reply tuple already used by another entry");
+      else failed(r, errnoText("update refused", r.error));
     }
   }
   if (!undo.empty()) (void)runBatches(undo);
+  ApplyReport report;
+  for (ApplyOutcome o : outcomes) report.count(o);
+  report.firstError = std::move(firstError);
   return report;
+}
+
+std::vector<bool> NetlinkConntrack::present(const std::vector<FlowEntry>& entries) {
+  std::vector<Request> gets;
+  gets.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Request r;
+    r.entry = &entries[i];
+    r.index = i;
+    r.kind = Request::Kind::kGet;
+    gets.push_back(r);
+  }
+  std::vector<bool> out(entries.size(), true);
+  if (!runBatches(gets)) return out;  // unknown: as if present
+  for (const Request& r : gets) out[r.index] = r.error != ENOENT;
+  return out;
+}
+
+TimeoutLimits NetlinkConntrack::timeoutLimits() {
+  std::vector<std::string> problems;
+  TimeoutLimits limits = readTimeoutLimits("/proc/sys/net/netfilter", problems);
+  if (!problems.empty() && !warnedTimeouts_) {
+    warnedTimeouts_ = true;
+    log::warning("sync: cannot read " + problems.front() + (problems.size() > 1 ? " (and " +
+                 std::to_string(problems.size() - 1) + " more)" : "") +
+                 "; peers' timeouts are clamped to the kernel's defaults there");
+  }
+  return limits;
 }
 
 Result<EventRead> NetlinkConntrack::readEvents(std::vector<FlowUpdate>& out) {

@@ -29,6 +29,8 @@ class NetlinkConntrack final : public ConntrackPort {
 
   Result<std::vector<FlowEntry>> dump() override;
   ApplyReport apply(const std::vector<FlowUpdate>& updates) override;
+  TimeoutLimits timeoutLimits() override;
+  std::vector<bool> present(const std::vector<FlowEntry>& entries) override;
   int eventFd() const override;
   Result<EventRead> readEvents(std::vector<FlowUpdate>& out) override;
 
@@ -49,6 +51,7 @@ class NetlinkConntrack final : public ConntrackPort {
   uint32_t applyPortId_ = 0;
   uint32_t seq_ = 0;
   bool kernelEventFilter_ = false;
+  bool warnedTimeouts_ = false;
   size_t maxBatchMessages_ = 0;  // bounded by the apply socket's receive buffer (acks must fit)
 };
 

@@ -150,7 +150,9 @@ bool buildUpsert(nlmsghdr* nlh, const FlowEntry& e, UpsertKind kind, uint32_t se
   return nfct_nlmsg_build(nlh, ct.get()) >= 0;
 }
 
-bool buildRemove(nlmsghdr* nlh, const FlowEntry& e, uint32_t seq) {
+namespace {
+
+bool buildByOriginal(nlmsghdr* nlh, const FlowEntry& e, uint8_t type, uint32_t seq) {
   if ((e.l4proto != kProtoTcp && e.l4proto != kProtoUdp) ||
       e.original.src.family() != e.original.dst.family()) {
     return false;
@@ -158,8 +160,18 @@ bool buildRemove(nlmsghdr* nlh, const FlowEntry& e, uint32_t seq) {
   ConntrackPtr ct(nfct_new());
   if (!ct) return false;
   setTuple(ct.get(), kOrig, e.l4proto, e.original);
-  putHeader(nlh, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, seq, e.original.src.isV4() ? AF_INET : AF_INET6);
+  putHeader(nlh, type, NLM_F_ACK, seq, e.original.src.isV4() ? AF_INET : AF_INET6);
   return nfct_nlmsg_build(nlh, ct.get()) >= 0;
+}
+
+}  // namespace
+
+bool buildRemove(nlmsghdr* nlh, const FlowEntry& e, uint32_t seq) {
+  return buildByOriginal(nlh, e, IPCTNL_MSG_CT_DELETE, seq);
+}
+
+bool buildGet(nlmsghdr* nlh, const FlowEntry& e, uint32_t seq) {
+  return buildByOriginal(nlh, e, IPCTNL_MSG_CT_GET, seq);
 }
 
 void buildDump(nlmsghdr* nlh, uint32_t seq) {

@@ -27,6 +27,8 @@ bool needsSnat(const FlowEntry& entry);
 inline constexpr size_t kMaxMessageBytes = 1024;
 bool buildUpsert(nlmsghdr* nlh, const FlowEntry& entry, UpsertKind kind, uint32_t seq);
 bool buildRemove(nlmsghdr* nlh, const FlowEntry& entry, uint32_t seq);
+// A lookup by original tuple: answered by the entry and an ack, or ENOENT.
+bool buildGet(nlmsghdr* nlh, const FlowEntry& entry, uint32_t seq);
 // A dump of every entry whose mark carries kMarkTag, IPv4 and IPv6 (nfgen_family AF_UNSPEC).
 void buildDump(nlmsghdr* nlh, uint32_t seq);
 

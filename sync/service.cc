@@ -74,11 +74,17 @@ Status Service::apply(const SyncConfig& config) {
     if (config.enabled) {
       if (auto st = readable(config); !st) return st;
     }
+    Engine::TaughtCopies carried;
+    if (running_) carried = running_->engine->taughtCopies();
     stopRunning();
     config_ = config;
     if (!config.enabled) return okStatus();
     Status started = start(config);
-    if (!started) stopRunning();
+    if (!started) {
+      stopRunning();
+      return started;
+    }
+    running_->engine->adoptTaughtCopies(carried);
     return started;
   });
 }

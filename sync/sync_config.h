@@ -33,6 +33,9 @@ struct SyncConfig {
   // Per-peer outbound queue bound (flows); beyond it updates are dropped, counted, and a bulk
   // resync is scheduled.
   uint32_t queueLimit = 262144;
+  // Per-peer bound on the flows it may teach us (copies it created in our kernel); past it, new
+  // flows from that peer are refused and counted (`quota`). Bounds what a peer costs us.
+  uint32_t peerQuota = 262144;
   // track_sync: a node that has not received every live peer's bulk by then stops waiting.
   std::chrono::milliseconds readyTimeout{10000};
   auto operator<=>(const SyncConfig&) const = default;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sync/catalog.h"
+#include "sync/transport.h"
 
 namespace ha::sync {
 
@@ -32,8 +33,10 @@ struct PeerSnapshot {
   // Its stream to us.
   uint64_t received = 0;  // flow updates received
   uint64_t applied = 0;   // created + updated + removed in our kernel
-  uint64_t rejected = 0;  // refused by admit() or the kernel
+  uint64_t rejected = 0;  // refused by admit(), the trust rules or the kernel
   std::array<uint64_t, kRejectionCount> rejectedBy{};
+  uint64_t clamped = 0;  // timeouts lowered to this node's own conntrack timeouts
+  uint64_t taught = 0;   // copies it taught us that we hold now (at most peer_quota)
   uint64_t malformed = 0;
   uint64_t resets = 0;  // its stream ended by us for garbage
   uint64_t bulksReceived = 0;
@@ -50,6 +53,8 @@ struct SyncSnapshot {
   uint64_t overruns = 0;    // ENOBUFS from the event socket; each one re-dumps
   uint64_t localFlows = 0;  // entries in the last dump
   uint64_t kernelFailures = 0;
+  uint64_t provenanceReconciled = 0;  // taught copies found gone at an overrun's re-dump
+  TransportStats transport;
   std::vector<PeerSnapshot> peers;
 };
 

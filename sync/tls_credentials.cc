@@ -2,6 +2,7 @@
 // (CN or DNS SAN = its node name) serves as both client and server certificate.
 #include <grpcpp/create_channel.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 #include <openssl/bio.h>
@@ -16,6 +17,7 @@
 #include <sstream>
 
 #include "sync/grpc_transport_core.h"
+#include "sync/sync_codec.h"
 
 namespace ha::sync::detail {
 namespace {
@@ -133,7 +135,8 @@ std::shared_ptr<grpc::Channel> peerChannel(const PeerConfig& peer, const TlsPems
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kConnectTimeoutFloorMs);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, static_cast<int>(kDialBackoffMin.count()));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(kDialBackoffMax.count()));
-  args.SetMaxReceiveMessageSize(kMaxSyncMessageBytes);
+  // The dialled side only ever answers with Acks.
+  args.SetMaxReceiveMessageSize(static_cast<int>(kMaxEncodedAckBytes));
   // A channel of its own per peer, never a subchannel shared with another transport.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   const std::string target =
@@ -141,8 +144,12 @@ std::shared_ptr<grpc::Channel> peerChannel(const PeerConfig& peer, const TlsPems
   return grpc::CreateCustomChannel(target, grpc::SslCredentials(options), args);
 }
 
-void configureServer(grpc::ServerBuilder& builder) {
-  builder.SetMaxReceiveMessageSize(kMaxSyncMessageBytes);
+void configureServer(grpc::ServerBuilder& builder, const GrpcLimits& limits, size_t peers) {
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxEncodedMessageBytes));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, limits.streamsPerConnection);
+  grpc::ResourceQuota quota("connection-sync");
+  quota.Resize(limits.memoryQuotaBaseBytes + limits.memoryQuotaPerPeerBytes * peers);
+  builder.SetResourceQuota(quota);
   // Our peers ping every second, with or without calls: allow it (no ping strikes).
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              kKeepaliveTimeMs / 2);

@@ -15,6 +15,15 @@ namespace ha::sync {
 
 using PeerId = size_t;  // index into SyncConfig::peers
 
+// Streams the transport ended or refused before any listener call (no peer to count them under).
+struct TransportStats {
+  uint64_t refusedStreams = 0;  // no valid Hello first, or a Hello that does not match the cert
+  uint64_t helloTimeouts = 0;   // no Hello within the deadline
+  uint64_t overCapStreams = 0;  // more incoming streams at once than the cap
+  uint64_t resetStreams = 0;    // ended for garbage (malformed messages, floods)
+  auto operator<=>(const TransportStats&) const = default;
+};
+
 class TransportListener {
  public:
   virtual ~TransportListener() = default;
@@ -47,6 +56,7 @@ class Transport {
   virtual void redialNow(PeerId peer) = 0;
   // How many messages wait to be written on our stream to the peer.
   virtual size_t pendingWrites(PeerId peer) const = 0;
+  virtual TransportStats stats() const = 0;
 };
 
 }  // namespace ha::sync

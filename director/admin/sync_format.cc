@@ -48,7 +48,11 @@ std::string formatSync(const sync::SyncSnapshot& s) {
   out << "Connection sync: node " << s.node << ", listening " << s.listen << ", "
       << (s.ready ? "ready" : "waiting for peers' bulks") << "\n";
   out << "  events " << s.events << " (overruns " << s.overruns << "), local flows " << s.localFlows
-      << ", kernel failures " << s.kernelFailures << "\n";
+      << ", kernel failures " << s.kernelFailures << ", taught copies pruned "
+      << s.provenanceReconciled << "\n";
+  out << "  incoming streams refused " << s.transport.refusedStreams << ", hello timeouts "
+      << s.transport.helloTimeouts << ", over cap " << s.transport.overCapStreams << ", reset "
+      << s.transport.resetStreams << "\n";
   if (s.peers.empty()) {
     out << "no peers\n";
     return out.str();
@@ -77,8 +81,9 @@ std::string formatSync(const sync::SyncSnapshot& s) {
     if (!p.lastError.empty()) out << ", last error: " << p.lastError;
     out << "\n";
     out << "  in: received " << p.received << ", applied " << p.applied << ", rejected "
-        << p.rejected << " (" << rejections(p) << "), malformed " << p.malformed << ", resets "
-        << p.resets << ", " << bulksIn(p) << "\n";
+        << p.rejected << " (" << rejections(p) << "), clamped " << p.clamped << ", taught "
+        << p.taught << ", malformed " << p.malformed << ", resets " << p.resets << ", "
+        << bulksIn(p) << "\n";
   }
   return out.str();
 }

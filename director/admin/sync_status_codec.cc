@@ -50,6 +50,8 @@ void toPeer(const sync::PeerSnapshot& p, pb::SyncPeer* out) {
   out->set_bulks_received(p.bulksReceived);
   out->set_bulk_complete(p.bulkComplete);
   setOptional(p.lastBulkReceivedMs, [&](double v) { out->set_last_bulk_received_ms(v); });
+  out->set_clamped(p.clamped);
+  out->set_taught(p.taught);
 }
 
 sync::PeerSnapshot fromPeer(const pb::SyncPeer& p) {
@@ -84,6 +86,8 @@ sync::PeerSnapshot fromPeer(const pb::SyncPeer& p) {
   out.bulksReceived = p.bulks_received();
   out.bulkComplete = p.bulk_complete();
   out.lastBulkReceivedMs = optional(p.has_last_bulk_received_ms(), p.last_bulk_received_ms());
+  out.clamped = p.clamped();
+  out.taught = p.taught();
   return out;
 }
 
@@ -99,6 +103,11 @@ pb::SyncReply toSyncReply(const sync::SyncSnapshot& snapshot) {
   reply.set_overruns(snapshot.overruns);
   reply.set_local_flows(snapshot.localFlows);
   reply.set_kernel_failures(snapshot.kernelFailures);
+  reply.set_provenance_reconciled(snapshot.provenanceReconciled);
+  reply.set_streams_refused(snapshot.transport.refusedStreams);
+  reply.set_hello_timeouts(snapshot.transport.helloTimeouts);
+  reply.set_streams_over_cap(snapshot.transport.overCapStreams);
+  reply.set_streams_reset(snapshot.transport.resetStreams);
   for (const auto& p : snapshot.peers) toPeer(p, reply.add_peers());
   return reply;
 }
@@ -113,6 +122,11 @@ sync::SyncSnapshot fromSyncReply(const pb::SyncReply& reply) {
   out.overruns = reply.overruns();
   out.localFlows = reply.local_flows();
   out.kernelFailures = reply.kernel_failures();
+  out.provenanceReconciled = reply.provenance_reconciled();
+  out.transport.refusedStreams = reply.streams_refused();
+  out.transport.helloTimeouts = reply.hello_timeouts();
+  out.transport.overCapStreams = reply.streams_over_cap();
+  out.transport.resetStreams = reply.streams_reset();
   for (const auto& p : reply.peers()) out.peers.push_back(fromPeer(p));
   return out;
 }

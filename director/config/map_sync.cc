@@ -122,7 +122,7 @@ void mapConnectionSync(const Node& node, MappedConfig& out, DiagnosticSink& sink
   SyncSource src{node.where, {}};
   sync::SyncConfig sync;
   sync.enabled = true;
-  bool listenSeen = false, tlsSeen = false, queueSeen = false, readySeen = false;
+  bool listenSeen = false, tlsSeen = false, queueSeen = false, quotaSeen = false, readySeen = false;
   bool peerWritten = false;  // a bad peer line is reported once, not again as "no peer"
   for (const Node& child : node.children) {
     const std::string& k = child.keyword;
@@ -140,6 +140,14 @@ void mapConnectionSync(const Node& node, MappedConfig& out, DiagnosticSink& sink
       }
       if (auto n = numberArg(child, 0, 1, UINT32_MAX, sink)) {
         sync.queueLimit = static_cast<uint32_t>(*n);
+      }
+    } else if (k == "peer_quota") {
+      if (!checkStatement(child, 1, 1, "peer_quota FLOWS", sink) ||
+          !takeOnce(child, "connection_sync", quotaSeen, sink)) {
+        continue;
+      }
+      if (auto n = numberArg(child, 0, 1, UINT32_MAX, sink)) {
+        sync.peerQuota = static_cast<uint32_t>(*n);
       }
     } else if (k == "ready_timeout") {
       if (!checkStatement(child, 1, 1, "ready_timeout SECONDS", sink) ||

@@ -33,7 +33,7 @@ ApplyReport FakeConntrackTable::apply(const std::vector<FlowUpdate>& updates) {
   ++applyCalls_;
   ApplyReport report;
   auto failed = [&report](const FlowEntry& e, const std::string& why) {
-    ++report.failed;
+    report.count(ApplyOutcome::kFailed);
     if (report.firstError.empty()) report.firstError = describe(e) + ": " + why;
   };
   for (const FlowUpdate& u : updates) {
@@ -45,22 +45,28 @@ ApplyReport FakeConntrackTable::apply(const std::vector<FlowUpdate>& updates) {
     auto it = table_.find(u.entry.key());
     if (u.op == FlowOp::kRemove) {
       if (it == table_.end()) {
-        ++report.missing;
+        report.count(ApplyOutcome::kMissing);
       } else {
         table_.erase(it);
-        ++report.removed;
+        report.count(ApplyOutcome::kRemoved);
       }
       continue;
     }
     if (it == table_.end()) {
       if (replyTaken(u.entry)) {
-        failed(u.entry, "reply tuple already used by another entry");
+        // EEXIST from the create; an upsert's update then finds no entry by this original tuple.
+        if (u.op == FlowOp::kCreate) report.count(ApplyOutcome::kExists);
+        else failed(u.entry, "reply tuple already used by another entry");
         continue;
       }
       FlowEntry created = u.entry;
       created.status &= kSyncedStatusBits;
       table_.emplace(created.key(), created);
-      ++report.created;
+      report.count(ApplyOutcome::kCreated);
+      continue;
+    }
+    if (u.op == FlowOp::kCreate) {  // EEXIST, and a create-only write stops there
+      report.count(ApplyOutcome::kExists);
       continue;
     }
     FlowEntry& existing = it->second;  // tuples stay: NAT bindings of an entry never change
@@ -68,9 +74,15 @@ ApplyReport FakeConntrackTable::apply(const std::vector<FlowUpdate>& updates) {
     existing.status |= u.entry.status & kSyncedStatusBits;
     if (u.entry.timeoutSeconds != 0) existing.timeoutSeconds = u.entry.timeoutSeconds;
     existing.mark = u.entry.mark;
-    ++report.updated;
+    report.count(ApplyOutcome::kUpdated);
   }
   return report;
+}
+
+std::vector<bool> FakeConntrackTable::present(const std::vector<FlowEntry>& entries) {
+  std::vector<bool> out;
+  for (const FlowEntry& e : entries) out.push_back(table_.count(e.key()) != 0);
+  return out;
 }
 
 Result<EventRead> FakeConntrackTable::readEvents(std::vector<FlowUpdate>& out) {

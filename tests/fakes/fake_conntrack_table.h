@@ -5,7 +5,10 @@
 //    state (0 = not reported: kept), sets status bits (they are never cleared), timeout and mark,
 //    and never touches the tuples (the kernel refuses NAT changes on existing entries);
 //  - an upsert whose reply tuple belongs to another flow fails, as in the kernel (EEXIST);
+//  - a kCreate of a flow that exists, or whose reply tuple another flow holds, changes nothing and
+//    reports kExists (NLM_F_EXCL's EEXIST, with no update after it);
 //  - a remove of an absent flow counts as missing.
+// Its conntrack timeouts are the kernel's defaults until setTimeoutLimits().
 // Its own apply() raises no events (NetlinkConntrack skips its own writes); tests inject the
 // events of "packets" with pushEvent() and a lost-events overrun with setOverrun().
 #include <cstddef>
@@ -31,6 +34,9 @@ class FakeConntrackTable final : public ConntrackPort {
   // An eventfd, readable while events are queued; -1 if the system refused one.
   int eventFd() const override { return eventFd_; }
   Result<EventRead> readEvents(std::vector<FlowUpdate>& out) override;
+  TimeoutLimits timeoutLimits() override { return limits_; }
+  std::vector<bool> present(const std::vector<FlowEntry>& entries) override;
+  void setTimeoutLimits(const TimeoutLimits& limits) { limits_ = limits; }
 
   // Events as packets would cause them: queued for readEvents(). pushEvent does not change the
   // table (call set()/erase() for that): tests decide what the "kernel" did.
@@ -59,6 +65,7 @@ class FakeConntrackTable final : public ConntrackPort {
   std::string failMessage_;
   std::string dumpError_;
   size_t applyCalls_ = 0;
+  TimeoutLimits limits_ = kernelDefaultTimeouts();
   int eventFd_ = -1;
 };
 

@@ -48,6 +48,7 @@ class FakeSyncNetwork::NodeTransport final : public Transport {
     net_.dial(*self, peer);
   }
   size_t pendingWrites(PeerId) const override { return 0; }
+  TransportStats stats() const override { return {}; }
 
   static PeerId indexOf(const Node& node, const std::string& peer) {
     return static_cast<PeerId>(

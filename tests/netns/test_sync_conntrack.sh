@@ -176,6 +176,12 @@ before=$(table | md5sum)
 out=$(on dir2 "$TOOL" apply "$LAB_STATE_DIR/synced.raw")
 check "second apply updates all, creates none ($out)" grep -q "created=0 updated=$((2 * N)) removed=0 missing=0 failed=0" <<<"$out"
 expect_eq "same dump twice leaves the same table" "$before" "$(table | md5sum)"
+awk '{$12 = 600000; print}' "$LAB_STATE_DIR/synced.raw" >"$LAB_STATE_DIR/longer.raw"
+out=$(on dir2 "$TOOL" create "$LAB_STATE_DIR/longer.raw")
+check "create-only writes of existing entries change nothing: all exist ($out)" \
+  grep -q "created=0 updated=0 removed=0 missing=0 failed=0 exists=$((2 * N))" <<<"$out"
+expect_eq "the table after the create-only writes (600000 s asked)" "$before" "$(table | md5sum)"
+expect_eq "entries whose timeout grew past 432000 s" 0 "$(on dir2 "$TOOL" dump --raw | awk '$12 > 432000' | wc -l)"
 expect_eq "dir2's table equals dir1's synced flows" "$(awk '{$12=""; print}' "$LAB_STATE_DIR/synced.raw" | sort | md5sum)" "$before"
 ct_nat=$(on dir2 conntrack -L --src-nat 2>/dev/null | grep -c 'dport=900[01] ')
 expect_eq "dir2's entries carry SNAT and DNAT bindings (conntrack -L --src-nat)" $((2 * N)) "$ct_nat"
@@ -201,8 +207,12 @@ run push 9000; expect_eq "and the real sends 256 KB on each client-first flow (w
 run push 9002; expect_eq "control: unsynced flows (:9002) are lost when the real speaks first" 0 "$RES"
 
 echo "== remove: by original tuple; a second remove counts missing"
+out=$(on dir2 "$TOOL" present "$LAB_STATE_DIR/synced.raw")
+expect_eq "lookups by original tuple find every synced flow" "present=$((2 * N)) absent=0" "$out"
 out=$(on dir2 "$TOOL" remove "$LAB_STATE_DIR/synced.raw")
 check "remove deletes all $((2 * N)) ($out)" grep -q "removed=$((2 * N)) missing=0 failed=0" <<<"$out"
+out=$(on dir2 "$TOOL" present "$LAB_STATE_DIR/synced.raw")
+expect_eq "and then find none" "present=0 absent=$((2 * N))" "$out"
 out=$(on dir2 "$TOOL" remove "$LAB_STATE_DIR/synced.raw")
 check "second remove: all missing ($out)" grep -q "removed=0 missing=$((2 * N)) failed=0" <<<"$out"
 finish

@@ -3,6 +3,8 @@
 //
 //   ct_sync_tool dump [--raw]        our flows (mark tag 0xd1), describe() or the raw line format
 //   ct_sync_tool apply FILE          raw lines -> upserts; prints the ApplyReport
+//   ct_sync_tool create FILE         raw lines -> create-only writes (an existing entry: exists)
+//   ct_sync_tool present FILE        raw lines -> lookups by original tuple: present=N absent=N
 //   ct_sync_tool remove FILE         raw lines -> removes
 //   ct_sync_tool events SECONDS      prints events of our flows as they come
 //   ct_sync_tool apply-events FILE   applies through port A while port B listens too; prints how
@@ -71,7 +73,7 @@ std::vector<FlowUpdate> readFile(const char* path, FlowOp op) {
 
 void printReport(const ApplyReport& r) {
   std::cout << "created=" << r.created << " updated=" << r.updated << " removed=" << r.removed
-            << " missing=" << r.missing << " failed=" << r.failed << "\n";
+            << " missing=" << r.missing << " failed=" << r.failed << " exists=" << r.exists << "\n";
   if (!r.firstError.empty()) std::cout << "firstError: " << r.firstError << "\n";
 }
 
@@ -154,11 +156,21 @@ int main(int argc, char** argv) {
     for (const auto& e : *entries) std::cout << (asRaw ? raw(e) : describe(e) + " mark " + raw(e).substr(raw(e).rfind(' ') + 1)) << "\n";
     return 0;
   }
-  if ((cmd == "apply" || cmd == "remove") && argc > 2) {
+  if ((cmd == "apply" || cmd == "remove" || cmd == "create") && argc > 2) {
     auto ct = openOrDie();
-    ApplyReport r = ct->apply(readFile(argv[2], cmd == "apply" ? FlowOp::kUpsert : FlowOp::kRemove));
+    const FlowOp op = cmd == "apply" ? FlowOp::kUpsert : cmd == "create" ? FlowOp::kCreate : FlowOp::kRemove;
+    ApplyReport r = ct->apply(readFile(argv[2], op));
     printReport(r);
     return r.failed == 0 ? 0 : 1;
+  }
+  if (cmd == "present" && argc > 2) {
+    auto ct = openOrDie();
+    std::vector<FlowEntry> entries;
+    for (const FlowUpdate& u : readFile(argv[2], FlowOp::kUpsert)) entries.push_back(u.entry);
+    size_t present = 0;
+    for (bool p : ct->present(entries)) present += p ? 1 : 0;
+    std::cout << "present=" << present << " absent=" << entries.size() - present << "\n";
+    return 0;
   }
   if (cmd == "apply-events" && argc > 2) {
     auto a = openOrDie();
@@ -180,6 +192,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "bench" && argc > 2) return bench(std::strtoul(argv[2], nullptr, 10));
-  std::cerr << "usage: ct_sync_tool dump [--raw] | apply FILE | remove FILE | apply-events FILE | events SECONDS | bench N\n";
+  std::cerr << "usage: ct_sync_tool dump [--raw] | apply FILE | create FILE | present FILE | remove FILE | apply-events FILE | events SECONDS | bench N\n";
   return 2;
 }

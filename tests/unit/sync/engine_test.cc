@@ -2,90 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <memory>
-
-#include "tests/fakes/fake_conntrack_table.h"
-#include "tests/fakes/fake_sync_network.h"
-#include "tests/fakes/manual_clock.h"
+#include "engine_harness.h"
 
 namespace ha::sync {
 namespace {
 
-using test::FakeSyncNetwork;
-
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
-
-// One FULLNAT service, known with a different mark on each node (ids are per node).
-ServiceCatalog catalogWithMark(uint32_t mark) {
-  CatalogService s;
-  s.mark = mark;
-  s.fullnat = true;
-  s.reals = {{ip("198.51.100.11"), 80}, {ip("198.51.100.12"), 80}};
-  s.localAddresses = {ip("198.51.100.200"), ip("198.51.100.201")};
-  return {{CatalogKey{kProtoTcp, ip("192.0.2.100"), 80}, s}};
-}
-
-FlowEntry flow(uint16_t clientPort, uint8_t state = 3, uint32_t mark = 0xd1000001) {
-  FlowEntry e;
-  e.l4proto = kProtoTcp;
-  e.original = {ip("203.0.113.10"), ip("192.0.2.100"), clientPort, 80};
-  e.reply = {ip("198.51.100.11"), ip("198.51.100.200"), 80, clientPort};
-  e.status = kIpsSeenReply | kIpsAssured;
-  e.tcpState = state;
-  e.timeoutSeconds = 432000;
-  e.mark = mark;
-  return e;
-}
-
-struct Node {
-  Node(FakeSyncNetwork& net, const std::string& name, std::vector<std::string> peers, uint32_t nodeMark,
-       const TimeSource& clock, FakeConntrackTable* kernel = nullptr)
-      : mark(nodeMark), owned(kernel ? nullptr : std::make_unique<FakeConntrackTable>()),
-        table(kernel ? *kernel : *owned) {
-    SyncConfig config;
-    config.enabled = true;
-    config.nodeName = name;
-    for (const auto& p : peers) config.peers.push_back({p, ip("198.51.100.1"), 7800});
-    engine = std::make_unique<Engine>(config, table, clock, [this](bool r) { readyCalls.push_back(r); });
-    engine->setCatalog(catalogWithMark(nodeMark));
-    engine->attach(net.addNode(name, peers, *engine));
-  }
-  std::vector<FlowEntry> flows() {
-    auto d = table.dump();
-    EXPECT_TRUE(d.ok());
-    std::vector<FlowEntry> out = d.ok() ? *d : std::vector<FlowEntry>{};
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  // A packet changed this node's kernel table and the kernel reported it.
-  void local(FlowUpdate u) {
-    if (u.op == FlowOp::kUpsert) {
-      table.set(u.entry);
-    } else {
-      table.erase(u.entry.key());
-    }
-    table.pushEvent(u);
-    engine->onLocalEvents();
-  }
-  uint32_t mark;
-  std::unique_ptr<FakeConntrackTable> owned;
-  FakeConntrackTable& table;  // the kernel's table outlives a process restart
-  std::unique_ptr<Engine> engine;
-  std::vector<bool> readyCalls;
-};
-
-class EngineTest : public ::testing::Test {
- protected:
-  ha::test::ManualClock clock;
-  FakeSyncNetwork net;
-};
-
-std::vector<FlowEntry> withMark(std::vector<FlowEntry> flows, uint32_t mark) {
-  for (auto& f : flows) f.mark = mark;
-  std::sort(flows.begin(), flows.end());
-  return flows;
-}
+using namespace engine_test;  // NOLINT(google-build-using-namespace)
 
 // On connect the whole table goes over as a bulk; the receiver holds the same flows under its own
 // mark, and, having every live peer's bulk, becomes ready.
@@ -127,7 +49,8 @@ TEST_F(EngineTest, IncrementalUpdatesAndDestroys) {
   EXPECT_EQ(b.flows()[0].original.srcPort, 2001);
 }
 
-// An unanswered first packet is not worth a peer's table (IPVS's rule; keeps SYN floods local).
+// An unanswered first packet is not worth a peer's table (IPVS's rule; keeps SYN floods local), nor
+// is its destroy (no peer has it: it would only be refused there as not-taught).
 TEST_F(EngineTest, UnrepliedFlowsStayLocal) {
   Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
   Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
@@ -136,8 +59,10 @@ TEST_F(EngineTest, UnrepliedFlowsStayLocal) {
   FlowEntry syn = flow(3000, 1);
   syn.status = 0;
   a.local({FlowOp::kUpsert, syn});
+  a.local({FlowOp::kRemove, syn});
   net.run();
   EXPECT_TRUE(b.flows().empty());
+  EXPECT_EQ(b.engine->snapshot().peers[0].received, 0u);
 }
 
 // Entries for services, reals or local addresses the receiver does not know are refused and
@@ -191,8 +116,9 @@ TEST_F(EngineTest, PersistentGarbageResetsTheStream) {
   EXPECT_TRUE(b.flows().empty());
 }
 
-// A copy learned from a peer that expires or is deleted here is not reported back: the owner's
-// flow lives on. Once local traffic touches the copy, it is ours and syncs like any other.
+// A copy taught by a peer that expires or is deleted here is not reported back: the owner's flow
+// lives on. Once local traffic touches the copy, it is ours and syncs like any other — but it
+// never removes the entry the other node holds as its own (counted there as not-taught).
 TEST_F(EngineTest, LearnedCopiesDoNotEchoTheirDestroys) {
   Node a(net, "dirA", {"dirB"}, 0xd1000001, clock);
   Node b(net, "dirB", {"dirA"}, 0xd1000002, clock);
@@ -202,17 +128,24 @@ TEST_F(EngineTest, LearnedCopiesDoNotEchoTheirDestroys) {
   a.local({FlowOp::kUpsert, flow(6001)});
   net.run();
   ASSERT_EQ(b.flows().size(), 2u);
+  EXPECT_EQ(b.engine->snapshot().peers[0].taught, 2u);
   // 6000's copy times out on B: A keeps its flow.
   ASSERT_EQ(b.table.apply({{FlowOp::kRemove, flow(6000)}}).removed, 1u);
   b.local({FlowOp::kRemove, flow(6000)});
   net.run();
   EXPECT_EQ(a.flows().size(), 2u);
-  // B forwards 6001 after a failover and sees it close: A hears about it.
+  EXPECT_EQ(a.engine->snapshot().peers[0].received, 0u);
+  EXPECT_EQ(b.engine->snapshot().peers[0].taught, 1u);
+  // B forwards 6001 after a failover and sees it close: the copy is B's now and B tells A, but
+  // A's 6001 is A's own flow.
   b.local({FlowOp::kUpsert, flow(6001, 7, 0xd1000002)});
   b.local({FlowOp::kRemove, flow(6001)});
   net.run();
-  ASSERT_EQ(a.flows().size(), 1u);
-  EXPECT_EQ(a.flows()[0].original.srcPort, 6000);
+  EXPECT_EQ(b.engine->snapshot().peers[0].taught, 0u);
+  EXPECT_EQ(a.flows().size(), 2u);
+  const auto in = a.engine->snapshot().peers[0];
+  EXPECT_EQ(in.received, 2u);  // TIME_WAIT (sent as a remove), then the destroy
+  EXPECT_EQ(in.rejectedBy[static_cast<size_t>(Rejection::kNotTaught)], 2u);
 }
 
 // Applying the same batch twice leaves the same table (a repeated bulk after a reconnect).

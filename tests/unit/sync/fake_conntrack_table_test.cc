@@ -88,6 +88,34 @@ TEST(FakeConntrackTable, ReplyTupleCollisionFails) {
   EXPECT_EQ(table.entries().size(), 1u);
 }
 
+// A kCreate never changes an existing entry, nor one holding its reply tuple: kExists, in order
+// with the other outcomes (as NLM_F_EXCL's EEXIST with no update after it).
+TEST(FakeConntrackTable, CreateOnlyLeavesExistingEntriesAlone) {
+  FakeConntrackTable table;
+  table.apply({upsert(flow(40000, 5000))});
+  FlowEntry longer = flow(40000, 5000, 4);
+  longer.timeoutSeconds = 600000;
+  FlowEntry clash = flow(40002, 5000);  // 40000's reply tuple
+  ApplyReport r = table.apply({{FlowOp::kCreate, longer}, {FlowOp::kCreate, flow(40001, 5001)},
+                               {FlowOp::kCreate, clash}, remove(flow(40003, 5003))});
+  EXPECT_EQ(r.outcomes, (std::vector<ApplyOutcome>{ApplyOutcome::kExists, ApplyOutcome::kCreated,
+                                                   ApplyOutcome::kExists, ApplyOutcome::kMissing}));
+  EXPECT_EQ(r.exists, 2u);
+  EXPECT_EQ(r.created, 1u);
+  EXPECT_EQ(r.failed, 0u);
+  ASSERT_EQ(table.entries().size(), 2u);
+  EXPECT_EQ(table.entries()[0].timeoutSeconds, 300u);
+  EXPECT_EQ(table.entries()[0].tcpState, 3);
+}
+
+// present() answers by original tuple and changes nothing.
+TEST(FakeConntrackTable, PresentIsARead) {
+  FakeConntrackTable table;
+  table.apply({upsert(flow(40000, 5000))});
+  EXPECT_EQ(table.present({flow(40000, 9999), flow(40001, 5000)}), (std::vector<bool>{true, false}));
+  EXPECT_EQ(table.entries().size(), 1u);
+}
+
 // failNext(n) fails exactly the next n updates, with the message and the entry in firstError.
 TEST(FakeConntrackTable, FailNextInjectsErrors) {
   FakeConntrackTable table;

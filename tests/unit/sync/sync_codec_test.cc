@@ -183,5 +183,41 @@ TEST(SyncCodec, BoundsBatchAndNamesTheFlow) {
   EXPECT_EQ(refusal(m), "batch of 4097 flows exceeds 4096");
 }
 
+// The largest flow encode() can write: IPv6, every field at its largest legal value.
+FlowUpdate largestFlow() {
+  FlowUpdate u = upsert("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db8::ffff",
+                        "2001:db8:1:ffff:ffff:ffff:ffff:ffff", "2001:db8:2:ffff:ffff:ffff:ffff:ffff");
+  u.entry.original.srcPort = u.entry.original.dstPort = 65535;
+  u.entry.reply.srcPort = u.entry.reply.dstPort = 65535;
+  u.entry.status = kSyncedStatusBits;
+  u.entry.tcpState = kTcpStateMax;
+  u.entry.timeoutSeconds = kMaxFlowTimeoutSeconds;
+  return u;
+}
+
+// kMaxEncodedFlowBytes is the largest flow's size in a batch, remove flag included (which
+// encode() never sets on an upsert, so no real flow reaches it), and exact.
+TEST(SyncCodec, LargestFlowFitsItsBound) {
+  FlowBatch one{1, false, {largestFlow()}};
+  proto::SyncMessage m = encode(PeerMessage{one});
+  const size_t withoutBatch = encode(PeerMessage{FlowBatch{1, false, {}}}).ByteSizeLong();
+  EXPECT_EQ(m.ByteSizeLong() - withoutBatch, kMaxEncodedFlowBytes - 2);
+  m.mutable_batch()->mutable_flows(0)->set_remove(true);
+  EXPECT_EQ(m.ByteSizeLong() - withoutBatch, kMaxEncodedFlowBytes);
+}
+
+// A batch of kMaxFlowsPerBatch largest flows with the largest sequence number fits
+// kMaxEncodedMessageBytes, within 2 bytes per flow plus the rounding; it decodes whole.
+TEST(SyncCodec, LargestBatchFitsTheMessageLimit) {
+  FlowBatch batch{UINT64_MAX, true, {}};
+  batch.updates.assign(kMaxFlowsPerBatch, largestFlow());
+  const proto::SyncMessage m = encode(PeerMessage{batch});
+  EXPECT_LE(m.ByteSizeLong(), kMaxEncodedMessageBytes);
+  EXPECT_GE(m.ByteSizeLong() + 2 * kMaxFlowsPerBatch + 64, kMaxEncodedMessageBytes);
+  EXPECT_EQ(refusal(m), "(accepted)");
+  const proto::SyncMessage ack = encode(PeerMessage{Ack{UINT64_MAX, UINT64_MAX}});
+  EXPECT_LE(ack.ByteSizeLong(), kMaxEncodedAckBytes);
+}
+
 }  // namespace
 }  // namespace ha::sync

@@ -17,6 +17,8 @@ sync::SyncSnapshot fullSnapshot() {
   s.overruns = 2;
   s.localFlows = 3;
   s.kernelFailures = 4;
+  s.provenanceReconciled = 5;
+  s.transport = {6, 7, 8, 9};
   sync::PeerSnapshot p;
   p.name = "dir2";
   p.address = "198.51.100.3:7800";
@@ -37,8 +39,13 @@ sync::SyncSnapshot fullSnapshot() {
   p.lastError = "tls: certificate name mismatch";
   p.received = 22;
   p.applied = 23;
-  p.rejected = 24 + 25 + 26 + 27 + 28;
-  for (size_t r = 0; r < sync::kRejectionCount; ++r) p.rejectedBy[r] = 24 + r;
+  p.rejected = 0;
+  for (size_t r = 0; r < sync::kRejectionCount; ++r) {
+    p.rejectedBy[r] = 100 + r;
+    p.rejected += p.rejectedBy[r];
+  }
+  p.clamped = 33;
+  p.taught = 34;
   p.malformed = 29;
   p.resets = 30;
   p.bulksReceived = 31;
@@ -78,6 +85,8 @@ void expectSamePeer(const sync::PeerSnapshot& a, const sync::PeerSnapshot& b) {
   EXPECT_EQ(a.bulksReceived, b.bulksReceived);
   EXPECT_EQ(a.bulkComplete, b.bulkComplete);
   EXPECT_EQ(a.lastBulkReceivedMs, b.lastBulkReceivedMs);
+  EXPECT_EQ(a.clamped, b.clamped);
+  EXPECT_EQ(a.taught, b.taught);
 }
 
 // Every field survives snapshot -> proto -> snapshot, absent optionals stay absent.
@@ -92,6 +101,8 @@ TEST(SyncCodec, RoundTripsEveryField) {
   EXPECT_EQ(got.overruns, want.overruns);
   EXPECT_EQ(got.localFlows, want.localFlows);
   EXPECT_EQ(got.kernelFailures, want.kernelFailures);
+  EXPECT_EQ(got.provenanceReconciled, want.provenanceReconciled);
+  EXPECT_EQ(got.transport, want.transport);
   ASSERT_EQ(got.peers.size(), 2u);
   expectSamePeer(got.peers[0], want.peers[0]);
   expectSamePeer(got.peers[1], want.peers[1]);
@@ -103,7 +114,9 @@ TEST(SyncCodec, RejectionsByName) {
   auto reply = toSyncReply(fullSnapshot());
   const auto& byName = reply.peers(0).rejected_by();
   ASSERT_EQ(byName.size(), sync::kRejectionCount);
-  EXPECT_EQ(byName.at("unknown-service"), 26u);
+  EXPECT_EQ(byName.at("unknown-service"), 102u);
+  EXPECT_EQ(byName.at("owned-locally"), 105u);
+  EXPECT_EQ(byName.at("quota"), 108u);
   EXPECT_TRUE(reply.peers(1).rejected_by().empty());
   (*reply.mutable_peers(1)->mutable_rejected_by())["from-the-future"] = 7;
   (*reply.mutable_peers(1)->mutable_rejected_by())["bad-state"] = 3;

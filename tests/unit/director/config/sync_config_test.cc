@@ -46,7 +46,7 @@ const std::string kGlobals = "global_defs {\n  router_id dir1\n}\n";
 
 // Every keyword lands in the model; the node name is router_id (global_defs may come last).
 TEST(SyncConfig, FullBlockParsesIntoTheExactModel) {
-  auto r = load(syncBlock() + kGlobals);
+  auto r = load(syncBlock({"  peer_quota 5000"}) + kGlobals);
   ASSERT_TRUE(isClean(r));
   sync::SyncConfig want;
   want.enabled = true;
@@ -57,10 +57,12 @@ TEST(SyncConfig, FullBlockParsesIntoTheExactModel) {
   want.tls = {"/etc/directord/sync-ca.pem", "/etc/directord/dir1.pem", "/etc/directord/dir1.key"};
   want.queueLimit = 1000;
   want.readyTimeout = 2500ms;
+  want.peerQuota = 5000;
   EXPECT_EQ(r.config.sync, want);
 }
 
-// queue_limit and ready_timeout are optional: SyncConfig's defaults stand.
+// queue_limit, peer_quota and ready_timeout are optional: SyncConfig's defaults stand (peer_quota
+// 262144 flows per peer).
 TEST(SyncConfig, OptionalKeywordsDefault) {
   auto r = load(kGlobals + lines({
                                "connection_sync {",
@@ -77,6 +79,7 @@ TEST(SyncConfig, OptionalKeywordsDefault) {
   EXPECT_TRUE(r.config.sync.enabled);
   EXPECT_EQ(r.config.sync.queueLimit, sync::SyncConfig{}.queueLimit);
   EXPECT_EQ(r.config.sync.readyTimeout, sync::SyncConfig{}.readyTimeout);
+  EXPECT_EQ(r.config.sync.peerQuota, 262144u);
 }
 
 // Without the block sync stays disabled.
@@ -222,11 +225,14 @@ TEST(SyncConfig, UnknownKeywordsAndBadValues) {
                     "  queue_limit 0",                 // 13
                     "  ready_timeout -1",              // 14
                     "  ready_timeout 1.5",             // 15
+                    "  peer_quota 7",                  // 16
+                    "  peer_quota 8",                  // 17
                 }) +
                 kGlobals);
   EXPECT_TRUE(hasError(r, 12, "unknown keyword 'peers' in connection_sync"));
   EXPECT_TRUE(hasError(r, 13, "'queue_limit' given twice in connection_sync"));
   EXPECT_TRUE(hasError(r, 14, "'ready_timeout' given twice in connection_sync"));
+  EXPECT_TRUE(hasError(r, 17, "'peer_quota' given twice in connection_sync"));
   auto values = load(kGlobals + lines({
                                     "connection_sync {",              // 4
                                     "  listen 198.51.100.2 7800",     // 5
@@ -238,11 +244,16 @@ TEST(SyncConfig, UnknownKeywordsAndBadValues) {
                                     "  }",                            // 11
                                     "  queue_limit 0",                // 12
                                     "  ready_timeout ten",            // 13
-                                    "}",                              // 14
+                                    "  peer_quota 0",                 // 14
+                                    "}",                              // 15
                                 }));
   EXPECT_TRUE(hasError(values, 12, "invalid value '0' for 'queue_limit'"));
   EXPECT_TRUE(hasError(values, 13, "invalid value 'ten' for 'ready_timeout'"));
-  EXPECT_EQ(values.diagnostics.size(), 2u) << testing::dump(values);
+  EXPECT_TRUE(hasError(values, 14, "invalid value '0' for 'peer_quota'"));
+  EXPECT_EQ(values.diagnostics.size(), 3u) << testing::dump(values);
+  auto noValue = load(syncBlock({"  peer_quota", "  peer_quota 4294967296"}) + kGlobals);
+  EXPECT_TRUE(hasError(noValue, 12, "peer_quota FLOWS"));
+  EXPECT_TRUE(hasError(noValue, 13, "invalid value '4294967296' for 'peer_quota'"));
 }
 
 // track_sync in an instance needs a connection_sync block; the error points at track_sync.
