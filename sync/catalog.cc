@@ -65,7 +65,9 @@ std::optional<Rejection> admit(const ServiceCatalog& catalog, FlowOp op, FlowEnt
   }
   if (!knownReal(*service, entry.reply)) return Rejection::kUnknownReal;
   if (service->fullnat) {
-    if (service->localAddresses.count(entry.reply.dst) == 0) return Rejection::kUnknownLocalAddress;
+    if (!service->localAddresses || service->localAddresses->count(entry.reply.dst) == 0) {
+      return Rejection::kUnknownLocalAddress;
+    }
   } else if (entry.reply.dst != entry.original.src || entry.reply.dstPort != entry.original.srcPort) {
     // NAT keeps the client as the real's peer; anything else would be a SNAT we never configured.
     return Rejection::kUnknownLocalAddress;

@@ -1,5 +1,6 @@
 #include "director/node/sync_bridge.h"
 
+#include <memory>
 #include <set>
 
 #include "director/nft/names.h"
@@ -9,9 +10,9 @@ namespace ha::director {
 sync::ServiceCatalog syncCatalogOf(const Config& config, const std::map<ServiceKey, uint32_t>& serviceIds) {
   // In a multi-director cluster each node SNATs to its own group and holds its peers' groups as
   // VRRP backup addresses, so a peer's flow may name any local address this node has configured.
-  std::set<IpAddress> localAddresses;
+  auto localAddresses = std::make_shared<std::set<IpAddress>>();
   for (const auto& [name, group] : config.laddrGroups) {
-    localAddresses.insert(group.addresses.begin(), group.addresses.end());
+    localAddresses->insert(group.addresses.begin(), group.addresses.end());
   }
   sync::ServiceCatalog catalog;
   for (const auto& vs : config.virtualServers) {

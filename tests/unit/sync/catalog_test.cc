@@ -13,7 +13,7 @@ ServiceCatalog catalog() {
   fullnat.mark = 0xd1000007;
   fullnat.fullnat = true;
   fullnat.reals = {{ip("198.51.100.11"), 80}, {ip("198.51.100.12"), 0}};
-  fullnat.localAddresses = {ip("198.51.100.200")};
+  fullnat.localAddresses = std::make_shared<std::set<IpAddress>>(std::set<IpAddress>{ip("198.51.100.200")});
   c[{kProtoTcp, ip("192.0.2.100"), 80}] = fullnat;
   CatalogService nat;
   nat.mark = 0xd1000009;

@@ -26,7 +26,8 @@ inline ServiceCatalog catalogWithMark(uint32_t mark) {
   s.mark = mark;
   s.fullnat = true;
   s.reals = {{ip("198.51.100.11"), 80}, {ip("198.51.100.12"), 80}};
-  s.localAddresses = {ip("198.51.100.200"), ip("198.51.100.201")};
+  s.localAddresses =
+      std::make_shared<std::set<IpAddress>>(std::set<IpAddress>{ip("198.51.100.200"), ip("198.51.100.201")});
   return {{CatalogKey{kProtoTcp, ip("192.0.2.100"), 80}, s}};
 }
 
