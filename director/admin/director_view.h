@@ -66,6 +66,8 @@ struct ForwarderStatus {
   std::optional<uint64_t> lastDriftAgeMs;
   std::optional<double> lastRepairMs;  // drift seen -> tables back
   std::string lastRepairError;
+  // Cross-thread requests (admin calls, reloads) that a module's thread did not answer in time.
+  uint64_t crossThreadTimeouts = 0;
 };
 
 // Each answer is an error when the thread that holds it does not answer in time (a busy or stuck

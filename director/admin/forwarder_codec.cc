@@ -16,6 +16,7 @@ directord::admin::ForwarderReply toForwarderReply(const ForwarderStatus& status)
   if (status.lastDriftAgeMs) out.set_last_drift_age_ms(*status.lastDriftAgeMs);
   if (status.lastRepairMs) out.set_last_repair_ms(*status.lastRepairMs);
   out.set_last_repair_error(status.lastRepairError);
+  out.set_cross_thread_timeouts(status.crossThreadTimeouts);
   return out;
 }
 
@@ -33,6 +34,7 @@ ForwarderStatus fromForwarderReply(const directord::admin::ForwarderReply& reply
   if (reply.has_last_drift_age_ms()) status.lastDriftAgeMs = reply.last_drift_age_ms();
   if (reply.has_last_repair_ms()) status.lastRepairMs = reply.last_repair_ms();
   status.lastRepairError = reply.last_repair_error();
+  status.crossThreadTimeouts = reply.cross_thread_timeouts();
   return status;
 }
 

@@ -51,6 +51,7 @@ std::string formatForwarder(const ForwarderStatus& s) {
     out << "\n";
   }
   if (!s.lastRepairError.empty()) out << "Last repair failed: " << s.lastRepairError << "\n";
+  out << "Cross-thread waits past their deadline: " << s.crossThreadTimeouts << "\n";
   return out.str();
 }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "common/log.h"
+#include "common/post_and_wait.h"
 #include "director/nft/diff.h"
 #include "director/nft/ir_text.h"
 #include "director/nft/render.h"
@@ -134,6 +135,7 @@ ForwarderStatus Node::forwarderStatusNow() const {
   }
   s.lastRepairMs = c.lastRepairMs;
   s.lastRepairError = c.lastRepairError;
+  s.crossThreadTimeouts = crossThreadTimeouts().load();
   return s;
 }
 
