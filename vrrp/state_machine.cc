@@ -184,6 +184,15 @@ void StateMachine::advertAsMaster(const event::AdvertReceived& advert, TimePoint
     // lower_prio_no_advert) answers it at once so the other master yields within one delivery
     // instead of up to one Advertisement_Interval. The Adver_Timer restarts from this advert.
     sendAdvert(now, actions);
+    // Two masters means a split brain is healing: the other one announced the addresses last, so
+    // the router and the reals still send to it, and it stops serving as soon as it yields.
+    // keepalived vrrp_state_master_rx() sends gratuitous ARPs here too (garp_lower_prio_repeat,
+    // defaulting to garp_master_repeat). At most once per Master_Down_Interval: a peer that keeps
+    // advertising a lower priority without yielding must not turn us into an ARP flood.
+    if (!reannouncedAt_ || now - *reannouncedAt_ >= masterDownInterval()) {
+      actions.reannounceAddresses = true;
+      reannouncedAt_ = now;
+    }
   }
   // Same priority and our own address: our advert looped back; nothing to do.
 }
