@@ -21,6 +21,8 @@ directord::admin::VrrpList toVrrpList(const vrrp::RouterSnapshot& snapshot);
 // are left out of rejectedBy; `rejected` still counts them.
 directord::admin::SyncReply toSyncReply(const sync::SyncSnapshot& snapshot);
 sync::SyncSnapshot fromSyncReply(const directord::admin::SyncReply& reply);
+// conntrack_codec.cc
+directord::admin::ConntrackReply toConntrackReply(const ConntrackStatus& status);
 directord::admin::LookupRequest toLookupRequest(const FlowQuery& query);
 Result<FlowQuery> toFlowQuery(const directord::admin::LookupRequest& request);
 

@@ -47,6 +47,12 @@ class AdminService final : public pb::Admin::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status ConntrackStatus(grpc::ServerContext* /*context*/, const pb::ConntrackRequest* /*request*/,
+                               pb::ConntrackReply* reply) override {
+    *reply = toConntrackReply(view_.conntrackStatus());
+    return grpc::Status::OK;
+  }
+
  private:
   DirectorView& view_;
 };

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "director/admin/conntrack_stats.h"
 #include "director/plan/flow_oracle.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
@@ -49,6 +50,18 @@ struct DirectorSnapshot {
   uint64_t probesInFlight = 0;
 };
 
+// The node's conntrack table (director/node/conntrack_watch.h): the last sample and what it means.
+struct ConntrackStatus {
+  std::string error;  // the last read failed: why ("" when it worked)
+  std::optional<ConntrackStats> kernel;      // the last sample, as the kernel counts
+  std::optional<ConntrackStats> sinceStart;  // its counters since directord's first sample
+  std::string pressure;                      // "" = none
+  std::optional<uint64_t> lastDropAgeMs;
+  uint64_t pressureEpisodes = 0;
+  uint64_t inconclusiveResults = 0;  // health results held because of the pressure
+  std::optional<uint64_t> sampleAgeMs;
+};
+
 class DirectorView {
  public:
   virtual ~DirectorView() = default;
@@ -58,6 +71,7 @@ class DirectorView {
   virtual vrrp::RouterSnapshot vrrpSnapshot() = 0;
   // enabled = false when the config has no connection_sync block.
   virtual sync::SyncSnapshot syncSnapshot() = 0;
+  virtual ConntrackStatus conntrackStatus() = 0;
 };
 
 }  // namespace ha::director

@@ -182,6 +182,7 @@ void Node::runUntilSignalled() {
         io_.stop();
       };
   signals.async_wait(onSignal);
+  watchConntrack();
   auto guard = boost::asio::make_work_guard(io_);
   io_.run();
 }

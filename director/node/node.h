@@ -4,6 +4,7 @@
 // Admin calls arrive on gRPC threads and are posted here as value work.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include "director/admin/conntrack_counts.h"
 #include "director/admin/director_view.h"
 #include "director/config/config_model.h"
+#include "director/node/conntrack_watch.h"
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
 #include "director/plan/forwarding_plan.h"
@@ -36,6 +38,9 @@ struct NodePorts {
   std::unique_ptr<vrrp::Control> vrrp;  // null: a config with vrrp_instance is refused
   std::unique_ptr<healthcheck::Control> health;  // null: a config with checkers is refused
   std::unique_ptr<sync::Control> sync;  // null: a config with connection_sync is refused
+  // null: no conntrack statistics (`directorctl conntrack` says so). Shared with the health
+  // checker, which asks it whether a probe without an answer can be trusted.
+  std::shared_ptr<ConntrackWatch> conntrackWatch;
 };
 
 class Node final : public DirectorView {
@@ -61,6 +66,7 @@ class Node final : public DirectorView {
   FlowAnswer lookup(const FlowQuery& query) override;
   vrrp::RouterSnapshot vrrpSnapshot() override;
   sync::SyncSnapshot syncSnapshot() override;
+  ConntrackStatus conntrackStatus() override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);
@@ -72,6 +78,7 @@ class Node final : public DirectorView {
   void flushHealth();
   void retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals);
   void purgePersistence(const std::vector<FlowOwner>& owners);
+  void watchConntrack();  // node_conntrack.cc: samples now and every kConntrackSampleEvery
   template <typename F>
   auto onDirectorThread(F&& f) -> decltype(f());
 
@@ -87,6 +94,7 @@ class Node final : public DirectorView {
   std::map<ServiceKey, size_t> serviceIndex_;  // -> config_.virtualServers
   std::vector<healthcheck::HealthEvent> pendingHealth_;
   bool healthFlushPosted_ = false;
+  boost::asio::steady_timer conntrackTimer_{io_};
 };
 
 }  // namespace ha::director

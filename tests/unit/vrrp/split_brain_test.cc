@@ -1,6 +1,7 @@
-// A healing split brain (tests/netns/test_partition_heal.sh found it): the master that stays
-// must announce its addresses again when it hears the other master, or the router and the reals
-// keep sending to the one that yields (it announced last, during the partition).
+// A healing split brain (tests/netns/test_partition_heal.sh found it): the
+// master that stays must announce its addresses again when it hears the other
+// master, or the router and the reals keep sending to the one that yields (it
+// announced last, during the partition).
 #include <gtest/gtest.h>
 
 #include "tests/fakes/fake_vrrp_wire.h"
@@ -17,9 +18,9 @@ using test::ManualClock;
 
 constexpr TimePoint kNow = ManualClock::kStart;
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char *text) { return *IpAddress::parse(text); }
 
-Params params(uint8_t priority, const char* address, Duration interval = seconds(1)) {
+Params params(uint8_t priority, const char *address, Duration interval = seconds(1)) {
   Params p;
   p.priority = priority;
   p.primaryAddress = ip(address);
@@ -27,12 +28,12 @@ Params params(uint8_t priority, const char* address, Duration interval = seconds
   return p;
 }
 
-event::AdvertReceived advert(const char* from, uint8_t priority, Duration interval = seconds(1)) {
+event::AdvertReceived advert(const char *from, uint8_t priority, Duration interval = seconds(1)) {
   return event::AdvertReceived{ip(from), priority, interval};
 }
 
-// keepalived vrrp_state_master_rx(): a master answers a lower-priority advert with an advert
-// and announces its addresses again (garp_lower_prio_repeat).
+// keepalived vrrp_state_master_rx(): a master answers a lower-priority advert
+// with an advert and announces its addresses again (garp_lower_prio_repeat).
 TEST(VrrpSplitBrain, MasterReannouncesOnLowerPriorityAdvert) {
   StateMachine m(params(255, "192.0.2.1"));
   m.handle(event::Startup{}, kNow);
@@ -43,7 +44,8 @@ TEST(VrrpSplitBrain, MasterReannouncesOnLowerPriorityAdvert) {
   EXPECT_FALSE(a.transition);
 }
 
-// A priority-0 advert is a master leaving, not a second master: no announcement.
+// A priority-0 advert is a master leaving, not a second master: no
+// announcement.
 TEST(VrrpSplitBrain, PriorityZeroIsNotReannounced) {
   StateMachine m(params(255, "192.0.2.1"));
   m.handle(event::Startup{}, kNow);
@@ -52,8 +54,9 @@ TEST(VrrpSplitBrain, PriorityZeroIsNotReannounced) {
   EXPECT_FALSE(a.reannounceAddresses);
 }
 
-// A peer that keeps advertising a lower priority without yielding gets at most one announcement
-// per Master_Down_Interval (3 x 1 s + skew 1/256 s for the owner), never one per advert.
+// A peer that keeps advertising a lower priority without yielding gets at most
+// one announcement per Master_Down_Interval (3 x 1 s + skew 1/256 s for the
+// owner), never one per advert.
 TEST(VrrpSplitBrain, ReannouncementIsRateLimited) {
   StateMachine m(params(255, "192.0.2.1"));
   m.handle(event::Startup{}, kNow);
@@ -62,14 +65,18 @@ TEST(VrrpSplitBrain, ReannouncementIsRateLimited) {
   EXPECT_TRUE(m.handle(advert("192.0.2.2", 100), kNow + seconds(1)).reannounceAddresses);
   int announced = 0;
   for (int i = 1; i <= 10; ++i) {
-    if (m.handle(advert("192.0.2.2", 100), kNow + seconds(1) + i * milliseconds(300)).reannounceAddresses) ++announced;
+    if (m.handle(advert("192.0.2.2", 100), kNow + seconds(1) + i * milliseconds(300))
+            .reannounceAddresses)
+      ++announced;
   }
   EXPECT_EQ(announced, 0);  // 3 s of adverts, all within the gap
-  EXPECT_FALSE(m.handle(advert("192.0.2.2", 100), kNow + seconds(1) + gap - milliseconds(1)).reannounceAddresses);
+  EXPECT_FALSE(m.handle(advert("192.0.2.2", 100), kNow + seconds(1) + gap - milliseconds(1))
+                   .reannounceAddresses);
   EXPECT_TRUE(m.handle(advert("192.0.2.2", 100), kNow + seconds(1) + gap).reannounceAddresses);
 }
 
-// A backup hearing a lower priority (it is about to preempt) announces nothing: it holds nothing.
+// A backup hearing a lower priority (it is about to preempt) announces nothing:
+// it holds nothing.
 TEST(VrrpSplitBrain, BackupDoesNotReannounce) {
   StateMachine m(params(150, "192.0.2.1"));
   m.handle(event::Startup{}, kNow);
@@ -78,9 +85,10 @@ TEST(VrrpSplitBrain, BackupDoesNotReannounce) {
   EXPECT_EQ(m.state(), State::kBackup);
 }
 
-// The drill on the fake wire: a partition makes two masters, the lower one announces last; after
-// the heal the higher one stays master, and the last announcement neighbours hear is its own,
-// within one delivery of the heal (advert 0.1 s, as the netns drill).
+// The drill on the fake wire: a partition makes two masters, the lower one
+// announces last; after the heal the higher one stays master, and the last
+// announcement neighbours hear is its own, within one delivery of the heal
+// (advert 0.1 s, as the netns drill).
 TEST(VrrpSplitBrain, AfterHealTheLastAnnouncementIsTheMasters) {
   ManualClock clock;
   FakeVrrpWire wire(clock);
@@ -102,10 +110,11 @@ TEST(VrrpSplitBrain, AfterHealTheLastAnnouncementIsTheMasters) {
   EXPECT_EQ(wire.masterCount(), 1u);
   EXPECT_EQ(wire.state(a), State::kMaster);
   ASSERT_EQ(wire.announcements().back().router, a);
-  // b's next advert (within 0.1 s of the heal) reaches a 1 ms later; a announces on it.
+  // b's next advert (within 0.1 s of the heal) reaches a 1 ms later; a
+  // announces on it.
   EXPECT_LE(wire.announcements().back().at - healed, milliseconds(102));
   size_t after = 0;
-  for (const auto& an : wire.announcements()) after += an.at >= healed ? 1 : 0;
+  for (const auto &an : wire.announcements()) after += an.at >= healed ? 1 : 0;
   EXPECT_EQ(after, 1u);  // b yielded at a's answer: one announcement, no storm
 }
 
