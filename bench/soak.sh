@@ -123,7 +123,9 @@ while :; do
   fi
   rss=$(awk '$1 == "VmRSS:" {print $2}' "/proc/$PID/status" 2>/dev/null)
   thr=$(awk '$1 == "Threads:" {print $2}' "/proc/$PID/status" 2>/dev/null)
-  fds=$(ls "/proc/$PID/fd" 2>/dev/null | wc -l)
+  # The least of three looks 50 ms apart: a health probe's socket open at that instant is no leak.
+  fds=999999
+  for _ in 1 2 3; do n=$(ls "/proc/$PID/fd" 2>/dev/null | wc -l); ((n < fds)) && fds=$n; sleep 0.05; done
   printf '%s\t%s\t%s\t%s\n' "$el" "${rss:-0}" "$fds" "${thr:-0}" >>"$SAMPLES"
   if (( $(wc -l <"$SAMPLES") % 30 == 0 )); then
     echo "   t=${el}s RSS ${rss} kB fds $fds threads $thr reloads $reloads load $("$(lab_python)" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["ok"], "/", d["requests"], "ok")' "$LOAD" 2>/dev/null)"

@@ -260,8 +260,8 @@ EngineStep Engine::onResult(ProbeTicket ticket, ProbeResult result, TimePoint no
   return step;
 }
 
-void Engine::finishRun(uint32_t slot, ProbeResult result, TimePoint now, EngineStep& step) {
-  Probe& probe = *slots_[slot].probe;
+// What every answered run updates, conclusive or not.
+void Engine::countRun(Probe& probe, const ProbeResult& result, TimePoint now) {
   const Duration latency = result.latency > std::chrono::nanoseconds::zero()
                                ? std::chrono::duration_cast<Duration>(result.latency)
                                : now - probe.startedAt;
@@ -271,6 +271,11 @@ void Engine::finishRun(uint32_t slot, ProbeResult result, TimePoint now, EngineS
   probe.maxLatency = std::max(probe.maxLatency, latency);
   probe.lastOk = result.ok;
   probe.lastAt = now;
+}
+
+void Engine::finishRun(uint32_t slot, ProbeResult result, TimePoint now, EngineStep& step) {
+  Probe& probe = *slots_[slot].probe;
+  countRun(probe, result, now);
   probe.inconclusiveLogged = false;
 
   bool weightChanged = false;
@@ -301,28 +306,24 @@ void Engine::finishRun(uint32_t slot, ProbeResult result, TimePoint now, EngineS
   }
 }
 
-void Engine::finishInconclusive(uint32_t slot, ProbeResult result, std::string why, TimePoint now) {
+void Engine::finishInconclusive(uint32_t slot, ProbeResult result, std::string why,
+                                TimePoint now) {
   Probe& probe = *slots_[slot].probe;
-  const Duration latency = result.latency > std::chrono::nanoseconds::zero()
-                               ? std::chrono::duration_cast<Duration>(result.latency)
-                               : now - probe.startedAt;
-  ++probe.probes;
+  countRun(probe, result, now);
   ++probe.inconclusive;
   ++inconclusive_;
-  probe.lastLatency = latency;
-  probe.totalLatency += latency;
-  probe.maxLatency = std::max(probe.maxLatency, latency);
-  probe.lastOk = false;
-  probe.lastAt = now;
   if (result.detail.empty()) result.detail = failureReasonName(result.reason);
   probe.lastDetail = "inconclusive (" + why + "): " + result.detail;
   if (!probe.inconclusiveLogged) {
     probe.inconclusiveLogged = true;
-    log::warning(endpointOf(probe.spec) + ": " + result.detail + ": not counted against the real (" + why + ")");
+    log::warning(endpointOf(probe.spec) + ": " + result.detail + ": not counted against the real (" +
+                 why + ")");
   }
   // The tracker does not move; the next try comes at the usual pace, so a real that really died
   // meanwhile is judged within one delay_loop of the trouble passing.
-  reschedule(probe, slot, now + withJitter(probe.tracker.timing().delayLoop, options_.loopJitterPermille, random_.next()));
+  const Duration wait = withJitter(probe.tracker.timing().delayLoop, options_.loopJitterPermille,
+                                   random_.next());
+  reschedule(probe, slot, now + wait);
 }
 
 void Engine::settleReal(uint32_t realIndex, TimePoint now, EngineStep& step) {

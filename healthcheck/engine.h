@@ -130,6 +130,7 @@ class Engine {
   void freeSlot(uint32_t slot);
   void reschedule(Probe& probe, uint32_t slot, TimePoint at);
   void finishRun(uint32_t slot, ProbeResult result, TimePoint now, EngineStep& step);
+  void countRun(Probe& probe, const ProbeResult& result, TimePoint now);
   void finishInconclusive(uint32_t slot, ProbeResult result, std::string why, TimePoint now);
   void settleReal(uint32_t realIndex, TimePoint now, EngineStep& step);
   void settleQuorums(EngineStep& step);
