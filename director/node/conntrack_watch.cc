@@ -52,12 +52,14 @@ void ConntrackWatch::sampleLocked(TimePoint now) {
 std::optional<std::string> ConntrackWatch::probeTrouble(TimePoint now) {
   std::lock_guard lock(mutex_);
   const auto at = pressure_.lastSampleAt();
-  if (!at || now - *at >= kProbeTroubleFreshness) sampleLocked(now);
+  if (!at || now - *at >= kConntrackFreshness) sampleLocked(now);
   return pressure_.reason(now);
 }
 
 ConntrackStatus ConntrackWatch::status(TimePoint now) {
   std::lock_guard lock(mutex_);
+  const auto sampledAt = pressure_.lastSampleAt();
+  if (!sampledAt || now - *sampledAt >= kConntrackFreshness) sampleLocked(now);
   ConntrackStatus s;
   s.error = error_;
   s.kernel = pressure_.last();

@@ -1,12 +1,10 @@
 #pragma once
-// The node's eye on its conntrack table: a ConntrackPressure fed by a
-// ConntrackStatsPort, shared by the director thread (a sample a second:
-// `directorctl conntrack`, the log) and the health thread, which asks — only
-// when a probe got nothing back from the real — whether our own side could send
-// it at all (healthcheck::ServiceOptions::localTrouble). One mutex; a read is
-// one netlink round trip, and the health thread reads again only when the last
-// sample is older than kProbeTroubleFreshness, so a burst of failing probes
-// costs one read.
+// The node's eye on its conntrack table: a ConntrackPressure fed by a ConntrackStatsPort, shared by
+// the director thread (a sample a second, for the log), the health thread, which asks -- only when
+// a probe got nothing back from the real -- whether our own side could send it at all
+// (healthcheck::ServiceOptions::localTrouble), and the admin API (`directorctl conntrack`). One
+// mutex; a read is one netlink round trip, and the health thread and the admin API read again only
+// when the last sample is older than kConntrackFreshness, so a burst of failing probes costs one read.
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,7 +18,7 @@
 namespace ha::director {
 
 inline constexpr Duration kConntrackSampleEvery = std::chrono::seconds(1);
-inline constexpr Duration kProbeTroubleFreshness = std::chrono::milliseconds(100);
+inline constexpr Duration kConntrackFreshness = std::chrono::milliseconds(100);
 
 class ConntrackWatch {
  public:
