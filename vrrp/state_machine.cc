@@ -168,7 +168,12 @@ void StateMachine::advertAsMaster(const event::AdvertReceived& advert, TimePoint
   const int cmp = compareAddresses(advert.source, params_.primaryAddress);
   if (advert.priority > priority_ || (advert.priority == priority_ && cmp > 0)) {
     // RFC 5798 §6.4.3: yield. keepalived vrrp_state_master_rx() learns the interval (v3) and
-    // vrrp_state_leave_master() sends no priority-0 advert on this path.
+    // vrrp_state_leave_master() sends no priority-0 advert on this path. But first one advert at
+    // our own priority (keepalived's higher_prio_send_advert, which we always do): two masters
+    // mean a healing split brain, and when the other one's advert reaches us before ours reaches
+    // it, this advert is the only way it learns to announce its addresses again -- without it the
+    // router and the reals keep sending to us until their ARP entries expire.
+    sendAdvert(now, actions);
     std::string reason = advert.priority > priority_
                              ? "higher priority " + std::to_string(advert.priority) + " from "
                              : "equal priority " + std::to_string(advert.priority) +

@@ -26,7 +26,7 @@ source "$HERE/health_lib.sh"
 lab_require_root
 command -v conntrack >/dev/null || { echo "SKIP: ${0##*/} needs conntrack (conntrack-tools)"; exit 77; }
 ha_find_binaries || exit 1
-CT_TOOL=${CT_TOOL:-$(dirname "$DIRECTORD")/../tests/netns_bin/ct_sync_tool}
+CT_TOOL=${CT_SYNC_TOOL:-${HA_BUILD_DIR:-$LAB_SOURCE_DIR/build/dev}/tests/netns_bin/ct_sync_tool}
 [ -x "$CT_TOOL" ] || { echo "FAIL: $CT_TOOL not built (target ct_sync_tool)"; exit 1; }
 ESTAB=${ESTAB:-200}
 FLOOD=${FLOOD:-600}

@@ -118,5 +118,43 @@ TEST(VrrpSplitBrain, AfterHealTheLastAnnouncementIsTheMasters) {
   EXPECT_EQ(after, 1u);  // b yielded at a's answer: one announcement, no storm
 }
 
+// A master yielding to a higher priority first advertises its own (lower) priority, never 0:
+// the winner, which may not have heard it yet, learns of the split brain from it.
+TEST(VrrpSplitBrain, YieldingMasterAdvertisesItsPriorityFirst) {
+  StateMachine m(params(100, "198.51.100.3"));
+  m.handle(event::Startup{}, kNow);
+  m.handle(event::MasterDownExpired{}, kNow + seconds(4));
+  ASSERT_EQ(m.state(), State::kMaster);
+  auto a = m.handle(advert("198.51.100.2", 150), kNow + seconds(5));
+  EXPECT_EQ(a.sendAdvertPriority, 100);
+  EXPECT_TRUE(a.releaseAddresses);
+  ASSERT_TRUE(a.transition);
+  EXPECT_EQ(a.transition->to, State::kBackup);
+}
+
+// The heal race the other way round: the winner's advert reaches the loser first (the loser's
+// next advert is lost), so the winner never hears the loser as a master. The loser's advert on
+// yielding still makes the winner announce, and the neighbours follow it.
+TEST(VrrpSplitBrain, WinnerAnnouncesWhenItsAdvertArrivesFirst) {
+  ManualClock clock;
+  FakeVrrpWire wire(clock);
+  auto a = wire.addRouter(params(150, "198.51.100.2", milliseconds(100)));
+  auto b = wire.addRouter(params(100, "198.51.100.3", milliseconds(100)));
+  wire.start(a);
+  wire.start(b);
+  wire.advance(seconds(2));
+  wire.partition(b, true);
+  wire.advance(seconds(2));
+  ASSERT_EQ(wire.masterCount(), 2u);
+  const TimePoint healed = clock.now();
+  wire.partition(b, false);
+  wire.dropNext(b, 1);  // b's next regular advert is lost: a's reaches b first
+  wire.advance(seconds(2));
+  EXPECT_EQ(wire.masterCount(), 1u);
+  EXPECT_EQ(wire.state(a), State::kMaster);
+  ASSERT_EQ(wire.announcements().back().router, a);
+  EXPECT_LE(wire.announcements().back().at - healed, milliseconds(102));
+}
+
 }  // namespace
 }  // namespace ha::vrrp
