@@ -35,6 +35,13 @@ enum class FailureReason : uint8_t {
   kCount
 };
 std::string_view failureReasonName(FailureReason reason);  // "connect-refused", "timeout", ...
+// Failures in which nothing came back from the real, so our own side may be the cause: a full
+// conntrack table drops our SYN on output and connect() is never told (it just times out), or a
+// send is refused locally. A refusal, a reply or a script's own verdict is the real's answer.
+constexpr bool failureCouldBeLocal(FailureReason reason) {
+  return reason == FailureReason::kLocalError || reason == FailureReason::kConnectTimeout ||
+         reason == FailureReason::kScriptTimeout;
+}
 
 struct ProbeResult {
   bool ok = false;

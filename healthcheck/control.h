@@ -47,6 +47,7 @@ struct CheckerStatus {
   uint64_t probes = 0;
   uint64_t failures = 0;
   std::map<std::string, uint64_t> failuresByReason;  // failureReasonName -> count
+  uint64_t inconclusive = 0;  // results that could not judge the real (engine.h onResult)
   std::chrono::nanoseconds lastLatency{0};
   std::chrono::nanoseconds meanLatency{0};
   std::chrono::nanoseconds maxLatency{0};
@@ -78,6 +79,7 @@ struct HealthSnapshot {
   uint64_t probesInFlight = 0;
   uint64_t staleResults = 0;   // results for a probe run that no longer exists (reload, checker bug)
   uint64_t overdueProbes = 0;  // runs the checker never answered in time, failed by the engine
+  uint64_t inconclusiveResults = 0;  // failures held because our own side could not probe
 };
 
 class Control {

@@ -232,7 +232,8 @@ EngineStep Engine::takeDue(TimePoint now, Duration earlyBy, std::vector<ProbeSta
   return step;
 }
 
-EngineStep Engine::onResult(ProbeTicket ticket, ProbeResult result, TimePoint now) {
+EngineStep Engine::onResult(ProbeTicket ticket, ProbeResult result, TimePoint now,
+                            std::optional<std::string> inconclusive) {
   EngineStep step;
   const auto slot = static_cast<uint32_t>(ticket >> 32);
   const auto run = static_cast<uint32_t>(ticket);
@@ -250,13 +251,17 @@ EngineStep Engine::onResult(ProbeTicket ticket, ProbeResult result, TimePoint no
     return step;
   }
   slots_[slot].probe->phase = Probe::Phase::kIdle;
+  if (inconclusive && !result.ok && failureCouldBeLocal(result.reason)) {
+    finishInconclusive(slot, std::move(result), std::move(*inconclusive), now);
+    return step;
+  }
   finishRun(slot, std::move(result), now, step);
   settleQuorums(step);
   return step;
 }
 
-void Engine::finishRun(uint32_t slot, ProbeResult result, TimePoint now, EngineStep& step) {
-  Probe& probe = *slots_[slot].probe;
+// What every answered run updates, conclusive or not.
+void Engine::countRun(Probe& probe, const ProbeResult& result, TimePoint now) {
   const Duration latency = result.latency > std::chrono::nanoseconds::zero()
                                ? std::chrono::duration_cast<Duration>(result.latency)
                                : now - probe.startedAt;
@@ -266,6 +271,12 @@ void Engine::finishRun(uint32_t slot, ProbeResult result, TimePoint now, EngineS
   probe.maxLatency = std::max(probe.maxLatency, latency);
   probe.lastOk = result.ok;
   probe.lastAt = now;
+}
+
+void Engine::finishRun(uint32_t slot, ProbeResult result, TimePoint now, EngineStep& step) {
+  Probe& probe = *slots_[slot].probe;
+  countRun(probe, result, now);
+  probe.inconclusiveLogged = false;
 
   bool weightChanged = false;
   if (result.ok) {
@@ -293,6 +304,26 @@ void Engine::finishRun(uint32_t slot, ProbeResult result, TimePoint now, EngineS
   if (outcome.changed || weightChanged) {
     for (uint32_t real : probe.users) settleReal(real, now, step);
   }
+}
+
+void Engine::finishInconclusive(uint32_t slot, ProbeResult result, std::string why,
+                                TimePoint now) {
+  Probe& probe = *slots_[slot].probe;
+  countRun(probe, result, now);
+  ++probe.inconclusive;
+  ++inconclusive_;
+  if (result.detail.empty()) result.detail = failureReasonName(result.reason);
+  probe.lastDetail = "inconclusive (" + why + "): " + result.detail;
+  if (!probe.inconclusiveLogged) {
+    probe.inconclusiveLogged = true;
+    log::warning(endpointOf(probe.spec) + ": " + result.detail + ": not counted against the real (" +
+                 why + ")");
+  }
+  // The tracker does not move; the next try comes at the usual pace, so a real that really died
+  // meanwhile is judged within one delay_loop of the trouble passing.
+  const Duration wait = withJitter(probe.tracker.timing().delayLoop, options_.loopJitterPermille,
+                                   random_.next());
+  reschedule(probe, slot, now + wait);
 }
 
 void Engine::settleReal(uint32_t realIndex, TimePoint now, EngineStep& step) {

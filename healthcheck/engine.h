@@ -100,7 +100,12 @@ class Engine {
   // Each goes in flight: it is not due again before its result comes back. Probes whose checker
   // overran the watchdog are failed here, hence the step.
   EngineStep takeDue(TimePoint now, Duration earlyBy, std::vector<ProbeStart>& starts);
-  EngineStep onResult(ProbeTicket ticket, ProbeResult result, TimePoint now);
+  // With `inconclusive` (why our own side could not probe, e.g. a full conntrack table) a failed
+  // result proves nothing about the real: it is counted and shown, the tracker does not move, and
+  // the probe runs again after delay_loop. Only failures failureCouldBeLocal() names qualify; a
+  // pass, or another failure, counts as usual whatever `inconclusive` says.
+  EngineStep onResult(ProbeTicket ticket, ProbeResult result, TimePoint now,
+                      std::optional<std::string> inconclusive = std::nullopt);
 
   // The earliest probe start or watchdog; nullopt when nothing is configured.
   std::optional<TimePoint> nextDeadline() const;
@@ -125,6 +130,8 @@ class Engine {
   void freeSlot(uint32_t slot);
   void reschedule(Probe& probe, uint32_t slot, TimePoint at);
   void finishRun(uint32_t slot, ProbeResult result, TimePoint now, EngineStep& step);
+  void countRun(Probe& probe, const ProbeResult& result, TimePoint now);
+  void finishInconclusive(uint32_t slot, ProbeResult result, std::string why, TimePoint now);
   void settleReal(uint32_t realIndex, TimePoint now, EngineStep& step);
   void settleQuorums(EngineStep& step);
   bool realUp(const Real& real) const;
@@ -145,6 +152,7 @@ class Engine {
   uint64_t inFlight_ = 0;
   uint64_t staleResults_ = 0;
   uint64_t overdueProbes_ = 0;
+  uint64_t inconclusive_ = 0;
 };
 
 }  // namespace ha::healthcheck

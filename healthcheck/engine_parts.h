@@ -37,10 +37,12 @@ struct Engine::Probe {
   std::vector<uint32_t> users;  // indexes into reals_, rebuilt by apply()
   std::optional<uint32_t> dynamicWeight;  // misc_dynamic, from the latest pass
   bool overdueLogged = false;
+  bool inconclusiveLogged = false;  // once per probe, until it has a conclusive result again
 
   uint64_t probes = 0;
   uint64_t failures = 0;
   std::array<uint64_t, kReasonCount> failuresByReason{};
+  uint64_t inconclusive = 0;
   Duration lastLatency{};
   Duration totalLatency{};
   Duration maxLatency{};

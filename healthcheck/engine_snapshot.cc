@@ -51,6 +51,7 @@ HealthSnapshot Engine::snapshot(TimePoint now, std::chrono::system_clock::time_p
         checker.failuresByReason.emplace(failureReasonName(static_cast<FailureReason>(reason)),
                                          probe.failuresByReason[reason]);
       }
+      checker.inconclusive = probe.inconclusive;
       checker.lastLatency = probe.lastLatency;
       checker.maxLatency = probe.maxLatency;
       if (probe.probes > 0) {
@@ -73,6 +74,7 @@ HealthSnapshot Engine::snapshot(TimePoint now, std::chrono::system_clock::time_p
   out.probesInFlight = inFlight_;
   out.staleResults = staleResults_;
   out.overdueProbes = overdueProbes_;
+  out.inconclusiveResults = inconclusive_;
   return out;
 }
 

@@ -144,7 +144,12 @@ class Service::Parts {
   }
 
   void onResult(ProbeTicket ticket, ProbeResult result) {
-    EngineStep step = engine_.onResult(ticket, std::move(result), Clock::now());
+    std::optional<std::string> inconclusive;
+    if (!result.ok && failureCouldBeLocal(result.reason) && options_.localTrouble) {
+      inconclusive = options_.localTrouble();
+    }
+    EngineStep step =
+        engine_.onResult(ticket, std::move(result), Clock::now(), std::move(inconclusive));
     deliver(step);
     arm();
   }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct ServiceOptions {
   // Probes due this close to a timer expiry start with it: at 10k probes/s that is about a
   // thousand wake-ups a second instead of ten thousand, for at most 1 ms of earliness.
   Duration startWindow = std::chrono::milliseconds(1);
+  // Asked on the health thread when a probe failed without any answer from the real
+  // (failureCouldBeLocal): why our own side cannot probe now, if it cannot (the director passes
+  // its conntrack table's pressure). A reason makes the result inconclusive (engine.h onResult).
+  std::function<std::optional<std::string>()> localTrouble{};
 };
 
 class Service final : public Control {

@@ -245,6 +245,14 @@ void Router::execute(Instance& instance, const Actions& actions) {
   if (actions.sendAdvertPriority) sendAdvert(instance, *actions.sendAdvertPriority);
   if (actions.releaseAddresses) releaseAddresses(instance);
   if (actions.takeAddresses) takeAddresses(instance);
+  if (actions.reannounceAddresses && instance.holding) {
+    log::info(prefixed(instance.config, "a lower-priority master is advertising: announcing our addresses again"));
+    // keepalived's garp_lower_prio_repeat / _delay default to garp_master_repeat / _delay.
+    announceBurst(instance, instance.config.garp.masterRepeat);
+    if (instance.config.garp.masterDelay > Duration::zero()) {
+      scheduleAnnounce(instance, instance.config.garp.masterDelay, false);
+    }
+  }
   arm(instance, instance.masterDownTimer, instance.masterDownAt, actions.masterDownAt,
       event::MasterDownExpired{});
   arm(instance, instance.adverTimer, instance.adverAt, actions.adverAt, event::AdverExpired{});

@@ -168,7 +168,12 @@ void StateMachine::advertAsMaster(const event::AdvertReceived& advert, TimePoint
   const int cmp = compareAddresses(advert.source, params_.primaryAddress);
   if (advert.priority > priority_ || (advert.priority == priority_ && cmp > 0)) {
     // RFC 5798 §6.4.3: yield. keepalived vrrp_state_master_rx() learns the interval (v3) and
-    // vrrp_state_leave_master() sends no priority-0 advert on this path.
+    // vrrp_state_leave_master() sends no priority-0 advert on this path. But first one advert at
+    // our own priority (keepalived's higher_prio_send_advert, which we always do): two masters
+    // mean a healing split brain, and when the other one's advert reaches us before ours reaches
+    // it, this advert is the only way it learns to announce its addresses again -- without it the
+    // router and the reals keep sending to us until their ARP entries expire.
+    sendAdvert(now, actions);
     std::string reason = advert.priority > priority_
                              ? "higher priority " + std::to_string(advert.priority) + " from "
                              : "equal priority " + std::to_string(advert.priority) +
@@ -184,6 +189,15 @@ void StateMachine::advertAsMaster(const event::AdvertReceived& advert, TimePoint
     // lower_prio_no_advert) answers it at once so the other master yields within one delivery
     // instead of up to one Advertisement_Interval. The Adver_Timer restarts from this advert.
     sendAdvert(now, actions);
+    // Two masters means a split brain is healing: the other one announced the addresses last, so
+    // the router and the reals still send to it, and it stops serving as soon as it yields.
+    // keepalived vrrp_state_master_rx() sends gratuitous ARPs here too (garp_lower_prio_repeat,
+    // defaulting to garp_master_repeat). At most once per Master_Down_Interval: a peer that keeps
+    // advertising a lower priority without yielding must not turn us into an ARP flood.
+    if (!reannouncedAt_ || now - *reannouncedAt_ >= masterDownInterval()) {
+      actions.reannounceAddresses = true;
+      reannouncedAt_ = now;
+    }
   }
   // Same priority and our own address: our advert looped back; nothing to do.
 }

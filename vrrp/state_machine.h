@@ -88,6 +88,9 @@ struct Actions {
   std::optional<uint8_t> sendAdvertPriority;  // send one advert now with this priority
   bool takeAddresses = false;     // add the virtual addresses and announce them (GARP/NA)
   bool releaseAddresses = false;  // remove them
+  // A master heard a lower-priority master: announce the addresses it holds again, so neighbours
+  // that followed the other one's announcements (a healed split brain) come back to us.
+  bool reannounceAddresses = false;
   std::optional<TimePoint> masterDownAt;
   std::optional<TimePoint> adverAt;
   // Only while in the future; the router fires PreemptDelayExpired there.
@@ -152,6 +155,7 @@ class StateMachine {
   std::optional<TimePoint> adverAt_;
   std::optional<TimePoint> preemptTime_;
   std::optional<IpAddress> stoppedMaster_;  // sent priority 0; names the takeover's reason
+  std::optional<TimePoint> reannouncedAt_;  // the last reannounceAddresses (rate limit)
   bool faulted_ = false;
   std::string faultReason_;
   bool syncReady_ = false;  // SyncReadyChanged; read only with Params::trackSync

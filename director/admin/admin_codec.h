@@ -24,6 +24,8 @@ sync::SyncSnapshot fromSyncReply(const directord::admin::SyncReply& reply);
 // forwarder_codec.cc, both ways (directorctl formats the model).
 directord::admin::ForwarderReply toForwarderReply(const ForwarderStatus& status);
 ForwarderStatus fromForwarderReply(const directord::admin::ForwarderReply& reply);
+// conntrack_codec.cc
+directord::admin::ConntrackReply toConntrackReply(const ConntrackStatus& status);
 directord::admin::LookupRequest toLookupRequest(const FlowQuery& query);
 Result<FlowQuery> toFlowQuery(const directord::admin::LookupRequest& request);
 

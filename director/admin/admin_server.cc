@@ -57,6 +57,12 @@ class AdminService final : public pb::Admin::Service {
     return answer(view_.forwarderStatus(), [&](const ha::director::ForwarderStatus& s) { *reply = toForwarderReply(s); });
   }
 
+  grpc::Status ConntrackStatus(grpc::ServerContext* /*context*/, const pb::ConntrackRequest* /*request*/,
+                               pb::ConntrackReply* reply) override {
+    return answer(view_.conntrackStatus(),
+                  [&](const ha::director::ConntrackStatus& s) { *reply = toConntrackReply(s); });
+  }
+
  private:
   DirectorView& view_;
 };

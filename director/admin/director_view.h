@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "director/admin/conntrack_stats.h"
 #include "director/plan/flow_oracle.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
@@ -70,6 +71,18 @@ struct ForwarderStatus {
   uint64_t crossThreadTimeouts = 0;
 };
 
+// The node's conntrack table (director/node/conntrack_watch.h): the last sample and what it means.
+struct ConntrackStatus {
+  std::string error;  // the last read failed: why ("" when it worked)
+  std::optional<ConntrackStats> kernel;      // the last sample, as the kernel counts
+  std::optional<ConntrackStats> sinceStart;  // its counters since directord's first sample
+  std::string pressure;                      // "" = none
+  std::optional<uint64_t> lastDropAgeMs;
+  uint64_t pressureEpisodes = 0;
+  uint64_t inconclusiveResults = 0;  // health results held because of the pressure
+  std::optional<uint64_t> sampleAgeMs;
+};
+
 // Each answer is an error when the thread that holds it does not answer in time (a busy or stuck
 // io_context thread: common/post_and_wait.h); the admin API then says so instead of hanging.
 class DirectorView {
@@ -82,6 +95,7 @@ class DirectorView {
   // enabled = false when the config has no connection_sync block.
   virtual Result<sync::SyncSnapshot> syncSnapshot() = 0;
   virtual Result<ForwarderStatus> forwarderStatus() = 0;
+  virtual Result<ConntrackStatus> conntrackStatus() = 0;
 };
 
 }  // namespace ha::director

@@ -43,6 +43,7 @@ void setChecker(const healthcheck::CheckerStatus& in, WallTime now, pb::CheckerS
   out->set_latency_last_us(micros(in.lastLatency));
   out->set_latency_mean_us(micros(in.meanLatency));
   out->set_latency_max_us(micros(in.maxLatency));
+  out->set_inconclusive(in.inconclusive);
 }
 
 }  // namespace

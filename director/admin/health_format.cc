@@ -105,7 +105,10 @@ std::string failuresText(const pb::CheckerStatus& c) {
 std::string checkerBlock(const pb::CheckerStatus& c) {
   std::string out = "     " + checkerName(c) + ": " + (c.up() ? "up" : "down") +
                     (c.shared() ? ", shared" : "") + ", " + lastResultText(c) + "\n";
-  out += "       probes " + std::to_string(c.probes()) + ", " + failuresText(c) + ", latency ";
+  out += "       probes " + std::to_string(c.probes()) + ", " + failuresText(c);
+  // Held because our own conntrack table could not take the probe (directorctl conntrack).
+  if (c.inconclusive() > 0) out += ", inconclusive " + std::to_string(c.inconclusive());
+  out += ", latency ";
   if (c.probes() == 0) return out + "-\n";
   return out + "last/mean/max " + formatMillis(c.latency_last_us()) + "/" +
          formatMillis(c.latency_mean_us()) + "/" + formatMillis(c.latency_max_us()) + " ms\n";

@@ -17,6 +17,7 @@
 
 #include "admin.grpc.pb.h"
 #include "director/admin/admin_codec.h"
+#include "director/admin/conntrack_format.h"
 #include "director/admin/forwarder_format.h"
 #include "director/admin/health_format.h"
 #include "director/admin/ipvsadm_format.h"
@@ -46,6 +47,7 @@ constexpr std::string_view kUsage =
     "       directorctl [--admin-socket PATH] lookup tcp|udp SRC SPORT VIP VPORT\n"
     "       directorctl [--admin-socket PATH] vrrp\n"
     "       directorctl [--admin-socket PATH] sync\n"
+    "       directorctl [--admin-socket PATH] conntrack\n"
     "       directorctl [--admin-socket PATH] status\n"
     "       directorctl --help\n"
     "\n"
@@ -57,6 +59,8 @@ constexpr std::string_view kUsage =
     "  vrrp     each VRRP instance: state, priority, master, transitions, packet counters\n"
     "  sync     connection sync: readiness, conntrack events, and per peer both streams\n"
     "           (sent, acked, queue, lag, bulks; received, applied, rejected by reason)\n"
+    "  conntrack  this namespace's conntrack table: entries against the max, pressure (health\n"
+    "           results held as inconclusive while it lasts), the kernel's drop counters\n"
     "  status   the forwarder's nf_tables tables: who may change them, drift seen and repaired\n"
     "\n"
     "exit codes: 0 ok; 1 directord unreachable; 2 usage; 3 no such service (lookup);\n"
@@ -113,6 +117,12 @@ class Client {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
     return stub_->SyncStatus(&context, pb::SyncRequest(), reply);
+  }
+
+  grpc::Status conntrack(pb::ConntrackReply* reply) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
+    return stub_->ConntrackStatus(&context, pb::ConntrackRequest(), reply);
   }
 
   int unreachable(const grpc::Status& status) const {
@@ -183,6 +193,14 @@ int runSync(Client& client, const std::vector<std::string_view>& args) {
   pb::SyncReply reply;
   if (auto status = client.sync(&reply); !status.ok()) return client.unreachable(status);
   std::cout << ha::director::formatSync(ha::director::fromSyncReply(reply));
+  return kExitOk;
+}
+
+int runConntrack(Client& client, const std::vector<std::string_view>& args) {
+  if (!args.empty()) return usageError("conntrack takes no arguments");
+  pb::ConntrackReply reply;
+  if (auto status = client.conntrack(&reply); !status.ok()) return client.unreachable(status);
+  std::cout << ha::director::formatConntrack(reply);
   return kExitOk;
 }
 
@@ -283,5 +301,6 @@ int main(int argc, char** argv) {
   if (command == "vrrp") return runVrrp(client, rest);
   if (command == "sync") return runSync(client, rest);
   if (command == "status") return runStatus(client, rest);
+  if (command == "conntrack") return runConntrack(client, rest);
   return usageError("unknown command " + std::string(command));
 }

@@ -25,6 +25,7 @@
 #include "director/nft/netlink_drift_monitor.h"
 #include "director/nft/netlink_writer.h"
 #include "director/nft/render.h"
+#include "director/node/conntrack_watch.h"
 #include "director/node/node.h"
 #include "director/node/reclaim.h"
 #include "healthcheck/service.h"
@@ -254,9 +255,16 @@ int main(int argc, char** argv) {
   // Health checks run on their own thread; verdicts are posted to the node, which exists once
   // apply() is first called (from node.start), so the listener never sees a null node.
   std::atomic<Node*> healthTarget{nullptr};
-  ports.health = ha::healthcheck::Service::start([&healthTarget](std::vector<ha::healthcheck::HealthEvent> events) {
-    if (Node* target = healthTarget.load()) target->onHealthEvents(std::move(events));
-  });
+  // A full conntrack table drops our probes' SYNs without a word: such failures are held as
+  // inconclusive while the watch says the table is under pressure (director/node/conntrack_watch.h).
+  ports.conntrackWatch = std::make_shared<ConntrackWatch>(std::make_unique<NetlinkConntrackStats>());
+  ha::healthcheck::ServiceOptions healthOptions;
+  healthOptions.localTrouble = [watch = ports.conntrackWatch] { return watch->probeTrouble(ha::Clock::now()); };
+  ports.health = ha::healthcheck::Service::start(
+      [&healthTarget](std::vector<ha::healthcheck::HealthEvent> events) {
+        if (Node* target = healthTarget.load()) target->onHealthEvents(std::move(events));
+      },
+      ha::healthcheck::makeCheckerSet, healthOptions);
   // Sync runs on its own thread (gRPC on its own); readiness opens track_sync instances for
   // preemption. The VRRP service outlives it: the node stops sync before it drops its ports.
   ha::vrrp::Control* vrrpControl = ports.vrrp.get();

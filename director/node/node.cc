@@ -231,6 +231,7 @@ void Node::runUntilSignalled(std::function<void()> beforeLoopStops) {
         });
       };
   signals_.async_wait(onSignal);
+  watchConntrack();
   auto guard = boost::asio::make_work_guard(io_);
   io_.run();
   if (stopper.joinable()) stopper.join();

@@ -22,6 +22,7 @@
 #include "director/admin/director_view.h"
 #include "director/config/config_model.h"
 #include "director/nft/drift_monitor.h"
+#include "director/node/conntrack_watch.h"
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
 #include "director/node/drift_tracker.h"
@@ -48,6 +49,9 @@ struct NodePorts {
   // Where the nf_tables tables we create are recorded (the addresses are recorded by their owners);
   // null: not recorded.
   std::shared_ptr<OwnershipLedger> ledger;
+  // null: no conntrack statistics (`directorctl conntrack` says so). Shared with the health
+  // checker, which asks it whether a probe without an answer can be trusted.
+  std::shared_ptr<ConntrackWatch> conntrackWatch;
 };
 
 // How long an admin call waits for the director thread (and, before it, the health thread):
@@ -82,6 +86,7 @@ class Node final : public DirectorView {
   Result<vrrp::RouterSnapshot> vrrpSnapshot() override;
   Result<sync::SyncSnapshot> syncSnapshot() override;
   Result<ForwarderStatus> forwarderStatus() override;
+  Result<ConntrackStatus> conntrackStatus() override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);
@@ -94,6 +99,7 @@ class Node final : public DirectorView {
   void retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals);
   void purgePersistence(const std::vector<FlowOwner>& owners);
   void recordTables(const nft::NftState& state, bool onlyThese);
+  void watchConntrack();  // node_conntrack.cc: samples now and every kConntrackSampleEvery
   template <typename F>
   auto onDirectorThread(TimePoint deadline, F&& f);
   // node_drift.cc: someone else changed our tables -> put the plan back (one full transaction).
@@ -120,6 +126,7 @@ class Node final : public DirectorView {
   DriftTracker driftTracker_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> driftWatch_;
   boost::asio::steady_timer repairTimer_{io_};
+  boost::asio::steady_timer conntrackTimer_{io_};
 };
 
 }  // namespace ha::director

@@ -165,6 +165,9 @@ void FakeVrrpWire::execute(size_t router, const vrrp::Actions& actions) {
   if (actions.sendAdvertPriority) send(router, *actions.sendAdvertPriority);
   if (actions.releaseAddresses) r.holding = false;
   if (actions.takeAddresses) r.holding = true;
+  if (actions.takeAddresses || (actions.reannounceAddresses && r.holding)) {
+    announcements_.push_back({clock_.now(), router});
+  }
   arm(router, r.masterDown, actions.masterDownAt, event::MasterDownExpired{});
   arm(router, r.adver, actions.adverAt, event::AdverExpired{});
   arm(router, r.preempt, actions.preemptDelayUntil, event::PreemptDelayExpired{});

@@ -31,6 +31,12 @@ class FakeVrrpWire {
     size_t router = 0;
     vrrp::Transition transition;
   };
+  // Gratuitous ARP / unsolicited NA: on taking the addresses, or again (reannounceAddresses).
+  // Neighbours on the LAN follow the latest one, whoever VRRP can hear.
+  struct Announcement {
+    TimePoint at;
+    size_t router = 0;
+  };
 
   explicit FakeVrrpWire(ManualClock& clock, Duration delay = std::chrono::milliseconds(1));
   ~FakeVrrpWire();
@@ -76,6 +82,7 @@ class FakeVrrpWire {
 
   const std::vector<Change>& changes() const { return changes_; }
   const std::vector<Sent>& sent() const { return sent_; }
+  const std::vector<Announcement>& announcements() const { return announcements_; }
   // When the last advert was lost (dropNext, partition); nullopt if none was.
   std::optional<TimePoint> lastLossAt() const { return lastLossAt_; }
   // The time router `router` last entered `state`, if it did.
@@ -123,6 +130,7 @@ class FakeVrrpWire {
   std::vector<std::unique_ptr<Group>> groups_;
   std::vector<Change> changes_;
   std::vector<Sent> sent_;
+  std::vector<Announcement> announcements_;
   std::optional<TimePoint> lastLossAt_;
   std::function<void(const Change&)> listener_;
   // Callbacks left on the clock after the wire is gone see this expire and do nothing.

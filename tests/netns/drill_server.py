@@ -6,10 +6,13 @@
 Listens on TCP --port, IPv4 and IPv6 (separate sockets). Line protocol, per connection:
   any line L            -> "<name> <peer-ip>:<peer-port> L\\n"   (the peer as this real sees it:
                            in FULLNAT the director's local address and port)
-  "hello server-first"  -> the same answer, and the connection is registered for pushes
-Every 50 ms it looks at --push-file: when the file exists and its content or mtime differ from
-the last push, it writes "push <name> <peer-ip>:<peer-port>\\n" to every registered connection
-still open (the server speaks first on those after a failover). Thousands of connections; no
+  "hello server-first [TAG]"  -> the same answer, and the connection is registered for pushes
+                           (under TAG, when given)
+Every 50 ms it reads what was appended to --push-file since the last look (or since it
+started): each new line is one push request, and it writes "push <name> <peer-ip>:<peer-port>\\n"
+to every registered connection still open (the server speaks first on those after a failover) --
+or, when the line says "only TAG", to the connections registered under TAG only. Appended lines,
+not a rewritten file, so two flow sets pushed within the same 50 ms are both served. Thousands of connections; no
 per-connection timers. Exits 0 on SIGTERM/SIGINT. Prints one line per push (to stdout).
 """
 import argparse
@@ -25,7 +28,7 @@ MAX_LINE = 4096
 
 
 class Conn:
-    __slots__ = ("sock", "peer", "inbuf", "outbuf", "registered", "events")
+    __slots__ = ("sock", "peer", "inbuf", "outbuf", "registered", "tag", "events")
 
     def __init__(self, sock, peer):
         self.sock = sock
@@ -33,6 +36,7 @@ class Conn:
         self.inbuf = b""
         self.outbuf = b""
         self.registered = False
+        self.tag = None
         self.events = selectors.EVENT_READ
 
 
@@ -42,7 +46,12 @@ class Server:
         self.push_file = push_file
         self.sel = selectors.DefaultSelector()
         self.conns = {}
-        self.last_push = None
+        self.push_offset = 0
+        if push_file:
+            try:
+                self.push_offset = os.path.getsize(push_file)  # requests before our start are old
+            except OSError:
+                pass
         self.stop = False
         self.listeners = []
         for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
@@ -113,8 +122,9 @@ class Server:
         while b"\n" in c.inbuf:
             line, c.inbuf = c.inbuf.split(b"\n", 1)
             text = line.decode(errors="replace").rstrip("\r")
-            if text == "hello server-first":
+            if text == "hello server-first" or text.startswith("hello server-first "):
                 c.registered = True
+                c.tag = text[len("hello server-first "):] or None
             self.send(c, f"{self.name} {c.peer} {text}\n".encode())
             if c.sock.fileno() < 0:
                 return
@@ -125,21 +135,30 @@ class Server:
         if not self.push_file:
             return
         try:
-            st = os.stat(self.push_file)
             with open(self.push_file, "rb") as f:
-                content = f.read(4096)
+                size = os.fstat(f.fileno()).st_size
+                if size < self.push_offset:  # replaced by a shorter file: read it from the start
+                    self.push_offset = 0
+                if size == self.push_offset:
+                    return
+                f.seek(self.push_offset)
+                data = f.read(min(size - self.push_offset, 65536))
         except OSError:
             return
-        key = (st.st_mtime_ns, content)
-        if key == self.last_push:
-            return
-        self.last_push = key
-        n = 0
-        for c in list(self.conns.values()):
-            if c.registered and c.sock.fileno() >= 0:
-                self.send(c, f"push {self.name} {c.peer}\n".encode())
-                n += 1
-        print(f"{time.strftime('%H:%M:%S')} push: {n} connection(s) of {len(self.conns)}", flush=True)
+        end = data.rfind(b"\n")
+        if end < 0:
+            return  # a line still being written
+        self.push_offset += end + 1
+        for request in data[:end].decode(errors="replace").splitlines():
+            words = request.split()
+            tag = words[words.index("only") + 1] if "only" in words[:-1] else None
+            n = 0
+            for c in list(self.conns.values()):
+                if c.registered and c.sock.fileno() >= 0 and (tag is None or c.tag == tag):
+                    self.send(c, f"push {self.name} {c.peer}\n".encode())
+                    n += 1
+            print(f"{time.strftime('%H:%M:%S')} push{' ' + tag if tag else ''}: {n} connection(s) of {len(self.conns)}",
+                  flush=True)
 
     def run(self):
         next_check = 0.0

@@ -2,16 +2,18 @@
 """The client of the connection-sync drills (stdlib only, one process, every wait bounded).
 
   flowdrill.py run HOST PORT --count N --ready-file F --go-file G --push-file P --result R
-                   [--timeout S] [--max-seconds S] [--src-port-base B] [--concurrency C]
+                   [--timeout S] [--max-seconds S] [--src-port-base B] [--concurrency C] [--tag T]
       Opens N long-lived TCP connections to HOST:PORT (tests/netns/drill_server.py behind a
       director), at most C connecting at once, each bounded by --connect-timeout. Even-numbered
       connections are "client-first", odd ones "server-first"; each sends "hello <mode>" and
       records the answer: the real's name and the peer the real saw (in FULLNAT the director's
       local address and port). With --src-port-base, connection i binds source port B+i.
+      With --tag T the hello is "hello <mode> T" and its push request says "only T", so several
+      flow sets against the same servers are pushed one at a time (drill_server.py).
       When every connection is open (or has failed) it writes F (JSON: opened, per_real,
       per_laddr, failures, open_ms) and waits for G to exist (checking every 50 ms; meanwhile a
-      connection that is closed or reset counts as failed). On go it writes P (the reals push on
-      every change of that file), then:
+      connection that is closed or reset counts as failed). On go it appends a line to P (the
+      reals push on every new line), then:
         client-first: sends "ping" and must get "<real> <peer> ping" from THE SAME real;
         server-first: sends nothing and must receive "push <real> <peer>" from the same real.
       Within --timeout (default 10 s) it writes R:
@@ -161,7 +163,7 @@ class Drill:
                 return
             f.src = f.sock.getsockname()[1]
             try:
-                f.sock.send(f"hello {f.mode}\n".encode())
+                f.sock.send(f"{self.hello(f)}\n".encode())
             except OSError as e:
                 self.fail(f, error_reason(e.errno))
                 return
@@ -172,11 +174,14 @@ class Drill:
         if line is None:
             return
         ans = parse_answer(line)
-        if ans is None or ans[2] != f"hello {f.mode}":
+        if ans is None or ans[2] != self.hello(f):
             self.fail(f, "bad-hello")
             return
         f.real, f.peer = ans[0], ans[1]
         f.state = "open"
+
+    def hello(self, f):
+        return f"hello {f.mode}" + (f" {self.a.tag}" if self.a.tag else "")
 
     def read_line(self, f):
         """Reads what is there; returns one complete line, or None (maybe after failing f)."""
@@ -243,9 +248,9 @@ class Drill:
 
     # ---- phase 3: after go ----
     def go(self):
-        with open(self.a.push_file + ".tmp", "w") as pf:
-            pf.write(f"{time.time_ns()} {os.getpid()}\n")
-        os.replace(self.a.push_file + ".tmp", self.a.push_file)
+        # One appended line per push request (O_APPEND, one write: atomic beside other sets').
+        with open(self.a.push_file, "a") as pf:
+            pf.write(f"{time.time_ns()} {os.getpid()}" + (f" only {self.a.tag}" if self.a.tag else "") + "\n")
         live = [f for f in self.flows if f.state == "open"]
         for f in live:
             f.state = "go"
@@ -453,6 +458,7 @@ def main():
     r.add_argument("--connect-timeout", type=float, default=3.0)
     r.add_argument("--concurrency", type=int, default=200)
     r.add_argument("--src-port-base", type=int, default=0)
+    r.add_argument("--tag", default="", help="push only this set's server-first flows")
     p = sub.add_parser("probe")
     p.add_argument("host")
     p.add_argument("port", type=int)

@@ -22,8 +22,9 @@ Modes (TCP, IPv4, all addresses):
 
 Listener control (every mode): while DIR/<port>.closed exists the listening socket is closed (a
 new connection is refused; UDP: ICMP port unreachable) but connections already accepted keep
-being served; remove the file and it listens again (checked every 50 ms). Every connection a
-mode handles is counted in DIR/<port>.conns (rewritten on each new one).
+being served; remove the file and it listens again (checked every 50 ms). Each change prints
+"<epoch seconds> NAME: MODE on PORT: listening|closed" when the socket actually opened or closed.
+Every connection a mode handles is counted in DIR/<port>.conns (rewritten on each new one).
 """
 import argparse
 import asyncio
@@ -69,7 +70,7 @@ class Port:
         else:
             self.server = await asyncio.start_server(self.handle, "0.0.0.0", self.port, ssl=self.tls,
                                                      reuse_address=True, backlog=256)
-        print(f"{self.args.name}: {self.mode} on {self.port}: listening", flush=True)
+        print(f"{time.time():.3f} {self.args.name}: {self.mode} on {self.port}: listening", flush=True)
 
     def close(self):
         if self.server is not None:
@@ -78,7 +79,7 @@ class Port:
         if self.transport is not None:
             self.transport.close()
             self.transport = None
-        print(f"{self.args.name}: {self.mode} on {self.port}: closed", flush=True)
+        print(f"{time.time():.3f} {self.args.name}: {self.mode} on {self.port}: closed", flush=True)
 
     def is_open(self):
         return self.server is not None or self.transport is not None

@@ -4,7 +4,7 @@
 # The drill: flowdrill.py (in client) holds N long-lived FULLNAT flows to 192.0.2.100:9000,
 # drill_server.py answers on every real. Even flows are "client-first" (after the failover the
 # client sends "ping" and must hear from the same real), odd ones "server-first" (the client is
-# silent; the real pushes a line when the push file changes, and it must arrive). Only a flow whose
+# silent; the real pushes a line when a push request is appended to the push file, and it must arrive). Only a flow whose
 # conntrack entry (with its NAT bindings) reached the surviving director survives server-first.
 #
 #   sync_add_dir3                        before lab_up: a third director dir3 (198.51.100.4, fd00:1::4)

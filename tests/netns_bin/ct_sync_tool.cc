@@ -10,6 +10,9 @@
 //   ct_sync_tool apply-events FILE   applies through port A while port B listens too; prints how
 //                                    many events each read (A must skip its own writes)
 //   ct_sync_tool bench N             N synthetic FULLNAT entries: insert rate, then removal
+//   ct_sync_tool fill N / unfill N   N foreign entries (mark 0: not ours; ESTABLISHED, ASSURED, so
+//                                    the kernel cannot early-drop them; 600 s) kept / removed again:
+//                                    a conntrack table filled by someone else (test_conntrack_full.sh)
 //
 // Raw line: proto osrc osport odst odport rsrc rsport rdst rdport status tcpstate timeout mark(hex)
 #include <poll.h>
@@ -141,6 +144,38 @@ int bench(size_t n) {
   return r.failed == 0 && rm.failed == 0 ? 0 : 1;
 }
 
+// Entry i of `fill`: 10.100.<i / 60000>.1:(1024 + i % 60000) -> 192.0.2.251:80, replied by
+// 10.201.<i / 60000>.1. Deterministic, so `unfill N` removes exactly what `fill N` added.
+std::vector<FlowUpdate> fillEntries(size_t n, FlowOp op) {
+  std::vector<FlowUpdate> out;
+  out.reserve(n);
+  const auto dst = *IpAddress::parse("192.0.2.251");
+  for (size_t i = 0; i < n; ++i) {
+    FlowEntry e;
+    e.l4proto = ha::sync::kProtoTcp;
+    const auto port = static_cast<uint16_t>(1024 + i % 60000);
+    const auto host = static_cast<uint32_t>(i / 60000) << 8;
+    e.original = {IpAddress::v4(0x0a640001 + host), dst, port, 80};
+    e.reply = {IpAddress::v4(0x0ac90001 + host), IpAddress::v4(0x0a640001 + host), 80, port};
+    e.status = ha::sync::kSyncedStatusBits;
+    e.tcpState = 3;  // ESTABLISHED
+    e.timeoutSeconds = 600;
+    e.mark = 0;
+    out.push_back(FlowUpdate{op, e});
+  }
+  return out;
+}
+
+int fill(size_t n, FlowOp op) {
+  auto ct = openOrDie();
+  const auto t0 = std::chrono::steady_clock::now();
+  ApplyReport r = ct->apply(fillEntries(n, op));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  printReport(r);
+  std::printf("%s %zu entries in %.3f s\n", op == FlowOp::kUpsert ? "fill" : "unfill", n, secs);
+  return r.failed == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -192,6 +227,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "bench" && argc > 2) return bench(std::strtoul(argv[2], nullptr, 10));
-  std::cerr << "usage: ct_sync_tool dump [--raw] | apply FILE | create FILE | present FILE | remove FILE | apply-events FILE | events SECONDS | bench N\n";
+  if ((cmd == "fill" || cmd == "unfill") && argc > 2) {
+    return fill(std::strtoul(argv[2], nullptr, 10), cmd == "fill" ? FlowOp::kUpsert : FlowOp::kRemove);
+  }
+  std::cerr << "usage: ct_sync_tool dump [--raw] | apply FILE | create FILE | present FILE | remove FILE | apply-events FILE"
+               " | events SECONDS | bench N | fill N | unfill N\n";
   return 2;
 }

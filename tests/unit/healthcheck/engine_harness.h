@@ -5,7 +5,9 @@
 // configs the engine tests use.
 #include <boost/asio/io_context.hpp>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -93,7 +95,10 @@ class EngineHarness {
       for (const ProbeStart& start : starts) {
         started.emplace_back(test::probeTarget(*start.spec), clock.now());
         checker->probe(*start.spec, [this, ticket = start.ticket](ProbeResult result) {
-          take(engine.onResult(ticket, std::move(result), clock.now()));
+          // As healthcheck::Service asks ServiceOptions::localTrouble.
+          std::optional<std::string> inconclusive;
+          if (!result.ok && failureCouldBeLocal(result.reason) && localTrouble) inconclusive = localTrouble();
+          take(engine.onResult(ticket, std::move(result), clock.now(), std::move(inconclusive)));
         });
       }
       deliverAnswers();
@@ -135,6 +140,7 @@ class EngineHarness {
   std::vector<std::vector<HealthEvent>> steps;  // one entry per engine step with events
   std::vector<ScriptRequest> scripts;
   std::vector<std::pair<std::string, TimePoint>> started;
+  std::function<std::optional<std::string>()> localTrouble;  // ServiceOptions::localTrouble
 
  private:
   void take(EngineStep step) {

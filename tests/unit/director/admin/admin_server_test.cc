@@ -74,6 +74,18 @@ struct FakeDirectorView : DirectorView {
     snap.counters.received = 9;
     return snap;
   }
+  Result<ConntrackStatus> conntrackStatus() override {
+    ConntrackStatus c;
+    ConntrackStats k;
+    k.entries = 262144;
+    k.max = 262144;
+    k.drop = 694;
+    c.kernel = k;
+    c.sinceStart = k;
+    c.pressure = "conntrack table full: 262144 of 262144 entries";
+    c.inconclusiveResults = 12;
+    return c;
+  }
   Result<sync::SyncSnapshot> syncSnapshot() override {
     sync::SyncSnapshot snap;
     snap.enabled = true;
@@ -199,6 +211,24 @@ TEST_F(AdminServerTest, ReportsForwarder) {
   EXPECT_FALSE(forwarderDegraded(decoded));
 }
 
+// ConntrackStatus carries the view's table usage, pressure and counters (by name) to the client.
+TEST_F(AdminServerTest, ReportsConntrack) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  grpc::ClientContext ctx;
+  withDeadline(ctx);
+  pb::ConntrackReply reply;
+  auto status = stub()->ConntrackStatus(&ctx, pb::ConntrackRequest(), &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(reply.available());
+  EXPECT_EQ(reply.entries(), 262144u);
+  EXPECT_EQ(reply.kernel().at("drop"), 694u);
+  EXPECT_EQ(reply.since_start().at("early_drop"), 0u);
+  EXPECT_EQ(reply.pressure(), "conntrack table full: 262144 of 262144 entries");
+  EXPECT_EQ(reply.inconclusive_results(), 12u);
+  EXPECT_FALSE(reply.has_last_drop_age_ms());
+}
+
 // Lookup hands the decoded query to the view and encodes its answer.
 TEST_F(AdminServerTest, LooksUpFlows) {
   AdminServer server(view_);
@@ -251,6 +281,7 @@ struct UnansweredView : DirectorView {
   Result<vrrp::RouterSnapshot> vrrpSnapshot() override { return ask<vrrp::RouterSnapshot>(); }
   Result<sync::SyncSnapshot> syncSnapshot() override { return ask<sync::SyncSnapshot>(); }
   Result<ForwarderStatus> forwarderStatus() override { return ask<ForwarderStatus>(); }
+  Result<ConntrackStatus> conntrackStatus() override { return ask<ConntrackStatus>(); }
   boost::asio::io_context io;  // nobody runs it: a stuck director thread
 };
 

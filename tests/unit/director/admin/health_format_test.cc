@@ -103,6 +103,40 @@ TEST(HealthFormat, DownWithoutReasonNamesFailingChecker) {
   EXPECT_EQ(lastCheckColumn(r), "TCP_CHECK 198.51.100.12:80: connection refused 2.0s ago");
 }
 
+// A checker with results held as inconclusive (our conntrack table under pressure) shows their
+// count after its failures, and its last result says why it was not counted.
+TEST(HealthFormat, ShowsInconclusiveResults) {
+  pb::ServiceList list;
+  auto* s = list.add_services();
+  s->set_protocol("TCP");
+  s->set_vip("192.0.2.100");
+  s->set_port(9000);
+  s->set_scheduler("mh");
+  auto* r = s->add_reals();
+  r->set_address("198.51.100.11");
+  r->set_port(9000);
+  r->set_weight(1);
+  r->set_configured_weight(1);
+  r->set_in_rotation(true);
+  r->set_health("up");
+  auto* c = r->add_checkers();
+  c->set_kind("TCP_CHECK");
+  c->set_target("198.51.100.11:9000");
+  c->set_up(true);
+  c->set_last_outcome(pb::CheckerStatus::OUTCOME_FAILED);
+  c->set_last_detail("inconclusive (conntrack table full: 262144 of 262144 entries): no answer within 500 ms");
+  c->set_last_age_ms(300);
+  c->set_probes(26);
+  c->set_inconclusive(7);
+  const std::string text = formatHealth(list);
+  EXPECT_NE(text.find("       probes 26, failures 0, inconclusive 7, latency last/mean/max 0.0/0.0/0.0 ms\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(lastCheckColumn(*r),
+            "failed, retrying: TCP_CHECK 198.51.100.11:9000: inconclusive (conntrack table full: 262144 of "
+            "262144 entries): no answer within 500 ms 0.3s ago");
+}
+
 // A down real without checker status (the snapshot raced a reload) still shows its reason.
 TEST(HealthFormat, DownWithoutCheckers) {
   pb::RealStatus r;
