@@ -280,3 +280,12 @@ drill_report() {
     "peer changed $(fd_get "$t" result peer_changed)"
   echo "   ok by laddr $(fd_get "$t" result ok_by_laddr) failed by laddr $(fd_get "$t" result fail_by_laddr)"
 }
+
+# What every sync drill needs before it builds its lab: root, the binaries, openssl (certificates)
+# and conntrack-tools. Skips (77) or fails the calling script.
+sync_drill_require() {
+  lab_require_root
+  ha_find_binaries || exit 1
+  command -v openssl >/dev/null || { echo "SKIP: ${0##*/} needs openssl"; exit 77; }
+  command -v conntrack >/dev/null || { echo "SKIP: ${0##*/} needs conntrack (conntrack-tools)"; exit 77; }
+}

@@ -18,10 +18,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
 source "$HERE/sync_lib.sh"
-lab_require_root
-ha_find_binaries || exit 1
-command -v openssl >/dev/null || { echo "SKIP: ${0##*/} needs openssl"; exit 77; }
-command -v conntrack >/dev/null || { echo "SKIP: ${0##*/} needs conntrack (conntrack-tools)"; exit 77; }
+sync_drill_require
 N=${PARTITION_FLOWS:-200}
 WATCH=10  # seconds without a transition after the heal
 VIP=192.0.2.100 LADDR=198.51.100.200

@@ -23,10 +23,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
 source "$HERE/sync_lib.sh"
-lab_require_root
-ha_find_binaries || exit 1
-command -v openssl >/dev/null || { echo "SKIP: ${0##*/} needs openssl"; exit 77; }
-command -v conntrack >/dev/null || { echo "SKIP: ${0##*/} needs conntrack (conntrack-tools)"; exit 77; }
+sync_drill_require
 BIN=${HA_BUILD_DIR:-$LAB_SOURCE_DIR/build/dev}/tests/netns_bin
 ROGUE=${SYNC_ROGUE_PEER:-$BIN/sync_rogue_peer}
 TOOL=${CT_SYNC_TOOL:-$BIN/ct_sync_tool}

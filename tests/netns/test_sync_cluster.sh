@@ -13,10 +13,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
 source "$HERE/sync_lib.sh"
-lab_require_root
-ha_find_binaries || exit 1
-command -v openssl >/dev/null || { echo "SKIP: ${0##*/} needs openssl"; exit 77; }
-command -v conntrack >/dev/null || { echo "SKIP: ${0##*/} needs conntrack (conntrack-tools)"; exit 77; }
+sync_drill_require
 N=${SYNC_DRILL_FLOWS:-1000}
 PROBE_PORTS=5000-5199  # below the client's ephemeral range (10000-65000): never a live flow's port
 sync_add_dir3

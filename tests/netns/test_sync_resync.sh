@@ -10,10 +10,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
 source "$HERE/sync_lib.sh"
-lab_require_root
-ha_find_binaries || exit 1
-command -v openssl >/dev/null || { echo "SKIP: ${0##*/} needs openssl"; exit 77; }
-command -v conntrack >/dev/null || { echo "SKIP: ${0##*/} needs conntrack (conntrack-tools)"; exit 77; }
+sync_drill_require
 N=${SYNC_DRILL_FLOWS:-1000}
 lab_up
 sync_certs dir1 dir2
