@@ -35,21 +35,6 @@ bool knownReal(const CatalogService& service, const FlowTuple& reply) {
 
 }  // namespace
 
-std::string_view rejectionName(Rejection reason) {
-  switch (reason) {
-    case Rejection::kBadTuple: return "bad-tuple";
-    case Rejection::kBadState: return "bad-state";
-    case Rejection::kUnknownService: return "unknown-service";
-    case Rejection::kUnknownReal: return "unknown-real";
-    case Rejection::kUnknownLocalAddress: return "unknown-local-address";
-    case Rejection::kOwnedLocally: return "owned-locally";
-    case Rejection::kOwnedByOtherPeer: return "owned-by-other-peer";
-    case Rejection::kNotTaught: return "not-taught";
-    case Rejection::kQuota: return "quota";
-  }
-  return "?";
-}
-
 std::optional<Rejection> admit(const ServiceCatalog& catalog, FlowOp op, FlowEntry& entry) {
   if (!plausibleOriginal(entry)) return Rejection::kBadTuple;
   const CatalogService* service = findService(catalog, entry);

@@ -10,6 +10,7 @@
 
 #include <optional>
 #include "sync/flow.h"
+#include "sync/rejection.h"
 
 namespace ha::sync {
 
@@ -36,23 +37,6 @@ struct CatalogService {
 };
 
 using ServiceCatalog = std::map<CatalogKey, CatalogService>;
-
-// Why a peer's entry was refused; each is counted per peer (SyncSnapshot) and never touches our
-// table.
-enum class Rejection : uint8_t {
-  kBadTuple,             // protocol, family, zero port/address, tuples that do not fit together
-  kBadState,             // TCP state or status bits out of range
-  kUnknownService,
-  kUnknownReal,
-  kUnknownLocalAddress,  // FULLNAT reply destination not in our local_address_group
-  // The trust rules (provenance.h): who may change which entry.
-  kOwnedLocally,      // an upsert of a flow this node holds and nobody taught it: ours
-  kOwnedByOtherPeer,  // the flow's copy here was taught by another peer
-  kNotTaught,         // a remove of a flow this peer did not teach us
-  kQuota,             // a new flow past the peer's peer_quota
-};
-inline constexpr size_t kRejectionCount = 9;
-std::string_view rejectionName(Rejection reason);
 
 // Gives an admitted entry this node's mark; otherwise says why it is refused and leaves it alone.
 // A remove needs only a plausible original tuple of a known service.

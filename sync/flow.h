@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/ct_status.h"
+#include "common/flow_mark.h"
 #include "common/ip_address.h"
 
 namespace ha::sync {
@@ -16,13 +18,13 @@ namespace ha::sync {
 inline constexpr uint8_t kProtoTcp = 6;   // IPPROTO_TCP
 inline constexpr uint8_t kProtoUdp = 17;  // IPPROTO_UDP
 inline constexpr uint8_t kTcpStateMax = 9;  // TCP_CONNTRACK_SYN_SENT2; states 0..9 (enum tcp_conntrack)
-inline constexpr uint32_t kIpsSeenReply = 1u << 1;  // IPS_SEEN_REPLY
-inline constexpr uint32_t kIpsAssured = 1u << 2;    // IPS_ASSURED
+using ::ha::kIpsAssured;
+using ::ha::kIpsSeenReply;
 // The only status bits a peer may ask for; NAT bits come from the tuples, the rest are the kernel's.
 inline constexpr uint32_t kSyncedStatusBits = kIpsSeenReply | kIpsAssured;
-// Our flows' ct mark carries this tag in the top byte (director/nft/names.h: kMarkTag).
-inline constexpr uint32_t kMarkTag = 0xd1000000;
-inline constexpr uint32_t kMarkTagMask = 0xff000000;
+// Our flows' ct mark carries this tag in the top byte (common/flow_mark.h).
+using ::ha::kMarkTag;
+using ::ha::kMarkTagMask;
 
 struct FlowTuple {
   IpAddress src;

@@ -1,13 +1,14 @@
 #pragma once
-// What `directorctl sync` shows; a value copied off the sync thread.
+// What `directorctl sync` shows; a value copied off the sync thread. Header-only (target
+// ha_sync_status), so directorctl formats it without linking the sync module.
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "sync/catalog.h"
-#include "sync/transport.h"
+#include "sync/rejection.h"
+#include "sync/transport_stats.h"
 
 namespace ha::sync {
 

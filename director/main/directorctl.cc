@@ -15,24 +15,23 @@
 #include <utility>
 #include <vector>
 
-#include "admin.grpc.pb.h"
-#include "director/admin/admin_codec.h"
-#include "director/admin/conntrack_format.h"
-#include "director/admin/forwarder_format.h"
-#include "director/admin/health_format.h"
-#include "director/admin/ipvsadm_format.h"
-#include "director/admin/sync_format.h"
-#include "director/admin/vrrp_format.h"
-#include "director/admin/version.h"
+#include "director/ctl/admin_client.h"
+#include "director/ctl/conntrack_format.h"
+#include "director/ctl/forwarder_format.h"
+#include "director/ctl/health_format.h"
+#include "director/ctl/ipvsadm_format.h"
+#include "director/ctl/lookup_request.h"
+#include "director/ctl/sync_format.h"
+#include "director/ctl/sync_reply.h"
+#include "director/ctl/version.h"
+#include "director/ctl/vrrp_format.h"
 
 namespace {
 
 namespace pb = directord::admin;
-using ha::director::FlowQuery;
+using ha::director::LookupTarget;
 
 constexpr std::string_view kDefaultSocket = "/run/directord.sock";
-constexpr auto kRpcTimeout = std::chrono::seconds(5);
-constexpr int kMaxReplyBytes = 64 << 20;  // a ServiceList of thousands of services
 
 constexpr int kExitOk = 0;
 constexpr int kExitUnreachable = 1;
@@ -80,61 +79,13 @@ std::optional<uint32_t> parsePort(std::string_view text) {
   return value;
 }
 
-class Client {
- public:
-  explicit Client(std::string socketPath) : path_(std::move(socketPath)) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(kMaxReplyBytes);
-    stub_ = pb::Admin::NewStub(
-        grpc::CreateCustomChannel("unix:" + path_, grpc::InsecureChannelCredentials(), args));
-  }
+using Client = ha::director::AdminClient;
 
-  grpc::Status list(pb::ServiceList* reply) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-    return stub_->ListServices(&context, pb::ListRequest(), reply);
-  }
-
-  grpc::Status lookup(const pb::LookupRequest& request, pb::LookupReply* reply) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-    return stub_->Lookup(&context, request, reply);
-  }
-
-  grpc::Status vrrp(pb::VrrpList* reply) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-    return stub_->VrrpStatus(&context, pb::VrrpRequest(), reply);
-  }
-
-  grpc::Status forwarder(pb::ForwarderReply* reply) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-    return stub_->ForwarderStatus(&context, pb::ForwarderRequest(), reply);
-  }
-
-  grpc::Status sync(pb::SyncReply* reply) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-    return stub_->SyncStatus(&context, pb::SyncRequest(), reply);
-  }
-
-  grpc::Status conntrack(pb::ConntrackReply* reply) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-    return stub_->ConntrackStatus(&context, pb::ConntrackRequest(), reply);
-  }
-
-  int unreachable(const grpc::Status& status) const {
-    std::cerr << "directorctl: cannot reach directord at " << path_ << ": "
-              << status.error_message() << "\n";
-    return kExitUnreachable;
-  }
-
- private:
-  std::string path_;
-  std::unique_ptr<pb::Admin::Stub> stub_;
-};
+int unreachable(const Client& client, const grpc::Status& status) {
+  std::cerr << "directorctl: cannot reach directord at " << client.socketPath() << ": "
+            << status.error_message() << "\n";
+  return kExitUnreachable;
+}
 
 int runList(Client& client, const std::vector<std::string_view>& args) {
   bool stats = false;
@@ -146,14 +97,13 @@ int runList(Client& client, const std::vector<std::string_view>& args) {
     }
   }
   pb::ServiceList reply;
-  if (auto status = client.list(&reply); !status.ok()) return client.unreachable(status);
+  if (auto status = client.list(&reply); !status.ok()) return unreachable(client, status);
   std::cout << ha::director::formatServiceList(
       reply, ha::director::ListFormat{stats, ha::director::kDirectordVersion});
   // The table above is the plan; say so when the kernel is known not to hold it.
   pb::ForwarderReply forwarder;
   if (client.forwarder(&forwarder).ok()) {
-    auto status = ha::director::fromForwarderReply(forwarder);
-    if (ha::director::forwarderDegraded(status)) {
+    if (ha::director::forwarderDegraded(forwarder)) {
       std::cerr << "directorctl: WARNING: the kernel does not hold this table now (see directorctl status)\n";
       return kExitDegraded;
     }
@@ -164,16 +114,15 @@ int runList(Client& client, const std::vector<std::string_view>& args) {
 int runStatus(Client& client, const std::vector<std::string_view>& args) {
   if (!args.empty()) return usageError("status takes no arguments");
   pb::ForwarderReply reply;
-  if (auto status = client.forwarder(&reply); !status.ok()) return client.unreachable(status);
-  auto status = ha::director::fromForwarderReply(reply);
-  std::cout << ha::director::formatForwarder(status);
-  return ha::director::forwarderDegraded(status) ? kExitDegraded : kExitOk;
+  if (auto status = client.forwarder(&reply); !status.ok()) return unreachable(client, status);
+  std::cout << ha::director::formatForwarder(reply);
+  return ha::director::forwarderDegraded(reply) ? kExitDegraded : kExitOk;
 }
 
 int runHealth(Client& client, const std::vector<std::string_view>& args) {
   if (!args.empty()) return usageError("health takes no arguments");
   pb::ServiceList reply;
-  if (auto status = client.list(&reply); !status.ok()) return client.unreachable(status);
+  if (auto status = client.list(&reply); !status.ok()) return unreachable(client, status);
   std::cout << ha::director::formatHealth(reply);
   return kExitOk;
 }
@@ -181,7 +130,7 @@ int runHealth(Client& client, const std::vector<std::string_view>& args) {
 int runVrrp(Client& client, const std::vector<std::string_view>& args) {
   if (!args.empty()) return usageError("vrrp takes no arguments");
   pb::VrrpList reply;
-  if (auto status = client.vrrp(&reply); !status.ok()) return client.unreachable(status);
+  if (auto status = client.vrrp(&reply); !status.ok()) return unreachable(client, status);
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch());
   std::cout << ha::director::formatVrrp(reply, now.count());
@@ -191,7 +140,7 @@ int runVrrp(Client& client, const std::vector<std::string_view>& args) {
 int runSync(Client& client, const std::vector<std::string_view>& args) {
   if (!args.empty()) return usageError("sync takes no arguments");
   pb::SyncReply reply;
-  if (auto status = client.sync(&reply); !status.ok()) return client.unreachable(status);
+  if (auto status = client.sync(&reply); !status.ok()) return unreachable(client, status);
   std::cout << ha::director::formatSync(ha::director::fromSyncReply(reply));
   return kExitOk;
 }
@@ -199,17 +148,16 @@ int runSync(Client& client, const std::vector<std::string_view>& args) {
 int runConntrack(Client& client, const std::vector<std::string_view>& args) {
   if (!args.empty()) return usageError("conntrack takes no arguments");
   pb::ConntrackReply reply;
-  if (auto status = client.conntrack(&reply); !status.ok()) return client.unreachable(status);
+  if (auto status = client.conntrack(&reply); !status.ok()) return unreachable(client, status);
   std::cout << ha::director::formatConntrack(reply);
   return kExitOk;
 }
 
 // The scheduler name is not part of LookupReply; the service table has it.
-std::string schedulerOf(const pb::ServiceList& list, const FlowQuery& q) {
-  std::string protocol(ha::director::protocolName(q.protocol));
+std::string schedulerOf(const pb::ServiceList& list, const LookupTarget& q) {
   for (const auto& s : list.services()) {
     auto vip = ha::IpAddress::parse(s.vip());
-    if (s.protocol() == protocol && vip && *vip == q.vip && s.port() == q.vipPort) {
+    if (s.protocol() == q.protocolName && vip && *vip == q.vip && s.port() == q.vipPort) {
       return s.scheduler();
     }
   }
@@ -228,7 +176,7 @@ int runLookup(Client& client, const std::vector<std::string_view>& args) {
   request.set_source_port(*sport);
   request.set_vip(std::string(args[3]));
   request.set_vip_port(*vport);
-  auto query = ha::director::toFlowQuery(request);  // refuse locally what directord would refuse
+  auto query = ha::director::checkLookupRequest(request);  // refuse locally what directord would
   if (!query) return usageError(query.error());
 
   pb::LookupReply reply;
@@ -237,14 +185,14 @@ int runLookup(Client& client, const std::vector<std::string_view>& args) {
       std::cerr << "directorctl: directord refused the lookup: " << status.error_message() << "\n";
       return kExitUsage;
     }
-    return client.unreachable(status);
+    return unreachable(client, status);
   }
   if (!reply.matched()) {
     std::cout << "no virtual service at " << ha::formatEndpoint(query->vip, query->vipPort) << "\n";
     return kExitNoService;
   }
   pb::ServiceList services;
-  if (auto status = client.list(&services); !status.ok()) return client.unreachable(status);
+  if (auto status = client.list(&services); !status.ok()) return unreachable(client, status);
   const std::string scheduler = schedulerOf(services, *query);
 
   std::cout << reply.service() << " <- " << ha::formatEndpoint(query->source, query->sourcePort)

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/flow_mark.h"
+
 namespace ha::director::nft {
 
 inline constexpr std::string_view kTableName = "directord";
@@ -35,12 +37,11 @@ inline constexpr std::string_view kDrStats4 = "dr_stats4";        // l4proto . v
 
 inline std::string byFamily(std::string_view base, bool v6) { return std::string(base) + (v6 ? "6" : "4"); }
 
-// Connection marks: the top byte tags a flow as ours (sync filters on it), the rest is the
-// service id. Operators sharing ct mark with other rules must keep the top byte 0xd1 free.
-inline constexpr uint32_t kMarkTag = 0xd1000000;
-inline constexpr uint32_t kMarkTagMask = 0xff000000;
-inline constexpr uint32_t kMaxServiceId = 0x00ffffff;
-constexpr uint32_t serviceMark(uint32_t serviceId) { return kMarkTag | serviceId; }
+// Connection marks (common/flow_mark.h): the rules set them, so the writer's names include them.
+using ::ha::kMarkTag;
+using ::ha::kMarkTagMask;
+using ::ha::kMaxServiceId;
+using ::ha::serviceMark;
 
 inline std::string laddrChain(uint32_t groupId) { return "laddr_" + std::to_string(groupId); }
 inline std::string drClassChain(uint32_t modulus, bool hashPort) {

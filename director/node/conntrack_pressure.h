@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/clock.h"
-#include "director/admin/conntrack_stats.h"
+#include "director/conntrack/conntrack_stats.h"
 
 namespace ha::director {
 

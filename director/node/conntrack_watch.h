@@ -11,8 +11,8 @@
 #include <string>
 
 #include "common/clock.h"
-#include "director/admin/conntrack_stats.h"
-#include "director/admin/director_view.h"
+#include "director/conntrack/conntrack_stats.h"
+#include "director/node/director_view.h"
 #include "director/node/conntrack_pressure.h"
 
 namespace ha::director {

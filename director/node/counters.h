@@ -4,8 +4,8 @@
 // the layouts render.cc writes.
 #include <vector>
 
-#include "director/admin/conntrack_counts.h"
-#include "director/admin/director_view.h"
+#include "director/conntrack/conntrack_counts.h"
+#include "director/node/director_view.h"
 #include "director/nft/nft_writer.h"
 #include "director/plan/forwarding_plan.h"
 

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "director/admin/conntrack_counts.h"
-#include "director/admin/director_view.h"
+#include "director/conntrack/conntrack_counts.h"
+#include "director/node/director_view.h"
 #include "director/nft/ir.h"
 #include "director/config/config_model.h"
 #include "director/plan/forwarding_plan.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "director/nft/names.h"
+#include "common/flow_mark.h"
 
 namespace ha::director {
 
@@ -147,7 +147,7 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
 
   for (const auto& vs : config.virtualServers) {
     auto idIt = inputs.serviceIds.find(serviceKeyOf(vs));
-    if (idIt == inputs.serviceIds.end() || idIt->second == 0 || idIt->second > nft::kMaxServiceId) {
+    if (idIt == inputs.serviceIds.end() || idIt->second == 0 || idIt->second > kMaxServiceId) {
       return Error{vs.where.str() + ": no service id assigned to " + serviceKeyOf(vs).str()};
     }
     auto sp = planService(vs, idIt->second, config, groupIds, inputs.health);

@@ -1,0 +1,30 @@
+#pragma once
+// The admin API's client: one gRPC channel to directord's unix socket, one call per question,
+// each with its own deadline so a stuck directord never hangs the CLI.
+#include <memory>
+#include <string>
+
+#include "admin.grpc.pb.h"
+
+namespace ha::director {
+
+class AdminClient {
+ public:
+  explicit AdminClient(std::string socketPath);
+
+  grpc::Status list(directord::admin::ServiceList* reply);
+  grpc::Status lookup(const directord::admin::LookupRequest& request,
+                      directord::admin::LookupReply* reply);
+  grpc::Status vrrp(directord::admin::VrrpList* reply);
+  grpc::Status forwarder(directord::admin::ForwarderReply* reply);
+  grpc::Status sync(directord::admin::SyncReply* reply);
+  grpc::Status conntrack(directord::admin::ConntrackReply* reply);
+
+  const std::string& socketPath() const { return path_; }
+
+ private:
+  std::string path_;
+  std::unique_ptr<directord::admin::Admin::Stub> stub_;
+};
+
+}  // namespace ha::director

@@ -1,0 +1,14 @@
+#include "director/node/director_view.h"
+
+namespace ha::director {
+
+TrafficCounters& TrafficCounters::operator+=(const TrafficCounters& o) {
+  conns += o.conns;
+  inPackets += o.inPackets;
+  outPackets += o.outPackets;
+  inBytes += o.inBytes;
+  outBytes += o.outBytes;
+  return *this;
+}
+
+}  // namespace ha::director
