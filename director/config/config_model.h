@@ -32,8 +32,6 @@ std::string_view forwardModeName(ForwardMode m); // "NAT" / "FNAT" / "DR" / "TUN
 
 // A fixed seed so every director with this config hashes a flow to the same real (DESIGN.md).
 constexpr uint32_t kDefaultHashSeed = 0x5eed1b5a;
-// Maglev table size when a service names none; prime, and > 100 x reals for up to 40 reals.
-constexpr uint32_t kDefaultMaglevTableSize = 4093;
 
 struct RealServerConfig {
   SourceLocation where;
@@ -64,7 +62,7 @@ struct VirtualServerConfig {
   Protocol protocol = Protocol::kTcp;
   std::string scheduler = "rr";          // a name in the scheduler registry
   std::set<std::string> schedulerFlags;  // keepalived lb_algo flags: "sh-port", "mh-port"
-  uint32_t mhTableSize = 0;              // 0 = kDefaultMaglevTableSize (our extension)
+  uint32_t mhTableSize = 0;              // 0 = kDefaultMaglevTableSize (our extension; sched/maglev.h)
   ForwardMode mode = ForwardMode::kNat;  // keepalived's default lb_kind
   std::optional<uint32_t> persistenceTimeoutSec;
   std::string laddrGroup;                // FULLNAT: name of a local_address_group

@@ -8,6 +8,7 @@
 #include "director/config/config_tree.h"
 #include "director/config/known_schedulers.h"
 #include "director/config/node_rules.h"
+#include "director/sched/maglev.h"
 
 namespace ha::director::config {
 namespace {

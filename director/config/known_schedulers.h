@@ -1,7 +1,6 @@
 #pragma once
-// The scheduler names the config accepts. The scheduler registry (director/sched) is the real list;
-// ha_director_config must not depend on sched (config is built first), so this mirrors it and a
-// sched test should assert the two agree.
+// The scheduler names the config accepts: asked of the scheduler registry (director/sched), the
+// only list of names, so a new scheduler is known to the config the day it is registered.
 #include <string_view>
 
 namespace ha::director::config {

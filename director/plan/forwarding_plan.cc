@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/flow_mark.h"
+#include "director/sched/maglev.h"
 
 namespace ha::director {
 

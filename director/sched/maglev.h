@@ -13,6 +13,9 @@ namespace ha::director {
 inline constexpr uint32_t kMaglevOffsetSeed = 0x6d616731;  // "mag1"
 inline constexpr uint32_t kMaglevSkipSeed = 0x6d616732;    // "mag2"
 
+// Maglev table size when a service names none; prime, and > 100 x reals for up to 40 reals.
+inline constexpr uint32_t kDefaultMaglevTableSize = 4093;
+
 bool isPrime(uint32_t n);
 
 // One backend's preference list: permutation[j] = (offset + j * skip) mod M (§3.4). M prime and

@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <numeric>
 
-#include "director/config/config_model.h"
 #include "director/sched/builtin.h"
 #include "director/sched/maglev.h"
 

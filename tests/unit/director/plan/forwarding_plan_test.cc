@@ -6,6 +6,7 @@
 #include <set>
 
 #include "director/plan/flow_oracle.h"
+#include "director/sched/maglev.h"
 
 namespace ha::director {
 namespace {

@@ -45,8 +45,8 @@ TEST(SchedulerRegistry, EmptyInputGivesEmptyTable) {
   }
 }
 
-// config/known_schedulers mirrors this registry (config is built before sched); the two agree on
-// every IPVS scheduler name and on which ones hash the flow.
+// config/known_schedulers asks this registry (sched sits below config); the two agree on every
+// IPVS scheduler name and on which ones hash the flow.
 TEST(SchedulerRegistry, ConfigMirrorAgrees) {
   for (std::string_view name : {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq",
                                 "fo", "ovf", "mh", "twos", ""}) {
