@@ -9,6 +9,8 @@ bash scripts/install-deps.sh
 jobs=$(nproc)
 
 cmake --preset dev
+echo "== dependency rules (cmake/layers.txt)"
+bash scripts/check-deps.sh build/dev/deps-graph
 cmake --build --preset dev -j "$jobs"
 cmake --preset asan-ubsan
 cmake --build --preset asan-ubsan -j "$jobs"
