@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ip_address.h"
@@ -85,7 +86,7 @@ struct RealKey {
   IpAddress address;
   uint16_t port = 0;
   auto operator<=>(const RealKey&) const = default;
-  std::string str() const;  // "TCP 192.0.2.1:80 -> 198.51.100.11:80"
+  std::string str() const;  // "TCP 192.0.2.1:80 -> 198.51.100.11:80" (inline, below)
 };
 
 struct ServiceKey {
@@ -93,7 +94,7 @@ struct ServiceKey {
   IpAddress vip;
   uint16_t vport = 0;
   auto operator<=>(const ServiceKey&) const = default;
-  std::string str() const;  // "TCP 192.0.2.1:80"
+  std::string str() const;  // "TCP 192.0.2.1:80" (inline, below)
 };
 
 struct RealHealthConfig {
@@ -126,6 +127,33 @@ struct HealthConfig {
   bool operator==(const HealthConfig&) const = default;
 };
 
-std::string_view checkKindName(CheckKind kind);  // "TCP_CHECK", "HTTP_GET", ...
+// Inline, as the rest of this header, so the config parser that fills these structs links no
+// health-check code.
+inline std::string protocolText(uint8_t protocol) {
+  if (protocol == 6) return "TCP";
+  if (protocol == 17) return "UDP";
+  return "proto " + std::to_string(protocol);
+}
+
+inline std::string ServiceKey::str() const {
+  return protocolText(protocol) + " " + formatEndpoint(vip, vport);
+}
+
+inline std::string RealKey::str() const {
+  return protocolText(protocol) + " " + formatEndpoint(vip, vport) + " -> " +
+         formatEndpoint(address, port);
+}
+
+// "TCP_CHECK", "HTTP_GET", ...: keepalived's keywords.
+constexpr std::string_view checkKindName(CheckKind kind) {
+  switch (kind) {
+    case CheckKind::kTcp: return "TCP_CHECK";
+    case CheckKind::kHttp: return "HTTP_GET";
+    case CheckKind::kHttps: return "SSL_GET";
+    case CheckKind::kUdp: return "UDP_CHECK";
+    case CheckKind::kMisc: return "MISC_CHECK";
+  }
+  return "?";
+}
 
 }  // namespace ha::healthcheck
