@@ -88,7 +88,7 @@ struct NetlinkConntrack::Request {
   std::optional<FlowTuple> echoedReply;  // the reply tuple the kernel gave a created entry
 };
 
-Result<std::unique_ptr<NetlinkConntrack>> NetlinkConntrack::open() {
+Result<std::unique_ptr<NetlinkConntrack>> NetlinkConntrack::open(Mode mode) {
   std::unique_ptr<NetlinkConntrack> ct(new NetlinkConntrack());
   auto apply = openSocket(0);
   if (!apply) return Error{apply.error()};
@@ -101,6 +101,7 @@ Result<std::unique_ptr<NetlinkConntrack>> NetlinkConntrack::open() {
   const int applyBuffer = growReceiveBuffer(applyFd);
   ct->maxBatchMessages_ =
       std::max<size_t>(16, static_cast<size_t>(applyBuffer) / kAnswerBytesPerMessage);
+  if (mode == Mode::kDumpAndApply) return ct;
 
   auto events = openSocket(NF_NETLINK_CONNTRACK_NEW | NF_NETLINK_CONNTRACK_UPDATE |
                            NF_NETLINK_CONNTRACK_DESTROY);
@@ -123,7 +124,9 @@ NetlinkConntrack::~NetlinkConntrack() {
   if (applySocket_ != nullptr) mnl_socket_close(applySocket_);
 }
 
-int NetlinkConntrack::eventFd() const { return mnl_socket_get_fd(eventSocket_); }
+int NetlinkConntrack::eventFd() const {
+  return eventSocket_ != nullptr ? mnl_socket_get_fd(eventSocket_) : -1;
+}
 
 namespace {
 
@@ -363,6 +366,7 @@ TimeoutLimits NetlinkConntrack::timeoutLimits() {
 }
 
 Result<EventRead> NetlinkConntrack::readEvents(std::vector<FlowUpdate>& out) {
+  if (eventSocket_ == nullptr) return Error{"conntrack: opened for dump and apply only: no events"};
   EventRead read;
   std::vector<char> buf(kReceiveBytes);
   const int fd = eventFd();

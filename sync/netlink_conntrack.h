@@ -1,6 +1,8 @@
 #pragma once
 // The production ConntrackPort: ctnetlink through libmnl + libnetfilter_conntrack, in the network
-// namespace of the thread that opens it.
+// namespace of the thread that opens it. The one adapter that dumps our flows: sync opens it with
+// events; the director's forwarder (director/conntrack: counts, dead reals' flows deleted) opens
+// it for dump and apply only.
 //
 //   apply socket  (unicast): filtered dumps, batched CT_NEW / CT_DELETE with one ack each
 //   event socket  (NFNLGRP_CONNTRACK_NEW|UPDATE|DESTROY, non-blocking, 8 MB, BPF on our mark tag)
@@ -22,7 +24,11 @@ namespace ha::sync {
 
 class NetlinkConntrack final : public ConntrackPort {
  public:
-  static Result<std::unique_ptr<NetlinkConntrack>> open();
+  enum class Mode : uint8_t {
+    kEvents,        // dump, apply and the event socket (sync)
+    kDumpAndApply,  // no event socket: eventFd() is -1 and readEvents() an error
+  };
+  static Result<std::unique_ptr<NetlinkConntrack>> open(Mode mode = Mode::kEvents);
   ~NetlinkConntrack() override;
   NetlinkConntrack(const NetlinkConntrack&) = delete;
   NetlinkConntrack& operator=(const NetlinkConntrack&) = delete;

@@ -57,8 +57,9 @@ class ConntrackPort {
   virtual Result<uint64_t> deleteFlows(const std::vector<FlowOwner>& owners) = 0;
 };
 
-// The conntrack table of the current network namespace through libnetfilter_conntrack; dumps ask
-// the kernel to filter on our mark so a busy table is not copied whole.
+// The conntrack table of the current network namespace, through the one ctnetlink adapter that
+// dumps our flows (sync::NetlinkConntrack, opened for dump and apply only); dumps ask the kernel
+// to filter on our mark so a busy table is not copied whole.
 class NetfilterConntrack final : public ConntrackPort {
  public:
   Result<ConnCountMap> count() override;
