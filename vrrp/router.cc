@@ -45,19 +45,20 @@ bool sameInstance(const InstanceConfig& a, const InstanceConfig& b) {
 }  // namespace
 
 struct Router::Instance {
-  Instance(boost::asio::io_context& io, InstanceConfig c)
+  Instance(Timers& timers, InstanceConfig c)
       : config(std::move(c)),
-        masterDownTimer(io),
-        adverTimer(io),
-        preemptTimer(io),
-        burstTimer(io),
-        refreshTimer(io) {}
+        masterDownTimer(timers.timer()),
+        adverTimer(timers.timer()),
+        preemptTimer(timers.timer()),
+        burstTimer(timers.timer()),
+        refreshTimer(timers.timer()) {}
 
   InstanceConfig config;
   uint32_t ifindex = 0;
   IpAddress source;
   std::unique_ptr<StateMachine> machine;
-  boost::asio::steady_timer masterDownTimer, adverTimer, preemptTimer, burstTimer, refreshTimer;
+  // Destroyed (so cancelled) with the instance: no timer outlives what it would dispatch to.
+  std::unique_ptr<Timer> masterDownTimer, adverTimer, preemptTimer, burstTimer, refreshTimer;
   std::optional<TimePoint> masterDownAt, adverAt, preemptAt;
   std::vector<IpAddress> advertised;  // virtual_ipaddress, not the excluded ones
   std::vector<OwnedAddress> addresses;  // both lists, as the address owner sees them
@@ -71,7 +72,6 @@ struct Router::Instance {
   std::chrono::system_clock::time_point lastTransitionAt{};
   Group* group = nullptr;
   size_t memberIndex = 0;
-  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 };
 
 struct Router::Group {
@@ -81,12 +81,9 @@ struct Router::Group {
   State state = State::kInitialize;
 };
 
-Router::Router(boost::asio::io_context& io, RouterPorts ports, RouterHooks hooks)
-    : io_(io), ports_(ports), hooks_(std::move(hooks)) {}
+Router::Router(RouterPorts ports, RouterHooks hooks) : ports_(ports), hooks_(std::move(hooks)) {}
 
-Router::~Router() {
-  for (auto& instance : instances_) *instance->alive = false;
-}
+Router::~Router() = default;
 
 Status Router::prepare(const InstanceConfig& config, Instance& instance) {
   auto why = [&](const std::string& reason) {
@@ -146,7 +143,7 @@ Status Router::apply(const VrrpConfig& config) {
       }
     }
     if (keptFrom[n] < instances_.size()) continue;
-    fresh[n] = std::make_unique<Instance>(io_, c);
+    fresh[n] = std::make_unique<Instance>(ports_.timers, c);
     if (auto st = prepare(c, *fresh[n]); !st) {
       refusals += (refusals.empty() ? "" : "; ") + st.error();
     }
@@ -210,12 +207,10 @@ void Router::start(Instance& instance) {
 void Router::stopInstance(Instance& instance) {
   dispatch(instance, event::Shutdown{});
   releaseAddresses(instance);
-  *instance.alive = false;
-  instance.masterDownTimer.cancel();
-  instance.adverTimer.cancel();
-  instance.preemptTimer.cancel();
-  instance.burstTimer.cancel();
-  instance.refreshTimer.cancel();
+  for (auto* timer : {&instance.masterDownTimer, &instance.adverTimer, &instance.preemptTimer,
+                      &instance.burstTimer, &instance.refreshTimer}) {
+    (*timer)->cancel();
+  }
   release(instance.ifindex, instance.config.family);
 }
 
@@ -238,7 +233,7 @@ void Router::shutdown() {
 
 void Router::dispatch(Instance& instance, const Event& event) {
   if (!instance.machine) return;
-  execute(instance, instance.machine->handle(event, Clock::now()));
+  execute(instance, instance.machine->handle(event, ports_.timers.now()));
 }
 
 void Router::execute(Instance& instance, const Actions& actions) {
@@ -253,25 +248,21 @@ void Router::execute(Instance& instance, const Actions& actions) {
       scheduleAnnounce(instance, instance.config.garp.masterDelay, false);
     }
   }
-  arm(instance, instance.masterDownTimer, instance.masterDownAt, actions.masterDownAt,
+  arm(instance, *instance.masterDownTimer, instance.masterDownAt, actions.masterDownAt,
       event::MasterDownExpired{});
-  arm(instance, instance.adverTimer, instance.adverAt, actions.adverAt, event::AdverExpired{});
-  arm(instance, instance.preemptTimer, instance.preemptAt, actions.preemptDelayUntil,
+  arm(instance, *instance.adverTimer, instance.adverAt, actions.adverAt, event::AdverExpired{});
+  arm(instance, *instance.preemptTimer, instance.preemptAt, actions.preemptDelayUntil,
       event::PreemptDelayExpired{});
   if (actions.transition) onTransition(instance, *actions.transition);
 }
 
-void Router::arm(Instance& instance, boost::asio::steady_timer& timer,
-                 std::optional<TimePoint>& armed, std::optional<TimePoint> wanted, Event event) {
+void Router::arm(Instance& instance, Timer& timer, std::optional<TimePoint>& armed,
+                 std::optional<TimePoint> wanted, Event event) {
   if (armed == wanted) return;
   armed = wanted;
   timer.cancel();
   if (!wanted) return;
-  timer.expires_at(*wanted);
-  timer.async_wait([this, &instance, &armed, alive = instance.alive, at = *wanted,
-                    event = std::move(event)](const boost::system::error_code& ec) {
-    // A handler already queued when the timer was re-armed or the instance went away is stale.
-    if (ec || !*alive || armed != at) return;
+  timer.arm(*wanted, [this, &instance, &armed, event = std::move(event)] {
     armed.reset();
     dispatch(instance, event);
   });
@@ -306,8 +297,8 @@ void Router::takeAddresses(Instance& instance) {
 }
 
 void Router::releaseAddresses(Instance& instance) {
-  instance.burstTimer.cancel();
-  instance.refreshTimer.cancel();
+  instance.burstTimer->cancel();
+  instance.refreshTimer->cancel();
   if (!instance.holding) return;
   instance.holding = false;
   for (auto it = instance.addresses.rbegin(); it != instance.addresses.rend(); ++it) {
@@ -328,11 +319,9 @@ void Router::announceBurst(Instance& instance, uint32_t repeat) {
 }
 
 void Router::scheduleAnnounce(Instance& instance, Duration after, bool refresh) {
-  auto& timer = refresh ? instance.refreshTimer : instance.burstTimer;
-  timer.expires_after(after);
-  timer.async_wait([this, &instance, alive = instance.alive, after,
-                    refresh](const boost::system::error_code& ec) {
-    if (ec || !*alive || !instance.holding) return;
+  auto& timer = refresh ? *instance.refreshTimer : *instance.burstTimer;
+  timer.arm(ports_.timers.now() + after, [this, &instance, after, refresh] {
+    if (!instance.holding) return;
     const auto& garp = instance.config.garp;
     announceBurst(instance, refresh ? garp.masterRefreshRepeat : garp.masterRepeat);
     if (refresh) scheduleAnnounce(instance, after, true);
@@ -343,7 +332,7 @@ void Router::onTransition(Instance& instance, const Transition& t) {
   ++instance.transitions;
   instance.lastTransition = std::string(stateName(t.from)) + " -> " +
                             std::string(stateName(t.to)) + ": " + t.reason;
-  instance.lastTransitionAt = std::chrono::system_clock::now();
+  instance.lastTransitionAt = ports_.timers.wallNow();
   log::info(prefixed(instance.config, "Entering " + std::string(stateName(t.to)) + " STATE (" +
                                           t.reason + ")"));
   if (t.to != State::kInitialize && hooks_.notifyInstance) {

@@ -10,6 +10,7 @@
 #include "common/post_and_wait.h"
 #include "common/log.h"
 #include "common/netlink/netlink_address_owner.h"
+#include "vrrp/asio_timers.h"
 #include "vrrp/netlink_link_monitor.h"
 #include "vrrp/notifier.h"
 #include "vrrp/packet_announcer.h"
@@ -29,6 +30,7 @@ struct Service::Parts {
   std::unique_ptr<ProcessRunner> runner;
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<ScriptTracker> scripts;
+  std::unique_ptr<AsioTimers> timers;
   std::unique_ptr<Router> router;
 };
 
@@ -91,8 +93,10 @@ Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange,
       }
     };
     hooks.roleChanged = self->onRoleChange_;
+    parts->timers = std::make_unique<AsioTimers>(self->io_);
     parts->router = std::make_unique<Router>(
-        self->io_, RouterPorts{*parts->transport, *parts->announcer, *parts->links, *parts->addresses},
+        RouterPorts{*parts->transport, *parts->announcer, *parts->links, *parts->addresses,
+                    *parts->timers},
         std::move(hooks));
     parts->links->subscribe([p](const LinkState& link) {
       if (p->router) p->router->onLinkChange(link);
