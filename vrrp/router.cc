@@ -180,6 +180,14 @@ Status Router::apply(const VrrpConfig& config) {
     std::vector<std::string> names;
     for (auto* m : group->members) names.push_back(m->config.name);
     group->coordinator->setMemberNames(std::move(names));
+    for (size_t m = 0; m < group->members.size(); ++m) {
+      const Instance& member = *group->members[m];
+      if (member.machine->state() == State::kInitialize) continue;  // new: starts below
+      const bool ownFault = !member.fault.empty();
+      group->coordinator->restore(m, member.machine->state(), ownFault,
+                                  !ownFault && member.machine->faulted());
+    }
+    group->state = group->coordinator->state();
     groups_.push_back(std::move(group));
   }
   for (auto& i : instances_) {
@@ -198,10 +206,12 @@ void Router::start(Instance& instance) {
   log::info(prefixed(instance.config, "starting: vrid " + std::to_string(instance.config.vrid) +
                                           " on " + instance.config.interface + " from " +
                                           instance.source.str()));
-  // Before Startup: an owner with track_sync decides on it whether to start as MASTER.
+  // Before Startup: an owner with track_sync decides on it whether to start as MASTER, and an
+  // instance whose tracking already fails starts in FAULT (keepalived vrrp_init_state()) rather
+  // than passing through BACKUP or, as the owner, MASTER with its adverts and announcements.
   if (syncReady_) dispatch(instance, event::SyncReadyChanged{true});
-  dispatch(instance, event::Startup{});
   reevaluateTracking(instance);
+  dispatch(instance, event::Startup{});
 }
 
 void Router::stopInstance(Instance& instance) {
