@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "common/log.h"
-#include "vrrp/script_tracker.h"
+#include "vrrp/tracking.h"
 
 namespace ha::vrrp {
 namespace {
@@ -93,7 +93,7 @@ Status Router::prepare(const InstanceConfig& config, Instance& instance) {
   auto link = ports_.links.link(config.interface);
   if (!link) return why(link.error());
   instance.ifindex = link->ifindex;
-  linkUp_[link->name] = link->up;
+  tracking_.linkUp[link->name] = link->up;
   for (const auto& a : config.addresses) instance.advertised.push_back(a.prefix.address);
   // Interfaces are looked up here, once: announcements and tracking then read what events keep
   // current, with no netlink round trip on the takeover path.
@@ -108,7 +108,7 @@ Status Router::prepare(const InstanceConfig& config, Instance& instance) {
   for (const auto& t : config.trackInterfaces) {
     auto tracked = ports_.links.link(t.name);
     if (!tracked) return why("track_interface " + tracked.error());
-    linkUp_[tracked->name] = tracked->up;
+    tracking_.linkUp[tracked->name] = tracked->up;
   }
   if (config.unicastSource) {
     instance.source = *config.unicastSource;
@@ -404,21 +404,21 @@ Router::Instance* Router::findInstance(uint32_t ifindex, Family family, uint8_t 
 }
 
 void Router::onLinkChange(const LinkState& link) {
-  auto known = linkUp_.find(link.name);
-  if (known != linkUp_.end() && known->second == link.up) return;
-  linkUp_[link.name] = link.up;
+  auto known = tracking_.linkUp.find(link.name);
+  if (known != tracking_.linkUp.end() && known->second == link.up) return;
+  tracking_.linkUp[link.name] = link.up;
   for (auto& i : instances_) reevaluateTracking(*i);
 }
 
 void Router::onScriptChange(const std::string& script, bool healthy) {
-  scriptHealth_[script] = healthy;
+  tracking_.scriptHealthy[script] = healthy;
   for (auto& i : instances_) reevaluateTracking(*i);
 }
 
 void Router::onVirtualServerQuorum(const std::string& name, bool up) {
-  auto known = virtualServerQuorum_.find(name);
-  if (known != virtualServerQuorum_.end() && known->second == up) return;
-  virtualServerQuorum_[name] = up;
+  auto known = tracking_.quorumUp.find(name);
+  if (known != tracking_.quorumUp.end() && known->second == up) return;
+  tracking_.quorumUp[name] = up;
   for (auto& i : instances_) reevaluateTracking(*i);
 }
 
@@ -434,50 +434,11 @@ void Router::setSyncReady(bool ready) {
 }
 
 void Router::reevaluateTracking(Instance& instance) {
-  const auto& c = instance.config;
   // Sync-group members arrive with their weights already dropped by the config (as keepalived
-  // does, unless sync_group_tracking_weight). The instance's own interface is always tracked
-  // (keepalived without dont_track_primary).
-  auto interfaces = c.trackInterfaces;
-  interfaces.insert(interfaces.begin(), TrackedInterface{c.interface, 0});
-  auto outcome = trackOutcome(
-      interfaces, c.trackScripts,
-      [&](const std::string& name) -> std::optional<ScriptView> {
-        auto script = std::find_if(config_.scripts.begin(), config_.scripts.end(),
-                                   [&](const ScriptConfig& s) { return s.name == name; });
-        if (script == config_.scripts.end()) return std::nullopt;
-        auto health = scriptHealth_.find(name);
-        // Not run yet: INIT, unless init_fail says to start it failed.
-        std::optional<bool> healthy;
-        if (health != scriptHealth_.end()) {
-          healthy = health->second;
-        } else if (script->initFail) {
-          healthy = false;
-        }
-        return ScriptView{healthy, script->weight};
-      },
-      [&](const std::string& name) {
-        auto up = linkUp_.find(name);
-        return up != linkUp_.end() && up->second;
-      });
-  // track_virtual_server: the same weight rule as scripts (positive while up, negative while
-  // down, 0 = FAULT while the quorum is lost).
-  for (const auto& tracked : c.trackVirtualServers) {
-    auto known = virtualServerQuorum_.find(tracked.name);
-    const bool up = known == virtualServerQuorum_.end() || known->second;
-    if (tracked.weight == 0) {
-      if (!up) {
-        if (outcome.fault) outcome.faultReason += ", ";
-        outcome.fault = true;
-        outcome.faultReason += "virtual server " + tracked.name + " quorum lost";
-      }
-    } else if (up ? tracked.weight > 0 : tracked.weight < 0) {
-      outcome.weightSum += tracked.weight;
-    }
-  }
-  auto p = effectivePriority(c.priority, outcome.weightSum);
-  if (p != instance.machine->priority()) {
-    dispatch(instance, event::PriorityChanged{p});
+  // does, unless sync_group_tracking_weight).
+  const TrackingVerdict outcome = evaluateTracking(instance.config, config_.scripts, tracking_);
+  if (outcome.priority != instance.machine->priority()) {
+    dispatch(instance, event::PriorityChanged{outcome.priority});
   }
   if (outcome.fault == !instance.fault.empty() && outcome.faultReason == instance.fault) return;
   instance.fault = outcome.fault ? outcome.faultReason : "";

@@ -18,6 +18,7 @@
 #include "vrrp/state_machine.h"
 #include "vrrp/sync_group.h"
 #include "vrrp/timers.h"
+#include "vrrp/tracking.h"
 #include "vrrp/transport.h"
 #include "vrrp/vrrp_config.h"
 
@@ -142,10 +143,9 @@ class Router {
   VrrpConfig config_;
   std::vector<std::unique_ptr<Instance>> instances_;
   std::vector<std::unique_ptr<Group>> groups_;
-  std::map<std::string, bool> scriptHealth_;
-  std::map<std::string, bool> virtualServerQuorum_;
-  // Every interface an instance uses, by name: seeded by prepare(), kept by link events.
-  std::map<std::string, bool> linkUp_;
+  // Links (every interface an instance uses: seeded by prepare(), kept by link events), scripts'
+  // results and virtual servers' quorums, by name.
+  TrackingState tracking_;
   std::map<std::pair<uint32_t, Family>, int> attached_;
   RouterCounters counters_;
   bool followingGroup_ = false;
