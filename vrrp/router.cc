@@ -480,6 +480,7 @@ RouterSnapshot Router::snapshot() const {
     s.fault = i->fault;
     s.trackSync = i->config.trackSync;
     s.waitingForSync = i->machine->waitingForSync();
+    s.preemptTime = i->machine->preemptTime();
     for (const auto& a : i->addresses) s.addresses.push_back(a.prefix.str() + " dev " + a.dev);
     s.counters = i->counters;
     out.push_back(std::move(s));

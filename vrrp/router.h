@@ -54,6 +54,9 @@ struct InstanceStatus {
   std::string fault;  // why it is in FAULT, empty otherwise
   bool trackSync = false;
   bool waitingForSync = false;  // trackSync and connection sync not ready: no preemption
+  // preempt_delay: when a backup may start preempting a lower-priority master (set from the
+  // first such advert; may lie in the past); nullopt while no delay is counting.
+  std::optional<TimePoint> preemptTime;
   std::vector<std::string> addresses;
   InstanceCounters counters;
 };

@@ -45,6 +45,7 @@ void FakeVrrpTransport::receive(uint32_t ifindex, const IpAddress& source,
 
 Status FakeVrrpAnnouncer::announce(uint32_t ifindex, const IpAddress& address) {
   announcements_.push_back(Announcement{clock_.now(), ifindex, address});
+  if (onAnnounce) onAnnounce(announcements_.back());
   return okStatus();
 }
 

@@ -69,6 +69,8 @@ class FakeVrrpAnnouncer final : public vrrp::Announcer {
   explicit FakeVrrpAnnouncer(const TimeSource& clock) : clock_(clock) {}
   Status announce(uint32_t ifindex, const IpAddress& address) override;
   const std::vector<Announcement>& announcements() const { return announcements_; }
+  // Called after each announcement is recorded.
+  std::function<void(const Announcement&)> onAnnounce;
   // Announcements made at exactly `at`.
   size_t countAt(TimePoint at) const;
 
