@@ -3,7 +3,7 @@
 // (keepalived 2.2.7: vrrp_scheduler.c vrrp_script_thread / vrrp_script_child_thread, and
 // vrrp_track.c).
 // A pure part — ScriptHealth — and a thin shell, ScriptTracker, that runs the scripts with a
-// ProcessRunner and Asio timers (STYLE.md §1). What a script's result does to an instance is
+// ProcessRunner and Asio timers. What a script's result does to an instance is
 // tracking.h's.
 #include <boost/asio/io_context.hpp>
 

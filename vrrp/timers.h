@@ -1,5 +1,5 @@
 #pragma once
-// Time as the Router sees it: the clock and one-shot timers, as a port (STYLE.md §3), so that
+// Time as the Router sees it: the clock and one-shot timers, as a port, so that
 // tests drive a real Router with a ManualClock (tests/fakes/manual_vrrp_timers.h) while
 // production runs Asio steady timers on the VRRP io_context thread (asio_timers.h).
 #include <chrono>

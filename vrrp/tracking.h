@@ -1,5 +1,5 @@
 #pragma once
-// What tracking does to a VRRP instance, as pure functions (STYLE.md §1): the effective priority
+// What tracking does to a VRRP instance, as pure functions: the effective priority
 // from track_interface / track_script / track_virtual_server weights and whether the instance is
 // in FAULT, from the instance's config and what is known of links, scripts and quorums. The
 // Router keeps the TrackingState current from events and feeds the verdict to the state machine.

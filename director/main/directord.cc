@@ -238,12 +238,12 @@ int main(int argc, char** argv) {
   ports.ledger = ledger;
   // VRRP runs on its own thread from here on; a node without vrrp_instance can do without it.
   // Its addresses are recorded too, through an owner made on its thread.
-  auto vrrp = ha::vrrp::Service::open(nullptr, [ledger]() -> ha::Result<std::unique_ptr<ha::AddressOwner>> {
+  auto vrrp = ha::vrrp::Service::open(nullptr, ha::vrrp::productionPorts([ledger]() -> ha::Result<std::unique_ptr<ha::AddressOwner>> {
     auto owner = ha::NetlinkAddressOwner::open();
     if (!owner) return ha::Error{owner.error()};
     return std::unique_ptr<ha::AddressOwner>(
         std::make_unique<ha::RecordingAddressOwner>(std::move(owner.value()), ledger, ha::AddressRole::kVrrp));
-  });
+  }));
   if (vrrp) {
     ports.vrrp = std::move(vrrp.value());
   } else if (!loaded.config.vrrp.instances.empty()) {

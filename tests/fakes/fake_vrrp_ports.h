@@ -1,5 +1,5 @@
 #pragma once
-// Stateful fakes of vrrp::Router's network ports (STYLE.md §3): a Transport that records every
+// Stateful fakes of vrrp::Router's network ports: a Transport that records every
 // advert sent (decoded, with the time) and injects received ones, an Announcer that records every
 // gratuitous ARP / NA, and a LinkMonitor over a table of links the test edits (listeners hear
 // each change, as NetlinkLinkMonitor's do). Times come from the TimeSource (a ManualClock).

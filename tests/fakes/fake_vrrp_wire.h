@@ -1,5 +1,5 @@
 #pragma once
-// An in-memory LAN of real vrrp::Routers on a ManualClock (STYLE.md §3, §8). Each "router" the
+// An in-memory LAN of real vrrp::Routers on a ManualClock. Each "router" the
 // test adds is one VRRP instance; an instance runs in a box — one vrrp::Router with its own fake
 // transport, announcer, links and address table — alone, or with the other members of its sync
 // group (a vrrp_sync_group lives inside one Router). Adverts are encoded by the sending Router,

@@ -1,4 +1,4 @@
-// Action-sequence fuzzer for VRRP (STYLE.md §8): the input is read as a small cluster (2-3 real
+// Action-sequence fuzzer for VRRP: the input is read as a small cluster (2-3 real
 // vrrp::Routers on FakeVrrpWire — state machine, router, packet codec — one VRID) and a sequence
 // of start / stop / crash / restart / partition / heal / priority / fault / drop / advance
 // actions. It aborts when
