@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -76,6 +77,10 @@ class Node final : public DirectorView {
   // work (the admin server stops there: its in-flight calls wait on this loop); the loop stops
   // when it returns.
   void runUntilSignalled(std::function<void()> beforeLoopStops = nullptr);
+  // Runs the director loop's ready handlers (posted work, due timers, ready descriptors) on the
+  // calling thread without waiting for more, and returns how many ran: for a caller that drives
+  // the loop itself (the unit tests). Never while runUntilSignalled runs.
+  size_t runReady();
 
   // Thread-safe (the health listener calls it on the health thread): verdicts are posted to the
   // director thread, coalesced, and applied as one nf_tables transaction per batch.
