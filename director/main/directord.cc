@@ -258,13 +258,13 @@ int main(int argc, char** argv) {
   // A full conntrack table drops our probes' SYNs without a word: such failures are held as
   // inconclusive while the watch says the table is under pressure (director/node/conntrack_watch.h).
   ports.conntrackWatch = std::make_shared<ConntrackWatch>(std::make_unique<NetlinkConntrackStats>());
-  ha::healthcheck::ServiceOptions healthOptions;
-  healthOptions.localTrouble = [watch = ports.conntrackWatch] { return watch->probeTrouble(ha::Clock::now()); };
+  ha::healthcheck::ServicePorts healthPorts = ha::healthcheck::productionPorts();
+  healthPorts.localTrouble = [watch = ports.conntrackWatch] { return watch->probeTrouble(ha::Clock::now()); };
   ports.health = ha::healthcheck::Service::start(
       [&healthTarget](std::vector<ha::healthcheck::HealthEvent> events) {
         if (Node* target = healthTarget.load()) target->onHealthEvents(std::move(events));
       },
-      ha::healthcheck::makeCheckerSet, healthOptions);
+      std::move(healthPorts));
   // Sync runs on its own thread (gRPC on its own); readiness opens track_sync instances for
   // preemption. The VRRP service outlives it: the node stops sync before it drops its ports.
   ha::vrrp::Control* vrrpControl = ports.vrrp.get();
