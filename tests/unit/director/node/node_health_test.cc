@@ -231,6 +231,22 @@ TEST_F(NodeHealthTest, FailedRealsFlowsAreDeletedInOneBatch) {
   EXPECT_EQ(flows_->flowsOf({a, 6, kA3}), 1u);
 }
 
+// A conntrack port that fails the deletion is logged; the patch stands (flows of a dead real
+// then time out on their own).
+TEST_F(NodeHealthTest, FailedFlowDeletionIsLoggedAndThePatchStands) {
+  started(kConfig);
+  flows_->add({idOf("192.0.2.10", 80), 6, kA2});
+  flows_->failNextDelete("conntrack dump: Operation not permitted");
+  std::string log = logged([&] { deliver(health_->setReal(kA2Key, false, "connect refused")); });
+  EXPECT_NE(
+      log.find("deleting the flows of 1 failed reals: conntrack dump: Operation not permitted"),
+      std::string::npos)
+      << log;
+  EXPECT_EQ(flows_->deleteCalls().size(), 1u);
+  EXPECT_EQ(flows_->size(), 1u);
+  EXPECT_EQ(backendsTo(kA2), 0u);
+}
+
 // With persistence, the failed real's persistence entries are deleted too (one extra element
 // transaction), so its clients are scheduled anew; other reals' clients keep theirs.
 TEST_F(NodeHealthTest, FailedRealsPersistenceEntriesArePurged) {

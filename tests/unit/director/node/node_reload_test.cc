@@ -122,6 +122,43 @@ TEST_F(NodeReloadTest, StartCommitsThePlanAsOneTransactionAndAddsTheAddresses) {
   EXPECT_EQ(inRotation("192.0.2.20", 443), (std::vector<Endpoint>{endpoint("198.51.100.21", 443)}));
 }
 
+// nf_tables refusing the first transaction fails the start, saying so, before any address is
+// added.
+TEST_F(NodeReloadTest, StartRefusedByNfTablesAddsNothing) {
+  writeConfig(kBase);
+  Node& n = makeNode();
+  nft_->fake.failNextCommit("Operation not permitted");
+  auto st = n.start(parse(kBase));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error(), "nf_tables transaction failed, nothing changed: Operation not permitted");
+  EXPECT_EQ(nft_->attempted.size(), 1u);
+  EXPECT_TRUE(nft_->fake.state().tables.empty());
+  EXPECT_TRUE(addresses().empty());
+}
+
+// A module the config needs but the node runs without (VRRP here) fails the start after the
+// forwarder was applied, and the start undoes it: tables and addresses removed, checkers stopped.
+TEST_F(NodeReloadTest, StartWithoutANeededModuleIsUndone) {
+  const std::string withVrrp = std::string(kBase) + R"(
+vrrp_instance VI_1 {
+    interface lan0
+    virtual_router_id 7
+    virtual_ipaddress {
+        192.0.2.99/32
+    }
+}
+)";
+  writeConfig(withVrrp);
+  Node& n = makeNode();
+  auto st = n.start(parse(withVrrp));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error(), "vrrp_instance configured, but this node runs without VRRP");
+  ASSERT_EQ(nft_->attempted.size(), 2u);  // the plan, then its removal
+  EXPECT_TRUE(nft_->fake.state().tables.empty());
+  EXPECT_TRUE(addresses().empty());
+  EXPECT_EQ(health_->shutdowns(), 1u);
+}
+
 // A changed config: one more transaction, holding only element edits of the changed service
 // (no table, chain or rule is rebuilt), after which the kernel holds what a fresh start on the
 // new config would install; the addresses follow the config.
