@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -137,7 +138,8 @@ class NodeRig {
     return loaded.config;
   }
 
-  Node& makeNode(Wiring wiring = {}) {
+  // `health`, when given, replaces the fake health control (a real healthcheck::Service, say).
+  Node& makeNode(Wiring wiring = {}, std::unique_ptr<healthcheck::Control> health = nullptr) {
     NodePorts ports;
     auto nft = std::make_unique<RecordingNft>();
     nft_ = nft.get();
@@ -146,10 +148,12 @@ class NodeRig {
     auto flows = std::make_unique<FakeFlowTable>();
     flows_ = flows.get();
     ports.conntrack = std::move(flows);
-    if (wiring.health) {
-      auto health = std::make_unique<ha::test::FakeHealthControl>();
-      health_ = health.get();
+    if (health) {
       ports.health = std::move(health);
+    } else if (wiring.health) {
+      auto fake = std::make_unique<ha::test::FakeHealthControl>();
+      health_ = fake.get();
+      ports.health = std::move(fake);
     }
     if (wiring.vrrp) {
       auto vrrp = std::make_unique<RecordingVrrp>();
@@ -182,6 +186,18 @@ class NodeRig {
   void deliver(std::vector<healthcheck::HealthEvent> events) {
     node_->onHealthEvents(std::move(events));
     node_->runReady();
+  }
+
+  // Runs the director loop until `done` or 5 s (for work that arrives from another thread or
+  // waits on a timer); true when done.
+  bool runUntil(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      node_->runReady();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
   }
 
   // A call that waits for the director thread (an admin call), answered by this thread running
