@@ -116,8 +116,11 @@ class Node final : public DirectorView {
   ForwarderStatus forwarderStatusNow() const;
 
   NodeOptions options_;
-  NodePorts ports_;
+  // Before ports_, so it is destroyed after them: the module services' threads (the health
+  // listener) may post here until their service is gone, also when start() failed and stop()
+  // had nothing to stop.
   boost::asio::io_context io_;
+  NodePorts ports_;
   boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};
   Config config_;
   std::map<ServiceKey, uint32_t> serviceIds_;
