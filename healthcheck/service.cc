@@ -82,15 +82,16 @@ class ScriptQueues {
 // (dropping every pending Done, checker.h), then the timer, the scripts and their runner.
 class Service::Parts {
  public:
-  Parts(boost::asio::io_context& io, HealthListener listener, const CheckerFactory& factory,
+  Parts(boost::asio::io_context& io, HealthListener listener, const ServicePorts& ports,
         const ServiceOptions& options)
       : listener_(std::move(listener)),
         options_(options),
+        localTrouble_(ports.localTrouble),
         engine_(EngineOptions{options.seed.value_or(randomSeed()), options.loopJitterPermille}),
         runner_(io),
         scripts_(runner_, options.scriptTimeout),
         timer_(io),
-        checker_(factory(io)) {}
+        checker_(ports.makeChecker(io)) {}
 
   std::vector<HealthEvent> apply(const HealthConfig& config) {
     ApplyOutcome outcome = engine_.apply(config, Clock::now());
@@ -145,8 +146,8 @@ class Service::Parts {
 
   void onResult(ProbeTicket ticket, ProbeResult result) {
     std::optional<std::string> inconclusive;
-    if (!result.ok && failureCouldBeLocal(result.reason) && options_.localTrouble) {
-      inconclusive = options_.localTrouble();
+    if (!result.ok && failureCouldBeLocal(result.reason) && localTrouble_) {
+      inconclusive = localTrouble_();
     }
     EngineStep step =
         engine_.onResult(ticket, std::move(result), Clock::now(), std::move(inconclusive));
@@ -161,6 +162,7 @@ class Service::Parts {
 
   HealthListener listener_;
   ServiceOptions options_;
+  std::function<std::optional<std::string>()> localTrouble_;
   Engine engine_;
   ProcessRunner runner_;
   ScriptQueues scripts_;
@@ -180,7 +182,7 @@ auto Service::onHealthThread(Duration wait, F&& f) {
   return postAndWait(io_, "health", Clock::now() + wait, std::forward<F>(f));
 }
 
-std::unique_ptr<Service> Service::start(HealthListener listener, CheckerFactory factory,
+std::unique_ptr<Service> Service::start(HealthListener listener, ServicePorts ports,
                                         ServiceOptions options) {
   std::unique_ptr<Service> service(new Service());
   Service* self = service.get();
@@ -189,8 +191,8 @@ std::unique_ptr<Service> Service::start(HealthListener listener, CheckerFactory 
     self->io_.run();
   });
   auto built = self->onHealthThread(kHealthStopDeadline, [self, listener = std::move(listener),
-                                                          factory = std::move(factory), options]() mutable {
-    self->parts_ = std::make_unique<Parts>(self->io_, std::move(listener), factory, options);
+                                                          ports = std::move(ports), options]() mutable {
+    self->parts_ = std::make_unique<Parts>(self->io_, std::move(listener), ports, options);
     return 0;
   });
   if (!built) {

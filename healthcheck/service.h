@@ -17,14 +17,25 @@
 #include <thread>
 #include <vector>
 
-#include "healthcheck/checkers.h"
+#include "healthcheck/checker.h"
 #include "healthcheck/control.h"
 #include "healthcheck/engine.h"
 
 namespace ha::healthcheck {
 
-// Builds the checker on the health thread, bound to its io_context.
-using CheckerFactory = std::function<std::unique_ptr<Checker>(boost::asio::io_context&)>;
+// How the service reaches the world beyond its own thread; tests hand it fakes (the same shape as
+// sync::ServicePorts). The composition root (director/main) assembles the production ones.
+struct ServicePorts {
+  // Builds the checker on the health thread, bound to its io_context.
+  std::function<std::unique_ptr<Checker>(boost::asio::io_context&)> makeChecker;
+  // Asked on the health thread when a probe failed without any answer from the real
+  // (failureCouldBeLocal): why our own side cannot probe now, if it cannot (the director passes
+  // its conntrack table's pressure). A reason makes the result inconclusive (engine.h onResult).
+  // Empty: every such failure counts.
+  std::function<std::optional<std::string>()> localTrouble;
+};
+// The TCP, HTTP(S), UDP and MISC checkers (makeCheckerSet); no source of local trouble.
+ServicePorts productionPorts();
 
 // How long other threads wait for the health thread (common/post_and_wait.h). A reload may build
 // thousands of checkers; a snapshot answers an admin call, which has less than directorctl's 5 s.
@@ -40,18 +51,13 @@ struct ServiceOptions {
   // Probes due this close to a timer expiry start with it: at 10k probes/s that is about a
   // thousand wake-ups a second instead of ten thousand, for at most 1 ms of earliness.
   Duration startWindow = std::chrono::milliseconds(1);
-  // Asked on the health thread when a probe failed without any answer from the real
-  // (failureCouldBeLocal): why our own side cannot probe now, if it cannot (the director passes
-  // its conntrack table's pressure). A reason makes the result inconclusive (engine.h onResult).
-  std::function<std::optional<std::string>()> localTrouble{};
 };
 
 class Service final : public Control {
  public:
   // The listener runs on the health thread: it must post to its own thread and never call back
   // into this Service (every Control call waits for the health thread: it would deadlock).
-  static std::unique_ptr<Service> start(HealthListener listener,
-                                        CheckerFactory factory = makeCheckerSet,
+  static std::unique_ptr<Service> start(HealthListener listener, ServicePorts ports,
                                         ServiceOptions options = {});
   // Stops everything (as shutdown()) and joins the thread; aborts (after a log line) if the health
   // thread does not stop within kHealthStopDeadline rather than hang the exit.

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "common/log.h"
-#include "vrrp/script_tracker.h"
+#include "vrrp/tracking.h"
 
 namespace ha::vrrp {
 namespace {
@@ -45,19 +45,20 @@ bool sameInstance(const InstanceConfig& a, const InstanceConfig& b) {
 }  // namespace
 
 struct Router::Instance {
-  Instance(boost::asio::io_context& io, InstanceConfig c)
+  Instance(Timers& timers, InstanceConfig c)
       : config(std::move(c)),
-        masterDownTimer(io),
-        adverTimer(io),
-        preemptTimer(io),
-        burstTimer(io),
-        refreshTimer(io) {}
+        masterDownTimer(timers.timer()),
+        adverTimer(timers.timer()),
+        preemptTimer(timers.timer()),
+        burstTimer(timers.timer()),
+        refreshTimer(timers.timer()) {}
 
   InstanceConfig config;
   uint32_t ifindex = 0;
   IpAddress source;
   std::unique_ptr<StateMachine> machine;
-  boost::asio::steady_timer masterDownTimer, adverTimer, preemptTimer, burstTimer, refreshTimer;
+  // Destroyed (so cancelled) with the instance: no timer outlives what it would dispatch to.
+  std::unique_ptr<Timer> masterDownTimer, adverTimer, preemptTimer, burstTimer, refreshTimer;
   std::optional<TimePoint> masterDownAt, adverAt, preemptAt;
   std::vector<IpAddress> advertised;  // virtual_ipaddress, not the excluded ones
   std::vector<OwnedAddress> addresses;  // both lists, as the address owner sees them
@@ -71,7 +72,6 @@ struct Router::Instance {
   std::chrono::system_clock::time_point lastTransitionAt{};
   Group* group = nullptr;
   size_t memberIndex = 0;
-  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 };
 
 struct Router::Group {
@@ -81,12 +81,9 @@ struct Router::Group {
   State state = State::kInitialize;
 };
 
-Router::Router(boost::asio::io_context& io, RouterPorts ports, RouterHooks hooks)
-    : io_(io), ports_(ports), hooks_(std::move(hooks)) {}
+Router::Router(RouterPorts ports, RouterHooks hooks) : ports_(ports), hooks_(std::move(hooks)) {}
 
-Router::~Router() {
-  for (auto& instance : instances_) *instance->alive = false;
-}
+Router::~Router() = default;
 
 Status Router::prepare(const InstanceConfig& config, Instance& instance) {
   auto why = [&](const std::string& reason) {
@@ -96,7 +93,7 @@ Status Router::prepare(const InstanceConfig& config, Instance& instance) {
   auto link = ports_.links.link(config.interface);
   if (!link) return why(link.error());
   instance.ifindex = link->ifindex;
-  linkUp_[link->name] = link->up;
+  tracking_.linkUp[link->name] = link->up;
   for (const auto& a : config.addresses) instance.advertised.push_back(a.prefix.address);
   // Interfaces are looked up here, once: announcements and tracking then read what events keep
   // current, with no netlink round trip on the takeover path.
@@ -111,7 +108,7 @@ Status Router::prepare(const InstanceConfig& config, Instance& instance) {
   for (const auto& t : config.trackInterfaces) {
     auto tracked = ports_.links.link(t.name);
     if (!tracked) return why("track_interface " + tracked.error());
-    linkUp_[tracked->name] = tracked->up;
+    tracking_.linkUp[tracked->name] = tracked->up;
   }
   if (config.unicastSource) {
     instance.source = *config.unicastSource;
@@ -146,7 +143,7 @@ Status Router::apply(const VrrpConfig& config) {
       }
     }
     if (keptFrom[n] < instances_.size()) continue;
-    fresh[n] = std::make_unique<Instance>(io_, c);
+    fresh[n] = std::make_unique<Instance>(ports_.timers, c);
     if (auto st = prepare(c, *fresh[n]); !st) {
       refusals += (refusals.empty() ? "" : "; ") + st.error();
     }
@@ -183,6 +180,14 @@ Status Router::apply(const VrrpConfig& config) {
     std::vector<std::string> names;
     for (auto* m : group->members) names.push_back(m->config.name);
     group->coordinator->setMemberNames(std::move(names));
+    for (size_t m = 0; m < group->members.size(); ++m) {
+      const Instance& member = *group->members[m];
+      if (member.machine->state() == State::kInitialize) continue;  // new: starts below
+      const bool ownFault = !member.fault.empty();
+      group->coordinator->restore(m, member.machine->state(), ownFault,
+                                  !ownFault && member.machine->faulted());
+    }
+    group->state = group->coordinator->state();
     groups_.push_back(std::move(group));
   }
   for (auto& i : instances_) {
@@ -201,21 +206,21 @@ void Router::start(Instance& instance) {
   log::info(prefixed(instance.config, "starting: vrid " + std::to_string(instance.config.vrid) +
                                           " on " + instance.config.interface + " from " +
                                           instance.source.str()));
-  // Before Startup: an owner with track_sync decides on it whether to start as MASTER.
+  // Before Startup: an owner with track_sync decides on it whether to start as MASTER, and an
+  // instance whose tracking already fails starts in FAULT (keepalived vrrp_init_state()) rather
+  // than passing through BACKUP or, as the owner, MASTER with its adverts and announcements.
   if (syncReady_) dispatch(instance, event::SyncReadyChanged{true});
-  dispatch(instance, event::Startup{});
   reevaluateTracking(instance);
+  dispatch(instance, event::Startup{});
 }
 
 void Router::stopInstance(Instance& instance) {
   dispatch(instance, event::Shutdown{});
   releaseAddresses(instance);
-  *instance.alive = false;
-  instance.masterDownTimer.cancel();
-  instance.adverTimer.cancel();
-  instance.preemptTimer.cancel();
-  instance.burstTimer.cancel();
-  instance.refreshTimer.cancel();
+  for (auto* timer : {&instance.masterDownTimer, &instance.adverTimer, &instance.preemptTimer,
+                      &instance.burstTimer, &instance.refreshTimer}) {
+    (*timer)->cancel();
+  }
   release(instance.ifindex, instance.config.family);
 }
 
@@ -238,7 +243,7 @@ void Router::shutdown() {
 
 void Router::dispatch(Instance& instance, const Event& event) {
   if (!instance.machine) return;
-  execute(instance, instance.machine->handle(event, Clock::now()));
+  execute(instance, instance.machine->handle(event, ports_.timers.now()));
 }
 
 void Router::execute(Instance& instance, const Actions& actions) {
@@ -253,25 +258,21 @@ void Router::execute(Instance& instance, const Actions& actions) {
       scheduleAnnounce(instance, instance.config.garp.masterDelay, false);
     }
   }
-  arm(instance, instance.masterDownTimer, instance.masterDownAt, actions.masterDownAt,
+  arm(instance, *instance.masterDownTimer, instance.masterDownAt, actions.masterDownAt,
       event::MasterDownExpired{});
-  arm(instance, instance.adverTimer, instance.adverAt, actions.adverAt, event::AdverExpired{});
-  arm(instance, instance.preemptTimer, instance.preemptAt, actions.preemptDelayUntil,
+  arm(instance, *instance.adverTimer, instance.adverAt, actions.adverAt, event::AdverExpired{});
+  arm(instance, *instance.preemptTimer, instance.preemptAt, actions.preemptDelayUntil,
       event::PreemptDelayExpired{});
   if (actions.transition) onTransition(instance, *actions.transition);
 }
 
-void Router::arm(Instance& instance, boost::asio::steady_timer& timer,
-                 std::optional<TimePoint>& armed, std::optional<TimePoint> wanted, Event event) {
+void Router::arm(Instance& instance, Timer& timer, std::optional<TimePoint>& armed,
+                 std::optional<TimePoint> wanted, Event event) {
   if (armed == wanted) return;
   armed = wanted;
   timer.cancel();
   if (!wanted) return;
-  timer.expires_at(*wanted);
-  timer.async_wait([this, &instance, &armed, alive = instance.alive, at = *wanted,
-                    event = std::move(event)](const boost::system::error_code& ec) {
-    // A handler already queued when the timer was re-armed or the instance went away is stale.
-    if (ec || !*alive || armed != at) return;
+  timer.arm(*wanted, [this, &instance, &armed, event = std::move(event)] {
     armed.reset();
     dispatch(instance, event);
   });
@@ -306,8 +307,8 @@ void Router::takeAddresses(Instance& instance) {
 }
 
 void Router::releaseAddresses(Instance& instance) {
-  instance.burstTimer.cancel();
-  instance.refreshTimer.cancel();
+  instance.burstTimer->cancel();
+  instance.refreshTimer->cancel();
   if (!instance.holding) return;
   instance.holding = false;
   for (auto it = instance.addresses.rbegin(); it != instance.addresses.rend(); ++it) {
@@ -328,11 +329,9 @@ void Router::announceBurst(Instance& instance, uint32_t repeat) {
 }
 
 void Router::scheduleAnnounce(Instance& instance, Duration after, bool refresh) {
-  auto& timer = refresh ? instance.refreshTimer : instance.burstTimer;
-  timer.expires_after(after);
-  timer.async_wait([this, &instance, alive = instance.alive, after,
-                    refresh](const boost::system::error_code& ec) {
-    if (ec || !*alive || !instance.holding) return;
+  auto& timer = refresh ? *instance.refreshTimer : *instance.burstTimer;
+  timer.arm(ports_.timers.now() + after, [this, &instance, after, refresh] {
+    if (!instance.holding) return;
     const auto& garp = instance.config.garp;
     announceBurst(instance, refresh ? garp.masterRefreshRepeat : garp.masterRepeat);
     if (refresh) scheduleAnnounce(instance, after, true);
@@ -343,7 +342,7 @@ void Router::onTransition(Instance& instance, const Transition& t) {
   ++instance.transitions;
   instance.lastTransition = std::string(stateName(t.from)) + " -> " +
                             std::string(stateName(t.to)) + ": " + t.reason;
-  instance.lastTransitionAt = std::chrono::system_clock::now();
+  instance.lastTransitionAt = ports_.timers.wallNow();
   log::info(prefixed(instance.config, "Entering " + std::string(stateName(t.to)) + " STATE (" +
                                           t.reason + ")"));
   if (t.to != State::kInitialize && hooks_.notifyInstance) {
@@ -405,21 +404,21 @@ Router::Instance* Router::findInstance(uint32_t ifindex, Family family, uint8_t 
 }
 
 void Router::onLinkChange(const LinkState& link) {
-  auto known = linkUp_.find(link.name);
-  if (known != linkUp_.end() && known->second == link.up) return;
-  linkUp_[link.name] = link.up;
+  auto known = tracking_.linkUp.find(link.name);
+  if (known != tracking_.linkUp.end() && known->second == link.up) return;
+  tracking_.linkUp[link.name] = link.up;
   for (auto& i : instances_) reevaluateTracking(*i);
 }
 
 void Router::onScriptChange(const std::string& script, bool healthy) {
-  scriptHealth_[script] = healthy;
+  tracking_.scriptHealthy[script] = healthy;
   for (auto& i : instances_) reevaluateTracking(*i);
 }
 
 void Router::onVirtualServerQuorum(const std::string& name, bool up) {
-  auto known = virtualServerQuorum_.find(name);
-  if (known != virtualServerQuorum_.end() && known->second == up) return;
-  virtualServerQuorum_[name] = up;
+  auto known = tracking_.quorumUp.find(name);
+  if (known != tracking_.quorumUp.end() && known->second == up) return;
+  tracking_.quorumUp[name] = up;
   for (auto& i : instances_) reevaluateTracking(*i);
 }
 
@@ -435,50 +434,11 @@ void Router::setSyncReady(bool ready) {
 }
 
 void Router::reevaluateTracking(Instance& instance) {
-  const auto& c = instance.config;
   // Sync-group members arrive with their weights already dropped by the config (as keepalived
-  // does, unless sync_group_tracking_weight). The instance's own interface is always tracked
-  // (keepalived without dont_track_primary).
-  auto interfaces = c.trackInterfaces;
-  interfaces.insert(interfaces.begin(), TrackedInterface{c.interface, 0});
-  auto outcome = trackOutcome(
-      interfaces, c.trackScripts,
-      [&](const std::string& name) -> std::optional<ScriptView> {
-        auto script = std::find_if(config_.scripts.begin(), config_.scripts.end(),
-                                   [&](const ScriptConfig& s) { return s.name == name; });
-        if (script == config_.scripts.end()) return std::nullopt;
-        auto health = scriptHealth_.find(name);
-        // Not run yet: INIT, unless init_fail says to start it failed.
-        std::optional<bool> healthy;
-        if (health != scriptHealth_.end()) {
-          healthy = health->second;
-        } else if (script->initFail) {
-          healthy = false;
-        }
-        return ScriptView{healthy, script->weight};
-      },
-      [&](const std::string& name) {
-        auto up = linkUp_.find(name);
-        return up != linkUp_.end() && up->second;
-      });
-  // track_virtual_server: the same weight rule as scripts (positive while up, negative while
-  // down, 0 = FAULT while the quorum is lost).
-  for (const auto& tracked : c.trackVirtualServers) {
-    auto known = virtualServerQuorum_.find(tracked.name);
-    const bool up = known == virtualServerQuorum_.end() || known->second;
-    if (tracked.weight == 0) {
-      if (!up) {
-        if (outcome.fault) outcome.faultReason += ", ";
-        outcome.fault = true;
-        outcome.faultReason += "virtual server " + tracked.name + " quorum lost";
-      }
-    } else if (up ? tracked.weight > 0 : tracked.weight < 0) {
-      outcome.weightSum += tracked.weight;
-    }
-  }
-  auto p = effectivePriority(c.priority, outcome.weightSum);
-  if (p != instance.machine->priority()) {
-    dispatch(instance, event::PriorityChanged{p});
+  // does, unless sync_group_tracking_weight).
+  const TrackingVerdict outcome = evaluateTracking(instance.config, config_.scripts, tracking_);
+  if (outcome.priority != instance.machine->priority()) {
+    dispatch(instance, event::PriorityChanged{outcome.priority});
   }
   if (outcome.fault == !instance.fault.empty() && outcome.faultReason == instance.fault) return;
   instance.fault = outcome.fault ? outcome.faultReason : "";
@@ -520,6 +480,7 @@ RouterSnapshot Router::snapshot() const {
     s.fault = i->fault;
     s.trackSync = i->config.trackSync;
     s.waitingForSync = i->machine->waitingForSync();
+    s.preemptTime = i->machine->preemptTime();
     for (const auto& a : i->addresses) s.addresses.push_back(a.prefix.str() + " dev " + a.dev);
     s.counters = i->counters;
     out.push_back(std::move(s));

@@ -1,12 +1,10 @@
 #pragma once
 // The VRRP router: runs one StateMachine per vrrp_instance on the VRRP io_context thread and
 // carries out what they return — adverts through the Transport, virtual addresses through the
-// AddressOwner, announcements through the Announcer, timers as Asio steady timers — plus tracking
+// AddressOwner, announcements through the Announcer, time and timers through Timers — plus tracking
 // (interfaces, scripts), sync groups, counters and notify hooks. Everything here runs on that one
 // thread; other threads reach it only through vrrp::Service (posted work).
 #include <array>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,6 +17,8 @@
 #include "vrrp/packet.h"
 #include "vrrp/state_machine.h"
 #include "vrrp/sync_group.h"
+#include "vrrp/timers.h"
+#include "vrrp/tracking.h"
 #include "vrrp/transport.h"
 #include "vrrp/vrrp_config.h"
 
@@ -54,6 +54,9 @@ struct InstanceStatus {
   std::string fault;  // why it is in FAULT, empty otherwise
   bool trackSync = false;
   bool waitingForSync = false;  // trackSync and connection sync not ready: no preemption
+  // preempt_delay: when a backup may start preempting a lower-priority master (set from the
+  // first such advert; may lie in the past); nullopt while no delay is counting.
+  std::optional<TimePoint> preemptTime;
   std::vector<std::string> addresses;
   InstanceCounters counters;
 };
@@ -88,11 +91,12 @@ struct RouterPorts {
   Announcer& announcer;
   LinkMonitor& links;
   AddressOwner& addresses;
+  Timers& timers;
 };
 
 class Router {
  public:
-  Router(boost::asio::io_context& io, RouterPorts ports, RouterHooks hooks);
+  Router(RouterPorts ports, RouterHooks hooks);
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
@@ -131,22 +135,20 @@ class Router {
   void releaseAddresses(Instance& instance);
   void announceBurst(Instance& instance, uint32_t repeat);
   void scheduleAnnounce(Instance& instance, Duration after, bool refresh);
-  void arm(Instance& instance, boost::asio::steady_timer& timer, std::optional<TimePoint>& armed,
+  void arm(Instance& instance, Timer& timer, std::optional<TimePoint>& armed,
            std::optional<TimePoint> wanted, Event event);
   void onTransition(Instance& instance, const Transition& transition);
   void reevaluateTracking(Instance& instance);
   Instance* findInstance(uint32_t ifindex, Family family, uint8_t vrid);
 
-  boost::asio::io_context& io_;
   RouterPorts ports_;
   RouterHooks hooks_;
   VrrpConfig config_;
   std::vector<std::unique_ptr<Instance>> instances_;
   std::vector<std::unique_ptr<Group>> groups_;
-  std::map<std::string, bool> scriptHealth_;
-  std::map<std::string, bool> virtualServerQuorum_;
-  // Every interface an instance uses, by name: seeded by prepare(), kept by link events.
-  std::map<std::string, bool> linkUp_;
+  // Links (every interface an instance uses: seeded by prepare(), kept by link events), scripts'
+  // results and virtual servers' quorums, by name.
+  TrackingState tracking_;
   std::map<std::pair<uint32_t, Family>, int> attached_;
   RouterCounters counters_;
   bool followingGroup_ = false;

@@ -44,50 +44,6 @@ std::optional<bool> ScriptHealth::healthy() const {
   return std::nullopt;
 }
 
-uint8_t effectivePriority(uint8_t base, int sumOfWeights) {
-  if (base == kPriorityOwner) return base;
-  const int64_t total = int64_t{base} + sumOfWeights;
-  return static_cast<uint8_t>(std::clamp<int64_t>(total, 1, kPriorityOwner - 1));
-}
-
-TrackOutcome trackOutcome(const std::vector<TrackedInterface>& interfaces,
-                          const std::vector<TrackedScript>& scripts, const ScriptLookup& script,
-                          const InterfaceLookup& interfaceUp) {
-  TrackOutcome out;
-  auto addFault = [&out](const std::string& reason) {
-    if (out.fault) out.faultReason += ", ";
-    out.fault = true;
-    out.faultReason += reason;
-  };
-  // Positive weights count while healthy, negative ones while failing: the same rule for
-  // interfaces and scripts in keepalived 2.2.7.
-  auto applies = [](int weight, bool healthy) { return healthy ? weight > 0 : weight < 0; };
-
-  for (const TrackedInterface& tracked : interfaces) {
-    const bool up = interfaceUp(tracked.name);
-    if (tracked.weight == 0) {
-      if (!up) addFault("interface " + tracked.name + " down");
-    } else if (applies(tracked.weight, up)) {
-      out.weightSum += tracked.weight;
-    }
-  }
-  for (const TrackedScript& tracked : scripts) {
-    const std::optional<ScriptView> view = script(tracked.name);
-    if (!view) continue;
-    const int weight = tracked.weight.value_or(view->weight);
-    if (!view->healthy) {
-      if (weight == 0) out.pending = true;
-      continue;
-    }
-    if (weight == 0) {
-      if (!*view->healthy) addFault("script " + tracked.name + " failed");
-    } else if (applies(weight, *view->healthy)) {
-      out.weightSum += weight;
-    }
-  }
-  return out;
-}
-
 struct ScriptTracker::Entry {
   Entry(boost::asio::io_context& io, ScriptConfig c)
       : config(std::move(c)), health(config.rise, config.fall, config.initFail), timer(io) {}

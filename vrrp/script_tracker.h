@@ -2,8 +2,9 @@
 // vrrp_script: periodic health scripts and what they do to the instances that track them
 // (keepalived 2.2.7: vrrp_scheduler.c vrrp_script_thread / vrrp_script_child_thread, and
 // vrrp_track.c).
-// Pure parts — ScriptHealth, effectivePriority(), trackOutcome() — and a thin shell, ScriptTracker,
-// that runs the scripts with a ProcessRunner and Asio timers (STYLE.md §1).
+// A pure part — ScriptHealth — and a thin shell, ScriptTracker, that runs the scripts with a
+// ProcessRunner and Asio timers. What a script's result does to an instance is
+// tracking.h's.
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "common/child_process.h"
+#include "vrrp/tracking.h"
 #include "vrrp/vrrp_config.h"
 
 namespace ha::vrrp {
@@ -47,39 +49,6 @@ class ScriptHealth {
   bool init_;
 };
 
-// vrrp_track.c vrrp_set_effective_priority(): the address owner (255) never changes; anything
-// else is base + weights clamped to 1..254.
-uint8_t effectivePriority(uint8_t base, int sumOfWeights);
-
-// What an instance's track_script / track_interface entries add up to (vrrp_track.c
-// initialise_track_script_state / initialise_interface_tracking_priorities and the update paths):
-//  - weight 0: failing (script bad, interface down) puts the instance in FAULT;
-//  - weight > 0: added while healthy; weight < 0: added (so subtracted) while failing;
-//  - a script still in INIT contributes no weight; with weight 0 it holds the instance back
-//    (`pending`: keepalived keeps it in INIT, it does not FAULT it);
-//  - a track_script naming no configured script is ignored (keepalived reports a config error
-//    and drops it; our config checker refuses it).
-// `weight` on a TrackedScript overrides the script's own. keepalived also zeroes weights of
-// instances in a sync group and ignores weights for an owner — the caller's job (see
-// effectivePriority for the owner).
-struct TrackOutcome {
-  int weightSum = 0;
-  bool fault = false;
-  std::string faultReason;  // "interface eth1 down, script chk_x failed": every cause, in order
-  bool pending = false;
-  bool operator==(const TrackOutcome&) const = default;
-};
-
-struct ScriptView {
-  std::optional<bool> healthy;  // nullopt = INIT (not yet run)
-  int weight = 0;               // the vrrp_script's own weight
-};
-using ScriptLookup = std::function<std::optional<ScriptView>(const std::string& name)>;
-using InterfaceLookup = std::function<bool(const std::string& name)>;  // true = up
-
-TrackOutcome trackOutcome(const std::vector<TrackedInterface>& interfaces,
-                          const std::vector<TrackedScript>& scripts, const ScriptLookup& script,
-                          const InterfaceLookup& interfaceUp);
 
 // Runs every configured vrrp_script every `interval` (first run at once, as keepalived's
 // vrrp_init_script does), with timeout = `timeout` or else `interval`. A run that is still going

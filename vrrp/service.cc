@@ -9,11 +9,8 @@
 #include "common/child_process.h"
 #include "common/post_and_wait.h"
 #include "common/log.h"
-#include "common/netlink/netlink_address_owner.h"
-#include "vrrp/netlink_link_monitor.h"
+#include "vrrp/asio_timers.h"
 #include "vrrp/notifier.h"
-#include "vrrp/packet_announcer.h"
-#include "vrrp/raw_socket_transport.h"
 #include "vrrp/router.h"
 #include "vrrp/script_tracker.h"
 
@@ -23,12 +20,13 @@ namespace ha::vrrp {
 // construction order: the router, which uses every port, goes first on destruction.
 struct Service::Parts {
   std::unique_ptr<AddressOwner> addresses;
-  std::unique_ptr<NetlinkLinkMonitor> links;
-  std::unique_ptr<RawSocketTransport> transport;
-  std::unique_ptr<PacketAnnouncer> announcer;
+  std::unique_ptr<LinkMonitor> links;
+  std::unique_ptr<Transport> transport;
+  std::unique_ptr<Announcer> announcer;
   std::unique_ptr<ProcessRunner> runner;
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<ScriptTracker> scripts;
+  std::unique_ptr<AsioTimers> timers;
   std::unique_ptr<Router> router;
 };
 
@@ -40,35 +38,30 @@ auto Service::onVrrpThread(F&& f) {
   return postAndWait(io_, "vrrp", Clock::now() + kVrrpCallDeadline, std::forward<F>(f));
 }
 
-Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange,
-                                               AddressOwnerFactory addressOwner) {
-  if (!addressOwner) {
-    addressOwner = []() -> Result<std::unique_ptr<AddressOwner>> {
-      auto owner = NetlinkAddressOwner::open();
-      if (!owner) return Error{owner.error()};
-      return std::unique_ptr<AddressOwner>(std::move(owner.value()));
-    };
-  }
+Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange, ServicePorts ports) {
   std::unique_ptr<Service> service(new Service(std::move(onRoleChange)));
   Service* self = service.get();
   service->thread_ = std::thread([self] {
     pthread_setname_np(pthread_self(), "vrrp");  // named for top -H and bench/healthcheck's per-thread CPU
     self->io_.run();
   });
-  auto opened = self->onVrrpThread([self, addressOwner = std::move(addressOwner)]() -> Status {
+  auto opened = self->onVrrpThread([self, ports = std::move(ports)]() -> Status {
     auto parts = std::make_unique<Parts>();
-    auto addresses = addressOwner();
+    auto addresses = ports.openAddressOwner();
     if (!addresses) return Error{addresses.error()};
     parts->addresses = std::move(addresses.value());
-    auto links = NetlinkLinkMonitor::open(self->io_);
+    auto links = ports.openLinks(self->io_);
     if (!links) return Error{links.error()};
     parts->links = std::move(links.value());
     Parts* p = parts.get();
-    parts->transport = std::make_unique<RawSocketTransport>(
-        self->io_, [p](const ReceivedPacket& packet) {
-          if (p->router) p->router->onPacket(packet);
-        });
-    parts->announcer = std::make_unique<PacketAnnouncer>(self->io_);
+    auto transport = ports.openTransport(self->io_, [p](const ReceivedPacket& packet) {
+      if (p->router) p->router->onPacket(packet);
+    });
+    if (!transport) return Error{transport.error()};
+    parts->transport = std::move(transport.value());
+    auto announcer = ports.openAnnouncer(self->io_);
+    if (!announcer) return Error{announcer.error()};
+    parts->announcer = std::move(announcer.value());
     parts->runner = std::make_unique<ProcessRunner>(self->io_);
     parts->notifier = std::make_unique<Notifier>(*parts->runner);
     parts->scripts = std::make_unique<ScriptTracker>(
@@ -91,8 +84,10 @@ Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange,
       }
     };
     hooks.roleChanged = self->onRoleChange_;
+    parts->timers = std::make_unique<AsioTimers>(self->io_);
     parts->router = std::make_unique<Router>(
-        self->io_, RouterPorts{*parts->transport, *parts->announcer, *parts->links, *parts->addresses},
+        RouterPorts{*parts->transport, *parts->announcer, *parts->links, *parts->addresses,
+                    *parts->timers},
         std::move(hooks));
     parts->links->subscribe([p](const LinkState& link) {
       if (p->router) p->router->onLinkChange(link);

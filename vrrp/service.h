@@ -1,6 +1,7 @@
 #pragma once
-// vrrp/ in production: the VRRP io_context thread and everything that runs on it — raw sockets,
-// announcements, link monitor, address owner, script tracker, notify scripts and the Router.
+// vrrp/ in production: the VRRP io_context thread and everything that runs on it — the ports
+// (transport, announcer, link monitor, address owner: ServicePorts, as sync::Service takes its
+// own), script tracker, notify scripts and the Router.
 // VRRP timing never waits behind health checks, sync or the director (STYLE.md §5): those run on
 // other threads, and every call here is posted to this thread as a value.
 #include <boost/asio/executor_work_guard.hpp>
@@ -12,12 +13,26 @@
 
 #include "common/netlink/address_owner.h"
 #include "vrrp/control.h"
+#include "vrrp/transport.h"
 
 namespace ha::vrrp {
 
 // Opens the owner of the virtual addresses on the VRRP thread (its netlink socket is used from that
 // thread only). The composition root decides what it is (e.g. one that records what it adds).
 using AddressOwnerFactory = std::function<Result<std::unique_ptr<AddressOwner>>()>;
+
+// How the service opens its ports; tests hand it fakes. Each is called once, on the VRRP thread,
+// by open(); a failure stops open() with its reason. The transport's receiver feeds the Router.
+struct ServicePorts {
+  AddressOwnerFactory openAddressOwner;
+  std::function<Result<std::unique_ptr<LinkMonitor>>(boost::asio::io_context&)> openLinks;
+  std::function<Result<std::unique_ptr<Transport>>(boost::asio::io_context&, Transport::Receiver)>
+      openTransport;
+  std::function<Result<std::unique_ptr<Announcer>>(boost::asio::io_context&)> openAnnouncer;
+};
+// rtnetlink links, raw VRRP sockets, packet-socket announcements; the addresses from
+// `addressOwner`, or a plain NetlinkAddressOwner without one.
+ServicePorts productionPorts(AddressOwnerFactory addressOwner = nullptr);
 
 // How long another thread waits for the VRRP thread (common/post_and_wait.h): a VRRP thread that
 // does not answer within it is stuck, not busy (it never waits on anything but its sockets).
@@ -28,11 +43,9 @@ class Service final : public Control {
   // Called on the VRRP thread; post to your own thread from it.
   using RoleListener = std::function<void(const RoleChange&)>;
 
-  // Opens the kernel sockets (rtnetlink, raw VRRP, packet) now so a missing capability stops
-  // start-up with a reason, and starts the thread. Without a factory the addresses are owned by a
-  // plain NetlinkAddressOwner.
-  static Result<std::unique_ptr<Service>> open(RoleListener onRoleChange,
-                                               AddressOwnerFactory addressOwner = nullptr);
+  // Starts the thread and opens every port on it now, so a missing capability stops start-up
+  // with a reason. Timers are Asio's, on this service's io_context.
+  static Result<std::unique_ptr<Service>> open(RoleListener onRoleChange, ServicePorts ports);
   // Aborts (after a log line) if the VRRP thread does not stop within kVrrpCallDeadline: joining a
   // stuck thread would hang the exit forever.
   ~Service() override;

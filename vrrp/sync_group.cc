@@ -106,6 +106,17 @@ std::vector<SyncGroup::Delivery> SyncGroup::follow(size_t cause, State target,
   return out;
 }
 
+void SyncGroup::restore(size_t member, State state, bool ownFault, bool recoveryHeld) {
+  if (member >= members_.size()) return;
+  Member& m = members_[member];
+  m.state = state;
+  m.ownFault = ownFault;
+  m.heldRecovery = recoveryHeld;
+  m.expecting.reset();
+  // The group is FAULT while any member is; otherwise where its (agreeing) members are.
+  if (state != State::kInitialize && state_ != State::kFault) state_ = state;
+}
+
 std::vector<SyncGroup::Delivery> SyncGroup::faultChanged(size_t member, bool faulted,
                                                          std::string reason) {
   if (member >= members_.size()) return {};

@@ -40,6 +40,12 @@ class SyncGroup {
   // no BACKUP flap in between; when the last fault clears every held member is released.
   std::vector<Delivery> faultChanged(size_t member, bool faulted, std::string reason);
 
+  // A router rebuilding its groups on reload tells the new coordinator where a running member
+  // stands, with no follow: its state, its own fault, and whether its recovery is held (its fault
+  // cleared while a sibling's had not). Without it a fresh coordinator takes every member for
+  // stopped and follows no one.
+  void restore(size_t member, State state, bool ownFault, bool recoveryHeld);
+
   // keepalived's group state: the state the group last moved to (INIT until a member starts).
   State state() const { return state_; }
   // What the coordinator believes member `member` is in.

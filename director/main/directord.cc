@@ -14,23 +14,15 @@
 #include <string>
 
 #include "common/log.h"
-#include "common/netlink/netlink_address_owner.h"
-#include "common/ownership/recording_address_owner.h"
 #include "common/ownership/runtime_dir.h"
 #include "director/config/config_loader.h"
-#include "director/conntrack/conntrack_counts.h"
 #include "director/ctl/version.h"
+#include "director/main/production_ports.h"
 #include "director/nft/ir_text.h"
-#include "director/nft/netlink_drift_monitor.h"
-#include "director/nft/netlink_writer.h"
 #include "director/nft/render.h"
-#include "director/node/conntrack_watch.h"
 #include "director/node/node.h"
 #include "director/node/reclaim.h"
 #include "director/server/admin_server.h"
-#include "healthcheck/service.h"
-#include "sync/service.h"
-#include "vrrp/service.h"
 
 namespace {
 
@@ -197,82 +189,30 @@ int main(int argc, char** argv) {
     (d.severity == Diagnostic::Severity::kError ? ha::log::error : ha::log::warning)(d.str());
   }
 
-  auto writer = nft::NetlinkNftWriter::open();
-  if (!writer) {
-    ha::log::error("cannot open nf_tables netlink: " + writer.error());
+  auto kernel = openKernelPorts(ledger);
+  if (!kernel) {
+    ha::log::error(kernel.error());
     return kExitRuntimeError;
   }
-  auto kernelAddresses = ha::NetlinkAddressOwner::open();
-  if (!kernelAddresses) {
-    ha::log::error("cannot open rtnetlink: " + kernelAddresses.error());
-    return kExitRuntimeError;
-  }
-  auto present = (*kernelAddresses)->present();
-  if (!present) {
-    ha::log::error("cannot list addresses: " + present.error());
-    return kExitRuntimeError;
-  }
-  // The director's addresses (static_ipaddress) are recorded in the ledger as they change; the
-  // raw pointers stay valid while the node (their owner) lives, for the final sweep.
-  auto staticAddresses = std::make_unique<ha::RecordingAddressOwner>(std::move(kernelAddresses.value()), ledger,
-                                                                     ha::AddressRole::kStatic);
-  const ReclaimPorts sweepPorts{*staticAddresses, **writer};
+  const ReclaimPorts sweepPorts = kernel->sweepPorts();
   if (loaded.hasErrors()) {
     ha::log::error("configuration has errors: nothing applied");
     return leaveNothingBehind(*ledger, sweepPorts, "(the config has errors)", kExitConfigError);
   }
-  reclaimAtStart(*ledger, *present, wantedAddresses(loaded.config), sweepPorts);
+  reclaimAtStart(*ledger, kernel->present, wantedAddresses(loaded.config), sweepPorts);
 
-  NodePorts ports;
-  // Notifications of changes to our tables that are not ours (drift); without them drift goes
-  // unnoticed, which the node logs.
-  auto drift = nft::NetlinkDriftMonitor::open({nft::inetTable(), nft::netdevTable()}, writer.value()->portId());
-  if (drift) {
-    ports.drift = std::move(drift.value());
-  } else {
-    ha::log::warning("cannot watch nf_tables notifications: " + drift.error());
-  }
-  ports.nft = std::move(writer.value());
-  ports.addresses = std::move(staticAddresses);
-  ports.conntrack = std::make_unique<NetfilterConntrack>();
-  ports.ledger = ledger;
-  // VRRP runs on its own thread from here on; a node without vrrp_instance can do without it.
-  // Its addresses are recorded too, through an owner made on its thread.
-  auto vrrp = ha::vrrp::Service::open(nullptr, [ledger]() -> ha::Result<std::unique_ptr<ha::AddressOwner>> {
-    auto owner = ha::NetlinkAddressOwner::open();
-    if (!owner) return ha::Error{owner.error()};
-    return std::unique_ptr<ha::AddressOwner>(
-        std::make_unique<ha::RecordingAddressOwner>(std::move(owner.value()), ledger, ha::AddressRole::kVrrp));
-  });
-  if (vrrp) {
-    ports.vrrp = std::move(vrrp.value());
-  } else if (!loaded.config.vrrp.instances.empty()) {
-    ha::log::error("cannot start VRRP: " + vrrp.error());
-    return leaveNothingBehind(*ledger, sweepPorts, "(VRRP did not start)", kExitRuntimeError);
-  } else {
-    ha::log::warning("VRRP unavailable (" + vrrp.error() + "); a reload adding vrrp_instance will be refused");
-  }
-  // Health checks run on their own thread; verdicts are posted to the node, which exists once
-  // apply() is first called (from node.start), so the listener never sees a null node.
+  // Health verdicts are posted to the node, which exists once apply() is first called (from
+  // node.start), so the listener never sees a null node.
   std::atomic<Node*> healthTarget{nullptr};
-  // A full conntrack table drops our probes' SYNs without a word: such failures are held as
-  // inconclusive while the watch says the table is under pressure (director/node/conntrack_watch.h).
-  ports.conntrackWatch = std::make_shared<ConntrackWatch>(std::make_unique<NetlinkConntrackStats>());
-  ha::healthcheck::ServiceOptions healthOptions;
-  healthOptions.localTrouble = [watch = ports.conntrackWatch] { return watch->probeTrouble(ha::Clock::now()); };
-  ports.health = ha::healthcheck::Service::start(
-      [&healthTarget](std::vector<ha::healthcheck::HealthEvent> events) {
-        if (Node* target = healthTarget.load()) target->onHealthEvents(std::move(events));
-      },
-      ha::healthcheck::makeCheckerSet, healthOptions);
-  // Sync runs on its own thread (gRPC on its own); readiness opens track_sync instances for
-  // preemption. The VRRP service outlives it: the node stops sync before it drops its ports.
-  ha::vrrp::Control* vrrpControl = ports.vrrp.get();
-  ports.sync = std::make_unique<ha::sync::Service>(
-      [vrrpControl](bool ready) {
-        if (vrrpControl != nullptr) vrrpControl->setSyncReady(ready);
-      },
-      ha::sync::productionPorts());
+  NodePorts ports;
+  auto assembled = assembleNodePorts(ports, std::move(kernel.value()), ledger, loaded.config,
+                                     [&healthTarget](std::vector<ha::healthcheck::HealthEvent> events) {
+                                       if (Node* target = healthTarget.load()) target->onHealthEvents(std::move(events));
+                                     });
+  if (!assembled) {
+    ha::log::error(assembled.error());
+    return leaveNothingBehind(*ledger, sweepPorts, "(VRRP did not start)", kExitRuntimeError);
+  }
   Node node({configPath, adminSocket}, std::move(ports));
   healthTarget.store(&node);
   if (auto st = node.start(loaded.config); !st) {

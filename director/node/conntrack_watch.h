@@ -2,7 +2,7 @@
 // The node's eye on its conntrack table: a ConntrackPressure fed by a ConntrackStatsPort, shared by
 // the director thread (a sample a second, for the log), the health thread, which asks -- only when
 // a probe got nothing back from the real -- whether our own side could send it at all
-// (healthcheck::ServiceOptions::localTrouble), and the admin API (`directorctl conntrack`). One
+// (healthcheck::ServicePorts::localTrouble), and the admin API (`directorctl conntrack`). One
 // mutex; a read is one netlink round trip, and the health thread and the admin API read again only
 // when the last sample is older than kConntrackFreshness, so a burst of failing probes costs one read.
 #include <memory>

@@ -237,6 +237,11 @@ void Node::runUntilSignalled(std::function<void()> beforeLoopStops) {
   if (stopper.joinable()) stopper.join();
 }
 
+size_t Node::runReady() {
+  io_.restart();  // a loop that ran out of work stays stopped until restarted
+  return io_.poll();
+}
+
 Result<vrrp::RouterSnapshot> Node::vrrpSnapshot() {
   if (!ports_.vrrp) return vrrp::RouterSnapshot{};
   return ports_.vrrp->snapshot();  // thread-safe: posted to the VRRP thread

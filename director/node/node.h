@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -76,6 +77,10 @@ class Node final : public DirectorView {
   // work (the admin server stops there: its in-flight calls wait on this loop); the loop stops
   // when it returns.
   void runUntilSignalled(std::function<void()> beforeLoopStops = nullptr);
+  // Runs the director loop's ready handlers (posted work, due timers, ready descriptors) on the
+  // calling thread without waiting for more, and returns how many ran: for a caller that drives
+  // the loop itself (the unit tests). Never while runUntilSignalled runs.
+  size_t runReady();
 
   // Thread-safe (the health listener calls it on the health thread): verdicts are posted to the
   // director thread, coalesced, and applied as one nf_tables transaction per batch.
@@ -111,8 +116,11 @@ class Node final : public DirectorView {
   ForwarderStatus forwarderStatusNow() const;
 
   NodeOptions options_;
-  NodePorts ports_;
+  // Before ports_, so it is destroyed after them: the module services' threads (the health
+  // listener) may post here until their service is gone, also when start() failed and stop()
+  // had nothing to stop.
   boost::asio::io_context io_;
+  NodePorts ports_;
   boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};
   Config config_;
   std::map<ServiceKey, uint32_t> serviceIds_;

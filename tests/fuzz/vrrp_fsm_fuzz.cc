@@ -1,6 +1,7 @@
-// Action-sequence fuzzer for the VRRP state machine (STYLE.md §8): the input is read as a small
-// cluster (2-3 routers on FakeVrrpWire, one VRID) and a sequence of start / stop / crash /
-// restart / partition / heal / priority / fault / drop / advance actions. It aborts when
+// Action-sequence fuzzer for VRRP: the input is read as a small cluster (2-3 real
+// vrrp::Routers on FakeVrrpWire — state machine, router, packet codec — one VRID) and a sequence
+// of start / stop / crash / restart / partition / heal / priority / fault / drop / advance
+// actions. It aborts when
 //   - two running routers are MASTER for longer than one Master_Down_Interval while the wire is
 //     whole (nothing isolated, nothing lost, no action taken meanwhile), or
 //   - after healing everything and letting adverts flow for the largest preempt_delay generated

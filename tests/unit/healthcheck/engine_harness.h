@@ -95,7 +95,7 @@ class EngineHarness {
       for (const ProbeStart& start : starts) {
         started.emplace_back(test::probeTarget(*start.spec), clock.now());
         checker->probe(*start.spec, [this, ticket = start.ticket](ProbeResult result) {
-          // As healthcheck::Service asks ServiceOptions::localTrouble.
+          // As healthcheck::Service asks ServicePorts::localTrouble.
           std::optional<std::string> inconclusive;
           if (!result.ok && failureCouldBeLocal(result.reason) && localTrouble) inconclusive = localTrouble();
           take(engine.onResult(ticket, std::move(result), clock.now(), std::move(inconclusive)));
@@ -140,7 +140,7 @@ class EngineHarness {
   std::vector<std::vector<HealthEvent>> steps;  // one entry per engine step with events
   std::vector<ScriptRequest> scripts;
   std::vector<std::pair<std::string, TimePoint>> started;
-  std::function<std::optional<std::string>()> localTrouble;  // ServiceOptions::localTrouble
+  std::function<std::optional<std::string>()> localTrouble;  // ServicePorts::localTrouble
 
  private:
   void take(EngineStep step) {

@@ -90,13 +90,19 @@ HealthConfig twoReals(const std::string& notifyDir = {}) {
   return config;
 }
 
+ServicePorts portsOf(test::FakeChecks& checks) {
+  ServicePorts ports;
+  ports.makeChecker = checks.factory();
+  return ports;
+}
+
 // Probes run on the service's own timer; a failing real is reported down with its reason and
 // its notify_down and quorum_down scripts run; it comes back up with notify_up.
 TEST(Service, ReportsTransitionsAndRunsScripts) {
   TempDir dir;
   Events events;
   test::FakeChecks checks;
-  auto service = Service::start(events.listener(), checks.factory(), ServiceOptions{.seed = 5});
+  auto service = Service::start(events.listener(), portsOf(checks), ServiceOptions{.seed = 5});
   const auto applied = service->apply(twoReals(dir.file("")));
   ASSERT_TRUE(applied.ok());
   const auto& verdicts = applied.value();
@@ -135,7 +141,7 @@ TEST(Service, ReportsTransitionsAndRunsScripts) {
 TEST(Service, ReloadWhileInFlight) {
   Events events;
   test::FakeChecks checks;
-  auto service = Service::start(events.listener(), checks.factory(), ServiceOptions{.seed = 6});
+  auto service = Service::start(events.listener(), portsOf(checks), ServiceOptions{.seed = 6});
   checks.hold(kTcp11);
   ASSERT_TRUE(service->apply(twoReals()).ok());
   ASSERT_TRUE(eventually([&] { return checks.pending(kTcp11) == 1; }));
@@ -158,7 +164,7 @@ TEST(Service, ReloadWhileInFlight) {
 TEST(Service, ShutdownStopsEverything) {
   Events events;
   test::FakeChecks checks;
-  auto service = Service::start(events.listener(), checks.factory(), ServiceOptions{.seed = 7});
+  auto service = Service::start(events.listener(), portsOf(checks), ServiceOptions{.seed = 7});
   checks.hold(kTcp11);
   ASSERT_TRUE(service->apply(twoReals()).ok());
   ASSERT_TRUE(eventually([&] { return checks.pending(kTcp11) == 1; }));
@@ -177,7 +183,7 @@ TEST(Service, ShutdownStopsEverything) {
 TEST(Service, DestructionKillsRunningScripts) {
   Events events;
   test::FakeChecks checks;
-  auto service = Service::start(events.listener(), checks.factory(), ServiceOptions{.seed = 8});
+  auto service = Service::start(events.listener(), portsOf(checks), ServiceOptions{.seed = 8});
   HealthConfig config = twoReals();
   config.virtualServers[0].reals[0].notifyDown = "/bin/sleep 30";
   ASSERT_TRUE(service->apply(config).ok());

@@ -304,7 +304,7 @@ TEST_F(VrrpScenario, PreemptDelayWaitsThenPreemptsAtTheExactTime) {
   wire.start(high);
   wire.advance(seconds(1));
   const TimePoint preemptAt = at(kDown100 + seconds(11) + kDelay);
-  EXPECT_EQ(wire.machine(high).preemptTime(), preemptAt);
+  EXPECT_EQ(wire.status(high).preemptTime, preemptAt);
   wire.advance(seconds(11));  // past preemptAt, still backup
   EXPECT_EQ(wire.state(high), State::kBackup);
   wire.advance(seconds(5));
@@ -359,7 +359,7 @@ TEST_F(VrrpScenario, V3BackupLearnsTheMastersInterval) {
   wire.advance(seconds(2));
   // a: master at 3 * 0.2 s + 56 * 0.2 s / 256 = 0.64375 s, then every 0.2 s.
   ASSERT_EQ(wire.lastEntered(a, State::kMaster), at(microseconds(643750)));
-  EXPECT_EQ(wire.machine(b).masterAdverInterval(), milliseconds(200));
+  EXPECT_EQ(wire.status(b).masterAdverInterval, milliseconds(200));
   wire.crash(a);  // at 2 s; last advert at 1.84375 s
   wire.advance(seconds(2));
   EXPECT_EQ(wire.lastEntered(b, State::kMaster),
@@ -376,7 +376,7 @@ TEST_F(VrrpScenario, V2UsesTheConfiguredInterval) {
   wire.start(a);
   wire.start(b);
   wire.advance(seconds(10));
-  EXPECT_EQ(wire.machine(b).masterAdverInterval(), seconds(1));
+  EXPECT_EQ(wire.status(b).masterAdverInterval, seconds(1));
   wire.crash(a);  // last advert at 9.21875 s
   wire.advance(seconds(5));
   EXPECT_EQ(wire.lastEntered(b, State::kMaster), at(kDown200 + seconds(6) + kDelay + kDown100));

@@ -157,8 +157,8 @@ TEST_F(SyncGroupScenario, InstancesMoveTogether) {
   EXPECT_EQ(wire.lastEntered(a1, State::kMaster), wire.lastEntered(a2, State::kMaster));
   EXPECT_EQ(wire.state(b1), State::kBackup);
   EXPECT_EQ(wire.state(b2), State::kBackup);
-  EXPECT_EQ(wire.syncGroup(0).state(), State::kMaster);
-  EXPECT_EQ(wire.syncGroup(1).state(), State::kBackup);
+  EXPECT_EQ(wire.groupState(0), State::kMaster);
+  EXPECT_EQ(wire.groupState(1), State::kBackup);
 }
 
 // A fault on one of A's instances faults both (each sends priority 0), B takes both over at

@@ -133,7 +133,7 @@ TEST_F(VrrpTrackSyncScenario, WaitingRouterDoesNotPreemptButReplacesADeadMaster)
   wire.advance(seconds(60));
   EXPECT_EQ(wire.state(high), State::kBackup);
   EXPECT_EQ(wire.state(low), State::kMaster);
-  EXPECT_EQ(wire.machine(high).masterAddress(), ip("192.0.2.1"));
+  EXPECT_EQ(wire.status(high).master, ip("192.0.2.1"));
   // low advertises at 3.609375 + k s; the last one before the crash at 65 s left at 64.609375 s.
   wire.crash(low);
   wire.advance(seconds(10));
