@@ -185,7 +185,7 @@ std::string ExitStatus::describe() const {
   return "exit " + std::to_string(exitCode);
 }
 
-struct ProcessRunner::Child {
+struct ChildProcessRunner::Child {
   Child(boost::asio::io_context& io, int pidfd) : exitWatch(io, pidfd), timer(io) {}
   int pidfd() { return exitWatch.native_handle(); }
 
@@ -201,10 +201,10 @@ struct ProcessRunner::Child {
   bool killSent = false;   // SIGKILL sent to the group
 };
 
-ProcessRunner::ProcessRunner(boost::asio::io_context& io, Duration grace)
-    : io_(io), grace_(grace), self_(std::make_shared<ProcessRunner*>(this)) {}
+ChildProcessRunner::ChildProcessRunner(boost::asio::io_context& io, Duration grace)
+    : io_(io), grace_(grace), self_(std::make_shared<ChildProcessRunner*>(this)) {}
 
-ProcessRunner::~ProcessRunner() {
+ChildProcessRunner::~ChildProcessRunner() {
   self_.reset();
   for (auto& [id, child] : children_) {
     ::kill(-child->pid, SIGKILL);
@@ -227,8 +227,8 @@ ProcessRunner::~ProcessRunner() {
   }
 }
 
-ProcessRunner::RunId ProcessRunner::run(std::vector<std::string> argv, Duration timeout,
-                                        Done done) {
+ProcessRunner::RunId ChildProcessRunner::run(std::vector<std::string> argv, Duration timeout,
+                                             Done done) {
   const RunId id = nextId_++;
   std::string error;
   const pid_t pid = argv.empty() ? -1 : spawn(argv, error);
@@ -266,12 +266,12 @@ ProcessRunner::RunId ProcessRunner::run(std::vector<std::string> argv, Duration 
   child->done = std::move(done);
   child->timeout = timeout;
   Child& added = *children_.emplace(id, std::move(child)).first->second;
-  if (timeout > Duration::zero()) armTimer(id, added, timeout, &ProcessRunner::onTimeout);
+  if (timeout > Duration::zero()) armTimer(id, added, timeout, &ChildProcessRunner::onTimeout);
   watch(id);
   return id;
 }
 
-void ProcessRunner::watch(RunId id) {
+void ChildProcessRunner::watch(RunId id) {
   children_.at(id)->exitWatch.async_wait(
       boost::asio::posix::descriptor_base::wait_read,
       [weak = std::weak_ptr(self_), id](boost::system::error_code ec) {
@@ -287,7 +287,7 @@ void ProcessRunner::watch(RunId id) {
       });
 }
 
-void ProcessRunner::onExit(RunId id) {
+void ChildProcessRunner::onExit(RunId id) {
   auto it = children_.find(id);
   if (it == children_.end() || it->second->exited) return;
   Child& child = *it->second;
@@ -323,12 +323,12 @@ void ProcessRunner::onExit(RunId id) {
   } else if (!child.termSent) {
     ::kill(-child.pid, SIGTERM);
     child.termSent = true;
-    armTimer(id, child, grace_, &ProcessRunner::onGraceOver);
+    armTimer(id, child, grace_, &ChildProcessRunner::onGraceOver);
   }  // else: timed out, SIGTERM already sent and its grace already running
   if (done) done(status);  // last: it may run() or cancel() anything, this id included
 }
 
-void ProcessRunner::onTimeout(RunId id) {
+void ChildProcessRunner::onTimeout(RunId id) {
   auto it = children_.find(id);
   if (it == children_.end() || it->second->exited || it->second->killSent) return;
   Child& child = *it->second;
@@ -339,13 +339,13 @@ void ProcessRunner::onTimeout(RunId id) {
   // The leader is not reaped until we say so, so its pid (= the pgid) cannot be reused yet.
   ::kill(-child.pid, SIGTERM);
   child.termSent = true;
-  armTimer(id, child, grace_, &ProcessRunner::onGraceOver);
+  armTimer(id, child, grace_, &ChildProcessRunner::onGraceOver);
 }
 
 // One timer per run, re-armed from timeout to grace: a handler that was already queued when the
 // timer moved on (or was cancelled) finds another arming number and does nothing.
-void ProcessRunner::armTimer(RunId id, Child& child, Duration after,
-                             void (ProcessRunner::*then)(RunId)) {
+void ChildProcessRunner::armTimer(RunId id, Child& child, Duration after,
+                                  void (ChildProcessRunner::*then)(RunId)) {
   const uint64_t armed = ++child.timerArmed;
   child.timer.expires_after(after);
   child.timer.async_wait(
@@ -359,7 +359,7 @@ void ProcessRunner::armTimer(RunId id, Child& child, Duration after,
       });
 }
 
-void ProcessRunner::onGraceOver(RunId id) {
+void ChildProcessRunner::onGraceOver(RunId id) {
   auto it = children_.find(id);
   if (it == children_.end()) return;
   ::kill(-it->second->pid, SIGKILL);
@@ -369,7 +369,7 @@ void ProcessRunner::onGraceOver(RunId id) {
 }
 
 // Reaps the exited leader (a zombie: waitid returns at once) and forgets the run.
-void ProcessRunner::finish(Children::iterator it) {
+void ChildProcessRunner::finish(Children::iterator it) {
   siginfo_t info;
   int rc;
   do {
@@ -378,7 +378,7 @@ void ProcessRunner::finish(Children::iterator it) {
   children_.erase(it);
 }
 
-void ProcessRunner::cancel(RunId id) {
+void ChildProcessRunner::cancel(RunId id) {
   failed_.erase(id);
   auto it = children_.find(id);
   if (it == children_.end()) return;
@@ -391,7 +391,7 @@ void ProcessRunner::cancel(RunId id) {
   if (child.exited) finish(it);
 }
 
-void ProcessRunner::killAll() {
+void ChildProcessRunner::killAll() {
   for (auto it = children_.begin(); it != children_.end();) {
     auto current = it++;
     Child& child = *current->second;
@@ -401,12 +401,16 @@ void ProcessRunner::killAll() {
   }
 }
 
-size_t ProcessRunner::running() const {
+size_t ChildProcessRunner::running() const {
   size_t n = 0;
   for (const auto& [id, child] : children_) n += child->exited ? 0 : 1;
   return n;
 }
 
-size_t ProcessRunner::ending() const { return children_.size() - running(); }
+size_t ChildProcessRunner::ending() const { return children_.size() - running(); }
+
+std::unique_ptr<ProcessRunner> makeChildProcessRunner(boost::asio::io_context& io) {
+  return std::make_unique<ChildProcessRunner>(io);
+}
 
 }  // namespace ha

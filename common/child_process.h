@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/process_runner.h"
 
 namespace ha {
 
@@ -25,22 +26,6 @@ namespace ha {
 // itself). nullopt on an unterminated quote or a trailing lone backslash. Unlike keepalived, \x
 // takes at most two hex digits (keepalived shifts any number of them into one char).
 std::optional<std::vector<std::string>> splitCommandLine(std::string_view line);
-
-// How a child ended. Exactly one of: not started (error), timed out (and killed), killed by a
-// signal, exited with a code.
-struct ExitStatus {
-  bool started = false;
-  int exitCode = -1;  // valid when started, !timedOut and signal == 0
-  int signal = 0;     // terminating signal, 0 if it exited
-  bool timedOut = false;
-  Duration timeout{};  // the limit that was exceeded (for describe())
-  std::string error;   // why it did not start
-
-  bool success() const { return started && !timedOut && signal == 0 && exitCode == 0; }
-  // "exit 0", "exit 1", "killed by signal 9", "timed out after 2 s",
-  // "cannot execute /x: No such file or directory"
-  std::string describe() const;
-};
 
 // Runs programs without a shell, each in its own process group, stdin/stdout/stderr on /dev/null,
 // no other inherited descriptors (posix_spawn_file_actions_addclosefrom_np(3), so even fds opened
@@ -65,26 +50,23 @@ struct ExitStatus {
 //
 // Single-threaded: call only from the io_context's thread. `done` is always invoked from the
 // io_context, never from inside run(), exactly once — unless the run is cancel()ed or the runner
-// is destroyed first.
-class ProcessRunner {
+// is destroyed first (ProcessRunner's contract, common/process_runner.h).
+class ChildProcessRunner final : public ProcessRunner {
  public:
-  using RunId = uint64_t;
-  using Done = std::function<void(const ExitStatus&)>;
-
   static constexpr Duration kDefaultGrace = std::chrono::seconds(2);
 
-  explicit ProcessRunner(boost::asio::io_context& io, Duration grace = kDefaultGrace);
+  explicit ChildProcessRunner(boost::asio::io_context& io, Duration grace = kDefaultGrace);
   // SIGKILLs every process group still running or in its grace and reaps the leaders (waits for
   // the kernel to deliver SIGKILL: bounded, not a script's run time). No callbacks.
-  ~ProcessRunner();
-  ProcessRunner(const ProcessRunner&) = delete;
-  ProcessRunner& operator=(const ProcessRunner&) = delete;
+  ~ChildProcessRunner() override;
+  ChildProcessRunner(const ChildProcessRunner&) = delete;
+  ChildProcessRunner& operator=(const ChildProcessRunner&) = delete;
 
   // timeout zero = none.
-  RunId run(std::vector<std::string> argv, Duration timeout, Done done);
+  RunId run(std::vector<std::string> argv, Duration timeout, Done done) override;
   // SIGKILL the run's process group and forget its callback; it is still reaped in the
   // background. Unknown or finished ids are ignored.
-  void cancel(RunId id);
+  void cancel(RunId id) override;
   // SIGKILL every process group (running or in its grace); running ones' callbacks report
   // "killed by signal 9".
   void killAll();
@@ -100,7 +82,7 @@ class ProcessRunner {
   void onExit(RunId id);
   void onTimeout(RunId id);
   void onGraceOver(RunId id);
-  void armTimer(RunId id, Child& child, Duration after, void (ProcessRunner::*then)(RunId));
+  void armTimer(RunId id, Child& child, Duration after, void (ChildProcessRunner::*then)(RunId));
   void finish(Children::iterator it);
 
   boost::asio::io_context& io_;
@@ -109,7 +91,10 @@ class ProcessRunner {
   Children children_;
   std::map<RunId, Done> failed_;  // spawn failures whose report is posted but not yet delivered
   // Handlers hold a weak_ptr to this: once the runner is gone, late handlers do nothing.
-  std::shared_ptr<ProcessRunner*> self_;
+  std::shared_ptr<ChildProcessRunner*> self_;
 };
+
+// The production ProcessRunnerFactory: a ChildProcessRunner with the default grace.
+std::unique_ptr<ProcessRunner> makeChildProcessRunner(boost::asio::io_context& io);
 
 }  // namespace ha

@@ -10,11 +10,11 @@ namespace {
 
 class CheckerSet final : public Checker {
  public:
-  explicit CheckerSet(boost::asio::io_context& io)
+  CheckerSet(boost::asio::io_context& io, const ProcessRunnerFactory& makeRunner)
       : tcp_(makeTcpChecker(io)),
         http_(makeHttpChecker(io)),
         udp_(makeUdpChecker(io)),
-        misc_(makeMiscChecker(io)) {}
+        misc_(makeMiscChecker(io, makeRunner(io))) {}
 
   void probe(const ProbeSpec& spec, Done done) override {
     checkerFor(spec.kind).probe(spec, std::move(done));
@@ -44,8 +44,9 @@ class CheckerSet final : public Checker {
 
 }  // namespace
 
-std::unique_ptr<Checker> makeCheckerSet(boost::asio::io_context& io) {
-  return std::make_unique<CheckerSet>(io);
+std::unique_ptr<Checker> makeCheckerSet(boost::asio::io_context& io,
+                                        const ProcessRunnerFactory& makeRunner) {
+  return std::make_unique<CheckerSet>(io, makeRunner);
 }
 
 }  // namespace ha::healthcheck

@@ -1,5 +1,6 @@
-// MISC_CHECK: runs misc_path (split as keepalived does, no shell) through ProcessRunner, which
-// watches it on the io_context with a pidfd and kills its process group at misc_timeout.
+// MISC_CHECK: runs misc_path (split as keepalived does, no shell) through a ProcessRunner (in
+// production ChildProcessRunner, which watches it on the io_context with a pidfd and kills its
+// process group at misc_timeout).
 #include "healthcheck/misc_checker.h"
 
 #include <boost/asio/post.hpp>
@@ -7,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "common/child_process.h"
 #include "healthcheck/checkers.h"
 
 namespace ha::healthcheck {
@@ -32,10 +34,10 @@ namespace {
 
 class MiscChecker final : public Checker {
  public:
-  explicit MiscChecker(boost::asio::io_context& io)
-      : io_(io), runner_(io), alive_(std::make_shared<MiscChecker*>(this)) {}
+  MiscChecker(boost::asio::io_context& io, std::unique_ptr<ProcessRunner> runner)
+      : io_(io), runner_(std::move(runner)), alive_(std::make_shared<MiscChecker*>(this)) {}
 
-  // ProcessRunner's destructor kills every script still running and drops its callback.
+  // The runner's destructor ends every script still running and drops its callback.
   ~MiscChecker() override = default;
 
   void probe(const ProbeSpec& spec, Done done) override {
@@ -53,7 +55,7 @@ class MiscChecker final : public Checker {
     }
     const Duration timeout = spec.miscTimeout > Millis::zero() ? Duration(spec.miscTimeout)
                                                                : Duration(kMiscFallbackTimeout);
-    runner_.run(
+    runner_->run(
         std::move(*argv), timeout,
         [start, dynamic = spec.miscDynamic, done = std::move(done)](const ExitStatus& status) {
           done(judgeMiscExit(status, dynamic, Clock::now() - start));
@@ -62,15 +64,16 @@ class MiscChecker final : public Checker {
 
  private:
   boost::asio::io_context& io_;
-  ProcessRunner runner_;
+  std::unique_ptr<ProcessRunner> runner_;
   // Posted reports of unparsable command lines hold a weak_ptr to this.
   std::shared_ptr<MiscChecker*> alive_;
 };
 
 }  // namespace
 
-std::unique_ptr<Checker> makeMiscChecker(boost::asio::io_context& io) {
-  return std::make_unique<MiscChecker>(io);
+std::unique_ptr<Checker> makeMiscChecker(boost::asio::io_context& io,
+                                         std::unique_ptr<ProcessRunner> runner) {
+  return std::make_unique<MiscChecker>(io, std::move(runner));
 }
 
 }  // namespace ha::healthcheck

@@ -3,7 +3,7 @@
 // exit rule is testable without a process.
 #include <chrono>
 
-#include "common/child_process.h"
+#include "common/process_runner.h"
 #include "healthcheck/checker.h"
 
 namespace ha::healthcheck {

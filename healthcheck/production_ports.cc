@@ -1,4 +1,5 @@
-// The production ports of healthcheck::Service: the checkers of checkers.h.
+// The production ports of healthcheck::Service: the checkers of checkers.h and child processes.
+#include "common/child_process.h"
 #include "healthcheck/checkers.h"
 #include "healthcheck/service.h"
 
@@ -6,7 +7,10 @@ namespace ha::healthcheck {
 
 ServicePorts productionPorts() {
   ServicePorts ports;
-  ports.makeChecker = makeCheckerSet;
+  ports.makeChecker = [](boost::asio::io_context& io) {
+    return makeCheckerSet(io, makeChildProcessRunner);
+  };
+  ports.makeProcessRunner = makeChildProcessRunner;
   return ports;
 }
 

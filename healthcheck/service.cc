@@ -88,8 +88,8 @@ class Service::Parts {
         options_(options),
         localTrouble_(ports.localTrouble),
         engine_(EngineOptions{options.seed.value_or(randomSeed()), options.loopJitterPermille}),
-        runner_(io),
-        scripts_(runner_, options.scriptTimeout),
+        runner_(ports.makeProcessRunner(io)),
+        scripts_(*runner_, options.scriptTimeout),
         timer_(io),
         checker_(ports.makeChecker(io)) {}
 
@@ -164,7 +164,7 @@ class Service::Parts {
   ServiceOptions options_;
   std::function<std::optional<std::string>()> localTrouble_;
   Engine engine_;
-  ProcessRunner runner_;
+  std::unique_ptr<ProcessRunner> runner_;
   ScriptQueues scripts_;
   boost::asio::steady_timer timer_;
   std::optional<TimePoint> armedFor_;

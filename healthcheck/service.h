@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/process_runner.h"
 #include "healthcheck/checker.h"
 #include "healthcheck/control.h"
 #include "healthcheck/engine.h"
@@ -26,15 +27,19 @@ namespace ha::healthcheck {
 // How the service reaches the world beyond its own thread; tests hand it fakes (the same shape as
 // sync::ServicePorts). The composition root (director/main) assembles the production ones.
 struct ServicePorts {
-  // Builds the checker on the health thread, bound to its io_context.
+  // Builds the checker on the health thread, bound to its io_context (MISC_CHECK's runner is
+  // the checker's own business: productionPorts() binds one).
   std::function<std::unique_ptr<Checker>(boost::asio::io_context&)> makeChecker;
+  // Runs notify_up/down and quorum_up/down, on the health thread.
+  ProcessRunnerFactory makeProcessRunner;
   // Asked on the health thread when a probe failed without any answer from the real
   // (failureCouldBeLocal): why our own side cannot probe now, if it cannot (the director passes
   // its conntrack table's pressure). A reason makes the result inconclusive (engine.h onResult).
   // Empty: every such failure counts.
   std::function<std::optional<std::string>()> localTrouble;
 };
-// The TCP, HTTP(S), UDP and MISC checkers (makeCheckerSet); no source of local trouble.
+// The TCP, HTTP(S), UDP and MISC checkers (makeCheckerSet); scripts and MISC_CHECK run by
+// ChildProcessRunner (a runner each); no source of local trouble.
 ServicePorts productionPorts();
 
 // How long other threads wait for the health thread (common/post_and_wait.h). A reload may build

@@ -1,6 +1,8 @@
 // The kernel-facing ports vrrp::Service runs on in production; the composition root
 // (director/main) hands them to Service::open.
+#include "common/child_process.h"
 #include "common/netlink/netlink_address_owner.h"
+#include "vrrp/asio_timers.h"
 #include "vrrp/netlink_link_monitor.h"
 #include "vrrp/packet_announcer.h"
 #include "vrrp/raw_socket_transport.h"
@@ -29,6 +31,10 @@ ServicePorts productionPorts(AddressOwnerFactory addressOwner) {
   };
   ports.openAnnouncer = [](boost::asio::io_context& io) -> Result<std::unique_ptr<Announcer>> {
     return std::unique_ptr<Announcer>(std::make_unique<PacketAnnouncer>(io));
+  };
+  ports.makeProcessRunner = makeChildProcessRunner;
+  ports.makeTimers = [](boost::asio::io_context& io) -> std::unique_ptr<Timers> {
+    return std::make_unique<AsioTimers>(io);
   };
   return ports;
 }

@@ -6,10 +6,8 @@
 #include <cstdlib>
 #include <set>
 
-#include "common/child_process.h"
 #include "common/post_and_wait.h"
 #include "common/log.h"
-#include "vrrp/asio_timers.h"
 #include "vrrp/notifier.h"
 #include "vrrp/router.h"
 #include "vrrp/script_tracker.h"
@@ -26,7 +24,7 @@ struct Service::Parts {
   std::unique_ptr<ProcessRunner> runner;
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<ScriptTracker> scripts;
-  std::unique_ptr<AsioTimers> timers;
+  std::unique_ptr<Timers> timers;
   std::unique_ptr<Router> router;
 };
 
@@ -62,7 +60,7 @@ Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange, Servic
     auto announcer = ports.openAnnouncer(self->io_);
     if (!announcer) return Error{announcer.error()};
     parts->announcer = std::move(announcer.value());
-    parts->runner = std::make_unique<ProcessRunner>(self->io_);
+    parts->runner = ports.makeProcessRunner(self->io_);
     parts->notifier = std::make_unique<Notifier>(*parts->runner);
     parts->scripts = std::make_unique<ScriptTracker>(
         self->io_, *parts->runner, [p](const std::string& name, bool healthy) {
@@ -84,7 +82,7 @@ Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange, Servic
       }
     };
     hooks.roleChanged = self->onRoleChange_;
-    parts->timers = std::make_unique<AsioTimers>(self->io_);
+    parts->timers = ports.makeTimers(self->io_);
     parts->router = std::make_unique<Router>(
         RouterPorts{*parts->transport, *parts->announcer, *parts->links, *parts->addresses,
                     *parts->timers},

@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "common/netlink/address_owner.h"
+#include "common/process_runner.h"
 #include "vrrp/control.h"
+#include "vrrp/timers.h"
 #include "vrrp/transport.h"
 
 namespace ha::vrrp {
@@ -29,9 +31,14 @@ struct ServicePorts {
   std::function<Result<std::unique_ptr<Transport>>(boost::asio::io_context&, Transport::Receiver)>
       openTransport;
   std::function<Result<std::unique_ptr<Announcer>>(boost::asio::io_context&)> openAnnouncer;
+  // Runs the notify scripts and vrrp_script checks; one runner for both.
+  ProcessRunnerFactory makeProcessRunner;
+  // The Router's clock and timers.
+  std::function<std::unique_ptr<Timers>(boost::asio::io_context&)> makeTimers;
 };
-// rtnetlink links, raw VRRP sockets, packet-socket announcements; the addresses from
-// `addressOwner`, or a plain NetlinkAddressOwner without one.
+// rtnetlink links, raw VRRP sockets, packet-socket announcements, child processes
+// (ChildProcessRunner) and Asio timers; the addresses from `addressOwner`, or a plain
+// NetlinkAddressOwner without one.
 ServicePorts productionPorts(AddressOwnerFactory addressOwner = nullptr);
 
 // How long another thread waits for the VRRP thread (common/post_and_wait.h): a VRRP thread that
@@ -44,7 +51,7 @@ class Service final : public Control {
   using RoleListener = std::function<void(const RoleChange&)>;
 
   // Starts the thread and opens every port on it now, so a missing capability stops start-up
-  // with a reason. Timers are Asio's, on this service's io_context.
+  // with a reason.
   static Result<std::unique_ptr<Service>> open(RoleListener onRoleChange, ServicePorts ports);
   // Aborts (after a log line) if the VRRP thread does not stop within kVrrpCallDeadline: joining a
   // stuck thread would hang the exit forever.

@@ -119,7 +119,7 @@ TEST(ExitStatus, Describe) {
 // Exit codes and terminating signals are reported as such.
 TEST(ProcessRunner, ReportsExitCodesAndSignals) {
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Collector c;
   runner.run({"/bin/true"}, 5s, c.callback());
   runner.run({"/bin/sh", "-c", "exit 3"}, 5s, c.callback());
@@ -148,7 +148,7 @@ TEST(ProcessRunner, ReportsExitCodesAndSignals) {
 // A bare name is not looked up in any PATH at run time: the config resolves it once, at load.
 TEST(ProcessRunner, RefusesRelativeProgramNames) {
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Collector c;
   runner.run({"true"}, 1s, c.callback());
   runner.run({"bin/true"}, 1s, c.callback());
@@ -165,7 +165,7 @@ TEST(ProcessRunner, ScriptsGetAMinimalEnvironment) {
   ASSERT_EQ(::setenv("SECRET_TOKEN", "hunter2", 1), 0);
   ASSERT_EQ(::setenv("LD_PRELOAD", "/nonexistent/evil.so", 1), 0);
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Collector c;
   const std::string out = dir.file("env");
   runner.run({"/usr/bin/env"}, 5s, c.callback());  // stdout is /dev/null: only the exit counts
@@ -218,7 +218,7 @@ pid_t readPid(const std::string& file) {
 TEST(ProcessRunner, ExitEndsTheWholeProcessGroup) {
   TempDir dir;
   boost::asio::io_context io;
-  ProcessRunner runner(io, 300ms);
+  ChildProcessRunner runner(io, 300ms);
   Collector c;
   const std::string pids = dir.file("pids");
   runner.run({"/bin/sh", "-c", "/bin/sleep 1000 & echo $$ $! > " + pids + "; exit 0"}, 5s,
@@ -241,7 +241,7 @@ TEST(ProcessRunner, ExitEndsTheWholeProcessGroup) {
 TEST(ProcessRunner, GraceEndsInSigkill) {
   TempDir dir;
   boost::asio::io_context io;
-  ProcessRunner runner(io, 500ms);
+  ChildProcessRunner runner(io, 500ms);
   Collector c;
   const std::string pid = dir.file("pid");
   // TERM is ignored before the fork, and an ignored disposition survives fork and exec.
@@ -265,7 +265,7 @@ TEST(ProcessRunner, GraceEndsInSigkill) {
 TEST(ProcessRunner, TimeoutThenSigkillWhenTermIsIgnored) {
   TempDir dir;
   boost::asio::io_context io;
-  ProcessRunner runner(io, 300ms);
+  ChildProcessRunner runner(io, 300ms);
   Collector c;
   const std::string pid = dir.file("pid");
   const auto start = Clock::now();
@@ -290,7 +290,7 @@ TEST(ProcessRunner, DestructorEndsGroupsInTheirGrace) {
   Collector c;
   const std::string pid = dir.file("pid");
   {
-    ProcessRunner runner(io, 10s);
+    ChildProcessRunner runner(io, 10s);
     runner.run({"/bin/sh", "-c", "trap '' TERM; /bin/sleep 1000 & echo $! > " + pid}, 5s,
                c.callback());
     ASSERT_TRUE(runUntil(io, [&] { return c.results.size() == 1; }));
@@ -305,7 +305,7 @@ TEST(ProcessRunner, DestructorEndsGroupsInTheirGrace) {
 // A missing executable is reported (not started, errno text) from the io_context, not inline.
 TEST(ProcessRunner, MissingExecutable) {
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Collector c;
   runner.run({"/nonexistent/check"}, 1s, c.callback());
   runner.run({}, 1s, c.callback());
@@ -323,7 +323,7 @@ TEST(ProcessRunner, MissingExecutable) {
 TEST(ProcessRunner, TimeoutEndsProcessGroup) {
   TempDir dir;
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Collector c;
   const std::string pidFile = dir.file("bg.pid");
   const auto start = Clock::now();
@@ -349,7 +349,7 @@ TEST(ProcessRunner, DoesNotLeakDescriptors) {
   const int leaked = ::open("/dev/null", O_RDONLY);  // deliberately not O_CLOEXEC
   ASSERT_GE(leaked, 3);
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Collector c;
   const std::string fd = std::to_string(leaked);
   runner.run({"/bin/sh", "-c", "test -e /proc/$$/fd/" + fd + " && exit 7; exit 0"}, 5s,
@@ -362,7 +362,7 @@ TEST(ProcessRunner, DoesNotLeakDescriptors) {
 // Many overlapping runs all complete, each reported once, and every child is reaped.
 TEST(ProcessRunner, ManyConcurrentRunsLeaveNoZombies) {
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   std::vector<int> codes;
   constexpr int kRuns = 64;
   for (int i = 0; i < kRuns; ++i) {
@@ -382,7 +382,7 @@ TEST(ProcessRunner, ManyConcurrentRunsLeaveNoZombies) {
 // cancel() kills the run and drops its callback, yet the child is still reaped.
 TEST(ProcessRunner, CancelSuppressesCallbackAndReaps) {
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Collector c;
   const auto id = runner.run({"/bin/sleep", "30"}, 0s, c.callback());
   runner.cancel(id);
@@ -397,7 +397,7 @@ TEST(ProcessRunner, CancelSuppressesCallbackAndReaps) {
 // killAll() ends everything; each callback reports the SIGKILL.
 TEST(ProcessRunner, KillAllReportsSignal) {
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Collector c;
   runner.run({"/bin/sleep", "30"}, 0s, c.callback());
   runner.run({"/bin/sleep", "30"}, 0s, c.callback());
@@ -411,7 +411,7 @@ TEST(ProcessRunner, DestructorKillsAndReaps) {
   boost::asio::io_context io;
   Collector c;
   {
-    ProcessRunner runner(io);
+    ChildProcessRunner runner(io);
     runner.run({"/bin/sleep", "30"}, 0s, c.callback());
     runner.run({"/nonexistent"}, 0s, c.callback());
   }

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <memory>
 
+#include "common/child_process.h"
 #include "healthcheck/checkers.h"
 #include "tests/unit/healthcheck/loopback_peers.h"
 
@@ -37,7 +38,7 @@ class CheckerSetTest : public ::testing::Test {
 
   peers::TcpListener listener;
   boost::asio::io_context io;
-  std::unique_ptr<Checker> checker = makeCheckerSet(io);
+  std::unique_ptr<Checker> checker = makeCheckerSet(io, makeChildProcessRunner);
 };
 
 // TCP_CHECK only connects: the listener passes it.

@@ -13,7 +13,9 @@
 #include <memory>
 #include <string>
 
+#include "common/child_process.h"
 #include "healthcheck/checkers.h"
+#include "tests/fakes/fake_process_runner.h"
 #include "tests/unit/healthcheck/loopback_peers.h"
 
 namespace ha::healthcheck {
@@ -64,6 +66,38 @@ ProbeSpec miscSpec(std::string command, Millis timeout = 2000ms, bool dynamic = 
   return spec;
 }
 
+// On a fake runner: misc_path reaches the runner split as keepalived splits it, with misc_timeout
+// as the run's limit (keepalived's fallback when it is 0); the scripted end is judged: exit 7 with
+// misc_dynamic sets weight 5, a timeout is script-timeout.
+TEST(MiscCheckerOnFakes, RunsTheCommandAndJudgesItsEnd) {
+  boost::asio::io_context io;
+  test::FakeProcesses processes;
+  std::unique_ptr<Checker> checker = makeMiscChecker(io, processes.makeRunner(io));
+  processes.setOutcome("/usr/lib/ha/check", test::exitedWith(7));
+  peers::Results results;
+  checker->probe(miscSpec("/usr/lib/ha/check --vip '192.0.2.1 80'", 3000ms, true),
+                 results.callback());
+  EXPECT_TRUE(results.all.empty()) << "done ran inside probe()";
+  io.run();
+  ASSERT_EQ(results.all.size(), 1u);
+  EXPECT_TRUE(results.all[0].ok);
+  EXPECT_EQ(results.all[0].dynamicWeight, 5u);
+
+  processes.setOutcome("/usr/lib/ha/check", test::timedOutAfter(kMiscFallbackTimeout));
+  checker->probe(miscSpec("/usr/lib/ha/check", 0ms), results.callback());
+  io.restart();
+  io.run();
+  ASSERT_EQ(results.all.size(), 2u);
+  EXPECT_EQ(results.all[1].reason, FailureReason::kScriptTimeout);
+
+  const auto runs = processes.runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].argv, (std::vector<std::string>{"/usr/lib/ha/check", "--vip", "192.0.2.1 80"}));
+  EXPECT_EQ(runs[0].timeout, 3000ms);
+  EXPECT_EQ(runs[1].argv, (std::vector<std::string>{"/usr/lib/ha/check"}));
+  EXPECT_EQ(runs[1].timeout, kMiscFallbackTimeout);
+}
+
 class MiscCheckerTest : public ::testing::Test {
  protected:
   ProbeResult probeOnce(const ProbeSpec& spec) {
@@ -78,7 +112,7 @@ class MiscCheckerTest : public ::testing::Test {
   }
 
   boost::asio::io_context io;
-  std::unique_ptr<Checker> checker = makeMiscChecker(io);
+  std::unique_ptr<Checker> checker = makeMiscChecker(io, std::make_unique<ChildProcessRunner>(io));
 };
 
 // Exit 0 passes, with no weight change; the latency covers the script's run.

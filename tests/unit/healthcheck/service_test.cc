@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include "common/child_process.h"
+#include "tests/fakes/fake_process_runner.h"
 #include "tests/unit/healthcheck/engine_harness.h"
 
 namespace ha::healthcheck {
@@ -93,6 +95,7 @@ HealthConfig twoReals(const std::string& notifyDir = {}) {
 ServicePorts portsOf(test::FakeChecks& checks) {
   ServicePorts ports;
   ports.makeChecker = checks.factory();
+  ports.makeProcessRunner = makeChildProcessRunner;
   return ports;
 }
 
@@ -134,6 +137,50 @@ TEST(Service, ReportsTransitionsAndRunsScripts) {
   EXPECT_GE(snap.probesRun, 6U);
   EXPECT_EQ(snap.reals[0].transitions, 2U);
   ASSERT_TRUE(snap.reals[0].checkers[0].lastAt.has_value());
+}
+
+// On a fake runner: notify_down and notify_up run exactly as configured (split, no shell) under
+// scriptTimeout, one at a time per real (notify_up waits behind a running notify_down, whatever
+// its exit); destroying the service cancels the script still running.
+TEST(Service, NotifyScriptsRunInOrderWithTheirArguments) {
+  using Argv = std::vector<std::string>;
+  Events events;
+  test::FakeChecks checks;
+  test::FakeProcesses processes;
+  ServicePorts ports = portsOf(checks);
+  ports.makeProcessRunner = processes.factory();
+  auto service = Service::start(events.listener(), std::move(ports),
+                                ServiceOptions{.seed = 9, .scriptTimeout = 7s});
+  HealthConfig config = twoReals();
+  config.virtualServers[0].reals[0].notifyDown = "/etc/ha/real-down 198.51.100.11 'web pool'";
+  config.virtualServers[0].reals[0].notifyUp = "/etc/ha/real-up 198.51.100.11";
+  processes.hold("/etc/ha/real-down");
+  processes.hold("/etc/ha/real-up");
+  ASSERT_TRUE(service->apply(config).ok());
+  EXPECT_TRUE(processes.runs().empty()) << "a real that starts up runs no script";
+
+  const RealKey key = realKey("192.0.2.1", "198.51.100.11");
+  checks.setStanding(kTcp11, failure("connection refused"));
+  ASSERT_TRUE(events.waitFor(realIs(key, false)));
+  checks.setStanding(kTcp11, ProbeResult::pass());
+  ASSERT_TRUE(events.waitFor(realIs(key, true)));
+  // The listener hears a verdict after its script was handed to the queue.
+  auto runs = processes.runs();
+  ASSERT_EQ(runs.size(), 1u) << "notify_up must wait for notify_down";
+  EXPECT_EQ(runs[0].argv, (Argv{"/etc/ha/real-down", "198.51.100.11", "web pool"}));
+  EXPECT_EQ(runs[0].timeout, 7s);
+
+  ASSERT_TRUE(processes.endOldest("/etc/ha/real-down", test::exitedWith(1)));
+  ASSERT_TRUE(processes.waitForRuns(2));
+  runs = processes.runs();
+  EXPECT_EQ(runs[1].argv, (Argv{"/etc/ha/real-up", "198.51.100.11"}));
+  EXPECT_EQ(runs[1].timeout, 7s);
+
+  service.reset();
+  runs = processes.runs();
+  EXPECT_TRUE(runs[0].ended);
+  EXPECT_TRUE(runs[1].cancelled);
+  EXPECT_FALSE(runs[1].ended);
 }
 
 // apply() from another thread while a run is in flight: the run's late answer is ignored and

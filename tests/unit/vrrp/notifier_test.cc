@@ -74,7 +74,7 @@ InstanceConfig instance(const Recorder& rec) {
 TEST(Notifier, InstanceScriptsAndArguments) {
   Recorder rec;
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Notifier notifier(runner);
   notifier.instanceChanged(instance(rec), State::kMaster, 110);
   EXPECT_EQ(notifier.pending(), 2u);
@@ -88,7 +88,7 @@ TEST(Notifier, OneInstanceRunsInOrder) {
   InstanceConfig c = instance(rec);
   c.notify.master = rec.command("slow master-script");
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Notifier notifier(runner);
   notifier.instanceChanged(c, State::kMaster, 100);
   notifier.instanceChanged(c, State::kBackup, 100);
@@ -107,7 +107,7 @@ TEST(Notifier, GroupsStopAndInit) {
   g.notify.fault = rec.command("group-fault");
   g.notify.any = rec.command();
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Notifier notifier(runner);
   notifier.groupChanged(g, State::kFault);
   notifier.groupChanged(g, State::kInitialize);
@@ -129,7 +129,7 @@ TEST(Notifier, FailuresDoNotBlockTheQueue) {
   c.notify.backup = "/bin/sleep 30";
   c.notify.fault = "/bin/true 'unterminated";
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Notifier notifier(runner, /*timeout=*/200ms);
   notifier.instanceChanged(c, State::kMaster, 100);
   notifier.instanceChanged(c, State::kBackup, 100);
@@ -144,7 +144,7 @@ TEST(Notifier, FailuresDoNotBlockTheQueue) {
 TEST(Notifier, WhenIdle) {
   Recorder rec;
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Notifier notifier(runner);
   int calls = 0;
   notifier.whenIdle([&] { ++calls; });
@@ -163,7 +163,7 @@ TEST(Notifier, DestructionCancels) {
   InstanceConfig c = instance(rec);
   c.notify.master = "/bin/sleep 30";
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   {
     Notifier notifier(runner);
     notifier.instanceChanged(c, State::kMaster, 100);

@@ -191,7 +191,7 @@ TEST(ScriptTracker, FollowsScriptResults) {
   TempDir dir;
   const std::string down = dir.file("down");
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Changes changes;
   ScriptTracker tracker(io, runner, changes.listener());
   tracker.setScripts({script("chk", "/bin/sh -c 'test ! -e " + down + "'", 100ms, 2, 2)});
@@ -219,7 +219,7 @@ TEST(ScriptTracker, RunsOfOneScriptNeverOverlap) {
   TempDir dir;
   const std::string log = dir.file("log");
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Changes changes;
   ScriptTracker tracker(io, runner, changes.listener());
   ScriptConfig c = script(
@@ -243,7 +243,7 @@ TEST(ScriptTracker, RunsOfOneScriptNeverOverlap) {
 // A script killed at its timeout counts as a failure.
 TEST(ScriptTracker, TimeoutIsFailure) {
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Changes changes;
   ScriptTracker tracker(io, runner, changes.listener());
   ScriptConfig c = script("hang", "/bin/sleep 30", 1s);
@@ -258,7 +258,7 @@ TEST(ScriptTracker, TimeoutIsFailure) {
 // An unsplittable command fails every run instead of being silently ignored.
 TEST(ScriptTracker, UnsplittableCommandFails) {
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Changes changes;
   ScriptTracker tracker(io, runner, changes.listener());
   tracker.setScripts({script("bad", "/bin/true 'unterminated", 100ms)});
@@ -271,7 +271,7 @@ TEST(ScriptTracker, UnsplittableCommandFails) {
 // from INIT and forgets removed ones.
 TEST(ScriptTracker, ReloadMigratesByName) {
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Changes changes;
   ScriptTracker tracker(io, runner, changes.listener());
   ScriptConfig keep = script("keep", "/bin/true", 100ms);
@@ -297,7 +297,7 @@ TEST(ScriptTracker, ReloadMigratesByName) {
 // stop() ends timers and children: no listener call afterwards, nothing left running.
 TEST(ScriptTracker, StopIsFinal) {
   boost::asio::io_context io;
-  ProcessRunner runner(io);
+  ChildProcessRunner runner(io);
   Changes changes;
   ScriptTracker tracker(io, runner, changes.listener());
   ScriptConfig c = script("long", "/bin/sleep 30", 50ms);

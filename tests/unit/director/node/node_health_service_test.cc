@@ -12,6 +12,7 @@
 
 #include "healthcheck/service.h"
 #include "tests/fakes/fake_checker.h"
+#include "tests/fakes/fake_process_runner.h"
 #include "tests/unit/director/node/node_harness.h"
 
 namespace ha::director::test {
@@ -47,6 +48,8 @@ TEST_F(NodeHealthServiceTest, FailingProbesMakeExactlyOnePatch) {
   std::atomic<Node*> target{nullptr};
   healthcheck::ServicePorts healthPorts;
   healthPorts.makeChecker = checks.factory();
+  ha::test::FakeProcesses processes;
+  healthPorts.makeProcessRunner = processes.factory();
   auto service = healthcheck::Service::start(
       [&target](std::vector<healthcheck::HealthEvent> events) {
         if (Node* n = target.load()) n->onHealthEvents(std::move(events));
