@@ -1,5 +1,5 @@
 #pragma once
-// A scripted, recording stand-in for ChildProcessRunner (STYLE.md §3). The test owns a
+// A scripted, recording stand-in for ChildProcessRunner (docs/style.md §3). The test owns a
 // FakeProcesses; the runners it builds (through factory(), on whatever io_context the service
 // gives them) record every command with its timeout and end it as scripted:
 //  - a program (argv[0]) ends with its scripted outcome, exit 0 unless setOutcome() says
