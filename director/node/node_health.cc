@@ -87,7 +87,8 @@ void Node::flushHealth() {
     }
   }
   // Only the services whose verdicts moved are re-planned and patched: a health flip edits map
-  // elements only (DESIGN.md), whatever the number of services.
+  // elements only (docs/decisions/0002-one-transaction-per-change.md), whatever the number of
+  // services.
   ForwardingPlan before, after;
   for (auto* p : {&before, &after}) {
     p->hashSeed = plan_.hashSeed;
