@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Failover benchmark: time from the master's crash (link cut + kill -9, DESIGN.md's drill) to the
+# Failover benchmark: time from the master's crash (link cut + kill -9, the drill of docs/architecture.md §8) to the
 # first successful new request through the VIP, for a directord pair and a keepalived pair in the
 # same run, at VRRPv3 advert intervals 1 s, 0.1 s and 0.02 s. Then both pairs run side by side
 # (different VRIDs and VIPs) while both cores are saturated by a bounded CPU load, counting false

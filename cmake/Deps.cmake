@@ -1,4 +1,4 @@
-# Every external dependency, from Debian packages, wrapped as imported targets (STYLE.md §9).
+# Every external dependency, from Debian packages, wrapped as imported targets (docs/style.md §9).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(NFTNL REQUIRED IMPORTED_TARGET libnftnl)
 pkg_check_modules(MNL REQUIRED IMPORTED_TARGET libmnl)

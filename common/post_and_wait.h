@@ -1,7 +1,7 @@
 #pragma once
 // Runs `f` on the thread that runs `io` and waits for its result, but never past `deadline`: how
-// another thread asks a module's io_context thread for something (STYLE.md §5) without sharing its
-// state, and without hanging when that thread is busy or stuck.
+// another thread asks a module's io_context thread for something (docs/style.md §5) without sharing
+// its state, and without hanging when that thread is busy or stuck.
 //
 // On time the result is f's (a Result<T> is returned as it is, not nested). Past the deadline the
 // caller gets an Error, and what happened to `f` is known exactly:

@@ -17,8 +17,9 @@ inline constexpr std::string_view kScriptPath = "/usr/sbin:/usr/bin:/sbin:/bin";
 
 enum class FileKind { kMissing, kNotRegular, kNotExecutable, kExecutable };
 
-// The one filesystem question resolution asks (a port: STYLE.md §3). systemFileProbe() asks the
-// kernel (stat(2), following symlinks, and access(X_OK)); tests use tests/fakes/fake_file_probe.h.
+// The one filesystem question resolution asks (a port: docs/style.md §3). systemFileProbe() asks
+// the kernel (stat(2), following symlinks, and access(X_OK)); tests use
+// tests/fakes/fake_file_probe.h.
 class FileProbe {
  public:
   virtual ~FileProbe() = default;

@@ -1,7 +1,7 @@
 #pragma once
-// The port every checker implements (STYLE.md §3): one asynchronous probe, nothing more. Retries,
-// rise/fall, scheduling and sharing identical probes are the tracker's job (tracker.h), so no
-// checker re-implements them (keepalived's checkers each carry their own retry loop).
+// The port every checker implements (docs/style.md §3): one asynchronous probe, nothing more.
+// Retries, rise/fall, scheduling and sharing identical probes are the tracker's job (tracker.h), so
+// no checker re-implements them (keepalived's checkers each carry their own retry loop).
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -1,6 +1,6 @@
 #pragma once
 // The health-check core: which probes run and when, what their results mean for reals and
-// virtual servers, and what changes to report. No sockets, timers, threads or clocks (STYLE.md
+// virtual servers, and what changes to report. No sockets, timers, threads or clocks (docs/style.md
 // §1): the caller passes `now`, starts the probes takeDue() hands out, and feeds their results to
 // onResult(); service.h is that caller in production, the unit tests are the other.
 //

@@ -2,7 +2,7 @@
 // What healthcheck/ needs from keepalived.conf: the checker blocks of each real_server
 // (TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK, MISC_CHECK), their timing, and the per-real and
 // per-virtual-server health semantics (alpha, inhibit_on_failure, notify_up/down, quorum). The
-// parser in director/config fills it (STYLE.md §4); defaults are keepalived 2.2.7's.
+// parser in director/config fills it (docs/style.md §4); defaults are keepalived 2.2.7's.
 #include <chrono>
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,6 @@
 #pragma once
 // An incremental HTTP/1.x response parser (RFC 9112) for HTTP_GET and SSL_GET. Pure: bytes in,
-// a verdict out, no socket and no timer (STYLE.md §1), so the checker's asio shell only moves
+// a verdict out, no socket and no timer (docs/style.md §1), so the checker's asio shell only moves
 // bytes. It keeps the final response's head but never the body, only the body's MD5 (keepalived's
 // genhash digest), and its memory is bounded whatever it is fed: the head by
 // HttpLimits::maxHeadBytes, a chunk-size line by kMaxChunkLineBytes, the trailer section by

@@ -1,7 +1,7 @@
 #pragma once
 // healthcheck/ in production: the health io_context thread, the checkers, one steady_timer and the
 // notify/quorum scripts around the pure Engine (engine.h). Checks never share a thread with VRRP or
-// the director (STYLE.md §5); every Control call is posted here as a value and waited for, and
+// the director (docs/style.md §5); every Control call is posted here as a value and waited for, and
 // verdict changes leave through the listener, from this thread.
 //
 // One timer for everything: it is armed at the engine's earliest deadline, and on expiry every

@@ -1,8 +1,8 @@
 #pragma once
 // One probe's verdict over time: keepalived's retry / delay_before_retry (check_api.c and each
 // checker's own retry loop in 2.2.7), plus our `rise`, as one pure state machine. It never reads a
-// clock or owns a timer (STYLE.md §1): the engine feeds it results with the time they arrived and
-// schedules the next probe at the time it returns.
+// clock or owns a timer (docs/style.md §1): the engine feeds it results with the time they arrived
+// and schedules the next probe at the time it returns.
 //
 //   UP   --fail--> retry after delay_before_retry ... the (retry+1)-th fail in a row --> DOWN
 //   UP   --pass--> next after delay_loop (a pass forgets earlier failures)

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git
+  # style gate (scripts/check-style.sh): clang-format, git-clang-format, clang-tidy, clang-tidy-diff
+  clang-format clang-tidy
   # libraries
   libnftnl-dev libmnl-dev libnl-3-dev libnl-route-3-dev libnetfilter-conntrack-dev
   libboost-dev libboost-system-dev

@@ -1,6 +1,6 @@
 #pragma once
-// sync's port to the kernel's conntrack table (STYLE.md §3): the events of our flows, a dump of
-// them, and batched writes. NetlinkConntrack (netlink_conntrack.h) is the production adapter;
+// sync's port to the kernel's conntrack table (docs/style.md §3): the events of our flows, a dump
+// of them, and batched writes. NetlinkConntrack (netlink_conntrack.h) is the production adapter;
 // tests use tests/fakes/fake_conntrack_table.h.
 #include <cstdint>
 #include <string>

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "sync.grpc.pb.h"
+#include "sync/grpc_handoff.h"
 #include "sync/grpc_transport_core.h"
 #include "sync/sync_codec.h"
 
@@ -62,6 +63,7 @@ class ClientCall final : public OutgoingCall,
     StartWrite(&queue_.front());
     StartRead(&in_);
     AddHold();
+    handOff(this);
     StartCall();
     if (!registered) cancel("connection sync is stopping");
   }
@@ -77,6 +79,7 @@ class ClientCall final : public OutgoingCall,
       writing_ = true;
       next = &queue_.front();
     }
+    handOff(this);
     StartWrite(next);
     return true;
   }
@@ -92,6 +95,7 @@ class ClientCall final : public OutgoingCall,
   }
 
   void OnWriteDone(bool ok) override {
+    takeOver(this);
     const proto::SyncMessage* next = nullptr;
     bool release = false;
     {
@@ -105,11 +109,13 @@ class ClientCall final : public OutgoingCall,
       }
       release = releaseLocked();
     }
+    handOff(this);
     if (next != nullptr) StartWrite(next);
     if (release) RemoveHold();
   }
 
   void OnReadDone(bool ok) override {
+    takeOver(this);
     if (!ok) {
       close("");  // OnDone brings the status
       return;
@@ -132,10 +138,12 @@ class ClientCall final : public OutgoingCall,
         events.onOutgoingAck(peer, generation, a);
       });
     }
+    handOff(this);
     StartRead(&in_);
   }
 
   void OnDone(const grpc::Status& status) override {
+    takeOver(this);
     std::string why;
     {
       std::lock_guard lock(mu_);
@@ -161,6 +169,7 @@ class ClientCall final : public OutgoingCall,
       closing_ = true;
       release = releaseLocked();
     }
+    handOff(this);
     if (release) RemoveHold();
   }
 

@@ -7,9 +7,11 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <deque>
+#include <functional>
 #include <utility>
 
 #include "sync.grpc.pb.h"
+#include "sync/grpc_handoff.h"
 #include "sync/grpc_transport_core.h"
 #include "sync/sync_codec.h"
 
@@ -44,6 +46,9 @@ bool certificateNames(const grpc::AuthContext& auth, const std::string& node) {
 const std::string kGrpcEnds = "a message over " + std::to_string(kMaxEncodedMessageBytes) +
                               " bytes, or buffers past the memory quota";
 
+// Where the Hello alarms' callbacks meet the calls that set them, for ThreadSanitizer only.
+const char kHelloAlarmHandOff = 0;
+
 class ServerCall final : public IncomingCall,
                          public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
@@ -68,10 +73,16 @@ class ServerCall final : public IncomingCall,
     }
     holdsSlot_ = true;
     const auto deadline = std::chrono::system_clock::now() + core_->limits().helloDeadline;
-    helloAlarm_.Set(deadline, [weak = std::weak_ptr<ServerCall>(self)](bool fired) {
+    // Built before handOff(): gRPC runs it on one of its threads, which must see the captures.
+    // The mark is one for all alarms (the callback cannot name its call before reading a capture).
+    std::function<void(bool)> onDeadline = [weak = std::weak_ptr<ServerCall>(self)](bool fired) {
+      takeOver(&kHelloAlarmHandOff);
       if (!fired) return;  // cancelled: the Hello came, or the call ended
       if (auto call = weak.lock()) call->helloOverdue();
-    });
+    };
+    handOff(&kHelloAlarmHandOff);
+    handOff(this);
+    helloAlarm_.Set(deadline, std::move(onDeadline));
     StartRead(&in_);
   }
 
@@ -93,6 +104,7 @@ class ServerCall final : public IncomingCall,
       finishCalled_ = finishNow;
     }
     closed(why);
+    handOff(this);
     if (finishNow) Finish(status_);
   }
 
@@ -106,6 +118,7 @@ class ServerCall final : public IncomingCall,
   }
 
   void OnReadDone(bool ok) override {
+    takeOver(this);
     if (!ok) {
       // gRPC gives no reason here: a closed stream and one it ended look the same.
       finish(grpc::StatusCode::OK, "the peer closed its stream, or gRPC ended it (" +
@@ -130,10 +143,12 @@ class ServerCall final : public IncomingCall,
     } else if (!received(message)) {
       return;
     }
+    handOff(this);
     StartRead(&in_);
   }
 
   void OnWriteDone(bool ok) override {
+    takeOver(this);
     const grpc::ByteBuffer* next = nullptr;
     bool finishNow = false;
     {
@@ -153,15 +168,18 @@ class ServerCall final : public IncomingCall,
       }
     }
     if (!ok) closed("the peer stopped reading (write failed)");
+    handOff(this);
     if (finishNow) Finish(status_);
     if (next != nullptr) StartWrite(next);
   }
 
   void OnCancel() override {
+    takeOver(this);
     finish(grpc::StatusCode::CANCELLED, "the stream was cancelled (" + kGrpcEnds + ")");
   }
 
   void OnDone() override {
+    takeOver(this);
     helloAlarm_.Cancel();
     if (holdsSlot_) core_->releaseIncomingSlot();
     std::shared_ptr<TransportCore> core = core_;
@@ -266,6 +284,7 @@ class ServerCall final : public IncomingCall,
       writing_ = true;
       next = &queue_.front();
     }
+    handOff(this);
     StartWrite(next);
   }
 

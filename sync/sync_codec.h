@@ -1,8 +1,8 @@
 #pragma once
 // The one place where sync's model types (sync/wire.h) meet the generated protobuf code
-// (proto/sync.proto), STYLE.md §4. decode() is the gate for a peer's untrusted bytes: whatever it
-// returns is well formed (families, ports, protocol, state, bounds); whether this node serves the
-// flow is catalog.h's question, asked later.
+// (proto/sync.proto), docs/style.md §4. decode() is the gate for a peer's untrusted bytes: whatever
+// it returns is well formed (families, ports, protocol, state, bounds); whether this node serves
+// the flow is catalog.h's question, asked later.
 #include "common/result.h"
 #include "sync.pb.h"
 #include "sync/wire.h"

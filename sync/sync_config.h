@@ -1,5 +1,5 @@
 #pragma once
-// The `connection_sync { ... }` block, as the director's config parser fills it (STYLE.md §4).
+// The `connection_sync { ... }` block, as the director's config parser fills it (docs/style.md §4).
 #include <chrono>
 #include <cstdint>
 #include <string>

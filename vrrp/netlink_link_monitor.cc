@@ -248,7 +248,7 @@ void NetlinkLinkMonitor::onReadable() {
 }
 
 void NetlinkLinkMonitor::onMessages(std::span<const uint8_t> data) {
-  // Untrusted in the sense of STYLE.md §7: lengths are checked, never assumed.
+  // Untrusted in the sense of docs/style.md §7: lengths are checked, never assumed.
   size_t offset = 0;
   while (data.size() - offset >= sizeof(nlmsghdr)) {
     nlmsghdr header;

@@ -2,8 +2,8 @@
 // vrrp/ in production: the VRRP io_context thread and everything that runs on it — the ports
 // (transport, announcer, link monitor, address owner: ServicePorts, as sync::Service takes its
 // own), script tracker, notify scripts and the Router.
-// VRRP timing never waits behind health checks, sync or the director (STYLE.md §5): those run on
-// other threads, and every call here is posted to this thread as a value.
+// VRRP timing never waits behind health checks, sync or the director (docs/style.md §5): those run
+// on other threads, and every call here is posted to this thread as a value.
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>

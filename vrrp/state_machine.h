@@ -2,7 +2,7 @@
 // One VRRP instance's protocol, RFC 5798 §6.4 (Initialize / Backup / Master) plus keepalived's
 // FAULT state and knobs (preempt_delay, sync groups). Pure: no sockets, no timers, no clock — the
 // router feeds it events with the time they happened and carries out the actions it returns
-// (STYLE.md §1). Where the RFC is silent it does what keepalived 2.2.7 does; state_machine.cc
+// (docs/style.md §1). Where the RFC is silent it does what keepalived 2.2.7 does; state_machine.cc
 // names the keepalived function for each such choice.
 #include <optional>
 #include <string>

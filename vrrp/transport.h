@@ -1,5 +1,5 @@
 #pragma once
-// The I/O edges of a VRRP router, as ports (STYLE.md §3): raw-socket transport, address
+// The I/O edges of a VRRP router, as ports (docs/style.md §3): raw-socket transport, address
 // announcements (gratuitous ARP / unsolicited NA) and link state. Production adapters are
 // raw_socket_transport.h, packet_announcer.h and netlink_link_monitor.h; tests use fakes.
 #include <cstdint>

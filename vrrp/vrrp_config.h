@@ -1,7 +1,7 @@
 #pragma once
 // What vrrp/ needs from keepalived.conf (vrrp_instance, vrrp_script, vrrp_sync_group and the VRRP
-// keys of global_defs). The config parser in director/config fills it (STYLE.md §4); defaults are
-// keepalived 2.2.7's.
+// keys of global_defs). The config parser in director/config fills it (docs/style.md §4); defaults
+// are keepalived 2.2.7's.
 #include <chrono>
 #include <cstdint>
 #include <optional>

@@ -1,8 +1,8 @@
 #pragma once
 // Typed configuration filled by the keepalived.conf parser. Every element carries where it came
-// from, so refusals name `file:line`. Each module owns its own config structs (STYLE.md §4): these
-// are the director's, plus vrrp's VrrpConfig and healthcheck's checker structs, which this parser
-// fills, and sync's SyncConfig (`connection_sync { ... }`).
+// from, so refusals name `file:line`. Each module owns its own config structs (docs/style.md §4):
+// these are the director's, plus vrrp's VrrpConfig and healthcheck's checker structs, which this
+// parser fills, and sync's SyncConfig (`connection_sync { ... }`).
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -30,7 +30,8 @@ enum class ForwardMode : uint8_t { kNat, kFullNat, kDr, kTun };
 std::string_view protocolName(Protocol p);      // "TCP" / "UDP"
 std::string_view forwardModeName(ForwardMode m); // "NAT" / "FNAT" / "DR" / "TUN"
 
-// A fixed seed so every director with this config hashes a flow to the same real (DESIGN.md).
+// A fixed seed so every director with this config hashes a flow to the same real
+// (docs/decisions/0008-maglev-with-a-fixed-seed.md).
 constexpr uint32_t kDefaultHashSeed = 0x5eed1b5a;
 
 struct RealServerConfig {

@@ -78,7 +78,8 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
     case ForwardMode::kDr:
       if (!vs.vip.isV4()) sink.error(kindWhere, service + ": DR over IPv6 is not supported yet");
       if (!isFlowHashScheduler(vs.scheduler)) {
-        // DESIGN.md: netdev ingress runs before conntrack, so numgen would re-pick per packet.
+        // docs/architecture.md §4: netdev ingress runs before conntrack, so numgen would re-pick
+        // per packet.
         sink.error(orService(loc.lbAlgo, vs),
                    service +
                        ": DR picks reals before conntrack, so it needs a flow-hash "

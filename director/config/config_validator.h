@@ -1,6 +1,6 @@
 #pragma once
 // Third pass: rules across statements — duplicates, references between blocks, and what each
-// forwarding mode needs from the rest of the config (DESIGN.md "Forwarder").
+// forwarding mode needs from the rest of the config (docs/architecture.md §4).
 #include "director/config/config_mapper.h"
 #include "director/config/diagnostic_sink.h"
 

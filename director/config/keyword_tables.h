@@ -1,7 +1,7 @@
 #pragma once
 // keepalived keywords we recognise but do not implement yet, with how each is reported. The rule
-// (DESIGN.md "Config"): never ignore silently; a warning when skipping it cannot change what is
-// forwarded or which node holds an address, an error when it can.
+// (docs/architecture.md §6): never ignore silently; a warning when skipping it cannot change what
+// is forwarded or which node holds an address, an error when it can.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 // validateVrrp(): rules across VRRP blocks and against the rest of the config. Refusals say which
-// instance is not started and why (STYLE.md §6).
+// instance is not started and why (docs/style.md §6).
 #include <map>
 #include <set>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 // The nf_tables objects directord owns, as plain values close to the netlink expressions.
 // render.cc builds them from a ForwardingPlan, diff.cc compares two states into a Transaction,
-// and the NftWriter is the only code that turns them into netlink (STYLE.md §2).
+// and the NftWriter is the only code that turns them into netlink (docs/style.md §2).
 #include <cstdint>
 #include <map>
 #include <optional>

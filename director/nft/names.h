@@ -1,5 +1,6 @@
 #pragma once
-// Every name the kernel sees, in one place (STYLE.md §2). `nft list table inet directord` shows them.
+// Every name the kernel sees, in one place (docs/style.md §2). `nft list table inet directord`
+// shows them.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1,7 +1,7 @@
 #pragma once
 // NetlinkNftWriter: the NftWriter on a NETLINK_NETFILTER socket (libnftnl
 // builds the messages, libmnl moves them). The only code in directord that
-// talks to nf_tables (STYLE.md §2).
+// talks to nf_tables (docs/style.md §2).
 //
 //   Transaction ──► BatchBuilder: BEGIN | msg per op (elements packed ~64 KB
 //   per msg) | END

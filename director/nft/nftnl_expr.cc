@@ -175,8 +175,8 @@ struct Filler {
     nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_LEN, h.len);
     nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_DREG, reg(h.dreg));
     nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_MODULUS, h.modulus);
-    // Always explicit: without it each director draws a random seed (DESIGN.md,
-    // measured facts).
+    // Always explicit: without it each director draws a random seed
+    // (docs/decisions/0008-maglev-with-a-fixed-seed.md, measured facts).
     nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_SEED, h.seed);
     nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_OFFSET, 0);
     return okStatus();

@@ -107,6 +107,15 @@ Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
   config_ = config;
   serviceIndex_.clear();
   for (size_t i = 0; i < config_.virtualServers.size(); ++i) serviceIndex_[serviceKeyOf(config_.virtualServers[i])] = i;
+  // The plan was built from every verdict known, so a health patch that was refused is in now.
+  if (!healthUnapplied_.empty()) {
+    healthUnapplied_.clear();
+    healthRetryTimer_.cancel();
+    healthRetryDelay_ = kFirstHealthRetry;
+    auto wentDown = std::move(healthUnretired_);
+    healthUnretired_.clear();
+    retireFlows(wentDown);
+  }
   return okStatus();
 }
 
@@ -191,6 +200,7 @@ void Node::stop() {
   started_ = false;
   if (driftWatch_) driftWatch_->cancel();
   repairTimer_.cancel();
+  healthRetryTimer_.cancel();
   if (ports_.health) ports_.health->shutdown();
   // Hand the VIPs over (priority 0) before the rules that serve them go.
   if (ports_.vrrp) ports_.vrrp->shutdown();

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,10 @@ struct NodePorts {
 // under directorctl's own 5 s, so the operator reads our reason rather than a client timeout.
 inline constexpr auto kAdminAnswerDeadline = std::chrono::seconds(4);
 
+// Back-off between re-tries of a health patch nf_tables refused (doubling, capped).
+inline constexpr std::chrono::milliseconds kFirstHealthRetry{100};
+inline constexpr std::chrono::milliseconds kMaxHealthRetry{2000};
+
 class Node final : public DirectorView {
  public:
   Node(NodeOptions options, NodePorts ports);
@@ -101,6 +106,10 @@ class Node final : public DirectorView {
   Status applyHealth(const Config& config);
   Status applySync(const Config& config);
   void flushHealth();
+  // A refused health patch: the verdicts stay known (health_) but the kernel lacks them, so those
+  // services are re-planned again after a back-off until a patch (or a full apply) lands.
+  void retryHealthLater(const std::set<ServiceKey>& services,
+                        const std::vector<std::pair<ServiceKey, Endpoint>>& wentDown);
   void retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals);
   void purgePersistence(const std::vector<FlowOwner>& owners);
   void recordTables(const nft::NftState& state, bool onlyThese);
@@ -131,6 +140,10 @@ class Node final : public DirectorView {
   std::map<ServiceKey, size_t> serviceIndex_;  // -> config_.virtualServers
   std::vector<healthcheck::HealthEvent> pendingHealth_;
   bool healthFlushPosted_ = false;
+  std::set<ServiceKey> healthUnapplied_;  // services whose health patch the kernel refused
+  std::vector<std::pair<ServiceKey, Endpoint>> healthUnretired_;  // their failed reals' flows
+  std::chrono::milliseconds healthRetryDelay_ = kFirstHealthRetry;
+  boost::asio::steady_timer healthRetryTimer_{io_};
   DriftTracker driftTracker_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> driftWatch_;
   boost::asio::steady_timer repairTimer_{io_};

@@ -76,13 +76,19 @@ void Node::flushHealth() {
   pendingHealth_.clear();
   if (!started_) return;
   auto delta = foldHealthEvents(health_, events);
+  // Services whose earlier patch was refused are re-planned with today's verdicts.
+  delta.services.insert(healthUnapplied_.begin(), healthUnapplied_.end());
+  delta.wentDown.insert(delta.wentDown.end(), healthUnretired_.begin(), healthUnretired_.end());
+  healthUnapplied_.clear();
+  healthUnretired_.clear();
   if (auto tracked = trackedByVrrp(config_); ports_.vrrp && !tracked.empty()) {
     for (const auto& [name, up] : delta.quorum) {
       if (tracked.count(name) != 0) ports_.vrrp->setVirtualServerQuorum(name, up);
     }
   }
   // Only the services whose verdicts moved are re-planned and patched: a health flip edits map
-  // elements only (DESIGN.md), whatever the number of services.
+  // elements only (docs/decisions/0002-one-transaction-per-change.md), whatever the number of
+  // services.
   ForwardingPlan before, after;
   for (auto* p : {&before, &after}) {
     p->hashSeed = plan_.hashSeed;
@@ -125,13 +131,32 @@ void Node::flushHealth() {
   if (!changed.empty()) {
     auto tx = nft::patchServices(installed_, before, plan_, changed);
     if (auto st = ports_.nft->commit(tx); !st) {
-      log::error("health change not applied, nf_tables transaction failed: " + st.error());
-      for (auto& [id, sp] : before.services) plan_.services[id] = std::move(sp);
+      std::set<ServiceKey> refused;
+      for (auto& [id, sp] : before.services) {
+        refused.insert(sp.key);
+        plan_.services[id] = std::move(sp);
+      }
       installed_ = nft::render(plan_);  // the kernel still holds the old state
+      log::error("health change not applied, nf_tables transaction failed: " + st.error() +
+                 "; retrying in " + std::to_string(healthRetryDelay_.count()) + " ms");
+      retryHealthLater(refused, delta.wentDown);
       return;
     }
   }
+  healthRetryDelay_ = kFirstHealthRetry;
   retireFlows(delta.wentDown);
+}
+
+void Node::retryHealthLater(const std::set<ServiceKey>& services,
+                            const std::vector<std::pair<ServiceKey, Endpoint>>& wentDown) {
+  healthUnapplied_.insert(services.begin(), services.end());
+  healthUnretired_.insert(healthUnretired_.end(), wentDown.begin(), wentDown.end());
+  healthRetryTimer_.expires_after(healthRetryDelay_);
+  healthRetryDelay_ = std::min(healthRetryDelay_ * 2, kMaxHealthRetry);
+  healthRetryTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || healthFlushPosted_ || healthUnapplied_.empty()) return;  // a flush is due anyway
+    flushHealth();
+  });
 }
 
 void Node::retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals) {

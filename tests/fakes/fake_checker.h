@@ -1,5 +1,5 @@
 #pragma once
-// A scripted, stateful stand-in for the production checkers (STYLE.md §3). The test owns a
+// A scripted, stateful stand-in for the production checkers (docs/style.md §3). The test owns a
 // FakeChecks script; the checkers it builds (through factory(), on whatever io_context the code
 // under test gives them) answer every probe from it:
 //  - per target, queued one-shot results first, in order, then the target's standing result

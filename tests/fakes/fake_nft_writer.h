@@ -1,7 +1,7 @@
 #pragma once
 // A stateful stand-in for nf_tables: applies transactions to an NftState with the kernel's
 // refusals (missing objects, busy references, key sizes), all or nothing, and dumps the result
-// as sorted text for golden tests (knftables' Fake, STYLE.md §3).
+// as sorted text for golden tests (knftables' Fake, docs/style.md §3).
 #include <map>
 #include <string>
 #include <utility>

@@ -1,5 +1,5 @@
 #pragma once
-// An in-memory network of sync transports (STYLE.md §3): each node's Transport delivers to the
+// An in-memory network of sync transports (docs/style.md §3): each node's Transport delivers to the
 // peer's listener through one FIFO that run() drains, so two or three engines talk as they would
 // over gRPC — streams up and down, messages in order, acks — with no threads and no sockets.
 #include <deque>

@@ -1,5 +1,5 @@
 #pragma once
-// A clock that moves only when told (gVisor's faketime, STYLE.md §3): advance(d) fires every
+// A clock that moves only when told (gVisor's faketime, docs/style.md §3): advance(d) fires every
 // deadline that falls due, in deadline order (ties in the order they were scheduled), each with
 // now() set to its own deadline, so code under test sees exactly the times it asked for.
 // Callbacks may schedule and cancel; a deadline already in the past fires on the next advance.

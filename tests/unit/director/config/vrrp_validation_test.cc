@@ -1,4 +1,4 @@
-// VRRP refusals and warnings: each names file:line and says why (STYLE.md §6).
+// VRRP refusals and warnings: each names file:line and says why (docs/style.md §6).
 #include <gtest/gtest.h>
 
 #include <initializer_list>

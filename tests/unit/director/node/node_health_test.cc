@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -173,15 +174,15 @@ TEST_F(NodeHealthTest, RealComingBackRestoresTheStartState) {
 // still in rotation), no flow is deleted, and the log says the change was not applied. The node's
 // model of the kernel stays true: the next patch commits cleanly on the fake, and a reload
 // re-plans from the verdicts and so applies the one that was refused.
-TEST_F(NodeHealthTest, RefusedPatchRollsBack) {
+TEST_F(NodeHealthTest, RefusedPatchRollsBackAndIsRetried) {
   started(kConfig);
   const std::string atStart = nft_->fake.dump();
   flows_->add({idOf("192.0.2.10", 80), 6, kA2});
   nft_->fake.failNextCommit("Cannot allocate memory");
   std::string log = logged([&] { deliver(health_->setReal(kA2Key, false, "connect refused")); });
-  EXPECT_NE(
-      log.find("health change not applied, nf_tables transaction failed: Cannot allocate memory"),
-      std::string::npos)
+  EXPECT_NE(log.find("health change not applied, nf_tables transaction failed: Cannot allocate "
+                     "memory; retrying in 100 ms"),
+            std::string::npos)
       << log;
   ASSERT_EQ(nft_->attempted.size(), 2u);
   EXPECT_EQ(nft_->fake.dump(), atStart);
@@ -189,17 +190,43 @@ TEST_F(NodeHealthTest, RefusedPatchRollsBack) {
   EXPECT_TRUE(flows_->deleteCalls().empty());
   EXPECT_EQ(flows_->size(), 1u);
 
-  deliver(health_->setReal(realKey("192.0.2.20", 443, "198.51.100.21", 443), false, "timeout"));
-  ASSERT_EQ(nft_->attempted.size(), 3u);
+  // The verdict is known but not in the kernel: it is patched again after the back-off (no new
+  // event needed), and the failed real's flows go then.
+  ASSERT_TRUE(runUntil([&] { return nft_->attempted.size() == 3; }));
   EXPECT_EQ(nft_->fake.commits(), 2);
+  EXPECT_EQ(backendsTo(kA2), 0u);
+  EXPECT_EQ(inRotation("192.0.2.10", 80), (std::vector<Endpoint>{kA1, kA3}));
+  ASSERT_EQ(flows_->deleteCalls().size(), 1u);
+  EXPECT_EQ(flows_->size(), 0u);
+
+  // Nothing further is pending: no more transactions.
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  node_->runReady();
+  EXPECT_EQ(nft_->attempted.size(), 3u);
+
+  deliver(health_->setReal(realKey("192.0.2.20", 443, "198.51.100.21", 443), false, "timeout"));
+  ASSERT_EQ(nft_->attempted.size(), 4u);
   EXPECT_EQ(backendsTo(kB1), 0u);
-  // Today's behaviour, not a wish: the verdict is known (health_) but not in the plan, and a
-  // repeat of it is no change, so it waits for the next full re-plan (a reload or a drift repair).
-  EXPECT_GT(backendsTo(kA2), 0u) << "the refused verdict stays unapplied until the plan is rebuilt";
+}
+
+// A refused patch followed by a reload: the reload's full plan carries the verdict, the retry is
+// dropped, and the failed real's flows are retired then.
+TEST_F(NodeHealthTest, ReloadAppliesARefusedVerdictAndCancelsTheRetry) {
+  started(kConfig);
+  flows_->add({idOf("192.0.2.10", 80), 6, kA2});
+  nft_->fake.failNextCommit("Cannot allocate memory");
+  deliver(health_->setReal(kA2Key, false, "connect refused"));
+  ASSERT_EQ(nft_->attempted.size(), 2u);
+  EXPECT_GT(backendsTo(kA2), 0u);
 
   reloadWith(kConfig);
-  ASSERT_EQ(nft_->attempted.size(), 4u);
+  ASSERT_EQ(nft_->attempted.size(), 3u);
   EXPECT_EQ(backendsTo(kA2), 0u);
+  ASSERT_EQ(flows_->deleteCalls().size(), 1u);
+  EXPECT_EQ(flows_->size(), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  node_->runReady();
+  EXPECT_EQ(nft_->attempted.size(), 3u) << "the retry was cancelled by the reload";
 }
 
 // A failed real's flows are deleted through the conntrack port, in one call for the batch, and
