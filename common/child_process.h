@@ -5,7 +5,6 @@
 // Why not a shell: keepalived execs scripts directly (notify.c, execve of the split argv), so
 // `notify_master "/x 'a b'"` gets one argument `a b`, and shell metacharacters mean nothing.
 #include <boost/asio/io_context.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <map>

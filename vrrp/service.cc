@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <set>
 
-#include "common/post_and_wait.h"
 #include "common/log.h"
+#include "common/post_and_wait.h"
 #include "vrrp/notifier.h"
 #include "vrrp/router.h"
 #include "vrrp/script_tracker.h"

@@ -1,12 +1,11 @@
-// healthcheck::Service end to end with FakeChecks on its own thread: real time, but short
-// periods (tens of ms) and every wait bounded.
+// healthcheck::Service end to end with FakeChecks (and FakeProcesses, or real scripts) on its own
+// thread: real time, but short periods (tens of ms) and every wait bounded.
 #include "healthcheck/service.h"
-
-#include <stdlib.h>
 
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <cstdlib>  // mkdtemp
 #include <filesystem>
 #include <mutex>
 #include <thread>
