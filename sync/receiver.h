@@ -13,9 +13,8 @@
 
 #include "common/clock.h"
 #include "sync/catalog.h"
-#include "sync/conntrack_port.h"
+#include "sync/flow.h"
 #include "sync/provenance.h"
-#include "sync/timeout_limits.h"
 
 namespace ha::sync {
 

@@ -1,5 +1,5 @@
 #pragma once
-// An in-memory conntrack table behind ConntrackPort (STYLE.md §3), with the kernel's semantics as
+// An in-memory conntrack table behind ConntrackPort, with the kernel's semantics as
 // NetlinkConntrack drives them (measured in tests/netns/test_sync_conntrack.sh):
 //  - an upsert of a new flow creates it with both tuples; of an existing flow it refreshes the TCP
 //    state (0 = not reported: kept), sets status bits (they are never cleared), timeout and mark,
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "sync/conntrack_port.h"
+#include "sync/flow.h"
 
 namespace ha::sync {
 

@@ -26,16 +26,16 @@
 #include <string>
 #include <vector>
 
-#include "sync/netlink_conntrack.h"
+#include "common/conntrack/netlink_conntrack.h"
 
 namespace {
 
 using ha::IpAddress;
-using ha::sync::ApplyReport;
-using ha::sync::FlowEntry;
-using ha::sync::FlowOp;
-using ha::sync::FlowUpdate;
-using ha::sync::NetlinkConntrack;
+using ha::conntrack::ApplyReport;
+using ha::conntrack::FlowEntry;
+using ha::conntrack::FlowOp;
+using ha::conntrack::FlowUpdate;
+using ha::conntrack::NetlinkConntrack;
 
 std::string raw(const FlowEntry& e) {
   std::ostringstream o;
@@ -110,12 +110,12 @@ int bench(size_t n) {
   const auto vip = *IpAddress::parse("192.0.2.250");
   for (size_t i = 0; i < n; ++i) {
     FlowEntry e;
-    e.l4proto = ha::sync::kProtoTcp;
+    e.l4proto = ha::conntrack::kProtoTcp;
     const auto port = static_cast<uint16_t>(1024 + i % 60000);
     const auto host = static_cast<uint32_t>(i / 60000);
     e.original = {IpAddress::v4(0x0a000001 + host), vip, port, 80};                                 // 10.0.0.x
     e.reply = {IpAddress::v4(0x0ac80001 + host % 3), IpAddress::v4(0x0ac90001 + host), 80, port};  // real -> laddr
-    e.status = ha::sync::kSyncedStatusBits;
+    e.status = ha::conntrack::kSyncedStatusBits;
     e.tcpState = 3;  // ESTABLISHED
     e.timeoutSeconds = 600;
     e.mark = 0xd10003e7;
@@ -152,12 +152,12 @@ std::vector<FlowUpdate> fillEntries(size_t n, FlowOp op) {
   const auto dst = *IpAddress::parse("192.0.2.251");
   for (size_t i = 0; i < n; ++i) {
     FlowEntry e;
-    e.l4proto = ha::sync::kProtoTcp;
+    e.l4proto = ha::conntrack::kProtoTcp;
     const auto port = static_cast<uint16_t>(1024 + i % 60000);
     const auto host = static_cast<uint32_t>(i / 60000) << 8;
     e.original = {IpAddress::v4(0x0a640001 + host), dst, port, 80};
     e.reply = {IpAddress::v4(0x0ac90001 + host), IpAddress::v4(0x0a640001 + host), 80, port};
-    e.status = ha::sync::kSyncedStatusBits;
+    e.status = ha::conntrack::kSyncedStatusBits;
     e.tcpState = 3;  // ESTABLISHED
     e.timeoutSeconds = 600;
     e.mark = 0;

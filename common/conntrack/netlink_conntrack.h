@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "common/result.h"
-#include "sync/conntrack_port.h"
+#include "common/conntrack/conntrack_port.h"
 
 struct mnl_socket;
 
-namespace ha::sync {
+namespace ha::conntrack {
 
 class NetlinkConntrack final : public ConntrackPort {
  public:
@@ -61,4 +61,4 @@ class NetlinkConntrack final : public ConntrackPort {
   size_t maxBatchMessages_ = 0;  // bounded by the apply socket's receive buffer (acks must fit)
 };
 
-}  // namespace ha::sync
+}  // namespace ha::conntrack

@@ -1,4 +1,4 @@
-#include "sync/netlink_conntrack_codec.h"
+#include "common/conntrack/netlink_conntrack_codec.h"
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <memory>
 
-namespace ha::sync::ctnl {
+namespace ha::conntrack::ctnl {
 
 static_assert(kIpsSeenReply == IPS_SEEN_REPLY);
 static_assert(kIpsAssured == IPS_ASSURED);
@@ -206,4 +206,4 @@ std::optional<FlowEntry> parseEntry(const nlmsghdr* nlh) {
   return e;
 }
 
-}  // namespace ha::sync::ctnl
+}  // namespace ha::conntrack::ctnl

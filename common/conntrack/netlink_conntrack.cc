@@ -1,4 +1,4 @@
-#include "sync/netlink_conntrack.h"
+#include "common/conntrack/netlink_conntrack.h"
 
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
@@ -15,9 +15,9 @@
 #include <unordered_map>
 
 #include "common/log.h"
-#include "sync/netlink_conntrack_codec.h"
+#include "common/conntrack/netlink_conntrack_codec.h"
 
-namespace ha::sync {
+namespace ha::conntrack {
 namespace {
 
 // One sendmsg carries up to this many bytes of requests (~250 creates).
@@ -396,4 +396,4 @@ Result<EventRead> NetlinkConntrack::readEvents(std::vector<FlowUpdate>& out) {
   return read;
 }
 
-}  // namespace ha::sync
+}  // namespace ha::conntrack

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <optional>
 
-#include "sync/flow.h"
+#include "common/conntrack/flow.h"
 
-namespace ha::sync::ctnl {
+namespace ha::conntrack::ctnl {
 
 // What an upsert message asks of the kernel.
 enum class UpsertKind : uint8_t {
@@ -36,4 +36,4 @@ void buildDump(nlmsghdr* nlh, uint32_t seq);
 // is not a TCP/UDP entry or lacks a tuple. Untrusted input: never aborts.
 std::optional<FlowEntry> parseEntry(const nlmsghdr* nlh);
 
-}  // namespace ha::sync::ctnl
+}  // namespace ha::conntrack::ctnl
