@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,14 @@ struct FlowEntry {
   uint32_t mark = 0;  // the ct mark on the node holding the entry (receivers set their own)
   FlowKey key() const { return FlowKey{l4proto, original}; }
   auto operator<=>(const FlowEntry&) const = default;
+};
+
+// A dumped entry and the kernel's id for it (CTA_ID; none if the kernel did not report one). The id
+// names that entry, not the flow: an entry created later under the same tuple has another one, so
+// a delete by tuple and id cannot kill it. Local to this node: never synced, never compared.
+struct KernelEntry {
+  FlowEntry flow;
+  std::optional<uint32_t> id;
 };
 
 enum class FlowOp : uint8_t {

@@ -8,8 +8,8 @@
 #include <set>
 #include <vector>
 
-#include "common/flow_mark.h"
 #include "common/conntrack/netlink_conntrack.h"
+#include "common/flow_mark.h"
 
 namespace ha::director {
 
@@ -74,18 +74,20 @@ Result<uint64_t> NetfilterConntrack::deleteFlows(const std::vector<FlowOwner>& o
   auto table = openConntrack();
   if (!table) return Error{table.error()};
   // One dump for the whole batch: a mass failure costs one walk of the table.
-  auto flows = table.value()->dump();
-  if (!flows) return Error{flows.error()};
+  auto entries = table.value()->dumpWithIds();
+  if (!entries) return Error{entries.error()};
   const std::set<FlowOwner> doomed(owners.begin(), owners.end());
-  std::vector<conntrack::FlowUpdate> removals;
-  for (const conntrack::FlowEntry& flow : flows.value()) {
+  std::vector<conntrack::KernelEntry> removals;
+  for (const conntrack::KernelEntry& entry : entries.value()) {
+    const conntrack::FlowEntry& flow = entry.flow;
     if (doomed.count(FlowOwner{serviceIdOfMark(flow.mark), flow.l4proto, realOf(flow)}) != 0) {
-      removals.push_back(conntrack::FlowUpdate{conntrack::FlowOp::kRemove, flow});
+      removals.push_back(entry);
     }
   }
   if (removals.empty()) return uint64_t{0};
-  // A flow that ended between the dump and now counts as missing, which is what we wanted anyway.
-  const conntrack::ApplyReport report = table.value()->apply(removals);
+  // Deleted by tuple and kernel id: a client that reopened the same tuple since the dump (to a
+  // live real) keeps its new entry. A flow that ended meanwhile counts as missing, as wanted.
+  const conntrack::ApplyReport report = table.value()->removeExactly(removals);
   if (report.failed != 0) return Error{"conntrack: delete failed: " + report.firstError};
   return report.removed;
 }

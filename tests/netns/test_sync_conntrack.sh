@@ -215,4 +215,10 @@ out=$(on dir2 "$TOOL" present "$LAB_STATE_DIR/synced.raw")
 expect_eq "and then find none" "present=0 absent=$((2 * N))" "$out"
 out=$(on dir2 "$TOOL" remove "$LAB_STATE_DIR/synced.raw")
 check "second remove: all missing ($out)" grep -q "removed=0 missing=$((2 * N)) failed=0" <<<"$out"
+
+echo "== delete by tuple and kernel id (CTA_ID): an entry that took the tuple since the dump stays"
+out=$(on dir2 "$TOOL" reused-tuple "$LAB_STATE_DIR/synced.raw")
+expect_eq "stale ids spare the new entries; their own ids delete them" \
+  "dumped=$((2 * N)) with_id=$((2 * N)) stale removed=0 missing=$((2 * N)) failed=0 present=$((2 * N)) fresh removed=$((2 * N)) failed=0" \
+  "$out"
 finish
