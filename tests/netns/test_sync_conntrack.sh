@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Connection-table sync against the real kernel (sync/netlink_conntrack.cc through
+# Connection-table sync against the real kernel (common/conntrack/netlink_conntrack.cc through
 # tests/netns_bin/ct_sync_tool): dir1 and dir2 run directord (VRRP, FULLNAT; the local address is a
 # VRRP address). 50+50 long-lived TCP flows go through dir1; its conntrack dump (filtered on the
 # mark tag) is applied in dir2 with explicit NAT bindings; dir1 dies (kill -9 + cut link). Every
