@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "sync/netlink_conntrack.h"
+#include "common/conntrack/netlink_conntrack.h"
 
 int main(int argc, char** argv) {
   using ha::IpAddress;
-  using namespace ha::sync;
+  using namespace ha::conntrack;
   if (argc < 7) {
     std::fprintf(stderr, "usage: %s N VIP VPORT LADDR MARK REAL...\n", argv[0]);
     return 2;

@@ -14,7 +14,7 @@
 
 #include "common/clock.h"
 #include "sync/catalog.h"
-#include "sync/conntrack_port.h"
+#include "sync/flow.h"
 #include "sync/outbox.h"
 #include "sync/receiver.h"
 #include "sync/sync_config.h"

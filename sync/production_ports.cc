@@ -1,6 +1,6 @@
 // The production ports of sync::Service: ctnetlink and gRPC over mutual TLS.
 #include "sync/grpc_transport.h"
-#include "sync/netlink_conntrack.h"
+#include "common/conntrack/netlink_conntrack.h"
 #include "sync/service.h"
 
 namespace ha::sync {
@@ -8,7 +8,7 @@ namespace ha::sync {
 ServicePorts productionPorts() {
   ServicePorts ports;
   ports.openConntrack = []() -> Result<std::unique_ptr<ConntrackPort>> {
-    auto port = NetlinkConntrack::open();
+    auto port = conntrack::NetlinkConntrack::open();
     if (!port) return Error{port.error()};
     return std::unique_ptr<ConntrackPort>(std::move(*port));
   };

@@ -1,9 +1,10 @@
 #pragma once
 // Peers' flows into our kernel (the engine's receiving half, on the sync thread): each update is
 // admitted against our catalog (catalog.h), judged by the trust rules (provenance.h: who taught
-// us the flow, the peer's quota), its timeout clamped to ours (timeout_limits.h), then written in
-// one batch; the kernel's answer per update decides what is recorded as taught. Every refusal is
-// counted by reason and logged, at most one line per peer and reason every kRefusalLogInterval.
+// us the flow, the peer's quota), its timeout clamped to ours (common/conntrack/timeout_limits.h),
+// then written in one batch; the kernel's answer per update decides what is recorded as taught.
+// Every refusal is counted by reason and logged, at most one line per peer and reason every
+// kRefusalLogInterval.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -13,9 +14,8 @@
 
 #include "common/clock.h"
 #include "sync/catalog.h"
-#include "sync/conntrack_port.h"
+#include "sync/flow.h"
 #include "sync/provenance.h"
-#include "sync/timeout_limits.h"
 
 namespace ha::sync {
 

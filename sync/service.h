@@ -11,7 +11,7 @@
 
 #include "common/clock.h"
 #include "sync/control.h"
-#include "sync/conntrack_port.h"
+#include "sync/flow.h"
 #include "sync/transport.h"
 
 namespace ha::sync {

@@ -8,8 +8,8 @@
 #include <set>
 #include <vector>
 
+#include "common/conntrack/netlink_conntrack.h"
 #include "common/flow_mark.h"
-#include "sync/netlink_conntrack.h"
 
 namespace ha::director {
 
@@ -36,11 +36,11 @@ bool countEntry(const ConntrackEntry& entry, ConnCountMap& counts) {
 namespace {
 
 // After DNAT the reply tuple's source is the real the flow went to, for NAT and FULLNAT alike.
-Endpoint realOf(const sync::FlowEntry& flow) {
+Endpoint realOf(const conntrack::FlowEntry& flow) {
   return Endpoint{flow.reply.src, flow.reply.srcPort};
 }
 
-ConntrackEntry countable(const sync::FlowEntry& flow) {
+ConntrackEntry countable(const conntrack::FlowEntry& flow) {
   ConntrackEntry e;
   e.mark = flow.mark;
   e.l4proto = flow.l4proto;
@@ -51,41 +51,43 @@ ConntrackEntry countable(const sync::FlowEntry& flow) {
   return e;
 }
 
-// sync's adapter without its event socket: one dump of our flows (the kernel filters on the mark
-// tag, so a busy table is not copied whole), and deletes batched in one netlink batch.
-Result<std::unique_ptr<sync::NetlinkConntrack>> openConntrack() {
-  return sync::NetlinkConntrack::open(sync::NetlinkConntrack::Mode::kDumpAndApply);
+// The shared adapter without its event socket: one dump of our flows (the kernel filters on the
+// mark tag, so a busy table is not copied whole), and deletes batched in one netlink batch.
+Result<std::unique_ptr<conntrack::NetlinkConntrack>> openConntrack() {
+  return conntrack::NetlinkConntrack::open(conntrack::NetlinkConntrack::Mode::kDumpAndApply);
 }
 
 }  // namespace
 
 Result<ConnCountMap> NetfilterConntrack::count() {
-  auto conntrack = openConntrack();
-  if (!conntrack) return Error{conntrack.error()};
-  auto flows = conntrack.value()->dump();
+  auto table = openConntrack();
+  if (!table) return Error{table.error()};
+  auto flows = table.value()->dump();
   if (!flows) return Error{flows.error()};
   ConnCountMap counts;
-  for (const sync::FlowEntry& flow : flows.value()) countEntry(countable(flow), counts);
+  for (const conntrack::FlowEntry& flow : flows.value()) countEntry(countable(flow), counts);
   return counts;
 }
 
 Result<uint64_t> NetfilterConntrack::deleteFlows(const std::vector<FlowOwner>& owners) {
   if (owners.empty()) return uint64_t{0};
-  auto conntrack = openConntrack();
-  if (!conntrack) return Error{conntrack.error()};
+  auto table = openConntrack();
+  if (!table) return Error{table.error()};
   // One dump for the whole batch: a mass failure costs one walk of the table.
-  auto flows = conntrack.value()->dump();
-  if (!flows) return Error{flows.error()};
+  auto entries = table.value()->dumpWithIds();
+  if (!entries) return Error{entries.error()};
   const std::set<FlowOwner> doomed(owners.begin(), owners.end());
-  std::vector<sync::FlowUpdate> removals;
-  for (const sync::FlowEntry& flow : flows.value()) {
+  std::vector<conntrack::KernelEntry> removals;
+  for (const conntrack::KernelEntry& entry : entries.value()) {
+    const conntrack::FlowEntry& flow = entry.flow;
     if (doomed.count(FlowOwner{serviceIdOfMark(flow.mark), flow.l4proto, realOf(flow)}) != 0) {
-      removals.push_back(sync::FlowUpdate{sync::FlowOp::kRemove, flow});
+      removals.push_back(entry);
     }
   }
   if (removals.empty()) return uint64_t{0};
-  // A flow that ended between the dump and now counts as missing, which is what we wanted anyway.
-  const sync::ApplyReport report = conntrack.value()->apply(removals);
+  // Deleted by tuple and kernel id: a client that reopened the same tuple since the dump (to a
+  // live real) keeps its new entry. A flow that ended meanwhile counts as missing, as wanted.
+  const conntrack::ApplyReport report = table.value()->removeExactly(removals);
   if (report.failed != 0) return Error{"conntrack: delete failed: " + report.firstError};
   return report.removed;
 }

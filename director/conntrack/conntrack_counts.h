@@ -58,8 +58,8 @@ class ConntrackPort {
 };
 
 // The conntrack table of the current network namespace, through the one ctnetlink adapter that
-// dumps our flows (sync::NetlinkConntrack, opened for dump and apply only); dumps ask the kernel
-// to filter on our mark so a busy table is not copied whole.
+// dumps our flows (common/conntrack's NetlinkConntrack, opened for dump and apply only); dumps
+// ask the kernel to filter on our mark so a busy table is not copied whole.
 class NetfilterConntrack final : public ConntrackPort {
  public:
   Result<ConnCountMap> count() override;

@@ -1,6 +1,6 @@
 #pragma once
-// An in-memory conntrack table behind ConntrackPort (docs/style.md §3), with the kernel's semantics
-// as NetlinkConntrack drives them (measured in tests/netns/test_sync_conntrack.sh):
+// An in-memory conntrack table behind ConntrackPort, with the kernel's semantics as
+// NetlinkConntrack drives them (measured in tests/netns/test_sync_conntrack.sh):
 //  - an upsert of a new flow creates it with both tuples; of an existing flow it refreshes the TCP
 //    state (0 = not reported: kept), sets status bits (they are never cleared), timeout and mark,
 //    and never touches the tuples (the kernel refuses NAT changes on existing entries);
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "sync/conntrack_port.h"
+#include "sync/flow.h"
 
 namespace ha::sync {
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Connection-table sync against the real kernel (sync/netlink_conntrack.cc through
+# Connection-table sync against the real kernel (common/conntrack/netlink_conntrack.cc through
 # tests/netns_bin/ct_sync_tool): dir1 and dir2 run directord (VRRP, FULLNAT; the local address is a
 # VRRP address). 50+50 long-lived TCP flows go through dir1; its conntrack dump (filtered on the
 # mark tag) is applied in dir2 with explicit NAT bindings; dir1 dies (kill -9 + cut link). Every
@@ -215,4 +215,10 @@ out=$(on dir2 "$TOOL" present "$LAB_STATE_DIR/synced.raw")
 expect_eq "and then find none" "present=0 absent=$((2 * N))" "$out"
 out=$(on dir2 "$TOOL" remove "$LAB_STATE_DIR/synced.raw")
 check "second remove: all missing ($out)" grep -q "removed=0 missing=$((2 * N)) failed=0" <<<"$out"
+
+echo "== delete by tuple and kernel id (CTA_ID): an entry that took the tuple since the dump stays"
+out=$(on dir2 "$TOOL" reused-tuple "$LAB_STATE_DIR/synced.raw")
+expect_eq "stale ids spare the new entries; their own ids delete them" \
+  "dumped=$((2 * N)) with_id=$((2 * N)) stale removed=0 missing=$((2 * N)) failed=0 present=$((2 * N)) fresh removed=$((2 * N)) failed=0" \
+  "$out"
 finish

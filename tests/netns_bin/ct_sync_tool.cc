@@ -6,6 +6,10 @@
 //   ct_sync_tool create FILE         raw lines -> create-only writes (an existing entry: exists)
 //   ct_sync_tool present FILE        raw lines -> lookups by original tuple: present=N absent=N
 //   ct_sync_tool remove FILE         raw lines -> removes
+//   ct_sync_tool reused-tuple FILE   creates the entries, dumps their kernel ids, re-creates them
+//                                    under the same original tuples (reply port + 1, as if a live
+//                                    real took the tuple), then removeExactly() with the old ids
+//                                    (must spare them) and with the new ones (must delete them)
 //   ct_sync_tool events SECONDS      prints events of our flows as they come
 //   ct_sync_tool apply-events FILE   applies through port A while port B listens too; prints how
 //                                    many events each read (A must skip its own writes)
@@ -22,20 +26,23 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "sync/netlink_conntrack.h"
+#include "common/conntrack/netlink_conntrack.h"
 
 namespace {
 
 using ha::IpAddress;
-using ha::sync::ApplyReport;
-using ha::sync::FlowEntry;
-using ha::sync::FlowOp;
-using ha::sync::FlowUpdate;
-using ha::sync::NetlinkConntrack;
+using ha::conntrack::ApplyReport;
+using ha::conntrack::FlowEntry;
+using ha::conntrack::FlowOp;
+using ha::conntrack::FlowKey;
+using ha::conntrack::FlowUpdate;
+using ha::conntrack::KernelEntry;
+using ha::conntrack::NetlinkConntrack;
 
 std::string raw(const FlowEntry& e) {
   std::ostringstream o;
@@ -110,12 +117,12 @@ int bench(size_t n) {
   const auto vip = *IpAddress::parse("192.0.2.250");
   for (size_t i = 0; i < n; ++i) {
     FlowEntry e;
-    e.l4proto = ha::sync::kProtoTcp;
+    e.l4proto = ha::conntrack::kProtoTcp;
     const auto port = static_cast<uint16_t>(1024 + i % 60000);
     const auto host = static_cast<uint32_t>(i / 60000);
     e.original = {IpAddress::v4(0x0a000001 + host), vip, port, 80};                                 // 10.0.0.x
     e.reply = {IpAddress::v4(0x0ac80001 + host % 3), IpAddress::v4(0x0ac90001 + host), 80, port};  // real -> laddr
-    e.status = ha::sync::kSyncedStatusBits;
+    e.status = ha::conntrack::kSyncedStatusBits;
     e.tcpState = 3;  // ESTABLISHED
     e.timeoutSeconds = 600;
     e.mark = 0xd10003e7;
@@ -152,12 +159,12 @@ std::vector<FlowUpdate> fillEntries(size_t n, FlowOp op) {
   const auto dst = *IpAddress::parse("192.0.2.251");
   for (size_t i = 0; i < n; ++i) {
     FlowEntry e;
-    e.l4proto = ha::sync::kProtoTcp;
+    e.l4proto = ha::conntrack::kProtoTcp;
     const auto port = static_cast<uint16_t>(1024 + i % 60000);
     const auto host = static_cast<uint32_t>(i / 60000) << 8;
     e.original = {IpAddress::v4(0x0a640001 + host), dst, port, 80};
     e.reply = {IpAddress::v4(0x0ac90001 + host), IpAddress::v4(0x0a640001 + host), 80, port};
-    e.status = ha::sync::kSyncedStatusBits;
+    e.status = ha::conntrack::kSyncedStatusBits;
     e.tcpState = 3;  // ESTABLISHED
     e.timeoutSeconds = 600;
     e.mark = 0;
@@ -174,6 +181,41 @@ int fill(size_t n, FlowOp op) {
   printReport(r);
   std::printf("%s %zu entries in %.3f s\n", op == FlowOp::kUpsert ? "fill" : "unfill", n, secs);
   return r.failed == 0 ? 0 : 1;
+}
+
+// The dumped entries (with kernel ids) whose key is one of `flows`.
+std::vector<KernelEntry> dumpedOf(NetlinkConntrack& ct, const std::vector<FlowUpdate>& flows) {
+  std::set<FlowKey> keys;
+  for (const FlowUpdate& u : flows) keys.insert(u.entry.key());
+  std::vector<KernelEntry> out;
+  auto dumped = ct.dumpWithIds();
+  if (!dumped) std::cerr << dumped.error() << "\n";
+  else for (const KernelEntry& e : *dumped) if (keys.count(e.flow.key()) != 0) out.push_back(e);
+  return out;
+}
+
+int reusedTuple(const char* path) {
+  auto ct = openOrDie();
+  std::vector<FlowUpdate> first = readFile(path, FlowOp::kUpsert);
+  if (ct->apply(first).failed != 0) return 1;
+  const std::vector<KernelEntry> stale = dumpedOf(*ct, first);
+  size_t withId = 0;
+  for (const KernelEntry& e : stale) withId += e.id ? 1 : 0;
+  std::vector<FlowUpdate> gone = first;
+  for (FlowUpdate& u : gone) u.op = FlowOp::kRemove;
+  std::vector<FlowUpdate> second = first;
+  for (FlowUpdate& u : second) ++u.entry.reply.srcPort;
+  if (ct->apply(gone).failed != 0 || ct->apply(second).failed != 0) return 1;
+  const ApplyReport spared = ct->removeExactly(stale);
+  std::vector<FlowEntry> entries;
+  for (const FlowUpdate& u : second) entries.push_back(u.entry);
+  size_t present = 0;
+  for (bool p : ct->present(entries)) present += p ? 1 : 0;
+  const ApplyReport fresh = ct->removeExactly(dumpedOf(*ct, second));
+  std::cout << "dumped=" << stale.size() << " with_id=" << withId << " stale removed=" << spared.removed
+            << " missing=" << spared.missing << " failed=" << spared.failed << " present=" << present
+            << " fresh removed=" << fresh.removed << " failed=" << fresh.failed << "\n";
+  return spared.failed == 0 && fresh.failed == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -198,6 +240,7 @@ int main(int argc, char** argv) {
     printReport(r);
     return r.failed == 0 ? 0 : 1;
   }
+  if (cmd == "reused-tuple" && argc > 2) return reusedTuple(argv[2]);
   if (cmd == "present" && argc > 2) {
     auto ct = openOrDie();
     std::vector<FlowEntry> entries;
@@ -230,7 +273,8 @@ int main(int argc, char** argv) {
   if ((cmd == "fill" || cmd == "unfill") && argc > 2) {
     return fill(std::strtoul(argv[2], nullptr, 10), cmd == "fill" ? FlowOp::kUpsert : FlowOp::kRemove);
   }
-  std::cerr << "usage: ct_sync_tool dump [--raw] | apply FILE | create FILE | present FILE | remove FILE | apply-events FILE"
+  std::cerr << "usage: ct_sync_tool dump [--raw] | apply FILE | create FILE | present FILE | remove FILE | reused-tuple FILE"
+               " | apply-events FILE"
                " | events SECONDS | bench N | fill N | unfill N\n";
   return 2;
 }

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <optional>
 
-#include "sync/flow.h"
+#include "common/conntrack/flow.h"
 
-namespace ha::sync::ctnl {
+namespace ha::conntrack::ctnl {
 
 // What an upsert message asks of the kernel.
 enum class UpsertKind : uint8_t {
@@ -26,7 +26,10 @@ bool needsSnat(const FlowEntry& entry);
 // entry cannot be expressed (unknown protocol, mixed families).
 inline constexpr size_t kMaxMessageBytes = 1024;
 bool buildUpsert(nlmsghdr* nlh, const FlowEntry& entry, UpsertKind kind, uint32_t seq);
-bool buildRemove(nlmsghdr* nlh, const FlowEntry& entry, uint32_t seq);
+// A delete by original tuple; with `id`, of that kernel entry only (the kernel answers ENOENT if
+// the entry under the tuple now has another id).
+bool buildRemove(nlmsghdr* nlh, const FlowEntry& entry, uint32_t seq,
+                 std::optional<uint32_t> id = std::nullopt);
 // A lookup by original tuple: answered by the entry and an ack, or ENOENT.
 bool buildGet(nlmsghdr* nlh, const FlowEntry& entry, uint32_t seq);
 // A dump of every entry whose mark carries kMarkTag, IPv4 and IPv6 (nfgen_family AF_UNSPEC).
@@ -35,5 +38,7 @@ void buildDump(nlmsghdr* nlh, uint32_t seq);
 // One IPCTNL_MSG_CT_NEW / _DELETE message (dump reply, echo or event) as a FlowEntry; nullopt if it
 // is not a TCP/UDP entry or lacks a tuple. Untrusted input: never aborts.
 std::optional<FlowEntry> parseEntry(const nlmsghdr* nlh);
+// The same, with the entry's CTA_ID when the message carries one (dump replies do).
+std::optional<KernelEntry> parseKernelEntry(const nlmsghdr* nlh);
 
-}  // namespace ha::sync::ctnl
+}  // namespace ha::conntrack::ctnl

@@ -1,16 +1,16 @@
 #pragma once
-// sync's port to the kernel's conntrack table (docs/style.md §3): the events of our flows, a dump
-// of them, and batched writes. NetlinkConntrack (netlink_conntrack.h) is the production adapter;
-// tests use tests/fakes/fake_conntrack_table.h.
+// The port to the kernel's conntrack table: the events of our flows, a dump of them, and batched
+// writes. NetlinkConntrack (netlink_conntrack.h) is the production adapter; tests use
+// tests/fakes/fake_conntrack_table.h. sync/ drives all of it; director/conntrack dumps and deletes.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
-#include "sync/flow.h"
-#include "sync/timeout_limits.h"
+#include "common/conntrack/flow.h"
+#include "common/conntrack/timeout_limits.h"
 
-namespace ha::sync {
+namespace ha::conntrack {
 
 // What became of one update handed to apply().
 enum class ApplyOutcome : uint8_t {
@@ -75,4 +75,4 @@ class ConntrackPort {
   virtual Result<EventRead> readEvents(std::vector<FlowUpdate>& out) = 0;
 };
 
-}  // namespace ha::sync
+}  // namespace ha::conntrack

@@ -1,4 +1,4 @@
-#include "sync/netlink_conntrack_codec.h"
+#include "common/conntrack/netlink_conntrack_codec.h"
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <memory>
 
-namespace ha::sync::ctnl {
+namespace ha::conntrack::ctnl {
 
 static_assert(kIpsSeenReply == IPS_SEEN_REPLY);
 static_assert(kIpsAssured == IPS_ASSURED);
@@ -152,7 +152,8 @@ bool buildUpsert(nlmsghdr* nlh, const FlowEntry& e, UpsertKind kind, uint32_t se
 
 namespace {
 
-bool buildByOriginal(nlmsghdr* nlh, const FlowEntry& e, uint8_t type, uint32_t seq) {
+bool buildByOriginal(nlmsghdr* nlh, const FlowEntry& e, uint8_t type, uint32_t seq,
+                     std::optional<uint32_t> id) {
   if ((e.l4proto != kProtoTcp && e.l4proto != kProtoUdp) ||
       e.original.src.family() != e.original.dst.family()) {
     return false;
@@ -161,17 +162,20 @@ bool buildByOriginal(nlmsghdr* nlh, const FlowEntry& e, uint8_t type, uint32_t s
   if (!ct) return false;
   setTuple(ct.get(), kOrig, e.l4proto, e.original);
   putHeader(nlh, type, NLM_F_ACK, seq, e.original.src.isV4() ? AF_INET : AF_INET6);
-  return nfct_nlmsg_build(nlh, ct.get()) >= 0;
+  if (nfct_nlmsg_build(nlh, ct.get()) < 0) return false;
+  // Put by hand: nfct_nlmsg_build() leaves ATTR_ID out (measured, netlink_conntrack_codec_test).
+  if (id) mnl_attr_put_u32(nlh, CTA_ID, htonl(*id));
+  return true;
 }
 
 }  // namespace
 
-bool buildRemove(nlmsghdr* nlh, const FlowEntry& e, uint32_t seq) {
-  return buildByOriginal(nlh, e, IPCTNL_MSG_CT_DELETE, seq);
+bool buildRemove(nlmsghdr* nlh, const FlowEntry& e, uint32_t seq, std::optional<uint32_t> id) {
+  return buildByOriginal(nlh, e, IPCTNL_MSG_CT_DELETE, seq, id);
 }
 
 bool buildGet(nlmsghdr* nlh, const FlowEntry& e, uint32_t seq) {
-  return buildByOriginal(nlh, e, IPCTNL_MSG_CT_GET, seq);
+  return buildByOriginal(nlh, e, IPCTNL_MSG_CT_GET, seq, std::nullopt);
 }
 
 void buildDump(nlmsghdr* nlh, uint32_t seq) {
@@ -182,6 +186,12 @@ void buildDump(nlmsghdr* nlh, uint32_t seq) {
 }
 
 std::optional<FlowEntry> parseEntry(const nlmsghdr* nlh) {
+  auto parsed = parseKernelEntry(nlh);
+  if (!parsed) return std::nullopt;
+  return parsed->flow;
+}
+
+std::optional<KernelEntry> parseKernelEntry(const nlmsghdr* nlh) {
   ConntrackPtr ct(nfct_new());
   if (!ct || nfct_nlmsg_parse(nlh, ct.get()) < 0) return std::nullopt;
   if (nfct_attr_is_set(ct.get(), ATTR_ORIG_L4PROTO) <= 0) return std::nullopt;
@@ -203,7 +213,9 @@ std::optional<FlowEntry> parseEntry(const nlmsghdr* nlh) {
     e.timeoutSeconds = nfct_get_attr_u32(ct.get(), ATTR_TIMEOUT);
   }
   if (nfct_attr_is_set(ct.get(), ATTR_MARK) > 0) e.mark = nfct_get_attr_u32(ct.get(), ATTR_MARK);
-  return e;
+  KernelEntry out{e, std::nullopt};
+  if (nfct_attr_is_set(ct.get(), ATTR_ID) > 0) out.id = nfct_get_attr_u32(ct.get(), ATTR_ID);
+  return out;
 }
 
-}  // namespace ha::sync::ctnl
+}  // namespace ha::conntrack::ctnl

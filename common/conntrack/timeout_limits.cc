@@ -1,4 +1,4 @@
-#include "sync/timeout_limits.h"
+#include "common/conntrack/timeout_limits.h"
 
 #include <algorithm>
 #include <charconv>
@@ -6,7 +6,7 @@
 #include <string_view>
 #include <utility>
 
-namespace ha::sync {
+namespace ha::conntrack {
 namespace {
 
 // enum tcp_conntrack
@@ -83,4 +83,4 @@ TimeoutLimits readTimeoutLimits(const std::string& dir, std::vector<std::string>
   return limits;
 }
 
-}  // namespace ha::sync
+}  // namespace ha::conntrack

@@ -1,13 +1,14 @@
-#include "sync/timeout_limits.h"
+#include "common/conntrack/timeout_limits.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <string>
 
-#include "test_certs.h"
-
-namespace ha::sync {
+namespace ha::conntrack {
 namespace {
 
 FlowEntry tcp(uint8_t state, uint32_t timeout) {
@@ -60,10 +61,30 @@ TEST(TimeoutLimits, ClampLowersOnlyWhatIsLonger) {
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+// A scratch directory under /tmp, removed with everything in it.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = "/tmp/timeout_limits_test.XXXXXX";
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // The sysctl files are read as the kernel writes them; a missing or garbled one keeps the default
 // and is named. SYN_SENT2 has no sysctl and keeps its fixed 2 minutes.
 TEST(TimeoutLimits, ReadsSysctlFiles) {
-  test::TempDir dir;
+  ScratchDir dir;
+  ASSERT_FALSE(dir.path().empty());
   const std::string d = dir.path();
   write(d + "/nf_conntrack_tcp_timeout_established", "7200\n");
   write(d + "/nf_conntrack_tcp_timeout_syn_sent", "30\n");
@@ -86,4 +107,4 @@ TEST(TimeoutLimits, ReadsSysctlFiles) {
 }
 
 }  // namespace
-}  // namespace ha::sync
+}  // namespace ha::conntrack

@@ -12,15 +12,16 @@
 // readEvents() drops those, so a peer's flows are not echoed back to it.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
-#include "sync/conntrack_port.h"
+#include "common/conntrack/conntrack_port.h"
 
 struct mnl_socket;
 
-namespace ha::sync {
+namespace ha::conntrack {
 
 class NetlinkConntrack final : public ConntrackPort {
  public:
@@ -40,6 +41,12 @@ class NetlinkConntrack final : public ConntrackPort {
   int eventFd() const override;
   Result<EventRead> readEvents(std::vector<FlowUpdate>& out) override;
 
+  // dump() with each entry's kernel id, for removeExactly().
+  Result<std::vector<KernelEntry>> dumpWithIds();
+  // Deletes each entry by original tuple and, when known, its id: an entry that took the same
+  // tuple since the dump is left alone and counts as missing, like one already gone.
+  ApplyReport removeExactly(const std::vector<KernelEntry>& entries);
+
   uint32_t applyPortId() const { return applyPortId_; }
   // False when the kernel refused the BPF filter: events are then filtered in user space only.
   bool kernelEventFilter() const { return kernelEventFilter_; }
@@ -51,6 +58,8 @@ class NetlinkConntrack final : public ConntrackPort {
   // request's errno from its ack (ETIMEDOUT if the ack never came).
   Status runBatches(std::vector<Request>& requests);
   Status collectAcks(std::vector<Request>& requests, size_t first, size_t end);
+  // Fills `entries` and, when given, `ids` (one per entry).
+  Status dumpInto(std::vector<FlowEntry>& entries, std::vector<std::optional<uint32_t>>* ids);
 
   mnl_socket* applySocket_ = nullptr;
   mnl_socket* eventSocket_ = nullptr;
@@ -61,4 +70,4 @@ class NetlinkConntrack final : public ConntrackPort {
   size_t maxBatchMessages_ = 0;  // bounded by the apply socket's receive buffer (acks must fit)
 };
 
-}  // namespace ha::sync
+}  // namespace ha::conntrack

@@ -1,8 +1,8 @@
-#include "sync/flow.h"
+#include "common/conntrack/flow.h"
 
 #include <string_view>
 
-namespace ha::sync {
+namespace ha::conntrack {
 namespace {
 
 std::string_view protoName(uint8_t l4proto) {
@@ -33,4 +33,4 @@ size_t FlowKeyHash::operator()(const FlowKey& key) const noexcept {
   return h * 31 + key.l4proto;
 }
 
-}  // namespace ha::sync
+}  // namespace ha::conntrack

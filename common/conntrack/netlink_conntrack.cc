@@ -1,4 +1,4 @@
-#include "sync/netlink_conntrack.h"
+#include "common/conntrack/netlink_conntrack.h"
 
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
@@ -15,9 +15,9 @@
 #include <unordered_map>
 
 #include "common/log.h"
-#include "sync/netlink_conntrack_codec.h"
+#include "common/conntrack/netlink_conntrack_codec.h"
 
-namespace ha::sync {
+namespace ha::conntrack {
 namespace {
 
 // One sendmsg carries up to this many bytes of requests (~250 creates).
@@ -86,6 +86,7 @@ struct NetlinkConntrack::Request {
   int error = 0;
   bool answered = false;
   std::optional<FlowTuple> echoedReply;  // the reply tuple the kernel gave a created entry
+  std::optional<uint32_t> id;            // a kRemove of this kernel entry only
 };
 
 Result<std::unique_ptr<NetlinkConntrack>> NetlinkConntrack::open(Mode mode) {
@@ -131,21 +132,25 @@ int NetlinkConntrack::eventFd() const {
 namespace {
 
 struct DumpState {
-  std::vector<FlowEntry> entries;
+  std::vector<FlowEntry>& entries;
+  std::vector<std::optional<uint32_t>>* ids;
 };
 
 int onDumpEntry(const nlmsghdr* nlh, void* data) {
   auto* state = static_cast<DumpState*>(data);
-  auto entry = ctnl::parseEntry(nlh);
+  auto parsed = ctnl::parseKernelEntry(nlh);
   // Untrusted: an entry that does not parse is skipped; so is one of another tag (old kernels
   // ignore CTA_MARK_MASK in dump filters).
-  if (entry && (entry->mark & kMarkTagMask) == kMarkTag) state->entries.push_back(*entry);
+  if (!parsed || (parsed->flow.mark & kMarkTagMask) != kMarkTag) return MNL_CB_OK;
+  state->entries.push_back(parsed->flow);
+  if (state->ids != nullptr) state->ids->push_back(parsed->id);
   return MNL_CB_OK;
 }
 
 }  // namespace
 
-Result<std::vector<FlowEntry>> NetlinkConntrack::dump() {
+Status NetlinkConntrack::dumpInto(std::vector<FlowEntry>& entries,
+                                  std::vector<std::optional<uint32_t>>* ids) {
   std::vector<char> buf(kReceiveBytes);
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
   const uint32_t seq = ++seq_;
@@ -153,7 +158,7 @@ Result<std::vector<FlowEntry>> NetlinkConntrack::dump() {
   if (mnl_socket_sendto(applySocket_, nlh, nlh->nlmsg_len) < 0) {
     return Error{errnoText("conntrack: dump request failed", errno)};
   }
-  DumpState state;
+  DumpState state{entries, ids};
   for (;;) {
     const ssize_t n = mnl_socket_recvfrom(applySocket_, buf.data(), buf.size());
     if (n < 0) {
@@ -165,7 +170,23 @@ Result<std::vector<FlowEntry>> NetlinkConntrack::dump() {
     if (rc == MNL_CB_STOP) break;
     if (rc < 0) return Error{errnoText("conntrack: dump failed", errno)};
   }
-  return std::move(state.entries);
+  return okStatus();
+}
+
+Result<std::vector<FlowEntry>> NetlinkConntrack::dump() {
+  std::vector<FlowEntry> entries;
+  if (auto st = dumpInto(entries, nullptr); !st) return Error{st.error()};
+  return entries;
+}
+
+Result<std::vector<KernelEntry>> NetlinkConntrack::dumpWithIds() {
+  std::vector<FlowEntry> entries;
+  std::vector<std::optional<uint32_t>> ids;
+  if (auto st = dumpInto(entries, &ids); !st) return Error{st.error()};
+  std::vector<KernelEntry> out;
+  out.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) out.push_back(KernelEntry{entries[i], ids[i]});
+  return out;
 }
 
 Status NetlinkConntrack::runBatches(std::vector<Request>& requests) {
@@ -182,7 +203,8 @@ Status NetlinkConntrack::runBatches(std::vector<Request>& requests) {
       const uint32_t seq = firstSeq + static_cast<uint32_t>(i - first);
       const auto upsertKind =
           r.kind == Request::Kind::kCreate ? ctnl::UpsertKind::kCreate : ctnl::UpsertKind::kUpdate;
-      const bool built = r.kind == Request::Kind::kRemove ? ctnl::buildRemove(nlh, *r.entry, seq)
+      const bool built = r.kind == Request::Kind::kRemove
+                             ? ctnl::buildRemove(nlh, *r.entry, seq, r.id)
                          : r.kind == Request::Kind::kGet
                              ? ctnl::buildGet(nlh, *r.entry, seq)
                              : ctnl::buildUpsert(nlh, *r.entry, upsertKind, seq);
@@ -337,6 +359,37 @@ ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
   return report;
 }
 
+ApplyReport NetlinkConntrack::removeExactly(const std::vector<KernelEntry>& entries) {
+  std::vector<Request> removes;
+  removes.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Request r;
+    r.entry = &entries[i].flow;
+    r.index = i;
+    r.kind = Request::Kind::kRemove;
+    r.id = entries[i].id;
+    removes.push_back(r);
+  }
+  ApplyReport report;
+  auto st = runBatches(removes);
+  if (!st) report.firstError = st.error();
+  for (const Request& r : removes) {
+    if (!r.answered) {
+      report.count(ApplyOutcome::kFailed);
+    } else if (r.error == 0) {
+      report.count(ApplyOutcome::kRemoved);
+    } else if (r.error == ENOENT) {
+      report.count(ApplyOutcome::kMissing);  // gone, or another entry under the tuple now
+    } else {
+      report.count(ApplyOutcome::kFailed);
+      if (report.firstError.empty()) {
+        report.firstError = describe(*r.entry) + ": " + errnoText("delete refused", r.error);
+      }
+    }
+  }
+  return report;
+}
+
 std::vector<bool> NetlinkConntrack::present(const std::vector<FlowEntry>& entries) {
   std::vector<Request> gets;
   gets.reserve(entries.size());
@@ -396,4 +449,4 @@ Result<EventRead> NetlinkConntrack::readEvents(std::vector<FlowUpdate>& out) {
   return read;
 }
 
-}  // namespace ha::sync
+}  // namespace ha::conntrack

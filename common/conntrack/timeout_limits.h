@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "sync/flow.h"
+#include "common/conntrack/flow.h"
 
-namespace ha::sync {
+namespace ha::conntrack {
 
 struct TimeoutLimits {
   // Seconds by enum tcp_conntrack (index 0, NONE, is unused: see timeoutCeiling()).
@@ -34,4 +34,4 @@ bool clampTimeout(const TimeoutLimits& limits, FlowEntry& entry);
 // does not hold a number keeps the kernel default and is named in `problems`.
 TimeoutLimits readTimeoutLimits(const std::string& dir, std::vector<std::string>& problems);
 
-}  // namespace ha::sync
+}  // namespace ha::conntrack
