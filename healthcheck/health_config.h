@@ -147,11 +147,16 @@ inline std::string RealKey::str() const {
 // "TCP_CHECK", "HTTP_GET", ...: keepalived's keywords.
 constexpr std::string_view checkKindName(CheckKind kind) {
   switch (kind) {
-    case CheckKind::kTcp: return "TCP_CHECK";
-    case CheckKind::kHttp: return "HTTP_GET";
-    case CheckKind::kHttps: return "SSL_GET";
-    case CheckKind::kUdp: return "UDP_CHECK";
-    case CheckKind::kMisc: return "MISC_CHECK";
+    case CheckKind::kTcp:
+      return "TCP_CHECK";
+    case CheckKind::kHttp:
+      return "HTTP_GET";
+    case CheckKind::kHttps:
+      return "SSL_GET";
+    case CheckKind::kUdp:
+      return "UDP_CHECK";
+    case CheckKind::kMisc:
+      return "MISC_CHECK";
   }
   return "?";
 }

@@ -190,11 +190,12 @@ std::unique_ptr<Service> Service::start(HealthListener listener, ServicePorts po
     pthread_setname_np(pthread_self(), "health");  // named for top -H and bench/healthcheck's per-thread CPU
     self->io_.run();
   });
-  auto built = self->onHealthThread(kHealthStopDeadline, [self, listener = std::move(listener),
-                                                          ports = std::move(ports), options]() mutable {
-    self->parts_ = std::make_unique<Parts>(self->io_, std::move(listener), ports, options);
-    return 0;
-  });
+  auto built = self->onHealthThread(
+      kHealthStopDeadline,
+      [self, listener = std::move(listener), ports = std::move(ports), options]() mutable {
+        self->parts_ = std::make_unique<Parts>(self->io_, std::move(listener), ports, options);
+        return 0;
+      });
   if (!built) {
     // A thread started a moment ago that takes no work is broken, not busy.
     log::error("health checks: the new health thread did not start: " + built.error());

@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string_view>
 
-#include <optional>
 #include "sync/flow.h"
 #include "sync/rejection.h"
 

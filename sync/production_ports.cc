@@ -1,6 +1,6 @@
 // The production ports of sync::Service: ctnetlink and gRPC over mutual TLS.
-#include "sync/grpc_transport.h"
 #include "common/conntrack/netlink_conntrack.h"
+#include "sync/grpc_transport.h"
 #include "sync/service.h"
 
 namespace ha::sync {

@@ -8,8 +8,8 @@
 namespace ha::sync {
 
 enum class Rejection : uint8_t {
-  kBadTuple,             // protocol, family, zero port/address, tuples that do not fit together
-  kBadState,             // TCP state or status bits out of range
+  kBadTuple,  // protocol, family, zero port/address, tuples that do not fit together
+  kBadState,  // TCP state or status bits out of range
   kUnknownService,
   kUnknownReal,
   kUnknownLocalAddress,  // FULLNAT reply destination not in our local_address_group
@@ -24,15 +24,24 @@ inline constexpr size_t kRejectionCount = 9;
 // The names travel in admin.proto, so a client and a daemon of different versions still agree.
 constexpr std::string_view rejectionName(Rejection reason) {
   switch (reason) {
-    case Rejection::kBadTuple: return "bad-tuple";
-    case Rejection::kBadState: return "bad-state";
-    case Rejection::kUnknownService: return "unknown-service";
-    case Rejection::kUnknownReal: return "unknown-real";
-    case Rejection::kUnknownLocalAddress: return "unknown-local-address";
-    case Rejection::kOwnedLocally: return "owned-locally";
-    case Rejection::kOwnedByOtherPeer: return "owned-by-other-peer";
-    case Rejection::kNotTaught: return "not-taught";
-    case Rejection::kQuota: return "quota";
+    case Rejection::kBadTuple:
+      return "bad-tuple";
+    case Rejection::kBadState:
+      return "bad-state";
+    case Rejection::kUnknownService:
+      return "unknown-service";
+    case Rejection::kUnknownReal:
+      return "unknown-real";
+    case Rejection::kUnknownLocalAddress:
+      return "unknown-local-address";
+    case Rejection::kOwnedLocally:
+      return "owned-locally";
+    case Rejection::kOwnedByOtherPeer:
+      return "owned-by-other-peer";
+    case Rejection::kNotTaught:
+      return "not-taught";
+    case Rejection::kQuota:
+      return "quota";
   }
   return "?";
 }

@@ -6,7 +6,6 @@
 // ProcessRunner and Asio timers. What a script's result does to an instance is
 // tracking.h's.
 #include <boost/asio/io_context.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -48,7 +47,6 @@ class ScriptHealth {
   uint32_t result_;
   bool init_;
 };
-
 
 // Runs every configured vrrp_script every `interval` (first run at once, as keepalived's
 // vrrp_init_script does), with timeout = `timeout` or else `interval`. A run that is still going

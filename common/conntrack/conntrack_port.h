@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "common/result.h"
 #include "common/conntrack/flow.h"
 #include "common/conntrack/timeout_limits.h"
+#include "common/result.h"
 
 namespace ha::conntrack {
 
@@ -28,7 +28,7 @@ struct ApplyReport {
   uint64_t removed = 0;
   uint64_t missing = 0;
   uint64_t exists = 0;
-  uint64_t failed = 0;   // firstError says why
+  uint64_t failed = 0;  // firstError says why
   std::string firstError;
   std::vector<ApplyOutcome> outcomes;  // one per update, in order
   void count(ApplyOutcome outcome);    // appends to outcomes and counts
@@ -37,12 +37,24 @@ struct ApplyReport {
 inline void ApplyReport::count(ApplyOutcome outcome) {
   outcomes.push_back(outcome);
   switch (outcome) {
-    case ApplyOutcome::kCreated: ++created; break;
-    case ApplyOutcome::kUpdated: ++updated; break;
-    case ApplyOutcome::kRemoved: ++removed; break;
-    case ApplyOutcome::kMissing: ++missing; break;
-    case ApplyOutcome::kExists: ++exists; break;
-    case ApplyOutcome::kFailed: ++failed; break;
+    case ApplyOutcome::kCreated:
+      ++created;
+      break;
+    case ApplyOutcome::kUpdated:
+      ++updated;
+      break;
+    case ApplyOutcome::kRemoved:
+      ++removed;
+      break;
+    case ApplyOutcome::kMissing:
+      ++missing;
+      break;
+    case ApplyOutcome::kExists:
+      ++exists;
+      break;
+    case ApplyOutcome::kFailed:
+      ++failed;
+      break;
   }
 }
 
@@ -58,9 +70,9 @@ class ConntrackPort {
   virtual Result<std::vector<FlowEntry>> dump() = 0;
   // In order, as batched netlink messages. An upsert creates the entry with explicit NAT bindings
   // (both tuples, DNAT to reply.src and, when reply.dst is not the client, SNAT to reply.dst) and
-  // entry.mark, or, when it exists, updates its TCP state, status bits and timeout. Same batch twice
-  // leaves the same table. A kCreate only creates: an existing entry is never changed (kExists).
-  // A remove deletes by original tuple.
+  // entry.mark, or, when it exists, updates its TCP state, status bits and timeout. Same batch
+  // twice leaves the same table. A kCreate only creates: an existing entry is never changed
+  // (kExists). A remove deletes by original tuple.
   virtual ApplyReport apply(const std::vector<FlowUpdate>& updates) = 0;
   // Whether each entry's original tuple is in the table (a read: nothing changes). When the
   // kernel cannot answer, true.

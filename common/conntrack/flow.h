@@ -18,10 +18,12 @@ namespace ha::conntrack {
 
 inline constexpr uint8_t kProtoTcp = 6;   // IPPROTO_TCP
 inline constexpr uint8_t kProtoUdp = 17;  // IPPROTO_UDP
-inline constexpr uint8_t kTcpStateMax = 9;  // TCP_CONNTRACK_SYN_SENT2; states 0..9 (enum tcp_conntrack)
+inline constexpr uint8_t kTcpStateMax =
+    9;  // TCP_CONNTRACK_SYN_SENT2; states 0..9 (enum tcp_conntrack)
 using ::ha::kIpsAssured;
 using ::ha::kIpsSeenReply;
-// The only status bits a peer may ask for; NAT bits come from the tuples, the rest are the kernel's.
+// The only status bits a peer may ask for; NAT bits come from the tuples, the rest are the
+// kernel's.
 inline constexpr uint32_t kSyncedStatusBits = kIpsSeenReply | kIpsAssured;
 // Our flows' ct mark carries this tag in the top byte (common/flow_mark.h).
 using ::ha::kMarkTag;
@@ -44,8 +46,8 @@ struct FlowKey {
 
 struct FlowEntry {
   uint8_t l4proto = 0;
-  FlowTuple original;  // client:cport -> VIP:vport
-  FlowTuple reply;     // real:rport -> laddr:lport (FULLNAT) or -> client:cport (NAT)
+  FlowTuple original;           // client:cport -> VIP:vport
+  FlowTuple reply;              // real:rport -> laddr:lport (FULLNAT) or -> client:cport (NAT)
   uint32_t status = 0;          // kSyncedStatusBits as observed
   uint8_t tcpState = 0;         // enum tcp_conntrack; 0 for UDP, or not reported (kept as is)
   uint32_t timeoutSeconds = 0;  // remaining

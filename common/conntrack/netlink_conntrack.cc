@@ -14,8 +14,8 @@
 #include <optional>
 #include <unordered_map>
 
-#include "common/log.h"
 #include "common/conntrack/netlink_conntrack_codec.h"
+#include "common/log.h"
 
 namespace ha::conntrack {
 namespace {
@@ -203,11 +203,10 @@ Status NetlinkConntrack::runBatches(std::vector<Request>& requests) {
       const uint32_t seq = firstSeq + static_cast<uint32_t>(i - first);
       const auto upsertKind =
           r.kind == Request::Kind::kCreate ? ctnl::UpsertKind::kCreate : ctnl::UpsertKind::kUpdate;
-      const bool built = r.kind == Request::Kind::kRemove
-                             ? ctnl::buildRemove(nlh, *r.entry, seq, r.id)
-                         : r.kind == Request::Kind::kGet
-                             ? ctnl::buildGet(nlh, *r.entry, seq)
-                             : ctnl::buildUpsert(nlh, *r.entry, upsertKind, seq);
+      const bool built =
+          r.kind == Request::Kind::kRemove ? ctnl::buildRemove(nlh, *r.entry, seq, r.id)
+          : r.kind == Request::Kind::kGet  ? ctnl::buildGet(nlh, *r.entry, seq)
+                                           : ctnl::buildUpsert(nlh, *r.entry, upsertKind, seq);
       if (!built) {
         // Not sent: a no-op message keeps seq == firstSeq + index without a gap.
         nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(batch));
@@ -312,17 +311,23 @@ ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
   }
   if (auto st = runBatches(pass1); !st) {
     for (Request& r : pass1) {
-      if (!r.answered) { r.answered = true; r.error = EIO; }
+      if (!r.answered) {
+        r.answered = true;
+        r.error = EIO;
+      }
     }
     if (firstError.empty()) firstError = st.error();
   }
-  std::vector<Request> pass2;   // existing entries: update in place (no NAT change possible)
-  std::vector<Request> undo;    // created with another reply tuple than asked: taken back
+  std::vector<Request> pass2;  // existing entries: update in place (no NAT change possible)
+  std::vector<Request> undo;   // created with another reply tuple than asked: taken back
   for (const Request& r : pass1) {
     if (r.kind == Request::Kind::kRemove) {
-      if (r.error == 0) outcomes[r.index] = ApplyOutcome::kRemoved;
-      else if (r.error == ENOENT) outcomes[r.index] = ApplyOutcome::kMissing;
-      else failed(r, errnoText("delete refused", r.error));
+      if (r.error == 0)
+        outcomes[r.index] = ApplyOutcome::kRemoved;
+      else if (r.error == ENOENT)
+        outcomes[r.index] = ApplyOutcome::kMissing;
+      else
+        failed(r, errnoText("delete refused", r.error));
     } else if (r.error == 0) {
       if (r.echoedReply && *r.echoedReply != r.entry->reply) {
         // get_unique_tuple() found the asked reply tuple in use and picked another source port.
@@ -336,8 +341,10 @@ ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
     } else if (r.error == EEXIST) {
       // The original or the reply tuple is taken. A create-only write leaves it at that: the
       // entry there is not the writer's to change.
-      if (updates[r.index].op == FlowOp::kCreate) outcomes[r.index] = ApplyOutcome::kExists;
-      else pass2.push_back(request(*r.entry, r.index, Request::Kind::kUpdate));
+      if (updates[r.index].op == FlowOp::kCreate)
+        outcomes[r.index] = ApplyOutcome::kExists;
+      else
+        pass2.push_back(request(*r.entry, r.index, Request::Kind::kUpdate));
     } else {
       failed(r, errnoText("create refused", r.error));
     }
@@ -348,8 +355,10 @@ ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
     for (const Request& r : pass2) {
       if (r.error == 0) outcomes[r.index] = ApplyOutcome::kUpdated;
       // EEXIST on create but ENOENT on update: the reply tuple belongs to another flow.
-      else if (r.error == ENOENT) failed(r, "reply tuple already used by another entry");
-      else failed(r, errnoText("update refused", r.error));
+      else if (r.error == ENOENT)
+        failed(r, "reply tuple already used by another entry");
+      else
+        failed(r, errnoText("update refused", r.error));
     }
   }
   if (!undo.empty()) (void)runBatches(undo);
@@ -411,9 +420,10 @@ TimeoutLimits NetlinkConntrack::timeoutLimits() {
   TimeoutLimits limits = readTimeoutLimits("/proc/sys/net/netfilter", problems);
   if (!problems.empty() && !warnedTimeouts_) {
     warnedTimeouts_ = true;
-    log::warning("sync: cannot read " + problems.front() + (problems.size() > 1 ? " (and " +
-                 std::to_string(problems.size() - 1) + " more)" : "") +
-                 "; peers' timeouts are clamped to the kernel's defaults there");
+    log::warning(
+        "sync: cannot read " + problems.front() +
+        (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : "") +
+        "; peers' timeouts are clamped to the kernel's defaults there");
   }
   return limits;
 }

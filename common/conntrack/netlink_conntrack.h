@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "common/result.h"
 #include "common/conntrack/conntrack_port.h"
+#include "common/result.h"
 
 struct mnl_socket;
 

@@ -42,8 +42,10 @@ uint32_t v4Raw(const IpAddress& a) {  // network order, as libnetfilter_conntrac
 }
 
 void setAddress(nf_conntrack* ct, nf_conntrack_attr v4, nf_conntrack_attr v6, const IpAddress& a) {
-  if (a.isV4()) nfct_set_attr_u32(ct, v4, v4Raw(a));
-  else nfct_set_attr_l(ct, v6, a.bytes(), 16);
+  if (a.isV4())
+    nfct_set_attr_u32(ct, v4, v4Raw(a));
+  else
+    nfct_set_attr_l(ct, v6, a.bytes(), 16);
 }
 
 void setTuple(nf_conntrack* ct, const TupleAttrs& at, uint8_t l4proto, const FlowTuple& t) {
@@ -144,8 +146,8 @@ bool buildUpsert(nlmsghdr* nlh, const FlowEntry& e, UpsertKind kind, uint32_t se
   if (e.timeoutSeconds != 0) nfct_set_attr_u32(ct.get(), ATTR_TIMEOUT, e.timeoutSeconds);
   nfct_set_attr_u32(ct.get(), ATTR_MARK, e.mark);
   // The echo of a create carries the reply tuple the kernel chose (seq 0: matched by key).
-  const int flags = kind == UpsertKind::kCreate ? NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK | NLM_F_ECHO
-                                                : NLM_F_ACK;
+  const int flags =
+      kind == UpsertKind::kCreate ? NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK | NLM_F_ECHO : NLM_F_ACK;
   putHeader(nlh, IPCTNL_MSG_CT_NEW, static_cast<uint16_t>(flags), seq, v4 ? AF_INET : AF_INET6);
   return nfct_nlmsg_build(nlh, ct.get()) >= 0;
 }

@@ -63,7 +63,7 @@ struct VirtualServerConfig {
   Protocol protocol = Protocol::kTcp;
   std::string scheduler = "rr";          // a name in the scheduler registry
   std::set<std::string> schedulerFlags;  // keepalived lb_algo flags: "sh-port", "mh-port"
-  uint32_t mhTableSize = 0;              // 0 = kDefaultMaglevTableSize (our extension; sched/maglev.h)
+  uint32_t mhTableSize = 0;  // 0 = kDefaultMaglevTableSize (our extension; sched/maglev.h)
   ForwardMode mode = ForwardMode::kNat;  // keepalived's default lb_kind
   std::optional<uint32_t> persistenceTimeoutSec;
   std::string laddrGroup;                // FULLNAT: name of a local_address_group

@@ -1,7 +1,7 @@
 #pragma once
 // ipvsadm's ActiveConn/InActConn, read from conntrack. Our flows carry ct mark kMarkTag | service
-// id (common/flow_mark.h), and after DNAT the reply tuple's source is the real the flow went to, for NAT
-// and FULLNAT alike. DR flows are forwarded from netdev ingress and never reach conntrack.
+// id (common/flow_mark.h), and after DNAT the reply tuple's source is the real the flow went to,
+// for NAT and FULLNAT alike. DR flows are forwarded from netdev ingress and never reach conntrack.
 #include <cstdint>
 #include <map>
 #include <vector>

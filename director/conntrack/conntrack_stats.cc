@@ -17,11 +17,11 @@ namespace ha::director {
 namespace {
 
 struct SocketCloser {
-  void operator()(mnl_socket *s) const { mnl_socket_close(s); }
+  void operator()(mnl_socket* s) const { mnl_socket_close(s); }
 };
 using SocketPtr = std::unique_ptr<mnl_socket, SocketCloser>;
 
-bool isCtnetlink(const nlmsghdr *message, uint16_t type) {
+bool isCtnetlink(const nlmsghdr* message, uint16_t type) {
   if (message->nlmsg_len < NLMSG_HDRLEN + sizeof(nfgenmsg)) return false;
   return (message->nlmsg_type >> 8) == NFNL_SUBSYS_CTNETLINK &&
          (message->nlmsg_type & 0xff) == type;
@@ -31,12 +31,12 @@ bool isCtnetlink(const nlmsghdr *message, uint16_t type) {
 // ignored.
 template <size_t N>
 struct AttrTable {
-  std::array<const nlattr *, N> attrs{};
+  std::array<const nlattr*, N> attrs{};
 };
 
 template <size_t N>
-int collect(const nlattr *attr, void *data) {
-  auto *table = static_cast<AttrTable<N> *>(data);
+int collect(const nlattr* attr, void* data) {
+  auto* table = static_cast<AttrTable<N>*>(data);
   const auto type = mnl_attr_get_type(attr);
   if (type >= N) return MNL_CB_OK;
   if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0) return MNL_CB_OK;  // wrong size: skipped
@@ -45,8 +45,8 @@ int collect(const nlattr *attr, void *data) {
 }
 
 template <size_t N>
-uint64_t u32At(const AttrTable<N> &table, size_t type) {
-  const nlattr *a = table.attrs[type];
+uint64_t u32At(const AttrTable<N>& table, size_t type) {
+  const nlattr* a = table.attrs[type];
   return a == nullptr ? 0 : ntohl(mnl_attr_get_u32(a));
 }
 
@@ -62,25 +62,25 @@ struct Query {
   bool dump;
 };
 
-int onCpu(const nlmsghdr *message, void *data) {
-  addCpuStats(message, *static_cast<ConntrackStats *>(data));
+int onCpu(const nlmsghdr* message, void* data) {
+  addCpuStats(message, *static_cast<ConntrackStats*>(data));
   return MNL_CB_OK;
 }
 
-int onGlobal(const nlmsghdr *message, void *data) {
-  readGlobalStats(message, *static_cast<ConntrackStats *>(data));
+int onGlobal(const nlmsghdr* message, void* data) {
+  readGlobalStats(message, *static_cast<ConntrackStats*>(data));
   return MNL_CB_OK;
 }
 
-Status run(mnl_socket *socket, Query query, uint32_t seq, mnl_cb_t callback,
-           ConntrackStats &stats) {
+Status run(mnl_socket* socket, Query query, uint32_t seq, mnl_cb_t callback,
+           ConntrackStats& stats) {
   std::vector<char> buffer(static_cast<size_t>(MNL_SOCKET_BUFFER_SIZE));
-  nlmsghdr *request = mnl_nlmsg_put_header(buffer.data());
+  nlmsghdr* request = mnl_nlmsg_put_header(buffer.data());
   request->nlmsg_type = static_cast<uint16_t>((NFNL_SUBSYS_CTNETLINK << 8) | query.type);
   request->nlmsg_flags =
       static_cast<uint16_t>(NLM_F_REQUEST | (query.dump ? NLM_F_DUMP : NLM_F_ACK));
   request->nlmsg_seq = seq;
-  auto *header = static_cast<nfgenmsg *>(mnl_nlmsg_put_extra_header(request, sizeof(nfgenmsg)));
+  auto* header = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(request, sizeof(nfgenmsg)));
   header->nfgen_family = AF_UNSPEC;
   header->version = NFNETLINK_V0;
   header->res_id = 0;
@@ -99,7 +99,7 @@ Status run(mnl_socket *socket, Query query, uint32_t seq, mnl_cb_t callback,
 
 }  // namespace
 
-std::vector<std::pair<std::string_view, uint64_t>> namedCounters(const ConntrackStats &s) {
+std::vector<std::pair<std::string_view, uint64_t>> namedCounters(const ConntrackStats& s) {
   return {{"found", s.found},
           {"invalid", s.invalid},
           {"insert", s.insert},
@@ -112,7 +112,7 @@ std::vector<std::pair<std::string_view, uint64_t>> namedCounters(const Conntrack
           {"chaintoolong", s.chainTooLong}};
 }
 
-bool addCpuStats(const nlmsghdr *message, ConntrackStats &stats) {
+bool addCpuStats(const nlmsghdr* message, ConntrackStats& stats) {
   if (!isCtnetlink(message, IPCTNL_MSG_CT_GET_STATS_CPU)) return false;
   AttrTable<CTA_STATS_MAX + 1> t;
   if (mnl_attr_parse(message, sizeof(nfgenmsg), collect<CTA_STATS_MAX + 1>, &t) < 0) return false;
@@ -129,7 +129,7 @@ bool addCpuStats(const nlmsghdr *message, ConntrackStats &stats) {
   return true;
 }
 
-bool readGlobalStats(const nlmsghdr *message, ConntrackStats &stats) {
+bool readGlobalStats(const nlmsghdr* message, ConntrackStats& stats) {
   if (!isCtnetlink(message, IPCTNL_MSG_CT_GET_STATS)) return false;
   AttrTable<CTA_STATS_GLOBAL_MAX + 1> t;
   if (mnl_attr_parse(message, sizeof(nfgenmsg), collect<CTA_STATS_GLOBAL_MAX + 1>, &t) < 0)

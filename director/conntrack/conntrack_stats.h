@@ -35,16 +35,16 @@ struct ConntrackStats {
 };
 
 // The statistics by `conntrack -S`'s names, in its order.
-std::vector<std::pair<std::string_view, uint64_t>> namedCounters(const ConntrackStats &stats);
+std::vector<std::pair<std::string_view, uint64_t>> namedCounters(const ConntrackStats& stats);
 
 // Pure parsers of one ctnetlink reply (kernel replies are untrusted: a short or
 // foreign message, or an attribute of the wrong size, is skipped and reported
 // false, never trusted). A per-CPU statistics message
 // (IPCTNL_MSG_CT_GET_STATS_CPU): its counters are added to `stats`.
-bool addCpuStats(const nlmsghdr *message, ConntrackStats &stats);
+bool addCpuStats(const nlmsghdr* message, ConntrackStats& stats);
 // The global message (IPCTNL_MSG_CT_GET_STATS): sets entries and, when the
 // kernel sends it, max.
-bool readGlobalStats(const nlmsghdr *message, ConntrackStats &stats);
+bool readGlobalStats(const nlmsghdr* message, ConntrackStats& stats);
 
 // May be called from any thread: each call opens its own netlink socket.
 class ConntrackStatsPort {

@@ -16,26 +16,26 @@ constexpr std::array<std::string_view, 10> kOrder = {
     "found",      "invalid", "insert",         "insert_failed", "drop",
     "early_drop", "error",   "search_restart", "clash_resolve", "chaintoolong"};
 
-std::string counters(const google::protobuf::Map<std::string, uint64_t> &map) {
+std::string counters(const google::protobuf::Map<std::string, uint64_t>& map) {
   std::vector<std::string> names;
   for (std::string_view n : kOrder) {
     if (map.count(std::string(n)) != 0) names.emplace_back(n);
   }
   std::vector<std::string> others;
-  for (const auto &[name, value] : map) {
+  for (const auto& [name, value] : map) {
     if (std::find(kOrder.begin(), kOrder.end(), name) == kOrder.end()) others.push_back(name);
   }
   std::sort(others.begin(), others.end());
   names.insert(names.end(), others.begin(), others.end());
   std::string out;
-  for (const auto &n : names)
+  for (const auto& n : names)
     out += (out.empty() ? "" : ", ") + n + " " + std::to_string(map.at(n));
   return out.empty() ? "-" : out;
 }
 
 }  // namespace
 
-std::string formatConntrack(const directord::admin::ConntrackReply &r) {
+std::string formatConntrack(const directord::admin::ConntrackReply& r) {
   if (!r.available()) {
     return "conntrack: statistics unavailable" +
            (r.error().empty() ? std::string() : ": " + r.error()) + "\n";

@@ -9,6 +9,6 @@
 
 namespace ha::director {
 
-std::string formatConntrack(const directord::admin::ConntrackReply &reply);
+std::string formatConntrack(const directord::admin::ConntrackReply& reply);
 
 }  // namespace ha::director

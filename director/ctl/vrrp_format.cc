@@ -43,10 +43,9 @@ std::string formatVrrp(const pb::VrrpList& list, int64_t nowUnixMs) {
     }
     std::string master = i.master().empty() ? "-" : i.master();
     if (!i.master().empty() && i.master() == i.source()) master += " (us)";
-    std::snprintf(line, sizeof line, "%-12s %-10s %4u %3u %-7s %9s %-24s %5llu\n",
-                  i.name().c_str(), i.interface().c_str(), i.vrid(), i.version(),
-                  i.state().c_str(), prio.c_str(), master.c_str(),
-                  static_cast<unsigned long long>(i.transitions()));
+    std::snprintf(line, sizeof line, "%-12s %-10s %4u %3u %-7s %9s %-24s %5llu\n", i.name().c_str(),
+                  i.interface().c_str(), i.vrid(), i.version(), i.state().c_str(), prio.c_str(),
+                  master.c_str(), static_cast<unsigned long long>(i.transitions()));
     out << line;
     out << "  advert " << i.advert_interval_ms() << " ms (master's " << i.master_adver_interval_ms()
         << " ms), source " << i.source();
@@ -65,15 +64,16 @@ std::string formatVrrp(const pb::VrrpList& list, int64_t nowUnixMs) {
     for (const auto& a : i.addresses()) out << " " << a;
     out << "\n";
     out << "  adverts: sent " << i.adverts_sent() << " (priority 0: " << i.priority_zero_sent()
-        << "), received " << i.adverts_received() << " (priority 0: "
-        << i.priority_zero_received() << ")";
+        << "), received " << i.adverts_received() << " (priority 0: " << i.priority_zero_received()
+        << ")";
     if (i.send_errors() > 0) out << ", send errors " << i.send_errors();
-    if (i.address_list_mismatch() > 0) out << ", address list mismatch " << i.address_list_mismatch();
+    if (i.address_list_mismatch() > 0)
+      out << ", address list mismatch " << i.address_list_mismatch();
     out << "\n";
     out << "  dropped: " << drops(i.dropped()) << "\n";
   }
-  out << "packets received " << list.received() << ", not tied to an instance: "
-      << drops(list.unattributed()) << "\n";
+  out << "packets received " << list.received()
+      << ", not tied to an instance: " << drops(list.unattributed()) << "\n";
   return out.str();
 }
 

@@ -205,10 +205,12 @@ int main(int argc, char** argv) {
   // node.start), so the listener never sees a null node.
   std::atomic<Node*> healthTarget{nullptr};
   NodePorts ports;
-  auto assembled = assembleNodePorts(ports, std::move(kernel.value()), ledger, loaded.config,
-                                     [&healthTarget](std::vector<ha::healthcheck::HealthEvent> events) {
-                                       if (Node* target = healthTarget.load()) target->onHealthEvents(std::move(events));
-                                     });
+  auto assembled =
+      assembleNodePorts(ports, std::move(kernel.value()), ledger, loaded.config,
+                        [&healthTarget](std::vector<ha::healthcheck::HealthEvent> events) {
+                          if (Node* target = healthTarget.load())
+                            target->onHealthEvents(std::move(events));
+                        });
   if (!assembled) {
     ha::log::error(assembled.error());
     return leaveNothingBehind(*ledger, sweepPorts, "(VRRP did not start)", kExitRuntimeError);

@@ -4,7 +4,8 @@
 // a probe got nothing back from the real -- whether our own side could send it at all
 // (healthcheck::ServicePorts::localTrouble), and the admin API (`directorctl conntrack`). One
 // mutex; a read is one netlink round trip, and the health thread and the admin API read again only
-// when the last sample is older than kConntrackFreshness, so a burst of failing probes costs one read.
+// when the last sample is older than kConntrackFreshness, so a burst of failing probes costs one
+// read.
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,8 +13,8 @@
 
 #include "common/clock.h"
 #include "director/conntrack/conntrack_stats.h"
-#include "director/node/director_view.h"
 #include "director/node/conntrack_pressure.h"
+#include "director/node/director_view.h"
 
 namespace ha::director {
 

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "director/conntrack/conntrack_counts.h"
-#include "director/node/director_view.h"
 #include "director/nft/nft_writer.h"
+#include "director/node/director_view.h"
 #include "director/plan/forwarding_plan.h"
 
 namespace ha::director {

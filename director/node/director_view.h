@@ -56,9 +56,9 @@ struct DirectorSnapshot {
 // seen and repaired (`directorctl status`).
 struct ForwarderStatus {
   std::vector<std::string> tables;  // "inet directord", "netdev directord"
-  std::string ownerWanted;          // nftables_owner as configured: "owner,persist", "owner", "none"
-  std::string ownerInKernel;        // what this kernel accepted
-  bool watching = false;            // nf_tables notifications are read (drift is detected)
+  std::string ownerWanted;    // nftables_owner as configured: "owner,persist", "owner", "none"
+  std::string ownerInKernel;  // what this kernel accepted
+  bool watching = false;      // nf_tables notifications are read (drift is detected)
   uint64_t drifts = 0;
   uint64_t repairs = 0;
   uint64_t repairFailures = 0;
@@ -73,7 +73,7 @@ struct ForwarderStatus {
 
 // The node's conntrack table (director/node/conntrack_watch.h): the last sample and what it means.
 struct ConntrackStatus {
-  std::string error;  // the last read failed: why ("" when it worked)
+  std::string error;                         // the last read failed: why ("" when it worked)
   std::optional<ConntrackStats> kernel;      // the last sample, as the kernel counts
   std::optional<ConntrackStats> sinceStart;  // its counters since directord's first sample
   std::string pressure;                      // "" = none

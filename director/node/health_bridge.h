@@ -6,10 +6,10 @@
 #include <utility>
 #include <vector>
 
-#include "director/conntrack/conntrack_counts.h"
-#include "director/node/director_view.h"
-#include "director/nft/ir.h"
 #include "director/config/config_model.h"
+#include "director/conntrack/conntrack_counts.h"
+#include "director/nft/ir.h"
+#include "director/node/director_view.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
 

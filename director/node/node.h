@@ -17,16 +17,16 @@
 #include <utility>
 #include <vector>
 
-#include "common/result.h"
 #include "common/netlink/address_owner.h"
 #include "common/ownership/ownership_ledger.h"
-#include "director/conntrack/conntrack_counts.h"
-#include "director/node/director_view.h"
+#include "common/result.h"
 #include "director/config/config_model.h"
+#include "director/conntrack/conntrack_counts.h"
 #include "director/nft/drift_monitor.h"
-#include "director/node/conntrack_watch.h"
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
+#include "director/node/conntrack_watch.h"
+#include "director/node/director_view.h"
 #include "director/node/drift_tracker.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"

@@ -44,20 +44,25 @@ class AdminService final : public pb::Admin::Service {
 
   grpc::Status VrrpStatus(grpc::ServerContext* /*context*/, const pb::VrrpRequest* /*request*/,
                           pb::VrrpList* reply) override {
-    return answer(view_.vrrpSnapshot(), [&](const vrrp::RouterSnapshot& s) { *reply = toVrrpList(s); });
+    return answer(view_.vrrpSnapshot(),
+                  [&](const vrrp::RouterSnapshot& s) { *reply = toVrrpList(s); });
   }
 
   grpc::Status SyncStatus(grpc::ServerContext* /*context*/, const pb::SyncRequest* /*request*/,
                           pb::SyncReply* reply) override {
-    return answer(view_.syncSnapshot(), [&](const sync::SyncSnapshot& s) { *reply = toSyncReply(s); });
+    return answer(view_.syncSnapshot(),
+                  [&](const sync::SyncSnapshot& s) { *reply = toSyncReply(s); });
   }
 
-  grpc::Status ForwarderStatus(grpc::ServerContext* /*context*/, const pb::ForwarderRequest* /*request*/,
+  grpc::Status ForwarderStatus(grpc::ServerContext* /*context*/,
+                               const pb::ForwarderRequest* /*request*/,
                                pb::ForwarderReply* reply) override {
-    return answer(view_.forwarderStatus(), [&](const ha::director::ForwarderStatus& s) { *reply = toForwarderReply(s); });
+    return answer(view_.forwarderStatus(),
+                  [&](const ha::director::ForwarderStatus& s) { *reply = toForwarderReply(s); });
   }
 
-  grpc::Status ConntrackStatus(grpc::ServerContext* /*context*/, const pb::ConntrackRequest* /*request*/,
+  grpc::Status ConntrackStatus(grpc::ServerContext* /*context*/,
+                               const pb::ConntrackRequest* /*request*/,
                                pb::ConntrackReply* reply) override {
     return answer(view_.conntrackStatus(),
                   [&](const ha::director::ConntrackStatus& s) { *reply = toConntrackReply(s); });

@@ -4,18 +4,18 @@
 
 namespace ha::director {
 
-directord::admin::ConntrackReply toConntrackReply(const ConntrackStatus &status) {
+directord::admin::ConntrackReply toConntrackReply(const ConntrackStatus& status) {
   directord::admin::ConntrackReply out;
   out.set_available(status.kernel.has_value());
   out.set_error(status.error);
   if (status.kernel) {
     out.set_entries(status.kernel->entries);
     out.set_max(status.kernel->max);
-    for (const auto &[name, value] : namedCounters(*status.kernel))
+    for (const auto& [name, value] : namedCounters(*status.kernel))
       (*out.mutable_kernel())[std::string(name)] = value;
   }
   if (status.sinceStart) {
-    for (const auto &[name, value] : namedCounters(*status.sinceStart)) {
+    for (const auto& [name, value] : namedCounters(*status.sinceStart)) {
       (*out.mutable_since_start())[std::string(name)] = value;
     }
   }

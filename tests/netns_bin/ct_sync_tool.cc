@@ -15,8 +15,9 @@
 //                                    many events each read (A must skip its own writes)
 //   ct_sync_tool bench N             N synthetic FULLNAT entries: insert rate, then removal
 //   ct_sync_tool fill N / unfill N   N foreign entries (mark 0: not ours; ESTABLISHED, ASSURED, so
-//                                    the kernel cannot early-drop them; 600 s) kept / removed again:
-//                                    a conntrack table filled by someone else (test_conntrack_full.sh)
+//                                    the kernel cannot early-drop them; 600 s) kept / removed
+//                                    again: a conntrack table filled by someone else
+//                                    (test_conntrack_full.sh)
 //
 // Raw line: proto osrc osport odst odport rsrc rsport rdst rdport status tcpstate timeout mark(hex)
 #include <poll.h>
@@ -38,8 +39,8 @@ namespace {
 using ha::IpAddress;
 using ha::conntrack::ApplyReport;
 using ha::conntrack::FlowEntry;
-using ha::conntrack::FlowOp;
 using ha::conntrack::FlowKey;
+using ha::conntrack::FlowOp;
 using ha::conntrack::FlowUpdate;
 using ha::conntrack::KernelEntry;
 using ha::conntrack::NetlinkConntrack;
@@ -189,8 +190,11 @@ std::vector<KernelEntry> dumpedOf(NetlinkConntrack& ct, const std::vector<FlowUp
   for (const FlowUpdate& u : flows) keys.insert(u.entry.key());
   std::vector<KernelEntry> out;
   auto dumped = ct.dumpWithIds();
-  if (!dumped) std::cerr << dumped.error() << "\n";
-  else for (const KernelEntry& e : *dumped) if (keys.count(e.flow.key()) != 0) out.push_back(e);
+  if (!dumped)
+    std::cerr << dumped.error() << "\n";
+  else
+    for (const KernelEntry& e : *dumped)
+      if (keys.count(e.flow.key()) != 0) out.push_back(e);
   return out;
 }
 
@@ -212,8 +216,9 @@ int reusedTuple(const char* path) {
   size_t present = 0;
   for (bool p : ct->present(entries)) present += p ? 1 : 0;
   const ApplyReport fresh = ct->removeExactly(dumpedOf(*ct, second));
-  std::cout << "dumped=" << stale.size() << " with_id=" << withId << " stale removed=" << spared.removed
-            << " missing=" << spared.missing << " failed=" << spared.failed << " present=" << present
+  std::cout << "dumped=" << stale.size() << " with_id=" << withId
+            << " stale removed=" << spared.removed << " missing=" << spared.missing
+            << " failed=" << spared.failed << " present=" << present
             << " fresh removed=" << fresh.removed << " failed=" << fresh.failed << "\n";
   return spared.failed == 0 && fresh.failed == 0 ? 0 : 1;
 }
@@ -273,7 +278,8 @@ int main(int argc, char** argv) {
   if ((cmd == "fill" || cmd == "unfill") && argc > 2) {
     return fill(std::strtoul(argv[2], nullptr, 10), cmd == "fill" ? FlowOp::kUpsert : FlowOp::kRemove);
   }
-  std::cerr << "usage: ct_sync_tool dump [--raw] | apply FILE | create FILE | present FILE | remove FILE | reused-tuple FILE"
+  std::cerr << "usage: ct_sync_tool dump [--raw] | apply FILE | create FILE | present FILE | "
+               "remove FILE | reused-tuple FILE"
                " | apply-events FILE"
                " | events SECONDS | bench N | fill N | unfill N\n";
   return 2;

@@ -97,7 +97,8 @@ class EngineHarness {
         checker->probe(*start.spec, [this, ticket = start.ticket](ProbeResult result) {
           // As healthcheck::Service asks ServicePorts::localTrouble.
           std::optional<std::string> inconclusive;
-          if (!result.ok && failureCouldBeLocal(result.reason) && localTrouble) inconclusive = localTrouble();
+          if (!result.ok && failureCouldBeLocal(result.reason) && localTrouble)
+            inconclusive = localTrouble();
           take(engine.onResult(ticket, std::move(result), clock.now(), std::move(inconclusive)));
         });
       }

@@ -17,21 +17,21 @@ namespace {
 
 // One ctnetlink message of `type` carrying big-endian u32 attributes, as the
 // kernel sends them.
-std::vector<char> message(uint16_t type, const std::vector<std::pair<uint16_t, uint32_t>> &attrs,
+std::vector<char> message(uint16_t type, const std::vector<std::pair<uint16_t, uint32_t>>& attrs,
                           uint16_t subsystem = NFNL_SUBSYS_CTNETLINK) {
   std::vector<char> buffer(4096);
-  nlmsghdr *nlh = mnl_nlmsg_put_header(buffer.data());
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buffer.data());
   nlh->nlmsg_type = static_cast<uint16_t>((subsystem << 8) | type);
-  auto *nfh = static_cast<nfgenmsg *>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+  auto* nfh = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
   nfh->nfgen_family = AF_UNSPEC;
   nfh->version = NFNETLINK_V0;
-  for (const auto &[attr, value] : attrs) mnl_attr_put_u32(nlh, attr, htonl(value));
+  for (const auto& [attr, value] : attrs) mnl_attr_put_u32(nlh, attr, htonl(value));
   buffer.resize(nlh->nlmsg_len);
   return buffer;
 }
 
-const nlmsghdr *header(const std::vector<char> &m) {
-  return reinterpret_cast<const nlmsghdr *>(m.data());
+const nlmsghdr* header(const std::vector<char>& m) {
+  return reinterpret_cast<const nlmsghdr*>(m.data());
 }
 
 // Two CPUs' counters add up, field by field, as `conntrack -S` would print them
@@ -92,13 +92,13 @@ TEST(ConntrackStats, SkipsWhatIsNotAStatsMessage) {
   EXPECT_FALSE(readGlobalStats(
       header(message(IPCTNL_MSG_CT_GET_STATS, {{CTA_STATS_GLOBAL_MAX_ENTRIES, 9}})), s));
   auto shortMessage = message(IPCTNL_MSG_CT_GET_STATS_CPU, {});
-  reinterpret_cast<nlmsghdr *>(shortMessage.data())->nlmsg_len = NLMSG_HDRLEN;
+  reinterpret_cast<nlmsghdr*>(shortMessage.data())->nlmsg_len = NLMSG_HDRLEN;
   EXPECT_FALSE(addCpuStats(header(shortMessage), s));
   EXPECT_EQ(s.drop, 0u);
   EXPECT_EQ(s.max, 0u);
 
   std::vector<char> buffer(4096);
-  nlmsghdr *nlh = mnl_nlmsg_put_header(buffer.data());
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buffer.data());
   nlh->nlmsg_type =
       static_cast<uint16_t>((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET_STATS_CPU);
   mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg));

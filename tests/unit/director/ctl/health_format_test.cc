@@ -124,16 +124,20 @@ TEST(HealthFormat, ShowsInconclusiveResults) {
   c->set_target("198.51.100.11:9000");
   c->set_up(true);
   c->set_last_outcome(pb::CheckerStatus::OUTCOME_FAILED);
-  c->set_last_detail("inconclusive (conntrack table full: 262144 of 262144 entries): no answer within 500 ms");
+  c->set_last_detail(
+      "inconclusive (conntrack table full: 262144 of 262144 entries): no answer within 500 ms");
   c->set_last_age_ms(300);
   c->set_probes(26);
   c->set_inconclusive(7);
   const std::string text = formatHealth(list);
-  EXPECT_NE(text.find("       probes 26, failures 0, inconclusive 7, latency last/mean/max 0.0/0.0/0.0 ms\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          "       probes 26, failures 0, inconclusive 7, latency last/mean/max 0.0/0.0/0.0 ms\n"),
+      std::string::npos)
       << text;
   EXPECT_EQ(lastCheckColumn(*r),
-            "failed, retrying: TCP_CHECK 198.51.100.11:9000: inconclusive (conntrack table full: 262144 of "
+            "failed, retrying: TCP_CHECK 198.51.100.11:9000: inconclusive (conntrack table full: "
+            "262144 of "
             "262144 entries): no answer within 500 ms 0.3s ago");
 }
 

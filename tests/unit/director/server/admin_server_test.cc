@@ -19,8 +19,8 @@
 
 #include "admin.grpc.pb.h"
 #include "common/post_and_wait.h"
-#include "director/server/admin_codec.h"
 #include "director/ctl/forwarder_format.h"
+#include "director/server/admin_codec.h"
 
 namespace ha::director {
 namespace {
@@ -275,7 +275,8 @@ TEST_F(AdminServerTest, RefusesMalformedLookup) {
 struct UnansweredView : DirectorView {
   template <typename T>
   Result<T> ask() {
-    return postAndWait(io, "director", Clock::now() + std::chrono::milliseconds(50), [] { return T{}; });
+    return postAndWait(io, "director", Clock::now() + std::chrono::milliseconds(50),
+                       [] { return T{}; });
   }
   Result<DirectorSnapshot> snapshot() override { return ask<DirectorSnapshot>(); }
   Result<FlowAnswer> lookup(const FlowQuery& /*query*/) override { return ask<FlowAnswer>(); }
@@ -303,7 +304,8 @@ TEST_F(AdminServerTest, StuckViewAnswersUnavailable) {
       status = stub()->VrrpStatus(&ctx, pb::VrrpRequest(), &reply);
     }
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
-    EXPECT_NE(status.error_message().find("the director thread did not take the request within"), std::string::npos)
+    EXPECT_NE(status.error_message().find("the director thread did not take the request within"),
+              std::string::npos)
         << status.error_message();
   }
   server.stop();  // returns: no handler is left waiting
