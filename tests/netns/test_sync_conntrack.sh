@@ -217,8 +217,16 @@ out=$(on dir2 "$TOOL" remove "$LAB_STATE_DIR/synced.raw")
 check "second remove: all missing ($out)" grep -q "removed=0 missing=$((2 * N)) failed=0" <<<"$out"
 
 echo "== delete by tuple and kernel id (CTA_ID): an entry that took the tuple since the dump stays"
+# The kernel's id is a hash of the entry's address and its original tuple (nf_ct_get_id), so an
+# entry re-created in the very slab object the old one freed gets the old id back: the id narrows
+# the window, it cannot close it (seen: 1 of 100 once). Nearly all must be spared, and exactly the
+# ones spared must be present and then deleted by their own ids.
 out=$(on dir2 "$TOOL" reused-tuple "$LAB_STATE_DIR/synced.raw")
-expect_eq "stale ids spare the new entries; their own ids delete them" \
-  "dumped=$((2 * N)) with_id=$((2 * N)) stale removed=0 missing=$((2 * N)) failed=0 present=$((2 * N)) fresh removed=$((2 * N)) failed=0" \
-  "$out"
+read -r dumped with_id stale_removed stale_missing stale_failed present fresh_removed fresh_failed < <(
+  sed -E 's/dumped=([0-9]+) with_id=([0-9]+) stale removed=([0-9]+) missing=([0-9]+) failed=([0-9]+) present=([0-9]+) fresh removed=([0-9]+) failed=([0-9]+)/\1 \2 \3 \4 \5 \6 \7 \8/' <<<"$out")
+check "every entry dumped with its kernel id ($out)" test "${dumped:-x}" = $((2 * N)) -a "${with_id:-x}" = $((2 * N))
+check "stale ids spare the re-created entries (at most 5 of $((2 * N)) share an old id) ($out)" \
+  test "${stale_removed:-99}" -le 5 -a $((stale_removed + stale_missing)) -eq $((2 * N)) -a "${stale_failed:-x}" = 0
+check "the spared entries are present and their own ids delete them ($out)" \
+  test "${present:-x}" = "$stale_missing" -a "${fresh_removed:-x}" = "$stale_missing" -a "${fresh_failed:-x}" = 0
 finish
