@@ -33,7 +33,7 @@ using test::TestCa;
 using namespace std::chrono_literals;  // NOLINT(google-build-using-namespace)
 
 // Only how long a failing wait takes: every wait here is for an event that does come. 5 s was
-// missed once by a stream coming up (TLS dial + handshake) while sanitized builds loaded both cores.
+// missed once by a stream coming up (TLS dial + handshake) while other builds loaded both cores.
 inline constexpr auto kWait = std::chrono::seconds(15);
 
 enum class Kind {
