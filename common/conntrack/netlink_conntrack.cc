@@ -80,9 +80,13 @@ bool attachEventFilter(int fd) {
 }  // namespace
 
 struct NetlinkConntrack::Request {
-  const FlowEntry* entry = nullptr;
-  size_t index = 0;  // of the update in apply()'s input
-  enum class Kind : uint8_t { kCreate, kUpdate, kRemove, kGet } kind = Kind::kCreate;
+  enum class Kind : uint8_t { kCreate, kUpdate, kRemove, kGet };
+  Request(const FlowEntry& flow, size_t at, Kind what, std::optional<uint32_t> kernelId = {})
+      : entry(&flow), index(at), kind(what), id(kernelId) {}
+
+  const FlowEntry* entry;
+  size_t index;  // of the entry in the caller's input
+  Kind kind;
   int error = 0;
   bool answered = false;
   std::optional<FlowTuple> echoedReply;  // the reply tuple the kernel gave a created entry
@@ -289,13 +293,6 @@ Status NetlinkConntrack::collectAcks(std::vector<Request>& requests, size_t firs
 }
 
 ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
-  auto request = [](const FlowEntry& entry, size_t index, Request::Kind kind) {
-    Request r;
-    r.entry = &entry;
-    r.index = index;
-    r.kind = kind;
-    return r;
-  };
   std::vector<ApplyOutcome> outcomes(updates.size(), ApplyOutcome::kFailed);
   std::string firstError;
   auto failed = [&](const Request& r, const std::string& why) {
@@ -307,7 +304,7 @@ ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
   for (size_t i = 0; i < updates.size(); ++i) {
     const bool remove = updates[i].op == FlowOp::kRemove;
     const auto kind = remove ? Request::Kind::kRemove : Request::Kind::kCreate;
-    pass1.push_back(request(updates[i].entry, i, kind));
+    pass1.emplace_back(updates[i].entry, i, kind);
   }
   if (auto st = runBatches(pass1); !st) {
     for (Request& r : pass1) {
@@ -334,7 +331,7 @@ ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
         FlowEntry got = *r.entry;
         got.reply = *r.echoedReply;
         failed(r, "reply tuple already in use; the kernel chose " + describe(got));
-        undo.push_back(request(*r.entry, r.index, Request::Kind::kRemove));
+        undo.emplace_back(*r.entry, r.index, Request::Kind::kRemove);
       } else {
         outcomes[r.index] = ApplyOutcome::kCreated;
       }
@@ -344,7 +341,7 @@ ApplyReport NetlinkConntrack::apply(const std::vector<FlowUpdate>& updates) {
       if (updates[r.index].op == FlowOp::kCreate)
         outcomes[r.index] = ApplyOutcome::kExists;
       else
-        pass2.push_back(request(*r.entry, r.index, Request::Kind::kUpdate));
+        pass2.emplace_back(*r.entry, r.index, Request::Kind::kUpdate);
     } else {
       failed(r, errnoText("create refused", r.error));
     }
@@ -372,12 +369,7 @@ ApplyReport NetlinkConntrack::removeExactly(const std::vector<KernelEntry>& entr
   std::vector<Request> removes;
   removes.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
-    Request r;
-    r.entry = &entries[i].flow;
-    r.index = i;
-    r.kind = Request::Kind::kRemove;
-    r.id = entries[i].id;
-    removes.push_back(r);
+    removes.emplace_back(entries[i].flow, i, Request::Kind::kRemove, entries[i].id);
   }
   ApplyReport report;
   auto st = runBatches(removes);
@@ -402,13 +394,7 @@ ApplyReport NetlinkConntrack::removeExactly(const std::vector<KernelEntry>& entr
 std::vector<bool> NetlinkConntrack::present(const std::vector<FlowEntry>& entries) {
   std::vector<Request> gets;
   gets.reserve(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) {
-    Request r;
-    r.entry = &entries[i];
-    r.index = i;
-    r.kind = Request::Kind::kGet;
-    gets.push_back(r);
-  }
+  for (size_t i = 0; i < entries.size(); ++i) gets.emplace_back(entries[i], i, Request::Kind::kGet);
   std::vector<bool> out(entries.size(), true);
   if (!runBatches(gets)) return out;  // unknown: as if present
   for (const Request& r : gets) out[r.index] = r.error != ENOENT;
