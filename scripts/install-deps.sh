@@ -22,6 +22,8 @@ packages=(
   conntrackd
   # fast real servers for benchmarks (tests/netns/lib.sh: start_reals nginx)
   nginx
+  # the install test (tests/install/test_install.sh): dpkg-shlibdeps, a clean root, lintian, systemd-nspawn
+  dpkg-dev debootstrap lintian systemd-container
 )
 
 missing=()

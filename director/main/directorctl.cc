@@ -48,7 +48,7 @@ constexpr std::string_view kUsage =
     "       directorctl [--admin-socket PATH] sync\n"
     "       directorctl [--admin-socket PATH] conntrack\n"
     "       directorctl [--admin-socket PATH] status\n"
-    "       directorctl --help\n"
+    "       directorctl --help | --version\n"
     "\n"
     "  list     the virtual-server table, as `ipvsadm -Ln` plus each real's health and last\n"
     "           check (--stats: as `ipvsadm -Ln --stats`)\n"
@@ -224,6 +224,10 @@ int main(int argc, char** argv) {
     std::string_view a = args[i];
     if (a == "--help" || a == "-h") {
       std::cout << kUsage;
+      return kExitOk;
+    }
+    if (a == "--version") {
+      std::cout << "directorctl " << ha::director::kDirectordVersion << "\n";
       return kExitOk;
     }
     if (a == "--admin-socket") {
