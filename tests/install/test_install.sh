@@ -89,7 +89,7 @@ done
 [ "$(dpkg-deb -I "$deb" conffiles)" = /etc/directord/directord.conf ] || fail "conffiles: $(dpkg-deb -I "$deb" conffiles)"
 pass "${deb##*/}: Depends from dpkg-shlibdeps ($depends), conffile /etc/directord/directord.conf"
 if command -v lintian >/dev/null; then
-  echo "lintian (reported, not judged here; packaging/README.md lists the accepted tags):"
+  echo "lintian (reported, not judged here; packaging/README.md says what it printed last):"
   lintian --tag-display-limit 0 "$deb" 2>&1 | sed 's/^/  /' || true
 fi
 phase "cpack -G DEB"
