@@ -69,6 +69,12 @@ Result<ConnCountMap> NetfilterConntrack::count() {
   return counts;
 }
 
+Result<std::vector<conntrack::FlowEntry>> NetfilterConntrack::flows() {
+  auto table = openConntrack();
+  if (!table) return Error{table.error()};
+  return table.value()->dump();
+}
+
 Result<uint64_t> NetfilterConntrack::deleteFlows(const std::vector<FlowOwner>& owners) {
   if (owners.empty()) return uint64_t{0};
   auto table = openConntrack();

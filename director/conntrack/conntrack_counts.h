@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "common/conntrack/flow.h"
 #include "common/ct_status.h"
 #include "common/result.h"
 #include "director/plan/forwarding_plan.h"
@@ -51,6 +52,8 @@ class ConntrackPort {
  public:
   virtual ~ConntrackPort() = default;
   virtual Result<ConnCountMap> count() = 0;
+  // Every flow of ours (ct mark tag), as the kernel holds it now: `directorctl -Lc`.
+  virtual Result<std::vector<conntrack::FlowEntry>> flows() = 0;
   // Deletes the flows of each (service, real) pair (reply source = the real), so the clients of a
   // real that failed its checks learn at once: their next packet meets a live real's RST instead
   // of silence. One dump serves the whole batch. Returns how many entries were deleted.
@@ -63,6 +66,7 @@ class ConntrackPort {
 class NetfilterConntrack final : public ConntrackPort {
  public:
   Result<ConnCountMap> count() override;
+  Result<std::vector<conntrack::FlowEntry>> flows() override;
   Result<uint64_t> deleteFlows(const std::vector<FlowOwner>& owners) override;
 };
 

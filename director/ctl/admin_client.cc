@@ -11,7 +11,7 @@ namespace {
 namespace pb = directord::admin;
 
 constexpr auto kRpcTimeout = std::chrono::seconds(5);
-constexpr int kMaxReplyBytes = 64 << 20;  // a ServiceList of thousands of services
+constexpr int kMaxReplyBytes = 64 << 20;  // a ServiceList of thousands of services, 100k flows
 
 void withDeadline(grpc::ClientContext& context) {
   context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
@@ -60,6 +60,13 @@ grpc::Status AdminClient::conntrack(pb::ConntrackReply* reply) {
   grpc::ClientContext context;
   withDeadline(context);
   return stub_->ConntrackStatus(&context, pb::ConntrackRequest(), reply);
+}
+
+grpc::Status AdminClient::connections(const pb::ConnectionsRequest& request,
+                                      pb::ConnectionList* reply) {
+  grpc::ClientContext context;
+  withDeadline(context);
+  return stub_->Connections(&context, request, reply);
 }
 
 }  // namespace ha::director

@@ -33,11 +33,13 @@ constexpr size_t kHealthColumn = 9;  // "inhibited"
 
 std::optional<IpAddress> addressOf(const std::string& text) { return IpAddress::parse(text); }
 
-// "[v6]:port" or "v4:port"; an address the codec did not write is shown as given.
-std::string endpointText(const std::string& address, uint32_t port, size_t truncateV4) {
+// "[v6]:port" or "v4:port" (or their names); an address the codec did not write is shown as given.
+std::string endpointText(const std::string& address, uint32_t port, size_t truncateV4,
+                         EndpointNames* names = nullptr, std::string_view protocol = {}) {
   auto parsed = addressOf(address);
   if (!parsed) return address + ":" + std::to_string(port);
-  std::string text = formatEndpoint(*parsed, static_cast<uint16_t>(port));
+  std::string text = names != nullptr ? names->name(*parsed, static_cast<uint16_t>(port), protocol)
+                                      : formatEndpoint(*parsed, static_cast<uint16_t>(port));
   if (parsed->isV4() && text.size() > truncateV4) text.resize(truncateV4);
   return text;
 }
@@ -53,8 +55,9 @@ auto realOrder(const pb::RealStatus& r) {
   return std::make_tuple(addressOf(r.address()).value_or(IpAddress{}), r.port());
 }
 
-std::string serviceName(const pb::ServiceStatus& s) {
-  std::string name = s.protocol() + "  " + endpointText(s.vip(), s.port(), SIZE_MAX);
+std::string serviceName(const pb::ServiceStatus& s, EndpointNames* names = nullptr) {
+  std::string name =
+      s.protocol() + "  " + endpointText(s.vip(), s.port(), SIZE_MAX, names, s.protocol());
   auto vip = addressOf(s.vip());
   if (vip && vip->isV4() && name.size() > kServiceColumn) name.resize(kServiceColumn);
   return name;
@@ -65,14 +68,19 @@ std::string padRight(std::string text, size_t width) {
   return text;
 }
 
-std::string realLine(const pb::RealStatus& r, std::string_view mode) {
+std::string padLeft(const std::string& text, size_t width) {
+  return text.size() < width ? std::string(width - text.size(), ' ') + text : text;
+}
+
+std::string realLine(const pb::RealStatus& r, const pb::ServiceStatus& s, EndpointNames* names) {
   // A real out of rotation shows weight 0, as keepalived's inhibit_on_failure leaves it in IPVS.
   uint32_t weight = r.in_rotation() ? r.weight() : 0;
-  std::string fwd(forwardName(mode));
+  std::string fwd(forwardName(s.mode()));
   // ipvsadm's columns first, unchanged, so scripts that split them keep working.
-  std::string ipvsadmColumns = cformat("  -> %-28s %-7s %-6u %-10" PRIu64 " %-10" PRIu64,
-                                       endpointText(r.address(), r.port(), kRealColumn).c_str(),
-                                       fwd.c_str(), weight, r.active_conns(), r.inactive_conns());
+  std::string ipvsadmColumns =
+      cformat("  -> %-28s %-7s %-6u %-10" PRIu64 " %-10" PRIu64,
+              endpointText(r.address(), r.port(), kRealColumn, names, s.protocol()).c_str(),
+              fwd.c_str(), weight, r.active_conns(), r.inactive_conns());
   // The last-check text can outgrow cformat's buffer (an HTTP detail), so it is appended whole.
   return ipvsadmColumns + " " + padRight(healthColumn(r), kHealthColumn) + " " +
          lastCheckColumn(r) + "\n";
@@ -84,16 +92,16 @@ std::string sorryLine(const pb::ServiceStatus& s) {
   return "  -> " + s.sorry_server() + " (sorry server, active)\n";
 }
 
-std::string countersText(const pb::Counters& c) {
-  return formatLargeNumber(c.conns()) + formatLargeNumber(c.in_packets()) +
-         formatLargeNumber(c.out_packets()) + formatLargeNumber(c.in_bytes()) +
-         formatLargeNumber(c.out_bytes());
+std::string countersText(const pb::Counters& c, bool exact) {
+  return formatLargeNumber(c.conns(), exact) + formatLargeNumber(c.in_packets(), exact) +
+         formatLargeNumber(c.out_packets(), exact) + formatLargeNumber(c.in_bytes(), exact) +
+         formatLargeNumber(c.out_bytes(), exact);
 }
 
 }  // namespace
 
-std::string serviceLine(const pb::ServiceStatus& s) {
-  std::string line = serviceName(s) + " " + s.scheduler();
+std::string serviceLine(const pb::ServiceStatus& s, EndpointNames* names) {
+  std::string line = serviceName(s, names) + " " + s.scheduler();
   if (!s.scheduler_flags().empty()) {
     line += " (";
     for (int i = 0; i < s.scheduler_flags_size(); ++i) {
@@ -135,7 +143,11 @@ std::string_view forwardName(std::string_view mode) {
   return mode;
 }
 
-std::string formatLargeNumber(uint64_t n) {
+std::string formatLargeNumber(uint64_t n, bool exact) {
+  if (exact) {
+    std::string digits = std::to_string(n);
+    return padLeft(digits, digits.size() <= 8 ? 9 : digits.size() + 1);
+  }
   if (n < uint64_t{100000000}) return cformat("%9" PRIu64, n);
   if (n < uint64_t{1000000000}) return cformat("%8" PRIu64 "K", n / 1000);
   if (n < uint64_t{100000000000}) return cformat("%8" PRIu64 "M", n / 1000000);
@@ -144,9 +156,12 @@ std::string formatLargeNumber(uint64_t n) {
 }
 
 std::string formatServiceList(const pb::ServiceList& list, const ListFormat& format) {
-  std::string out =
-      cformat("directord %.*s (nftables, hash seed 0x%08x)\n",
-              static_cast<int>(format.version.size()), format.version.data(), list.hash_seed());
+  std::string out;
+  if (format.banner) {
+    out +=
+        cformat("directord %.*s (nftables, hash seed 0x%08x)\n",
+                static_cast<int>(format.version.size()), format.version.data(), list.hash_seed());
+  }
   if (format.stats) {
     out += cformat("%-33s %8s %8s %8s %8s %8s\n", "Prot LocalAddress:Port", "Conns", "InPkts",
                    "OutPkts", "InBytes", "OutBytes");
@@ -161,15 +176,19 @@ std::string formatServiceList(const pb::ServiceList& list, const ListFormat& for
   for (const pb::ServiceStatus* s : sortedServices(list)) {
     const std::vector<const pb::RealStatus*> reals = sortedReals(*s);
     if (format.stats) {
-      out += padRight(serviceName(*s), kServiceColumn) + countersText(s->counters()) + "\n";
+      out += padRight(serviceName(*s, format.names), kServiceColumn) +
+             countersText(s->counters(), format.exact) + "\n";
       for (const pb::RealStatus* r : reals) {
-        out += "  -> " + padRight(endpointText(r->address(), r->port(), kRealColumn), kRealColumn) +
-               countersText(r->counters()) + "\n";
+        out += "  -> " +
+               padRight(
+                   endpointText(r->address(), r->port(), kRealColumn, format.names, s->protocol()),
+                   kRealColumn) +
+               countersText(r->counters(), format.exact) + "\n";
       }
     } else {
       // Trailing words, as ipvsadm adds "persistent N": a line-per-service parser still works.
-      out += serviceLine(*s) + (s->quorum_lost() ? " (quorum lost)" : "") + "\n";
-      for (const pb::RealStatus* r : reals) out += realLine(*r, s->mode());
+      out += serviceLine(*s, format.names) + (s->quorum_lost() ? " (quorum lost)" : "") + "\n";
+      for (const pb::RealStatus* r : reals) out += realLine(*r, *s, format.names);
       if (s->sorry_active() && !s->sorry_server().empty()) out += sorryLine(*s);
     }
   }

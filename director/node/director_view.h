@@ -83,6 +83,23 @@ struct ConntrackStatus {
   std::optional<uint64_t> sampleAgeMs;
 };
 
+// One of our flows, as `ipvsadm -Lc` lists a connection.
+struct ConnectionRow {
+  Protocol protocol = Protocol::kTcp;
+  uint32_t expiresSeconds = 0;
+  std::string state;  // TCP: conntrack's name ("ESTABLISHED", "SYN_RECV", ...); "" for UDP
+  Endpoint source;    // the client
+  Endpoint virtualService;
+  Endpoint destination;  // the real
+};
+
+// Our flows (of one service, when asked), at most a bound's worth; total counts them all.
+struct ConnectionTable {
+  std::vector<ConnectionRow> rows;
+  uint64_t total = 0;
+  bool serviceKnown = true;  // false: the service asked for is not configured
+};
+
 // Each answer is an error when the thread that holds it does not answer in time (a busy or stuck
 // io_context thread: common/post_and_wait.h); the admin API then says so instead of hanging.
 class DirectorView {
@@ -96,6 +113,8 @@ class DirectorView {
   virtual Result<sync::SyncSnapshot> syncSnapshot() = 0;
   virtual Result<ForwarderStatus> forwarderStatus() = 0;
   virtual Result<ConntrackStatus> conntrackStatus() = 0;
+  // Our flows in conntrack, of `service` only when given (`directorctl -Lc`).
+  virtual Result<ConnectionTable> connections(const std::optional<ServiceKey>& service) = 0;
 };
 
 }  // namespace ha::director

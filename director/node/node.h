@@ -97,6 +97,8 @@ class Node final : public DirectorView {
   Result<sync::SyncSnapshot> syncSnapshot() override;
   Result<ForwarderStatus> forwarderStatus() override;
   Result<ConntrackStatus> conntrackStatus() override;
+  // node_connections.cc: one dump on the director thread, at most kMaxConnectionRows rows.
+  Result<ConnectionTable> connections(const std::optional<ServiceKey>& service) override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);

@@ -31,6 +31,7 @@ FlowAnswer lookupFlow(const ForwardingPlan& plan, const FlowQuery& query) {
     return answer;
   }
   answer.service = sp->key;
+  answer.scheduler = sp->scheduler;
   if (sp->slots.empty()) {
     answer.deterministic = true;
     answer.explanation = "no real in rotation: the flow is dropped";

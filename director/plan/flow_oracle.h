@@ -25,6 +25,7 @@ struct FlowAnswer {
   uint32_t slot = 0;
   std::vector<Endpoint> candidates;  // rotation: slot order
   std::string explanation;
+  std::string scheduler;  // the matched service's
 };
 
 FlowAnswer lookupFlow(const ForwardingPlan& plan, const FlowQuery& query);

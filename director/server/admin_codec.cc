@@ -87,6 +87,7 @@ pb::LookupReply toLookupReply(const FlowAnswer& answer) {
   out.set_slot(answer.slot);
   for (const Endpoint& c : answer.candidates) out.add_candidates(c.str());
   out.set_explanation(answer.explanation);
+  out.set_scheduler(answer.scheduler);
   return out;
 }
 

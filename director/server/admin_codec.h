@@ -24,6 +24,10 @@ directord::admin::ForwarderReply toForwarderReply(const ForwarderStatus& status)
 // conntrack_codec.cc
 directord::admin::ConntrackReply toConntrackReply(const ConntrackStatus& status);
 directord::admin::LookupRequest toLookupRequest(const FlowQuery& query);
+// connections_codec.cc: `directorctl -Lc`; the request's service, checked (protocol TCP/UDP, an
+// address, a port 1-65535).
+directord::admin::ConnectionList toConnectionList(const ConnectionTable& table);
+Result<ServiceKey> toServiceKey(const directord::admin::ServiceRef& ref);
 Result<FlowQuery> toFlowQuery(const directord::admin::LookupRequest& request);
 
 // health_codec.cc: a real's health fields (state, reason, weights, checkers with ages at `now`).

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "admin.grpc.pb.h"
 #include "director/server/admin_codec.h"
@@ -66,6 +67,21 @@ class AdminService final : public pb::Admin::Service {
                                pb::ConntrackReply* reply) override {
     return answer(view_.conntrackStatus(),
                   [&](const ha::director::ConntrackStatus& s) { *reply = toConntrackReply(s); });
+  }
+
+  grpc::Status Connections(grpc::ServerContext* /*context*/, const pb::ConnectionsRequest* request,
+                           pb::ConnectionList* reply) override {
+    std::optional<ServiceKey> service;
+    if (request->has_service()) {
+      auto key = toServiceKey(request->service());
+      if (!key) return {grpc::StatusCode::INVALID_ARGUMENT, key.error()};
+      service = key.value();
+    }
+    auto table = view_.connections(service);
+    if (table && !table->serviceKnown) {
+      return {grpc::StatusCode::NOT_FOUND, "no virtual service " + service->str()};
+    }
+    return answer(table, [&](const ConnectionTable& t) { *reply = toConnectionList(t); });
   }
 
  private:

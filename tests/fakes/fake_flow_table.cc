@@ -14,6 +14,31 @@ Result<ConnCountMap> FakeFlowTable::count() {
   return counts;
 }
 
+Result<std::vector<conntrack::FlowEntry>> FakeFlowTable::flows() {
+  constexpr uint8_t kTcpSynRecv = 2;  // enum tcp_conntrack
+  std::vector<conntrack::FlowEntry> entries;
+  for (size_t i = 0; i < flows_.size(); ++i) {
+    const Flow& flow = flows_[i];
+    conntrack::FlowEntry e;
+    e.l4proto = flow.owner.l4proto;
+    e.original.src = *IpAddress::parse("203.0.113.1");
+    e.original.srcPort = static_cast<uint16_t>(40000 + i);
+    e.reply.src = flow.owner.real.address;
+    e.reply.srcPort = flow.owner.real.port;
+    e.reply.dst = e.original.src;
+    e.reply.dstPort = e.original.srcPort;
+    if (e.l4proto == conntrack::kProtoTcp) {
+      e.tcpState = flow.established ? kTcpConntrackEstablished : kTcpSynRecv;
+    } else if (flow.established) {
+      e.status = kIpsSeenReply;
+    }
+    e.timeoutSeconds = 120;
+    e.mark = serviceMark(flow.owner.serviceId);
+    entries.push_back(e);
+  }
+  return entries;
+}
+
 Result<uint64_t> FakeFlowTable::deleteFlows(const std::vector<FlowOwner>& owners) {
   deleteCalls_.push_back(owners);
   if (!failNext_.empty()) {

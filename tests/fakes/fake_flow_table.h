@@ -14,6 +14,9 @@ namespace ha::director::test {
 class FakeFlowTable final : public ConntrackPort {
  public:
   Result<ConnCountMap> count() override;
+  // One entry per flow: client 203.0.113.1:(40000 + its index) to the real, the owner's mark;
+  // established flows TCP ESTABLISHED (or UDP seen both ways), the others SYN_RECV (or one-way).
+  Result<std::vector<conntrack::FlowEntry>> flows() override;
   Result<uint64_t> deleteFlows(const std::vector<FlowOwner>& owners) override;
 
   // A flow of `owner`'s service to its real: established (active) or not.

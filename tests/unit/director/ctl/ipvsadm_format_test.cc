@@ -154,6 +154,55 @@ TEST(IpvsadmFormat, LargeNumberBoundaries) {
   EXPECT_EQ(formatLargeNumber(100000000000000ULL), "     100T");
 }
 
+// --exact prints whole numbers where ipvsadm's print_largenum scales: 9 columns while they fit,
+// one blank more than the digits past that.
+TEST(IpvsadmFormat, ExactStatsPrintWholeNumbers) {
+  pb::ServiceList list;
+  list.set_hash_seed(0x5eed1b5a);
+  auto* s = addService(list, "TCP", "192.0.2.100", 80, "wrr", "FNAT");
+  setCounters(s->mutable_counters(), 1234, 123456789, 99999999, 98765432109ULL, 1234567890123ULL);
+  auto* r = addReal(s, "198.51.100.11", 80, 3);
+  setCounters(r->mutable_counters(), 1234, 123456789, 99999999, 98765432109ULL, 1234567890123ULL);
+  ListFormat exact = kStats;
+  exact.exact = true;
+  EXPECT_EQ(formatServiceList(list, exact),
+            kBanner +
+                "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n"
+                "  -> RemoteAddress:Port\n"
+                "TCP  192.0.2.100:80                   1234 123456789 99999999 98765432109 "
+                "1234567890123\n"
+                "  -> 198.51.100.11:80                 1234 123456789 99999999 98765432109 "
+                "1234567890123\n");
+  EXPECT_EQ(formatLargeNumber(0, true), "        0");
+  EXPECT_EQ(formatLargeNumber(12345678, true), " 12345678");
+  EXPECT_EQ(formatLargeNumber(123456789, true), " 123456789");
+  EXPECT_EQ(formatLargeNumber(18446744073709551615ULL, true), " 18446744073709551615");
+}
+
+// ipvsadm -L -t prints no banner; without -n the names replace addresses and ports, and an
+// IPv4 name longer than ipvsadm's column is cut as ipvsadm cuts it.
+TEST(IpvsadmFormat, OneServiceWithNames) {
+  struct Names final : EndpointNames {
+    std::string name(const IpAddress& address, uint16_t port, std::string_view protocol) override {
+      EXPECT_EQ(protocol, "TCP");
+      std::string host =
+          address.str() == "198.51.100.11" ? "a-very-long-real-server-name.example" : "vip.example";
+      return host + ":" + (port == 80 ? "http" : std::to_string(port));
+    }
+  } names;
+  pb::ServiceList list;
+  auto* s = addService(list, "TCP", "192.0.2.100", 80, "rr", "NAT");
+  addReal(s, "198.51.100.11", 80, 1);
+  ListFormat format = kList;
+  format.banner = false;
+  format.names = &names;
+  EXPECT_EQ(formatServiceList(list, format),
+            kTitle +
+                "TCP  vip.example:http rr\n"
+                "  -> a-very-long-real-server-name Masq    1      0          0          -         "
+                "-\n");
+}
+
 // Forward names as ipvsadm (and DPVS for FULLNAT) print them.
 TEST(IpvsadmFormat, ForwardNames) {
   EXPECT_EQ(forwardName("NAT"), "Masq");

@@ -59,6 +59,9 @@ virtual_server 192.0.2.100 80 {
 
 struct NoConntrack : ConntrackPort {
   Result<ConnCountMap> count() override { return ConnCountMap{}; }
+  Result<std::vector<conntrack::FlowEntry>> flows() override {
+    return std::vector<conntrack::FlowEntry>{};
+  }
   Result<uint64_t> deleteFlows(const std::vector<FlowOwner>& /*owners*/) override { return uint64_t{0}; }
 };
 

@@ -86,6 +86,24 @@ struct FakeDirectorView : DirectorView {
     c.inconclusiveResults = 12;
     return c;
   }
+  // One flow of TCP 192.0.2.102:80; any other service is unknown.
+  Result<ConnectionTable> connections(const std::optional<ServiceKey>& service) override {
+    const ServiceKey known{Protocol::kTcp, ip("192.0.2.102"), 80};
+    ConnectionTable t;
+    if (service && *service != known) {
+      t.serviceKnown = false;
+      return t;
+    }
+    ConnectionRow row;
+    row.expiresSeconds = 431999;
+    row.state = "ESTABLISHED";
+    row.source = Endpoint{ip("203.0.113.10"), 40000};
+    row.virtualService = Endpoint{known.vip, known.port};
+    row.destination = Endpoint{ip("198.51.100.12"), 80};
+    t.rows.push_back(row);
+    t.total = 1;
+    return t;
+  }
   Result<sync::SyncSnapshot> syncSnapshot() override {
     sync::SyncSnapshot snap;
     snap.enabled = true;
@@ -271,6 +289,64 @@ TEST_F(AdminServerTest, RefusesMalformedLookup) {
   EXPECT_FALSE(view_.lastQuery);
 }
 
+// Connections lists the view's flows as ipvsadm -Lc rows; a filter on a known service passes.
+TEST_F(AdminServerTest, ListsConnections) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  for (bool filtered : {false, true}) {
+    grpc::ClientContext ctx;
+    withDeadline(ctx);
+    pb::ConnectionsRequest request;
+    if (filtered) {
+      request.mutable_service()->set_protocol("TCP");
+      request.mutable_service()->set_vip("192.0.2.102");
+      request.mutable_service()->set_port(80);
+    }
+    pb::ConnectionList reply;
+    auto status = stub()->Connections(&ctx, request, &reply);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(reply.total(), 1u);
+    ASSERT_EQ(reply.connections_size(), 1);
+    const auto& c = reply.connections(0);
+    EXPECT_EQ(c.protocol(), "TCP");
+    EXPECT_EQ(c.expires_s(), 431999u);
+    EXPECT_EQ(c.state(), "ESTABLISHED");
+    EXPECT_EQ(c.source(), "203.0.113.10:40000");
+    EXPECT_EQ(c.virtual_service(), "192.0.2.102:80");
+    EXPECT_EQ(c.destination(), "198.51.100.12:80");
+  }
+}
+
+// An unknown service is NOT_FOUND naming it; a malformed one INVALID_ARGUMENT, naming the field.
+TEST_F(AdminServerTest, ConnectionsRefuseUnknownAndMalformedServices) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  struct Case {
+    std::string protocol, vip;
+    uint32_t port;
+    grpc::StatusCode code;
+    std::string says;
+  };
+  for (const Case& c :
+       {Case{"UDP", "192.0.2.102", 80, grpc::StatusCode::NOT_FOUND,
+             "no virtual service UDP 192.0.2.102:80"},
+        Case{"SCTP", "192.0.2.102", 80, grpc::StatusCode::INVALID_ARGUMENT, "SCTP"},
+        Case{"TCP", "not-an-ip", 80, grpc::StatusCode::INVALID_ARGUMENT, "not-an-ip"},
+        Case{"TCP", "192.0.2.102", 70000, grpc::StatusCode::INVALID_ARGUMENT, "70000"}}) {
+    grpc::ClientContext ctx;
+    withDeadline(ctx);
+    pb::ConnectionsRequest request;
+    request.mutable_service()->set_protocol(c.protocol);
+    request.mutable_service()->set_vip(c.vip);
+    request.mutable_service()->set_port(c.port);
+    pb::ConnectionList reply;
+    auto status = stub()->Connections(&ctx, request, &reply);
+    EXPECT_EQ(status.error_code(), c.code) << c.says;
+    EXPECT_NE(status.error_message().find(c.says), std::string::npos) << status.error_message();
+    EXPECT_EQ(reply.connections_size(), 0);
+  }
+}
+
 // A view whose thread never runs its io_context: every answer misses its deadline.
 struct UnansweredView : DirectorView {
   template <typename T>
@@ -284,6 +360,9 @@ struct UnansweredView : DirectorView {
   Result<sync::SyncSnapshot> syncSnapshot() override { return ask<sync::SyncSnapshot>(); }
   Result<ForwarderStatus> forwarderStatus() override { return ask<ForwarderStatus>(); }
   Result<ConntrackStatus> conntrackStatus() override { return ask<ConntrackStatus>(); }
+  Result<ConnectionTable> connections(const std::optional<ServiceKey>& /*service*/) override {
+    return ask<ConnectionTable>();
+  }
   boost::asio::io_context io;  // nobody runs it: a stuck director thread
 };
 
