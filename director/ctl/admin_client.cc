@@ -62,4 +62,10 @@ grpc::Status AdminClient::conntrack(pb::ConntrackReply* reply) {
   return stub_->ConntrackStatus(&context, pb::ConntrackRequest(), reply);
 }
 
+grpc::Status AdminClient::zero(const pb::ZeroRequest& request, pb::ZeroReply* reply) {
+  grpc::ClientContext context;
+  withDeadline(context);
+  return stub_->ZeroCounters(&context, request, reply);
+}
+
 }  // namespace ha::director

@@ -19,6 +19,8 @@ class AdminClient {
   grpc::Status forwarder(directord::admin::ForwarderReply* reply);
   grpc::Status sync(directord::admin::SyncReply* reply);
   grpc::Status conntrack(directord::admin::ConntrackReply* reply);
+  grpc::Status zero(const directord::admin::ZeroRequest& request,
+                    directord::admin::ZeroReply* reply);
 
   const std::string& socketPath() const { return path_; }
 

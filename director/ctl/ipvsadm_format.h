@@ -1,9 +1,9 @@
 #pragma once
-// `directorctl list [--stats]` output, laid out like `ipvsadm -Ln [--stats]` (ipvsadm.c
-// print_title/print_service_entry) so operators and their scripts read it without relearning.
-// Without --stats each real line gains two columns after ipvsadm's: Health and LastCheck
-// (health_format.h); a service whose quorum is lost says so, and an active sorry server is
-// listed under the reals. Pure: a ServiceList in, text out.
+// `directorctl list [--stats|--rate]` output, laid out like `ipvsadm -Ln [--stats|--rate]`
+// (ipvsadm.c print_title/print_service_entry) so operators and their scripts read it without
+// relearning. Without --stats each real line gains two columns after ipvsadm's: Health and
+// LastCheck (health_format.h); a service whose quorum is lost says so, and an active sorry server
+// is listed under the reals. Pure: a ServiceList in, text out.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,6 +16,9 @@ namespace ha::director {
 struct ListFormat {
   bool stats = false;
   std::string_view version;  // printed where ipvsadm prints the IPVS version
+  // `ipvsadm -Ln --rate`: CPS InPPS OutPPS InBPS OutBPS, from directord's estimator (IPVS's:
+  // 2 s samples, exponentially averaged), rounded to whole numbers as IPVS reports them.
+  bool rate = false;
 };
 
 std::string formatServiceList(const directord::admin::ServiceList& list, const ListFormat& format);

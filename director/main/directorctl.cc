@@ -21,6 +21,7 @@
 #include "director/ctl/health_format.h"
 #include "director/ctl/ipvsadm_format.h"
 #include "director/ctl/lookup_request.h"
+#include "director/ctl/service_ref.h"
 #include "director/ctl/sync_format.h"
 #include "director/ctl/sync_reply.h"
 #include "director/ctl/version.h"
@@ -41,7 +42,8 @@ constexpr int kExitNoService = 3;
 constexpr int kExitDegraded = 4;
 
 constexpr std::string_view kUsage =
-    "usage: directorctl [--admin-socket PATH] list [--stats]\n"
+    "usage: directorctl [--admin-socket PATH] list [--stats|--rate]\n"
+    "       directorctl [--admin-socket PATH] zero [-t|-u VIP:PORT]\n"
     "       directorctl [--admin-socket PATH] health\n"
     "       directorctl [--admin-socket PATH] lookup tcp|udp SRC SPORT VIP VPORT\n"
     "       directorctl [--admin-socket PATH] vrrp\n"
@@ -51,7 +53,9 @@ constexpr std::string_view kUsage =
     "       directorctl --help\n"
     "\n"
     "  list     the virtual-server table, as `ipvsadm -Ln` plus each real's health and last\n"
-    "           check (--stats: as `ipvsadm -Ln --stats`)\n"
+    "           check (--stats: as `ipvsadm -Ln --stats`; --rate: as `ipvsadm -Ln --rate`)\n"
+    "  zero     as `ipvsadm -Z`: the counters and rates `list` shows restart from zero, of one\n"
+    "           service or of all (Prometheus' counters are never reset)\n"
     "  health   per real and per checker: state, probes, failures by reason, latency\n"
     "           last/mean/max, last result; then the probe totals\n"
     "  lookup   which real a new flow from SRC:SPORT to VIP:VPORT reaches\n"
@@ -62,7 +66,7 @@ constexpr std::string_view kUsage =
     "           results held as inconclusive while it lasts), the kernel's drop counters\n"
     "  status   the forwarder's nf_tables tables: who may change them, drift seen and repaired\n"
     "\n"
-    "exit codes: 0 ok; 1 directord unreachable; 2 usage; 3 no such service (lookup);\n"
+    "exit codes: 0 ok; 1 directord unreachable; 2 usage; 3 no such service (lookup, zero);\n"
     "            4 the kernel does not hold what directord planned (list, status: a drift\n"
     "            repair is pending or failing; the table printed is the plan)\n"
     "  --admin-socket PATH   directord's admin socket (default /run/directord.sock)\n";
@@ -89,9 +93,12 @@ int unreachable(const Client& client, const grpc::Status& status) {
 
 int runList(Client& client, const std::vector<std::string_view>& args) {
   bool stats = false;
+  bool rate = false;
   for (std::string_view a : args) {
     if (a == "--stats") {
       stats = true;
+    } else if (a == "--rate") {
+      rate = true;
     } else {
       return usageError("list: unknown option " + std::string(a));
     }
@@ -99,7 +106,7 @@ int runList(Client& client, const std::vector<std::string_view>& args) {
   pb::ServiceList reply;
   if (auto status = client.list(&reply); !status.ok()) return unreachable(client, status);
   std::cout << ha::director::formatServiceList(
-      reply, ha::director::ListFormat{stats, ha::director::kDirectordVersion});
+      reply, ha::director::ListFormat{stats, ha::director::kDirectordVersion, rate});
   // The table above is the plan; say so when the kernel is known not to hold it.
   pb::ForwarderReply forwarder;
   if (client.forwarder(&forwarder).ok()) {
@@ -107,6 +114,29 @@ int runList(Client& client, const std::vector<std::string_view>& args) {
       std::cerr << "directorctl: WARNING: the kernel does not hold this table now (see directorctl status)\n";
       return kExitDegraded;
     }
+  }
+  return kExitOk;
+}
+
+int runZero(Client& client, const std::vector<std::string_view>& args) {
+  pb::ZeroRequest request;
+  if (args.size() == 2) {
+    auto service = ha::director::parseServiceRef(args[0], args[1]);
+    if (!service) return usageError("zero: " + service.error());
+    *request.mutable_service() = service.value();
+  } else if (!args.empty()) {
+    return usageError("zero takes nothing, or -t|-u VIP:PORT");
+  }
+  pb::ZeroReply reply;
+  auto status = client.zero(request, &reply);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    std::cerr << "directorctl: " << status.error_message() << "\n";
+    return kExitNoService;
+  }
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) return unreachable(client, status);
+  if (!status.ok()) {  // refused (the caller check) or a request directord found bad
+    std::cerr << "directorctl: zero refused: " << status.error_message() << "\n";
+    return kExitUnreachable;
   }
   return kExitOk;
 }
@@ -245,6 +275,7 @@ int main(int argc, char** argv) {
   Client client(socketPath);
   if (command == "list") return runList(client, rest);
   if (command == "health") return runHealth(client, rest);
+  if (command == "zero") return runZero(client, rest);
   if (command == "lookup") return runLookup(client, rest);
   if (command == "vrrp") return runVrrp(client, rest);
   if (command == "sync") return runSync(client, rest);

@@ -25,6 +25,8 @@ directord::admin::ForwarderReply toForwarderReply(const ForwarderStatus& status)
 directord::admin::ConntrackReply toConntrackReply(const ConntrackStatus& status);
 directord::admin::LookupRequest toLookupRequest(const FlowQuery& query);
 Result<FlowQuery> toFlowQuery(const directord::admin::LookupRequest& request);
+// ipvsadm's -t/-u VIP:PORT as the client sent it; a bad protocol, address or port is an error.
+Result<ServiceKey> toServiceKey(const directord::admin::ServiceRef& ref);
 
 // health_codec.cc: a real's health fields (state, reason, weights, checkers with ages at `now`).
 void setRealHealth(const RealSnapshot& real, std::chrono::system_clock::time_point now,
