@@ -10,10 +10,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-TrafficCounters at(uint64_t seconds) {
+TrafficCounters at(uint64_t s) {
   // A steady 100 conn/s, 1000 pkt/s in, 500 out, 1 MB/s in, 2 MB/s out.
-  return TrafficCounters{100 * seconds, 1000 * seconds, 500 * seconds, 1000000 * seconds,
-                         2000000 * seconds};
+  return TrafficCounters{100 * s, 1000 * s, 500 * s, 1000000 * s, 2000000 * s};
 }
 
 TEST(RateEstimate, FirstSampleIsOnlyTheStartingPoint) {
