@@ -6,8 +6,13 @@
 #   nft-fullnat     hand-written minimal FULLNAT rule in dir1 (tests/netns/baseline_fullnat.nft,
 #                   narrowed to real1 and to ports 80 and 5201)
 #   directord       directord in dir1, FULLNAT, rr, real1, local address 198.51.100.200
-#   dird-nostats    the same with the forward chain's per-packet stats rule (dynset update of
-#                   @stats4) deleted by handle: what that rule costs   (--no-nostats: skip)
+#   dird-nostats    the same with conntrack accounting off (directord killed, its orphaned tables
+#                   forwarding, net.netfilter.nf_conntrack_acct=0): what the per-real counters
+#                   cost   (--no-nostats: skip)
+# The other paths run with accounting off, as a host without directord would: the counters'
+# cost is inside the directord/nft-fullnat ratio. directord's per-real bytes are checked against
+# real1's own nft counters (IP bytes to and from the local address: the truth on the wire) for
+# every directord window; target: within 1%.
 #   haproxy         haproxy in dir1, mode tcp, roundrobin, real1 (nbthread: --haproxy-threads)
 # Workloads: wrk keep-alive, wrk with "Connection: close" (a new connection per request), iperf3.
 # Repetitions are interleaved (rep 1: every path, rep 2: every path, ...; the order rotates),
@@ -82,6 +87,21 @@ IPERF_PID=$LAB_LAST_PID
 lab_wait_listen "$REAL" tcp 5201 || lab_die "iperf3 -s did not start on $REAL"
 RESULTS=$LAB_STATE_DIR/results
 : >"$RESULTS"
+BYTES=$LAB_STATE_DIR/bytes   # directord windows: rep, direction, directord's bytes, the truth
+: >"$BYTES"
+# The truth for the per-real bytes: what real1 receives from / sends to the local address. Loaded
+# for every path, so its cost is the same everywhere.
+truth_load() {  # (re)loaded to start from zero: `nft reset counters` spares rule counters
+  on "$REAL" nft -f - <<EOF
+table inet truth
+delete table inet truth
+table inet truth {
+  chain input { type filter hook input priority 0; ip saddr $LADDR counter; }
+  chain output { type filter hook output priority 0; ip daddr $LADDR counter; }
+}
+EOF
+}
+truth_load || lab_die "$REAL: truth counters"
 
 # ---- the paths ---------------------------------------------------------------------------------
 dir1_has_addr() { on dir1 ip -4 addr show dev lan0 | grep -q "inet $1/"; }
@@ -149,28 +169,37 @@ write_haproxy_cfg() {
   printf '%s\n' "$tmpl" >"$LAB_STATE_DIR/haproxy.cfg"
 }
 
-# Delete the per-packet stats rule(s) ("per-real packets and bytes") from directord's forward chain.
-# directord's tables are owner-flagged and repaired when changed, so the rule is deleted from the
-# table a killed directord leaves behind (persistent, orphaned: anyone may change it).
-delete_stats_rule() {
-  local chain c h
-  chain=$(on dir1 nft -a list table inet directord 2>/dev/null |
-    awk '/^\tchain /{c=$2} c && /per-real packets and bytes/ {print c, $NF}')
-  [ -n "$chain" ] || { lab_log "no stats rule found in table inet directord"; return 1; }
-  while read -r c h; do
-    on dir1 nft delete rule inet directord "$c" handle "$h" || return 1
-    STATS_DELETED+="$c/$h "
-  done <<<"$chain"
+# Conntrack accounting (the per-real counters' source) in dir1: directord turns it on; every other
+# path measures without it.
+accounting() { on dir1 sysctl -qw "net.netfilter.nf_conntrack_acct=$1"; }
+
+truth_bytes() {  # "in out": IP bytes real1 received from / sent to the local address
+  on "$REAL" nft list table inet truth | awk '/chain input/ {d = "in"} /chain output/ {d = "out"}
+    /counter packets/ {for (i = 1; i <= NF; i++) if ($i == "bytes") b[d] = $(i + 1)}
+    END {print b["in"] + 0, b["out"] + 0}'
 }
-STATS_DELETED=
+unsuffix() {  # ipvsadm's print_largenum: 123456K -> 123456000
+  awk '{n = $1; m = 1; if (n ~ /K$/) m = 1e3; else if (n ~ /M$/) m = 1e6; else if (n ~ /G$/) m = 1e9; else if (n ~ /T$/) m = 1e12
+        sub(/[KMGT]$/, "", n); printf "%.0f\n", n * m}'
+}
+dird_real_bytes() {  # "in out" of real1 in directord's `list --stats`, summed over both services
+  local line bin=0 bout=0 a
+  while read -r line; do
+    read -r -a a <<<"$line"
+    bin=$((bin + $(unsuffix <<<"${a[5]}"))) bout=$((bout + $(unsuffix <<<"${a[6]}")))
+  done < <(on dir1 "$DIRECTORCTL" --admin-socket "$LAB_STATE_DIR/dir1.sock" list --stats 2>/dev/null |
+    awk -v r="$REAL_IP" '$1 == "->" && $2 ~ "^" r ":"')
+  echo "$bin $bout"
+}
 
 DIRD_PID='' HAPROXY_PID=''
 path_up() {  # PATH: make it the only active forwarder; sets TARGET (host) and EXPECT_SRC
   local p=$1
   TARGET=$VIP EXPECT_SRC=$LADDR
   case $p in
-    direct) TARGET=$REAL_IP EXPECT_SRC=$CLIENT4 ;;
+    direct) TARGET=$REAL_IP EXPECT_SRC=$CLIENT4; accounting 0 || return 1 ;;
     nft-fullnat)
+      accounting 0 || return 1
       hold_vip || return 1
       on dir1 nft -f "$LAB_STATE_DIR/bench_fullnat.nft" || return 1 ;;
     directord|dird-nostats)
@@ -180,9 +209,10 @@ path_up() {  # PATH: make it the only active forwarder; sets TARGET (host) and E
       lab_wait_for 5 nft_has_directord_table dir1 || return 1
       if [ "$p" = dird-nostats ]; then
         lab_stop_pid "$DIRD_PID" KILL >/dev/null; DIRD_PID=
-        delete_stats_rule || return 1
+        accounting 0 || return 1
       fi ;;
     haproxy)
+      accounting 0 || return 1
       hold_vip || return 1
       lab_spawn dir1 "$LAB_STATE_DIR/haproxy.log" haproxy -db -f "$LAB_STATE_DIR/haproxy.cfg"
       HAPROXY_PID=$LAB_LAST_PID
@@ -298,14 +328,24 @@ steal_pct() {  # BEFORE: % of CPU time stolen since
 }
 
 measure() {  # PATH REP: the three workloads, again when someone else took CPU meanwhile
-  local p=$1 rep=$2 ka nc ip s0 snap t0 f st why try flag=""
+  local p=$1 rep=$2 ka nc ip s0 snap t0 f st why try flag="" din dout tin tout
   for ((try = 0; ; try++)); do
     wait_quiet "$p rep$rep"
+    if [ "$p" = directord ]; then  # directord's per-real bytes from here on, and the truth's
+      truth_load || lab_log "$REAL: truth counters not reloaded"
+      on dir1 "$DIRECTORCTL" --admin-socket "$LAB_STATE_DIR/dir1.sock" zero || lab_log "directorctl zero failed"
+    fi
     s0=$(cpu_steal) snap=$(foreign_snap) t0=$EPOCHREALTIME
     CUR="$p rep$rep keepalive"; ka=$(run_wrk "http://$TARGET/")
     CUR="$p rep$rep newconn"; nc=$(run_wrk "http://$TARGET/" -H "Connection: close")
     CUR="$p rep$rep iperf3"; ip=$(run_iperf "$TARGET")
     f=$(foreign_pct "$snap" "$t0") st=$(steal_pct "$s0")
+    if [ "$p" = directord ]; then
+      sleep 0.5  # the last FINs and ACKs
+      read -r din dout < <(dird_real_bytes)
+      read -r tin tout < <(truth_bytes)
+      printf '%s in %s %s\n%s out %s %s\n' "$rep" "$din" "$tin" "$rep" "$dout" "$tout" >>"$BYTES"
+    fi
     [ "$f" -le "$FOREIGN_MAX" ] && [ "$st" -le "$STEAL_MAX" ] && break
     why="${f}% foreign CPU, ${st}% steal"
     if [ "$try" -ge 2 ] || [ "$RETRIES_LEFT" -le 0 ]; then
@@ -346,7 +386,7 @@ lab_stop_pid "$IPERF_PID" >/dev/null
 [ -n "$OUT" ] && cp "$RESULTS" "$OUT"
 echo
 python_rc=0
-"$(lab_python)" - "$RESULTS" "$REPS" "$STRICT" <<'PY' || python_rc=$?
+"$(lab_python)" - "$RESULTS" "$REPS" "$STRICT" "$BYTES" <<'PY' || python_rc=$?
 import math, statistics, sys
 path, reps, strict = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 runs = {}  # (path, workload) -> {rep: value}
@@ -399,11 +439,23 @@ for a, b, tgt in R:
         cells.append(c)
     print(f"{a + '/' + b:<25}" + "".join(f"{c:>33}" for c in cells))
 print()
+# Per-real bytes: directord's (conntrack accounting) against real1's own counters, per window.
+worst = None
+for line in open(sys.argv[4]):
+    rep, d, dird, truth = line.split()
+    dird, truth = float(dird), float(truth)
+    err = abs(dird - truth) / truth if truth else (0.0 if dird == 0 else float("inf"))
+    print(f"per-real bytes rep {rep} {d:>3}: directord {dird:.0f}  real1 saw {truth:.0f}  off by {100 * err:.3f}%")
+    worst = err if worst is None else max(worst, err)
+if worst is not None:
+    ok = worst <= 0.01
+    print(f"per-real bytes vs the truth: worst {100 * worst:.3f}% {'ok' if ok else 'MISS'}<=1%")
+    if not ok: missed.append(f"per-real bytes off by {100 * worst:.2f}%")
+print()
 print("targets: all met" if not missed else "targets missed: " + "; ".join(missed))
 sys.exit(3 if (missed and strict) else 0)
 PY
 if [ -s "$LAB_STATE_DIR/notes" ]; then echo; echo "notes:"; sort -u "$LAB_STATE_DIR/notes" | sed 's/^/  /'; fi
-[ -n "$STATS_DELETED" ] && echo "dird-nostats deleted forward-chain rule(s) (chain/handle): $(tr ' ' '\n' <<<"$STATS_DELETED" | sort -u | tr '\n' ' ')"
 echo "windows re-measured (foreign CPU > ${FOREIGN_MAX}% or steal > ${STEAL_MAX}%): $RETRIED; kept although disturbed: $DISTURBED"
 echo "runtime: $((SECONDS - T0)) s"
 exit "$python_rc"

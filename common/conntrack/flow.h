@@ -62,6 +62,19 @@ struct FlowEntry {
 struct KernelEntry {
   FlowEntry flow;
   std::optional<uint32_t> id;
+  // Packets and bytes each way (CTA_COUNTERS_ORIG/REPLY), when the entry was created while the
+  // namespace's conntrack accounting (net.netfilter.nf_conntrack_acct) was on. Local, never synced.
+  struct Direction {
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+    auto operator<=>(const Direction&) const = default;
+  };
+  struct Accounting {
+    Direction original;  // client -> real
+    Direction reply;     // real -> client
+    auto operator<=>(const Accounting&) const = default;
+  };
+  std::optional<Accounting> accounting;
 };
 
 enum class FlowOp : uint8_t {

@@ -108,8 +108,11 @@ Result<std::unique_ptr<NetlinkConntrack>> NetlinkConntrack::open(Mode mode) {
       std::max<size_t>(16, static_cast<size_t>(applyBuffer) / kAnswerBytesPerMessage);
   if (mode == Mode::kDumpAndApply) return ct;
 
-  auto events = openSocket(NF_NETLINK_CONNTRACK_NEW | NF_NETLINK_CONNTRACK_UPDATE |
-                           NF_NETLINK_CONNTRACK_DESTROY);
+  const unsigned groups =
+      mode == Mode::kDestroyEvents
+          ? NF_NETLINK_CONNTRACK_DESTROY
+          : NF_NETLINK_CONNTRACK_NEW | NF_NETLINK_CONNTRACK_UPDATE | NF_NETLINK_CONNTRACK_DESTROY;
+  auto events = openSocket(groups);
   if (!events) return Error{events.error()};
   ct->eventSocket_ = events.value();
   const int eventFd = mnl_socket_get_fd(ct->eventSocket_);
@@ -135,26 +138,19 @@ int NetlinkConntrack::eventFd() const {
 
 namespace {
 
-struct DumpState {
-  std::vector<FlowEntry>& entries;
-  std::vector<std::optional<uint32_t>>* ids;
-};
-
 int onDumpEntry(const nlmsghdr* nlh, void* data) {
-  auto* state = static_cast<DumpState*>(data);
+  auto* entries = static_cast<std::vector<KernelEntry>*>(data);
   auto parsed = ctnl::parseKernelEntry(nlh);
   // Untrusted: an entry that does not parse is skipped; so is one of another tag (old kernels
   // ignore CTA_MARK_MASK in dump filters).
   if (!parsed || (parsed->flow.mark & kMarkTagMask) != kMarkTag) return MNL_CB_OK;
-  state->entries.push_back(parsed->flow);
-  if (state->ids != nullptr) state->ids->push_back(parsed->id);
+  entries->push_back(std::move(*parsed));
   return MNL_CB_OK;
 }
 
 }  // namespace
 
-Status NetlinkConntrack::dumpInto(std::vector<FlowEntry>& entries,
-                                  std::vector<std::optional<uint32_t>>* ids) {
+Status NetlinkConntrack::dumpInto(std::vector<KernelEntry>& entries) {
   std::vector<char> buf(kReceiveBytes);
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
   const uint32_t seq = ++seq_;
@@ -162,7 +158,6 @@ Status NetlinkConntrack::dumpInto(std::vector<FlowEntry>& entries,
   if (mnl_socket_sendto(applySocket_, nlh, nlh->nlmsg_len) < 0) {
     return Error{errnoText("conntrack: dump request failed", errno)};
   }
-  DumpState state{entries, ids};
   for (;;) {
     const ssize_t n = mnl_socket_recvfrom(applySocket_, buf.data(), buf.size());
     if (n < 0) {
@@ -170,7 +165,7 @@ Status NetlinkConntrack::dumpInto(std::vector<FlowEntry>& entries,
       return Error{errnoText("conntrack: dump failed", errno)};
     }
     const int rc =
-        mnl_cb_run(buf.data(), static_cast<size_t>(n), seq, applyPortId_, onDumpEntry, &state);
+        mnl_cb_run(buf.data(), static_cast<size_t>(n), seq, applyPortId_, onDumpEntry, &entries);
     if (rc == MNL_CB_STOP) break;
     if (rc < 0) return Error{errnoText("conntrack: dump failed", errno)};
   }
@@ -178,19 +173,18 @@ Status NetlinkConntrack::dumpInto(std::vector<FlowEntry>& entries,
 }
 
 Result<std::vector<FlowEntry>> NetlinkConntrack::dump() {
-  std::vector<FlowEntry> entries;
-  if (auto st = dumpInto(entries, nullptr); !st) return Error{st.error()};
-  return entries;
+  std::vector<KernelEntry> entries;
+  if (auto st = dumpInto(entries); !st) return Error{st.error()};
+  std::vector<FlowEntry> flows;
+  flows.reserve(entries.size());
+  for (KernelEntry& entry : entries) flows.push_back(std::move(entry.flow));
+  return flows;
 }
 
 Result<std::vector<KernelEntry>> NetlinkConntrack::dumpWithIds() {
-  std::vector<FlowEntry> entries;
-  std::vector<std::optional<uint32_t>> ids;
-  if (auto st = dumpInto(entries, &ids); !st) return Error{st.error()};
-  std::vector<KernelEntry> out;
-  out.reserve(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) out.push_back(KernelEntry{entries[i], ids[i]});
-  return out;
+  std::vector<KernelEntry> entries;
+  if (auto st = dumpInto(entries); !st) return Error{st.error()};
+  return entries;
 }
 
 Status NetlinkConntrack::runBatches(std::vector<Request>& requests) {
@@ -414,7 +408,9 @@ TimeoutLimits NetlinkConntrack::timeoutLimits() {
   return limits;
 }
 
-Result<EventRead> NetlinkConntrack::readEvents(std::vector<FlowUpdate>& out) {
+// Reads what is queued on the event socket without blocking, handing each message to `take`.
+template <typename Take>
+Result<EventRead> NetlinkConntrack::drainEvents(Take&& take) {
   if (eventSocket_ == nullptr) return Error{"conntrack: opened for dump and apply only: no events"};
   EventRead read;
   std::vector<char> buf(kReceiveBytes);
@@ -433,16 +429,32 @@ Result<EventRead> NetlinkConntrack::readEvents(std::vector<FlowUpdate>& out) {
     auto len = static_cast<int>(n);
     for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, len);
          nlh = mnl_nlmsg_next(nlh, &len)) {
-      if (nlh->nlmsg_pid == applyPortId_) continue;  // caused by our own apply()
-      const uint8_t type = ctnlMessage(nlh);
-      if (type != IPCTNL_MSG_CT_NEW && type != IPCTNL_MSG_CT_DELETE) continue;
-      auto entry = ctnl::parseEntry(nlh);
-      if (!entry || (entry->mark & kMarkTagMask) != kMarkTag) continue;
-      const FlowOp op = type == IPCTNL_MSG_CT_NEW ? FlowOp::kUpsert : FlowOp::kRemove;
-      out.push_back(FlowUpdate{op, *entry});
+      take(nlh);
     }
   }
   return read;
+}
+
+Result<EventRead> NetlinkConntrack::readEvents(std::vector<FlowUpdate>& out) {
+  return drainEvents([&](const nlmsghdr* nlh) {
+    if (nlh->nlmsg_pid == applyPortId_) return;  // caused by our own apply()
+    const uint8_t type = ctnlMessage(nlh);
+    if (type != IPCTNL_MSG_CT_NEW && type != IPCTNL_MSG_CT_DELETE) return;
+    auto entry = ctnl::parseEntry(nlh);
+    if (!entry || (entry->mark & kMarkTagMask) != kMarkTag) return;
+    const FlowOp op = type == IPCTNL_MSG_CT_NEW ? FlowOp::kUpsert : FlowOp::kRemove;
+    out.push_back(FlowUpdate{op, *entry});
+  });
+}
+
+Result<EventRead> NetlinkConntrack::readDestroyed(std::vector<KernelEntry>& out) {
+  // Our own deletes count too: a dead real's flows still carried its traffic.
+  return drainEvents([&](const nlmsghdr* nlh) {
+    if (ctnlMessage(nlh) != IPCTNL_MSG_CT_DELETE) return;
+    auto entry = ctnl::parseKernelEntry(nlh);
+    if (!entry || (entry->flow.mark & kMarkTagMask) != kMarkTag) return;
+    out.push_back(std::move(*entry));
+  });
 }
 
 }  // namespace ha::conntrack

@@ -28,6 +28,9 @@ class NetlinkConntrack final : public ConntrackPort {
   enum class Mode : uint8_t {
     kEvents,        // dump, apply and the event socket (sync)
     kDumpAndApply,  // no event socket: eventFd() is -1 and readEvents() an error
+    // Dump and apply, and an event socket for destroyed entries only (the director's per-real
+    // counters: a finished flow's bytes arrive in its destroy event; read with readDestroyed()).
+    kDestroyEvents,
   };
   static Result<std::unique_ptr<NetlinkConntrack>> open(Mode mode = Mode::kEvents);
   ~NetlinkConntrack() override;
@@ -41,7 +44,11 @@ class NetlinkConntrack final : public ConntrackPort {
   int eventFd() const override;
   Result<EventRead> readEvents(std::vector<FlowUpdate>& out) override;
 
-  // dump() with each entry's kernel id, for removeExactly().
+  // The destroyed entries of our flows queued on the event socket (kDestroyEvents), with their
+  // ids and, when accounting was on, their final counters; our own deletes included.
+  Result<EventRead> readDestroyed(std::vector<KernelEntry>& out);
+
+  // dump() with each entry's kernel id (and its counters, when accounted), for removeExactly().
   Result<std::vector<KernelEntry>> dumpWithIds();
   // Deletes each entry by original tuple and, when known, its id: an entry that took the same
   // tuple since the dump is left alone and counts as missing, like one already gone.
@@ -58,8 +65,9 @@ class NetlinkConntrack final : public ConntrackPort {
   // request's errno from its ack (ETIMEDOUT if the ack never came).
   Status runBatches(std::vector<Request>& requests);
   Status collectAcks(std::vector<Request>& requests, size_t first, size_t end);
-  // Fills `entries` and, when given, `ids` (one per entry).
-  Status dumpInto(std::vector<FlowEntry>& entries, std::vector<std::optional<uint32_t>>* ids);
+  Status dumpInto(std::vector<KernelEntry>& entries);
+  template <typename Take>
+  Result<EventRead> drainEvents(Take&& take);
 
   mnl_socket* applySocket_ = nullptr;
   mnl_socket* eventSocket_ = nullptr;

@@ -215,8 +215,16 @@ std::optional<KernelEntry> parseKernelEntry(const nlmsghdr* nlh) {
     e.timeoutSeconds = nfct_get_attr_u32(ct.get(), ATTR_TIMEOUT);
   }
   if (nfct_attr_is_set(ct.get(), ATTR_MARK) > 0) e.mark = nfct_get_attr_u32(ct.get(), ATTR_MARK);
-  KernelEntry out{e, std::nullopt};
+  KernelEntry out{e, std::nullopt, std::nullopt};
   if (nfct_attr_is_set(ct.get(), ATTR_ID) > 0) out.id = nfct_get_attr_u32(ct.get(), ATTR_ID);
+  if (nfct_attr_is_set(ct.get(), ATTR_ORIG_COUNTER_BYTES) > 0) {
+    auto counter = [&](nf_conntrack_attr attr) -> uint64_t {
+      return nfct_attr_is_set(ct.get(), attr) > 0 ? nfct_get_attr_u64(ct.get(), attr) : 0;
+    };
+    out.accounting = KernelEntry::Accounting{
+        {counter(ATTR_ORIG_COUNTER_PACKETS), counter(ATTR_ORIG_COUNTER_BYTES)},
+        {counter(ATTR_REPL_COUNTER_PACKETS), counter(ATTR_REPL_COUNTER_BYTES)}};
+  }
   return out;
 }
 

@@ -69,4 +69,10 @@ grpc::Status AdminClient::connections(const pb::ConnectionsRequest& request,
   return stub_->Connections(&context, request, reply);
 }
 
+grpc::Status AdminClient::zero(const pb::ZeroRequest& request, pb::ZeroReply* reply) {
+  grpc::ClientContext context;
+  withDeadline(context);
+  return stub_->ZeroCounters(&context, request, reply);
+}
+
 }  // namespace ha::director

@@ -21,6 +21,8 @@ class AdminClient {
   grpc::Status conntrack(directord::admin::ConntrackReply* reply);
   grpc::Status connections(const directord::admin::ConnectionsRequest& request,
                            directord::admin::ConnectionList* reply);
+  grpc::Status zero(const directord::admin::ZeroRequest& request,
+                    directord::admin::ZeroReply* reply);
 
   const std::string& socketPath() const { return path_; }
 

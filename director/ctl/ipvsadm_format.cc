@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <optional>
@@ -98,6 +99,18 @@ std::string countersText(const pb::Counters& c, bool exact) {
          formatLargeNumber(c.out_bytes(), exact);
 }
 
+uint64_t wholeRate(double perSecond) {
+  return perSecond > 0 ? static_cast<uint64_t>(std::llround(perSecond)) : 0;
+}
+
+std::string ratesText(const pb::Rates& r, bool exact) {
+  return formatLargeNumber(wholeRate(r.conns_per_second()), exact) +
+         formatLargeNumber(wholeRate(r.in_packets_per_second()), exact) +
+         formatLargeNumber(wholeRate(r.out_packets_per_second()), exact) +
+         formatLargeNumber(wholeRate(r.in_bytes_per_second()), exact) +
+         formatLargeNumber(wholeRate(r.out_bytes_per_second()), exact);
+}
+
 }  // namespace
 
 std::string serviceLine(const pb::ServiceStatus& s, EndpointNames* names) {
@@ -162,7 +175,13 @@ std::string formatServiceList(const pb::ServiceList& list, const ListFormat& for
         cformat("directord %.*s (nftables, hash seed 0x%08x)\n",
                 static_cast<int>(format.version.size()), format.version.data(), list.hash_seed());
   }
-  if (format.stats) {
+  // ipvsadm gives --rate precedence when both are asked for (print_title tests FMT_RATE first).
+  const bool numbers = format.rate || format.stats;
+  if (format.rate) {
+    out += cformat("%-33s %8s %8s %8s %8s %8s\n", "Prot LocalAddress:Port", "CPS", "InPPS",
+                   "OutPPS", "InBPS", "OutBPS");
+    out += "  -> RemoteAddress:Port\n";
+  } else if (format.stats) {
     out += cformat("%-33s %8s %8s %8s %8s %8s\n", "Prot LocalAddress:Port", "Conns", "InPkts",
                    "OutPkts", "InBytes", "OutBytes");
     out += "  -> RemoteAddress:Port\n";
@@ -175,15 +194,18 @@ std::string formatServiceList(const pb::ServiceList& list, const ListFormat& for
 
   for (const pb::ServiceStatus* s : sortedServices(list)) {
     const std::vector<const pb::RealStatus*> reals = sortedReals(*s);
-    if (format.stats) {
-      out += padRight(serviceName(*s, format.names), kServiceColumn) +
-             countersText(s->counters(), format.exact) + "\n";
+    if (numbers) {
+      auto columns = [&](const auto& status) {
+        return format.rate ? ratesText(status.rates(), format.exact)
+                           : countersText(status.counters(), format.exact);
+      };
+      out += padRight(serviceName(*s, format.names), kServiceColumn) + columns(*s) + "\n";
       for (const pb::RealStatus* r : reals) {
         out += "  -> " +
                padRight(
                    endpointText(r->address(), r->port(), kRealColumn, format.names, s->protocol()),
                    kRealColumn) +
-               countersText(r->counters(), format.exact) + "\n";
+               columns(*r) + "\n";
       }
     } else {
       // Trailing words, as ipvsadm adds "persistent N": a line-per-service parser still works.

@@ -8,6 +8,7 @@
 #include "common/ownership/recording_address_owner.h"
 #include "director/conntrack/conntrack_counts.h"
 #include "director/conntrack/conntrack_stats.h"
+#include "director/conntrack/flow_accounting.h"
 #include "director/nft/netlink_drift_monitor.h"
 #include "director/nft/render.h"
 #include "director/node/conntrack_watch.h"
@@ -47,6 +48,12 @@ Status assembleNodePorts(NodePorts& ports, KernelPorts kernel,
   ports.nft = std::move(kernel.nft);
   ports.addresses = std::move(kernel.addresses);
   ports.conntrack = std::make_unique<NetfilterConntrack>();
+  // Per-real counters come from conntrack accounting (director/conntrack/flow_accounting.h).
+  if (auto accounting = NetfilterFlowAccounting::open()) {
+    ports.accounting = std::move(accounting.value());
+  } else {
+    log::warning("per-real counters unavailable (NAT/FULLNAT reals show 0): " + accounting.error());
+  }
   ports.ledger = ledger;
   // VRRP runs on its own thread from here on; a node without vrrp_instance can do without it.
   // Its addresses are recorded too, through an owner made on its thread.

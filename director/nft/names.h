@@ -13,11 +13,10 @@ inline constexpr std::string_view kTableName = "directord";
 
 // Base chains of `table inet directord`: static for the life of the process.
 inline constexpr std::string_view kPreroutingChain = "prerouting";    // nat dstnat: services -> svc_<id>
-inline constexpr std::string_view kPostroutingChain = "postrouting";  // nat srcnat: FULLNAT -> laddr_<gid>
-inline constexpr std::string_view kForwardChain = "forward";          // filter: per-real counters
+inline constexpr std::string_view kPostroutingChain =
+    "postrouting";                                     // nat srcnat: FULLNAT -> laddr_<gid>
 inline constexpr int32_t kPreroutingPriority = -100;   // NF_IP_PRI_NAT_DST
 inline constexpr int32_t kPostroutingPriority = 100;   // NF_IP_PRI_NAT_SRC
-inline constexpr int32_t kForwardPriority = 0;         // NF_IP_PRI_FILTER
 // DR picks the real before the stack sees the packet, ahead of anything else on ingress.
 inline constexpr int32_t kIngressPriority = -500;
 
@@ -27,8 +26,6 @@ inline constexpr std::string_view kMarks = "marks";        // l4proto . vip . vp
 inline constexpr std::string_view kBackends = "backends";  // mark . slot : real . port
 inline constexpr std::string_view kPersist = "persist";    // client . mark : real . port (timeouts)
 inline constexpr std::string_view kLaddrs = "laddrs";      // gid . slot : local address
-inline constexpr std::string_view kStats = "stats";        // mark . ct dir . real . port, counter
-inline constexpr std::string_view kConns = "conns";        // mark . real . port, counter of new flows
 inline constexpr std::string_view kFullnat = "fullnat";    // mark : goto laddr_<gid>
 
 // `table netdev directord` (DR): fwd exists only in the netdev family. IPv4 only for now.

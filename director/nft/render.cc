@@ -12,7 +12,7 @@ namespace {
 
 // nft userspace datatype ids, for `nft list` to print keys (the kernel ignores them).
 constexpr uint32_t kTypeVerdict = 1, kTypeIpAddr = 7, kTypeIp6Addr = 8, kTypeInetProto = 12,
-                   kTypeInetService = 13, kTypeMark = 19, kTypeIfindex = 20, kTypeCtDir = 27;
+                   kTypeInetService = 13, kTypeMark = 19, kTypeIfindex = 20;
 constexpr uint32_t concat(std::initializer_list<uint32_t> types) {
   uint32_t t = 0;
   for (uint32_t part : types) t = (t << 6) | part;
@@ -20,7 +20,6 @@ constexpr uint32_t concat(std::initializer_list<uint32_t> types) {
 }
 
 constexpr uint32_t kPersistSize = 1u << 20;
-constexpr uint32_t kStatsSize = 1u << 20;
 
 uint32_t addrLen(bool v6) { return v6 ? 16 : 4; }
 uint32_t addrType(bool v6) { return v6 ? kTypeIp6Addr : kTypeIpAddr; }
@@ -47,17 +46,6 @@ SetDef dataMap(std::string name, uint32_t keyType, uint32_t keyLen, uint32_t dat
   return s;
 }
 
-SetDef counterSet(std::string name, uint32_t keyType, uint32_t keyLen) {
-  SetDef s;
-  s.name = std::move(name);
-  s.dynamic = true;
-  s.keyType = keyType;
-  s.keyLen = keyLen;
-  s.size = kStatsSize;
-  s.counterPerElement = true;
-  return s;
-}
-
 void addInetSets(TableState& t) {
   for (bool v6 : {false, true}) {
     uint32_t al = addrLen(v6), at = addrType(v6);
@@ -75,11 +63,6 @@ void addInetSets(TableState& t) {
     t.sets[persist.name] = persist;
     auto laddrs = dataMap(fam(kLaddrs, v6), concat({kTypeMark, kTypeMark}), 8, at, al);
     t.sets[laddrs.name] = laddrs;
-    auto stats = counterSet(fam(kStats, v6),
-                            concat({kTypeMark, kTypeCtDir, at, kTypeInetService}), 12 + al);
-    t.sets[stats.name] = stats;
-    auto conns = counterSet(fam(kConns, v6), concat({kTypeMark, at, kTypeInetService}), 8 + al);
-    t.sets[conns.name] = conns;
   }
   auto fullnat = verdictMap(std::string(kFullnat), kTypeMark, 4);
   t.sets[fullnat.name] = fullnat;
@@ -112,27 +95,6 @@ void addInetBaseChains(TableState& t) {
                            .comment("FULLNAT: source NAT to the service's local addresses")
                            .take());
   t.chains[post.name] = post;
-
-  auto fwd = baseChain(kForwardChain, BaseHook::Hook::kForward, kForwardPriority, "filter");
-  for (bool v6 : {false, true}) {
-    fwd.rules.push_back(RuleBuilder()
-                            .nfproto(v6)
-                            .ourMark(Reg::k0)
-                            .load(CtLoad{CtKey::kDirection, std::nullopt, Reg::k1})
-                            .ctReplySource(v6, Reg::k2)
-                            .expr(Dynset{Dynset::Op::kUpdate, fam(kStats, v6), Reg::k0, std::nullopt, 0, true})
-                            .comment("per-real packets and bytes, both directions")
-                            .take());
-    fwd.rules.push_back(RuleBuilder()
-                            .nfproto(v6)
-                            .ourMark(Reg::k0)
-                            .ctStateNew(Reg::k1)
-                            .ctReplySource(v6, Reg::k1)
-                            .expr(Dynset{Dynset::Op::kUpdate, fam(kConns, v6), Reg::k0, std::nullopt, 0, true})
-                            .comment("per-real new connections")
-                            .take());
-  }
-  t.chains[fwd.name] = fwd;
 }
 
 // The scheduler class of a service: every service of one class shares one dnat chain, so the

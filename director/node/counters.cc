@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "director/nft/names.h"
 #include "director/nft/render.h"
 
 namespace ha::director {
@@ -14,33 +13,32 @@ uint32_t hostU32(const uint8_t* p) {
   return v;
 }
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
-
-struct Keyed {
-  uint32_t serviceId = 0;
-  Endpoint real;
-};
-
-// mark [. dir] . addr . port; nullopt for a key that is not one of ours or has the wrong size.
-std::optional<Keyed> decode(const nft::Bytes& key, bool v6, bool withDir, bool withPort) {
-  size_t al = v6 ? 16 : 4;
-  size_t expected = 4 + (withDir ? 4 : 0) + al + (withPort ? 4 : 0);
-  if (key.size() != expected) return std::nullopt;
-  uint32_t mark = hostU32(key.data());
-  if ((mark & nft::kMarkTagMask) != nft::kMarkTag) return std::nullopt;
-  size_t at = withDir ? 8 : 4;
-  Keyed k;
-  k.serviceId = mark & nft::kMaxServiceId;
-  k.real.address = IpAddress::fromBytes(v6 ? Family::kV6 : Family::kV4, key.data() + at);
-  if (withPort) k.real.port = be16(key.data() + at + al);
-  return k;
-}
-
-RealSnapshot* findReal(ServiceSnapshot& s, const Endpoint& e, bool matchPort) {
+RealSnapshot* findReal(ServiceSnapshot& s, const Endpoint& e) {
   for (auto& r : s.reals) {
-    if (r.real.endpoint.address == e.address && (!matchPort || r.real.endpoint.port == e.port)) return &r;
+    if (r.real.endpoint == e) return &r;
   }
   return nullptr;
+}
+
+TrafficCounters countersOf(const RealTraffic& t) {
+  return TrafficCounters{t.conns, t.inPackets, t.outPackets, t.inBytes, t.outBytes};
+}
+
+uint64_t minus(uint64_t now, uint64_t base) { return now > base ? now - base : 0; }
+
+TrafficCounters minus(const TrafficCounters& now, const TrafficCounters& base) {
+  return TrafficCounters{minus(now.conns, base.conns), minus(now.inPackets, base.inPackets),
+                         minus(now.outPackets, base.outPackets), minus(now.inBytes, base.inBytes),
+                         minus(now.outBytes, base.outBytes)};
+}
+
+void sumReals(ServiceSnapshot& s) {
+  s.counters = {};
+  s.sinceStart = {};
+  for (const auto& r : s.reals) {
+    s.counters += r.counters;
+    s.sinceStart += r.sinceStart;
+  }
 }
 
 }  // namespace
@@ -54,58 +52,59 @@ DirectorSnapshot makeSnapshot(const ForwardingPlan& plan, const KernelCounters& 
     s.plan = sp;
     s.plan.slots.clear();
     if (sp.laddrGroupId) s.laddrGroup = plan.laddrGroups.at(*sp.laddrGroupId).name;
-    for (const auto& r : sp.reals) s.reals.push_back(RealSnapshot{r, {}, 0, 0, std::nullopt});
+    for (const auto& r : sp.reals)
+      s.reals.push_back(RealSnapshot{r, {}, {}, {}, 0, 0, std::nullopt});
     index[id] = snap.services.size();
     snap.services.push_back(std::move(s));
   }
-  auto service = [&](uint32_t id) -> ServiceSnapshot* {
+  auto real = [&](uint32_t id, const Endpoint& e) -> RealSnapshot* {
     auto it = index.find(id);
-    return it == index.end() ? nullptr : &snap.services[it->second];
+    return it == index.end() ? nullptr : findReal(snap.services[it->second], e);
   };
 
-  for (bool v6 : {false, true}) {
-    for (const auto& e : v6 ? kc.stats6 : kc.stats4) {
-      auto k = decode(e.key, v6, true, true);
-      if (!k) continue;
-      auto* s = service(k->serviceId);
-      auto* r = s ? findReal(*s, k->real, true) : nullptr;
-      if (!r) continue;  // a real since removed from the config
-      bool reply = e.key[4] != 0;  // IP_CT_DIR_REPLY
-      (reply ? r->counters.outPackets : r->counters.inPackets) += e.packets;
-      (reply ? r->counters.outBytes : r->counters.inBytes) += e.bytes;
-    }
-    for (const auto& e : v6 ? kc.conns6 : kc.conns4) {
-      auto k = decode(e.key, v6, false, true);
-      if (!k) continue;
-      auto* s = service(k->serviceId);
-      if (auto* r = s ? findReal(*s, k->real, true) : nullptr) r->counters.conns += e.packets;
-    }
+  for (const auto& [key, traffic] : kc.traffic) {
+    if (auto* r = real(key.serviceId, key.real)) r->sinceStart += countersOf(traffic);
   }
   for (const auto& e : kc.drStats) {  // l4proto . vip . vport . slot
     if (e.key.size() != 16) continue;
     uint32_t slot = hostU32(e.key.data() + 12);
     for (const auto& [id, sp] : plan.services) {
       if (sp.mode != ForwardMode::kDr || slot >= sp.slots.size()) continue;
-      auto k = nft::drBackendKey(sp.key, slot);
-      if (k != e.key) continue;
-      auto* s = service(id);
-      if (auto* r = s ? findReal(*s, sp.slots[slot], true) : nullptr) {
-        r->counters.inPackets += e.packets;  // DR replies bypass the director
-        r->counters.inBytes += e.bytes;
+      if (nft::drBackendKey(sp.key, slot) != e.key) continue;
+      if (auto* r = real(id, sp.slots[slot])) {
+        r->sinceStart.inPackets += e.packets;  // DR replies bypass the director
+        r->sinceStart.inBytes += e.bytes;
       }
     }
   }
   for (const auto& [key, counts] : kc.connections) {
-    auto* s = service(key.serviceId);
-    if (auto* r = s ? findReal(*s, key.real, true) : nullptr) {
+    if (auto* r = real(key.serviceId, key.real)) {
       r->activeConns += counts.active;
       r->inactiveConns += counts.inactive;
     }
   }
   for (auto& s : snap.services) {
-    for (const auto& r : s.reals) s.counters += r.counters;
+    for (auto& r : s.reals) r.counters = r.sinceStart;
+    sumReals(s);
   }
   return snap;
+}
+
+void CounterBaselines::zero(const DirectorSnapshot& raw, const std::optional<ServiceKey>& service) {
+  for (const auto& s : raw.services) {
+    if (service && s.plan.key != *service) continue;
+    for (const auto& r : s.reals) baselines_[{s.plan.key, r.real.endpoint}] = r.sinceStart;
+  }
+}
+
+void CounterBaselines::apply(DirectorSnapshot& snapshot) const {
+  for (auto& s : snapshot.services) {
+    for (auto& r : s.reals) {
+      auto it = baselines_.find({s.plan.key, r.real.endpoint});
+      r.counters = it == baselines_.end() ? r.sinceStart : minus(r.sinceStart, it->second);
+    }
+    sumReals(s);
+  }
 }
 
 }  // namespace ha::director

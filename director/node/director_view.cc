@@ -11,4 +11,13 @@ TrafficCounters& TrafficCounters::operator+=(const TrafficCounters& o) {
   return *this;
 }
 
+TrafficRates& TrafficRates::operator+=(const TrafficRates& o) {
+  connsPerSecond += o.connsPerSecond;
+  inPacketsPerSecond += o.inPacketsPerSecond;
+  outPacketsPerSecond += o.outPacketsPerSecond;
+  inBytesPerSecond += o.inBytesPerSecond;
+  outBytesPerSecond += o.outBytesPerSecond;
+  return *this;
+}
+
 }  // namespace ha::director

@@ -24,11 +24,27 @@ struct TrafficCounters {
   uint64_t inBytes = 0;
   uint64_t outBytes = 0;
   TrafficCounters& operator+=(const TrafficCounters& o);
+  auto operator<=>(const TrafficCounters&) const = default;
+};
+
+// ipvsadm --rate (node/rate_estimator.h).
+struct TrafficRates {
+  double connsPerSecond = 0;
+  double inPacketsPerSecond = 0;
+  double outPacketsPerSecond = 0;
+  double inBytesPerSecond = 0;
+  double outBytesPerSecond = 0;
+  TrafficRates& operator+=(const TrafficRates& o);
 };
 
 struct RealSnapshot {
   PlannedReal real;
+  // Since the last ZeroCounters (ipvsadm -Z), as `list --stats` shows them. `sinceStart` is never
+  // zeroed, for Prometheus: IPVS's -Z also resets what node_exporter reads, which Prometheus sees
+  // as a counter reset; ours stay monotonic and -Z changes only the ipvsadm view.
   TrafficCounters counters;
+  TrafficCounters sinceStart;
+  TrafficRates rates;
   uint64_t activeConns = 0;    // conntrack: TCP ESTABLISHED, or UDP seen both ways
   uint64_t inactiveConns = 0;  // every other conntrack state
   // The health thread's view: verdict, reason, and each checker's last result and counters.
@@ -40,7 +56,9 @@ struct ServiceSnapshot {
   ServicePlan plan;  // slots cleared to keep snapshots small
   std::string laddrGroup;
   std::vector<RealSnapshot> reals;
-  TrafficCounters counters;  // sum over reals; conns from the service chain's counter
+  TrafficCounters counters;  // sums over the reals, as theirs
+  TrafficCounters sinceStart;
+  TrafficRates rates;
 };
 
 struct DirectorSnapshot {
@@ -115,6 +133,10 @@ class DirectorView {
   virtual Result<ConntrackStatus> conntrackStatus() = 0;
   // Our flows in conntrack, of `service` only when given (`directorctl -Lc`).
   virtual Result<ConnectionTable> connections(const std::optional<ServiceKey>& service) = 0;
+  // ipvsadm -Z: the counters and rates of one service (nullopt: of every service) restart from
+  // zero in `snapshot()`; sinceStart goes on. Returns how many services were zeroed (0: `service`
+  // is not configured, and nothing changed).
+  virtual Result<uint32_t> zeroCounters(const std::optional<ServiceKey>& service) = 0;
 };
 
 }  // namespace ha::director

@@ -146,6 +146,7 @@ Status Node::start(const Config& config) {
   if (auto st = apply(config, std::move(plan.value()), true); !st) return st;
   started_ = true;
   watchDrift();
+  watchFinishedFlows();
   // Sync before VRRP: a track_sync instance waits for the bulk that this starts.
   if (auto st = applySync(config); !st) {
     stop();
@@ -199,6 +200,8 @@ void Node::stop() {
   if (!started_) return;
   started_ = false;
   if (driftWatch_) driftWatch_->cancel();
+  if (finishedWatch_) finishedWatch_->cancel();
+  rateTimer_.cancel();
   repairTimer_.cancel();
   healthRetryTimer_.cancel();
   if (ports_.health) ports_.health->shutdown();
@@ -242,6 +245,7 @@ void Node::runUntilSignalled(std::function<void()> beforeLoopStops) {
       };
   signals_.async_wait(onSignal);
   watchConntrack();
+  sampleRates();
   auto guard = boost::asio::make_work_guard(io_);
   io_.run();
   if (stopper.joinable()) stopper.join();
@@ -285,23 +289,18 @@ Result<DirectorSnapshot> Node::snapshot() {
     health = std::move(answered.value());
   }
   auto snap = onDirectorThread(deadline, [this] {
-    KernelCounters kc;
-    auto read = [&](const nft::TableId& table, std::string_view set, std::vector<nft::ElementCounter>& out) {
-      auto r = ports_.nft->readSetCounters(table, std::string(set));
-      if (r) out = std::move(r.value());
-      else log::debug("reading " + std::string(set) + ": " + r.error());
-    };
-    read(nft::inetTable(), nft::byFamily(nft::kStats, false), kc.stats4);
-    read(nft::inetTable(), nft::byFamily(nft::kStats, true), kc.stats6);
-    read(nft::inetTable(), nft::byFamily(nft::kConns, false), kc.conns4);
-    read(nft::inetTable(), nft::byFamily(nft::kConns, true), kc.conns6);
-    if (!plan_.drDevices.empty()) read(nft::netdevTable(), nft::kDrStats4, kc.drStats);
-    if (auto ct = ports_.conntrack->count()) kc.connections = std::move(ct.value());
-    else log::debug("conntrack counts: " + ct.error());
-    return makeSnapshot(plan_, kc);
+    DirectorSnapshot snapshot = countersNow();
+    baselines_.apply(snapshot);
+    fillRates(snapshot);
+    return snapshot;
   });
   if (snap && health) mergeHealth(snap.value(), std::move(*health));
   return snap;
+}
+
+Result<uint32_t> Node::zeroCounters(const std::optional<ServiceKey>& service) {
+  return onDirectorThread(Clock::now() + kAdminAnswerDeadline,
+                          [this, service] { return zeroCountersNow(service); });
 }
 
 Result<FlowAnswer> Node::lookup(const FlowQuery& query) {

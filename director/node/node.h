@@ -22,12 +22,16 @@
 #include "common/result.h"
 #include "director/config/config_model.h"
 #include "director/conntrack/conntrack_counts.h"
+#include "director/conntrack/flow_accounting.h"
+#include "director/conntrack/flow_ledger.h"
 #include "director/nft/drift_monitor.h"
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
 #include "director/node/conntrack_watch.h"
+#include "director/node/counters.h"
 #include "director/node/director_view.h"
 #include "director/node/drift_tracker.h"
+#include "director/node/rate_estimator.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
 #include "sync/control.h"
@@ -44,6 +48,9 @@ struct NodePorts {
   std::unique_ptr<nft::NftWriter> nft;
   std::unique_ptr<AddressOwner> addresses;
   std::unique_ptr<ConntrackPort> conntrack;
+  // Per-real packets, bytes and connections (conntrack accounting); null: NAT/FULLNAT reals show
+  // zero (DR reals are counted in nf_tables either way).
+  std::unique_ptr<FlowAccountingPort> accounting;
   std::unique_ptr<vrrp::Control> vrrp;  // null: a config with vrrp_instance is refused
   std::unique_ptr<healthcheck::Control> health;  // null: a config with checkers is refused
   std::unique_ptr<sync::Control> sync;  // null: a config with connection_sync is refused
@@ -99,6 +106,7 @@ class Node final : public DirectorView {
   Result<ConntrackStatus> conntrackStatus() override;
   // node_connections.cc: one dump on the director thread, at most kMaxConnectionRows rows.
   Result<ConnectionTable> connections(const std::optional<ServiceKey>& service) override;
+  Result<uint32_t> zeroCounters(const std::optional<ServiceKey>& service) override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);
@@ -116,6 +124,15 @@ class Node final : public DirectorView {
   void purgePersistence(const std::vector<FlowOwner>& owners);
   void recordTables(const nft::NftState& state, bool onlyThese);
   void watchConntrack();  // node_conntrack.cc: samples now and every kConntrackSampleEvery
+  // node_counters.cc: per-real counters from conntrack accounting (finished flows' destroy events
+  // read as they come), rates sampled every kRateSampleEvery, ipvsadm -Z baselines.
+  void watchFinishedFlows();
+  void awaitFinishedFlows();
+  void readFinishedFlows();
+  DirectorSnapshot countersNow();  // the kernel's totals (sinceStart), no baselines or rates
+  void sampleRates();
+  void fillRates(DirectorSnapshot& snapshot) const;
+  uint32_t zeroCountersNow(const std::optional<ServiceKey>& service);
   template <typename F>
   auto onDirectorThread(TimePoint deadline, F&& f);
   // node_drift.cc: someone else changed our tables -> put the plan back (one full transaction).
@@ -150,6 +167,13 @@ class Node final : public DirectorView {
   std::unique_ptr<boost::asio::posix::stream_descriptor> driftWatch_;
   boost::asio::steady_timer repairTimer_{io_};
   boost::asio::steady_timer conntrackTimer_{io_};
+  FlowLedger flowLedger_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> finishedWatch_;
+  uint64_t finishedOverruns_ = 0;
+  CounterBaselines baselines_;
+  std::map<std::pair<ServiceKey, Endpoint>, RateEstimate> realRates_;
+  std::map<ServiceKey, RateEstimate> serviceRates_;
+  boost::asio::steady_timer rateTimer_{io_};
 };
 
 }  // namespace ha::director

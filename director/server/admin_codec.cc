@@ -22,6 +22,14 @@ void setCounters(pb::Counters* out, const TrafficCounters& in) {
   out->set_out_bytes(in.outBytes);
 }
 
+void setRates(pb::Rates* out, const TrafficRates& in) {
+  out->set_conns_per_second(in.connsPerSecond);
+  out->set_in_packets_per_second(in.inPacketsPerSecond);
+  out->set_out_packets_per_second(in.outPacketsPerSecond);
+  out->set_in_bytes_per_second(in.inBytesPerSecond);
+  out->set_out_bytes_per_second(in.outBytesPerSecond);
+}
+
 // keepalived spells the flag per scheduler ("sh-port", "mh-port"); only those two hash ports.
 std::optional<std::string> portFlag(const ServicePlan& plan) {
   if (!plan.hashPort) return std::nullopt;
@@ -57,6 +65,7 @@ pb::ServiceList toServiceList(const DirectorSnapshot& snapshot,
     svc->set_persistence_timeout(plan.persistenceTimeoutSec);
     svc->set_laddr_group(s.laddrGroup);
     setCounters(svc->mutable_counters(), s.counters);
+    setRates(svc->mutable_rates(), s.rates);
     // A plan built without a file (tests, defaults) has no location worth printing as ":0".
     if (!plan.where.file.empty()) svc->set_where(plan.where.str());
     if (auto flag = portFlag(plan)) svc->add_scheduler_flags(*flag);
@@ -72,6 +81,7 @@ pb::ServiceList toServiceList(const DirectorSnapshot& snapshot,
       real->set_active_conns(r.activeConns);
       real->set_inactive_conns(r.inactiveConns);
       setCounters(real->mutable_counters(), r.counters);
+      setRates(real->mutable_rates(), r.rates);
       setRealHealth(r, now, real);
     }
   }

@@ -84,6 +84,24 @@ class AdminService final : public pb::Admin::Service {
     return answer(table, [&](const ConnectionTable& t) { *reply = toConnectionList(t); });
   }
 
+  // ipvsadm -Z. The counters Prometheus reads (sinceStart) are never zeroed.
+  grpc::Status ZeroCounters(grpc::ServerContext* /*context*/, const pb::ZeroRequest* request,
+                            pb::ZeroReply* reply) override {
+    std::optional<ServiceKey> service;
+    if (request->has_service()) {
+      auto key = toServiceKey(request->service());
+      if (!key) return {grpc::StatusCode::INVALID_ARGUMENT, key.error()};
+      service = key.value();
+    }
+    auto zeroed = view_.zeroCounters(service);
+    if (!zeroed) return {grpc::StatusCode::UNAVAILABLE, zeroed.error()};
+    if (service && zeroed.value() == 0) {
+      return {grpc::StatusCode::NOT_FOUND, "no such virtual service: " + serviceText(*service)};
+    }
+    reply->set_services(zeroed.value());
+    return grpc::Status::OK;
+  }
+
  private:
   DirectorView& view_;
 };

@@ -1,6 +1,7 @@
 #include "common/conntrack/netlink_conntrack_codec.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <gtest/gtest.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -99,6 +100,28 @@ TEST(NetlinkConntrackCodec, NoIdWhenTheMessageHasNone) {
   const auto parsed = ctnl::parseKernelEntry(nlh);
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(parsed->id, std::nullopt);
+  EXPECT_EQ(parsed->accounting, std::nullopt) << "no CTA_COUNTERS_*: created with accounting off";
+}
+
+// CTA_COUNTERS_ORIG/REPLY (a nest of big-endian u64 packets and bytes), as a dump reply or a
+// destroy event carries them when the namespace's accounting is on.
+TEST(NetlinkConntrackCodec, ParsesTheAccountingCountersOfAnEntry) {
+  Message m;
+  nlmsghdr* nlh = startMessage(m);
+  ASSERT_TRUE(ctnl::buildUpsert(nlh, fullnatFlow(), ctnl::UpsertKind::kCreate, 1));
+  auto counters = [&](uint16_t type, uint64_t packets, uint64_t bytes) {
+    nlattr* nest = mnl_attr_nest_start(nlh, type);
+    mnl_attr_put_u64(nlh, CTA_COUNTERS_PACKETS, htobe64(packets));
+    mnl_attr_put_u64(nlh, CTA_COUNTERS_BYTES, htobe64(bytes));
+    mnl_attr_nest_end(nlh, nest);
+  };
+  counters(CTA_COUNTERS_ORIG, 12, 5000000000ULL);  // past 32 bits
+  counters(CTA_COUNTERS_REPLY, 10, 4321);
+  const auto parsed = ctnl::parseKernelEntry(nlh);
+  ASSERT_TRUE(parsed.has_value());
+  ASSERT_TRUE(parsed->accounting.has_value());
+  EXPECT_EQ(parsed->accounting->original, (KernelEntry::Direction{12, 5000000000ULL}));
+  EXPECT_EQ(parsed->accounting->reply, (KernelEntry::Direction{10, 4321}));
 }
 
 }  // namespace

@@ -142,6 +142,36 @@ TEST(IpvsadmFormat, StatsLayoutWithLargeNumbers) {
                 "  -> 198.51.100.12:80                    0        0        0        0  123456T\n");
 }
 
+void setRates(pb::Rates* r, double cps, double inPps, double outPps, double inBps, double outBps) {
+  r->set_conns_per_second(cps);
+  r->set_in_packets_per_second(inPps);
+  r->set_out_packets_per_second(outPps);
+  r->set_in_bytes_per_second(inBps);
+  r->set_out_bytes_per_second(outBps);
+}
+
+// --rate: ipvsadm's title (CPS InPPS OutPPS InBPS OutBPS) and 9-column numbers, the estimator's
+// rates rounded to whole numbers; --rate wins over --stats, as in ipvsadm.
+TEST(IpvsadmFormat, RateLayout) {
+  pb::ServiceList list;
+  list.set_hash_seed(0x5eed1b5a);
+  auto* s = addService(list, "TCP", "192.0.2.100", 80, "wrr", "FNAT");
+  setCounters(s->mutable_counters(), 1, 2, 3, 4, 5);
+  setRates(s->mutable_rates(), 12.5, 1000.4, 999.6, 123456789.0, 0.0);
+  auto* r = addReal(s, "198.51.100.11", 80, 3);
+  setRates(r->mutable_rates(), 12.49, 1000.4, 999.6, 123456789.0, 0.0);
+  addReal(s, "198.51.100.12", 80, 1);
+  const std::string expected =
+      kBanner +
+      "Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS\n"
+      "  -> RemoteAddress:Port\n"
+      "TCP  192.0.2.100:80                     13     1000     1000  123456K        0\n"
+      "  -> 198.51.100.11:80                   12     1000     1000  123456K        0\n"
+      "  -> 198.51.100.12:80                    0        0        0        0        0\n";
+  EXPECT_EQ(formatServiceList(list, ListFormat{false, "0.1.0", true}), expected);
+  EXPECT_EQ(formatServiceList(list, ListFormat{true, "0.1.0", true}), expected);
+}
+
 // print_largenum's thresholds, at and around each boundary.
 TEST(IpvsadmFormat, LargeNumberBoundaries) {
   EXPECT_EQ(formatLargeNumber(0), "        0");

@@ -127,8 +127,15 @@ struct FakeDirectorView : DirectorView {
     s.lastRepairMs = 3.5;
     return s;
   }
+  Result<uint32_t> zeroCounters(const std::optional<ServiceKey>& service) override {
+    std::lock_guard lock(mu);
+    zeroCalls.push_back(service);
+    if (service && *service != ServiceKey{Protocol::kTcp, ip("192.0.2.102"), 80}) return 0u;
+    return 1u;
+  }
   std::mutex mu;
   std::optional<FlowQuery> lastQuery;
+  std::vector<std::optional<ServiceKey>> zeroCalls;
 };
 
 class AdminServerTest : public ::testing::Test {
@@ -168,6 +175,44 @@ TEST_F(AdminServerTest, ListsServices) {
   ASSERT_EQ(reply.services_size(), 1);
   EXPECT_EQ(reply.services(0).vip(), "192.0.2.102");
   EXPECT_EQ(reply.services(0).mode(), "DR");
+}
+
+// ZeroCounters: every service, or the one named; an unknown service is NOT_FOUND naming it and a
+// malformed one INVALID_ARGUMENT, neither reaching the view.
+TEST_F(AdminServerTest, ZeroCountersNamesTheServiceOrRefuses) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  auto zero = [&](std::optional<pb::ServiceRef> ref, pb::ZeroReply* reply) {
+    grpc::ClientContext ctx;
+    withDeadline(ctx);
+    pb::ZeroRequest request;
+    if (ref) *request.mutable_service() = *ref;
+    return stub()->ZeroCounters(&ctx, request, reply);
+  };
+  auto ref = [](const char* protocol, const char* vip, uint32_t port) {
+    pb::ServiceRef r;
+    r.set_protocol(protocol);
+    r.set_vip(vip);
+    r.set_port(port);
+    return r;
+  };
+  pb::ZeroReply reply;
+  ASSERT_TRUE(zero(std::nullopt, &reply).ok());
+  EXPECT_EQ(reply.services(), 1u);
+  ASSERT_TRUE(zero(ref("TCP", "192.0.2.102", 80), &reply).ok());
+  auto unknown = zero(ref("UDP", "192.0.2.102", 80), &reply);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(unknown.error_message().find("UDP 192.0.2.102:80"), std::string::npos)
+      << unknown.error_message();
+  for (const auto& bad : {ref("SCTP", "192.0.2.102", 80), ref("TCP", "192.0.2.300", 80),
+                          ref("TCP", "192.0.2.102", 0), ref("TCP", "192.0.2.102", 70000)}) {
+    EXPECT_EQ(zero(bad, &reply).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << bad.DebugString();
+  }
+  std::lock_guard lock(view_.mu);
+  ASSERT_EQ(view_.zeroCalls.size(), 3u) << "malformed requests never reach the view";
+  EXPECT_FALSE(view_.zeroCalls[0]);
+  EXPECT_EQ(view_.zeroCalls[1], (ServiceKey{Protocol::kTcp, ip("192.0.2.102"), 80}));
 }
 
 // VrrpStatus carries each instance's state, priorities and counters by reason to the client.
@@ -362,6 +407,9 @@ struct UnansweredView : DirectorView {
   Result<ConntrackStatus> conntrackStatus() override { return ask<ConntrackStatus>(); }
   Result<ConnectionTable> connections(const std::optional<ServiceKey>& /*service*/) override {
     return ask<ConnectionTable>();
+  }
+  Result<uint32_t> zeroCounters(const std::optional<ServiceKey>& /*service*/) override {
+    return ask<uint32_t>();
   }
   boost::asio::io_context io;  // nobody runs it: a stuck director thread
 };
