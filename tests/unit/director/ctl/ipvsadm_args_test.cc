@@ -9,15 +9,15 @@
 namespace ha::director {
 namespace {
 
-Result<CtlCommand> parse(std::vector<std::string_view> args) { return parseCtlArgs(args); }
+Result<CtlCommand> parse(const std::vector<std::string_view>& args) { return parseCtlArgs(args); }
 
-CtlCommand ok(std::vector<std::string_view> args) {
+CtlCommand ok(const std::vector<std::string_view>& args) {
   auto parsed = parse(args);
   EXPECT_TRUE(parsed) << parsed.error();
   return parsed ? parsed.value() : CtlCommand{};
 }
 
-std::string refusal(std::vector<std::string_view> args) {
+std::string refusal(const std::vector<std::string_view>& args) {
   auto parsed = parse(args);
   EXPECT_FALSE(parsed);
   return parsed ? std::string() : parsed.error();
