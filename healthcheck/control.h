@@ -95,6 +95,9 @@ class Control {
   virtual void shutdown() = 0;
   // An error when the health thread does not answer in time.
   virtual Result<HealthSnapshot> snapshot() = 0;
+  // Runs `work` on this module's io_context thread, posted (does not wait): the watchdog's
+  // heartbeat (director/node/watchdog.h), which only a turning loop runs.
+  virtual void runOnThread(std::function<void()> work) = 0;
 };
 
 // Called on the health thread with the verdicts that changed, in order; post to your own thread.

@@ -241,4 +241,6 @@ Result<HealthSnapshot> Service::snapshot() {
   return onHealthThread(kHealthSnapshotDeadline, [this] { return parts_ ? parts_->snapshot() : HealthSnapshot{}; });
 }
 
+void Service::runOnThread(std::function<void()> work) { boost::asio::post(io_, std::move(work)); }
+
 }  // namespace ha::healthcheck

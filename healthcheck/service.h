@@ -77,6 +77,7 @@ class Service final : public Control {
   // scripts, forgets the engine. No listener call afterwards.
   void shutdown() override;
   Result<HealthSnapshot> snapshot() override;  // empty after shutdown()
+  void runOnThread(std::function<void()> work) override;
 
  private:
   class Parts;

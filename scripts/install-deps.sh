@@ -13,6 +13,8 @@ packages=(
   libboost-dev libboost-system-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libssl-dev libgtest-dev libgmock-dev
+  # sd_notify for systemd Type=notify and the watchdog (director/main/systemd_notify.cc)
+  libsystemd-dev
   # tools the tests, the demo and the benchmarks use
   nftables conntrack iproute2 iputils-ping curl python3 procps psmisc ethtool
   wrk iperf3 haproxy tcpdump

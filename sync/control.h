@@ -26,6 +26,9 @@ class Control {
   virtual Result<SyncSnapshot> snapshot() = 0;
   // Logs when the sync thread does not answer in time.
   virtual void shutdown() = 0;
+  // Runs `work` on this module's io_context thread, posted (does not wait): the watchdog's
+  // heartbeat (director/node/watchdog.h), which only a turning loop runs.
+  virtual void runOnThread(std::function<void()> work) = 0;
 };
 
 // Called on the sync thread when readiness changes: true once every live peer's bulk arrived (or

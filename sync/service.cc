@@ -163,4 +163,6 @@ void Service::shutdown() {
   if (auto stopped = stopOnSyncThread(); !stopped) log::error("sync: shutdown: " + stopped.error());
 }
 
+void Service::runOnThread(std::function<void()> work) { boost::asio::post(io_, std::move(work)); }
+
 }  // namespace ha::sync

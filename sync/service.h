@@ -42,6 +42,7 @@ class Service final : public Control {
   void setCatalog(ServiceCatalog catalog) override;
   Result<SyncSnapshot> snapshot() override;
   void shutdown() override;
+  void runOnThread(std::function<void()> work) override;
 
  private:
   struct Running;

@@ -1,6 +1,7 @@
 #pragma once
 // How the director drives VRRP: the whole of vrrp/ as seen from another thread. vrrp::Service is
 // the production implementation (its own io_context thread); every call is posted there.
+#include <functional>
 #include <string>
 
 #include "common/result.h"
@@ -26,6 +27,9 @@ class Control {
   // Connection sync readiness (sync::ReadinessListener): until true, track_sync instances do not
   // preempt. Posted, does not wait. Starts false.
   virtual void setSyncReady(bool ready) = 0;
+  // Runs `work` on this module's io_context thread, posted (does not wait): the watchdog's
+  // heartbeat (director/node/watchdog.h), which only a turning loop runs.
+  virtual void runOnThread(std::function<void()> work) = 0;
 };
 
 }  // namespace ha::vrrp

@@ -157,4 +157,6 @@ Result<RouterSnapshot> Service::snapshot() {
   return onVrrpThread([this] { return parts_->router->snapshot(); });
 }
 
+void Service::runOnThread(std::function<void()> work) { boost::asio::post(io_, std::move(work)); }
+
 }  // namespace ha::vrrp

@@ -62,6 +62,7 @@ class Service final : public Control {
   Result<RouterSnapshot> snapshot() override;
   void setVirtualServerQuorum(const std::string& name, bool up) override;
   void setSyncReady(bool ready) override;
+  void runOnThread(std::function<void()> work) override;
 
  private:
   struct Parts;

@@ -14,12 +14,15 @@
 #include <string>
 
 #include "common/log.h"
+#include "common/log_setup.h"
 #include "common/ownership/runtime_dir.h"
 #include "director/config/config_loader.h"
 #include "director/ctl/version.h"
 #include "director/main/production_ports.h"
+#include "director/main/systemd_notify.h"
 #include "director/nft/ir_text.h"
 #include "director/nft/render.h"
+#include "director/node/host_checks.h"
 #include "director/node/node.h"
 #include "director/node/reclaim.h"
 #include "director/server/admin_server.h"
@@ -31,19 +34,32 @@ constexpr int kExitConfigError = 2;
 constexpr int kExitAlreadyRunning = 3;  // another directord holds this network namespace
 
 void usage(std::FILE* out) {
-  std::fprintf(out,
-               "Usage: directord [OPTION]...\n"
-               "  -f, --use-file=FILE      configuration file (default /etc/directord/directord.conf)\n"
-               "  -t, --config-test        check the configuration, list every problem, exit\n"
-               "      --dump-ruleset       with -t: print the nf_tables objects the config renders to\n"
-               "  -l, --log-console        log to the console instead of syslog\n"
-               "  -n, --dont-fork          accepted; directord always runs in the foreground\n"
-               "  -D, --log-detail         debug logging\n"
-               "      --admin-socket=PATH  admin API socket (default /run/directord.sock)\n"
-               "      --state-dir=DIR      runtime state: DIR/net-<netns inode>/{lock,state} (default /run/directord)\n"
-               "  -p, --pid-file=FILE      write the PID to FILE (removed on exit)\n"
-               "  -v, --version            print the version\n"
-               "  -h, --help               this help\n");
+  std::fprintf(
+      out,
+      "Usage: directord [OPTION]...\n"
+      "  -f, --use-file=FILE      configuration file (default /etc/directord/directord.conf)\n"
+      "  -t, --config-test        check the configuration, list every problem, exit\n"
+      "      --dump-ruleset       with -t: print the nf_tables objects the config renders to\n"
+      "  -l, --log-console        log to the console instead of syslog\n"
+      "  -n, --dont-fork          accepted; directord always runs in the foreground\n"
+      "  -D, --log-detail         debug logging\n"
+      "  -S, --log-facility=FACILITY  syslog facility: 0-7 (local0-local7), local0-local7, user, "
+      "daemon\n"
+      "                           (default daemon)\n"
+      "      --dump-dir=DIR       where SIGUSR1 / SIGUSR2 write keepalived.data / "
+      "keepalived.stats\n"
+      "                           (default /tmp, as keepalived)\n"
+      "      --debug-hang-loop=LOOP:AFTER:FOR  test aid for the systemd watchdog: AFTER seconds\n"
+      "                           after start, the io_context thread LOOP (director, vrrp, "
+      "health,\n"
+      "                           sync) runs one handler that sleeps FOR seconds, as a hung loop "
+      "would\n"
+      "      --admin-socket=PATH  admin API socket (default /run/directord.sock)\n"
+      "      --state-dir=DIR      runtime state: DIR/net-<netns inode>/{lock,state} (default "
+      "/run/directord)\n"
+      "  -p, --pid-file=FILE      write the PID to FILE (removed on exit)\n"
+      "  -v, --version            print the version\n"
+      "  -h, --help               this help\n");
 }
 
 void printDiagnostics(const ha::director::LoadResult& loaded) {
@@ -117,17 +133,27 @@ int main(int argc, char** argv) {
   std::string adminSocket = "/run/directord.sock";
   std::string stateBase = "/run/directord";
   std::string pidPath;
+  std::string dumpDir = "/tmp";
+  std::optional<HangDrill> hangDrill;
   bool test = false, console = false, dumpRuleset = false;
-  enum { kAdminSocket = 1000, kDumpRuleset, kStateDir };
-  const option longOptions[] = {
-      {"use-file", required_argument, nullptr, 'f'}, {"config-test", no_argument, nullptr, 't'},
-      {"log-console", no_argument, nullptr, 'l'},    {"dont-fork", no_argument, nullptr, 'n'},
-      {"log-detail", no_argument, nullptr, 'D'},     {"version", no_argument, nullptr, 'v'},
-      {"help", no_argument, nullptr, 'h'},           {"admin-socket", required_argument, nullptr, kAdminSocket},
-      {"dump-ruleset", no_argument, nullptr, kDumpRuleset}, {"state-dir", required_argument, nullptr, kStateDir},
-      {"pid-file", required_argument, nullptr, 'p'}, {nullptr, 0, nullptr, 0}};
+  enum { kAdminSocket = 1000, kDumpRuleset, kStateDir, kDumpDir, kDebugHangLoop };
+  const option longOptions[] = {{"use-file", required_argument, nullptr, 'f'},
+                                {"config-test", no_argument, nullptr, 't'},
+                                {"log-console", no_argument, nullptr, 'l'},
+                                {"dont-fork", no_argument, nullptr, 'n'},
+                                {"log-detail", no_argument, nullptr, 'D'},
+                                {"version", no_argument, nullptr, 'v'},
+                                {"help", no_argument, nullptr, 'h'},
+                                {"admin-socket", required_argument, nullptr, kAdminSocket},
+                                {"dump-ruleset", no_argument, nullptr, kDumpRuleset},
+                                {"state-dir", required_argument, nullptr, kStateDir},
+                                {"pid-file", required_argument, nullptr, 'p'},
+                                {"log-facility", required_argument, nullptr, 'S'},
+                                {"dump-dir", required_argument, nullptr, kDumpDir},
+                                {"debug-hang-loop", required_argument, nullptr, kDebugHangLoop},
+                                {nullptr, 0, nullptr, 0}};
   int c;
-  while ((c = getopt_long(argc, argv, "f:tlnDvhp:", longOptions, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "f:tlnDvhp:S:", longOptions, nullptr)) != -1) {
     switch (c) {
       case 'f': configPath = optarg; break;
       case 't': test = true; break;
@@ -140,6 +166,31 @@ int main(int argc, char** argv) {
       case kAdminSocket: adminSocket = optarg; break;
       case kDumpRuleset: dumpRuleset = true; break;
       case kStateDir: stateBase = optarg; break;
+      case 'S': {
+        auto facility = ha::log::parseFacility(optarg);
+        if (!facility) {
+          std::fprintf(stderr,
+                       "directord: unknown log facility '%s' (0-7, local0-local7, user, daemon)\n",
+                       optarg);
+          usage(stderr);
+          return kExitConfigError;
+        }
+        ha::log::setFacility(*facility);
+        break;
+      }
+      case kDumpDir:
+        dumpDir = optarg;
+        break;
+      case kDebugHangLoop: {
+        std::string why;
+        hangDrill = parseHangDrill(optarg, why);
+        if (!hangDrill) {
+          std::fprintf(stderr, "directord: --debug-hang-loop: %s\n", why.c_str());
+          usage(stderr);
+          return kExitConfigError;
+        }
+        break;
+      }
       default: usage(stderr); return kExitConfigError;
     }
   }
@@ -151,6 +202,11 @@ int main(int argc, char** argv) {
   // -t touches nothing: no lock, no state, no kernel.
   if (test) return checkConfig(loadConfigFile(configPath), dumpRuleset);
 
+  std::error_code dirError;
+  if (!std::filesystem::is_directory(dumpDir, dirError)) {
+    std::fprintf(stderr, "directord: --dump-dir %s is not a directory\n", dumpDir.c_str());
+    return kExitConfigError;
+  }
   ha::log::toConsole(console || isatty(STDERR_FILENO) != 0);
   // A closed stdout/stderr (a log pipe whose reader went) must not kill us mid-run with our
   // addresses and tables in place; writes then fail, and that is all (keepalived does the same).
@@ -200,6 +256,10 @@ int main(int argc, char** argv) {
     return leaveNothingBehind(*ledger, sweepPorts, "(the config has errors)", kExitConfigError);
   }
   reclaimAtStart(*ledger, kernel->present, wantedAddresses(loaded.config), sweepPorts);
+  for (const auto& warning :
+       hostWarnings(loaded.config, readSysctls(wantedSysctls(loaded.config)))) {
+    ha::log::warning(warning);
+  }
 
   // Health verdicts are posted to the node, which exists once apply() is first called (from
   // node.start), so the listener never sees a null node.
@@ -215,7 +275,9 @@ int main(int argc, char** argv) {
     ha::log::error(assembled.error());
     return leaveNothingBehind(*ledger, sweepPorts, "(VRRP did not start)", kExitRuntimeError);
   }
-  Node node({configPath, adminSocket}, std::move(ports));
+  auto systemd = std::make_shared<SystemdNotify>();
+  ports.serviceManager = systemd;
+  Node node({configPath, adminSocket, dumpDir}, std::move(ports));
   healthTarget.store(&node);
   if (auto st = node.start(loaded.config); !st) {
     ha::log::error("not started: " + st.error());
@@ -230,9 +292,20 @@ int main(int argc, char** argv) {
   }
   ha::log::info("directord " + std::string(kDirectordVersion) + " running with " + configPath + " (state in " +
                 runtimeDir + ")");
+  node.announceReady();
+  // WatchdogSec= in the unit: each loop must prove it turns (director/node/watchdog.h).
+  std::unique_ptr<Watchdog> watchdog;
+  if (auto period = systemdWatchdogPeriod()) {
+    watchdog = std::make_unique<Watchdog>(
+        node.loops(), *period, [systemd] { systemd->watchdog(); }, hangDrill);
+  } else if (hangDrill) {
+    ha::log::warning(
+        "--debug-hang-loop ignored: no systemd watchdog (WATCHDOG_USEC) to show it to");
+  }
   // The admin server stops first, while the director loop still answers its in-flight calls;
   // then nothing can call into the loops that node.stop() shuts down.
   node.runUntilSignalled([&admin] { admin.stop(); });
+  watchdog.reset();  // its heartbeats go to the loops node.stop() ends
   node.stop();
   healthTarget.store(nullptr);
   return leaveNothingBehind(*ledger, sweepPorts, "at stop (node.stop() left them)", 0);

@@ -13,12 +13,33 @@
 #include "director/nft/patch.h"
 #include "director/nft/render.h"
 #include "director/node/counters.h"
+#include "director/node/dump_writer.h"
 #include "director/node/health_bridge.h"
 #include "director/node/sync_bridge.h"
 
 namespace ha::director {
 
-Node::Node(NodeOptions options, NodePorts ports) : options_(std::move(options)), ports_(std::move(ports)) {}
+namespace {
+
+// keepalived's signals directord has no use for (SIGJSON = SIGRTMIN+2, SIGSTATS_CLEAR =
+// SIGRTMAX-1, SIGTDUMP = SIGRTMAX): caught, so they never terminate the process, and logged.
+std::vector<int> keepalivedOnlySignals() { return {SIGRTMIN + 2, SIGRTMAX - 1, SIGRTMAX}; }
+
+std::string signalName(int signo) {
+  if (signo == SIGRTMIN + 2) return "SIGRTMIN+2 (keepalived's JSON dump: use `directorctl --json`)";
+  if (signo == SIGRTMAX - 1) return "SIGRTMAX-1 (keepalived's stats clear: use `directorctl -Z`)";
+  if (signo == SIGRTMAX) return "SIGRTMAX (keepalived's thread dump)";
+  return "signal " + std::to_string(signo);
+}
+
+}  // namespace
+
+Node::Node(NodeOptions options, NodePorts ports)
+    : options_(std::move(options)), ports_(std::move(ports)) {
+  signals_.add(SIGUSR1);
+  signals_.add(SIGUSR2);
+  for (int signo : keepalivedOnlySignals()) signals_.add(signo);
+}
 
 Node::~Node() = default;
 
@@ -220,26 +241,58 @@ void Node::stop() {
   log::info("stopped: tables and addresses removed");
 }
 
+std::string Node::statusNow() { return statusLine(plan_.services.size(), vrrpSnapshot()); }
+
+void Node::announceReady() {
+  if (ports_.serviceManager) ports_.serviceManager->ready(statusNow());
+}
+
+std::vector<WatchedLoop> Node::loops() {
+  auto via = [](auto* control) -> LoopPoster {
+    return [control](std::function<void()> work) { control->runOnThread(std::move(work)); };
+  };
+  std::vector<WatchedLoop> out;
+  out.push_back({"director",
+                 [this](std::function<void()> work) { boost::asio::post(io_, std::move(work)); }});
+  if (ports_.vrrp) out.push_back({"vrrp", via(ports_.vrrp.get())});
+  if (ports_.health) out.push_back({"health", via(ports_.health.get())});
+  if (ports_.sync) out.push_back({"sync", via(ports_.sync.get())});
+  return out;
+}
+
 void Node::runUntilSignalled(std::function<void()> beforeLoopStops) {
   std::thread stopper;
   bool terminating = false;
+  // The dumps wait for answers from the director thread (and the others): written off this thread.
+  DumpWriter dumps(*this, options_.dumpDir);
+  ServiceManager* manager = ports_.serviceManager.get();
   std::function<void(const boost::system::error_code&, int)> onSignal =
       [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         signals_.async_wait(onSignal);  // stay subscribed: a signal must never take the default action
+        if (signo == SIGUSR1 || signo == SIGUSR2) {
+          if (!terminating) dumps.request(signo == SIGUSR1 ? DumpKind::kData : DumpKind::kStats);
+          return;
+        }
         if (signo == SIGHUP) {
-          if (!terminating) reload();
+          if (terminating) return;
+          if (manager != nullptr) manager->reloading();
+          reload();
+          if (manager != nullptr) manager->ready(statusNow());
+          return;
+        }
+        if (signo != SIGTERM && signo != SIGINT) {
+          log::info(signalName(signo) + " received: nothing to do");
           return;
         }
         if (terminating) return;
         terminating = true;
         log::info(signo == SIGTERM ? "SIGTERM received" : "SIGINT received");
-        if (!beforeLoopStops) {
-          io_.stop();
-          return;
-        }
-        stopper = std::thread([this, &beforeLoopStops] {
-          beforeLoopStops();
+        if (manager != nullptr) manager->stopping();
+        stopper = std::thread([this, &beforeLoopStops, &dumps] {
+          // A dump in progress waits on this loop, which still runs until the post below.
+          dumps.stop();
+          if (beforeLoopStops) beforeLoopStops();
           boost::asio::post(io_, [this] { io_.stop(); });
         });
       };

@@ -32,6 +32,8 @@
 #include "director/node/director_view.h"
 #include "director/node/drift_tracker.h"
 #include "director/node/rate_estimator.h"
+#include "director/node/service_manager.h"
+#include "director/node/watchdog.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
 #include "sync/control.h"
@@ -42,6 +44,8 @@ namespace ha::director {
 struct NodeOptions {
   std::string configPath;
   std::string adminSocket;
+  // Where SIGUSR1 / SIGUSR2 write keepalived.data / keepalived.stats (keepalived: /tmp).
+  std::string dumpDir = "/tmp";
 };
 
 struct NodePorts {
@@ -61,6 +65,8 @@ struct NodePorts {
   // null: no conntrack statistics (`directorctl conntrack` says so). Shared with the health
   // checker, which asks it whether a probe without an answer can be trusted.
   std::shared_ptr<ConntrackWatch> conntrackWatch;
+  // null: no service manager is told anything (not started by systemd with Type=notify).
+  std::shared_ptr<ServiceManager> serviceManager;
 };
 
 // How long an admin call waits for the director thread (and, before it, the health thread):
@@ -83,7 +89,13 @@ class Node final : public DirectorView {
   void reload();
   // Removes our tables and the addresses we added.
   void stop();
-  // Runs the director io_context on the calling thread until SIGTERM/SIGINT (SIGHUP reloads).
+  // Tells the service manager the node is ready, with the status line. Before runUntilSignalled.
+  void announceReady();
+  // Every io_context thread the node runs (director, and vrrp/health/sync where present), for the
+  // watchdog's heartbeats.
+  std::vector<WatchedLoop> loops();
+  // Runs the director io_context on the calling thread until SIGTERM/SIGINT (SIGHUP reloads,
+  // SIGUSR1 / SIGUSR2 write the data / stats dumps, keepalived's other signals are logged).
   // Signals are caught from construction on, so one that arrives during start() is handled here.
   // On SIGTERM/SIGINT `beforeLoopStops` runs on a helper thread while the loop still serves posted
   // work (the admin server stops there: its in-flight calls wait on this loop); the loop stops
@@ -123,6 +135,7 @@ class Node final : public DirectorView {
   void retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals);
   void purgePersistence(const std::vector<FlowOwner>& owners);
   void recordTables(const nft::NftState& state, bool onlyThese);
+  std::string statusNow();
   void watchConntrack();  // node_conntrack.cc: samples now and every kConntrackSampleEvery
   // node_counters.cc: per-real counters from conntrack accounting (finished flows' destroy events
   // read as they come), rates sampled every kRateSampleEvery, ipvsadm -Z baselines.
@@ -149,6 +162,8 @@ class Node final : public DirectorView {
   // had nothing to stop.
   boost::asio::io_context io_;
   NodePorts ports_;
+  // Every signal directord acts on, and keepalived's others (kKeepalivedOnlySignals) so that none
+  // takes its default action (termination) when an operator sends it out of habit.
   boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};
   Config config_;
   std::map<ServiceKey, uint32_t> serviceIds_;

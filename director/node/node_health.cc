@@ -1,9 +1,8 @@
 // The node's side of health checks: verdicts from the health thread become per-service patches
 // (map-element edits only), flow deletion for failed reals, persistence purges, and VRRP's view of
 // each virtual server's quorum.
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <iterator>
 #include <set>
 #include <string>
@@ -13,6 +12,7 @@
 #include "director/nft/patch.h"
 #include "director/nft/render.h"
 #include "director/node/health_bridge.h"
+#include "director/node/log_summary.h"
 #include "director/node/node.h"
 
 namespace ha::director {
@@ -110,15 +110,19 @@ void Node::flushHealth() {
     before.services[id->second] = plan_.services[id->second];
     after.services[id->second] = std::move(sp.value());
   }
+  std::vector<ChangeLine> realChanges;
   for (const auto& [id, sp] : after.services) {
     const auto& old = before.services[id];
     for (size_t i = 0; i < sp.reals.size() && i < old.reals.size(); ++i) {
       const auto& r = sp.reals[i];
       if (r.healthy == old.reals[i].healthy && r.weight == old.reals[i].weight) continue;
       std::string state = r.healthy ? "up" : (r.inhibitOnFailure ? "down (inhibited: weight 0, flows kept)" : "down");
-      log::info("real " + r.endpoint.str() + " of " + sp.key.str() + " " + state +
-                (r.healthy ? "" : ": " + r.healthReason) +
-                (r.healthy && r.weight != r.configuredWeight ? ", weight " + std::to_string(r.weight) : ""));
+      std::string weight =
+          r.healthy && r.weight != r.configuredWeight ? ", weight " + std::to_string(r.weight) : "";
+      realChanges.push_back({state + (r.healthy ? weight : ": " + reasonKind(r.healthReason)),
+                             sp.key.str(),
+                             "real " + r.endpoint.str() + " of " + sp.key.str() + " " + state +
+                                 (r.healthy ? "" : ": " + r.healthReason) + weight});
     }
     if (sp.sorryActive != old.sorryActive) {
       log::info(sp.key.str() + (sp.sorryActive ? ": quorum lost, new flows go to the sorry server "
@@ -126,6 +130,10 @@ void Node::flushHealth() {
                 (sp.sorryServer ? sp.sorryServer->str() : std::string("-")) + (sp.sorryActive ? "" : " released"));
     }
   }
+  // 10k reals failing at once are one line per kind of failure; each real's own line with -D.
+  auto lines = summarize(realChanges, "real", "service");
+  for (const auto& line : lines.info) log::info(line);
+  for (const auto& line : lines.debug) log::debug(line);
   auto changed = nft::changedServices(before, after);
   for (auto& [id, sp] : after.services) plan_.services[id] = std::move(sp);
   if (!changed.empty()) {

@@ -5,6 +5,7 @@
 // decides when a verdict changes. setReal()/setQuorum() return the events the listener would
 // have delivered, for the test to hand to Node::onHealthEvents. Single-threaded: no health thread.
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@ class FakeHealthControl final : public healthcheck::Control {
       const healthcheck::HealthConfig& config) override;
   void shutdown() override { ++shutdowns_; }
   Result<healthcheck::HealthSnapshot> snapshot() override;
+  // No health thread: the caller's thread is the one that turns.
+  void runOnThread(std::function<void()> work) override { work(); }
 
   // The verdict changes (as the engine would report it): empty when it equals the known one.
   std::vector<healthcheck::HealthEvent> setReal(const healthcheck::RealKey& key, bool up,

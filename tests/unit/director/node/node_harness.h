@@ -66,6 +66,7 @@ struct RecordingVrrp final : vrrp::Control {
     quorum.emplace_back(name, up);
   }
   void setSyncReady(bool /*ready*/) override {}
+  void runOnThread(std::function<void()> work) override { work(); }
 
   std::string refuseWith;
   size_t applies = 0;

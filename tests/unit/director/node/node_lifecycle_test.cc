@@ -3,12 +3,16 @@
 // table goes with the first commit when the new config has no DR service; a stop leaves nothing
 // listed; on SIGTERM what must stop first (the admin server) still gets answers from the loop.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +61,24 @@ virtual_server 192.0.2.100 80 {
 }
 )";
 
+// What the node told its service manager, in order.
+struct RecordingManager : ServiceManager {
+  void ready(std::string_view status) override { add("READY " + std::string(status)); }
+  void reloading() override { add("RELOADING"); }
+  void stopping() override { add("STOPPING"); }
+  void watchdog() override { add("WATCHDOG"); }
+  void add(std::string event) {
+    std::lock_guard lock(mutex);
+    events.push_back(std::move(event));
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mutex);
+    return events;
+  }
+  std::mutex mutex;
+  std::vector<std::string> events;
+};
+
 struct NoConntrack : ConntrackPort {
   Result<ConnCountMap> count() override { return ConnCountMap{}; }
   Result<std::vector<conntrack::FlowEntry>> flows() override {
@@ -101,7 +123,9 @@ class NodeLifecycleTest : public ::testing::Test {
                                                               ledger_, AddressRole::kStatic);
     ports.conntrack = std::make_unique<NoConntrack>();
     ports.ledger = ledger_;
-    return std::make_unique<Node>(NodeOptions{"test.conf", "test.sock"}, std::move(ports));
+    ports.serviceManager = manager_;
+    return std::make_unique<Node>(NodeOptions{"test.conf", "test.sock", dumpDir_},
+                                  std::move(ports));
   }
   static Config config(const char* text) {
     auto loaded = loadConfigText(text, "test.conf");
@@ -110,6 +134,8 @@ class NodeLifecycleTest : public ::testing::Test {
   }
   test::FakeAddressTable kernel_;
   std::shared_ptr<OwnershipLedger> ledger_;
+  std::string dumpDir_ = "/tmp";
+  std::shared_ptr<ServiceManager> manager_;
   WatchedNft* nft_ = nullptr;
 };
 
@@ -190,6 +216,55 @@ TEST_F(NodeLifecycleTest, SigtermStopsTheAdminSideBeforeTheLoop) {
   ASSERT_TRUE(answeredDuringStop->ok()) << answeredDuringStop->error();
   EXPECT_TRUE((*answeredDuringStop)->service.has_value());
   n->stop();
+}
+
+// Waits (bounded) for `path` to exist.
+bool appears(const std::filesystem::path& path) {
+  for (int i = 0; i < 500; ++i) {
+    if (std::filesystem::exists(path)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// SIGUSR1 and SIGUSR2 write keepalived.data and keepalived.stats into the dump directory and the
+// loop goes on answering; keepalived's SIGJSON (SIGRTMIN+2) is caught too; SIGHUP tells the
+// service manager RELOADING then READY (a config that cannot be read changes nothing); SIGTERM
+// STOPPING, and the loop ends.
+TEST_F(NodeLifecycleTest, SignalsDumpReloadAndStopWithoutDying) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "dump-dir-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  dumpDir_ = pattern;
+  auto manager = std::make_shared<RecordingManager>();
+  manager_ = manager;
+  auto n = node();
+  ASSERT_TRUE(n->start(config(kFullnatConfig)));
+  std::thread loop([&] { n->runUntilSignalled(); });
+  ASSERT_TRUE(n->lookup(FlowQuery{}).ok());
+  for (int round = 0; round < 3; ++round) {
+    ::kill(::getpid(), SIGUSR1);
+    ::kill(::getpid(), SIGUSR2);
+    ::kill(::getpid(), SIGRTMIN + 2);
+  }
+  const std::filesystem::path data = std::filesystem::path(dumpDir_) / "keepalived.data";
+  const std::filesystem::path stats = std::filesystem::path(dumpDir_) / "keepalived.stats";
+  EXPECT_TRUE(appears(data));
+  EXPECT_TRUE(appears(stats));
+  ASSERT_TRUE(n->lookup(FlowQuery{}).ok());  // still running
+  std::ifstream in(data);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find(" Virtual Server = TCP 192.0.2.100:80\n"), std::string::npos)
+      << text.str();
+  ::kill(::getpid(), SIGHUP);
+  for (int i = 0; i < 500 && manager->seen().size() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ::kill(::getpid(), SIGTERM);
+  loop.join();
+  EXPECT_EQ(manager->seen(), (std::vector<std::string>{
+                                 "RELOADING", "READY running: 1 virtual service", "STOPPING"}));
+  n->stop();
+  std::filesystem::remove_all(dumpDir_);
 }
 
 }  // namespace
