@@ -17,8 +17,10 @@
 
 #include "director/ctl/admin_client.h"
 #include "director/ctl/conntrack_format.h"
+#include "director/ctl/edit_verbs.h"
 #include "director/ctl/forwarder_format.h"
 #include "director/ctl/health_format.h"
+#include "director/ctl/ipvsadm_edit_args.h"
 #include "director/ctl/ipvsadm_format.h"
 #include "director/ctl/lookup_request.h"
 #include "director/ctl/sync_format.h"
@@ -223,7 +225,8 @@ int main(int argc, char** argv) {
   for (; i < args.size(); ++i) {
     std::string_view a = args[i];
     if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
+      std::cout << kUsage << "\nruntime edits, as ipvsadm:\n"
+                << ha::director::kEditUsage << ha::director::kEditHelp;
       return kExitOk;
     }
     if (a == "--admin-socket") {
@@ -231,6 +234,9 @@ int main(int argc, char** argv) {
       socketPath = std::string(args[i]);
     } else if (a.starts_with("--admin-socket=")) {
       socketPath = std::string(a.substr(a.find('=') + 1));
+    } else if (ha::director::isEditVerb(a)) {
+      std::vector<std::string_view> edit(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      return ha::director::runEditVerb(socketPath, edit, std::cin, std::cout, std::cerr);
     } else if (a.starts_with("-")) {
       return usageError("unknown option " + std::string(a));
     } else {

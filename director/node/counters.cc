@@ -54,7 +54,8 @@ DirectorSnapshot makeSnapshot(const ForwardingPlan& plan, const KernelCounters& 
     s.plan = sp;
     s.plan.slots.clear();
     if (sp.laddrGroupId) s.laddrGroup = plan.laddrGroups.at(*sp.laddrGroupId).name;
-    for (const auto& r : sp.reals) s.reals.push_back(RealSnapshot{r, {}, 0, 0, std::nullopt});
+    for (const auto& r : sp.reals)
+      s.reals.push_back(RealSnapshot{r, {}, 0, 0, std::nullopt, {}, false});
     index[id] = snap.services.size();
     snap.services.push_back(std::move(s));
   }

@@ -9,6 +9,7 @@
 
 #include "common/result.h"
 #include "director/conntrack/conntrack_stats.h"
+#include "director/node/runtime_edits.h"
 #include "director/plan/flow_oracle.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
@@ -34,6 +35,8 @@ struct RealSnapshot {
   // The health thread's view: verdict, reason, and each checker's last result and counters.
   // nullopt when the real has no checkers (always up) or health checks are not running.
   std::optional<healthcheck::RealStatus> health;
+  std::vector<std::string> overrides;  // runtime overrides in force: "weight", "forwarding"
+  bool runtimeAdded = false;           // added by a runtime edit (-a)
 };
 
 struct ServiceSnapshot {
@@ -41,6 +44,9 @@ struct ServiceSnapshot {
   std::string laddrGroup;
   std::vector<RealSnapshot> reals;
   TrafficCounters counters;  // sum over reals; conns from the service chain's counter
+  std::vector<std::string>
+      overrides;              // runtime overrides in force: "scheduler", "persistence_timeout"
+  bool runtimeAdded = false;  // added by a runtime edit (-A)
 };
 
 struct DirectorSnapshot {
@@ -96,6 +102,14 @@ class DirectorView {
   virtual Result<sync::SyncSnapshot> syncSnapshot() = 0;
   virtual Result<ForwarderStatus> forwarderStatus() = 0;
   virtual Result<ConntrackStatus> conntrackStatus() = 0;
+  // Runtime edits (ipvsadm -A/-E/-D/-a/-e/-d, -R): one batch, all or nothing. The answer is the
+  // refusal or the lines applied; an error only when the director thread did not answer.
+  virtual Result<EditAnswer> applyEdits(const std::vector<RuntimeEdit>& edits) {
+    (void)edits;
+    return Error{"runtime edits are not served here"};
+  }
+  // global_defs admin_group: who besides root may call the mutating admin calls ("" = root only).
+  virtual Result<std::string> adminGroup() { return std::string(); }
 };
 
 }  // namespace ha::director

@@ -192,7 +192,18 @@ void Node::reload() {
     log::error("reload failed: " + plan.error());
     return;
   }
-  if (auto st = apply(loaded.config, std::move(plan.value()), false); !st) log::error("reload failed: " + st.error());
+  auto current = [this](const ServiceKey& key) -> const VirtualServerConfig* {
+    auto it = serviceIndex_.find(key);
+    return it == serviceIndex_.end() ? nullptr : &config_.virtualServers[it->second];
+  };
+  auto discarded = discardedByReload(overrides_, current, loaded.config);
+  if (auto st = apply(loaded.config, std::move(plan.value()), false); !st) {
+    log::error("reload failed: " + st.error());
+    return;
+  }
+  // The config file is the truth again (keepalived's reload forgets ipvsadm's edits too).
+  for (const auto& line : discarded) log::info(line);
+  overrides_.clear();
 }
 
 void Node::stop() {
@@ -298,7 +309,9 @@ Result<DirectorSnapshot> Node::snapshot() {
     if (!plan_.drDevices.empty()) read(nft::netdevTable(), nft::kDrStats4, kc.drStats);
     if (auto ct = ports_.conntrack->count()) kc.connections = std::move(ct.value());
     else log::debug("conntrack counts: " + ct.error());
-    return makeSnapshot(plan_, kc);
+    auto made = makeSnapshot(plan_, kc);
+    markOverrides(made);
+    return made;
   });
   if (snap && health) mergeHealth(snap.value(), std::move(*health));
   return snap;

@@ -28,6 +28,7 @@
 #include "director/node/conntrack_watch.h"
 #include "director/node/director_view.h"
 #include "director/node/drift_tracker.h"
+#include "director/node/runtime_edits.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
 #include "sync/control.h"
@@ -97,6 +98,8 @@ class Node final : public DirectorView {
   Result<sync::SyncSnapshot> syncSnapshot() override;
   Result<ForwarderStatus> forwarderStatus() override;
   Result<ConntrackStatus> conntrackStatus() override;
+  Result<EditAnswer> applyEdits(const std::vector<RuntimeEdit>& edits) override;
+  Result<std::string> adminGroup() override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);
@@ -123,6 +126,10 @@ class Node final : public DirectorView {
   void scheduleRepair(TimePoint due);
   void repairTables();
   ForwarderStatus forwarderStatusNow() const;
+  // node_edits.cc: a batch of runtime edits on the director thread, as one patch transaction.
+  EditAnswer applyEditsNow(const std::vector<RuntimeEdit>& edits);
+  void commitEditedConfig(EditWork& work);
+  void markOverrides(DirectorSnapshot& snapshot) const;
 
   NodeOptions options_;
   // Before ports_, so it is destroyed after them: the module services' threads (the health
@@ -131,7 +138,8 @@ class Node final : public DirectorView {
   boost::asio::io_context io_;
   NodePorts ports_;
   boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};
-  Config config_;
+  Config config_;               // the effective config: the file's plus overrides_
+  RuntimeOverrides overrides_;  // runtime edits since the last (re)load; discarded by the next
   std::map<ServiceKey, uint32_t> serviceIds_;
   ForwardingPlan plan_;
   nft::NftState installed_;
