@@ -1,5 +1,7 @@
 #include "director/config/config_mapper.h"
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +58,15 @@ std::optional<TableOwnership> parseTableOwnership(std::string_view text) {
   return std::nullopt;
 }
 
+// POSIX portable user/group names (useradd's rule): [A-Za-z_][A-Za-z0-9_.-]*, at most 32.
+bool isGroupName(std::string_view name) {
+  if (name.empty() || name.size() > 32) return false;
+  if (!(std::isalpha(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
+  });
+}
+
 }  // namespace
 
 void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
@@ -81,6 +92,15 @@ void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
       } else {
         sink.error(child.where, "invalid value '" + child.args[0] +
                                     "' for 'nftables_owner': expected persist, process or none");
+      }
+    } else if (k == "admin_group") {
+      if (!checkStatement(child, 1, 1, "admin_group NAME", sink)) continue;
+      if (isGroupName(child.args[0])) {
+        globals.adminGroup = child.args[0];
+      } else {
+        sink.error(child.where,
+                   "invalid group name '" + child.args[0] +
+                       "' for 'admin_group': expected letters, digits, '_', '-', '.' (not first)");
       }
     } else if (isKeepalivedGlobalDefsKeyword(k)) {
       // Mail, SNMP, process tuning: global_defs never decides what is forwarded (README.md).

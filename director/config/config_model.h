@@ -100,6 +100,9 @@ struct GlobalDefs {
   std::string routerId;
   uint32_t hashSeed = kDefaultHashSeed;  // lb_hash_seed
   TableOwnership tableOwnership = TableOwnership::kPersistent;  // nftables_owner
+  // admin_group NAME: members may call the admin API's mutating calls (runtime edits, zeroing)
+  // besides root; "" = root only. Read-only calls are open to anyone who can reach the socket.
+  std::string adminGroup;
 };
 
 struct Config {

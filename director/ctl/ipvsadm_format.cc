@@ -83,8 +83,10 @@ std::string realLine(const pb::RealStatus& r, const pb::ServiceStatus& s, Endpoi
               endpointText(r.address(), r.port(), kRealColumn, names, s.protocol()).c_str(),
               fwd.c_str(), weight, r.active_conns(), r.inactive_conns());
   // The last-check text can outgrow cformat's buffer (an HTTP detail), so it is appended whole.
+  // A trailing `*`: a runtime override (directorctl -a/-e), gone at the next reload.
+  const bool overridden = r.runtime_added() || r.overrides_size() > 0;
   return ipvsadmColumns + " " + padRight(healthColumn(r), kHealthColumn) + " " +
-         lastCheckColumn(r) + "\n";
+         lastCheckColumn(r) + (overridden ? " *" : "") + "\n";
 }
 
 // keepalived adds the sorry server to IPVS while the quorum is lost; we route to it instead
@@ -209,7 +211,9 @@ std::string formatServiceList(const pb::ServiceList& list, const ListFormat& for
       }
     } else {
       // Trailing words, as ipvsadm adds "persistent N": a line-per-service parser still works.
-      out += serviceLine(*s, format.names) + (s->quorum_lost() ? " (quorum lost)" : "") + "\n";
+      const bool overridden = s->runtime_added() || s->overrides_size() > 0;
+      out += serviceLine(*s, format.names) + (s->quorum_lost() ? " (quorum lost)" : "") +
+             (overridden ? " *" : "") + "\n";
       for (const pb::RealStatus* r : reals) out += realLine(*r, *s, format.names);
       if (s->sorry_active() && !s->sorry_server().empty()) out += sorryLine(*s);
     }

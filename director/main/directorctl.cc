@@ -14,10 +14,13 @@
 #include "director/ctl/admin_client.h"
 #include "director/ctl/connection_format.h"
 #include "director/ctl/conntrack_format.h"
+#include "director/ctl/edit_verbs.h"
 #include "director/ctl/endpoint_names.h"
 #include "director/ctl/forwarder_format.h"
 #include "director/ctl/health_format.h"
 #include "director/ctl/ipvsadm_args.h"
+#include "director/ctl/ipvsadm_edit_args.h"
+#include "director/ctl/service_ref.h"
 #include "director/ctl/ipvsadm_format.h"
 #include "director/ctl/json_output.h"
 #include "director/ctl/lookup_request.h"
@@ -309,6 +312,41 @@ int runRead(const CtlCommand& command) {
   return usageError("not a read");
 }
 
+bool isZeroVerb(std::string_view a) { return a == "-Z" || a == "--zero"; }
+
+// ipvsadm -Z [-t|-u VIP:PORT]: the counters and rates -L shows restart from zero (Prometheus'
+// counters never do). A mutating call: root or admin_group, as the edits.
+int runZero(const std::string& socketPath, const std::vector<std::string_view>& args) {
+  pb::ZeroRequest request;
+  if (args.size() == 2) {
+    std::string_view flag = args[0];
+    if (flag == "--tcp-service") flag = "-t";
+    if (flag == "--udp-service") flag = "-u";
+    auto service = ha::director::parseServiceRef(flag, args[1]);
+    if (!service) return usageError("-Z: " + service.error());
+    *request.mutable_service() = service.value();
+  } else if (!args.empty()) {
+    return usageError("-Z takes nothing, or -t|-u VIP:PORT");
+  }
+  Client client(socketPath);
+  pb::ZeroReply reply;
+  auto status = client.zero(request, &reply);
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK:
+      return kExitOk;
+    case grpc::StatusCode::NOT_FOUND:
+      std::cerr << "directorctl: " << status.error_message() << "\n";
+      return kExitNoService;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      std::cerr << "directorctl: -Z refused: " << status.error_message() << "\n";
+      return ha::director::kEditExitDenied;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return usageError("-Z: " + status.error_message());
+    default:
+      return unreachable(client, status);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -316,7 +354,12 @@ int main(int argc, char** argv) {
   auto command = ha::director::parseCtlArgs(args);
   if (!command) return usageError(command.error());
   if (command->verb == CtlVerb::kHelp) {
-    std::cout << kUsageLine << kHelp;
+    std::cout << kUsageLine << ha::director::kEditUsage
+              << "       directorctl [--admin-socket PATH] -Z [-t|-u VIP:PORT]\n"
+              << kHelp << "\nipvsadm's edits (one transaction each):\n"
+              << ha::director::kEditHelp
+              << "  -Z [-t|-u VIP:PORT]  zero the counters and rates -L shows, of one service or all\n"
+                 "           (Prometheus' counters never reset; same caller check as edits)\n";
     return kExitOk;
   }
   if (command->verb == CtlVerb::kVersion) {
@@ -324,9 +367,15 @@ int main(int argc, char** argv) {
               << ha::director::kJsonSchema << ")\n";
     return kExitOk;
   }
-  // ipvsadm's edits (-A -E -D -a -e -d -S -R -Z) go to their own parser; none is built in yet.
+  // ipvsadm's edits (-A -E -D -a -e -d -S -R) have their own parser; -Z is zeroCounters.
   if (command->verb == CtlVerb::kEdit) {
-    return usageError("edits (-A -E -D -a -e -d -S -R -Z) are not supported by this directorctl");
+    auto verb = std::find_if(args.begin(), args.end(), [](std::string_view a) {
+      return ha::director::isEditVerb(a) || isZeroVerb(a);
+    });
+    if (verb == args.end()) return usageError("no command given");
+    const std::vector<std::string_view> rest(verb, args.end());
+    if (isZeroVerb(*verb)) return runZero(command->socketPath, {rest.begin() + 1, rest.end()});
+    return ha::director::runEditVerb(command->socketPath, rest, std::cin, std::cout, std::cerr);
   }
   return runRead(*command);
 }

@@ -53,7 +53,7 @@ DirectorSnapshot makeSnapshot(const ForwardingPlan& plan, const KernelCounters& 
     s.plan.slots.clear();
     if (sp.laddrGroupId) s.laddrGroup = plan.laddrGroups.at(*sp.laddrGroupId).name;
     for (const auto& r : sp.reals)
-      s.reals.push_back(RealSnapshot{r, {}, {}, {}, 0, 0, std::nullopt});
+      s.reals.push_back(RealSnapshot{r, {}, {}, {}, 0, 0, std::nullopt, {}, false});
     index[id] = snap.services.size();
     snap.services.push_back(std::move(s));
   }

@@ -9,6 +9,7 @@
 
 #include "common/result.h"
 #include "director/conntrack/conntrack_stats.h"
+#include "director/node/runtime_edits.h"
 #include "director/plan/flow_oracle.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
@@ -50,6 +51,8 @@ struct RealSnapshot {
   // The health thread's view: verdict, reason, and each checker's last result and counters.
   // nullopt when the real has no checkers (always up) or health checks are not running.
   std::optional<healthcheck::RealStatus> health;
+  std::vector<std::string> overrides;  // runtime overrides in force: "weight", "forwarding"
+  bool runtimeAdded = false;           // added by a runtime edit (-a)
 };
 
 struct ServiceSnapshot {
@@ -59,6 +62,9 @@ struct ServiceSnapshot {
   TrafficCounters counters;  // sums over the reals, as theirs
   TrafficCounters sinceStart;
   TrafficRates rates;
+  std::vector<std::string>
+      overrides;              // runtime overrides in force: "scheduler", "persistence_timeout"
+  bool runtimeAdded = false;  // added by a runtime edit (-A)
 };
 
 struct DirectorSnapshot {
@@ -137,6 +143,14 @@ class DirectorView {
   // zero in `snapshot()`; sinceStart goes on. Returns how many services were zeroed (0: `service`
   // is not configured, and nothing changed).
   virtual Result<uint32_t> zeroCounters(const std::optional<ServiceKey>& service) = 0;
+  // Runtime edits (ipvsadm -A/-E/-D/-a/-e/-d, -R): one batch, all or nothing. The answer is the
+  // refusal or the lines applied; an error only when the director thread did not answer.
+  virtual Result<EditAnswer> applyEdits(const std::vector<RuntimeEdit>& edits) {
+    (void)edits;
+    return Error{"runtime edits are not served here"};
+  }
+  // global_defs admin_group: who besides root may call the mutating admin calls ("" = root only).
+  virtual Result<std::string> adminGroup() { return std::string(); }
 };
 
 }  // namespace ha::director

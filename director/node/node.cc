@@ -214,7 +214,18 @@ void Node::reload() {
     log::error("reload failed: " + plan.error());
     return;
   }
-  if (auto st = apply(loaded.config, std::move(plan.value()), false); !st) log::error("reload failed: " + st.error());
+  auto current = [this](const ServiceKey& key) -> const VirtualServerConfig* {
+    auto it = serviceIndex_.find(key);
+    return it == serviceIndex_.end() ? nullptr : &config_.virtualServers[it->second];
+  };
+  auto discarded = discardedByReload(overrides_, current, loaded.config);
+  if (auto st = apply(loaded.config, std::move(plan.value()), false); !st) {
+    log::error("reload failed: " + st.error());
+    return;
+  }
+  // The config file is the truth again (keepalived's reload forgets ipvsadm's edits too).
+  for (const auto& line : discarded) log::info(line);
+  overrides_.clear();
 }
 
 void Node::stop() {
@@ -345,6 +356,7 @@ Result<DirectorSnapshot> Node::snapshot() {
     DirectorSnapshot snapshot = countersNow();
     baselines_.apply(snapshot);
     fillRates(snapshot);
+    markOverrides(snapshot);
     return snapshot;
   });
   if (snap && health) mergeHealth(snap.value(), std::move(*health));

@@ -34,6 +34,7 @@
 #include "director/node/rate_estimator.h"
 #include "director/node/service_manager.h"
 #include "director/node/watchdog.h"
+#include "director/node/runtime_edits.h"
 #include "director/plan/forwarding_plan.h"
 #include "healthcheck/control.h"
 #include "sync/control.h"
@@ -119,6 +120,8 @@ class Node final : public DirectorView {
   // node_connections.cc: one dump on the director thread, at most kMaxConnectionRows rows.
   Result<ConnectionTable> connections(const std::optional<ServiceKey>& service) override;
   Result<uint32_t> zeroCounters(const std::optional<ServiceKey>& service) override;
+  Result<EditAnswer> applyEdits(const std::vector<RuntimeEdit>& edits) override;
+  Result<std::string> adminGroup() override;
 
  private:
   Result<ForwardingPlan> planFor(const Config& config);
@@ -155,6 +158,10 @@ class Node final : public DirectorView {
   void scheduleRepair(TimePoint due);
   void repairTables();
   ForwarderStatus forwarderStatusNow() const;
+  // node_edits.cc: a batch of runtime edits on the director thread, as one patch transaction.
+  EditAnswer applyEditsNow(const std::vector<RuntimeEdit>& edits);
+  void commitEditedConfig(EditWork& work);
+  void markOverrides(DirectorSnapshot& snapshot) const;
 
   NodeOptions options_;
   // Before ports_, so it is destroyed after them: the module services' threads (the health
@@ -165,7 +172,8 @@ class Node final : public DirectorView {
   // Every signal directord acts on, and keepalived's others (kKeepalivedOnlySignals) so that none
   // takes its default action (termination) when an operator sends it out of habit.
   boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};
-  Config config_;
+  Config config_;               // the effective config: the file's plus overrides_
+  RuntimeOverrides overrides_;  // runtime edits since the last (re)load; discarded by the next
   std::map<ServiceKey, uint32_t> serviceIds_;
   ForwardingPlan plan_;
   nft::NftState installed_;

@@ -72,6 +72,8 @@ pb::ServiceList toServiceList(const DirectorSnapshot& snapshot,
     svc->set_quorum_lost(!plan.quorumUp);
     if (plan.sorryServer) svc->set_sorry_server(plan.sorryServer->str());
     svc->set_sorry_active(plan.sorryActive);
+    for (const auto& o : s.overrides) svc->add_overrides(o);
+    svc->set_runtime_added(s.runtimeAdded);
     for (const RealSnapshot& r : s.reals) {
       pb::RealStatus* real = svc->add_reals();
       real->set_address(r.real.endpoint.address.str());
@@ -83,6 +85,8 @@ pb::ServiceList toServiceList(const DirectorSnapshot& snapshot,
       setCounters(real->mutable_counters(), r.counters);
       setRates(real->mutable_rates(), r.rates);
       setRealHealth(r, now, real);
+      for (const auto& o : r.overrides) real->add_overrides(o);
+      real->set_runtime_added(r.runtimeAdded);
     }
   }
   return out;

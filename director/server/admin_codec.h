@@ -5,6 +5,7 @@
 // would otherwise trust (with director/ctl/lookup_request.h, the check directorctl runs too).
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "admin.pb.h"
 #include "common/result.h"
@@ -33,6 +34,9 @@ Result<FlowQuery> toFlowQuery(const directord::admin::LookupRequest& request);
 // health_codec.cc: a real's health fields (state, reason, weights, checkers with ages at `now`).
 void setRealHealth(const RealSnapshot& real, std::chrono::system_clock::time_point now,
                    directord::admin::RealStatus* out);
+
+// edit_codec.cc: a client's batch of edits, every field checked ("edit 2: ..." names the bad one).
+Result<std::vector<RuntimeEdit>> toRuntimeEdits(const directord::admin::EditBatch& batch);
 
 // "TCP 192.0.2.1:80", "UDP [2001:db8::1]:53": the service names ipvsadm users know.
 std::string serviceText(const ServiceKey& key);

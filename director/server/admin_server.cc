@@ -1,18 +1,24 @@
 #include "director/server/admin_server.h"
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/server_posix.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <optional>
 
 #include "admin.grpc.pb.h"
+#include "common/log.h"
 #include "director/server/admin_codec.h"
+#include "director/server/caller_check.h"
 
 namespace ha::director {
 
@@ -27,9 +33,58 @@ grpc::Status answer(const Result<T>& view, Encode encode) {
   return grpc::Status::OK;
 }
 
+grpc::StatusCode statusOf(EditRefusal::Kind kind) {
+  switch (kind) {
+    case EditRefusal::Kind::kInvalid:
+      return grpc::StatusCode::INVALID_ARGUMENT;
+    case EditRefusal::Kind::kNotFound:
+      return grpc::StatusCode::NOT_FOUND;
+    case EditRefusal::Kind::kExists:
+      return grpc::StatusCode::ALREADY_EXISTS;
+    case EditRefusal::Kind::kKernel:
+      return grpc::StatusCode::FAILED_PRECONDITION;
+  }
+  return grpc::StatusCode::INTERNAL;
+}
+
 class AdminService final : public pb::Admin::Service {
  public:
   explicit AdminService(DirectorView& view) : view_(view) {}
+
+  void setSocketPath(std::string path) { socketPath_ = std::move(path); }
+
+  grpc::Status ApplyEdits(grpc::ServerContext* context, const pb::EditBatch* request,
+                          pb::EditReply* reply) override {
+    if (auto allowed = mayMutate(*context, "ApplyEdits"); !allowed.ok()) return allowed;
+    auto edits = toRuntimeEdits(*request);
+    if (!edits) return {grpc::StatusCode::INVALID_ARGUMENT, edits.error()};
+    auto answer = view_.applyEdits(edits.value());
+    if (!answer) return {grpc::StatusCode::UNAVAILABLE, answer.error()};
+    if (answer->refusal) return {statusOf(answer->refusal->kind), answer->refusal->message};
+    for (const auto& line : answer->applied) reply->add_applied(line);
+    return grpc::Status::OK;
+  }
+
+  // Mutating calls: the caller as the kernel knows it (SO_PEERCRED on the connection we
+  // accepted) must be root or in admin_group; anything else is PERMISSION_DENIED, and logged.
+  grpc::Status mayMutate(grpc::ServerContext& context, const std::string& call) {
+    auto peer = peerCredentials(context.peer(), socketPath_);
+    if (!peer) return {grpc::StatusCode::PERMISSION_DENIED, peer.error()};
+    std::string group;
+    if (peer->uid != 0) {
+      auto configured = view_.adminGroup();
+      if (!configured) return {grpc::StatusCode::UNAVAILABLE, configured.error()};
+      group = configured.value();
+    }
+    if (auto why = whyMayNotEdit(peer.value(), group, groupId(group))) {
+      log::warning("admin call " + call + " refused: " + *why);
+      return {grpc::StatusCode::PERMISSION_DENIED, "permission denied: " + *why};
+    }
+    // The descriptor was read while the call is live: a connection gone meanwhile (its number
+    // possibly reused) has cancelled its calls.
+    if (context.IsCancelled()) return {grpc::StatusCode::CANCELLED, "the caller went away"};
+    return grpc::Status::OK;
+  }
 
   grpc::Status ListServices(grpc::ServerContext* /*context*/, const pb::ListRequest* /*request*/,
                             pb::ServiceList* reply) override {
@@ -85,8 +140,9 @@ class AdminService final : public pb::Admin::Service {
   }
 
   // ipvsadm -Z. The counters Prometheus reads (sinceStart) are never zeroed.
-  grpc::Status ZeroCounters(grpc::ServerContext* /*context*/, const pb::ZeroRequest* request,
+  grpc::Status ZeroCounters(grpc::ServerContext* context, const pb::ZeroRequest* request,
                             pb::ZeroReply* reply) override {
+    if (auto allowed = mayMutate(*context, "ZeroCounters"); !allowed.ok()) return allowed;
     std::optional<ServiceKey> service;
     if (request->has_service()) {
       auto key = toServiceKey(request->service());
@@ -104,12 +160,14 @@ class AdminService final : public pb::Admin::Service {
 
  private:
   DirectorView& view_;
+  std::string socketPath_;
 };
 
 namespace {
 
 constexpr auto kProbeTimeout = std::chrono::seconds(2);
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
+constexpr int kMaxRequestBytes = 64 << 20;  // a -R batch of tens of thousands of edits
 
 std::string errnoText() { return std::strerror(errno); }
 
@@ -174,34 +232,92 @@ Status AdminServer::start(const std::string& socketPath) {
   }
   if (auto cleared = clearStaleSocket(socketPath); !cleared) return cleared;
 
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("unix:" + socketPath, grpc::InsecureServerCredentials());
-  builder.RegisterService(service_.get());
-  server_ = builder.BuildAndStart();
-  if (!server_) {
-    return Error{"admin socket " + socketPath + ": gRPC could not listen there (see its log)"};
+  // We accept connections ourselves and hand each to gRPC, so a call can learn its caller from
+  // the kernel (SO_PEERCRED): gRPC's own unix listener tells a handler nothing about the peer.
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Error{"admin socket " + socketPath + ": socket: " + errnoText()};
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, socketPath.c_str(), socketPath.size() + 1);
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(fd, SOMAXCONN) != 0) {
+    std::string why = errnoText();
+    close(fd);
+    return Error{"admin socket " + socketPath + ": " + why};
   }
+  listenFd_ = fd;
   path_ = socketPath;
-  // Between bind and this chmod the socket has the umask's mode; the directory (/run) is what
-  // keeps others out in that window. The API is read-only, so the window exposes no control.
   struct stat st {};
   if (stat(socketPath.c_str(), &st) == 0) {
     socketDev_ = st.st_dev;
     socketIno_ = st.st_ino;
   }
-  if (socketIno_ == 0 || chmod(socketPath.c_str(), S_IRUSR | S_IWUSR) != 0) {
+  // Anyone who reaches the socket may read (as anyone may run `ipvsadm -L` output through
+  // sudo-less tools); mutating calls check the caller themselves. The directory still decides
+  // who reaches it.
+  constexpr mode_t kReadable = S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH;
+  if (socketIno_ == 0 || chmod(socketPath.c_str(), kReadable) != 0) {
     std::string why = errnoText();
     stop();
-    return Error{"admin socket " + socketPath + ": cannot restrict to mode 0600: " + why};
+    return Error{"admin socket " + socketPath + ": cannot set mode 0666: " + why};
   }
+  service_->setSocketPath(socketPath);
+  grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (!server_) {
+    stop();
+    return Error{"admin socket " + socketPath + ": gRPC could not start (see its log)"};
+  }
+  wakeFd_ = eventfd(0, EFD_CLOEXEC);
+  if (wakeFd_ < 0) {
+    std::string why = errnoText();
+    stop();
+    return Error{"admin socket " + socketPath + ": eventfd: " + why};
+  }
+  acceptor_ = std::thread([this] { acceptLoop(); });
   return okStatus();
 }
 
+void AdminServer::acceptLoop() {
+  std::array<pollfd, 2> fds{pollfd{listenFd_, POLLIN, 0}, pollfd{wakeFd_, POLLIN, 0}};
+  for (;;) {
+    if (poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      log::error("admin socket " + path_ + ": poll: " + errnoText() + "; no longer accepting");
+      return;
+    }
+    if (fds[1].revents != 0) return;  // stop()
+    int conn = accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (conn < 0) {
+      if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED) continue;
+      // Out of descriptors or memory: the client waits in the backlog; try again shortly.
+      log::warning("admin socket " + path_ + ": accept: " + errnoText());
+      poll(&fds[1], 1, 100);
+      continue;
+    }
+    grpc::AddInsecureChannelFromFd(server_.get(), conn);  // gRPC owns and closes it
+  }
+}
+
 void AdminServer::stop() {
-  if (!server_) return;
-  server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
-  server_->Wait();
-  server_.reset();
+  if (acceptor_.joinable()) {
+    uint64_t one = 1;
+    if (write(wakeFd_, &one, sizeof one) != sizeof one)
+      log::error("admin socket: cannot wake the acceptor");
+    acceptor_.join();
+  }
+  if (wakeFd_ >= 0) close(wakeFd_);
+  wakeFd_ = -1;
+  if (listenFd_ >= 0) close(listenFd_);
+  listenFd_ = -1;
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+    server_->Wait();
+    server_.reset();
+  }
+  if (path_.empty()) return;
   // A successor may already have bound the path; only our own inode is ours to remove.
   struct stat st {};
   if (lstat(path_.c_str(), &st) == 0 && st.st_dev == socketDev_ && st.st_ino == socketIno_) {

@@ -2,7 +2,7 @@
 # Per-real counters from conntrack accounting (no per-packet rule): 60 requests through the
 # FULLNAT lab (etc/lab-fullnat.conf, wrr 3:2:1) must show, per real, exactly the connections,
 # packets and bytes each real's own nft counters saw (the truth on the wire); still so after the
-# flows are destroyed (destroy events carry their final counters); `directorctl zero -t` resets
+# flows are destroyed (destroy events carry their final counters); `directorctl -Z -t` resets
 # only the named service; `list --rate` shows the estimator's rates; bad zero input is refused.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -98,10 +98,10 @@ rates=$(on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" list --rate 2>&1)
 check "list --rate has ipvsadm's title" grep -q "CPS    InPPS   OutPPS    InBPS   OutBPS" <<<"$rates"
 check "list --rate shows InBPS > 0 for TCP $VIP:80 (within 6 s)" lab_wait_for 6 rate_seen
 
-echo "== zero -t $VIP:80 resets only that service"
+echo "== -Z -t $VIP:80 resets only that service"
 udp_before=$(service_stats 53 UDP)
-on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" zero -t "$VIP:80"; rc=$?
-expect_eq "zero -t $VIP:80 exits 0" 0 "$rc"
+on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" -Z -t "$VIP:80"; rc=$?
+expect_eq "-Z -t $VIP:80 exits 0" 0 "$rc"
 expect_eq "TCP $VIP:80 shows zero" "0 0 0 0 0" "$(service_stats 80 TCP)"
 for r in "${REALS[@]}"; do expect_eq "$r on TCP :80 shows zero" "0 0 0 0 0" "$(stats "$r")"; done
 expect_eq "UDP $VIP:53 untouched" "$udp_before" "$(service_stats 53 UDP)"
@@ -127,17 +127,17 @@ done
 
 echo "== bad zero input changes nothing"
 snapshot=$(on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" list --stats 2>&1)
-on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" zero -t 192.0.2.9:80 2>"$LAB_STATE_DIR/zero.err"; rc=$?
-expect_eq "zero of an unknown service exits 3" 3 "$rc"
+on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" -Z -t 192.0.2.9:80 2>"$LAB_STATE_DIR/zero.err"; rc=$?
+expect_eq "-Z of an unknown service exits 3" 3 "$rc"
 check "the error names the service" grep -q "TCP 192.0.2.9:80" "$LAB_STATE_DIR/zero.err"
-on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" zero -x "$VIP:80" 2>/dev/null; rc=$?
-expect_eq "zero -x exits 2 (usage)" 2 "$rc"
-on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" zero -t "$VIP" 2>/dev/null; rc=$?
-expect_eq "zero -t without a port exits 2 (usage)" 2 "$rc"
+on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" -Z -x "$VIP:80" 2>/dev/null; rc=$?
+expect_eq "-Z -x exits 2 (usage)" 2 "$rc"
+on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" -Z -t "$VIP" 2>/dev/null; rc=$?
+expect_eq "-Z -t without a port exits 2 (usage)" 2 "$rc"
 expect_eq "list --stats unchanged by the refused zeros" "$snapshot" "$(on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" list --stats 2>&1)"
 
 echo "== zero of everything"
-on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" zero; rc=$?
+on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" -Z; rc=$?
 expect_eq "zero exits 0" 0 "$rc"
 expect_eq "UDP $VIP:53 shows zero" "0 0 0 0 0" "$(service_stats 53 UDP)"
 check "directord exits within 5 s of SIGTERM" directord_stop "$DIRECTORD_PID"

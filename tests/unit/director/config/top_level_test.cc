@@ -34,6 +34,19 @@ TEST(ConfigGlobalDefs, BadHashSeed) {
   EXPECT_TRUE(hasError(r, 5, "invalid value '-1' for 'lb_hash_seed'"));
 }
 
+// admin_group names who besides root may edit at runtime; unset means root only; a name that is
+// no valid group name, or a missing one, is an error naming it.
+TEST(ConfigGlobalDefs, AdminGroup) {
+  EXPECT_EQ(load("").config.globals.adminGroup, "");
+  auto ok = load("global_defs {\n  admin_group directord-admin\n}\n");
+  ASSERT_TRUE(isClean(ok));
+  EXPECT_EQ(ok.config.globals.adminGroup, "directord-admin");
+  auto r = load("global_defs {\n  admin_group 0wheel\n  admin_group\n  admin_group a b\n}\n");
+  EXPECT_TRUE(hasError(r, 2, "invalid group name '0wheel' for 'admin_group'"));
+  EXPECT_TRUE(hasError(r, 3, "admin_group NAME"));
+  EXPECT_TRUE(hasError(r, 4, "admin_group NAME"));
+}
+
 // nftables_owner picks who may change our tables; persist (owner-flagged, outliving a crash) is
 // the default, and anything but persist|process|none is an error naming the value.
 TEST(ConfigGlobalDefs, NftablesOwner) {

@@ -133,9 +133,20 @@ struct FakeDirectorView : DirectorView {
     if (service && *service != ServiceKey{Protocol::kTcp, ip("192.0.2.102"), 80}) return 0u;
     return 1u;
   }
+  Result<EditAnswer> applyEdits(const std::vector<RuntimeEdit>& edits) override {
+    std::lock_guard lock(mu);
+    lastEdits = edits;
+    if (!edits.empty() && edits[0].real && edits[0].real->address == ip("198.51.100.99")) {
+      return EditAnswer{EditRefusal{EditRefusal::Kind::kNotFound,
+                                    "no real 198.51.100.99:80 in TCP 192.0.2.102:80"},
+                        {}};
+    }
+    return EditAnswer{std::nullopt, {"edited"}};
+  }
   std::mutex mu;
   std::optional<FlowQuery> lastQuery;
   std::vector<std::optional<ServiceKey>> zeroCalls;
+  std::vector<RuntimeEdit> lastEdits;
 };
 
 class AdminServerTest : public ::testing::Test {
@@ -454,16 +465,76 @@ TEST_F(AdminServerTest, RefusesSecondServerOnLivePath) {
   EXPECT_TRUE(stub()->ListServices(&ctx, pb::ListRequest(), &reply).ok());
 }
 
-// The socket is private to root (mode 0600) and goes away on stop().
-TEST_F(AdminServerTest, SocketIsPrivateAndRemovedOnStop) {
+// The socket is open to every local user (mode 0666: reads are, mutating calls check the caller
+// themselves) and goes away on stop().
+TEST_F(AdminServerTest, SocketIsOpenAndRemovedOnStop) {
   AdminServer server(view_);
   ASSERT_TRUE(server.start(path_));
   struct stat st {};
   ASSERT_EQ(stat(path_.c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_mode & 0777, 0666u);
   server.stop();
   EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+pb::EditBatch drainBatch(const char* real) {
+  pb::EditBatch batch;
+  auto* e = batch.add_edits();
+  e->set_op(pb::Edit::EDIT_REAL);
+  e->mutable_service()->set_protocol("TCP");
+  e->mutable_service()->set_vip("192.0.2.102");
+  e->mutable_service()->set_port(80);
+  e->set_real_address(real);
+  e->set_real_port(80);
+  e->set_weight(0);
+  return batch;
+}
+
+// ApplyEdits knows its caller from the kernel (SO_PEERCRED on the connection the server
+// accepted): root is served, the node's refusal keeps its kind; anyone else is refused, named.
+TEST_F(AdminServerTest, ApplyEditsChecksTheCallerFromTheKernel) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  grpc::ClientContext ctx;
+  withDeadline(ctx);
+  pb::EditReply reply;
+  auto status = stub()->ApplyEdits(&ctx, drainBatch("198.51.100.12"), &reply);
+  if (getuid() != 0) {
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_NE(status.error_message().find("uid " + std::to_string(getuid())), std::string::npos)
+        << status.error_message();
+    std::lock_guard lock(view_.mu);
+    EXPECT_TRUE(view_.lastEdits.empty());
+    return;
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(reply.applied_size(), 1);
+  {
+    std::lock_guard lock(view_.mu);
+    ASSERT_EQ(view_.lastEdits.size(), 1u);
+    EXPECT_EQ(view_.lastEdits[0].weight, 0u);
+  }
+  grpc::ClientContext again;
+  withDeadline(again);
+  status = stub()->ApplyEdits(&again, drainBatch("198.51.100.99"), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "no real 198.51.100.99:80 in TCP 192.0.2.102:80");
+}
+
+// A batch with a malformed field is INVALID_ARGUMENT naming the edit, before the node sees it.
+TEST_F(AdminServerTest, ApplyEditsRefusesMalformedFields) {
+  pb::EditBatch batch = drainBatch("198.51.100.12");
+  *batch.add_edits() = batch.edits(0);
+  batch.mutable_edits(1)->set_real_address("not-an-address");
+  auto edits = toRuntimeEdits(batch);
+  ASSERT_FALSE(edits);
+  EXPECT_EQ(edits.error(), "edit 2 of 2: real address 'not-an-address' is not an IP address");
+  batch.mutable_edits(1)->set_real_address("198.51.100.13");
+  batch.mutable_edits(1)->mutable_service()->set_protocol("SCTP");
+  EXPECT_FALSE(toRuntimeEdits(batch));
+  batch.mutable_edits(1)->mutable_service()->set_protocol("tcp");
+  ASSERT_TRUE(toRuntimeEdits(batch));
 }
 
 // A socket file left by a crashed directord (nobody accepting) is replaced.
