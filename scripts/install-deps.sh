@@ -13,6 +13,8 @@ packages=(
   libboost-dev libboost-system-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libssl-dev libgtest-dev libgmock-dev
+  # Prometheus /metrics (director/metrics: prometheus-cpp's core + pull, civetweb)
+  prometheus-cpp-dev
   # tools the tests, the demo and the benchmarks use
   nftables conntrack iproute2 iputils-ping curl python3 procps psmisc ethtool
   wrk iperf3 haproxy tcpdump
@@ -22,6 +24,8 @@ packages=(
   conntrackd
   # fast real servers for benchmarks (tests/netns/lib.sh: start_reals nginx)
   nginx
+  # a real Prometheus server and promtool scrape /metrics (tests/netns/test_metrics_prometheus.sh)
+  prometheus
 )
 
 missing=()

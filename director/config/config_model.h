@@ -96,10 +96,20 @@ struct StaticAddress {
 // process dies (fail closed); none: anyone may change them, directord repairs what it sees.
 enum class TableOwnership : uint8_t { kNone, kProcess, kPersistent };
 
+struct ListenAddress {
+  IpAddress address;
+  uint16_t port = 0;
+  SourceLocation where;
+  std::string str() const { return formatEndpoint(address, port); }
+};
+
 struct GlobalDefs {
   std::string routerId;
   uint32_t hashSeed = kDefaultHashSeed;  // lb_hash_seed
   TableOwnership tableOwnership = TableOwnership::kPersistent;  // nftables_owner
+  // metrics_listen ADDR PORT: where Prometheus scrapes /metrics; nullopt = no metrics (the
+  // default). directord's --metrics-listen wins over it.
+  std::optional<ListenAddress> metricsListen;
 };
 
 struct Config {

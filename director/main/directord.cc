@@ -18,6 +18,8 @@
 #include "director/config/config_loader.h"
 #include "director/ctl/version.h"
 #include "director/main/production_ports.h"
+#include "director/metrics/metrics_server.h"
+#include "director/metrics/node_collector.h"
 #include "director/nft/ir_text.h"
 #include "director/nft/render.h"
 #include "director/node/node.h"
@@ -31,19 +33,23 @@ constexpr int kExitConfigError = 2;
 constexpr int kExitAlreadyRunning = 3;  // another directord holds this network namespace
 
 void usage(std::FILE* out) {
-  std::fprintf(out,
-               "Usage: directord [OPTION]...\n"
-               "  -f, --use-file=FILE      configuration file (default /etc/directord/directord.conf)\n"
-               "  -t, --config-test        check the configuration, list every problem, exit\n"
-               "      --dump-ruleset       with -t: print the nf_tables objects the config renders to\n"
-               "  -l, --log-console        log to the console instead of syslog\n"
-               "  -n, --dont-fork          accepted; directord always runs in the foreground\n"
-               "  -D, --log-detail         debug logging\n"
-               "      --admin-socket=PATH  admin API socket (default /run/directord.sock)\n"
-               "      --state-dir=DIR      runtime state: DIR/net-<netns inode>/{lock,state} (default /run/directord)\n"
-               "  -p, --pid-file=FILE      write the PID to FILE (removed on exit)\n"
-               "  -v, --version            print the version\n"
-               "  -h, --help               this help\n");
+  std::fprintf(
+      out,
+      "Usage: directord [OPTION]...\n"
+      "  -f, --use-file=FILE      configuration file (default /etc/directord/directord.conf)\n"
+      "  -t, --config-test        check the configuration, list every problem, exit\n"
+      "      --dump-ruleset       with -t: print the nf_tables objects the config renders to\n"
+      "  -l, --log-console        log to the console instead of syslog\n"
+      "  -n, --dont-fork          accepted; directord always runs in the foreground\n"
+      "  -D, --log-detail         debug logging\n"
+      "      --admin-socket=PATH  admin API socket (default /run/directord.sock)\n"
+      "      --state-dir=DIR      runtime state: DIR/net-<netns inode>/{lock,state} (default "
+      "/run/directord)\n"
+      "  -p, --pid-file=FILE      write the PID to FILE (removed on exit)\n"
+      "      --metrics-listen=ADDR:PORT  serve Prometheus /metrics there ([ADDR]:PORT for IPv6;\n"
+      "                           wins over global_defs metrics_listen; default: off)\n"
+      "  -v, --version            print the version\n"
+      "  -h, --help               this help\n");
 }
 
 void printDiagnostics(const ha::director::LoadResult& loaded) {
@@ -117,15 +123,22 @@ int main(int argc, char** argv) {
   std::string adminSocket = "/run/directord.sock";
   std::string stateBase = "/run/directord";
   std::string pidPath;
+  std::optional<ListenAddress> metricsFlag;
   bool test = false, console = false, dumpRuleset = false;
-  enum { kAdminSocket = 1000, kDumpRuleset, kStateDir };
-  const option longOptions[] = {
-      {"use-file", required_argument, nullptr, 'f'}, {"config-test", no_argument, nullptr, 't'},
-      {"log-console", no_argument, nullptr, 'l'},    {"dont-fork", no_argument, nullptr, 'n'},
-      {"log-detail", no_argument, nullptr, 'D'},     {"version", no_argument, nullptr, 'v'},
-      {"help", no_argument, nullptr, 'h'},           {"admin-socket", required_argument, nullptr, kAdminSocket},
-      {"dump-ruleset", no_argument, nullptr, kDumpRuleset}, {"state-dir", required_argument, nullptr, kStateDir},
-      {"pid-file", required_argument, nullptr, 'p'}, {nullptr, 0, nullptr, 0}};
+  enum { kAdminSocket = 1000, kDumpRuleset, kStateDir, kMetricsListen };
+  const option longOptions[] = {{"use-file", required_argument, nullptr, 'f'},
+                                {"config-test", no_argument, nullptr, 't'},
+                                {"log-console", no_argument, nullptr, 'l'},
+                                {"dont-fork", no_argument, nullptr, 'n'},
+                                {"log-detail", no_argument, nullptr, 'D'},
+                                {"version", no_argument, nullptr, 'v'},
+                                {"help", no_argument, nullptr, 'h'},
+                                {"admin-socket", required_argument, nullptr, kAdminSocket},
+                                {"dump-ruleset", no_argument, nullptr, kDumpRuleset},
+                                {"state-dir", required_argument, nullptr, kStateDir},
+                                {"pid-file", required_argument, nullptr, 'p'},
+                                {"metrics-listen", required_argument, nullptr, kMetricsListen},
+                                {nullptr, 0, nullptr, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "f:tlnDvhp:", longOptions, nullptr)) != -1) {
     switch (c) {
@@ -140,6 +153,16 @@ int main(int argc, char** argv) {
       case kAdminSocket: adminSocket = optarg; break;
       case kDumpRuleset: dumpRuleset = true; break;
       case kStateDir: stateBase = optarg; break;
+      case kMetricsListen: {
+        auto parsed = ha::director::metrics::parseListenAddress(optarg);
+        if (!parsed) {
+          std::fprintf(stderr, "directord: --metrics-listen %s\n", parsed.error().c_str());
+          usage(stderr);
+          return kExitConfigError;
+        }
+        metricsFlag = *parsed;
+        break;
+      }
       default: usage(stderr); return kExitConfigError;
     }
   }
@@ -199,6 +222,20 @@ int main(int argc, char** argv) {
     ha::log::error("configuration has errors: nothing applied");
     return leaveNothingBehind(*ledger, sweepPorts, "(the config has errors)", kExitConfigError);
   }
+  // /metrics is bound before anything touches the kernel: a port that is taken stops the start
+  // with nothing changed (what an earlier run left is reclaimed by the next start).
+  auto collector = std::make_shared<metrics::NodeCollector>(std::string(kDirectordVersion));
+  std::unique_ptr<metrics::MetricsServer> metricsServer;
+  if (auto where = metricsFlag ? metricsFlag : loaded.config.globals.metricsListen) {
+    auto started = metrics::MetricsServer::start(*where, collector);
+    if (!started) {
+      ha::log::error(started.error() + "; not starting, nothing changed (exit " +
+                     std::to_string(kExitRuntimeError) + ")");
+      return kExitRuntimeError;
+    }
+    metricsServer = std::move(started.value());
+    ha::log::info("serving Prometheus metrics on http://" + where->str() + "/metrics");
+  }
   reclaimAtStart(*ledger, kernel->present, wantedAddresses(loaded.config), sweepPorts);
 
   // Health verdicts are posted to the node, which exists once apply() is first called (from
@@ -217,22 +254,32 @@ int main(int argc, char** argv) {
   }
   Node node({configPath, adminSocket}, std::move(ports));
   healthTarget.store(&node);
+  // A scrape in progress finishes before the node goes (attach(nullptr) waits for it).
+  struct DetachMetrics {
+    metrics::NodeCollector& collector;
+    ~DetachMetrics() { collector.attach(nullptr); }
+  } detachMetrics{*collector};
   if (auto st = node.start(loaded.config); !st) {
     ha::log::error("not started: " + st.error());
     node.stop();
     return leaveNothingBehind(*ledger, sweepPorts, "after a failed start", kExitConfigError);
   }
+  collector->attach(&node);
   AdminServer admin(node);
   if (auto st = admin.start(adminSocket); !st) {
     ha::log::error("admin socket: " + st.error());
+    collector->attach(nullptr);
     node.stop();
     return leaveNothingBehind(*ledger, sweepPorts, "after a failed start", kExitRuntimeError);
   }
   ha::log::info("directord " + std::string(kDirectordVersion) + " running with " + configPath + " (state in " +
                 runtimeDir + ")");
-  // The admin server stops first, while the director loop still answers its in-flight calls;
-  // then nothing can call into the loops that node.stop() shuts down.
-  node.runUntilSignalled([&admin] { admin.stop(); });
+  // The admin server and the metrics collector stop first, while the director loop still answers
+  // their in-flight calls; then nothing can call into the loops that node.stop() shuts down.
+  node.runUntilSignalled([&admin, &collector] {
+    admin.stop();
+    collector->attach(nullptr);
+  });
   node.stop();
   healthTarget.store(nullptr);
   return leaveNothingBehind(*ledger, sweepPorts, "at stop (node.stop() left them)", 0);

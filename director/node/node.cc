@@ -18,7 +18,22 @@
 
 namespace ha::director {
 
-Node::Node(NodeOptions options, NodePorts ports) : options_(std::move(options)), ports_(std::move(ports)) {}
+namespace {
+
+const TimeSource& steadyTime() {
+  static const SteadyTimeSource clock;
+  return clock;
+}
+
+}  // namespace
+
+Node::Node(NodeOptions options, NodePorts ports)
+    : options_(std::move(options)), ports_(std::move(ports)) {
+  // Every commit, whichever path sends it, is counted and timed for the forwarder's metrics.
+  auto timed = std::make_unique<nft::TimedNftWriter>(std::move(ports_.nft), steadyTime());
+  timedNft_ = timed.get();
+  ports_.nft = std::move(timed);
+}
 
 Node::~Node() = default;
 

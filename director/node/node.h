@@ -25,6 +25,7 @@
 #include "director/nft/drift_monitor.h"
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
+#include "director/nft/timed_nft_writer.h"
 #include "director/node/conntrack_watch.h"
 #include "director/node/director_view.h"
 #include "director/node/drift_tracker.h"
@@ -130,6 +131,7 @@ class Node final : public DirectorView {
   // had nothing to stop.
   boost::asio::io_context io_;
   NodePorts ports_;
+  nft::TimedNftWriter* timedNft_ = nullptr;  // ports_.nft, wrapped by the constructor
   boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};
   Config config_;
   std::map<ServiceKey, uint32_t> serviceIds_;
