@@ -11,6 +11,8 @@ pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 find_package(Boost 1.74 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)
+# Prometheus /metrics (director/metrics): core for the metric families, pull for the HTTP Exposer.
+find_package(prometheus-cpp CONFIG REQUIRED)
 find_program(PROTOC protoc REQUIRED)
 find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 if(HA_BUILD_TESTS)

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/latency_histogram.h"
 #include "common/result.h"
 #include "healthcheck/checker.h"
 #include "healthcheck/health_config.h"
@@ -80,6 +81,7 @@ struct HealthSnapshot {
   uint64_t staleResults = 0;   // results for a probe run that no longer exists (reload, checker bug)
   uint64_t overdueProbes = 0;  // runs the checker never answered in time, failed by the engine
   uint64_t inconclusiveResults = 0;  // failures held because our own side could not probe
+  std::map<std::string, LatencyHistogram> latencyByKind;  // "TCP_CHECK" -> every answered run
 };
 
 class Control {

@@ -269,6 +269,7 @@ void Engine::countRun(Probe& probe, const ProbeResult& result, TimePoint now) {
   probe.lastLatency = latency;
   probe.totalLatency += latency;
   probe.maxLatency = std::max(probe.maxLatency, latency);
+  latencyByKind_[probe.spec.kind].observe(latency);
   probe.lastOk = result.ok;
   probe.lastAt = now;
 }

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/latency_histogram.h"
 #include "healthcheck/control.h"
 #include "healthcheck/tracker.h"
 
@@ -153,6 +154,7 @@ class Engine {
   uint64_t staleResults_ = 0;
   uint64_t overdueProbes_ = 0;
   uint64_t inconclusive_ = 0;
+  std::map<CheckKind, LatencyHistogram> latencyByKind_;  // every answered run, conclusive or not
 };
 
 }  // namespace ha::healthcheck

@@ -75,6 +75,9 @@ HealthSnapshot Engine::snapshot(TimePoint now, std::chrono::system_clock::time_p
   out.staleResults = staleResults_;
   out.overdueProbes = overdueProbes_;
   out.inconclusiveResults = inconclusive_;
+  for (const auto& [kind, histogram] : latencyByKind_) {
+    out.latencyByKind.emplace(checkKindName(kind), histogram);
+  }
   return out;
 }
 

@@ -15,6 +15,8 @@ packages=(
   libssl-dev libgtest-dev libgmock-dev
   # sd_notify for systemd Type=notify and the watchdog (director/main/systemd_notify.cc)
   libsystemd-dev
+  # Prometheus /metrics (director/metrics: prometheus-cpp's core + pull, civetweb)
+  prometheus-cpp-dev
   # tools the tests, the demo and the benchmarks use
   nftables conntrack iproute2 iputils-ping curl python3 procps psmisc ethtool
   wrk iperf3 haproxy tcpdump
@@ -26,6 +28,8 @@ packages=(
   nginx
   # the install test (tests/install/test_install.sh): dpkg-shlibdeps, a clean root, lintian, systemd-nspawn
   dpkg-dev debootstrap lintian systemd-container
+  # a real Prometheus server and promtool scrape /metrics (tests/netns/test_metrics_prometheus.sh)
+  prometheus
 )
 
 missing=()

@@ -340,6 +340,8 @@ void Router::scheduleAnnounce(Instance& instance, Duration after, bool refresh) 
 
 void Router::onTransition(Instance& instance, const Transition& t) {
   ++instance.transitions;
+  if (t.to == State::kMaster) ++instance.counters.becameMaster;
+  if (t.from == State::kMaster) ++instance.counters.releasedMaster;
   instance.lastTransition = std::string(stateName(t.from)) + " -> " +
                             std::string(stateName(t.to)) + ": " + t.reason;
   instance.lastTransitionAt = ports_.timers.wallNow();

@@ -31,6 +31,8 @@ struct InstanceCounters {
   uint64_t priorityZeroSent = 0;
   uint64_t addressListMismatch = 0;  // accepted, but the addresses differ (RFC 5798 §7.1: log)
   uint64_t sendErrors = 0;
+  uint64_t becameMaster = 0;    // keepalived's become_master
+  uint64_t releasedMaster = 0;  // keepalived's release_master: left MASTER for any state
   std::array<uint64_t, kDropReasonCount> dropped{};
 };
 

@@ -102,6 +102,17 @@ void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
                    "invalid group name '" + child.args[0] +
                        "' for 'admin_group': expected letters, digits, '_', '-', '.' (not first)");
       }
+    } else if (k == "metrics_listen") {
+      if (!checkStatement(child, 2, 2, "metrics_listen ADDR PORT", sink)) continue;
+      if (globals.metricsListen) {
+        sink.error(child.where, "metrics_listen given twice (first at " +
+                                    globals.metricsListen->where.str() + ")");
+        continue;
+      }
+      auto address = addressArg(child, 0, sink);
+      auto port = portArg(child, 1, 1, sink);
+      if (!address || !port) continue;
+      globals.metricsListen = ListenAddress{*address, *port, child.where};
     } else if (isKeepalivedGlobalDefsKeyword(k)) {
       // Mail, SNMP, process tuning: global_defs never decides what is forwarded (README.md).
       sink.warning(child.where, "keyword '" + k + "' in global_defs not supported yet; ignored");

@@ -96,6 +96,13 @@ struct StaticAddress {
 // process dies (fail closed); none: anyone may change them, directord repairs what it sees.
 enum class TableOwnership : uint8_t { kNone, kProcess, kPersistent };
 
+struct ListenAddress {
+  IpAddress address;
+  uint16_t port = 0;
+  SourceLocation where;
+  std::string str() const { return formatEndpoint(address, port); }
+};
+
 struct GlobalDefs {
   std::string routerId;
   uint32_t hashSeed = kDefaultHashSeed;  // lb_hash_seed
@@ -103,6 +110,9 @@ struct GlobalDefs {
   // admin_group NAME: members may call the admin API's mutating calls (runtime edits, zeroing)
   // besides root; "" = root only. Read-only calls are open to anyone who can reach the socket.
   std::string adminGroup;
+  // metrics_listen ADDR PORT: where Prometheus scrapes /metrics; nullopt = no metrics (the
+  // default). directord's --metrics-listen wins over it.
+  std::optional<ListenAddress> metricsListen;
 };
 
 struct Config {

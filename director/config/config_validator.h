@@ -13,8 +13,9 @@ void validateServiceHealth(const VirtualServerConfig& vs, const ServiceKeywordLo
                            DiagnosticSink& sink);
 // The VRRP part (vrrp_validator.cc); validateConfig calls it.
 void validateVrrp(const MappedConfig& mapped, DiagnosticSink& sink);
-// Connection sync against the rest (sync_validator.cc): peers named like this node, track_sync
-// without a connection_sync block. validateConfig calls it.
+// Connection sync against the rest (sync_validator.cc): peers named like this node, a
+// metrics_listen on the sync listen address, track_sync without a connection_sync block.
+// validateConfig calls it.
 void validateSync(const MappedConfig& mapped, DiagnosticSink& sink);
 // A virtual_ipaddress or virtual_ipaddress_excluded entry of some vrrp_instance is `address`.
 bool heldByVrrp(const Config& config, const IpAddress& address);

@@ -1,4 +1,5 @@
-// validateSync(): connection_sync against global_defs and the VRRP instances.
+// validateSync(): connection_sync against global_defs (router_id, metrics_listen) and the VRRP
+// instances.
 #include <string>
 
 #include "director/config/config_validator.h"
@@ -19,6 +20,13 @@ void validateSync(const MappedConfig& mapped, DiagnosticSink& sink) {
                                             " has this node's name (" + what +
                                             "); list only the other directors");
     }
+  }
+  // Both would bind the one socket, and the second to start would fail.
+  const auto& metrics = config.globals.metricsListen;
+  if (mapped.sync && metrics && metrics->address == config.sync.listenAddress &&
+      metrics->port == config.sync.listenPort) {
+    sink.error(metrics->where, "metrics_listen " + metrics->str() +
+                                   " is connection_sync's listen address; give it another port");
   }
   for (size_t i = 0; i < config.vrrp.instances.size(); ++i) {
     const auto& inst = config.vrrp.instances[i];

@@ -20,6 +20,8 @@
 #include "director/ctl/version.h"
 #include "director/main/production_ports.h"
 #include "director/main/systemd_notify.h"
+#include "director/metrics/metrics_server.h"
+#include "director/metrics/node_collector.h"
 #include "director/nft/ir_text.h"
 #include "director/nft/render.h"
 #include "director/node/host_checks.h"
@@ -58,6 +60,8 @@ void usage(std::FILE* out) {
       "      --state-dir=DIR      runtime state: DIR/net-<netns inode>/{lock,state} (default "
       "/run/directord)\n"
       "  -p, --pid-file=FILE      write the PID to FILE (removed on exit)\n"
+      "      --metrics-listen=ADDR:PORT  serve Prometheus /metrics there ([ADDR]:PORT for IPv6;\n"
+      "                           wins over global_defs metrics_listen; default: off)\n"
       "  -v, --version            print the version\n"
       "  -h, --help               this help\n");
 }
@@ -135,8 +139,9 @@ int main(int argc, char** argv) {
   std::string pidPath;
   std::string dumpDir = "/tmp";
   std::optional<HangDrill> hangDrill;
+  std::optional<ListenAddress> metricsFlag;
   bool test = false, console = false, dumpRuleset = false;
-  enum { kAdminSocket = 1000, kDumpRuleset, kStateDir, kDumpDir, kDebugHangLoop };
+  enum { kAdminSocket = 1000, kDumpRuleset, kStateDir, kDumpDir, kDebugHangLoop, kMetricsListen };
   const option longOptions[] = {{"use-file", required_argument, nullptr, 'f'},
                                 {"config-test", no_argument, nullptr, 't'},
                                 {"log-console", no_argument, nullptr, 'l'},
@@ -151,6 +156,7 @@ int main(int argc, char** argv) {
                                 {"log-facility", required_argument, nullptr, 'S'},
                                 {"dump-dir", required_argument, nullptr, kDumpDir},
                                 {"debug-hang-loop", required_argument, nullptr, kDebugHangLoop},
+                                {"metrics-listen", required_argument, nullptr, kMetricsListen},
                                 {nullptr, 0, nullptr, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "f:tlnDvhp:S:", longOptions, nullptr)) != -1) {
@@ -189,6 +195,16 @@ int main(int argc, char** argv) {
           usage(stderr);
           return kExitConfigError;
         }
+        break;
+      }
+      case kMetricsListen: {
+        auto parsed = ha::director::metrics::parseListenAddress(optarg);
+        if (!parsed) {
+          std::fprintf(stderr, "directord: --metrics-listen %s\n", parsed.error().c_str());
+          usage(stderr);
+          return kExitConfigError;
+        }
+        metricsFlag = *parsed;
         break;
       }
       default: usage(stderr); return kExitConfigError;
@@ -255,6 +271,20 @@ int main(int argc, char** argv) {
     ha::log::error("configuration has errors: nothing applied");
     return leaveNothingBehind(*ledger, sweepPorts, "(the config has errors)", kExitConfigError);
   }
+  // /metrics is bound before anything touches the kernel: a port that is taken stops the start
+  // with nothing changed (what an earlier run left is reclaimed by the next start).
+  auto collector = std::make_shared<metrics::NodeCollector>(std::string(kDirectordVersion));
+  std::unique_ptr<metrics::MetricsServer> metricsServer;
+  if (auto where = metricsFlag ? metricsFlag : loaded.config.globals.metricsListen) {
+    auto started = metrics::MetricsServer::start(*where, collector);
+    if (!started) {
+      ha::log::error(started.error() + "; not starting, nothing changed (exit " +
+                     std::to_string(kExitRuntimeError) + ")");
+      return kExitRuntimeError;
+    }
+    metricsServer = std::move(started.value());
+    ha::log::info("serving Prometheus metrics on http://" + where->str() + "/metrics");
+  }
   reclaimAtStart(*ledger, kernel->present, wantedAddresses(loaded.config), sweepPorts);
   for (const auto& warning :
        hostWarnings(loaded.config, readSysctls(wantedSysctls(loaded.config)))) {
@@ -279,14 +309,21 @@ int main(int argc, char** argv) {
   ports.serviceManager = systemd;
   Node node({configPath, adminSocket, dumpDir}, std::move(ports));
   healthTarget.store(&node);
+  // A scrape in progress finishes before the node goes (attach(nullptr) waits for it).
+  struct DetachMetrics {
+    metrics::NodeCollector& collector;
+    ~DetachMetrics() { collector.attach(nullptr); }
+  } detachMetrics{*collector};
   if (auto st = node.start(loaded.config); !st) {
     ha::log::error("not started: " + st.error());
     node.stop();
     return leaveNothingBehind(*ledger, sweepPorts, "after a failed start", kExitConfigError);
   }
+  collector->attach(&node);
   AdminServer admin(node);
   if (auto st = admin.start(adminSocket); !st) {
     ha::log::error("admin socket: " + st.error());
+    collector->attach(nullptr);
     node.stop();
     return leaveNothingBehind(*ledger, sweepPorts, "after a failed start", kExitRuntimeError);
   }
@@ -302,9 +339,12 @@ int main(int argc, char** argv) {
     ha::log::warning(
         "--debug-hang-loop ignored: no systemd watchdog (WATCHDOG_USEC) to show it to");
   }
-  // The admin server stops first, while the director loop still answers its in-flight calls;
-  // then nothing can call into the loops that node.stop() shuts down.
-  node.runUntilSignalled([&admin] { admin.stop(); });
+  // The admin server and the metrics collector stop first, while the director loop still answers
+  // their in-flight calls; then nothing can call into the loops that node.stop() shuts down.
+  node.runUntilSignalled([&admin, &collector] {
+    admin.stop();
+    collector->attach(nullptr);
+  });
   watchdog.reset();  // its heartbeats go to the loops node.stop() ends
   node.stop();
   healthTarget.store(nullptr);

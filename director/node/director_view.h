@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/latency_histogram.h"
 #include "common/result.h"
 #include "director/conntrack/conntrack_stats.h"
 #include "director/node/runtime_edits.h"
@@ -74,6 +75,7 @@ struct DirectorSnapshot {
   uint64_t distinctProbes = 0;
   uint64_t probesRun = 0;
   uint64_t probesInFlight = 0;
+  std::map<std::string, LatencyHistogram> probeLatencyByKind;  // "TCP_CHECK" -> every answered run
 };
 
 // The forwarder's hold on the kernel: how our nf_tables tables are protected and what drift was
@@ -93,6 +95,10 @@ struct ForwarderStatus {
   std::string lastRepairError;
   // Cross-thread requests (admin calls, reloads) that a module's thread did not answer in time.
   uint64_t crossThreadTimeouts = 0;
+  // Every nf_tables transaction the node sent (start, reloads, health patches, repairs).
+  uint64_t commits = 0;
+  uint64_t commitFailures = 0;
+  LatencyHistogram commitLatency;
 };
 
 // The node's conntrack table (director/node/conntrack_watch.h): the last sample and what it means.

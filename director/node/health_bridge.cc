@@ -51,6 +51,7 @@ void mergeHealth(DirectorSnapshot& snapshot, healthcheck::HealthSnapshot health)
   snapshot.distinctProbes = health.distinctProbes;
   snapshot.probesRun = health.probesRun;
   snapshot.probesInFlight = health.probesInFlight;
+  snapshot.probeLatencyByKind = std::move(health.latencyByKind);
   std::map<healthcheck::RealKey, healthcheck::RealStatus*> byKey;
   for (auto& r : health.reals) {
     if (!r.checkers.empty()) byKey[r.key] = &r;

@@ -32,6 +32,11 @@ std::string signalName(int signo) {
   return "signal " + std::to_string(signo);
 }
 
+const TimeSource& steadyTime() {
+  static const SteadyTimeSource clock;
+  return clock;
+}
+
 }  // namespace
 
 Node::Node(NodeOptions options, NodePorts ports)
@@ -39,6 +44,10 @@ Node::Node(NodeOptions options, NodePorts ports)
   signals_.add(SIGUSR1);
   signals_.add(SIGUSR2);
   for (int signo : keepalivedOnlySignals()) signals_.add(signo);
+  // Every commit, whichever path sends it, is counted and timed for the forwarder's metrics.
+  auto timed = std::make_unique<nft::TimedNftWriter>(std::move(ports_.nft), steadyTime());
+  timedNft_ = timed.get();
+  ports_.nft = std::move(timed);
 }
 
 Node::~Node() = default;

@@ -27,6 +27,7 @@
 #include "director/nft/drift_monitor.h"
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
+#include "director/nft/timed_nft_writer.h"
 #include "director/node/conntrack_watch.h"
 #include "director/node/counters.h"
 #include "director/node/director_view.h"
@@ -169,6 +170,7 @@ class Node final : public DirectorView {
   // had nothing to stop.
   boost::asio::io_context io_;
   NodePorts ports_;
+  nft::TimedNftWriter* timedNft_ = nullptr;  // ports_.nft, wrapped by the constructor
   // Every signal directord acts on, and keepalived's others (kKeepalivedOnlySignals) so that none
   // takes its default action (termination) when an operator sends it out of habit.
   boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};

@@ -136,6 +136,9 @@ ForwarderStatus Node::forwarderStatusNow() const {
   s.lastRepairMs = c.lastRepairMs;
   s.lastRepairError = c.lastRepairError;
   s.crossThreadTimeouts = crossThreadTimeouts().load();
+  s.commits = timedNft_->stats().commits;
+  s.commitFailures = timedNft_->stats().failures;
+  s.commitLatency = timedNft_->stats().latency;
   return s;
 }
 

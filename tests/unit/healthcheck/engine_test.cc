@@ -326,7 +326,9 @@ TEST(Engine, NotifyScriptsOnTransitionsOnly) {
                                                    {owner, "notify_up", "/bin/up 'a b'"}}));
 }
 
-// Counters of a probe: runs, failures by reason, latency (last/mean/max), last result and when.
+// Counters of a probe: runs, failures by reason, latency (last/mean/max), last result and when;
+// every run's latency also lands in its kind's histogram (10 ms, 20 ms and 30 ms: the 10 ms and
+// 25 ms buckets hold one, the 50 ms bucket the third).
 TEST(Engine, SnapshotCounters) {
   EngineHarness h;
   HealthConfig config;
@@ -353,6 +355,14 @@ TEST(Engine, SnapshotCounters) {
   EXPECT_LE(*c.lastAt, before);
   EXPECT_GE(*c.lastAt, before - std::chrono::seconds(2));
   EXPECT_EQ(h.snapshot().probesRun, 3U);
+  const auto histograms = h.snapshot().latencyByKind;
+  ASSERT_EQ(histograms.size(), 1U);
+  const LatencyHistogram& tcpLatency = histograms.at("TCP_CHECK");
+  EXPECT_EQ(tcpLatency.count, 3U);
+  EXPECT_NEAR(tcpLatency.sumSeconds, 0.060, 1e-9);
+  EXPECT_EQ(tcpLatency.counts[6], 1U);  // <= 10 ms
+  EXPECT_EQ(tcpLatency.counts[7], 1U);  // <= 25 ms
+  EXPECT_EQ(tcpLatency.counts[8], 1U);  // <= 50 ms
 }
 
 // Answers for tickets the engine never issued are counted and change nothing.

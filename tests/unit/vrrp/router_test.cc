@@ -158,6 +158,20 @@ TEST_F(VrrpRouter, ShutdownSendsPriorityZero) {
   EXPECT_EQ(clock.pending(), 0u);
 }
 
+// keepalived's become_master / release_master: counted on entering MASTER and on leaving it for
+// a higher-priority master's advert (keepalived-exporter reads both).
+TEST_F(VrrpRouter, BecomeAndReleaseMasterAreCounted) {
+  apply({instance()});
+  advanceTo(5s);
+  ASSERT_EQ(state(), State::kMaster);
+  EXPECT_EQ(status("VI_1").counters.becameMaster, 1u);
+  EXPECT_EQ(status("VI_1").counters.releasedMaster, 0u);
+  hear(2, "192.0.2.9", advert(1, 200));
+  ASSERT_EQ(state(), State::kBackup);
+  EXPECT_EQ(status("VI_1").counters.becameMaster, 1u);
+  EXPECT_EQ(status("VI_1").counters.releasedMaster, 1u);
+}
+
 // shutdown() as BACKUP sends nothing (there is nothing to hand over).
 TEST_F(VrrpRouter, ShutdownAsBackupSendsNothing) {
   apply({instance()});

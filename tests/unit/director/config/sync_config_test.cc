@@ -276,5 +276,18 @@ TEST(SyncConfig, TrackSyncNeedsConnectionSync) {
   EXPECT_TRUE(ok.config.vrrp.instances.at(0).trackSync);
 }
 
+// metrics_listen on connection_sync's own listen address is refused at its line (both would bind
+// it); another port on that address is fine.
+TEST(SyncConfig, MetricsListenIsNotTheSyncListenAddress) {
+  auto clash = load(syncBlock() +
+                    "global_defs {\n  router_id dir1\n  metrics_listen 198.51.100.2 7800\n}\n");
+  EXPECT_TRUE(
+      hasError(clash, 15, "metrics_listen 198.51.100.2:7800 is connection_sync's listen address"))
+      << testing::dump(clash);
+  auto ok = load(syncBlock() +
+                 "global_defs {\n  router_id dir1\n  metrics_listen 198.51.100.2 9101\n}\n");
+  EXPECT_TRUE(isClean(ok)) << testing::dump(ok);
+}
+
 }  // namespace
 }  // namespace ha::director

@@ -61,6 +61,39 @@ TEST(ConfigGlobalDefs, NftablesOwner) {
   EXPECT_EQ(r.config.globals.tableOwnership, TableOwnership::kPersistent);
 }
 
+// metrics_listen ADDR PORT turns /metrics on (off without it); IPv6 works; a bad address or port,
+// a missing argument or a second statement is an error at its line, and none is taken.
+TEST(ConfigGlobalDefs, MetricsListen) {
+  EXPECT_FALSE(load("").config.globals.metricsListen.has_value());
+  auto v4 = load("global_defs {\n  metrics_listen 127.0.0.1 9101\n}\n");
+  EXPECT_TRUE(hasNoErrors(v4)) << testing::dump(v4);
+  ASSERT_TRUE(v4.config.globals.metricsListen.has_value());
+  EXPECT_EQ(v4.config.globals.metricsListen->str(), "127.0.0.1:9101");
+  EXPECT_EQ(v4.config.globals.metricsListen->where.line, 2);
+  auto v6 = load("global_defs {\n  metrics_listen fd00::1 9101\n}\n");
+  ASSERT_TRUE(v6.config.globals.metricsListen.has_value());
+  EXPECT_EQ(v6.config.globals.metricsListen->str(), "[fd00::1]:9101");
+
+  auto bad = load(
+      "global_defs {\n"
+      "  metrics_listen localhost 9101\n"
+      "  metrics_listen 127.0.0.1 0\n"
+      "  metrics_listen 127.0.0.1\n"
+      "  metrics_listen 127.0.0.1 65536\n"
+      "}\n");
+  EXPECT_TRUE(hasError(bad, 2, "localhost")) << testing::dump(bad);
+  EXPECT_TRUE(hasError(bad, 3, "0")) << testing::dump(bad);
+  EXPECT_TRUE(hasError(bad, 4, "metrics_listen ADDR PORT")) << testing::dump(bad);
+  EXPECT_TRUE(hasError(bad, 5, "65536")) << testing::dump(bad);
+  EXPECT_FALSE(bad.config.globals.metricsListen.has_value());
+
+  auto twice =
+      load("global_defs {\n  metrics_listen 127.0.0.1 9101\n  metrics_listen 127.0.0.1 9102\n}\n");
+  EXPECT_TRUE(hasError(twice, 3, "metrics_listen given twice (first at test.conf:2)"))
+      << testing::dump(twice);
+  EXPECT_EQ(twice.config.globals.metricsListen->port, 9101);
+}
+
 // Inside global_defs nothing changes forwarding, so unsupported and unknown keywords only warn.
 TEST(ConfigGlobalDefs, UnsupportedKeywordsWarnByName) {
   auto r = load(

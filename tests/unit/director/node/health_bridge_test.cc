@@ -96,7 +96,8 @@ TEST(HealthBridge, QuorumChangesAreNamedForVrrp) {
   EXPECT_EQ(d.quorum.size(), 1u);
 }
 
-// The health status lands on the matching real of the snapshot; reals without checkers keep none.
+// The health status lands on the matching real of the snapshot; reals without checkers keep none;
+// the totals and the probe-latency histograms are carried over.
 TEST(HealthBridge, MergePutsStatusOnTheRightReal) {
   DirectorSnapshot snap;
   ServiceSnapshot s;
@@ -115,11 +116,14 @@ TEST(HealthBridge, MergePutsStatusOnTheRightReal) {
   status.checkers.push_back(healthcheck::CheckerStatus{});
   h.reals.push_back(status);
   h.distinctProbes = 7;
+  h.latencyByKind["HTTP_GET"].observe(std::chrono::milliseconds(3));
   mergeHealth(snap, h);
   EXPECT_FALSE(snap.services[0].reals[0].health.has_value());
   ASSERT_TRUE(snap.services[0].reals[1].health.has_value());
   EXPECT_EQ(snap.services[0].reals[1].health->reason, "HTTP_GET: 503");
   EXPECT_EQ(snap.distinctProbes, 7u);
+  ASSERT_EQ(snap.probeLatencyByKind.count("HTTP_GET"), 1u);
+  EXPECT_EQ(snap.probeLatencyByKind.at("HTTP_GET").count, 1u);
 }
 
 nft::Element persistEntry(const char* client, uint32_t serviceId, const char* real, uint16_t port) {

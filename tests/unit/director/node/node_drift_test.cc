@@ -39,7 +39,8 @@ class NodeDriftTest : public NodeHarness {
 };
 
 // Three reports of one foreign change: one replaceAll transaction puts back exactly what start
-// installed, and the forwarder status counts three drifts and one repair.
+// installed, and the forwarder status counts three drifts, one repair and the node's two commits
+// (start, repair; the foreign one is not ours), each timed.
 TEST_F(NodeDriftTest, ForeignChangeIsRepairedByOneTransaction) {
   started(kConfig, {.health = false, .drift = true});
   const std::string atStart = nft_->fake.dump();
@@ -58,9 +59,13 @@ TEST_F(NodeDriftTest, ForeignChangeIsRepairedByOneTransaction) {
   EXPECT_EQ(status->drifts, 3u);
   EXPECT_EQ(status->repairs, 1u);
   EXPECT_FALSE(status->repairPending);
+  EXPECT_EQ(status->commits, 2u);
+  EXPECT_EQ(status->commitFailures, 0u);
+  EXPECT_EQ(status->commitLatency.count, 2u);
 }
 
-// A repair nf_tables refuses is retried (after kFirstRetry) until it succeeds.
+// A repair nf_tables refuses is retried (after kFirstRetry) until it succeeds; the refused commit
+// is counted as a commit failure.
 TEST_F(NodeDriftTest, RefusedRepairIsRetried) {
   started(kConfig, {.health = false, .drift = true});
   const std::string atStart = nft_->fake.dump();
@@ -75,6 +80,8 @@ TEST_F(NodeDriftTest, RefusedRepairIsRetried) {
   EXPECT_EQ(status->repairFailures, 1u);
   EXPECT_EQ(status->repairs, 1u);
   EXPECT_EQ(status->lastRepairError, "");
+  EXPECT_EQ(status->commits, 3u);  // start, the refused repair, the retried one
+  EXPECT_EQ(status->commitFailures, 1u);
 }
 
 }  // namespace
