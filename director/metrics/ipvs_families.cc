@@ -31,7 +31,8 @@ Labels backendLabels(const ServiceSnapshot& service, const RealSnapshot& real) {
 void addIpvs(const DirectorSnapshot& snapshot, FamilySet& out) {
   for (const ServiceSnapshot& service : snapshot.services) {
     const Labels labels = serviceLabels(service);
-    const TrafficCounters& c = service.counters;
+    // sinceStart: -Z zeroes only the ipvsadm view; a Prometheus counter never goes back.
+    const TrafficCounters& c = service.sinceStart;
     out.add(kConnections, labels, c.conns);
     out.add(kIncomingPackets, labels, c.inPackets);
     out.add(kOutgoingPackets, labels, c.outPackets);
@@ -44,7 +45,7 @@ void addIpvs(const DirectorSnapshot& snapshot, FamilySet& out) {
       out.add(kBackendActive, labels, real.activeConns);
       out.add(kBackendInactive, labels, real.inactiveConns);
       out.add(kBackendWeight, labels, uint64_t{real.real.weight});
-      const TrafficCounters& c = real.counters;
+      const TrafficCounters& c = real.sinceStart;
       out.add(kBackendConnections, labels, c.conns);
       out.add(kBackendIncomingPackets, labels, c.inPackets);
       out.add(kBackendOutgoingPackets, labels, c.outPackets);

@@ -33,7 +33,8 @@ RealSnapshot real(const char* address, uint32_t weight, TrafficCounters counters
   RealSnapshot r;
   r.real.endpoint = {ip(address), 8080};
   r.real.weight = weight;
-  r.counters = counters;
+  r.sinceStart = counters;
+  r.counters = {};  // as after `directorctl -Z`: the metrics read sinceStart, never this
   r.activeConns = active;
   r.inactiveConns = 1;
   return r;
@@ -45,7 +46,7 @@ DirectorSnapshot oneService() {
   s.plan.key = {Protocol::kTcp, ip("192.0.2.10"), 80};
   s.reals.push_back(real("198.51.100.11", 3, {7, 70, 60, 7000, 60000}, 2));
   s.reals.push_back(real("198.51.100.12", 0, {5, 50, 40, 5000, 40000}, 0));
-  s.counters = {12, 120, 100, 12000, 100000};
+  s.sinceStart = {12, 120, 100, 12000, 100000};
   snap.services.push_back(s);
   return snap;
 }
