@@ -20,10 +20,10 @@
 #include "director/ctl/health_format.h"
 #include "director/ctl/ipvsadm_args.h"
 #include "director/ctl/ipvsadm_edit_args.h"
-#include "director/ctl/service_ref.h"
 #include "director/ctl/ipvsadm_format.h"
 #include "director/ctl/json_output.h"
 #include "director/ctl/lookup_request.h"
+#include "director/ctl/service_ref.h"
 #include "director/ctl/sync_format.h"
 #include "director/ctl/sync_reply.h"
 #include "director/ctl/version.h"
@@ -354,12 +354,13 @@ int main(int argc, char** argv) {
   auto command = ha::director::parseCtlArgs(args);
   if (!command) return usageError(command.error());
   if (command->verb == CtlVerb::kHelp) {
-    std::cout << kUsageLine << ha::director::kEditUsage
-              << "       directorctl [--admin-socket PATH] -Z [-t|-u VIP:PORT]\n"
-              << kHelp << "\nipvsadm's edits (one transaction each):\n"
-              << ha::director::kEditHelp
-              << "  -Z [-t|-u VIP:PORT]  zero the counters and rates -L shows, of one service or all\n"
-                 "           (Prometheus' counters never reset; same caller check as edits)\n";
+    std::cout
+        << kUsageLine << ha::director::kEditUsage
+        << "       directorctl [--admin-socket PATH] -Z [-t|-u VIP:PORT]\n"
+        << kHelp << "\nipvsadm's edits (one transaction each):\n"
+        << ha::director::kEditHelp
+        << "  -Z [-t|-u VIP:PORT]  zero the counters and rates -L shows, of one service or all\n"
+           "           (Prometheus' counters never reset; same caller check as edits)\n";
     return kExitOk;
   }
   if (command->verb == CtlVerb::kVersion) {
