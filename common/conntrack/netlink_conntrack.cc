@@ -144,7 +144,7 @@ int onDumpEntry(const nlmsghdr* nlh, void* data) {
   // Untrusted: an entry that does not parse is skipped; so is one of another tag (old kernels
   // ignore CTA_MARK_MASK in dump filters).
   if (!parsed || (parsed->flow.mark & kMarkTagMask) != kMarkTag) return MNL_CB_OK;
-  entries->push_back(std::move(*parsed));
+  entries->push_back(*parsed);
   return MNL_CB_OK;
 }
 
@@ -177,7 +177,7 @@ Result<std::vector<FlowEntry>> NetlinkConntrack::dump() {
   if (auto st = dumpInto(entries); !st) return Error{st.error()};
   std::vector<FlowEntry> flows;
   flows.reserve(entries.size());
-  for (KernelEntry& entry : entries) flows.push_back(std::move(entry.flow));
+  for (const KernelEntry& entry : entries) flows.push_back(entry.flow);
   return flows;
 }
 
@@ -453,7 +453,7 @@ Result<EventRead> NetlinkConntrack::readDestroyed(std::vector<KernelEntry>& out)
     if (ctnlMessage(nlh) != IPCTNL_MSG_CT_DELETE) return;
     auto entry = ctnl::parseKernelEntry(nlh);
     if (!entry || (entry->flow.mark & kMarkTagMask) != kMarkTag) return;
-    out.push_back(std::move(*entry));
+    out.push_back(*entry);
   });
 }
 

@@ -29,7 +29,7 @@ struct EditCommand {
 // command line to this parser.
 bool isEditVerb(std::string_view arg);
 
-Result<EditCommand> parseEditArgs(const std::vector<std::string_view>& args);
+Result<EditCommand> parseEditArgs(const std::vector<std::string_view>& raw);
 
 // -R: one ipvsadm-save line per edit (any of -A/-E/-D/-a/-e/-d); blank lines and lines starting
 // with '#' are skipped. An error names the line and nothing is returned.

@@ -23,8 +23,8 @@ std::string toJsonEnvelope(const gp::Message& reply) {
   // Only a message with unset required fields (proto2) fails to print; ours are proto3.
   const auto printed = gp::util::MessageToJsonString(reply, &data, printOptions());
   if (!printed.ok()) data = "{}";
-  return "{\"schema\":\"" + std::string(kJsonSchema) + "\",\"kind\":\"" +
-         reply.GetDescriptor()->name() + "\",\"data\":" + data + "}\n";
+  return R"({"schema":")" + std::string(kJsonSchema) + R"(","kind":")" +
+         reply.GetDescriptor()->name() + R"(","data":)" + data + "}\n";
 }
 
 Status fromJsonEnvelope(std::string_view json, gp::Message& reply) {

@@ -347,9 +347,7 @@ int runZero(const std::string& socketPath, const std::vector<std::string_view>& 
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   auto command = ha::director::parseCtlArgs(args);
   if (!command) return usageError(command.error());
@@ -379,4 +377,15 @@ int main(int argc, char** argv) {
     return ha::director::runEditVerb(command->socketPath, rest, std::cin, std::cout, std::cerr);
   }
   return runRead(*command);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // out of memory, a gRPC or protobuf failure
+    std::cerr << "directorctl: " << e.what() << "\n";
+    return kExitUnreachable;
+  }
 }

@@ -1,9 +1,9 @@
 #include "director/main/systemd_notify.h"
 
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
 #include <cstdint>
+#include <ctime>
 #include <string>
 
 #include "common/log.h"

@@ -12,7 +12,7 @@ namespace {
 
 // nft userspace datatype ids, for `nft list` to print keys (the kernel ignores them).
 constexpr uint32_t kTypeVerdict = 1, kTypeIpAddr = 7, kTypeIp6Addr = 8, kTypeInetProto = 12,
-                   kTypeInetService = 13, kTypeMark = 19, kTypeIfindex = 20;
+                   kTypeInetService = 13, kTypeMark = 19;
 constexpr uint32_t concat(std::initializer_list<uint32_t> types) {
   uint32_t t = 0;
   for (uint32_t part : types) t = (t << 6) | part;

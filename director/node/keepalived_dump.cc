@@ -1,8 +1,7 @@
 #include "director/node/keepalived_dump.h"
 
-#include <time.h>
-
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -23,8 +22,8 @@ void section(std::ostringstream& out, std::string_view name) {
 std::string stamp(SystemTime at) {
   const auto us =
       std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
-  const time_t seconds = static_cast<time_t>(us / 1000000);
-  const long micros = static_cast<long>(us % 1000000);
+  const auto seconds = static_cast<time_t>(us / 1000000);
+  const auto micros = static_cast<long>(us % 1000000);
   tm parts{};
   gmtime_r(&seconds, &parts);
   char date[64];

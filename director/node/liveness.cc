@@ -19,6 +19,7 @@ std::string livenessChangeLine(const std::vector<StaleLoop>& before,
                                const std::vector<StaleLoop>& now) {
   auto names = [](const std::vector<StaleLoop>& loops) {
     std::vector<std::string> out;
+    out.reserve(loops.size());
     for (const auto& l : loops) out.push_back(l.name);
     return out;
   };

@@ -26,6 +26,7 @@ SummarizedLog summarize(const std::vector<ChangeLine>& changes, const std::strin
     it->second.subjects.insert(changes[i].subject);
   }
   std::vector<const std::pair<const std::string, Group>*> ordered;
+  ordered.reserve(groups.size());
   for (const auto& g : groups) ordered.push_back(&g);
   std::sort(ordered.begin(), ordered.end(),
             [](auto* a, auto* b) { return a->second.first < b->second.first; });

@@ -169,7 +169,10 @@ void Node::retryHealthLater(const std::set<ServiceKey>& services,
 
 void Node::retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals) {
   std::vector<FlowOwner> owners, persistent;
-  for (const auto& [key, endpoint] : reals) {
+  for (const auto& failed : reals) {
+    const ServiceKey& key = failed.first;
+    // A plain reference: clang 14 cannot capture a structured binding in a lambda.
+    const Endpoint& endpoint = failed.second;
     auto id = serviceIds_.find(key);
     if (id == serviceIds_.end()) continue;
     auto sp = plan_.services.find(id->second);

@@ -219,7 +219,7 @@ Status clearStaleSocket(const std::string& path) {
 }  // namespace
 
 AdminServer::AdminServer(DirectorView& view)
-    : view_(view), service_(std::make_unique<AdminService>(view)) {}
+    : service_(std::make_unique<AdminService>(view)) {}
 
 AdminServer::~AdminServer() { stop(); }
 

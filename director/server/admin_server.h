@@ -37,7 +37,6 @@ class AdminServer {
   // can be read for it); ends when stop() writes to wakeFd_.
   void acceptLoop();
 
-  DirectorView& view_;
   std::unique_ptr<AdminService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string path_;

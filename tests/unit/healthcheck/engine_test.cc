@@ -261,12 +261,12 @@ TEST(Engine, QuorumWithHysteresisEndToEnd) {
     return std::pair{snap.services[0].liveWeight, snap.services[0].quorumUp};
   };
   std::vector<std::pair<uint32_t, bool>> seen;
-  for (int down = 0; down < 5; ++down) {
+  for (size_t down = 0; down < 5; ++down) {
     h.checks.setStanding(targets[down], failure("refused"));
     h.runFor(1s);
     seen.push_back(liveAndQuorum());
   }
-  for (int up = 4; up >= 0; --up) {
+  for (size_t up = 5; up-- > 0;) {
     h.checks.setStanding(targets[up], ProbeResult::pass());
     h.runFor(1s);
     seen.push_back(liveAndQuorum());

@@ -11,7 +11,7 @@ namespace {
 
 namespace pb = directord::admin;
 
-Result<EditCommand> parse(std::vector<std::string_view> args) { return parseEditArgs(args); }
+Result<EditCommand> parse(const std::vector<std::string_view>& args) { return parseEditArgs(args); }
 
 // -e -t VIP:PORT -r RIP:PORT -w 0: an EDIT_REAL with weight 0 and no forwarding (kept).
 TEST(IpvsadmEditArgs, DrainCommand) {

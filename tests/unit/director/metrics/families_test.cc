@@ -128,7 +128,7 @@ TEST(MetricsFamilies, VrrpAsKeepalivedExporter) {
   MetricsInputs in;
   in.vrrp = snap;
   const std::string out = text(toFamilies(in));
-  const std::string labels = "{iname=\"VI_1\",intf=\"eth0\",vrid=\"51\",state=\"MASTER\"}";
+  const std::string labels = R"({iname="VI_1",intf="eth0",vrid="51",state="MASTER"})";
   for (const std::string& line : {
            std::string("directord_vrrp_state{iname=\"VI_1\",intf=\"eth0\",vrid=\"51\",ip_address="
                        "\"192.0.2.100\"} 2\n"),
@@ -176,7 +176,7 @@ TEST(MetricsFamilies, HealthCheckersAndProbeLatency) {
       "\"8080\","
       "proto=\"TCP\",local_mark=\"\"";
   const std::string checkerLabels =
-      backend12 + ",kind=\"HTTP_GET\",target=\"198.51.100.12:8080 /health\"";
+      backend12 + R"(,kind="HTTP_GET",target="198.51.100.12:8080 /health")";
   for (const std::string& line : {
            "directord_health_real_up{" + backend12 + "} 0\n",
            "directord_health_checker_up{" + checkerLabels + "} 0\n",

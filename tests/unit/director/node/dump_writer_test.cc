@@ -4,7 +4,7 @@
 #include "director/node/dump_writer.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
+#include <cstdlib>
 #include <sys/stat.h>
 
 #include <filesystem>

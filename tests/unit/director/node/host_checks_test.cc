@@ -3,7 +3,7 @@
 #include "director/node/host_checks.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
+#include <cstdlib>
 
 #include <algorithm>
 #include <filesystem>

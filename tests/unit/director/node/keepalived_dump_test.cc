@@ -153,11 +153,11 @@ TEST(KeepalivedDump, DataDumpListsServicesRealsAndSync) {
         "------< VRRP Sync groups >------\n VRRP Sync Group = VG_1, MASTER\n",
         "   monitor = VI_1\n   monitor = VI_2\n", "------< LVS Topology >------\n",
         " Virtual Server = TCP 192.0.2.100:80\n   lb_algo = rr\n   lb_kind = NAT\n",
-        "   Real Server = 198.51.100.11:80 weight 1\n     Alive = yes\n     ActiveConn = 3, "
-        "InActConn = 0",
-        "   Real Server = 198.51.100.12:80 weight 0 (configured 1)\n     Alive = no, not in "
-        "rotation\n"
-        "     Reason = TCP_CHECK 198.51.100.12:80: connection refused\n",
+        ("   Real Server = 198.51.100.11:80 weight 1\n     Alive = yes\n     ActiveConn = 3, "
+         "InActConn = 0"),
+        ("   Real Server = 198.51.100.12:80 weight 0 (configured 1)\n     Alive = no, not in "
+         "rotation\n"
+         "     Reason = TCP_CHECK 198.51.100.12:80: connection refused\n"),
         "------< Connection sync >------\n Connection sync = dir1\n", " Sync peer = dir2\n",
         "   Sent = 10, acked = 9,",
         "   Last transition = 1700000000.000000 (Tue Nov 14 22:13:20.000000 2023 UTC)\n"}) {

@@ -24,6 +24,7 @@ TEST(LogSummary, SingleChangeKeepsItsLine) {
 // 10,000 reals of one service down alike: one info line, the 10,000 details at debug.
 TEST(LogSummary, TenThousandAlikeAreOneLine) {
   std::vector<ChangeLine> changes;
+  changes.reserve(10000);
   for (int i = 0; i < 10000; ++i) changes.push_back(down(i));
   auto out = summarize(changes, "real", "service");
   EXPECT_EQ(out.info,
@@ -37,6 +38,7 @@ TEST(LogSummary, TenThousandAlikeAreOneLine) {
 // services counted; a kind with a single item keeps its own line.
 TEST(LogSummary, KindsSummarizedSeparately) {
   std::vector<ChangeLine> changes;
+  changes.reserve(11);
   for (int i = 0; i < 6; ++i)
     changes.push_back(
         {"up", "TCP 192.0.2." + std::to_string(i % 2) + ":80", "up " + std::to_string(i)});
@@ -53,6 +55,7 @@ TEST(LogSummary, KindsSummarizedSeparately) {
 // Exactly the detail limit: still line by line.
 TEST(LogSummary, AtTheLimitLineByLine) {
   std::vector<ChangeLine> changes;
+  changes.reserve(kLogDetailLimit);
   for (int i = 0; i < static_cast<int>(kLogDetailLimit); ++i) changes.push_back(down(i));
   auto out = summarize(changes, "real", "service");
   EXPECT_EQ(out.info.size(), kLogDetailLimit);
