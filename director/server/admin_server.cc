@@ -218,8 +218,7 @@ Status clearStaleSocket(const std::string& path) {
 
 }  // namespace
 
-AdminServer::AdminServer(DirectorView& view)
-    : service_(std::make_unique<AdminService>(view)) {}
+AdminServer::AdminServer(DirectorView& view) : service_(std::make_unique<AdminService>(view)) {}
 
 AdminServer::~AdminServer() { stop(); }
 

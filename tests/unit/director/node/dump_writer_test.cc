@@ -4,9 +4,9 @@
 #include "director/node/dump_writer.h"
 
 #include <gtest/gtest.h>
-#include <cstdlib>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>

@@ -3,9 +3,9 @@
 #include "director/node/host_checks.h"
 
 #include <gtest/gtest.h>
-#include <cstdlib>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
