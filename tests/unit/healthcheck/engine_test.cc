@@ -16,7 +16,6 @@ using namespace harness;  // EngineHarness and the config builders
 using ::testing::SizeIs;
 
 constexpr const char* kTcp11 = "TCP_CHECK 198.51.100.11:80";
-constexpr const char* kTcp12 = "TCP_CHECK 198.51.100.12:80";
 
 std::vector<RealVerdict> realVerdicts(const std::vector<HealthEvent>& events) {
   std::vector<RealVerdict> out;
