@@ -10,6 +10,7 @@
 #include "common/latency_histogram.h"
 #include "common/result.h"
 #include "director/conntrack/conntrack_stats.h"
+#include "director/conntrack/flow_ledger.h"
 #include "director/node/runtime_edits.h"
 #include "director/plan/flow_oracle.h"
 #include "director/plan/forwarding_plan.h"
@@ -19,15 +20,9 @@
 
 namespace ha::director {
 
-struct TrafficCounters {
-  uint64_t conns = 0;
-  uint64_t inPackets = 0;   // client -> real direction
-  uint64_t outPackets = 0;  // real -> client direction
-  uint64_t inBytes = 0;
-  uint64_t outBytes = 0;
-  TrafficCounters& operator+=(const TrafficCounters& o);
-  auto operator<=>(const TrafficCounters&) const = default;
-};
+// One real's (or a service's summed) traffic: the conntrack ledger's type, so counts flow from the
+// kernel to the snapshot without a copy between two identical structs.
+using TrafficCounters = RealTraffic;
 
 // ipvsadm --rate (node/rate_estimator.h).
 struct TrafficRates {
