@@ -13,6 +13,8 @@ if(HA_SANITIZE STREQUAL "thread")
   # std_fenced_block uses around each handler. Asio hands handlers between threads under its
   # scheduler's mutex, which TSan does see, so the fence adds nothing TSan needs to know.
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan)
+  add_compile_options(
+    "$<$<COMPILE_LANGUAGE:CXX>:SHELL:-include ${CMAKE_CURRENT_LIST_DIR}/protobuf_tsan_abi.h>")
   add_link_options(-fsanitize=thread)
 elseif(HA_SANITIZE STREQUAL "address" OR HA_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
