@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git
+  # compiler cache: scripts/test.sh builds three presets; a second run on the same machine hits it
+  ccache
   # style gate (scripts/check-style.sh): clang-format, git-clang-format, clang-tidy, clang-tidy-diff
   clang-format clang-tidy
   # libraries
