@@ -23,6 +23,40 @@ bool sameGroups(const ForwardingPlan& a, const ForwardingPlan& b) {
   return true;
 }
 
+// Class chains are shared by their services. One a changed service leaves stays while an
+// unchanged service still goes to it; one a changed service joins that is already installed is in
+// both fragments, so the diff neither adds nor removes it.
+void shareClassChains(const NftState& installed, const ForwardingPlan& before, const ForwardingPlan& after,
+                      const std::set<uint32_t>& changed, NftState& from, NftState& to) {
+  std::set<ServiceClass> left, joined;
+  for (uint32_t id : changed) {
+    if (auto it = before.services.find(id); it != before.services.end()) {
+      if (auto cls = serviceClassOf(it->second)) left.insert(*cls);
+    }
+    if (auto it = after.services.find(id); it != after.services.end()) {
+      if (auto cls = serviceClassOf(it->second)) joined.insert(*cls);
+    }
+  }
+  for (const auto& cls : joined) left.erase(cls);
+  // Usually the first unchanged service of the class ends the walk; only a class losing its last
+  // service costs a walk of every service (a struct compare each: no chain names are built).
+  std::set<ServiceClass> stillUsed;
+  for (auto it = after.services.begin(); it != after.services.end() && !left.empty(); ++it) {
+    if (changed.count(it->first) != 0) continue;
+    auto cls = serviceClassOf(it->second);
+    if (cls && left.erase(*cls) != 0) stillUsed.insert(*cls);
+  }
+  auto copyInstalled = [&installed](const ServiceClass& cls, NftState& into) {
+    const auto chain = classChainOf(cls);
+    auto table = installed.tables.find(chain.table);
+    if (table == installed.tables.end()) return;
+    auto installedChain = table->second.chains.find(chain.name);
+    if (installedChain != table->second.chains.end()) into.tables[chain.table].chains.emplace(chain.name, installedChain->second);
+  };
+  for (const auto& cls : stillUsed) copyInstalled(cls, to);
+  for (const auto& cls : joined) copyInstalled(cls, from);
+}
+
 }  // namespace
 
 bool canPatch(const ForwardingPlan& before, const ForwardingPlan& after) {
@@ -55,20 +89,7 @@ Transaction patchServices(NftState& installed, const ForwardingPlan& before, con
     if (auto it = before.services.find(id); it != before.services.end()) renderService(from, it->second, before);
     if (auto it = after.services.find(id); it != after.services.end()) renderService(to, it->second, after);
   }
-  // A class chain stays while any service of the new plan still goes to it; one that already
-  // exists is in both fragments, so it is neither added nor removed.
-  std::set<std::string> inUse;
-  for (const auto& [id, sp] : after.services) inUse.insert(classChainName(sp));
-  for (auto& [tableId, fromTable] : from.tables) {
-    auto& toTable = to.tables[tableId];
-    for (const auto& [name, chain] : fromTable.chains) {
-      if (inUse.count(name) != 0) toTable.chains.emplace(name, chain);
-    }
-    const auto& installedChains = installed.tables[tableId].chains;
-    for (const auto& [name, chain] : toTable.chains) {
-      if (auto it = installedChains.find(name); it != installedChains.end()) fromTable.chains.emplace(name, it->second);
-    }
-  }
+  shareClassChains(installed, before, after, changed, from, to);
   Transaction tx = diff(from, to);
 
   for (auto& [tableId, fromTable] : from.tables) {

@@ -97,38 +97,25 @@ void addInetBaseChains(TableState& t) {
   t.chains[post.name] = post;
 }
 
-// The scheduler class of a service: every service of one class shares one dnat chain, so the
-// big maps are bound by a handful of rules. The kernel validates each element added to a map
-// against every rule that looks it up: one lookup per service made 10k services a 30 s apply.
-struct SchedClass {
-  bool v6 = false;
-  SlotPick pick = SlotPick::kRotation;
-  uint32_t modulus = 0;
-  bool hashPort = false;
-  uint32_t persistenceSec = 0;
-  auto operator<=>(const SchedClass&) const = default;
-
-  std::string chainName() const {
-    std::string n = byFamily("dnat", v6) + (pick == SlotPick::kRotation ? "_rot" : "_hash") + std::to_string(modulus);
-    if (hashPort) n += "_port";
-    if (persistenceSec != 0) n += "_persist" + std::to_string(persistenceSec);
-    return n;
-  }
-};
-
-SchedClass classOf(const ServicePlan& sp) {
-  return {!sp.key.vip.isV4(), sp.pick, static_cast<uint32_t>(sp.slots.size()), sp.pick == SlotPick::kFlowHash && sp.hashPort,
-          sp.persistenceTimeoutSec};
+// Every service of one class shares one dnat chain, so the big maps are bound by a handful of
+// rules. The kernel validates each element added to a map against every rule that looks it up:
+// one lookup per service made 10k services a 30 s apply.
+std::string inetClassChain(const ServiceClass& cls) {
+  std::string n = byFamily("dnat", cls.v6) + (cls.pick == SlotPick::kRotation ? "_rot" : "_hash") +
+                  std::to_string(cls.modulus);
+  if (cls.hashPort) n += "_port";
+  if (cls.persistenceSec != 0) n += "_persist" + std::to_string(cls.persistenceSec);
+  return n;
 }
 
 // dnat<4|6>_<rot|hash><N>[_port][_persist<T>]: mark the flow as ours (ct mark = tag | service id,
 // looked up by the packet's service key), persistence, then slot -> real by that mark.
 // Rotation counters are per class chain: services of one class share one numgen counter.
-ChainDef classChain(const SchedClass& cls, uint32_t seed) {
+ChainDef classChain(const ServiceClass& cls, uint32_t seed) {
   bool v6 = cls.v6;
   uint32_t al = addrLen(v6);
   ChainDef c;
-  c.name = cls.chainName();
+  c.name = inetClassChain(cls);
   Reg markReg = regPlus(Reg::k1, al / 4 + 1);
   c.rules.push_back(RuleBuilder()
                         .l4protoDaddrDport(v6, Reg::k0)
@@ -184,8 +171,9 @@ ChainDef laddrChain(const LaddrGroupPlan& group, uint32_t seed) {
 
 void addServiceElements(TableState& t, const ServicePlan& sp) {
   bool v6 = !sp.key.vip.isV4();
-  Verdict target = sp.slots.empty() ? Verdict{Verdict::Code::kDrop, {}}  // no real in rotation
-                                    : Verdict{Verdict::Code::kGoto, classOf(sp).chainName()};
+  auto cls = serviceClassOf(sp);
+  Verdict target = cls ? Verdict{Verdict::Code::kGoto, inetClassChain(*cls)}
+                       : Verdict{Verdict::Code::kDrop, {}};  // no real in rotation
   t.elements[fam(kServices, v6)][serviceKey(sp.key)] = target;
   t.elements[fam(kMarks, v6)][serviceKey(sp.key)] = KeyBuilder().hostU32(serviceMark(sp.id)).take();
   auto& backends = t.elements[fam(kBackends, v6)];
@@ -200,10 +188,26 @@ void addServiceElements(TableState& t, const ServicePlan& sp) {
 
 }  // namespace
 
-std::string classChainName(const ServicePlan& sp) {
-  if (sp.slots.empty()) return {};
-  return sp.mode == ForwardMode::kDr ? drClassChain(static_cast<uint32_t>(sp.slots.size()), sp.hashPort)
-                                     : classOf(sp).chainName();
+std::optional<ServiceClass> serviceClassOf(const ServicePlan& sp) {
+  if (sp.slots.empty()) return std::nullopt;
+  ServiceClass cls;
+  cls.modulus = static_cast<uint32_t>(sp.slots.size());
+  if (sp.mode == ForwardMode::kDr) {  // before conntrack: a pure function of the packet
+    cls.dr = true;
+    cls.pick = SlotPick::kFlowHash;
+    cls.hashPort = sp.hashPort;
+    return cls;
+  }
+  cls.v6 = !sp.key.vip.isV4();
+  cls.pick = sp.pick;
+  cls.hashPort = sp.pick == SlotPick::kFlowHash && sp.hashPort;
+  cls.persistenceSec = sp.persistenceTimeoutSec;
+  return cls;
+}
+
+ClassChain classChainOf(const ServiceClass& cls) {
+  if (cls.dr) return {netdevTable(), drClassChain(cls.modulus, cls.hashPort)};
+  return {inetTable(), inetClassChain(cls)};
 }
 
 void addDrServiceObjects(TableState& t, const ServicePlan& sp, const ForwardingPlan& plan);  // dr_render.cc
@@ -215,9 +219,9 @@ void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& p
   }
   TableState& t = out.tables[inetTable()];
   addServiceElements(t, sp);
-  if (!sp.slots.empty()) {
-    auto chain = classChain(classOf(sp), plan.hashSeed);
-    t.chains[chain.name] = chain;
+  if (auto cls = serviceClassOf(sp)) {
+    auto chain = classChain(*cls, plan.hashSeed);
+    t.chains[chain.name] = std::move(chain);
   }
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // ForwardingPlan -> the nf_tables objects that implement it (pure). README.md in this folder
 // explains the shape: static base chains, one small chain per service, everything else elements.
+#include <optional>
+#include <string>
+
 #include "director/nft/ir.h"
 #include "director/plan/forwarding_plan.h"
 
@@ -13,11 +16,29 @@ NftState render(const ForwardingPlan& plan);
 // nftables_owner as the flags the tables are created with.
 TableOwner tableOwner(TableOwnership ownership);
 
+// How a service picks its real; every service of one class shares one chain (README.md).
+struct ServiceClass {
+  bool dr = false;  // netdev table; otherwise inet
+  bool v6 = false;
+  SlotPick pick = SlotPick::kRotation;
+  uint32_t modulus = 0;  // slots
+  bool hashPort = false;
+  uint32_t persistenceSec = 0;
+  auto operator<=>(const ServiceClass&) const = default;
+};
+// nullopt when the service has no real in rotation (its services-map element is drop).
+std::optional<ServiceClass> serviceClassOf(const ServicePlan& sp);
+
+// The chain every service of a class goes to; it exists while some service is of that class.
+struct ClassChain {
+  TableId table;
+  std::string name;
+};
+ClassChain classChainOf(const ServiceClass& cls);
+
 // One service's share of the ruleset: its map elements and the class chain it goes to, in the
 // table of its mode. render() is the base objects plus every service's share.
 void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& plan);
-// The class chain a service goes to; empty when it has no real in rotation.
-std::string classChainName(const ServicePlan& sp);
 
 // Element keys, shared with the counter decoder and tests.
 Bytes serviceKey(const ServiceKey& key);            // l4proto . vip . vport
