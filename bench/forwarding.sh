@@ -327,18 +327,33 @@ steal_pct() {  # BEFORE: % of CPU time stolen since
     printf "%d\n", (d > 0 ? 100 * (y[1] - x[1]) / d : 0) }'
 }
 
+# directord's own CPU (user + system ticks) while a workload runs: on this host it shares the two
+# cores with the client, the real and the softirqs, so what it spends is taken from the ratio.
+dird_ticks() { [ -n "$DIRD_PID" ] && awk '{ print $14 + $15 }' "/proc/$DIRD_PID/stat" 2>/dev/null || echo 0; }
+dird_cpu_pct() {  # TICKS_BEFORE T0: % of one CPU since
+  awk -v a="$1" -v b="$(dird_ticks)" -v t0="$2" -v t1="$EPOCHREALTIME" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.1f", (t1 > t0 ? 100 * (b - a) / hz / (t1 - t0) : 0) }'
+}
+
 measure() {  # PATH REP: the three workloads, again when someone else took CPU meanwhile
-  local p=$1 rep=$2 ka nc ip s0 snap t0 f st why try flag="" din dout tin tout
+  local p=$1 rep=$2 ka nc ip s0 snap t0 f st why try flag="" din dout tin tout c0 w0 cpu=""
   for ((try = 0; ; try++)); do
     wait_quiet "$p rep$rep"
     if [ "$p" = directord ]; then  # directord's per-real bytes from here on, and the truth's
       truth_load || lab_log "$REAL: truth counters not reloaded"
-      on dir1 "$DIRECTORCTL" --admin-socket "$LAB_STATE_DIR/dir1.sock" zero || lab_log "directorctl zero failed"
+      on dir1 "$DIRECTORCTL" --admin-socket "$LAB_STATE_DIR/dir1.sock" -Z || lab_log "directorctl -Z failed"
     fi
     s0=$(cpu_steal) snap=$(foreign_snap) t0=$EPOCHREALTIME
+    cpu=""
+    c0=$(dird_ticks) w0=$EPOCHREALTIME
     CUR="$p rep$rep keepalive"; ka=$(run_wrk "http://$TARGET/")
+    [ "$p" = directord ] && cpu+=" $(dird_cpu_pct "$c0" "$w0")"
+    c0=$(dird_ticks) w0=$EPOCHREALTIME
     CUR="$p rep$rep newconn"; nc=$(run_wrk "http://$TARGET/" -H "Connection: close")
+    [ "$p" = directord ] && cpu+=" $(dird_cpu_pct "$c0" "$w0")"
+    c0=$(dird_ticks) w0=$EPOCHREALTIME
     CUR="$p rep$rep iperf3"; ip=$(run_iperf "$TARGET")
+    [ "$p" = directord ] && cpu+=" $(dird_cpu_pct "$c0" "$w0")"
     f=$(foreign_pct "$snap" "$t0") st=$(steal_pct "$s0")
     if [ "$p" = directord ]; then
       sleep 0.5  # the last FINs and ACKs
@@ -357,6 +372,7 @@ measure() {  # PATH REP: the three workloads, again when someone else took CPU m
     RETRIES_LEFT=$((RETRIES_LEFT - 1)) RETRIED=$((RETRIED + 1))
   done
   printf '%s keepalive %s %s\n%s newconn %s %s\n%s iperf3 %s %s\n' "$p" "$rep" "$ka" "$p" "$rep" "$nc" "$p" "$rep" "$ip" >>"$RESULTS"
+  [ -n "$cpu" ] && flag+=" (directord CPU %:$cpu)"
   printf '  %-13s rep %d: keep-alive %9s req/s  new-conn %9s req/s  iperf3 %7s Gbit/s%s\n' "$p" "$rep" "$ka" "$nc" "$ip" "$flag"
 }
 

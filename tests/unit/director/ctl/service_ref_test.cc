@@ -1,4 +1,4 @@
-// ipvsadm's -t|-u VIP:PORT, parsed for `directorctl zero`; bad input is an error naming it.
+// ipvsadm's -t|-u VIP:PORT, parsed for `directorctl -Z`; bad input is an error naming it.
 #include "director/ctl/service_ref.h"
 
 #include <gtest/gtest.h>
