@@ -68,7 +68,8 @@ PATHS+=(haproxy)
 if [ -n "$ONLY" ]; then
   IFS=, read -r -a PATHS <<<"$ONLY"
   for p in "${PATHS[@]}"; do
-    [[ " direct nft-fullnat directord dird-nostats haproxy " == *" $p "* ]] || { echo "--paths: unknown path $p" >&2; exit 2; }
+    [[ $p =~ ^[a-z-]+$ && " direct nft-fullnat directord dird-nostats haproxy " == *" $p "* ]] ||
+      { echo "--paths: unknown path $p (a comma-separated list)" >&2; exit 2; }
   done
 fi
 [[ " ${PATHS[*]} " =~ " "(directord|dird-nostats)" " ]] && { ha_find_binaries || exit 1; }

@@ -413,7 +413,8 @@ template <typename Take>
 Result<EventRead> NetlinkConntrack::drainEvents(Take&& take) {
   if (eventSocket_ == nullptr) return Error{"conntrack: opened for dump and apply only: no events"};
   EventRead read;
-  std::vector<char> buf(kReceiveBytes);
+  std::vector<char>& buf = eventBuffer_;
+  if (buf.empty()) buf.resize(kReceiveBytes);
   const int fd = eventFd();
   for (size_t reads = 0; reads < kMaxEventReadsPerCall; ++reads) {
     const ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);

@@ -26,10 +26,12 @@ AdminClient::AdminClient(std::string socketPath) : path_(std::move(socketPath)) 
       grpc::CreateCustomChannel("unix:" + path_, grpc::InsecureChannelCredentials(), args));
 }
 
-grpc::Status AdminClient::list(pb::ServiceList* reply) {
+grpc::Status AdminClient::list(pb::ServiceList* reply, bool rates) {
   grpc::ClientContext context;
   withDeadline(context);
-  return stub_->ListServices(&context, pb::ListRequest(), reply);
+  pb::ListRequest request;
+  request.set_rates(rates);
+  return stub_->ListServices(&context, request, reply);
 }
 
 grpc::Status AdminClient::lookup(const pb::LookupRequest& request, pb::LookupReply* reply) {

@@ -12,7 +12,8 @@ class AdminClient {
  public:
   explicit AdminClient(std::string socketPath);
 
-  grpc::Status list(directord::admin::ServiceList* reply);
+  // rates: the caller shows them (directorctl --rate); see ListRequest in proto/admin.proto.
+  grpc::Status list(directord::admin::ServiceList* reply, bool rates = false);
   grpc::Status lookup(const directord::admin::LookupRequest& request,
                       directord::admin::LookupReply* reply);
   grpc::Status vrrp(directord::admin::VrrpList* reply);

@@ -71,6 +71,9 @@ struct DirectorSnapshot {
   uint64_t probesRun = 0;
   uint64_t probesInFlight = 0;
   std::map<std::string, LatencyHistogram> probeLatencyByKind;  // "TCP_CHECK" -> every answered run
+  // snapshotWithRates() found the rate estimator idle and started it: the rates are not known
+  // until its next sample (kRateSampleEvery).
+  bool ratesWarmingUp = false;
 };
 
 // The forwarder's hold on the kernel: how our nf_tables tables are protected and what drift was
@@ -131,6 +134,9 @@ class DirectorView {
  public:
   virtual ~DirectorView() = default;
   virtual Result<DirectorSnapshot> snapshot() = 0;
+  // The same, for a caller that shows rates: keeps the rate estimator running (it samples only
+  // while rates are asked for) and starts it when idle.
+  virtual Result<DirectorSnapshot> snapshotWithRates() { return snapshot(); }
   virtual Result<FlowAnswer> lookup(const FlowQuery& query) = 0;
   // Empty when the config has no vrrp_instance.
   virtual Result<vrrp::RouterSnapshot> vrrpSnapshot() = 0;

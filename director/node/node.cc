@@ -243,6 +243,7 @@ void Node::stop() {
   if (driftWatch_) driftWatch_->cancel();
   if (finishedWatch_) finishedWatch_->cancel();
   rateTimer_.cancel();
+  finishedBatchTimer_.cancel();
   repairTimer_.cancel();
   healthRetryTimer_.cancel();
   if (ports_.health) ports_.health->shutdown();
@@ -318,7 +319,6 @@ void Node::runUntilSignalled(std::function<void()> beforeLoopStops) {
       };
   signals_.async_wait(onSignal);
   watchConntrack();
-  sampleRates();
   auto guard = boost::asio::make_work_guard(io_);
   io_.run();
   if (stopper.joinable()) stopper.join();
@@ -351,7 +351,10 @@ Result<sync::SyncSnapshot> Node::syncSnapshot() {
   return ports_.sync->snapshot();  // thread-safe: posted to the sync thread
 }
 
-Result<DirectorSnapshot> Node::snapshot() {
+Result<DirectorSnapshot> Node::snapshot() { return snapshotOf(false); }
+Result<DirectorSnapshot> Node::snapshotWithRates() { return snapshotOf(true); }
+
+Result<DirectorSnapshot> Node::snapshotOf(bool ratesAsked) {
   const TimePoint deadline = Clock::now() + kAdminAnswerDeadline;
   // Asked on the caller's (gRPC) thread: the health thread answers on its own, the director
   // thread never waits for it.
@@ -361,10 +364,12 @@ Result<DirectorSnapshot> Node::snapshot() {
     if (!answered) return Error{answered.error()};
     health = std::move(answered.value());
   }
-  auto snap = onDirectorThread(deadline, [this] {
+  auto snap = onDirectorThread(deadline, [this, ratesAsked] {
     DirectorSnapshot snapshot = countersNow();
+    const bool warmingUp = ratesAsked && askForRates(snapshot);
     baselines_.apply(snapshot);
     fillRates(snapshot);
+    snapshot.ratesWarmingUp = warmingUp;
     markOverrides(snapshot);
     return snapshot;
   });

@@ -113,6 +113,7 @@ class Node final : public DirectorView {
   void onHealthEvents(std::vector<healthcheck::HealthEvent> events);
 
   Result<DirectorSnapshot> snapshot() override;
+  Result<DirectorSnapshot> snapshotWithRates() override;
   Result<FlowAnswer> lookup(const FlowQuery& query) override;
   Result<vrrp::RouterSnapshot> vrrpSnapshot() override;
   Result<sync::SyncSnapshot> syncSnapshot() override;
@@ -142,12 +143,17 @@ class Node final : public DirectorView {
   std::string statusNow();
   void watchConntrack();  // node_conntrack.cc: samples now and every kConntrackSampleEvery
   // node_counters.cc: per-real counters from conntrack accounting (finished flows' destroy events
-  // read as they come), rates sampled every kRateSampleEvery, ipvsadm -Z baselines.
+  // read as they come), rates sampled while asked for (rate_estimator.h), ipvsadm -Z baselines.
   void watchFinishedFlows();
   void awaitFinishedFlows();
   void readFinishedFlows();
   DirectorSnapshot countersNow();  // the kernel's totals (sinceStart), no baselines or rates
-  void sampleRates();
+  Result<DirectorSnapshot> snapshotOf(bool ratesAsked);
+  // Keeps the estimator sampling kRatesAskedFor from now; true when it was idle and this started
+  // it, with `raw` (countersNow()) as its starting point.
+  bool askForRates(const DirectorSnapshot& raw);
+  void sampleRates();  // the timer's: stops once rates are no longer asked for
+  void takeRateSample(const DirectorSnapshot& raw, TimePoint now);
   void fillRates(DirectorSnapshot& snapshot) const;
   uint32_t zeroCountersNow(const std::optional<ServiceKey>& service);
   template <typename F>
@@ -199,6 +205,9 @@ class Node final : public DirectorView {
   std::map<std::pair<ServiceKey, Endpoint>, RateEstimate> realRates_;
   std::map<ServiceKey, RateEstimate> serviceRates_;
   boost::asio::steady_timer rateTimer_{io_};
+  boost::asio::steady_timer finishedBatchTimer_{io_};
+  bool rateSampling_ = false;
+  TimePoint ratesAskedUntil_{};
 };
 
 }  // namespace ha::director

@@ -1,8 +1,11 @@
 // The node's per-real counters: conntrack accounting instead of a per-packet nf_tables rule. A
 // real's totals are its live flows' counters (one dump, when asked) plus the final counters of
-// its flows that ended (destroy events, read as they arrive); rates are estimated every 2 s from
-// the same totals; ipvsadm -Z keeps a baseline instead of resetting anything in the kernel.
+// its flows that ended (destroy events, read as they arrive); rates are estimated from the same
+// totals, every 2 s while someone asks for them (rate_estimator.h); ipvsadm -Z keeps a baseline
+// instead of resetting anything in the kernel.
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "common/log.h"
 #include "director/nft/names.h"
@@ -10,6 +13,12 @@
 #include "director/node/node.h"
 
 namespace ha::director {
+namespace {
+
+// Destroy events wait this long in their socket to be read as one batch (awaitFinishedFlows).
+constexpr Duration kFinishedFlowsBatch = std::chrono::milliseconds(50);
+
+}  // namespace
 
 void Node::watchFinishedFlows() {
   if (!ports_.accounting || ports_.accounting->finishedFd() < 0) return;
@@ -28,7 +37,14 @@ void Node::awaitFinishedFlows() {
                              [this](const boost::system::error_code& ec) {
                                if (ec || !started_) return;
                                readFinishedFlows();
-                               awaitFinishedFlows();
+                               // Flows end by the thousand a second under new-connection load,
+                               // one datagram each: the socket (8 MiB) holds them for a batch
+                               // read, one wakeup per kFinishedFlowsBatch instead of one a flow.
+                               // A counters read drains it first, so no read is ever short.
+                               finishedBatchTimer_.expires_after(kFinishedFlowsBatch);
+                               finishedBatchTimer_.async_wait([this](const boost::system::error_code& e) {
+                                 if (!e && started_) awaitFinishedFlows();
+                               });
                              });
 }
 
@@ -75,12 +91,39 @@ DirectorSnapshot Node::countersNow() {
   return makeSnapshot(plan_, kc);
 }
 
+bool Node::askForRates(const DirectorSnapshot& raw) {
+  const TimePoint now = Clock::now();
+  ratesAskedUntil_ = now + kRatesAskedFor;
+  if (rateSampling_) return false;
+  rateSampling_ = true;
+  takeRateSample(raw, now);
+  rateTimer_.expires_after(kRateSampleEvery);
+  rateTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) sampleRates();
+  });
+  return true;
+}
+
 void Node::sampleRates() {
   const TimePoint now = Clock::now();
-  const DirectorSnapshot snapshot = countersNow();
+  if (now >= ratesAskedUntil_) {  // nobody asked for a while: stop, and forget what is now stale
+    rateSampling_ = false;
+    serviceRates_.clear();
+    realRates_.clear();
+    return;
+  }
+  takeRateSample(countersNow(), now);
+  const Duration cost = Clock::now() - now;
+  rateTimer_.expires_after(std::max(kRateSampleEvery, cost * kRateSampleCostShare));
+  rateTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) sampleRates();
+  });
+}
+
+void Node::takeRateSample(const DirectorSnapshot& raw, TimePoint now) {
   std::map<std::pair<ServiceKey, Endpoint>, RateEstimate> reals;
   std::map<ServiceKey, RateEstimate> services;
-  for (const auto& s : snapshot.services) {
+  for (const auto& s : raw.services) {
     (services[s.plan.key] = serviceRates_[s.plan.key]).sample(s.sinceStart, now);
     for (const auto& r : s.reals) {
       const auto key = std::make_pair(s.plan.key, r.real.endpoint);
@@ -89,10 +132,6 @@ void Node::sampleRates() {
   }
   serviceRates_ = std::move(services);  // services and reals no longer planned are dropped
   realRates_ = std::move(reals);
-  rateTimer_.expires_after(kRateSampleEvery);
-  rateTimer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) sampleRates();
-  });
 }
 
 void Node::fillRates(DirectorSnapshot& snapshot) const {

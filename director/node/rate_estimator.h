@@ -12,6 +12,14 @@
 namespace ha::director {
 
 inline constexpr Duration kRateSampleEvery = std::chrono::seconds(2);
+// The estimator samples while rates are asked for (directorctl --rate), until this long after the
+// last ask: each sample dumps every flow of ours from conntrack, O(flows), where IPVS's estimator
+// reads per-real counters in the kernel. A run stretches its interval so that sampling takes at
+// most 1/kRateSampleCostShare of the director thread (a 40k-flow table cost ~16% of a core at 2 s).
+inline constexpr Duration kRatesAskedFor = std::chrono::minutes(10);
+inline constexpr int kRateSampleCostShare = 25;
+// What a caller that started an idle estimator waits beyond kRateSampleEvery for its next sample.
+inline constexpr Duration kRateSampleGrace = std::chrono::milliseconds(300);
 
 class RateEstimate {
  public:

@@ -14,9 +14,11 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <thread>
 
 #include "admin.grpc.pb.h"
 #include "common/log.h"
+#include "director/node/rate_estimator.h"
 #include "director/server/admin_codec.h"
 #include "director/server/caller_check.h"
 
@@ -86,9 +88,18 @@ class AdminService final : public pb::Admin::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status ListServices(grpc::ServerContext* /*context*/, const pb::ListRequest* /*request*/,
+  grpc::Status ListServices(grpc::ServerContext* /*context*/, const pb::ListRequest* request,
                             pb::ServiceList* reply) override {
-    return answer(view_.snapshot(), [&](const DirectorSnapshot& s) { *reply = toServiceList(s); });
+    auto fill = [&](const DirectorSnapshot& s) { *reply = toServiceList(s); };
+    if (!request->rates()) return answer(view_.snapshot(), fill);
+    auto snapshot = view_.snapshotWithRates();
+    // An idle estimator was just started: it has its starting point only, and rates from its
+    // next sample. Waited out here, on this gRPC thread; the director thread never waits.
+    if (snapshot && snapshot.value().ratesWarmingUp) {
+      std::this_thread::sleep_for(kRateSampleEvery + kRateSampleGrace);
+      snapshot = view_.snapshotWithRates();
+    }
+    return answer(snapshot, fill);
   }
 
   grpc::Status Lookup(grpc::ServerContext* /*context*/, const pb::LookupRequest* request,

@@ -3,7 +3,8 @@
 # FULLNAT lab (etc/lab-fullnat.conf, wrr 3:2:1) must show, per real, exactly the connections,
 # packets and bytes each real's own nft counters saw (the truth on the wire); still so after the
 # flows are destroyed (destroy events carry their final counters); `directorctl -Z -t` resets
-# only the named service; `list --rate` shows the estimator's rates; bad zero input is refused.
+# only the named service; `list --rate` starts the idle rate estimator (its first answer waits
+# for the second sample) and shows its rates; bad zero input is refused.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
@@ -64,6 +65,17 @@ expect_eq "conntrack accounting on in dir1" 1 "$(on dir1 sysctl -n net.netfilter
 check "no per-packet stats rule in the forward path" \
   bash -c "! ip netns exec $(ns dir1) nft list table inet directord | grep -qE 'chain forward|@stats'"
 
+echo "== --rate: the estimator is idle until asked; the first ask waits for its second sample"
+ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
+t0=$EPOCHREALTIME
+rates=$(on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" list --rate 2>&1)
+first=$(ms_since "$t0")
+check "list --rate has ipvsadm's title" grep -q "CPS    InPPS   OutPPS    InBPS   OutBPS" <<<"$rates"
+check "the first --rate started the estimator and waited for its next sample (${first} ms >= 2000)" test "$first" -ge 2000
+t0=$EPOCHREALTIME
+on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" list --rate >/dev/null 2>&1
+again=$(ms_since "$t0")
+check "a running estimator answers at once (${again} ms < 1500)" test "$again" -lt 1500
 echo "== 60 requests to $VIP:80 (wrr 3:2:1), 3 UDP datagrams to $VIP:53"
 out=$(for ((i = 0; i < 60; i++)); do lab_get "http://$VIP/" --local-port $((20000 + i)) || echo error; done)
 expect_eq "wrr 3:2:1 over 60 connections" "real1=30 real2=20 real3=10" "$(count_reals <<<"$out")"
@@ -94,8 +106,6 @@ rate_seen() {
   on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" list --rate 2>/dev/null |
     awk -v svc="$VIP:80" '$1 == "TCP" && $2 == svc && $6 > 0 {found = 1} END {exit !found}'
 }
-rates=$(on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" list --rate 2>&1)
-check "list --rate has ipvsadm's title" grep -q "CPS    InPPS   OutPPS    InBPS   OutBPS" <<<"$rates"
 check "list --rate shows InBPS > 0 for TCP $VIP:80 (within 6 s)" lab_wait_for 6 rate_seen
 
 echo "== -Z -t $VIP:80 resets only that service"

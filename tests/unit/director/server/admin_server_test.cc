@@ -20,6 +20,7 @@
 #include "admin.grpc.pb.h"
 #include "common/post_and_wait.h"
 #include "director/ctl/forwarder_format.h"
+#include "director/node/rate_estimator.h"
 #include "director/server/admin_codec.h"
 
 namespace ha::director {
@@ -44,6 +45,15 @@ struct FakeDirectorView : DirectorView {
     r.real.inRotation = true;
     svc.reals.push_back(r);
     s.services.push_back(svc);
+    return s;
+  }
+  // As the node's: the first ask finds the estimator idle (warming up, no rates yet).
+  Result<DirectorSnapshot> snapshotWithRates() override {
+    auto s = snapshot();
+    std::lock_guard lock(mu);
+    ++rateAsks;
+    s.value().ratesWarmingUp = rateAsks == 1;
+    if (rateAsks > 1) s.value().services[0].rates.connsPerSecond = 12.5;
     return s;
   }
   Result<FlowAnswer> lookup(const FlowQuery& query) override {
@@ -147,6 +157,7 @@ struct FakeDirectorView : DirectorView {
   std::optional<FlowQuery> lastQuery;
   std::vector<std::optional<ServiceKey>> zeroCalls;
   std::vector<RuntimeEdit> lastEdits;
+  int rateAsks = 0;
 };
 
 class AdminServerTest : public ::testing::Test {
@@ -186,6 +197,31 @@ TEST_F(AdminServerTest, ListsServices) {
   ASSERT_EQ(reply.services_size(), 1);
   EXPECT_EQ(reply.services(0).vip(), "192.0.2.102");
   EXPECT_EQ(reply.services(0).mode(), "DR");
+}
+
+// A list without rates never asks for them (the estimator stays idle); one with rates that finds
+// the estimator idle is answered after its next sample, with the rates of that sample.
+TEST_F(AdminServerTest, ListWithRatesWaitsForAStartedEstimator) {
+  AdminServer server(view_);
+  ASSERT_TRUE(server.start(path_));
+  pb::ServiceList reply;
+  {
+    grpc::ClientContext ctx;
+    withDeadline(ctx);
+    ASSERT_TRUE(stub()->ListServices(&ctx, pb::ListRequest(), &reply).ok());
+  }
+  EXPECT_EQ(view_.rateAsks, 0);
+  pb::ListRequest withRates;
+  withRates.set_rates(true);
+  grpc::ClientContext ctx;
+  withDeadline(ctx);
+  const auto started = std::chrono::steady_clock::now();
+  auto status = stub()->ListServices(&ctx, withRates, &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GE(std::chrono::steady_clock::now() - started, kRateSampleEvery);
+  EXPECT_EQ(view_.rateAsks, 2);
+  ASSERT_EQ(reply.services_size(), 1);
+  EXPECT_EQ(reply.services(0).rates().conns_per_second(), 12.5);
 }
 
 // ZeroCounters: every service, or the one named; an unknown service is NOT_FOUND naming it and a
