@@ -145,7 +145,8 @@ std::optional<pb::ServiceList> onlyService(const pb::ServiceList& all,
 
 int runList(Client& client, const CtlCommand& command) {
   pb::ServiceList reply;
-  if (auto status = client.list(&reply, command.rate); !status.ok()) return unreachable(client, status);
+  if (auto status = client.list(&reply, command.rate); !status.ok())
+    return unreachable(client, status);
   if (command.service) {
     auto one = onlyService(reply, *command.service);
     if (!one) return noService(command.service->str());

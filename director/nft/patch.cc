@@ -26,8 +26,9 @@ bool sameGroups(const ForwardingPlan& a, const ForwardingPlan& b) {
 // Class chains are shared by their services. One a changed service leaves stays while an
 // unchanged service still goes to it; one a changed service joins that is already installed is in
 // both fragments, so the diff neither adds nor removes it.
-void shareClassChains(const NftState& installed, const ForwardingPlan& before, const ForwardingPlan& after,
-                      const std::set<uint32_t>& changed, NftState& from, NftState& to) {
+void shareClassChains(const NftState& installed, const ForwardingPlan& before,
+                      const ForwardingPlan& after, const std::set<uint32_t>& changed,
+                      NftState& from, NftState& to) {
   std::set<ServiceClass> left, joined;
   for (uint32_t id : changed) {
     if (auto it = before.services.find(id); it != before.services.end()) {
@@ -51,7 +52,8 @@ void shareClassChains(const NftState& installed, const ForwardingPlan& before, c
     auto table = installed.tables.find(chain.table);
     if (table == installed.tables.end()) return;
     auto installedChain = table->second.chains.find(chain.name);
-    if (installedChain != table->second.chains.end()) into.tables[chain.table].chains.emplace(chain.name, installedChain->second);
+    if (installedChain != table->second.chains.end())
+      into.tables[chain.table].chains.emplace(chain.name, installedChain->second);
   };
   for (const auto& cls : stillUsed) copyInstalled(cls, to);
   for (const auto& cls : joined) copyInstalled(cls, from);

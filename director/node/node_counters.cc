@@ -42,9 +42,10 @@ void Node::awaitFinishedFlows() {
                                // read, one wakeup per kFinishedFlowsBatch instead of one a flow.
                                // A counters read drains it first, so no read is ever short.
                                finishedBatchTimer_.expires_after(kFinishedFlowsBatch);
-                               finishedBatchTimer_.async_wait([this](const boost::system::error_code& e) {
-                                 if (!e && started_) awaitFinishedFlows();
-                               });
+                               finishedBatchTimer_.async_wait(
+                                   [this](const boost::system::error_code& e) {
+                                     if (!e && started_) awaitFinishedFlows();
+                                   });
                              });
 }
 
