@@ -210,7 +210,10 @@ TEST_F(AdminServerTest, ListWithRatesWaitsForAStartedEstimator) {
     withDeadline(ctx);
     ASSERT_TRUE(stub()->ListServices(&ctx, pb::ListRequest(), &reply).ok());
   }
-  EXPECT_EQ(view_.rateAsks, 0);
+  {
+    std::lock_guard lock(view_.mu);
+    EXPECT_EQ(view_.rateAsks, 0);
+  }
   pb::ListRequest withRates;
   withRates.set_rates(true);
   grpc::ClientContext ctx;
@@ -219,7 +222,10 @@ TEST_F(AdminServerTest, ListWithRatesWaitsForAStartedEstimator) {
   auto status = stub()->ListServices(&ctx, withRates, &reply);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_GE(std::chrono::steady_clock::now() - started, kRateSampleEvery);
-  EXPECT_EQ(view_.rateAsks, 2);
+  {
+    std::lock_guard lock(view_.mu);
+    EXPECT_EQ(view_.rateAsks, 2);
+  }
   ASSERT_EQ(reply.services_size(), 1);
   EXPECT_EQ(reply.services(0).rates().conns_per_second(), 12.5);
 }
