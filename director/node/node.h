@@ -153,6 +153,7 @@ class Node final : public DirectorView {
   // it, with `raw` (countersNow()) as its starting point.
   bool askForRates(const DirectorSnapshot& raw);
   void sampleRates();  // the timer's: stops once rates are no longer asked for
+  void scheduleRateSample(Duration after);
   void takeRateSample(const DirectorSnapshot& raw, TimePoint now);
   void fillRates(DirectorSnapshot& snapshot) const;
   uint32_t zeroCountersNow(const std::optional<ServiceKey>& service);

@@ -98,11 +98,15 @@ bool Node::askForRates(const DirectorSnapshot& raw) {
   if (rateSampling_) return false;
   rateSampling_ = true;
   takeRateSample(raw, now);
-  rateTimer_.expires_after(kRateSampleEvery);
+  scheduleRateSample(kRateSampleEvery);
+  return true;
+}
+
+void Node::scheduleRateSample(Duration after) {
+  rateTimer_.expires_after(after);
   rateTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) sampleRates();
   });
-  return true;
 }
 
 void Node::sampleRates() {
@@ -115,10 +119,7 @@ void Node::sampleRates() {
   }
   takeRateSample(countersNow(), now);
   const Duration cost = Clock::now() - now;
-  rateTimer_.expires_after(std::max(kRateSampleEvery, cost * kRateSampleCostShare));
-  rateTimer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) sampleRates();
-  });
+  scheduleRateSample(std::max(kRateSampleEvery, cost * kRateSampleCostShare));
 }
 
 void Node::takeRateSample(const DirectorSnapshot& raw, TimePoint now) {

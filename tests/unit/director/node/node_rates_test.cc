@@ -20,19 +20,16 @@ virtual_server 192.0.2.10 80 {
 TEST(NodeRates, EstimatorStartsWhenRatesAreAskedFor) {
   NodeRig rig;
   Node& node = rig.started(kConfig, Wiring{.health = false});
-  auto plain = rig.ask([&] { return node.snapshot(); });
-  ASSERT_TRUE(plain) << plain.error();
-  EXPECT_FALSE(plain->ratesWarmingUp);
+  auto warmingUp = [&](bool withRates) {
+    auto snap = rig.ask([&] { return withRates ? node.snapshotWithRates() : node.snapshot(); });
+    EXPECT_TRUE(snap) << snap.error();
+    return snap && snap->ratesWarmingUp;
+  };
+  EXPECT_FALSE(warmingUp(false));
   // Had the start or the plain snapshot started it, this ask would find it running.
-  auto first = rig.ask([&] { return node.snapshotWithRates(); });
-  ASSERT_TRUE(first) << first.error();
-  EXPECT_TRUE(first->ratesWarmingUp);
-  auto second = rig.ask([&] { return node.snapshotWithRates(); });
-  ASSERT_TRUE(second) << second.error();
-  EXPECT_FALSE(second->ratesWarmingUp);
-  auto plainAgain = rig.ask([&] { return node.snapshot(); });
-  ASSERT_TRUE(plainAgain) << plainAgain.error();
-  EXPECT_FALSE(plainAgain->ratesWarmingUp);
+  EXPECT_TRUE(warmingUp(true));
+  EXPECT_FALSE(warmingUp(true));
+  EXPECT_FALSE(warmingUp(false));
 }
 
 }  // namespace
