@@ -15,8 +15,13 @@ namespace ha::director::config {
 MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
   MappedConfig out;
   for (const Node& node : tree.roots) {
+    if (node.keyword == "track_file") mapTrackFile(node, out, sink);
+  }
+  for (const Node& node : tree.roots) {
     const std::string& k = node.keyword;
-    if (k == "global_defs") {
+    if (k == "track_file") {
+      continue;  // mapped above
+    } else if (k == "global_defs") {
       if (checkArgs(node, 0, 0, "global_defs { ... }", sink) && checkHasBlock(node, sink)) {
         mapGlobalDefs(node, out, sink);
       }

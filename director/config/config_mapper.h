@@ -79,6 +79,10 @@ void mapStaticIpaddress(const Node& node, Config& config, DiagnosticSink& sink);
 // Health checks (map_service_health.cc): the top-level SSL block, and after every block is read,
 // its files given to each SSL_GET probe.
 void mapSslBlock(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+// A top-level `track_file NAME { file PATH  weight W [reverse]  init_file [VALUE] [overwrite] }`
+// (map_track_file.cc) into Config::trackFiles. mapConfig maps them all first: FILE_CHECKs name
+// them wherever they are written.
+void mapTrackFile(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void applySslSettings(MappedConfig& out);
 
 // Connection sync (map_sync.cc): the block, and after every block is read (global_defs may come

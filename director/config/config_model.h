@@ -42,6 +42,7 @@ struct RealServerConfig {
   // Health checks: every checker must pass; none = always up. Timing is fully resolved by the
   // parser (virtual_server -> real_server -> checker inheritance).
   std::vector<healthcheck::CheckerConfig> checkers;
+  std::vector<healthcheck::FileCheckConfig> fileChecks;  // FILE_CHECK, track_file resolved
   bool inhibitOnFailure = false;  // a failed real stays at weight 0 and keeps its flows
   std::string notifyUp;           // notify_up "CMD ARGS"
   std::string notifyDown;         // notify_down "CMD ARGS"
@@ -124,6 +125,7 @@ struct Config {
   // connection_sync; enabled = false without the block. nodeName is global_defs router_id, else
   // the host name (keepalived's default router_id).
   sync::SyncConfig sync;
+  std::vector<healthcheck::TrackFileConfig> trackFiles;  // top-level track_file blocks
 };
 
 struct Diagnostic {

@@ -35,6 +35,7 @@ void mapRealServer(const Node& node, VirtualServerConfig& vs, ServiceHealth& hea
                    DiagnosticSink& sink) {
   RealServerConfig real;
   RealHealth realHealth;
+  realHealth.trackFiles = health.trackFiles;
   real.where = node.where;
   bool ok = checkArgs(node, 2, 2, "real_server IP PORT { ... }", sink);
   if (ok) {
@@ -204,6 +205,7 @@ void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink)
   ok = checkHasBlock(node, sink) && ok;
   // Keep going on a bad header: the body's own mistakes are worth reporting in the same run.
   ServiceHealth health;
+  health.trackFiles = &out.config.trackFiles;
   for (const Node& child : node.children) mapServiceKeyword(child, vs, loc, health, sink);
   if (!ok) return;
   resolveHealth(vs, health, sink);

@@ -37,6 +37,7 @@ healthcheck::HealthConfig healthConfigOf(const Config& config) {
       r.key = {h.key.protocol, vs.vip, vs.port, rs.address, rs.port};
       r.weight = rs.weight;
       r.checkers = rs.checkers;
+      r.fileChecks = rs.fileChecks;
       r.inhibitOnFailure = rs.inhibitOnFailure;
       r.notifyUp = rs.notifyUp;
       r.notifyDown = rs.notifyDown;
@@ -44,6 +45,7 @@ healthcheck::HealthConfig healthConfigOf(const Config& config) {
     }
     out.virtualServers.push_back(std::move(h));
   }
+  out.trackFiles = config.trackFiles;
   return out;
 }
 

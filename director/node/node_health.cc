@@ -35,7 +35,7 @@ Status Node::applyHealth(const Config& config) {
   if (!ports_.health) {
     for (const auto& vs : wanted.virtualServers) {
       for (const auto& real : vs.reals) {
-        if (!real.checkers.empty()) {
+        if (!real.checkers.empty() || !real.fileChecks.empty()) {
           return Error{real.location + ": health checks configured, but this node runs without the health checker"};
         }
       }

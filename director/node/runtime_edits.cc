@@ -151,7 +151,7 @@ class Batch {
   bool deleteService(const RuntimeEdit& e) {
     VirtualServerConfig* vs = find(e.service);
     if (vs == nullptr) return refuse(Kind::kNotFound, "no virtual service " + e.service.str());
-    for (const auto& r : vs->reals) outcome_.work.healthChanged |= !r.checkers.empty();
+    for (const auto& r : vs->reals) outcome_.work.healthChanged |= !r.checkers.empty() || !r.fileChecks.empty();
     auto& o = outcome_.work.overrides[e.service];
     if (o.added) {
       outcome_.work.overrides.erase(e.service);
@@ -282,7 +282,7 @@ class Batch {
     });
     if (rs == vs->reals.end())
       return refuse(Kind::kNotFound, "no real " + real->str() + " in " + e.service.str());
-    outcome_.work.healthChanged |= !rs->checkers.empty();
+    outcome_.work.healthChanged |= !rs->checkers.empty() || !rs->fileChecks.empty();
     vs->reals.erase(rs);
     auto& o = outcome_.work.overrides[e.service];
     auto known = o.reals.find(*real);
