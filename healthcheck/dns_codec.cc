@@ -31,6 +31,7 @@ class Reader {
   std::optional<std::string> name(std::string& problem) {
     std::string out;
     size_t at = position_;
+    size_t lowest = position_;  // every pointer must go below every byte of the name read so far
     size_t wire = 0;
     bool jumped = false;
     for (;;) {
@@ -45,8 +46,8 @@ class Reader {
           return std::nullopt;
         }
         const size_t target = (static_cast<size_t>(length & 0x3f) << 8) | message_[at + 1];
-        // Strictly backwards: no loop can form, and every hop makes progress towards offset 0.
-        if (target >= at) {
+        // Below everything read so far: no loop can form, each hop moves towards offset 0.
+        if (target >= lowest) {
           problem = "compression pointer to offset " + std::to_string(target) +
                     " does not point backwards (a loop or a forward reference)";
           return std::nullopt;
@@ -54,6 +55,7 @@ class Reader {
         if (!jumped) position_ = at + 2;
         jumped = true;
         at = target;
+        lowest = target;
         continue;
       }
       if ((length & 0xc0) != 0) {
@@ -168,10 +170,12 @@ DnsReply parseDnsReply(std::span<const uint8_t> message, const DnsQuestion& ques
   }
   const uint32_t records = uint32_t{ancount} + nscount + arcount;
   for (uint32_t i = 0; i < records; ++i) {
-    const char* section = i < ancount ? "answer" : (i < ancount + nscount ? "authority" : "additional");
+    const char* section =
+        i < ancount ? "answer" : (i < ancount + nscount ? "authority" : "additional");
     auto owner = read.name(problem);
     if (!owner && (flags & 0x0200) != 0) break;
-    if (!owner) return malformed(std::string(section) + " record " + std::to_string(i + 1) + ": " + problem);
+    if (!owner)
+      return malformed(std::string(section) + " record " + std::to_string(i + 1) + ": " + problem);
     auto type = read.u16();
     auto klass = read.u16();
     auto ttlHigh = read.u16();
@@ -194,8 +198,8 @@ DnsReply parseDnsReply(std::span<const uint8_t> message, const DnsQuestion& ques
 
 std::string dnsRcodeName(uint8_t rcode) {
   static constexpr std::array<const char*, 11> kNames = {
-      "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-      "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"};
+      "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+      "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE"};
   if (rcode < kNames.size()) return kNames[rcode];
   return "RCODE " + std::to_string(rcode);
 }

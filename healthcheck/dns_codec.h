@@ -1,8 +1,8 @@
 #pragma once
 // DNS_CHECK's wire format (RFC 1035 §4), pure: the query keepalived's check_dns.c sends and the
-// judgement of what comes back. Every read of a reply is bounds-checked; compression pointers
-// must point strictly backwards (RFC 1035 §4.1.4 points at "a prior occurrence"), so a loop of
-// pointers is impossible and a name costs at most its 255 bytes.
+// judgement of what comes back. Every read of a reply is bounds-checked; a compression pointer
+// must point below every byte of its name read so far (RFC 1035 §4.1.4 points at "a prior
+// occurrence"), so a loop of pointers is impossible, and a name is at most 255 bytes.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -28,11 +28,11 @@ enum class DnsReplyKind : uint8_t {
 
 struct DnsReply {
   DnsReplyKind kind = DnsReplyKind::kForeign;
-  uint8_t rcode = 0;              // RFC 1035 §4.1.1 RCODE (kResponse)
-  bool truncated = false;         // TC
-  uint16_t answers = 0;           // ANCOUNT
-  uint16_t answersOfType = 0;     // answer records of the asked type
-  std::string problem;            // kMalformed: what is wrong, for operators
+  uint8_t rcode = 0;           // RFC 1035 §4.1.1 RCODE (kResponse)
+  bool truncated = false;      // TC
+  uint16_t answers = 0;        // ANCOUNT
+  uint16_t answersOfType = 0;  // answer records of the asked type
+  std::string problem;         // kMalformed: what is wrong, for operators
 };
 
 DnsReply parseDnsReply(std::span<const uint8_t> message, const DnsQuestion& question);

@@ -409,9 +409,9 @@ int64_t Engine::fileValue(const std::string& path) const {
 }
 
 bool Engine::realUp(const Real& real) const {
-  const bool probesUp =
-      std::all_of(real.probes.begin(), real.probes.end(),
-                  [this](uint32_t slot) { return slots_[slot].probe->tracker.up(); });
+  const bool probesUp = std::all_of(real.probes.begin(), real.probes.end(), [this](uint32_t slot) {
+    return slots_[slot].probe->tracker.up();
+  });
   return probesUp && std::none_of(real.files.begin(), real.files.end(), [this](const auto& file) {
            return fileCheckEffect(fileValue(file.path), file.weight, file.reverse).down;
          });
@@ -453,7 +453,8 @@ std::string Engine::downReason(const Real& real) const {
     return "FILE_CHECK track_file " + file.trackName + " (" + file.path + "): value " +
            std::to_string(value) + " with weight " + std::to_string(file.weight) +
            (file.reverse ? " reverse" : "") +
-           (file.weight == 0 ? " (weight 0: a non-zero value is a failure)" : " is the fault state");
+           (file.weight == 0 ? " (weight 0: a non-zero value is a failure)"
+                             : " is the fault state");
   }
   return {};
 }

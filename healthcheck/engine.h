@@ -161,7 +161,8 @@ class Engine {
   uint64_t overdueProbes_ = 0;
   uint64_t inconclusive_ = 0;
   std::map<CheckKind, LatencyHistogram> latencyByKind_;
-  std::map<std::string, int64_t> fileValues_;  // FILE_CHECK paths -> their latest value  // every answered run, conclusive or not
+  std::map<std::string, int64_t> fileValues_;  // FILE_CHECK paths -> their latest value  // every
+                                               // answered run, conclusive or not
 };
 
 }  // namespace ha::healthcheck

@@ -67,11 +67,11 @@ HealthSnapshot Engine::snapshot(TimePoint now, std::chrono::system_clock::time_p
       checker.target = file.trackName + " " + file.path;
       checker.up = !effect.down;
       checker.lastOk = !effect.down;
-      checker.lastDetail = "value " + std::to_string(value) +
-                           (effect.weightDelta != 0
-                                ? ", weight " + std::string(effect.weightDelta > 0 ? "+" : "") +
-                                      std::to_string(effect.weightDelta)
-                                : std::string());
+      checker.lastDetail =
+          "value " + std::to_string(value) +
+          (effect.weightDelta != 0 ? ", weight " + std::string(effect.weightDelta > 0 ? "+" : "") +
+                                         std::to_string(effect.weightDelta)
+                                   : std::string());
     }
   }
   out.services.reserve(servers_.size());

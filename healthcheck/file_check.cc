@@ -21,8 +21,8 @@ std::optional<int64_t> parseTrackFileValue(std::string_view text) {
 FileCheckEffect fileCheckEffect(int64_t value, int64_t weight, bool reverse) {
   if (weight == 0) return {(value != 0) != reverse, 0};
   // |value| <= 2^31 and |weight| < 2^31: the product fits in 63 bits.
-  const int64_t product = std::clamp<int64_t>(value * weight * (reverse ? -1 : 1), INT32_MIN,
-                                              INT32_MAX);
+  const int64_t product =
+      std::clamp<int64_t>(value * weight * (reverse ? -1 : 1), INT32_MIN, INT32_MAX);
   if (product <= INT32_MIN) return {true, 0};
   return {false, product};
 }

@@ -19,8 +19,8 @@ std::optional<int64_t> parseTrackFileValue(std::string_view text);
 inline constexpr int64_t kMaxRealWeight = 65535;
 
 struct FileCheckEffect {
-  bool down = false;         // keepalived's FAULT state of the checker
-  int64_t weightDelta = 0;   // added to the real's weight while up
+  bool down = false;        // keepalived's FAULT state of the checker
+  int64_t weightDelta = 0;  // added to the real's weight while up
 };
 
 // weight != 0: delta = value x weight (x -1 with reverse), clamped to 32 bits; a product at or

@@ -95,8 +95,8 @@ struct CheckerConfig {
 struct TrackFileConfig {
   std::string location;
   std::string name;
-  std::string path;             // absolute, as written
-  int64_t weight = 1;           // the FILE_CHECK default multiplier
+  std::string path;    // absolute, as written
+  int64_t weight = 1;  // the FILE_CHECK default multiplier
   bool reverse = false;
   std::optional<int64_t> init;  // init_file: VALUE written at start when the file is missing
   bool overwrite = false;       // init_file ... overwrite: written at start even if it exists

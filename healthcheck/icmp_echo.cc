@@ -63,8 +63,8 @@ std::string encodeEchoRequest(bool v6, const EchoId& echo) {
   out += static_cast<char>(echo.sequence & 0xff);
   putPayload(out, echo.token);
   if (!v6) {
-    const uint16_t sum = internetChecksum(
-        std::span(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
+    const uint16_t sum =
+        internetChecksum(std::span(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
     out[2] = static_cast<char>(sum >> 8);
     out[3] = static_cast<char>(sum & 0xff);
   }

@@ -9,9 +9,9 @@
 namespace ha::healthcheck {
 
 struct EchoId {
-  uint16_t id = 0;        // ignored when matching on a ping socket: the kernel owns it there
+  uint16_t id = 0;  // ignored when matching on a ping socket: the kernel owns it there
   uint16_t sequence = 0;
-  uint64_t token = 0;     // carried in the payload, echoed back whole
+  uint64_t token = 0;  // carried in the payload, echoed back whole
 };
 
 // Type 8 (ICMP) or 128 (ICMPv6), code 0, id, sequence, then a 56-byte payload (ping's size) that

@@ -78,7 +78,8 @@ class InotifyFileWatch final : public FileWatch {
                    ": not a regular file");
         continue;
       }
-      const int fd = ::open(file.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+      const int fd =
+          ::open(file.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
       const std::string text = std::to_string(*file.init) + "\n";
       if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
         log::error("track_file " + file.name + ": cannot initialise " + file.path + ": " +

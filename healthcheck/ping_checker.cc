@@ -99,7 +99,8 @@ class PingChecker final : public Checker, private SocketProbeSet::Judge {
     }
     if (SocketError error = enableErrorQueue(probe.fd, v4)) return error;
     if (spec.bindTo) {
-      if (spec.bindTo->family() != spec.address.family()) return {SocketCall::kBindFamily, EAFNOSUPPORT};
+      if (spec.bindTo->family() != spec.address.family())
+        return {SocketCall::kBindFamily, EAFNOSUPPORT};
       const SocketAddress local = socketAddress(*spec.bindTo, 0);
       if (::bind(probe.fd, local.get(), local.length) != 0) return {SocketCall::kBind, errno};
     }

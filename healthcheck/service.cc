@@ -11,8 +11,8 @@
 #include <utility>
 
 #include "common/child_process.h"
-#include "common/post_and_wait.h"
 #include "common/log.h"
+#include "common/post_and_wait.h"
 
 namespace ha::healthcheck {
 namespace {

@@ -107,8 +107,9 @@ class SmtpChecker final : public Checker, private SocketProbeSet::Judge {
       return ProbeResult::fail(FailureReason::kConnectTimeout,
                                "connect to " + peer + ": no answer within " + limit);
     }
-    return ProbeResult::fail(FailureReason::kTimeout, "no " + std::string(probe.dialogue.waitingFor()) +
-                                                          " from " + peer + " within " + limit);
+    return ProbeResult::fail(
+        FailureReason::kTimeout,
+        "no " + std::string(probe.dialogue.waitingFor()) + " from " + peer + " within " + limit);
   }
 
   SocketProbeSet probes_;

@@ -52,10 +52,9 @@ SmtpDialogue::Step SmtpDialogue::feed(std::string_view bytes) {
     const std::string_view piece = bytes.substr(0, end);
     if (line_.size() + piece.size() > kMaxSmtpLineBytes) {
       stage_ = Stage::kDone;
-      out.verdict = ProbeResult::fail(FailureReason::kTooLarge,
-                                      "reply line longer than " +
-                                          std::to_string(kMaxSmtpLineBytes) + " bytes while waiting for " +
-                                          std::string(waitingFor()));
+      out.verdict = ProbeResult::fail(
+          FailureReason::kTooLarge, "reply line longer than " + std::to_string(kMaxSmtpLineBytes) +
+                                        " bytes while waiting for " + std::string(waitingFor()));
       return out;
     }
     line_.append(piece);
@@ -78,9 +77,9 @@ std::optional<SmtpDialogue::Step> SmtpDialogue::onLine(std::string_view line) {
   auto malformed = [&](std::string why) {
     stage_ = Stage::kDone;
     return Step{{},
-                ProbeResult::fail(FailureReason::kBadResponse,
-                                  why + " " + quoted(line) + " while waiting for " +
-                                      std::string(waitingFor()))};
+                ProbeResult::fail(
+                    FailureReason::kBadResponse,
+                    why + " " + quoted(line) + " while waiting for " + std::string(waitingFor()))};
   };
   // RFC 5321 §4.2: Reply-line = *( Reply-code "-" [ textstring ] CRLF )
   //                              Reply-code [ SP textstring ] CRLF

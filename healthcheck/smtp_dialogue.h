@@ -45,8 +45,8 @@ class SmtpDialogue {
 
   std::string heloName_;
   Stage stage_ = Stage::kBanner;
-  std::string line_;             // the partial line
-  std::optional<int> replyCode_; // of a multi-line reply in progress
+  std::string line_;              // the partial line
+  std::optional<int> replyCode_;  // of a multi-line reply in progress
   size_t replyLines_ = 0;
 };
 

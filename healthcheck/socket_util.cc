@@ -8,8 +8,8 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <system_error>
 

@@ -1,8 +1,8 @@
 // Checker blocks of a real_server: keepalived 2.2.7's TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK,
 // MISC_CHECK, SMTP_CHECK, DNS_CHECK and PING_CHECK (check_api.c, check_http.c, check_udp.c,
 // check_misc.c, check_smtp.c, check_dns.c, check_ping.c), plus our `rise` and `verify_peer`;
-// FILE_CHECK is map_track_file.cc's. The probe's target and kind-specific fields are settled here; timing, which may
-// be inherited from keywords written later, by resolveHealth().
+// FILE_CHECK is map_track_file.cc's. The probe's target and kind-specific fields are settled here;
+// timing, which may be inherited from keywords written later, by resolveHealth().
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -318,9 +318,8 @@ bool sameLetters(std::string_view a, std::string_view b) {
 
 // One word of printable ASCII: it goes into a protocol line or name verbatim.
 bool isPrintableWord(std::string_view word) {
-  return !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return c > ' ' && c < 0x7f;
-  });
+  return !word.empty() &&
+         std::all_of(word.begin(), word.end(), [](char c) { return c > ' ' && c < 0x7f; });
 }
 
 void mapCheckerKeyword(const Node& node, CheckerBlock& b);
@@ -333,8 +332,10 @@ void mapSmtpHost(const Node& node, CheckerBlock& b) {
       !checkHasBlock(node, b.sink)) {
     return;
   }
-  CheckerBlock host{{}, b.real, "host block of " + b.owner, b.kindName, std::nullopt,
-                    std::nullopt, {}, b.sink, false, false, false, {}};
+  CheckerBlock host{{},         b.real,       "host block of " + b.owner,
+                    b.kindName, std::nullopt, std::nullopt,
+                    {},         b.sink,       false,
+                    false,      false,        {}};
   host.pending.config.location = node.where.str();
   host.probe().kind = CheckKind::kSmtp;
   for (const Node& child : node.children) {
@@ -528,8 +529,8 @@ bool mapCheckerBlock(const Node& node, const RealServerConfig& real, RealHealth&
   auto kind = checkKindOf(k);
   if (!kind) return false;
   size_t errorsBefore = sink.errorCount();
-  CheckerBlock b{{}, health, k + of, k, std::nullopt, std::nullopt, {}, sink, false, false, false,
-                 {}};
+  CheckerBlock b{{}, health, k + of, k,     std::nullopt, std::nullopt,
+                 {}, sink,   false,  false, false,        {}};
   b.pending.config.location = node.where.str();
   b.probe().kind = *kind;
   bool shapeOk = checkArgs(node, 0, 0, k + " { ... }", sink) && checkHasBlock(node, sink);

@@ -1,6 +1,6 @@
 // keepalived 2's file tracking for real servers: the top-level `track_file NAME { ... }` block
-// (keepalived's trackers/track_file.c) and `FILE_CHECK { track_file NAME  weight W [reverse] }` in a
-// real_server (check/check_file.c). mapConfig() maps every track_file block before the virtual
+// (keepalived's trackers/track_file.c) and `FILE_CHECK { track_file NAME  weight W [reverse] }` in
+// a real_server (check/check_file.c). mapConfig() maps every track_file block before the virtual
 // servers, so a FILE_CHECK may name one written anywhere in the configuration.
 #include <algorithm>
 #include <cstdint>
@@ -28,8 +28,8 @@ std::optional<std::pair<int64_t, bool>> weightArgs(const Node& node, int64_t lim
     if (node.args[1] == "reverse") {
       reverse = true;
     } else if (node.args[1] != "noreverse") {
-      sink.error(node.where, "invalid weight option '" + node.args[1] +
-                                 "': expected reverse or noreverse");
+      sink.error(node.where,
+                 "invalid weight option '" + node.args[1] + "': expected reverse or noreverse");
       return std::nullopt;
     }
   }

@@ -151,7 +151,8 @@ class Batch {
   bool deleteService(const RuntimeEdit& e) {
     VirtualServerConfig* vs = find(e.service);
     if (vs == nullptr) return refuse(Kind::kNotFound, "no virtual service " + e.service.str());
-    for (const auto& r : vs->reals) outcome_.work.healthChanged |= !r.checkers.empty() || !r.fileChecks.empty();
+    for (const auto& r : vs->reals)
+      outcome_.work.healthChanged |= !r.checkers.empty() || !r.fileChecks.empty();
     auto& o = outcome_.work.overrides[e.service];
     if (o.added) {
       outcome_.work.overrides.erase(e.service);
