@@ -74,12 +74,12 @@ SmtpDialogue::Step SmtpDialogue::feed(std::string_view bytes) {
 }
 
 std::optional<SmtpDialogue::Step> SmtpDialogue::onLine(std::string_view line) {
-  auto malformed = [&](std::string why) {
+  auto malformed = [&](const std::string& why) {
+    const std::string what(waitingFor());
     stage_ = Stage::kDone;
     return Step{{},
-                ProbeResult::fail(
-                    FailureReason::kBadResponse,
-                    why + " " + quoted(line) + " while waiting for " + std::string(waitingFor()))};
+                ProbeResult::fail(FailureReason::kBadResponse,
+                                  why + " " + quoted(line) + " while waiting for " + what)};
   };
   // RFC 5321 §4.2: Reply-line = *( Reply-code "-" [ textstring ] CRLF )
   //                              Reply-code [ SP textstring ] CRLF
@@ -95,11 +95,12 @@ std::optional<SmtpDialogue::Step> SmtpDialogue::onLine(std::string_view line) {
   if (more) {
     replyCode_ = code;
     if (++replyLines_ >= kMaxSmtpReplyLines) {
+      const std::string what(waitingFor());
       stage_ = Stage::kDone;
       return Step{{},
                   ProbeResult::fail(FailureReason::kTooLarge,
                                     "reply of more than " + std::to_string(kMaxSmtpReplyLines) +
-                                        " lines while waiting for " + std::string(waitingFor()))};
+                                        " lines while waiting for " + what)};
     }
     return std::nullopt;
   }

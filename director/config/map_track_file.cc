@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "director/config/health_mapping.h"
 #include "director/config/node_rules.h"
@@ -125,9 +126,9 @@ void mapFileCheck(const Node& node, const RealServerConfig& real, RealHealth& he
         continue;
       }
       named = true;
-      const auto& files = health.trackFiles != nullptr
-                              ? *health.trackFiles
-                              : std::vector<healthcheck::TrackFileConfig>{};
+      // Both branches lvalues: `file` below points into the mapped list itself, never a copy.
+      static const std::vector<healthcheck::TrackFileConfig> kNone;
+      const auto& files = health.trackFiles != nullptr ? *health.trackFiles : kNone;
       auto it = std::find_if(files.begin(), files.end(),
                              [&](const auto& f) { return f.name == child.args[0]; });
       if (it == files.end()) {

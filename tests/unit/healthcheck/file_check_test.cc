@@ -162,3 +162,28 @@ TEST(FileCheckEngine, ReloadKeepsValuesOfWatchedFiles) {
 
 }  // namespace
 }  // namespace ha::healthcheck
+
+namespace ha::healthcheck {
+namespace {
+
+// The snapshot names every kind's target as operators read it (directorctl health).
+TEST(FileCheckEngine, SnapshotTargetsOfEveryNewKind) {
+  Engine engine;
+  TimePoint now{};
+  CheckerConfig smtp = harness::check(CheckKind::kSmtp, "10.0.0.1", 25);
+  CheckerConfig dns = harness::check(CheckKind::kDns, "10.0.0.1", 53);
+  CheckerConfig ping = harness::check(CheckKind::kPing, "fd00::1", 0);
+  HealthConfig c = config({fileCheck("/f", 1)});
+  c.virtualServers[0].reals[0].checkers = {smtp, dns, ping};
+  engine.apply(c, now);
+  const HealthSnapshot snapshot = engine.snapshot(now, {});
+  const auto& checkers = snapshot.reals.at(0).checkers;
+  ASSERT_EQ(checkers.size(), 4u);
+  EXPECT_EQ(checkers[0].kind + " " + checkers[0].target, "SMTP_CHECK 10.0.0.1:25");
+  EXPECT_EQ(checkers[1].kind + " " + checkers[1].target, "DNS_CHECK 10.0.0.1:53");
+  EXPECT_EQ(checkers[2].kind + " " + checkers[2].target, "PING_CHECK fd00::1");
+  EXPECT_EQ(checkers[3].kind + " " + checkers[3].target, "FILE_CHECK T /f");
+}
+
+}  // namespace
+}  // namespace ha::healthcheck

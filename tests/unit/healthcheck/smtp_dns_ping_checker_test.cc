@@ -280,6 +280,7 @@ TEST_F(CheckerTest, PingBindToOtherFamily) {
 // The checker destroyed with probes in flight: no callback, no descriptor left.
 TEST_F(CheckerTest, DestroyedWithProbesInFlight) {
   peers::TcpListener silent;
+  makeDnsChecker(io);  // the io_context's own reactor descriptors exist from here on
   const size_t before = peers::openDescriptors();
   bool called = false;
   {

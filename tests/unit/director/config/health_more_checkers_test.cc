@@ -118,8 +118,11 @@ TEST(ConfigMoreCheckers, DnsCheckKeywordsAndDefaults) {
       "virtual_server 192.0.2.1 53 {\n  protocol UDP\n  delay_loop 4\n"
       "  real_server 10.0.0.1 53 {\n    DNS_CHECK {\n      type aaaa\n      name www.Example.org.\n"
       "      connect_timeout 2\n    }\n    DNS_CHECK {\n    }\n  }\n"
-      "  real_server 10.0.0.2 0 {\n    DNS_CHECK {\n      type MX\n      retry 1\n"
-      "      delay_before_retry 1\n    }\n  }\n}\n");
+      "  real_server 10.0.0.2 53 {\n    DNS_CHECK {\n      type MX\n      retry 1\n"
+      "      delay_before_retry 1\n    }\n  }\n}\n"
+      "static_ipaddress {\n  192.0.2.2/32 dev lo\n}\n"
+      "virtual_server 192.0.2.2 53 {\n  protocol UDP\n  lb_kind DR\n  lb_algo sh\n"
+      "  real_server 10.0.0.3 0 {\n    DNS_CHECK {\n    }\n    PING_CHECK {\n    }\n  }\n}\n");
   ASSERT_FALSE(r.hasErrors()) << testing::dump(r);
   const auto& reals = r.config.virtualServers.at(0).reals;
   const auto& a = reals.at(0).checkers.at(0);
@@ -134,8 +137,11 @@ TEST(ConfigMoreCheckers, DnsCheckKeywordsAndDefaults) {
   EXPECT_EQ(d.probe.dnsType, 6);   // SOA
   EXPECT_EQ(d.probe.dnsName, "");  // the root
   const auto& m = reals.at(1).checkers.at(0);
-  EXPECT_EQ(m.probe.port, 53);  // a real on port 0 (DR): the DNS port
   EXPECT_EQ(m.probe.dnsType, 15);
+  const auto& dr = r.config.virtualServers.at(1).reals.at(0).checkers.at(0);
+  EXPECT_EQ(dr.probe.port, 53);  // a real on port 0 (DR): the DNS port
+  const auto& drPing = r.config.virtualServers.at(1).reals.at(0).checkers.at(1);
+  EXPECT_EQ(drPing.probe.port, 0);  // a real on port 0 needs no connect_port for ICMP
   EXPECT_EQ(m.timing.retry, 1u);
   EXPECT_EQ(m.timing.delayBeforeRetry, 1s);
 }
@@ -168,8 +174,9 @@ TEST(ConfigMoreCheckers, PingCheck) {
       "virtual_server 10.10.10.2 1358 {\n  protocol UDP\n"
       "  real_server 192.168.200.6 1358 {\n    PING_CHECK {\n      retry 4\n"
       "      connect_ip 192.168.200.7\n      bindto 192.168.200.1\n      connect_port 9\n"
-      "      connect_timeout 1.5\n    }\n  }\n  real_server fd00::6 0 {\n    PING_CHECK {\n"
-      "    }\n  }\n}\n");
+      "      connect_timeout 1.5\n    }\n  }\n}\n"
+      "virtual_server fd00::1 1358 {\n  protocol UDP\n"
+      "  real_server fd00::6 1358 {\n    PING_CHECK {\n    }\n  }\n}\n");
   ASSERT_FALSE(r.hasErrors()) << testing::dump(r);
   EXPECT_TRUE(hasWarning(r, 8,
                          "keyword 'connect_port' in PING_CHECK of real_server "
@@ -181,8 +188,9 @@ TEST(ConfigMoreCheckers, PingCheck) {
   EXPECT_EQ(c.probe.bindTo->str(), "192.168.200.1");
   EXPECT_EQ(c.probe.connectTimeout, 1500ms);
   EXPECT_EQ(c.timing.retry, 4u);
-  const auto& v6 = r.config.virtualServers.at(0).reals.at(1).checkers.at(0);
-  EXPECT_EQ(v6.probe.address.str(), "fd00::6");  // a real on port 0 needs no connect_port
+  const auto& v6 = r.config.virtualServers.at(1).reals.at(0).checkers.at(0);
+  EXPECT_EQ(v6.probe.address.str(), "fd00::6");
+  EXPECT_EQ(v6.probe.port, 0);
 }
 
 // track_file + FILE_CHECK: the file, its weights (FILE_CHECK's over track_file's), init_file; a
@@ -191,14 +199,14 @@ TEST(ConfigMoreCheckers, TrackFileAndFileCheck) {
   auto r = loadReal(
       "    FILE_CHECK {\n      track_file T1\n    }\n"
       "    FILE_CHECK {\n      track_file T2\n      weight -7 reverse\n    }\n",
-      "track_file T1 {\n  file /run/ha/t1\n  weight 5 reverse\n  init_file 3 overwrite\n}\n"
+      "track_file T1 {\n  file /var/lib/directord/track-files/t1\n  weight 5 reverse\n  init_file 3 overwrite\n}\n"
       "track_file T2 {\n  file \"/run/ha/t 2\"\n  init_file\n}\n");
   ASSERT_FALSE(r.hasErrors()) << testing::dump(r);
   const auto& files = firstReal(r).fileChecks;
   ASSERT_EQ(files.size(), 2u);
   EXPECT_EQ(files[0].location, "test.conf:3");
   EXPECT_EQ(files[0].trackName, "T1");
-  EXPECT_EQ(files[0].path, "/run/ha/t1");
+  EXPECT_EQ(files[0].path, "/var/lib/directord/track-files/t1");  // longer than SSO
   EXPECT_EQ(files[0].weight, 5);
   EXPECT_TRUE(files[0].reverse);
   EXPECT_EQ(files[1].path, "/run/ha/t 2");
@@ -220,7 +228,8 @@ TEST(ConfigMoreCheckers, TrackFileBadValues) {
       "    FILE_CHECK {\n      weight 1 sideways\n      retry 3\n    }\n"
       "    FILE_CHECK {\n      track_file T\n      track_file T\n    }\n",
       "track_file T {\n  file relative/path\n  weight 255\n  init_file x\n  flavour 1\n}\n"
-      "track_file T {\n  file /a\n}\ntrack_file U {\n  weight 1\n}\n");
+      "track_file V {\n  file /a\n}\ntrack_file V {\n  file /b\n}\n"
+      "track_file U {\n  weight 1\n}\n");
   EXPECT_TRUE(
       hasError(r, 4, "track_file NOPE in FILE_CHECK of real_server 10.0.0.1:25 is not defined"));
   EXPECT_TRUE(hasError(r, 5, "invalid value '2147483648' for 'weight'"));
@@ -234,8 +243,8 @@ TEST(ConfigMoreCheckers, TrackFileBadValues) {
   EXPECT_TRUE(hasError(r, 19, "invalid value '255' for 'weight'"));
   EXPECT_TRUE(hasError(r, 20, "invalid value 'x' for 'init_file'"));
   EXPECT_TRUE(hasError(r, 21, "unknown keyword 'flavour' in track_file T"));
-  EXPECT_TRUE(hasError(r, 23, "track_file T already defined at test.conf:17"));
-  EXPECT_TRUE(hasError(r, 26, "track_file U has no file"));
+  EXPECT_TRUE(hasError(r, 26, "track_file V already defined at test.conf:23"));
+  EXPECT_TRUE(hasError(r, 29, "track_file U has no file"));
   EXPECT_TRUE(firstReal(r).fileChecks.empty());
 }
 
