@@ -48,11 +48,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t length = size - 1;
   std::unique_ptr<uint8_t[]> copy(new uint8_t[length == 0 ? 1 : length]);
   if (length > 0) std::memcpy(copy.get(), data + 1, length);
-  const auto reply = ha::healthcheck::parseDnsReply(std::span<const uint8_t>(copy.get(), length), question);
+  const auto reply =
+      ha::healthcheck::parseDnsReply(std::span<const uint8_t>(copy.get(), length), question);
   const bool ours = length >= 2 && copy[0] == 0x12 && copy[1] == 0x34;
   if (!ours && reply.kind != DnsReplyKind::kForeign) fail("another id was not foreign");
-  if (reply.kind == DnsReplyKind::kMalformed && reply.problem.empty()) fail("malformed without a reason");
-  if (reply.kind == DnsReplyKind::kResponse && reply.answersOfType > reply.answers) fail("more typed answers than answers");
+  if (reply.kind == DnsReplyKind::kMalformed && reply.problem.empty())
+    fail("malformed without a reason");
+  if (reply.kind == DnsReplyKind::kResponse && reply.answersOfType > reply.answers)
+    fail("more typed answers than answers");
 
   const std::string_view text(reinterpret_cast<const char*>(data + 1), length);
   if (length <= 4096 && smtpVerdict(text, false) != smtpVerdict(text, true)) {

@@ -9,7 +9,7 @@
 #   (ICMP port unreachable), reopens -> up.
 # - TCP 192.0.2.101:80 over real1-3, PING_CHECK { connect_timeout 1 }: real3 stops answering
 #   echo requests (icmp_echo_ignore_all=1) -> down (timeout); answers again -> up. IPv6: a
-#   PING_CHECK of real1's fd00:1:: address passes.
+#   PING_CHECK of real1's fd00:1:: address passes. dir1 allows no ping sockets: raw sockets.
 # - TCP 192.0.2.113:80 over real1 (FILE_CHECK weight 2 on track_file W) and real2 (FILE_CHECK on
 #   track_file G, weight 0): G holds 1 -> real2 down, 0 -> up; W holds 3 -> real1's weight 1 + 6
 #   = 7 in `directorctl list`; W deleted -> weight 1 again. init_file creates G with 0 at start.
@@ -76,6 +76,9 @@ $(real_block real2 80 '        FILE_CHECK {
 $(real_block real3 80 '')"
 } >"$CONF"
 check "directord -t accepts the SMTP/DNS/PING/FILE_CHECK config" hl_check_conf "$CONF"
+# No group may open ping sockets in dir1 (a new namespace's default, set to be sure): PING_CHECK
+# takes its raw-socket path here; the unit tests run where root's group may (the ping socket).
+on dir1 sysctl -qw "net.ipv4.ping_group_range=1 0"
 directord_start dir1 "$CONF" "$HL_SOCK" || { fail "directord starts"; finish; }
 pass "directord started in dir1 (pid $DIRECTORD_PID)"
 check "dir1 holds the VIP 192.0.2.101 (within 5 s)" lab_wait_for 5 holds_address dir1 192.0.2.101

@@ -199,7 +199,8 @@ TEST(ConfigMoreCheckers, TrackFileAndFileCheck) {
   auto r = loadReal(
       "    FILE_CHECK {\n      track_file T1\n    }\n"
       "    FILE_CHECK {\n      track_file T2\n      weight -7 reverse\n    }\n",
-      "track_file T1 {\n  file /var/lib/directord/track-files/t1\n  weight 5 reverse\n  init_file 3 overwrite\n}\n"
+      "track_file T1 {\n  file /var/lib/directord/track-files/t1\n  weight 5 reverse\n  init_file "
+      "3 overwrite\n}\n"
       "track_file T2 {\n  file \"/run/ha/t 2\"\n  init_file\n}\n");
   ASSERT_FALSE(r.hasErrors()) << testing::dump(r);
   const auto& files = firstReal(r).fileChecks;
