@@ -73,7 +73,11 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
   const SourceLocation& kindWhere = orService(loc.lbKind, vs);
   switch (vs.mode) {
     case ForwardMode::kTun:
-      sink.error(kindWhere, service + ": lb_kind TUN not supported yet");
+      sink.error(kindWhere,
+                 service +
+                     ": lb_kind TUN not supported yet: this kernel has no ipip module, so "
+                     "IP-in-IP needs the TC/eBPF datapath, which is not built yet; use DR "
+                     "(reals on the director's segment) or FULLNAT");
       break;
     case ForwardMode::kDr:
       if (!vs.vip.isV4()) sink.error(kindWhere, service + ": DR over IPv6 is not supported yet");
@@ -143,8 +147,8 @@ void checkMaglevSlots(const MappedConfig& mapped, DiagnosticSink& sink) {
     if (total <= kMaxMaglevSlots) continue;
     sink.error(orService(mapped.serviceKeywords[i].mhTableSize, vs),
                serviceName(vs) + ": the Maglev tables of the mh services so far hold " +
-                   std::to_string(total) + " slots, more than " +
-                   std::to_string(kMaxMaglevSlots) + " in all (mh_table_size)");
+                   std::to_string(total) + " slots, more than " + std::to_string(kMaxMaglevSlots) +
+                   " in all (mh_table_size)");
     return;
   }
 }

@@ -85,10 +85,10 @@ void mapProtocol(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink
 
 void mapScheduler(const Node& node, VirtualServerConfig& vs, ServiceKeywordLocations& loc,
                   DiagnosticSink& sink) {
-  if (!checkStatement(node, 1, 1, node.keyword + " rr|wrr|sh|mh", sink)) return;
+  if (!checkStatement(node, 1, 1, node.keyword + " SCHEDULER", sink)) return;
   if (!isKnownScheduler(node.args[0])) {
     sink.error(node.where, "scheduler '" + node.args[0] + "' for '" + node.keyword +
-                               "' not supported: expected rr, wrr, sh or mh");
+                               "' not supported: " + unknownSchedulerReason(node.args[0]));
     return;
   }
   vs.scheduler = node.args[0];

@@ -234,6 +234,10 @@ std::string lookupText(const pb::LookupReply& reply, const ha::director::LookupT
     return out + reply.real() + " (" + reply.scheduler() + " slot " + std::to_string(reply.slot()) +
            ")\n";
   }
+  if (!reply.deterministic() && !reply.real().empty()) {
+    // lc/wlc/sed/nq/ovf: IPVS's pick from the live counts, as the explanation says.
+    return out + reply.real() + " (" + reply.explanation() + ")\n";
+  }
   if (!reply.deterministic() && reply.candidates_size() > 0) {
     std::vector<std::string> seen;
     for (const auto& c : reply.candidates()) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "common/conntrack/netlink_conntrack.h"
 #include "common/log.h"
 #include "common/netlink/netlink_address_owner.h"
 #include "common/ownership/recording_address_owner.h"
@@ -54,6 +55,12 @@ Status assembleNodePorts(NodePorts& ports, KernelPorts kernel,
   } else {
     log::warning("per-real counters unavailable (NAT/FULLNAT reals show 0): " + accounting.error());
   }
+  // lc/wlc/sed/nq/ovf follow their flows through conntrack's events (node_steering.cc).
+  ports.openFlowEvents = []() -> Result<std::unique_ptr<conntrack::ConntrackPort>> {
+    auto events = conntrack::NetlinkConntrack::open(conntrack::NetlinkConntrack::Mode::kEvents);
+    if (!events) return Error{"conntrack events: " + events.error()};
+    return std::unique_ptr<conntrack::ConntrackPort>(std::move(events.value()));
+  };
   ports.ledger = ledger;
   // VRRP runs on its own thread from here on; a node without vrrp_instance can do without it.
   // Its addresses are recorded too, through an owner made on its thread.

@@ -68,7 +68,7 @@ EditAnswer Node::applyEditsNow(const std::vector<RuntimeEdit>& edits) {
       used.insert(id);
       added[key] = id;
     }
-    auto sp = replanService(config_, &health_, plan_, *vs, id);
+    auto sp = replanService(config_, &health_, plan_, *vs, id, &loads_);
     if (!sp) return refuse(Kind::kInvalid, sp.error());
     after.services[id] = std::move(sp.value());
   }
@@ -132,6 +132,7 @@ void Node::commitEditedConfig(EditWork& work) {
   if (work.healthChanged) {
     if (auto st = applyHealth(config_); !st) log::error("runtime edit: " + st.error());
   }
+  followConnectionCounts();  // a service added, or its scheduler changed, to or from lc/wlc/...
 }
 
 void Node::markOverrides(DirectorSnapshot& snapshot) const {

@@ -79,8 +79,8 @@ class Batch {
   bool checkScheduler(const RuntimeEdit& e, ForwardMode mode) {
     if (!e.scheduler) return true;
     if (!config::isKnownScheduler(*e.scheduler)) {
-      return refuse(Kind::kInvalid,
-                    "unknown scheduler '" + *e.scheduler + "' (known: rr, wrr, sh, mh)");
+      return refuse(Kind::kInvalid, "unknown scheduler '" + *e.scheduler +
+                                        "': " + config::unknownSchedulerReason(*e.scheduler));
     }
     if (mode == ForwardMode::kDr && !config::isFlowHashScheduler(*e.scheduler)) {
       return refuse(Kind::kInvalid,

@@ -27,7 +27,8 @@ FlowAnswer lookupFlow(const ForwardingPlan& plan, const FlowQuery& query) {
     if (candidate.key == ServiceKey{query.protocol, query.vip, query.vipPort}) sp = &candidate;
   }
   if (sp == nullptr) {
-    answer.explanation = "no virtual service at " + ServiceKey{query.protocol, query.vip, query.vipPort}.str();
+    answer.explanation =
+        "no virtual service at " + ServiceKey{query.protocol, query.vip, query.vipPort}.str();
     return answer;
   }
   answer.service = sp->key;
@@ -47,15 +48,32 @@ FlowAnswer lookupFlow(const ForwardingPlan& plan, const FlowQuery& query) {
     answer.deterministic = true;
     answer.slot = nftJhashBucket(data.data(), data.size(), plan.hashSeed, modulus);
     answer.real = sp->slots[answer.slot];
-    answer.explanation = sp->scheduler + " slot " + std::to_string(answer.slot) + " of " + std::to_string(modulus);
+    answer.explanation =
+        sp->scheduler + " slot " + std::to_string(answer.slot) + " of " + std::to_string(modulus);
+  } else if (sp->nextPick) {
+    // Connection-count schedulers: the table holds IPVS's next picks from the live counts.
+    answer.real = sp->nextPick;
+    answer.candidates = sp->slots;
+    const PlannedReal* next = nullptr;
+    for (const auto& r : sp->reals) {
+      if (r.endpoint == *sp->nextPick) next = &r;
+    }
+    answer.explanation = sp->scheduler + ": the next connection goes to " + sp->nextPick->str();
+    if (next != nullptr) {
+      answer.explanation += " (" + std::to_string(next->activeConns) + " active, " +
+                            std::to_string(next->inactiveConns) + " inactive, weight " +
+                            std::to_string(next->weight) + ")";
+    }
+    answer.explanation +=
+        "; " + std::to_string(modulus) + " slots steered from the live connection counts";
   } else {
     answer.candidates = sp->slots;
     answer.explanation = sp->scheduler + " rotation over " + std::to_string(modulus) +
                          " slots; the kernel's counter decides";
   }
   if (sp->persistenceTimeoutSec != 0) {
-    answer.explanation += "; a client seen in the last " + std::to_string(sp->persistenceTimeoutSec) +
-                          " s keeps its earlier real";
+    answer.explanation += "; a client seen in the last " +
+                          std::to_string(sp->persistenceTimeoutSec) + " s keeps its earlier real";
   }
   return answer;
 }

@@ -61,8 +61,28 @@ std::string drDeviceFor(const Config& config, const IpAddress& vip) {
   return {};
 }
 
+// The live counts of a connection-count service's reals, and how many picks its table predicts.
+void applyLoad(const ServiceLoad* load, std::vector<SchedReal>& live,
+               std::vector<PlannedReal>& reals, SchedulerParams& params) {
+  if (load == nullptr) return;
+  params.horizon = std::max<uint32_t>(load->horizon, 1);
+  for (auto& r : live) {
+    if (auto it = load->reals.find({r.address, r.port}); it != load->reals.end()) {
+      r.activeConns = it->second.active;
+      r.inactiveConns = it->second.inactive;
+    }
+  }
+  for (auto& r : reals) {
+    if (auto it = load->reals.find(r.endpoint); it != load->reals.end()) {
+      r.activeConns = it->second.active;
+      r.inactiveConns = it->second.inactive;
+    }
+  }
+}
+
 Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, const Config& config,
-                                const std::map<std::string, uint32_t>& groupIds, const HealthInputs* health) {
+                                const std::map<std::string, uint32_t>& groupIds,
+                                const HealthInputs* health, const ConnectionLoads* loads) {
   const Scheduler* scheduler = findScheduler(vs.scheduler);
   if (scheduler == nullptr) {
     return Error{vs.where.str() + ": unknown scheduler '" + vs.scheduler + "'"};
@@ -106,6 +126,15 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
   if (sp.sorryActive) live.push_back({sp.sorryServer->address, sp.sorryServer->port, 1});
   SchedulerParams params;
   params.maglevTableSize = vs.mhTableSize != 0 ? vs.mhTableSize : kDefaultMaglevTableSize;
+  if (scheduler->countsConnections() && loads != nullptr) {
+    auto load = loads->find(id);
+    applyLoad(load == loads->end() ? nullptr : &load->second, live, sp.reals, params);
+    if (load != loads->end()) {
+      SlotTable next = scheduler->build(live, SchedulerParams{.maglevTableSize = 0, .horizon = 1});
+      if (!next.slots.empty())
+        sp.nextPick = Endpoint{live[next.slots[0]].address, live[next.slots[0]].port};
+    }
+  }
   SlotTable table = scheduler->build(live, params);
   sp.slots.reserve(table.slots.size());
   for (uint32_t index : table.slots) sp.slots.push_back({live[index].address, live[index].port});
@@ -121,10 +150,12 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
     sp.drDevice = drDeviceFor(config, vs.vip);
     if (sp.drDevice.empty()) {
       return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() +
-                   ": VIP not held by any static_ipaddress entry or vrrp_instance, cannot pick the ingress device"};
+                   ": VIP not held by any static_ipaddress entry or vrrp_instance, cannot pick the "
+                   "ingress device"};
     }
     if (sp.pick != SlotPick::kFlowHash) {
-      return Error{vs.where.str() + ": DR needs a flow-hash scheduler (sh or mh), got " + vs.scheduler};
+      return Error{vs.where.str() + ": DR needs a flow-hash scheduler (sh or mh), got " +
+                   vs.scheduler};
     }
   }
   if (vs.mode == ForwardMode::kTun) {
@@ -151,7 +182,7 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
     if (idIt == inputs.serviceIds.end() || idIt->second == 0 || idIt->second > kMaxServiceId) {
       return Error{vs.where.str() + ": no service id assigned to " + serviceKeyOf(vs).str()};
     }
-    auto sp = planService(vs, idIt->second, config, groupIds, inputs.health);
+    auto sp = planService(vs, idIt->second, config, groupIds, inputs.health, inputs.loads);
     if (!sp) return Error{sp.error()};
     if (sp->mode == ForwardMode::kDr && plan.drDevices.count(sp->drDevice) == 0) {
       auto ifIt = inputs.ifindexes.find(sp->drDevice);
@@ -165,9 +196,10 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
   return plan;
 }
 
-Result<ServicePlan> replanService(const Config& config, const HealthInputs* health, const ForwardingPlan& plan,
-                                  const VirtualServerConfig& vs, uint32_t id) {
-  auto sp = planService(vs, id, config, laddrGroupIds(config), health);
+Result<ServicePlan> replanService(const Config& config, const HealthInputs* health,
+                                  const ForwardingPlan& plan, const VirtualServerConfig& vs,
+                                  uint32_t id, const ConnectionLoads* loads) {
+  auto sp = planService(vs, id, config, laddrGroupIds(config), health, loads);
   if (sp && sp->mode == ForwardMode::kDr && plan.drDevices.count(sp->drDevice) == 0) {
     return Error{vs.where.str() + ": DR device '" + sp->drDevice + "' is not in the plan"};
   }

@@ -40,6 +40,9 @@ struct PlannedReal {
   bool healthy = true;
   bool inhibitOnFailure = false;  // a failed real stays listed at weight 0 and keeps its flows
   std::string healthReason;       // why it is down ("" when up)
+  // Connection-count schedulers: the live connections the table was built from.
+  uint32_t activeConns = 0;
+  uint32_t inactiveConns = 0;
 };
 
 struct ServicePlan {
@@ -48,16 +51,18 @@ struct ServicePlan {
   ForwardMode mode = ForwardMode::kNat;
   std::string scheduler;
   SlotPick pick = SlotPick::kRotation;
-  bool hashPort = false;  // sh-port / mh-port: hash the source port too
-  std::vector<PlannedReal> reals;  // every configured real, for display and counters
-  std::vector<Endpoint> slots;     // slot -> real; size is the numgen/jhash modulus
-  uint32_t persistenceTimeoutSec = 0;  // 0: no client affinity
+  bool hashPort = false;                 // sh-port / mh-port: hash the source port too
+  std::vector<PlannedReal> reals;        // every configured real, for display and counters
+  std::vector<Endpoint> slots;           // slot -> real; size is the numgen/jhash modulus
+  uint32_t persistenceTimeoutSec = 0;    // 0: no client affinity
   std::optional<uint32_t> laddrGroupId;  // FULLNAT
   std::string drDevice;                  // DR: device the VIP arrives on and reals sit behind
   SourceLocation where;
-  std::optional<Endpoint> sorryServer;   // configured sorry_server
-  bool sorryActive = false;              // the quorum is lost: new flows go to the sorry server
+  std::optional<Endpoint> sorryServer;  // configured sorry_server
+  bool sorryActive = false;             // the quorum is lost: new flows go to the sorry server
   bool quorumUp = true;
+  // Connection-count schedulers with live counts: IPVS's pick for the next connection.
+  std::optional<Endpoint> nextPick;
 };
 
 struct LaddrGroupPlan {
@@ -69,7 +74,7 @@ struct LaddrGroupPlan {
 struct ForwardingPlan {
   uint32_t hashSeed = kDefaultHashSeed;
   TableOwnership tableOwnership = TableOwnership::kPersistent;
-  std::map<uint32_t, ServicePlan> services;       // by id
+  std::map<uint32_t, ServicePlan> services;        // by id
   std::map<uint32_t, LaddrGroupPlan> laddrGroups;  // by id
   std::map<std::string, uint32_t> drDevices;       // device name -> ifindex
 };
@@ -87,12 +92,28 @@ struct HealthInputs {
   std::set<ServiceKey> quorumLost;
 };
 
+// Live connections per real of the connection-count services (lc wlc sed nq ovf), as the node
+// follows them in conntrack. A service absent from the map has no live counts: its table spreads
+// new connections by weight alone.
+struct RealLoad {
+  uint32_t active = 0;    // IPVS's ActiveConn: TCP ESTABLISHED; UDP seen both ways
+  uint32_t inactive = 0;  // every other state
+  bool operator==(const RealLoad&) const = default;
+};
+struct ServiceLoad {
+  std::map<Endpoint, RealLoad> reals;
+  uint32_t horizon = 1;  // new connections expected before the node rebuilds the table
+  bool operator==(const ServiceLoad&) const = default;
+};
+using ConnectionLoads = std::map<uint32_t, ServiceLoad>;  // by service id
+
 // What the plan is computed from; everything that is not config is an explicit input.
 struct PlanInputs {
   const Config* config = nullptr;
   std::map<ServiceKey, uint32_t> serviceIds;  // from assignServiceIds()
   std::map<std::string, uint32_t> ifindexes;  // device name -> ifindex, for DR
   const HealthInputs* health = nullptr;       // null: every real up
+  const ConnectionLoads* loads = nullptr;     // null: no live connection counts
 };
 
 // Keeps the ids of services whose key survives, gives new keys the lowest free ids.
@@ -106,7 +127,8 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs);
 
 // Pure. Re-plans one service of a plan built from the same inputs' config (a health flip): the
 // result replaces plan.services[id]; nothing else in the plan depends on health.
-Result<ServicePlan> replanService(const Config& config, const HealthInputs* health, const ForwardingPlan& plan,
-                                  const VirtualServerConfig& vs, uint32_t id);
+Result<ServicePlan> replanService(const Config& config, const HealthInputs* health,
+                                  const ForwardingPlan& plan, const VirtualServerConfig& vs,
+                                  uint32_t id, const ConnectionLoads* loads = nullptr);
 
 }  // namespace ha::director

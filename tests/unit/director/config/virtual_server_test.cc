@@ -75,11 +75,24 @@ TEST(ConfigVirtualServer, MaglevTableSizeAndFlags) {
   EXPECT_EQ(r.config.virtualServers[1].mhTableSize, 0u);
 }
 
-// Schedulers outside the registry are refused by name.
+// Schedulers outside the registry are refused by name, IPVS's own with their reason.
 TEST(ConfigVirtualServer, UnknownSchedulerIsAnError) {
-  auto r = load("virtual_server 192.0.2.1 80 {\n  lb_algo wlc\n}\n");
+  auto r = load("virtual_server 192.0.2.1 80 {\n  lb_algo twos\n  lb_algo lblc\n}\n");
+  EXPECT_TRUE(hasError(r, 2,
+                       "scheduler 'twos' for 'lb_algo' not supported: expected one of rr, wrr, sh, "
+                       "mh, fo, lc, wlc, sed, nq, ovf"));
   EXPECT_TRUE(
-      hasError(r, 2, "scheduler 'wlc' for 'lb_algo' not supported: expected rr, wrr, sh or mh"));
+      hasError(r, 3, "scheduler 'lblc' for 'lb_algo' not supported: locality-based schedulers"));
+}
+
+// Every IPVS scheduler directord builds is accepted under its IPVS name.
+TEST(ConfigVirtualServer, ConnectionCountSchedulersLoad) {
+  for (const char* name : {"lc", "wlc", "sed", "nq", "ovf", "fo"}) {
+    auto r = load(std::string("virtual_server 192.0.2.1 80 {\n  lb_algo ") + name + "\n}\n");
+    EXPECT_FALSE(r.hasErrors()) << name;
+    ASSERT_EQ(r.config.virtualServers.size(), 1u);
+    EXPECT_EQ(r.config.virtualServers[0].scheduler, name);
+  }
 }
 
 // Bad modes and protocols name the keyword and the token; SCTP is known but not built.

@@ -24,6 +24,7 @@
 #include "director/node/node.h"
 #include "director/sched/maglev.h"
 #include "tests/fakes/fake_address_owner.h"
+#include "tests/fakes/fake_conntrack_table.h"
 #include "tests/fakes/fake_drift_monitor.h"
 #include "tests/fakes/fake_flow_table.h"
 #include "tests/fakes/fake_health_control.h"
@@ -95,6 +96,7 @@ struct Wiring {
   bool health = true;
   bool vrrp = false;
   bool drift = false;
+  bool flowEvents = false;  // conntrack's event feed for lc/wlc/... (events_, a fake table)
 };
 
 // Elements of `set` edited by `tx` whose key does not start with service `id`'s mark.
@@ -166,6 +168,14 @@ class NodeRig {
       auto drift = std::make_unique<FakeDriftMonitor>();
       drift_ = drift.get();
       ports.drift = std::move(drift);
+    }
+    if (wiring.flowEvents) {
+      ports.openFlowEvents = [this]() -> Result<std::unique_ptr<conntrack::ConntrackPort>> {
+        auto events = std::make_unique<ha::sync::FakeConntrackTable>();
+        events_ = events.get();
+        ++flowEventOpens_;
+        return std::unique_ptr<conntrack::ConntrackPort>(std::move(events));
+      };
     }
     node_ = std::make_unique<Node>(NodeOptions{configPath(), (dir_ / "admin.sock").string()},
                                    std::move(ports));
@@ -259,6 +269,8 @@ class NodeRig {
   ha::test::FakeHealthControl* health_ = nullptr;
   RecordingVrrp* vrrp_ = nullptr;
   FakeDriftMonitor* drift_ = nullptr;
+  ha::sync::FakeConntrackTable* events_ = nullptr;  // the latest feed opened (gone once closed)
+  size_t flowEventOpens_ = 0;
   std::unique_ptr<Node> node_;
 };
 
