@@ -4,7 +4,9 @@
 # of one real close (their TIME_WAIT entries stay, inactive), and of 20 more the IPVS model puts 13
 # on that real (10 to catch up, then every third: its inactive connections lose the ties). The same
 # sequence under rr puts about 7 there: the two are asserted to differ. directorctl lookup names
-# the next pick.
+# the next pick. Then a mixed load (150 connections at 20/s; real1 holds its connections 10x
+# longer): the share real1 takes and the open connections per weight unit, measured under wlc and
+# rr and beside the IPVS wlc model replaying the same arrivals.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
@@ -69,6 +71,22 @@ lookup=$(on dir1 "$DIRECTORCTL" --admin-socket "$SOCK" lookup tcp 203.0.113.10 5
 echo "    $lookup"
 check "directorctl lookup names wlc's next pick" grep -qE '198\.51\.100\.1[123]:9000 \(wlc: the next connection goes to' <<<"$lookup"
 
+mixed() {  # LABEL: the mixed load from a clean table; prints its report, returns real1's measured share
+  on dir1 conntrack -F >/dev/null 2>&1
+  sleep 0.5
+  local out
+  out=$(on client timeout 60 "$PY" "$LAB_SOURCE_DIR/tests/netns/mixed_load.py" --vip 192.0.2.101 --port 9000 \
+    --count 150 --rate 20 --hold 0.3 --slow real1 --slow-factor 10)
+  sed "s/^/    $1 /" <<<"$out" >&2
+  MIXED_MEASURED=$(awk '$1 == "measured" { for (i = 2; i <= NF; i++) if ($i ~ /^real1=/ && seen++) { split($i, a, "="); print a[2] } }' <<<"$out")
+  MIXED_MODEL=$(awk '$1 == "model" { for (i = 2; i <= NF; i++) if ($i ~ /^real1=/ && seen++) { split($i, a, "="); print a[2] } }' <<<"$out")
+}
+echo "== wlc: mixed load, real1 holds its connections 10x longer"
+mixed wlc
+wlc_share=$MIXED_MEASURED model_share=$MIXED_MODEL
+check "wlc gives the slow real about the share the IPVS model gives it ($wlc_share vs $model_share, within 0.08)" \
+  awk -v a="$wlc_share" -v b="$model_share" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= 0.08) }'
+
 echo "== rr: the same sequence"
 conf rr >"$CONF"
 kill -HUP "$DIRECTORD_PID"
@@ -77,6 +95,11 @@ out=$(drill); sed 's/^/    /' <<<"$out"
 rr_landed=$(landed_on_closed "$out")
 check "rr: the closed real gets its turn only (at most 8 of 20; got $rr_landed)" test "$rr_landed" -le 8
 check "wlc and rr place the new connections differently ($wlc_landed vs $rr_landed)" test "$wlc_landed" -gt "$rr_landed"
+echo "== rr: the mixed load"
+mixed rr
+rr_share=$MIXED_MEASURED
+check "rr keeps sending the slow real its third ($rr_share), wlc much less ($wlc_share)" \
+  awk -v r="$rr_share" -v w="$wlc_share" 'BEGIN { exit !(r != "" && w != "" && r >= 0.28 && r - w >= 0.1) }'
 
 check "directord exits within 5 s of SIGTERM" directord_stop "$DIRECTORD_PID"
 finish
