@@ -10,7 +10,9 @@ namespace ha::director {
 
 Result<ConnectionTable> Node::connections(const std::optional<ServiceKey>& service) {
   return postAndWait(io_, "director", Clock::now() + kAdminAnswerDeadline,
-                     [this, service]() -> Result<ConnectionTable> {
+                     [this, asked = service]() -> Result<ConnectionTable> {
+                       std::optional<ServiceKey> service;
+                       if (asked) service = resolveServiceKey(plan_, *asked);
                        std::map<uint32_t, ServiceKey> keys;
                        bool known = !service.has_value();
                        for (const auto& [id, plan] : plan_.services) {

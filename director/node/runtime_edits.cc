@@ -103,12 +103,15 @@ class Batch {
   bool addService(const RuntimeEdit& e) {
     if (find(e.service) != nullptr)
       return refuse(Kind::kExists, "virtual service " + e.service.str() + " already exists");
-    if (e.service.port == 0)
+    if (!e.service.group.empty())
+      return refuse(Kind::kInvalid, "a virtual_server_group is defined in the configuration only");
+    if (e.service.port == 0 && e.service.fwmark == 0)
       return refuse(Kind::kInvalid, "virtual service " + e.service.str() + ": port 0");
     VirtualServerConfig vs;
     vs.where = {"runtime edit", 0};
     vs.vip = e.service.vip;
     vs.port = e.service.port;
+    vs.fwmark = e.service.fwmark;  // -f MARK: reals added without a port keep the packet's
     vs.protocol = e.service.protocol;
     if (!checkScheduler(e, vs.mode) || !checkPersistence(e)) return false;
     if (e.scheduler) vs.scheduler = *e.scheduler;
