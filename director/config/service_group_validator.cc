@@ -115,6 +115,15 @@ void validateServiceGroups(const MappedConfig& mapped, DiagnosticSink& sink) {
       claimMark(selectors, !vs.vip.isV4(), mark.mark, mark.where, owner, sink);
     }
   }
+  for (const auto& [name, group] : config.serviceGroups) {
+    bool used = false;
+    for (const auto& vs : config.virtualServers) used = used || vs.group == name;
+    if (!used) {
+      sink.warning(group.where, "virtual_server_group " + name +
+                                    " is not used: no virtual_server names it with 'group " +
+                                    name + "'");
+    }
+  }
 }
 
 }  // namespace ha::director::config

@@ -45,9 +45,10 @@ std::string endpointText(const std::string& address, uint32_t port, size_t trunc
   return text;
 }
 
-// ipvs_cmp_services(): family, protocol, address, port. IpAddress orders v4 before v6.
+// ipvs_cmp_services(): fwmark (address services first), family, protocol, address, port;
+// groups (ours) after the address services. IpAddress orders v4 before v6.
 auto serviceOrder(const pb::ServiceStatus& s) {
-  return std::make_tuple(addressOf(s.vip()).value_or(IpAddress{}).family(), s.protocol(),
+  return std::make_tuple(s.fwmark(), s.group(), addressOf(s.vip()).value_or(IpAddress{}).family(), s.protocol(),
                          addressOf(s.vip()).value_or(IpAddress{}), s.port());
 }
 

@@ -8,9 +8,9 @@
 
 namespace ha::director {
 
-Result<ConnectionTable> Node::connections(const std::optional<ServiceKey>& service) {
+Result<ConnectionTable> Node::connections(const std::optional<ServiceKey>& asked) {
   return postAndWait(io_, "director", Clock::now() + kAdminAnswerDeadline,
-                     [this, asked = service]() -> Result<ConnectionTable> {
+                     [this, asked]() -> Result<ConnectionTable> {
                        std::optional<ServiceKey> service;
                        if (asked) service = resolveServiceKey(plan_, *asked);
                        std::map<uint32_t, ServiceKey> keys;

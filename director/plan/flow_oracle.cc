@@ -42,13 +42,13 @@ const ServicePlan* findService(const ForwardingPlan& plan, const FlowQuery& quer
   return nullptr;
 }
 
-}  // namespace
-
 // A real with port 0 (fwmark services) receives the packet's own destination port.
 Endpoint withPacketPort(Endpoint real, const FlowQuery& query) {
   if (real.port == 0) real.port = query.vipPort;
   return real;
 }
+
+}  // namespace
 
 FlowAnswer lookupFlow(const ForwardingPlan& plan, const FlowQuery& query) {
   FlowAnswer answer;

@@ -76,7 +76,8 @@ echo "== the group: 4 connections to each member, rr over one service"
 all=""
 port=21000
 for target in 192.0.2.110:80 192.0.2.111:80 192.0.2.120:8080 192.0.2.121:8080; do
-  out=$(for ((i = 0; i < 4; i++)); do lab_get "http://$target/" --local-port $((port++)) || echo error; done)
+  out=$(for ((i = 0; i < 4; i++)); do lab_get "http://$target/" --local-port $((port + i)) || echo error; done)
+  port=$((port + 4))
   expect_eq "$target answered by the group's reals" "4" "$(grep -cE '^real[12] ' <<<"$out")"
   all+="$out"$'\n'
 done
