@@ -120,8 +120,8 @@ void validateServiceGroups(const MappedConfig& mapped, DiagnosticSink& sink) {
     for (const auto& vs : config.virtualServers) used = used || vs.group == name;
     if (!used) {
       sink.warning(group.where, "virtual_server_group " + name +
-                                    " is not used: no virtual_server names it with 'group " +
-                                    name + "'");
+                                    " is not used: no virtual_server names it with 'group " + name +
+                                    "'");
     }
   }
 }

@@ -48,8 +48,8 @@ std::string endpointText(const std::string& address, uint32_t port, size_t trunc
 // ipvs_cmp_services(): fwmark (address services first), family, protocol, address, port;
 // groups (ours) after the address services. IpAddress orders v4 before v6.
 auto serviceOrder(const pb::ServiceStatus& s) {
-  return std::make_tuple(s.fwmark(), s.group(), addressOf(s.vip()).value_or(IpAddress{}).family(), s.protocol(),
-                         addressOf(s.vip()).value_or(IpAddress{}), s.port());
+  return std::make_tuple(s.fwmark(), s.group(), addressOf(s.vip()).value_or(IpAddress{}).family(),
+                         s.protocol(), addressOf(s.vip()).value_or(IpAddress{}), s.port());
 }
 
 // ipvs_cmp_dests(): address, then port.

@@ -217,13 +217,15 @@ class Batch {
   // members are addresses with ports (or marks): its reals name their port.
   bool checkMarkPort(const VirtualServerConfig& vs, const Endpoint& real) {
     if (!vs.group.empty() && real.port == 0) {
-      return refuse(Kind::kInvalid, "real " + real.address.str() + " needs a port in group " + vs.group);
+      return refuse(Kind::kInvalid,
+                    "real " + real.address.str() + " needs a port in group " + vs.group);
     }
     if (vs.fwmark == 0) return true;
     for (const auto& r : vs.reals) {
       if ((r.port == 0) != (real.port == 0)) {
-        return refuse(Kind::kInvalid, "real " + real.str() + " and real " + formatEndpoint(r.address, r.port) +
-                                          " of FWM " + std::to_string(vs.fwmark) +
+        return refuse(Kind::kInvalid, "real " + real.str() + " and real " +
+                                          formatEndpoint(r.address, r.port) + " of FWM " +
+                                          std::to_string(vs.fwmark) +
                                           ": give every real a port or none");
       }
     }
