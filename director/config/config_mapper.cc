@@ -22,6 +22,8 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
       }
     } else if (k == "virtual_server") {
       mapVirtualServer(node, out, sink);
+    } else if (k == "virtual_server_group") {
+      mapVirtualServerGroup(node, out, sink);
     } else if (k == "local_address_group") {
       mapLocalAddressGroup(node, out, sink);
     } else if (k == "static_ipaddress") {
@@ -46,6 +48,7 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
   completeVrrp(out, sink);
   completeSync(out);
   expandLocalAddressGroups(out, sink);
+  completeServiceGroups(out, sink);
   return out;
 }
 

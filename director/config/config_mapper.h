@@ -76,6 +76,10 @@ void mapLocalAddressGroup(const Node& node, MappedConfig& out, DiagnosticSink& s
 // a warning naming them.
 void expandLocalAddressGroups(MappedConfig& out, DiagnosticSink& sink);
 void mapStaticIpaddress(const Node& node, Config& config, DiagnosticSink& sink);
+// virtual_server_group (map_service_group.cc), and after every block is read (a group may be
+// defined after the virtual_server naming it): the family of each fwmark and group service.
+void mapVirtualServerGroup(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+void completeServiceGroups(MappedConfig& out, DiagnosticSink& sink);
 // Health checks (map_service_health.cc): the top-level SSL block, and after every block is read,
 // its files given to each SSL_GET probe.
 void mapSslBlock(const Node& node, MappedConfig& out, DiagnosticSink& sink);

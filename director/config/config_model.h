@@ -58,8 +58,14 @@ struct SorryServerConfig {
 
 struct VirtualServerConfig {
   SourceLocation where;
-  IpAddress vip;
+  IpAddress vip;  // fwmark / group: the family's unspecified address (0.0.0.0 or ::), port 0
   uint16_t port = 0;
+  // `virtual_server fwmark N`: the service is chosen by the packet mark the operator's rules set
+  // (IPVS's fwmark services), whatever the destination; reals with port 0 keep the packet's port.
+  uint32_t fwmark = 0;
+  // `virtual_server group NAME`: every address:port and fwmark of virtual_server_group NAME leads
+  // to this one service (one set of reals, one checker per real), as keepalived does.
+  std::string group;
   Protocol protocol = Protocol::kTcp;
   std::string scheduler = "rr";          // a name in the scheduler registry
   std::set<std::string> schedulerFlags;  // keepalived lb_algo flags: "sh-port", "mh-port"
@@ -76,6 +82,29 @@ struct VirtualServerConfig {
   std::string quorumDown;                // quorum_down "CMD ARGS"
   std::optional<SorryServerConfig> sorryServer;
 };
+
+// virtual_server_group NAME { VIP PORT | VIP-RANGE PORT | fwmark N [inet|inet6] ... }, ranges
+// checked (last octet / last IPv6 group, as keepalived expands them) and kept as written.
+struct VirtualServerGroup {
+  struct Addresses {
+    SourceLocation where;
+    IpAddress first;
+    uint32_t count = 1;  // first .. first + count - 1, within one last octet / last IPv6 group
+    uint16_t port = 0;
+  };
+  struct Fwmark {
+    SourceLocation where;
+    uint32_t mark = 0;
+  };
+  SourceLocation where;
+  std::string name;
+  std::vector<Addresses> addresses;
+  std::vector<Fwmark> fwmarks;
+  std::optional<bool> v6;  // the members' family; nullopt: fwmarks only, no family written
+};
+
+// "TCP 192.0.2.1:80", "FWM 1" (IPv6: "FWM 1 IPv6"), "TCP group NAME".
+std::string virtualServerName(const VirtualServerConfig& vs);
 
 struct LocalAddressGroup {
   SourceLocation where;
@@ -119,6 +148,7 @@ struct Config {
   GlobalDefs globals;
   std::vector<VirtualServerConfig> virtualServers;
   std::map<std::string, LocalAddressGroup> laddrGroups;
+  std::map<std::string, VirtualServerGroup> serviceGroups;  // virtual_server_group, by name
   std::vector<StaticAddress> staticAddresses;
   vrrp::VrrpConfig vrrp;  // vrrp_instance, vrrp_script, vrrp_sync_group, global_defs vrrp_*
   // connection_sync; enabled = false without the block. nodeName is global_defs router_id, else

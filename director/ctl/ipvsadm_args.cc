@@ -198,7 +198,9 @@ class Parser {
     if (anyListOption()) {
       return Error{verbWord_ + " takes no list options (-n, -c, -t, --stats, ...)"};
     }
-    if (command_.verb == CtlVerb::kLookup && command_.operands.size() != 5) {
+    const size_t lookupWords = command_.operands.size();
+    const bool withMark = lookupWords == 7 && command_.operands[5] == "fwmark";
+    if (command_.verb == CtlVerb::kLookup && lookupWords != 5 && !withMark) {
       return Error{"lookup takes tcp|udp SRC SPORT VIP VPORT"};
     }
     return command_;

@@ -27,6 +27,11 @@ inline constexpr std::string_view kBackends = "backends";  // mark . slot : real
 inline constexpr std::string_view kPersist = "persist";    // client . mark : real . port (timeouts)
 inline constexpr std::string_view kLaddrs = "laddrs";      // gid . slot : local address
 inline constexpr std::string_view kFullnat = "fullnat";    // mark : goto laddr_<gid>
+// fwmark services (IPVS -f): the packet's mark (meta mark, set by the operator's own rules before
+// kPreroutingPriority) selects the service; looked up before the address map, as IPVS does.
+inline constexpr std::string_view kFwmarks =
+    "fwmarks";  // l4proto . mark : goto dnat<class>_fwm | drop
+inline constexpr std::string_view kFwmarkMarks = "fwmark_marks";  // mark : ct mark of the service
 
 // `table netdev directord` (DR): fwd exists only in the netdev family. IPv4 only for now.
 inline constexpr std::string_view kDrServices4 = "dr_services4";  // l4proto . vip . vport : goto dr_hash<N> | drop

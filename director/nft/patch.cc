@@ -7,9 +7,11 @@ namespace ha::director::nft {
 namespace {
 
 bool sameForwarding(const ServicePlan& a, const ServicePlan& b) {
-  return a.id == b.id && a.key == b.key && a.mode == b.mode && a.pick == b.pick && a.hashPort == b.hashPort &&
-         a.slots == b.slots && a.persistenceTimeoutSec == b.persistenceTimeoutSec &&
-         a.laddrGroupId == b.laddrGroupId && a.drDevice == b.drDevice;
+  return a.id == b.id && a.key == b.key && a.mode == b.mode && a.pick == b.pick &&
+         a.hashPort == b.hashPort && a.slots == b.slots &&
+         a.persistenceTimeoutSec == b.persistenceTimeoutSec && a.laddrGroupId == b.laddrGroupId &&
+         a.drDevice == b.drDevice && a.groupAddresses == b.groupAddresses &&
+         a.groupFwmarks == b.groupFwmarks && keepsPacketPort(a) == keepsPacketPort(b);
 }
 
 bool sameGroups(const ForwardingPlan& a, const ForwardingPlan& b) {
@@ -32,10 +34,10 @@ void shareClassChains(const NftState& installed, const ForwardingPlan& before,
   std::set<ServiceClass> left, joined;
   for (uint32_t id : changed) {
     if (auto it = before.services.find(id); it != before.services.end()) {
-      if (auto cls = serviceClassOf(it->second)) left.insert(*cls);
+      for (const auto& cls : serviceClassesOf(it->second)) left.insert(cls);
     }
     if (auto it = after.services.find(id); it != after.services.end()) {
-      if (auto cls = serviceClassOf(it->second)) joined.insert(*cls);
+      for (const auto& cls : serviceClassesOf(it->second)) joined.insert(cls);
     }
   }
   for (const auto& cls : joined) left.erase(cls);
@@ -44,8 +46,9 @@ void shareClassChains(const NftState& installed, const ForwardingPlan& before,
   std::set<ServiceClass> stillUsed;
   for (auto it = after.services.begin(); it != after.services.end() && !left.empty(); ++it) {
     if (changed.count(it->first) != 0) continue;
-    auto cls = serviceClassOf(it->second);
-    if (cls && left.erase(*cls) != 0) stillUsed.insert(*cls);
+    for (const auto& cls : serviceClassesOf(it->second)) {
+      if (left.erase(cls) != 0) stillUsed.insert(cls);
+    }
   }
   auto copyInstalled = [&installed](const ServiceClass& cls, NftState& into) {
     const auto chain = classChainOf(cls);

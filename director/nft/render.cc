@@ -63,6 +63,10 @@ void addInetSets(TableState& t) {
     t.sets[persist.name] = persist;
     auto laddrs = dataMap(fam(kLaddrs, v6), concat({kTypeMark, kTypeMark}), 8, at, al);
     t.sets[laddrs.name] = laddrs;
+    auto fwmarks = verdictMap(fam(kFwmarks, v6), concat({kTypeInetProto, kTypeMark}), 8);
+    t.sets[fwmarks.name] = fwmarks;
+    auto fwmarkMarks = dataMap(fam(kFwmarkMarks, v6), kTypeMark, 4, kTypeMark, 4);
+    t.sets[fwmarkMarks.name] = fwmarkMarks;
   }
   auto fullnat = verdictMap(std::string(kFullnat), kTypeMark, 4);
   t.sets[fullnat.name] = fullnat;
@@ -79,6 +83,14 @@ ChainDef baseChain(std::string_view name, BaseHook::Hook hook, int32_t priority,
 void addInetBaseChains(TableState& t) {
   auto pre = baseChain(kPreroutingChain, BaseHook::Hook::kPrerouting, kPreroutingPriority, "nat");
   for (bool v6 : {false, true}) {
+    // IPVS's order (ip_vs_service_find): the packet's mark first, then its destination.
+    pre.rules.push_back(RuleBuilder()
+                            .nfproto(v6)
+                            .expr(MetaLoad{MetaKey::kL4proto, Reg::k0})
+                            .expr(MetaLoad{MetaKey::kMark, Reg::k1})
+                            .lookupVerdict(fam(kFwmarks, v6), Reg::k0)
+                            .comment(v6 ? "IPv6 fwmark services" : "IPv4 fwmark services")
+                            .take());
     pre.rules.push_back(RuleBuilder()
                             .nfproto(v6)
                             .l4protoDaddrDport(v6, Reg::k0)
@@ -105,6 +117,7 @@ std::string inetClassChain(const ServiceClass& cls) {
                   std::to_string(cls.modulus);
   if (cls.hashPort) n += "_port";
   if (cls.persistenceSec != 0) n += "_persist" + std::to_string(cls.persistenceSec);
+  if (cls.byMark) n += cls.keepPort ? "_fwm_keepport" : "_fwm";
   return n;
 }
 
@@ -117,22 +130,34 @@ ChainDef classChain(const ServiceClass& cls, uint32_t seed) {
   ChainDef c;
   c.name = inetClassChain(cls);
   Reg markReg = regPlus(Reg::k1, al / 4 + 1);
-  c.rules.push_back(RuleBuilder()
-                        .l4protoDaddrDport(v6, Reg::k0)
-                        .expr(Lookup{fam(kMarks, v6), Reg::k0, markReg})
-                        .expr(CtSetMark{markReg})
-                        .comment("mark the flow with its service")
-                        .take());
+  if (cls.byMark) {
+    c.rules.push_back(RuleBuilder()
+                          .expr(MetaLoad{MetaKey::kMark, Reg::k0})
+                          .expr(Lookup{fam(kFwmarkMarks, v6), Reg::k0, markReg})
+                          .expr(CtSetMark{markReg})
+                          .comment("mark the flow with the service of its packet mark")
+                          .take());
+  } else {
+    c.rules.push_back(RuleBuilder()
+                          .l4protoDaddrDport(v6, Reg::k0)
+                          .expr(Lookup{fam(kMarks, v6), Reg::k0, markReg})
+                          .expr(CtSetMark{markReg})
+                          .comment("mark the flow with its service")
+                          .take());
+  }
   Reg addr = Reg::k2, port = regPlus(Reg::k2, al / 4);
   Reg persistKey = Reg::k8;  // above every register the scheduling rule uses
+  // A real of port 0 under a mark keeps the packet's destination port (IPVS fwmark services).
+  const std::optional<Reg> natPort = cls.keepPort ? std::nullopt : std::optional<Reg>(port);
   uint64_t persistMs = uint64_t{cls.persistenceSec} * 1000;
   if (cls.persistenceSec != 0) {
     c.rules.push_back(RuleBuilder()
                           .sourceAddr(v6, persistKey)
                           .load(CtLoad{CtKey::kMark, std::nullopt, regPlus(persistKey, al / 4)})
                           .expr(Lookup{fam(kPersist, v6), persistKey, addr})
-                          .expr(Dynset{Dynset::Op::kUpdate, fam(kPersist, v6), persistKey, addr, persistMs, false})
-                          .expr(Nat{Nat::Type::kDnat, v6, addr, std::nullopt, port})
+                          .expr(Dynset{Dynset::Op::kUpdate, fam(kPersist, v6), persistKey, addr,
+                                       persistMs, false})
+                          .expr(Nat{Nat::Type::kDnat, v6, addr, std::nullopt, natPort})
                           .comment("persistence: a known client keeps its real")
                           .take());
   }
@@ -148,7 +173,7 @@ ChainDef classChain(const ServiceClass& cls, uint32_t seed) {
     b.sourceAddr(v6, persistKey).load(CtLoad{CtKey::kMark, std::nullopt, regPlus(persistKey, al / 4)});
     b.expr(Dynset{Dynset::Op::kAdd, fam(kPersist, v6), persistKey, addr, persistMs, false});
   }
-  b.expr(Nat{Nat::Type::kDnat, v6, addr, std::nullopt, port});
+  b.expr(Nat{Nat::Type::kDnat, v6, addr, std::nullopt, natPort});
   c.rules.push_back(b.comment("slot -> real").take());
   c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("slot without a real").take());
   return c;
@@ -169,40 +194,66 @@ ChainDef laddrChain(const LaddrGroupPlan& group, uint32_t seed) {
   return c;
 }
 
-void addServiceElements(TableState& t, const ServicePlan& sp) {
+Verdict classVerdict(const std::vector<ServiceClass>& classes, bool byMark) {
+  for (const auto& cls : classes) {
+    if (cls.byMark == byMark) return Verdict{Verdict::Code::kGoto, inetClassChain(cls)};
+  }
+  return Verdict{Verdict::Code::kDrop, {}};  // no real in rotation
+}
+
+// A group is one service (one mark, one slot table) reached from each of its VIP:port keys and
+// marks: a health flip edits its slots once, whatever the group's size.
+void addServiceElements(TableState& t, const ServicePlan& sp,
+                        const std::vector<ServiceClass>& classes) {
   bool v6 = !sp.key.vip.isV4();
-  auto cls = serviceClassOf(sp);
-  Verdict target = cls ? Verdict{Verdict::Code::kGoto, inetClassChain(*cls)}
-                       : Verdict{Verdict::Code::kDrop, {}};  // no real in rotation
-  t.elements[fam(kServices, v6)][serviceKey(sp.key)] = target;
-  t.elements[fam(kMarks, v6)][serviceKey(sp.key)] = KeyBuilder().hostU32(serviceMark(sp.id)).take();
+  const Bytes mark = KeyBuilder().hostU32(serviceMark(sp.id)).take();
+  const Verdict byAddress = classVerdict(classes, false);
+  for (const auto& key : selectorAddresses(sp)) {
+    t.elements[fam(kServices, v6)][serviceKey(key)] = byAddress;
+    t.elements[fam(kMarks, v6)][serviceKey(key)] = mark;
+  }
+  const Verdict byMark = classVerdict(classes, true);
+  for (uint32_t fwmark : selectorMarks(sp)) {
+    // IPVS serves a marked packet of any protocol it handles, whatever the service's protocol.
+    for (Protocol protocol : {Protocol::kTcp, Protocol::kUdp}) {
+      t.elements[fam(kFwmarks, v6)][fwmarkKey(protocol, fwmark)] = byMark;
+    }
+    t.elements[fam(kFwmarkMarks, v6)][KeyBuilder().hostU32(fwmark).take()] = mark;
+  }
   auto& backends = t.elements[fam(kBackends, v6)];
   for (uint32_t slot = 0; slot < sp.slots.size(); ++slot) {
     backends[backendKey(sp.id, slot)] = endpointData(sp.slots[slot]);
   }
   if (sp.laddrGroupId) {
-    t.elements[std::string(kFullnat)][KeyBuilder().hostU32(serviceMark(sp.id)).take()] =
+    t.elements[std::string(kFullnat)][mark] =
         Verdict{Verdict::Code::kGoto, nft::laddrChain(*sp.laddrGroupId)};
   }
 }
 
 }  // namespace
 
-std::optional<ServiceClass> serviceClassOf(const ServicePlan& sp) {
-  if (sp.slots.empty()) return std::nullopt;
+std::vector<ServiceClass> serviceClassesOf(const ServicePlan& sp) {
+  if (sp.slots.empty()) return {};
   ServiceClass cls;
   cls.modulus = static_cast<uint32_t>(sp.slots.size());
   if (sp.mode == ForwardMode::kDr) {  // before conntrack: a pure function of the packet
     cls.dr = true;
     cls.pick = SlotPick::kFlowHash;
     cls.hashPort = sp.hashPort;
-    return cls;
+    return {cls};
   }
   cls.v6 = !sp.key.vip.isV4();
   cls.pick = sp.pick;
   cls.hashPort = sp.pick == SlotPick::kFlowHash && sp.hashPort;
   cls.persistenceSec = sp.persistenceTimeoutSec;
-  return cls;
+  std::vector<ServiceClass> classes;
+  if (sp.key.plain() || !sp.groupAddresses.empty()) classes.push_back(cls);
+  if (!selectorMarks(sp).empty()) {
+    cls.byMark = true;
+    cls.keepPort = keepsPacketPort(sp);
+    classes.push_back(cls);
+  }
+  return classes;
 }
 
 ClassChain classChainOf(const ServiceClass& cls) {
@@ -218,9 +269,10 @@ void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& p
     return;
   }
   TableState& t = out.tables[inetTable()];
-  addServiceElements(t, sp);
-  if (auto cls = serviceClassOf(sp)) {
-    auto chain = classChain(*cls, plan.hashSeed);
+  auto classes = serviceClassesOf(sp);
+  addServiceElements(t, sp, classes);
+  for (const auto& cls : classes) {
+    auto chain = classChain(cls, plan.hashSeed);
     t.chains[chain.name] = std::move(chain);
   }
 }
@@ -258,6 +310,10 @@ Bytes serviceKey(const ServiceKey& key) {
       .raw(key.vip.bytes(), key.vip.size())
       .be16(key.port)
       .take();
+}
+
+Bytes fwmarkKey(Protocol protocol, uint32_t mark) {
+  return KeyBuilder().u8(static_cast<uint8_t>(protocol)).hostU32(mark).take();
 }
 
 Bytes backendKey(uint32_t serviceId, uint32_t slot) {

@@ -3,6 +3,7 @@
 // explains the shape: static base chains, one small chain per service, everything else elements.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "director/nft/ir.h"
 #include "director/plan/forwarding_plan.h"
@@ -24,10 +25,13 @@ struct ServiceClass {
   uint32_t modulus = 0;  // slots
   bool hashPort = false;
   uint32_t persistenceSec = 0;
+  bool byMark = false;    // entered from the fwmarks map: the ct mark comes from the packet mark
+  bool keepPort = false;  // dnat to the real's address only (reals of port 0 under a mark)
   auto operator<=>(const ServiceClass&) const = default;
 };
-// nullopt when the service has no real in rotation (its services-map element is drop).
-std::optional<ServiceClass> serviceClassOf(const ServicePlan& sp);
+// Empty when the service has no real in rotation (its map elements are drop); two for a group
+// with both addresses and marks (one chain per way in).
+std::vector<ServiceClass> serviceClassesOf(const ServicePlan& sp);
 
 // The chain every service of a class goes to; it exists while some service is of that class.
 struct ClassChain {
@@ -42,6 +46,7 @@ void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& p
 
 // Element keys, shared with the counter decoder and tests.
 Bytes serviceKey(const ServiceKey& key);            // l4proto . vip . vport
+Bytes fwmarkKey(Protocol protocol, uint32_t mark);  // l4proto . mark
 Bytes backendKey(uint32_t serviceId, uint32_t slot);  // mark . slot
 Bytes endpointData(const Endpoint& endpoint);       // addr . port
 Bytes drBackendKey(const ServiceKey& key, uint32_t slot);  // l4proto . vip . vport . slot

@@ -35,7 +35,10 @@ EditAnswer Node::applyEditsNow(const std::vector<RuntimeEdit>& edits) {
     auto it = serviceIndex_.find(key);
     return it == serviceIndex_.end() ? nullptr : &config_.virtualServers[it->second];
   };
-  auto outcome = planEdits(current, overrides_, edits);
+  // A group's member VIP:port or a mark names the group's or mark's service (resolveServiceKey).
+  std::vector<RuntimeEdit> resolved = edits;
+  for (auto& e : resolved) e.service = resolveServiceKey(plan_, e.service);
+  auto outcome = planEdits(current, overrides_, resolved);
   if (outcome.refusal) return refuse(outcome.refusal->kind, outcome.refusal->message);
   EditWork& work = outcome.work;
 

@@ -9,10 +9,53 @@
 namespace ha::director {
 
 std::string ServiceKey::str() const {
+  if (fwmark != 0) return "FWM " + std::to_string(fwmark) + (vip.isV4() ? "" : " IPv6");
+  if (!group.empty()) return std::string(protocolName(protocol)) + " group " + group;
   return std::string(protocolName(protocol)) + " " + formatEndpoint(vip, port);
 }
 
-ServiceKey serviceKeyOf(const VirtualServerConfig& vs) { return {vs.protocol, vs.vip, vs.port}; }
+ServiceKey serviceKeyOf(const VirtualServerConfig& vs) {
+  return {vs.protocol, vs.vip, vs.port, vs.fwmark, vs.group};
+}
+
+ServiceKey resolveServiceKey(const ForwardingPlan& plan, const ServiceKey& asked) {
+  const ServicePlan* byMarkV6 = nullptr;
+  for (const auto& [id, sp] : plan.services) {
+    if (sp.key == asked) return asked;
+  }
+  for (const auto& [id, sp] : plan.services) {
+    if (asked.fwmark != 0) {
+      auto marks = selectorMarks(sp);
+      if (std::find(marks.begin(), marks.end(), asked.fwmark) == marks.end()) continue;
+      if (sp.key.vip.isV4()) return sp.key;
+      byMarkV6 = &sp;
+    } else if (asked.group.empty() && sp.key.protocol == asked.protocol) {
+      for (const auto& member : sp.groupAddresses) {
+        if (member.address == asked.vip && member.port == asked.port) return sp.key;
+      }
+    }
+  }
+  return byMarkV6 != nullptr ? byMarkV6->key : asked;
+}
+
+std::vector<ServiceKey> selectorAddresses(const ServicePlan& sp) {
+  if (sp.key.plain()) return {sp.key};
+  std::vector<ServiceKey> keys;
+  keys.reserve(sp.groupAddresses.size());
+  for (const auto& e : sp.groupAddresses) keys.push_back({sp.key.protocol, e.address, e.port});
+  return keys;
+}
+
+std::vector<uint32_t> selectorMarks(const ServicePlan& sp) {
+  if (sp.key.fwmark != 0) return {sp.key.fwmark};
+  return sp.groupFwmarks;
+}
+
+bool keepsPacketPort(const ServicePlan& sp) {
+  if (!sp.groupAddresses.empty() || sp.key.plain()) return false;
+  return std::all_of(sp.reals.begin(), sp.reals.end(),
+                     [](const PlannedReal& r) { return r.endpoint.port == 0; });
+}
 
 std::map<ServiceKey, uint32_t> assignServiceIds(const std::map<ServiceKey, uint32_t>& previous,
                                                 const Config& config) {
@@ -66,17 +109,29 @@ void applyLoad(const ServiceLoad* load, std::vector<SchedReal>& live,
                std::vector<PlannedReal>& reals, SchedulerParams& params) {
   if (load == nullptr) return;
   params.horizon = std::max<uint32_t>(load->horizon, 1);
-  for (auto& r : live) {
-    if (auto it = load->reals.find({r.address, r.port}); it != load->reals.end()) {
-      r.activeConns = it->second.active;
-      r.inactiveConns = it->second.inactive;
+  // A real of port 0 (an fwmark service keeping the packet's port) is counted over every port.
+  auto loadOf = [&](const Endpoint& real) {
+    RealLoad sum;
+    if (real.port != 0) {
+      auto it = load->reals.find(real);
+      return it == load->reals.end() ? sum : it->second;
     }
+    for (const auto& [endpoint, l] : load->reals) {
+      if (endpoint.address != real.address) continue;
+      sum.active += l.active;
+      sum.inactive += l.inactive;
+    }
+    return sum;
+  };
+  for (auto& r : live) {
+    RealLoad l = loadOf({r.address, r.port});
+    r.activeConns = l.active;
+    r.inactiveConns = l.inactive;
   }
   for (auto& r : reals) {
-    if (auto it = load->reals.find(r.endpoint); it != load->reals.end()) {
-      r.activeConns = it->second.active;
-      r.inactiveConns = it->second.inactive;
-    }
+    RealLoad l = loadOf(r.endpoint);
+    r.activeConns = l.active;
+    r.inactiveConns = l.inactive;
   }
 }
 
@@ -96,6 +151,17 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
   sp.hashPort = vs.schedulerFlags.count("sh-port") != 0 || vs.schedulerFlags.count("mh-port") != 0;
   sp.persistenceTimeoutSec = vs.persistenceTimeoutSec.value_or(0);
   sp.where = vs.where;
+  if (!vs.group.empty()) {
+    auto group = config.serviceGroups.find(vs.group);
+    if (group == config.serviceGroups.end()) {
+      return Error{vs.where.str() + ": virtual_server_group '" + vs.group + "' not defined"};
+    }
+    for (const auto& entry : group->second.addresses) {
+      for (uint32_t i = 0; i < entry.count; ++i)
+        sp.groupAddresses.push_back({entry.first.plus(i), entry.port});
+    }
+    for (const auto& mark : group->second.fwmarks) sp.groupFwmarks.push_back(mark.mark);
+  }
 
   // keepalived (ipwrapper.c): with the quorum lost and a sorry server, the live reals leave the
   // service and the sorry server takes the new flows; without one, the live reals stay.
@@ -147,7 +213,19 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
     sp.laddrGroupId = it->second;
   }
   if (vs.mode == ForwardMode::kDr) {
-    sp.drDevice = drDeviceFor(config, vs.vip);
+    if (!selectorMarks(sp).empty()) {
+      return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() +
+                   ": a packet mark cannot exist at netdev ingress, where DR picks the real"};
+    }
+    for (const auto& member : selectorAddresses(sp)) {
+      auto device = drDeviceFor(config, member.vip);
+      if (!sp.drDevice.empty() && device != sp.drDevice) {
+        return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() + ": VIP " +
+                     member.vip.str() + " arrives on " + (device.empty() ? "no device" : device) +
+                     ", the others on " + sp.drDevice + " (the reals sit behind one device)"};
+      }
+      sp.drDevice = device;
+    }
     if (sp.drDevice.empty()) {
       return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() +
                    ": VIP not held by any static_ipaddress entry or vrrp_instance, cannot pick the "

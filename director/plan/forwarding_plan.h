@@ -23,12 +23,18 @@ struct Endpoint {
   std::string str() const { return formatEndpoint(address, port); }
 };
 
+// A service as IPVS and keepalived key it: protocol . VIP . port, or a mark (`virtual_server
+// fwmark N`: vip is the family's unspecified address, port 0), or a virtual_server_group used with
+// one protocol (`virtual_server group NAME`: vip unspecified of the group's family, port 0).
 struct ServiceKey {
   Protocol protocol = Protocol::kTcp;
   IpAddress vip;
   uint16_t port = 0;
+  uint32_t fwmark = 0;
+  std::string group = {};
   auto operator<=>(const ServiceKey&) const = default;
-  std::string str() const;  // "TCP 192.0.2.1:80"
+  bool plain() const { return fwmark == 0 && group.empty(); }
+  std::string str() const;  // "TCP 192.0.2.1:80", "FWM 1", "FWM 1 IPv6", "TCP group NAME"
 };
 
 struct PlannedReal {
@@ -63,7 +69,18 @@ struct ServicePlan {
   bool quorumUp = true;
   // Connection-count schedulers with live counts: IPVS's pick for the next connection.
   std::optional<Endpoint> nextPick;
+  // virtual_server group: the group's expansion, every VIP:port (protocol of the key) and mark
+  // that selects this one service. Empty for plain and fwmark services (their key selects them).
+  std::vector<Endpoint> groupAddresses;
+  std::vector<uint32_t> groupFwmarks;
 };
+
+// What selects a service: VIP:port keys (its own, or its group's) and packet marks.
+std::vector<ServiceKey> selectorAddresses(const ServicePlan& sp);
+std::vector<uint32_t> selectorMarks(const ServicePlan& sp);
+// Reals with port 0 keep the packet's destination port (IPVS fwmark services): every real of a
+// service selected by marks only has port 0 (the config checker refuses a mix).
+bool keepsPacketPort(const ServicePlan& sp);
 
 struct LaddrGroupPlan {
   uint32_t id = 0;
@@ -121,6 +138,11 @@ std::map<ServiceKey, uint32_t> assignServiceIds(const std::map<ServiceKey, uint3
                                                 const Config& config);
 
 ServiceKey serviceKeyOf(const VirtualServerConfig& vs);
+
+// The key of the service an admin request names: itself when a service has it; a group's key
+// for one of its VIP:port members (ipvsadm sees keepalived's expansion, so `-t MEMBER` names
+// the group); the fwmark service (either family, IPv4 first) or group of `-f MARK`.
+ServiceKey resolveServiceKey(const ForwardingPlan& plan, const ServiceKey& asked);
 
 // Pure. Fails only on what the config checker cannot know (an unknown DR device).
 Result<ForwardingPlan> buildPlan(const PlanInputs& inputs);

@@ -50,20 +50,24 @@ Result<RuntimeEdit> toRuntimeEdit(const pb::Edit& in) {
   if (!op) return Error{op.error()};
   e.op = op.value();
   std::string protocol = upper(in.service().protocol());
-  if (protocol == "TCP") {
+  if (in.service().fwmark() != 0) {
+    e.service.fwmark = in.service().fwmark();  // -f MARK; the node resolves the family
+  } else if (protocol == "TCP") {
     e.service.protocol = Protocol::kTcp;
   } else if (protocol == "UDP") {
     e.service.protocol = Protocol::kUdp;
   } else {
     return Error{"protocol '" + in.service().protocol() + "': expected TCP or UDP"};
   }
-  auto vip = IpAddress::parse(in.service().vip());
-  if (!vip) return Error{"virtual address '" + in.service().vip() + "' is not an IP address"};
-  e.service.vip = *vip;
-  if (in.service().port() == 0 || in.service().port() > UINT16_MAX) {
-    return Error{"virtual port " + std::to_string(in.service().port()) + ": expected 1-65535"};
+  if (in.service().fwmark() == 0) {
+    auto vip = IpAddress::parse(in.service().vip());
+    if (!vip) return Error{"virtual address '" + in.service().vip() + "' is not an IP address"};
+    e.service.vip = *vip;
+    if (in.service().port() == 0 || in.service().port() > UINT16_MAX) {
+      return Error{"virtual port " + std::to_string(in.service().port()) + ": expected 1-65535"};
+    }
+    e.service.port = static_cast<uint16_t>(in.service().port());
   }
-  e.service.port = static_cast<uint16_t>(in.service().port());
   if (in.has_scheduler()) e.scheduler = in.scheduler();
   if (in.has_persistence_timeout()) e.persistenceTimeoutSec = in.persistence_timeout();
   if (in.has_weight()) e.weight = in.weight();

@@ -124,13 +124,13 @@ TEST(ConfigTopLevel, UnsupportedBlocksAreErrors) {
       "vrrp_track_file f {\n  file /run/x\n}\n"
       "garp_group {\n}\n"
       "connection_sync {\n}\n"
-      "virtual_server_group web {\n}\n"
+      "static_track_group web {\n}\n"
       "static_routes {\n}\n"
       "static_rules {\n}\n");
   EXPECT_TRUE(hasError(r, 1, "block 'vrrp_track_file' not supported yet"));
   EXPECT_TRUE(hasError(r, 4, "block 'garp_group' not supported yet"));
   EXPECT_TRUE(hasError(r, 6, "connection_sync: no 'listen ADDR PORT'"));
-  EXPECT_TRUE(hasError(r, 8, "block 'virtual_server_group' not supported yet"));
+  EXPECT_TRUE(hasError(r, 8, "block 'static_track_group' not supported yet"));
   EXPECT_TRUE(hasError(r, 10, "block 'static_routes' not supported yet"));
   EXPECT_TRUE(hasError(r, 12, "block 'static_rules' not supported yet"));
   for (const auto& d : r.diagnostics) {

@@ -149,14 +149,6 @@ TEST(ConfigVirtualServer, UnknownKeywordsAreErrors) {
   EXPECT_TRUE(hasError(r, 5, "unknown keyword 'wieght' in real_server"));
 }
 
-// fwmark and group services are refused, not misread as an address.
-TEST(ConfigVirtualServer, FwmarkAndGroupAreNotSupportedYet) {
-  auto r = load("virtual_server fwmark 1 {\n}\nvirtual_server group web {\n}\n");
-  EXPECT_TRUE(hasError(r, 1, "virtual_server fwmark not supported yet"));
-  EXPECT_TRUE(hasError(r, 3, "virtual_server group not supported yet"));
-  EXPECT_TRUE(r.config.virtualServers.empty());
-}
-
 // Bad addresses, ports and numbers name the keyword and the bad token.
 TEST(ConfigVirtualServer, BadTokensNameKeywordAndToken) {
   auto r = load(
