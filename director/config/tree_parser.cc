@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "director/config/lexer.h"
+#include "director/config/preprocessor.h"
 
 namespace ha::director::config {
 namespace {
@@ -68,7 +69,8 @@ int boundedGlob(const std::string& pattern, GlobBudget& budget, std::vector<std:
 
 class TreeParser {
  public:
-  explicit TreeParser(DiagnosticSink& sink) : sink_(sink) {}
+  TreeParser(DiagnosticSink& sink, std::string_view configId)
+      : sink_(sink), language_(std::string(configId), sink) {}
 
   ConfigTree parseTop(std::string_view text, const std::string& fileName) {
     ConfigTree tree;
@@ -100,7 +102,8 @@ class TreeParser {
 
   void parseText(std::string_view text, const std::string& file, int depth,
                  std::vector<Node>& out) {
-    Lexer lex(text, file, sink_);
+    FilePreprocessor lines(text, file, language_);
+    Lexer lex(lines, file, sink_);
     parseStatements(lex, depth, out, nullptr);
   }
 
@@ -113,11 +116,16 @@ class TreeParser {
       SourceLocation where{lex.file(), t.line};
       switch (t.kind) {
         case Kind::kEnd:
+          if (language_.stopped()) {
+            truncated_ = true;  // a limit of the preprocessor ended the lines
+            return;
+          }
           if (open != nullptr) unclosed(*open);
           return;
         case Kind::kClose:
           if (open != nullptr) return;
-          sink_.error(where, "unbalanced braces: '}' closes no block");
+          sink_.error(where,
+                      "unbalanced braces: '}' closes no block" + language_.skippedBraceHint());
           continue;
         case Kind::kOpen: {
           sink_.error(where, "'{' without a keyword before it");
@@ -175,7 +183,8 @@ class TreeParser {
   }
 
   void unclosed(const Node& node) {
-    sink_.error(node.where, "unbalanced braces: block '" + node.keyword + "' is never closed");
+    sink_.error(node.where, "unbalanced braces: block '" + node.keyword + "' is never closed" +
+                                language_.skippedBraceHint());
   }
 
   bool countNode(const Node& node) {
@@ -308,6 +317,8 @@ class TreeParser {
   }
 
   DiagnosticSink& sink_;
+  // Definitions made in one file hold in the files read after it, as in keepalived.
+  ConfigLanguage language_;
   std::vector<Frame> chain_;
   size_t nodes_ = 0;
   size_t treeBytes_ = 0;
@@ -320,12 +331,13 @@ class TreeParser {
 }  // namespace
 
 ConfigTree parseConfigTree(std::string_view text, const std::string& fileName,
-                           DiagnosticSink& sink) {
-  return TreeParser(sink).parseTop(text, fileName);
+                           DiagnosticSink& sink, std::string_view configId) {
+  return TreeParser(sink, configId).parseTop(text, fileName);
 }
 
-ConfigTree parseConfigTreeFile(const std::string& path, DiagnosticSink& sink) {
-  return TreeParser(sink).parseTopFile(path);
+ConfigTree parseConfigTreeFile(const std::string& path, DiagnosticSink& sink,
+                               std::string_view configId) {
+  return TreeParser(sink, configId).parseTopFile(path);
 }
 
 }  // namespace ha::director::config
