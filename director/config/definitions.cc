@@ -1,6 +1,7 @@
 #include "director/config/definitions.h"
 
 #include <charconv>
+#include <cstddef>
 #include <utility>
 
 #include "director/config/config_tree.h"
@@ -36,6 +37,14 @@ class Rest {
     char c = reversed_.back();
     reversed_.pop_back();
     return c;
+  }
+  // Moves everything before the next `$` to `out` at once; false when there is no `$` left.
+  bool takeUntilDollar(std::string& out) {
+    size_t dollar = reversed_.rfind('$');
+    size_t keep = dollar == std::string::npos ? 0 : dollar + 1;
+    out.append(reversed_.rbegin(), reversed_.rend() - static_cast<std::ptrdiff_t>(keep));
+    reversed_.resize(keep);
+    return keep != 0;
   }
   void drop(size_t n) { reversed_.resize(reversed_.size() - n); }
   void prepend(std::string_view value) { reversed_.append(value.rbegin(), value.rend()); }
@@ -152,9 +161,19 @@ void DefinitionTable::define(const std::string& name, std::vector<std::string> l
     multiline = false;
   }
   defs_[name] = Definition{Definition::Kind::kText,
-                           std::make_shared<const std::vector<std::string>>(std::move(lines)),
+                           std::make_shared<std::vector<std::string>>(std::move(lines)),
                            multiline};
   userDefined_ = true;
+}
+
+void DefinitionTable::setVariable(const std::string& name, std::string value) {
+  auto it = defs_.find(name);
+  if (it != defs_.end() && it->second.kind == Definition::Kind::kText &&
+      !it->second.multiline && it->second.lines.use_count() == 1) {
+    it->second.lines->front() = std::move(value);
+    return;
+  }
+  define(name, {std::move(value)}, false);
 }
 
 const Definition* DefinitionTable::find(std::string_view name) const {
@@ -202,22 +221,28 @@ Substitution DefinitionTable::substitute(std::string_view line, std::string_view
   Rest rest(line);
   std::vector<Region> regions;
   size_t count = 0;
-  bool quoted = false;  // in what is written so far: a `$` in quotes is often a shell's
-  auto keep = [&] {
-    char c = rest.take();
-    if (c == '"' && (s.text.empty() || s.text.back() != '\\')) quoted = !quoted;
-    s.text += c;
-  };
-  while (!rest.empty()) {
-    while (!regions.empty() && rest.size() <= regions.back().mark) regions.pop_back();
-    if (rest.at(0) != '$') {
-      keep();
-      continue;
+  // Whether the text written so far ends inside double quotes (a `$` there is often a shell's);
+  // worked out only when a warning needs it, from where it was last worked out.
+  bool quoted = false;
+  size_t quotedUpTo = 0;
+  auto inQuotes = [&] {
+    for (; quotedUpTo < s.text.size(); ++quotedUpTo) {
+      char c = s.text[quotedUpTo];
+      if (c == '\\' && quoted) {
+        ++quotedUpTo;
+      } else if (c == '"') {
+        quoted = !quoted;
+      }
     }
+    return quoted;
+  };
+  auto keep = [&] { s.text += rest.take(); };
+  while (rest.takeUntilDollar(s.text)) {
+    while (!regions.empty() && rest.size() <= regions.back().mark) regions.pop_back();
     auto ref = matchReference(rest);
     const Definition* def = ref ? find(ref->name) : nullptr;
     if (def != nullptr && def->multiline && !ref->endsLine) {
-      if (!quoted) {
+      if (!inQuotes()) {
         s.warnings.push_back("$" + ref->name +
                              " is a multi-line definition: it is replaced only at the end of a "
                              "line; left as written");
@@ -228,7 +253,7 @@ Substitution DefinitionTable::substitute(std::string_view line, std::string_view
       def = nullptr;
     }
     if (def == nullptr) {
-      if (ref && !quoted && userDefined_ && s.warnings.size() < 8) {
+      if (ref && userDefined_ && s.warnings.size() < 8 && !inQuotes()) {
         s.warnings.push_back("$" + ref->name + " is not defined: left as written");
       }
       keep();

@@ -19,7 +19,7 @@ struct Definition {
   Kind kind = Kind::kText;
   // One line, or the lines of a multi-line definition. Shared, so an expansion in progress keeps
   // its lines when the name is redefined meanwhile.
-  std::shared_ptr<const std::vector<std::string>> lines;
+  std::shared_ptr<std::vector<std::string>> lines;
   // Defined with a trailing `\`: replaced only where the reference ends the line; its lines after
   // the first follow as lines of their own.
   bool multiline = false;
@@ -57,6 +57,9 @@ class DefinitionTable {
   explicit DefinitionTable(std::string instance);
 
   void define(const std::string& name, std::vector<std::string> lines, bool multiline);
+  // A ~SEQ / ~LST variable: a one-line definition, its value replaced in place when no expansion
+  // holds it (a million repetitions need not allocate a million definitions).
+  void setVariable(const std::string& name, std::string value);
   const Definition* find(std::string_view name) const;
   // Whether anything was defined by the config (`$X=`, ~SEQ, ~LST): unresolved references are
   // only worth a warning then; before, a `$` is just a character (scripts, passwords).

@@ -44,6 +44,9 @@ size_t firstBrace(std::string_view line) {
 }
 
 int braceBalance(std::string_view line) {
+  if (line.find('{') == std::string_view::npos && line.find('}') == std::string_view::npos) {
+    return 0;
+  }
   int balance = 0;
   forEachUnquoted(line, [&](size_t i) {
     if (line[i] == '{') ++balance;
@@ -62,6 +65,9 @@ std::string_view trimmed(std::string_view text) {
 }  // namespace
 
 std::string stripComment(std::string_view line) {
+  if (line.find('#') == std::string_view::npos && line.find('!') == std::string_view::npos) {
+    return std::string(trimmed(line));  // most lines: no per-character pass
+  }
   size_t cut = line.size();
   forEachUnquoted(line, [&](size_t i) {
     bool wordStart = i == 0 || isBlank(line[i - 1]) || line[i - 1] == '{' || line[i - 1] == '}';
@@ -77,10 +83,10 @@ ConfigLanguage::ConfigLanguage(std::string configId, DiagnosticSink& sink)
 
 size_t ConfigLanguage::bytesLeft() const { return kMaxExpandedBytes - bytes_; }
 
-bool ConfigLanguage::spendBytes(size_t n, const SourceLocation& where) {
+bool ConfigLanguage::spendBytes(size_t n, const std::string& file, int line) {
   if (stopped_) return false;
   if (n > bytesLeft()) {
-    stop(where, "parameter substitution and ~SEQ/~LST/multi-line expansion would write more than " +
+    stop({file, line}, "parameter substitution and ~SEQ/~LST/multi-line expansion would write more than " +
                     std::to_string(kMaxExpandedBytes) + " bytes");
     return false;
   }
@@ -88,10 +94,10 @@ bool ConfigLanguage::spendBytes(size_t n, const SourceLocation& where) {
   return true;
 }
 
-bool ConfigLanguage::spendLine(const SourceLocation& where) {
+bool ConfigLanguage::spendLine(const std::string& file, int line) {
   if (stopped_) return false;
   if (++lines_ > kMaxExpandedLines) {
-    stop(where, "~SEQ, ~LST and multi-line definitions produced more than " +
+    stop({file, line}, "~SEQ, ~LST and multi-line definitions produced more than " +
                     std::to_string(kMaxExpandedLines) + " lines");
     return false;
   }
@@ -159,7 +165,7 @@ bool FilePreprocessor::nextRaw(RawLine& raw) {
   if (!stack_.empty()) {
     raw.text = takeLine(stack_.back());
     raw.endsDefinition = raw.text.empty();
-    return lang_.spendLine(here()) && lang_.spendBytes(raw.text.size(), here());
+    return lang_.spendLine(file_, line_) && lang_.spendBytes(raw.text.size(), file_, line_);
   }
   while (pos_ < text_.size()) {
     ++line_;
@@ -187,7 +193,7 @@ std::string FilePreprocessor::takeLine(Expansion& e) {
   if (!e.repeat) return (*e.lines)[e.next++];
   auto values = e.repeat->valuesAt(e.next++);
   for (size_t i = 0; i < values.size(); ++i) {
-    lang_.definitions().define(e.repeat->vars[i], {std::move(values[i])}, false);
+    lang_.definitions().setVariable(e.repeat->vars[i], std::move(values[i]));
   }
   return e.repeat->text;
 }
@@ -241,7 +247,7 @@ std::optional<std::string> FilePreprocessor::process(std::string line) {
     if (line.find('$') == std::string::npos) break;
     auto s = defs.substitute(
         line, pwd_, [this](std::string_view name) { return expanding(name); }, lang_.bytesLeft());
-    if (!lang_.spendBytes(s.bytesWritten, here())) return std::nullopt;
+    if (!lang_.spendBytes(s.bytesWritten, file_, line_)) return std::nullopt;
     if (round == 0) {
       for (const auto& w : s.warnings) lang_.sink().warning(here(), w);
     }
@@ -302,7 +308,7 @@ void FilePreprocessor::startRepeat(const std::string& line) {
     auto s = lang_.definitions().substitute(
         numbers, pwd_, [this](std::string_view name) { return expanding(name); },
         lang_.bytesLeft());
-    if (!lang_.spendBytes(s.bytesWritten, here())) problem = "stopped";
+    if (!lang_.spendBytes(s.bytesWritten, file_, line_)) problem = "stopped";
     if (!s.rests.empty()) problem = "a multi-line definition in ~SEQ's numbers";
     if (!s.error.empty()) problem = s.error;
     return s.text;

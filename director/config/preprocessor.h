@@ -42,8 +42,8 @@ class ConfigLanguage {
   // A hard limit was passed: every file ends at once and the tree is truncated.
   bool stopped() const { return stopped_; }
   // Text and lines that expansions produce, all files together; false once a limit is passed.
-  bool spendBytes(size_t n, const SourceLocation& where);
-  bool spendLine(const SourceLocation& where);
+  bool spendBytes(size_t n, const std::string& file, int line);
+  bool spendLine(const std::string& file, int line);
   size_t bytesLeft() const;
 
   // keepalived drops an `@ID` line that opens or closes a block, not the block: the brace errors

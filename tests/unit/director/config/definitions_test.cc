@@ -21,8 +21,10 @@ using Lines = std::vector<std::string>;
 
 // `$NAME` ends at a blank, `,`, `)` or the line's end; `${NAME}` may sit inside a word.
 TEST(ConfigDefinitions, ReferenceForms) {
-  EXPECT_EQ(statements("$Q=q1\n$Q\n${Q}2\n$Qx\nx $Q,y $Q)z\n\"quoted $Q\"\n"),
-            (Lines{"q1", "q12", "$Qx", "x q1,y q1)z", "quoted q1"}));
+  auto p = parseWithId("$Q=q1\n$Q\n${Q}2\n$Qx\nx $Q,y $Q)z\n\"quoted $Q ${Q}\" \"$Q\"\n", "main");
+  EXPECT_EQ(testing::statements(p.tree),
+            (Lines{"q1", "q12", "$Qx", "x q1,y q1)z", "quoted q1 q1 $Q\""}));
+  EXPECT_TRUE(hasWarning(p.result, 4, "$Qx is not defined"));
 }
 
 // Values are substituted when used, not when defined (keepalived.conf(5)'s example).
@@ -52,9 +54,9 @@ TEST(ConfigDefinitions, NotDefinitions) {
 // An undefined name is left as written (keepalived): a warning once the config defines
 // parameters, none in quotes (a script's shell variables) and none when it defines nothing.
 TEST(ConfigDefinitions, UndefinedNamesAreLeftAsWritten) {
-  auto p = parseWithId("$A=1\npriority ${PRIO}\nnotify \"/bin/x ${HOME} $USER\"\n", "main");
+  auto p = parseWithId("$A=1\npriority $PRIO\nnotify \"/bin/x ${HOME} $USER\"\n", "main");
   EXPECT_EQ(testing::statements(p.tree),
-            (Lines{"priority ${PRIO}", "notify /bin/x ${HOME} $USER"}));
+            (Lines{"priority $PRIO", "notify /bin/x ${HOME} $USER"}));
   EXPECT_TRUE(hasWarning(p.result, 2, "$PRIO is not defined: left as written"));
   EXPECT_EQ(p.result.diagnostics.size(), 1u) << testing::dump(p.result);
   EXPECT_TRUE(isClean(parseWithId("auth_pass $ecret\n", "main").result));

@@ -23,7 +23,7 @@ TEST(ConfigLanguage, AllFeaturesOnTwoRouters) {
     ASSERT_EQ(c.virtualServers.size(), 2u);
     for (size_t vs = 0; vs < 2; ++vs) {
       const auto& service = c.virtualServers[vs];
-      EXPECT_EQ(service.address.str(), "192.0.2." + std::to_string(vs + 1));
+      EXPECT_EQ(service.vip.str(), "192.0.2." + std::to_string(vs + 1));
       EXPECT_EQ(service.port, 8080);
       // Expanded lines carry the line of the ~SEQ that produced them.
       EXPECT_EQ(service.where, (SourceLocation{path, 31}));
