@@ -161,15 +161,14 @@ void DefinitionTable::define(const std::string& name, std::vector<std::string> l
     multiline = false;
   }
   defs_[name] = Definition{Definition::Kind::kText,
-                           std::make_shared<std::vector<std::string>>(std::move(lines)),
-                           multiline};
+                           std::make_shared<std::vector<std::string>>(std::move(lines)), multiline};
   userDefined_ = true;
 }
 
 void DefinitionTable::setVariable(const std::string& name, std::string value) {
   auto it = defs_.find(name);
-  if (it != defs_.end() && it->second.kind == Definition::Kind::kText &&
-      !it->second.multiline && it->second.lines.use_count() == 1) {
+  if (it != defs_.end() && it->second.kind == Definition::Kind::kText && !it->second.multiline &&
+      it->second.lines.use_count() == 1) {
     it->second.lines->front() = std::move(value);
     return;
   }
@@ -184,10 +183,14 @@ const Definition* DefinitionTable::find(std::string_view name) const {
 std::string DefinitionTable::valueOf(const Definition& def, std::string_view params,
                                      std::string_view pwd, std::string& error) {
   switch (def.kind) {
-    case Definition::Kind::kText: return def.lines->front();
-    case Definition::Kind::kPwd: return std::string(pwd);
-    case Definition::Kind::kInstance: return instance_;
-    case Definition::Kind::kRandom: break;
+    case Definition::Kind::kText:
+      return def.lines->front();
+    case Definition::Kind::kPwd:
+      return std::string(pwd);
+    case Definition::Kind::kInstance:
+      return instance_;
+    case Definition::Kind::kRandom:
+      break;
   }
   // ${_RANDOM [MIN [MAX]]}: 0..32767 by default (keepalived get_random).
   uint64_t bounds[2] = {0, 32767};

@@ -29,7 +29,7 @@ struct Definition {
 // once (keepalived check_definition). VALUE starts after the blanks that follow the `=`.
 struct DefinitionLine {
   std::string name;
-  std::string value;      // without the trailing `\` and the blanks before it
+  std::string value;       // without the trailing `\` and the blanks before it
   bool continued = false;  // ended with `\`: the following lines belong to it
 };
 std::optional<DefinitionLine> parseDefinitionLine(std::string_view line);
@@ -47,7 +47,7 @@ struct Substitution {
   bool changed = false;
   std::vector<MultilineRest> rests;  // in the order they were used (the last one is read first)
   std::vector<std::string> warnings;
-  std::string error;  // set: the line cannot be used
+  std::string error;        // set: the line cannot be used
   size_t bytesWritten = 0;  // text the values added, for the loader's expansion budget
 };
 
@@ -70,8 +70,7 @@ class DefinitionTable {
   // `pwd` is ${_PWD}; `expanding(name)` says whether a multi-line definition is being expanded
   // around this line (using it again would never end). `budget` is what may still be written.
   Substitution substitute(std::string_view line, std::string_view pwd,
-                          const std::function<bool(std::string_view)>& expanding,
-                          size_t budget);
+                          const std::function<bool(std::string_view)>& expanding, size_t budget);
 
  private:
   std::string valueOf(const Definition& def, std::string_view params, std::string_view pwd,

@@ -86,8 +86,9 @@ size_t ConfigLanguage::bytesLeft() const { return kMaxExpandedBytes - bytes_; }
 bool ConfigLanguage::spendBytes(size_t n, const std::string& file, int line) {
   if (stopped_) return false;
   if (n > bytesLeft()) {
-    stop({file, line}, "parameter substitution and ~SEQ/~LST/multi-line expansion would write more than " +
-                    std::to_string(kMaxExpandedBytes) + " bytes");
+    stop({file, line},
+         "parameter substitution and ~SEQ/~LST/multi-line expansion would write more than " +
+             std::to_string(kMaxExpandedBytes) + " bytes");
     return false;
   }
   bytes_ += n;
@@ -98,7 +99,7 @@ bool ConfigLanguage::spendLine(const std::string& file, int line) {
   if (stopped_) return false;
   if (++lines_ > kMaxExpandedLines) {
     stop({file, line}, "~SEQ, ~LST and multi-line definitions produced more than " +
-                    std::to_string(kMaxExpandedLines) + " lines");
+                           std::to_string(kMaxExpandedLines) + " lines");
     return false;
   }
   return true;
@@ -175,8 +176,8 @@ bool FilePreprocessor::nextRaw(RawLine& raw) {
     pos_ = eol == std::string_view::npos ? text_.size() : eol + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.size() > kMaxLineBytes) {
-      lang_.sink().error(here(),
-                         "line is longer than " + std::to_string(kMaxLineBytes) + " bytes; skipped");
+      lang_.sink().error(
+          here(), "line is longer than " + std::to_string(kMaxLineBytes) + " bytes; skipped");
       continue;
     }
     if (line.empty()) {

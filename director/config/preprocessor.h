@@ -55,7 +55,6 @@ class ConfigLanguage {
   void stop(const SourceLocation& where, std::string message);
 
  private:
-
   std::string configId_;
   DiagnosticSink& sink_;
   DefinitionTable definitions_;

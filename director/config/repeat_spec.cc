@@ -131,8 +131,8 @@ RepeatParse parseSeq(std::string_view line,
   auto start = static_cast<uint64_t>(spec.start);
   auto last = static_cast<uint64_t>(end);
   uint64_t distance = spec.step > 0 ? last - start : start - last;
-  uint64_t stride = spec.step > 0 ? static_cast<uint64_t>(spec.step)
-                                  : 0 - static_cast<uint64_t>(spec.step);
+  uint64_t stride =
+      spec.step > 0 ? static_cast<uint64_t>(spec.step) : 0 - static_cast<uint64_t>(spec.step);
   uint64_t repeats = distance / stride;
   if (repeats >= maxCount) {
     return fail("~SEQ(" + var + ", ...) repeats its line " +

@@ -25,6 +25,18 @@ bool hasGlobChars(std::string_view pattern) {
   return pattern.find_first_of("*?[") != std::string_view::npos;
 }
 
+// keepalived's variants (keepalived.conf(5)): includer and includeb check what a plain include
+// already checks here (an unreadable or missing named file is an error); includem, includew and
+// includea also refuse a pattern that matches nothing.
+bool isInclude(std::string_view keyword) {
+  return keyword == "include" || (keyword.size() == 8 && keyword.starts_with("include") &&
+                                  std::string_view("rmwba").find(keyword[7]) != std::string_view::npos);
+}
+
+bool mustMatch(std::string_view keyword) {
+  return keyword == "includem" || keyword == "includew" || keyword == "includea";
+}
+
 // glob(3) with GLOB_ALTDIRFUNC reads directories through these, so every entry it reads is
 // counted against the parser's budget; once spent, directories look empty and glob ends soon.
 // glob passes no context to them, hence the thread_local (set only around one glob call).
@@ -147,9 +159,9 @@ class TreeParser {
         node.hasBlock = true;
         parseBlock(lex, depth, node);
       }
-      if (node.keyword == "include") {
+      if (isInclude(node.keyword)) {
         if (node.hasBlock) {
-          sink_.error(where, "include takes no block");
+          sink_.error(where, node.keyword + " takes no block");
         } else {
           include(node, depth, out);
         }
@@ -206,7 +218,7 @@ class TreeParser {
 
   void include(const Node& node, int depth, std::vector<Node>& out) {
     if (node.args.size() != 1) {
-      sink_.error(node.where, "include needs exactly one file name or glob pattern");
+      sink_.error(node.where, node.keyword + " needs exactly one file name or glob pattern");
       return;
     }
     fs::path pattern(node.args[0]);
@@ -226,7 +238,9 @@ class TreeParser {
       truncated_ = true;
       return;
     }
-    if (rc == GLOB_NOMATCH && hasGlobChars(node.args[0])) {
+    if (rc == GLOB_NOMATCH && hasGlobChars(node.args[0]) && mustMatch(node.keyword)) {
+      sink_.error(node.where, node.keyword + " pattern '" + pattern.string() + "' matched no files");
+    } else if (rc == GLOB_NOMATCH && hasGlobChars(node.args[0])) {
       // An empty conf.d is normal; a named file that is missing is not.
       sink_.warning(node.where, "include pattern '" + pattern.string() + "' matched no files");
     } else if (rc == GLOB_NOMATCH) {
@@ -330,8 +344,8 @@ class TreeParser {
 
 }  // namespace
 
-ConfigTree parseConfigTree(std::string_view text, const std::string& fileName,
-                           DiagnosticSink& sink, std::string_view configId) {
+ConfigTree parseConfigTree(std::string_view text, const std::string& fileName, DiagnosticSink& sink,
+                           std::string_view configId) {
   return TreeParser(sink, configId).parseTop(text, fileName);
 }
 

@@ -10,8 +10,8 @@
 
 namespace ha::director::config {
 
-ConfigTree parseConfigTree(std::string_view text, const std::string& fileName,
-                           DiagnosticSink& sink, std::string_view configId = {});
+ConfigTree parseConfigTree(std::string_view text, const std::string& fileName, DiagnosticSink& sink,
+                           std::string_view configId = {});
 // Reads `path` first; an unreadable file is an error at `path` (line 0).
 ConfigTree parseConfigTreeFile(const std::string& path, DiagnosticSink& sink,
                                std::string_view configId = {});

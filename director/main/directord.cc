@@ -167,7 +167,9 @@ int main(int argc, char** argv) {
     switch (c) {
       case 'f': configPath = optarg; break;
       case 't': test = true; break;
-      case 'i': configId = optarg; break;
+      case 'i':
+        configId = optarg;
+        break;
       case 'l': console = true; break;
       case 'n': break;
       case 'D': ha::log::setDebug(true); break;
@@ -221,7 +223,8 @@ int main(int argc, char** argv) {
   }
 
   // -t touches nothing: no lock, no state, no kernel.
-  if (test) return checkConfig(loadConfigFile(configPath, systemFileProbe(), configId), dumpRuleset);
+  if (test)
+    return checkConfig(loadConfigFile(configPath, ha::systemFileProbe(), configId), dumpRuleset);
 
   std::error_code dirError;
   if (!std::filesystem::is_directory(dumpDir, dirError)) {
@@ -261,7 +264,7 @@ int main(int argc, char** argv) {
   // Restamped with this boot and namespace, the journal folded: from here on every change appends.
   if (auto st = ledger->compact(); !st) ha::log::error("state file: " + st.error());
 
-  auto loaded = loadConfigFile(configPath, systemFileProbe(), configId);
+  auto loaded = loadConfigFile(configPath, ha::systemFileProbe(), configId);
   for (const auto& d : loaded.diagnostics) {
     (d.severity == Diagnostic::Severity::kError ? ha::log::error : ha::log::warning)(d.str());
   }

@@ -26,8 +26,7 @@ const char* const kTokens[] = {"{", "}", "\n", " ", "\"", "#", "!", "virtual_ser
                                "virtual_ipaddress ", "virtual_ipaddress_excluded ", "unicast_peer ", "unicast_src_ip ",
                                "authentication ", "auth_type ", "PASS ", "auth_pass ", "track_script ",
                                "track_interface ", "nopreempt ", "preempt_delay ", "notify_master ", "script ",
-                               "vrrp_version ", "vrrp_garp_master_delay ", "sync_group_tracking_weight ", "255 ",
-                               "@main ", "@^main ", "$X=", "$X ", "${X}", "~SEQ(i, 1, 3) ", "~LST(i, a, b) ", "$"};
+                               "vrrp_version ", "vrrp_garp_master_delay ", "sync_group_tracking_weight ", "255 "};
 
 std::vector<std::string> loadCorpus(const std::string& dir) {
   std::vector<std::string> corpus;

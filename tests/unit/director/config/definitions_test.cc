@@ -23,7 +23,7 @@ using Lines = std::vector<std::string>;
 TEST(ConfigDefinitions, ReferenceForms) {
   auto p = parseWithId("$Q=q1\n$Q\n${Q}2\n$Qx\nx $Q,y $Q)z\n\"quoted $Q ${Q}\" \"$Q\"\n", "main");
   EXPECT_EQ(testing::statements(p.tree),
-            (Lines{"q1", "q12", "$Qx", "x q1,y q1)z", "quoted q1 q1 $Q\""}));
+            (Lines{"q1", "q12", "$Qx", "x q1,y q1)z", "quoted q1 q1 $Q"}));
   EXPECT_TRUE(hasWarning(p.result, 4, "$Qx is not defined"));
 }
 
@@ -55,8 +55,7 @@ TEST(ConfigDefinitions, NotDefinitions) {
 // parameters, none in quotes (a script's shell variables) and none when it defines nothing.
 TEST(ConfigDefinitions, UndefinedNamesAreLeftAsWritten) {
   auto p = parseWithId("$A=1\npriority $PRIO\nnotify \"/bin/x ${HOME} $USER\"\n", "main");
-  EXPECT_EQ(testing::statements(p.tree),
-            (Lines{"priority $PRIO", "notify /bin/x ${HOME} $USER"}));
+  EXPECT_EQ(testing::statements(p.tree), (Lines{"priority $PRIO", "notify /bin/x ${HOME} $USER"}));
   EXPECT_TRUE(hasWarning(p.result, 2, "$PRIO is not defined: left as written"));
   EXPECT_EQ(p.result.diagnostics.size(), 1u) << testing::dump(p.result);
   EXPECT_TRUE(isClean(parseWithId("auth_pass $ecret\n", "main").result));
@@ -109,11 +108,12 @@ TEST(ConfigDefinitions, NestedMultiLineDefinitions) {
       "$VS\n"
       "$VS_NUM=1\n"
       "$VS\n";
-  EXPECT_EQ(statements(text),
-            (Lines{"virtual_server 10.0.0.4 80 { quorum 2; real_server 192.168.0.1 80 { weight 1 }; "
-                   "real_server 192.168.0.2 80 { weight 1 } }",
-                   "virtual_server 10.0.1.4 80 { quorum 2; real_server 192.168.1.1 80 { weight 1 }; "
-                   "real_server 192.168.1.2 80 { weight 1 } }"}));
+  EXPECT_EQ(
+      statements(text),
+      (Lines{"virtual_server 10.0.0.4 80 { quorum 2; real_server 192.168.0.1 80 { weight 1 }; "
+             "real_server 192.168.0.2 80 { weight 1 } }",
+             "virtual_server 10.0.1.4 80 { quorum 2; real_server 192.168.1.1 80 { weight 1 }; "
+             "real_server 192.168.1.2 80 { weight 1 } }"}));
 }
 
 // A multi-line definition is replaced only where its reference ends the line: its first line
@@ -193,7 +193,8 @@ TEST(ConfigDefinitions, DefinitionsAcrossIncludes) {
   testing::TempDir dir;
   dir.write("conf.d/defs.conf", "$ROUTER=from-include\n");
   dir.write("conf.d/more.conf", "global_defs {\n  router_id ${ROUTER}\n}\n");
-  auto main = dir.write("main.conf", "$DIR=conf.d\ninclude ${DIR}/defs.conf\ninclude ${DIR}/more.conf\n");
+  auto main =
+      dir.write("main.conf", "$DIR=conf.d\ninclude ${DIR}/defs.conf\ninclude ${DIR}/more.conf\n");
   auto r = loadConfigFile(main, testScripts(), "main");
   EXPECT_TRUE(isClean(r));
   EXPECT_EQ(r.config.globals.routerId, "from-include");

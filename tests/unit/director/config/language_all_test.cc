@@ -39,8 +39,7 @@ TEST(ConfigLanguage, AllFeaturesOnTwoRouters) {
     const auto& vi = c.vrrp.instances[0];
     bool first = std::string(id) == "dir1";
     EXPECT_EQ(vi.priority, first ? 150 : 100);
-    EXPECT_EQ(vi.initialState,
-              first ? vrrp::InitialState::kMaster : vrrp::InitialState::kBackup);
+    EXPECT_EQ(vi.initialState, first ? vrrp::InitialState::kMaster : vrrp::InitialState::kBackup);
     ASSERT_TRUE(vi.unicastSource.has_value());
     EXPECT_EQ(vi.unicastSource->str(), first ? "198.51.100.1" : "198.51.100.2");
     ASSERT_EQ(vi.unicastPeers.size(), 1u);
@@ -53,20 +52,20 @@ TEST(ConfigLanguage, AllFeaturesOnTwoRouters) {
 // the good lines around them are still read (so one run lists everything).
 TEST(ConfigLanguage, EveryErrorAtItsLine) {
   std::string text =
-      "$A=1\n"                           // 1
-      "$LOOP=x $LOOP\n"                  // 2
-      "router_id $LOOP\n"                // 3: recursion
-      "~SEQ(i, 1, 0, 3) x\n"             // 4: bad ~SEQ
-      "~LST({A}, {1,2}) x\n"             // 5: bad ~LST
-      "~REPEAT(i) x\n"                   // 6: unknown ~
-      "priority ${UNDEFINED}\n"          // 7: undefined (warning)
-      "r ${_RANDOM 2 1}\n"               // 8: bad _RANDOM
-      "@main\n"                          // 9: nothing after the id (warning)
-      "global_defs {\n"                  // 10
-      "  router_id ok-$A\n"              // 11
-      "}\n"                              // 12
-      "$TAIL=\\\n"                       // 13: unterminated
-      "  more \\\n";                     // 14
+      "$A=1\n"                   // 1
+      "$LOOP=x $LOOP\n"          // 2
+      "router_id $LOOP\n"        // 3: recursion
+      "~SEQ(i, 1, 0, 3) x\n"     // 4: bad ~SEQ
+      "~LST({A}, {1,2}) x\n"     // 5: bad ~LST
+      "~REPEAT(i) x\n"           // 6: unknown ~
+      "priority ${UNDEFINED}\n"  // 7: undefined (warning)
+      "r ${_RANDOM 2 1}\n"       // 8: bad _RANDOM
+      "@main\n"                  // 9: nothing after the id (warning)
+      "global_defs {\n"          // 10
+      "  router_id ok-$A\n"      // 11
+      "}\n"                      // 12
+      "$TAIL=\\\n"               // 13: unterminated
+      "  more \\\n";             // 14
   auto r = loadConfigText(text, testing::kTestFile, testScripts(), "main");
   EXPECT_TRUE(hasError(r, 3, "$LOOP uses itself: $LOOP -> $LOOP; line skipped"));
   EXPECT_TRUE(hasError(r, 4, "bad ~SEQ '~SEQ(i, 1, 0, 3) x': STEP is 0 or goes away from END"));

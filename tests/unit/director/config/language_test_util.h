@@ -52,7 +52,8 @@ inline std::vector<std::string> statements(const config::ConfigTree& tree) {
   return out;
 }
 
-inline std::vector<std::string> statements(std::string_view text, std::string_view configId = "main") {
+inline std::vector<std::string> statements(std::string_view text,
+                                           std::string_view configId = "main") {
   auto p = parseWithId(text, configId);
   EXPECT_TRUE(isClean(p.result)) << text;
   return statements(p.tree);

@@ -68,10 +68,9 @@ TEST(ConfigSequence, DefinitionsInSequences) {
       "}\n"
       "~SEQ(ID, 1, 3) $VI\n"
       "after\n";
-  EXPECT_EQ(statements(text),
-            (Lines{"vrrp_instance VI_1 { virtual_router_id 1 }",
-                   "vrrp_instance VI_2 { virtual_router_id 2 }",
-                   "vrrp_instance VI_3 { virtual_router_id 3 }", "after"}));
+  EXPECT_EQ(statements(text), (Lines{"vrrp_instance VI_1 { virtual_router_id 1 }",
+                                     "vrrp_instance VI_2 { virtual_router_id 2 }",
+                                     "vrrp_instance VI_3 { virtual_router_id 3 }", "after"}));
   // A ~SEQ held in a definition (keepalived stops substituting at a value starting with `~`).
   EXPECT_EQ(statements("$EACH=~SEQ(k, 1, 2)\n$EACH x$k\n"), (Lines{"x1", "x2"}));
 }
@@ -83,9 +82,10 @@ TEST(ConfigSequence, Lists) {
   // Missing values are empty.
   EXPECT_EQ(statements("~LST({A,B},{1,2},{3}) l_${A}_${B}\n"), (Lines{"l_1_2", "l_3_"}));
   // Lists and sequences combine (keepalived.conf(5)).
-  EXPECT_EQ(statements("~LST({IP, IP1}, {10,1},{20,4}) ~SEQ(IP2,168,2,172) 192.${IP2}.${IP}.${IP1}\n"),
-            (Lines{"192.168.10.1", "192.170.10.1", "192.172.10.1", "192.168.20.4",
-                   "192.170.20.4", "192.172.20.4"}));
+  EXPECT_EQ(
+      statements("~LST({IP, IP1}, {10,1},{20,4}) ~SEQ(IP2,168,2,172) 192.${IP2}.${IP}.${IP1}\n"),
+      (Lines{"192.168.10.1", "192.170.10.1", "192.172.10.1", "192.168.20.4", "192.170.20.4",
+             "192.172.20.4"}));
 }
 
 // Each bad line is an error at its line naming what is wrong, and it produces nothing.
@@ -147,8 +147,8 @@ TEST(ConfigSequence, ExpandedLinesAreBounded) {
 
 // A 60 KiB value repeated 2000 times would be 120 MB of text. Stopped at 64 MiB.
 TEST(ConfigSequence, ExpandedTextIsBounded) {
-  std::string text = "global_defs {\n router_id x\n}\n$BIG=@nowhere " +
-                     std::string(60000, 'x') + "\n~SEQ(i, 1, 2000) $BIG\n";
+  std::string text = "global_defs {\n router_id x\n}\n$BIG=@nowhere " + std::string(60000, 'x') +
+                     "\n~SEQ(i, 1, 2000) $BIG\n";
   auto r = loadConfigText(text, testing::kTestFile, testing::testScripts(), "main");
   EXPECT_TRUE(hasError(r, 5,
                        "parameter substitution and ~SEQ/~LST/multi-line expansion would write "
