@@ -29,8 +29,9 @@ bool hasGlobChars(std::string_view pattern) {
 // already checks here (an unreadable or missing named file is an error); includem, includew and
 // includea also refuse a pattern that matches nothing.
 bool isInclude(std::string_view keyword) {
-  return keyword == "include" || (keyword.size() == 8 && keyword.starts_with("include") &&
-                                  std::string_view("rmwba").find(keyword[7]) != std::string_view::npos);
+  return keyword == "include" ||
+         (keyword.size() == 8 && keyword.starts_with("include") &&
+          std::string_view("rmwba").find(keyword[7]) != std::string_view::npos);
 }
 
 bool mustMatch(std::string_view keyword) {
@@ -239,7 +240,8 @@ class TreeParser {
       return;
     }
     if (rc == GLOB_NOMATCH && hasGlobChars(node.args[0]) && mustMatch(node.keyword)) {
-      sink_.error(node.where, node.keyword + " pattern '" + pattern.string() + "' matched no files");
+      sink_.error(node.where,
+                  node.keyword + " pattern '" + pattern.string() + "' matched no files");
     } else if (rc == GLOB_NOMATCH && hasGlobChars(node.args[0])) {
       // An empty conf.d is normal; a named file that is missing is not.
       sink_.warning(node.where, "include pattern '" + pattern.string() + "' matched no files");
