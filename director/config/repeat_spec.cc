@@ -54,7 +54,7 @@ bool parseSeqNumber(std::string_view text, int64_t& value) {
   uint64_t magnitude = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), magnitude, base);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return false;
-  constexpr uint64_t kMaxPositive = static_cast<uint64_t>(INT64_MAX);
+  constexpr auto kMaxPositive = static_cast<uint64_t>(INT64_MAX);
   if (magnitude > kMaxPositive + (negative ? 1 : 0)) return false;
   value = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
   return true;
