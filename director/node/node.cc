@@ -197,7 +197,7 @@ Status Node::start(const Config& config) {
 
 void Node::reload() {
   log::info("reloading " + options_.configPath);
-  auto loaded = loadConfigFile(options_.configPath);
+  auto loaded = loadConfigFile(options_.configPath, systemFileProbe(), options_.configId);
   for (const auto& d : loaded.diagnostics) {
     (d.severity == Diagnostic::Severity::kError ? log::error : log::warning)(d.str());
   }

@@ -21,6 +21,7 @@
 #include "common/netlink/address_owner.h"
 #include "common/ownership/ownership_ledger.h"
 #include "common/result.h"
+#include "director/config/config_loader.h"
 #include "director/config/config_model.h"
 #include "director/conntrack/conntrack_counts.h"
 #include "director/conntrack/flow_accounting.h"
@@ -50,6 +51,8 @@ struct NodeOptions {
   std::string adminSocket;
   // Where SIGUSR1 / SIGUSR2 write keepalived.data / keepalived.stats (keepalived: /tmp).
   std::string dumpDir = "/tmp";
+  // keepalived's config id (-i): which `@ID` lines of the config apply, at start and reload.
+  std::string configId = defaultConfigId();
 };
 
 struct NodePorts {
