@@ -125,7 +125,10 @@ int sendRule(nl_sock* sock, const RuleSpec& r, bool add) {
 bool gone(int rc) { return rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NOADDR; }
 
 std::string failure(std::string_view verb, const RoutingEntry& entry, int rc) {
-  return std::string(verb) + " " + describe(entry) + ": " + nlError(rc);
+  // libnl folds the errnos it has no code for (ENETUNREACH, EHOSTUNREACH, ENETDOWN) into this one.
+  const std::string why = rc == -NLE_FAILURE ? "refused by the kernel (is the gateway reachable through a device that is up?)"
+                                             : nlError(rc);
+  return std::string(verb) + " " + describe(entry) + ": " + why;
 }
 
 }  // namespace
