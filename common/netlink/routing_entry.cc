@@ -226,8 +226,7 @@ std::string RuleSpec::str() const {
   if (fwmask) out += " fwmask " + std::to_string(*fwmask);
   out += " tos " + std::to_string(tos) + " priority " + std::to_string(priority) + " proto " +
          std::to_string(protocol) + " action " + std::string(ruleActionName(action));
-  if (action == RuleAction::kTable) out += " table " + std::to_string(table);
-  return out;
+  return out + " table " + std::to_string(table);
 }
 
 std::string describe(const RoutingEntry& entry) {
