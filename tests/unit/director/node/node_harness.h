@@ -24,6 +24,7 @@
 #include "director/node/node.h"
 #include "director/sched/maglev.h"
 #include "tests/fakes/fake_address_owner.h"
+#include "tests/fakes/fake_routing_owner.h"
 #include "tests/fakes/fake_drift_monitor.h"
 #include "tests/fakes/fake_flow_table.h"
 #include "tests/fakes/fake_health_control.h"
@@ -147,6 +148,7 @@ class NodeRig {
     nft_ = nft.get();
     ports.nft = std::move(nft);
     ports.addresses = std::make_unique<ha::test::FakeAddressOwner>(kernel_);
+    ports.routing = std::make_unique<ha::test::FakeRoutingOwner>(routing_);
     auto flows = std::make_unique<FakeFlowTable>();
     flows_ = flows.get();
     ports.conntrack = std::move(flows);
@@ -254,6 +256,7 @@ class NodeRig {
 
   std::filesystem::path dir_;
   ha::test::FakeAddressTable kernel_;
+  ha::test::FakeRoutingTable routing_;  // static_routes / static_rules
   RecordingNft* nft_ = nullptr;
   FakeFlowTable* flows_ = nullptr;
   ha::test::FakeHealthControl* health_ = nullptr;
