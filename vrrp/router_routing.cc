@@ -10,7 +10,9 @@
 namespace ha::vrrp {
 namespace {
 
-std::string prefixed(const InstanceConfig& c, const std::string& what) { return "(" + c.name + ") " + what; }
+std::string prefixed(const InstanceConfig& c, const std::string& what) {
+  return "(" + c.name + ") " + what;
+}
 
 // Routes first, then rules (a rule pointing at a table is useful once the table has its routes).
 std::vector<RoutingEntry> entriesOf(const InstanceConfig& c) {
@@ -23,10 +25,12 @@ std::vector<RoutingEntry> entriesOf(const InstanceConfig& c) {
 
 Status Router::prepareRouting(const InstanceConfig& config) {
   if (config.routes.empty() && config.rules.empty()) return okStatus();
-  if (ports_.routing == nullptr) return Error{"virtual_routes/virtual_rules: this node installs no routes"};
+  if (ports_.routing == nullptr)
+    return Error{"virtual_routes/virtual_rules: this node installs no routes"};
   for (const auto& r : config.routes) {
     if (r.dev.empty()) continue;
-    if (auto dev = ports_.links.link(r.dev); !dev) return Error{"virtual_routes " + r.str() + ": " + dev.error()};
+    if (auto dev = ports_.links.link(r.dev); !dev)
+      return Error{"virtual_routes " + r.str() + ": " + dev.error()};
   }
   return okStatus();
 }
@@ -46,9 +50,9 @@ void Router::takeRouting(const InstanceConfig& config) {
     if (!added) {
       log::error(prefixed(config, added.error()));
     } else if (*added == RoutingOwner::Added::kFoundPresent) {
-      log::warning(prefixed(config, describe(e) +
-                                                  " found present, not added by this instance: left as it is, "
-                                                  "and not removed when the instance leaves MASTER"));
+      log::warning(prefixed(
+          config, describe(e) + " found present, not added by this instance: left as it is, "
+                                "and not removed when the instance leaves MASTER"));
     }
   }
 }
@@ -77,8 +81,9 @@ void Router::updateRouting(InstanceConfig& current, bool holding, const Instance
   current.routes = next.routes;
   current.rules = next.rules;
   if (holding) takeRouting(current);  // adds the new ones; the others are owned already
-  log::info(prefixed(current, "virtual routes/rules changed by the reload: " + std::to_string(after.size()) +
-                                  " now" + (holding ? " (applied: MASTER)" : "")));
+  log::info(prefixed(current,
+                     "virtual routes/rules changed by the reload: " + std::to_string(after.size()) +
+                         " now" + (holding ? " (applied: MASTER)" : "")));
 }
 
 }  // namespace ha::vrrp

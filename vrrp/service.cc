@@ -89,10 +89,10 @@ Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange, Servic
     };
     hooks.roleChanged = self->onRoleChange_;
     parts->timers = ports.makeTimers(self->io_);
-    parts->router =
-        std::make_unique<Router>(RouterPorts{*parts->transport, *parts->announcer, *parts->links,
-                                             *parts->addresses, *parts->timers, parts->routing.get()},
-                                 std::move(hooks));
+    parts->router = std::make_unique<Router>(
+        RouterPorts{*parts->transport, *parts->announcer, *parts->links, *parts->addresses,
+                    *parts->timers, parts->routing.get()},
+        std::move(hooks));
     parts->links->subscribe([p](const LinkState& link) {
       if (p->router) p->router->onLinkChange(link);
     });

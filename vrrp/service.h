@@ -44,7 +44,8 @@ struct ServicePorts {
 // (ChildProcessRunner) and Asio timers; the addresses from `addressOwner`, or a plain
 // NetlinkAddressOwner without one; the routes and rules from `routingOwner`, or a plain
 // NetlinkRoutingOwner.
-ServicePorts productionPorts(AddressOwnerFactory addressOwner = nullptr, RoutingOwnerFactory routingOwner = nullptr);
+ServicePorts productionPorts(AddressOwnerFactory addressOwner = nullptr,
+                             RoutingOwnerFactory routingOwner = nullptr);
 
 // How long another thread waits for the VRRP thread (common/post_and_wait.h): a VRRP thread that
 // does not answer within it is stuck, not busy (it never waits on anything but its sockets).

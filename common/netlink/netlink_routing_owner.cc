@@ -62,7 +62,8 @@ int sendRoute(nl_sock* sock, const RouteSpec& r, bool add) {
   }
   if (r.src) {
     NlAddr src = build(*r.src);
-    if (int rc = src ? rtnl_route_set_pref_src(route.get(), src.get()) : -NLE_NOMEM; rc < 0) return rc;
+    if (int rc = src ? rtnl_route_set_pref_src(route.get(), src.get()) : -NLE_NOMEM; rc < 0)
+      return rc;
   }
   rtnl_route_set_table(route.get(), r.table);
   rtnl_route_set_type(route.get(), static_cast<uint8_t>(r.type));
@@ -89,7 +90,9 @@ int sendRoute(nl_sock* sock, const RouteSpec& r, bool add) {
     }
   }
   if (!add) return rtnl_route_delete(sock, route.get(), 0);
-  int flags = r.mode == RouteAddMode::kAdd ? NLM_F_EXCL : r.mode == RouteAddMode::kAppend ? NLM_F_APPEND : 0;
+  int flags = r.mode == RouteAddMode::kAdd      ? NLM_F_EXCL
+              : r.mode == RouteAddMode::kAppend ? NLM_F_APPEND
+                                                : 0;
   return rtnl_route_add(sock, route.get(), flags);
 }
 
@@ -104,7 +107,8 @@ int sendRule(nl_sock* sock, const RuleSpec& r, bool add) {
     if (!*p) continue;
     NlAddr a = build(**p);
     if (!a) return -NLE_NOMEM;
-    int rc = p == &r.from ? rtnl_rule_set_src(rule.get(), a.get()) : rtnl_rule_set_dst(rule.get(), a.get());
+    int rc = p == &r.from ? rtnl_rule_set_src(rule.get(), a.get())
+                          : rtnl_rule_set_dst(rule.get(), a.get());
     if (rc < 0) return rc;
   }
   if (r.fwmark) rtnl_rule_set_mark(rule.get(), *r.fwmark);
@@ -126,8 +130,10 @@ bool gone(int rc) { return rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NOADDR; }
 
 std::string failure(std::string_view verb, const RoutingEntry& entry, int rc) {
   // libnl folds the errnos it has no code for (ENETUNREACH, EHOSTUNREACH, ENETDOWN) into this one.
-  const std::string why = rc == -NLE_FAILURE ? "refused by the kernel (is the gateway reachable through a device that is up?)"
-                                             : nlError(rc);
+  const std::string why =
+      rc == -NLE_FAILURE
+          ? "refused by the kernel (is the gateway reachable through a device that is up?)"
+          : nlError(rc);
   return std::string(verb) + " " + describe(entry) + ": " + why;
 }
 
@@ -140,7 +146,8 @@ Result<std::unique_ptr<NetlinkRoutingOwner>> NetlinkRoutingOwner::open() {
 }
 
 int NetlinkRoutingOwner::send(const RoutingEntry& entry, bool add) {
-  if (const auto* route = std::get_if<RouteSpec>(&entry)) return sendRoute(sock_.get(), *route, add);
+  if (const auto* route = std::get_if<RouteSpec>(&entry))
+    return sendRoute(sock_.get(), *route, add);
   return sendRule(sock_.get(), std::get<RuleSpec>(entry), add);
 }
 
@@ -163,7 +170,7 @@ Status NetlinkRoutingOwner::claim(const RoutingEntry& entry) {
 
 Status NetlinkRoutingOwner::remove(const RoutingEntry& entry) {
   if (!owns(entry)) return okStatus();  // not ours: leave it alone
-  return purge(entry);  // forgets it once gone
+  return purge(entry);                  // forgets it once gone
 }
 
 Status NetlinkRoutingOwner::purge(const RoutingEntry& entry) {

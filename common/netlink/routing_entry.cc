@@ -41,14 +41,16 @@ bool plainName(std::string_view s) {
 }
 
 std::optional<RouteType> routeType(std::string_view name) {
-  for (auto t : {RouteType::kUnicast, RouteType::kBlackhole, RouteType::kUnreachable, RouteType::kProhibit}) {
+  for (auto t : {RouteType::kUnicast, RouteType::kBlackhole, RouteType::kUnreachable,
+                 RouteType::kProhibit}) {
     if (routeTypeName(t) == name) return t;
   }
   return std::nullopt;
 }
 
 std::optional<RuleAction> ruleAction(std::string_view name) {
-  for (auto a : {RuleAction::kTable, RuleAction::kBlackhole, RuleAction::kUnreachable, RuleAction::kProhibit}) {
+  for (auto a : {RuleAction::kTable, RuleAction::kBlackhole, RuleAction::kUnreachable,
+                 RuleAction::kProhibit}) {
     if (ruleActionName(a) == name) return a;
   }
   return std::nullopt;
@@ -56,9 +58,12 @@ std::optional<RuleAction> ruleAction(std::string_view name) {
 
 std::string_view modeName(RouteAddMode mode) {
   switch (mode) {
-    case RouteAddMode::kAdd: return "add";
-    case RouteAddMode::kAppend: return "append";
-    case RouteAddMode::kPrepend: break;
+    case RouteAddMode::kAdd:
+      return "add";
+    case RouteAddMode::kAppend:
+      return "append";
+    case RouteAddMode::kPrepend:
+      break;
   }
   return "prepend";
 }
@@ -122,16 +127,21 @@ Result<RoutingEntry> parseRoute(Cursor& c) {
       (key == "proto" ? r.protocol : key == "scope" ? r.scope : r.tos) = *n;
       (key == "proto" ? proto : key == "scope" ? scope : tos) = true;
     } else if (key == "mode") {
-      if (value == "prepend") r.mode = RouteAddMode::kPrepend;
-      else if (value == "add") r.mode = RouteAddMode::kAdd;
-      else if (value == "append") r.mode = RouteAddMode::kAppend;
-      else return bad("route mode", value);
+      if (value == "prepend")
+        r.mode = RouteAddMode::kPrepend;
+      else if (value == "add")
+        r.mode = RouteAddMode::kAdd;
+      else if (value == "append")
+        r.mode = RouteAddMode::kAppend;
+      else
+        return bad("route mode", value);
       mode = true;
     } else {
       return bad("route word", key);
     }
   }
-  if (!table || !proto || !scope || !tos || !mode) return Error{"route: table, proto, scope, tos and mode are required"};
+  if (!table || !proto || !scope || !tos || !mode)
+    return Error{"route: table, proto, scope, tos and mode are required"};
   return RoutingEntry{r};
 }
 
@@ -185,20 +195,28 @@ Result<RoutingEntry> parseRule(Cursor& c) {
 
 std::string_view routeTypeName(RouteType type) {
   switch (type) {
-    case RouteType::kBlackhole: return "blackhole";
-    case RouteType::kUnreachable: return "unreachable";
-    case RouteType::kProhibit: return "prohibit";
-    case RouteType::kUnicast: break;
+    case RouteType::kBlackhole:
+      return "blackhole";
+    case RouteType::kUnreachable:
+      return "unreachable";
+    case RouteType::kProhibit:
+      return "prohibit";
+    case RouteType::kUnicast:
+      break;
   }
   return "unicast";
 }
 
 std::string_view ruleActionName(RuleAction action) {
   switch (action) {
-    case RuleAction::kBlackhole: return "blackhole";
-    case RuleAction::kUnreachable: return "unreachable";
-    case RuleAction::kProhibit: return "prohibit";
-    case RuleAction::kTable: break;
+    case RuleAction::kBlackhole:
+      return "blackhole";
+    case RuleAction::kUnreachable:
+      return "unreachable";
+    case RuleAction::kProhibit:
+      return "prohibit";
+    case RuleAction::kTable:
+      break;
   }
   return "table";
 }
@@ -212,7 +230,8 @@ std::string RouteSpec::str() const {
   if (onlink) out += " onlink";
   out += " table " + std::to_string(table);
   if (metric) out += " metric " + std::to_string(*metric);
-  out += " proto " + std::to_string(protocol) + " scope " + std::to_string(scope) + " tos " + std::to_string(tos);
+  out += " proto " + std::to_string(protocol) + " scope " + std::to_string(scope) + " tos " +
+         std::to_string(tos);
   return out + " mode " + std::string(modeName(mode));
 }
 

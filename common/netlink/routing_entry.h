@@ -26,15 +26,16 @@ enum class RouteType : uint8_t { kUnicast = 1, kBlackhole = 6, kUnreachable = 7,
 std::string_view routeTypeName(RouteType type);
 
 // How a route is added when the kernel has one with the same key (destination, tos, metric,
-// table): keepalived's default prepends (no NLM_F_EXCL), `add` refuses (EEXIST), `append` adds after.
+// table): keepalived's default prepends (no NLM_F_EXCL), `add` refuses (EEXIST), `append` adds
+// after.
 enum class RouteAddMode : uint8_t { kPrepend, kAdd, kAppend };
 
 struct RouteSpec {
   RouteType type = RouteType::kUnicast;
   IpPrefix dst;
-  std::optional<IpPrefix> from;   // IPv6 source prefix (`from`)
-  std::optional<IpAddress> src;   // preferred source address (`src`, RTA_PREFSRC)
-  std::optional<IpAddress> via;   // gateway
+  std::optional<IpPrefix> from;  // IPv6 source prefix (`from`)
+  std::optional<IpAddress> src;  // preferred source address (`src`, RTA_PREFSRC)
+  std::optional<IpAddress> via;  // gateway
   std::string dev;
   bool onlink = false;
   uint32_t table = kTableMain;

@@ -102,7 +102,8 @@ Result<LedgerRouting> parseRoutingLine(std::string_view line, bool forget, size_
   LedgerRouting out;
   if (!forget) {
     const size_t at = rest.rfind(" role ");
-    if (at == std::string_view::npos) return lineError(lineNo, "routing: expected ENTRY role static|vrrp");
+    if (at == std::string_view::npos)
+      return lineError(lineNo, "routing: expected ENTRY role static|vrrp");
     const std::string_view role = rest.substr(at + 6);
     if (role == "static") {
       out.role = AddressRole::kStatic;
@@ -165,7 +166,8 @@ bool recordRouting(Ledger& ledger, const RoutingEntry& entry, AddressRole role) 
 }
 
 bool forgetRouting(Ledger& ledger, const RoutingEntry& entry) {
-  return std::erase_if(ledger.routing, [&](const LedgerRouting& e) { return e.entry == entry; }) > 0;
+  return std::erase_if(ledger.routing, [&](const LedgerRouting& e) { return e.entry == entry; }) >
+         0;
 }
 
 bool forgetAddress(Ledger& ledger, const OwnedAddress& address) {
@@ -220,7 +222,9 @@ std::string routingLine(const LedgerRouting& e) {
   return "routing " + describe(e.entry) + " role " + std::string(roleName(e.role)) + "\n";
 }
 
-std::string forgetRoutingLine(const RoutingEntry& entry) { return "forget routing " + describe(entry) + "\n"; }
+std::string forgetRoutingLine(const RoutingEntry& entry) {
+  return "forget routing " + describe(entry) + "\n";
+}
 
 std::string encodeLedger(const Ledger& ledger) {
   std::string out =

@@ -64,7 +64,9 @@ struct Ledger {
   std::vector<LedgerTable> tables;       // sorted, unique
   std::vector<LedgerRoute> routes;       // sorted, unique
   std::vector<LedgerRouting> routing;    // in the order installed; one per entry
-  bool empty() const { return addresses.empty() && tables.empty() && routes.empty() && routing.empty(); }
+  bool empty() const {
+    return addresses.empty() && tables.empty() && routes.empty() && routing.empty();
+  }
   bool operator==(const Ledger&) const = default;
 };
 

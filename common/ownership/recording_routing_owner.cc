@@ -5,7 +5,8 @@
 namespace ha {
 
 RecordingRoutingOwner::RecordingRoutingOwner(std::unique_ptr<RoutingOwner> inner,
-                                             std::shared_ptr<OwnershipLedger> ledger, AddressRole role)
+                                             std::shared_ptr<OwnershipLedger> ledger,
+                                             AddressRole role)
     : inner_(std::move(inner)), ledger_(std::move(ledger)), role_(role) {}
 
 Result<RoutingOwner::Added> RecordingRoutingOwner::add(const RoutingEntry& entry) {

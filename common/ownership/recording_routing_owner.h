@@ -13,8 +13,8 @@ namespace ha {
 
 class RecordingRoutingOwner final : public RoutingOwner {
  public:
-  RecordingRoutingOwner(std::unique_ptr<RoutingOwner> inner, std::shared_ptr<OwnershipLedger> ledger,
-                        AddressRole role);
+  RecordingRoutingOwner(std::unique_ptr<RoutingOwner> inner,
+                        std::shared_ptr<OwnershipLedger> ledger, AddressRole role);
 
   Result<Added> add(const RoutingEntry& entry) override;
   Status remove(const RoutingEntry& entry) override;

@@ -83,8 +83,8 @@ void mapStaticIpaddress(const Node& node, Config& config, DiagnosticSink& sink);
 // be added by one and removed by the other).
 void mapStaticRoutes(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void mapStaticRules(const Node& node, MappedConfig& out, DiagnosticSink& sink);
-void mapVirtualRouting(const Node& block, const std::string& owner, vrrp::InstanceConfig& inst, InstanceSource& src,
-                       RulePriorities& priorities, DiagnosticSink& sink);
+void mapVirtualRouting(const Node& block, const std::string& owner, vrrp::InstanceConfig& inst,
+                       InstanceSource& src, RulePriorities& priorities, DiagnosticSink& sink);
 void checkRoutingOwners(const MappedConfig& out, DiagnosticSink& sink);
 // Health checks (map_service_health.cc): the top-level SSL block, and after every block is read,
 // its files given to each SSL_GET probe.

@@ -22,7 +22,8 @@ std::optional<uint64_t> numberOf(std::string_view word) {
   return value;
 }
 
-void readInto(const std::filesystem::path& path, uint32_t max, std::map<std::string, uint32_t, std::less<>>& into) {
+void readInto(const std::filesystem::path& path, uint32_t max,
+              std::map<std::string, uint32_t, std::less<>>& into) {
   std::ifstream in(path);
   if (!in) return;
   std::stringstream text;
@@ -31,7 +32,8 @@ void readInto(const std::filesystem::path& path, uint32_t max, std::map<std::str
 }
 
 // FILE, then FILE.d/*.conf in name order (iproute2's order), under each base directory.
-void readAll(std::string_view file, uint32_t max, std::map<std::string, uint32_t, std::less<>>& into) {
+void readAll(std::string_view file, uint32_t max,
+             std::map<std::string, uint32_t, std::less<>>& into) {
   for (const char* base : {"/usr/share/iproute2/", "/etc/iproute2/"}) {
     const std::filesystem::path path = std::string(base) + std::string(file);
     readInto(path, max, into);
@@ -50,14 +52,16 @@ void readAll(std::string_view file, uint32_t max, std::map<std::string, uint32_t
 Iproute2Names builtinIproute2Names() {
   Iproute2Names n;
   n.tables = {{"default", 253}, {"main", 254}, {"local", 255}};
-  n.protocols = {{"none", 0},  {"unspec", 0}, {"redirect", 1}, {"kernel", 2}, {"boot", 3},
-                 {"static", 4}, {"gated", 8}, {"ra", 9},        {"mrt", 10},   {"zebra", 11},
-                 {"bird", 12},  {"dnrouted", 13}, {"xorp", 14}, {"ntk", 15},   {"dhcp", 16},
-                 {"keepalived", 18}, {"babel", 42}};
+  n.protocols = {{"none", 0},  {"unspec", 0}, {"redirect", 1}, {"kernel", 2},
+                 {"boot", 3},  {"static", 4}, {"gated", 8},    {"ra", 9},
+                 {"mrt", 10},  {"zebra", 11}, {"bird", 12},    {"dnrouted", 13},
+                 {"xorp", 14}, {"ntk", 15},   {"dhcp", 16},    {"keepalived", 18},
+                 {"babel", 42}};
   return n;
 }
 
-void addIproute2Names(std::string_view text, uint32_t max, std::map<std::string, uint32_t, std::less<>>& into) {
+void addIproute2Names(std::string_view text, uint32_t max,
+                      std::map<std::string, uint32_t, std::less<>>& into) {
   std::istringstream lines{std::string(text)};
   std::string line;
   while (std::getline(lines, line)) {
@@ -81,7 +85,8 @@ const Iproute2Names& hostIproute2Names() {
   return names;
 }
 
-std::optional<uint32_t> iproute2Value(std::string_view word, const std::map<std::string, uint32_t, std::less<>>& names,
+std::optional<uint32_t> iproute2Value(std::string_view word,
+                                      const std::map<std::string, uint32_t, std::less<>>& names,
                                       uint32_t max) {
   if (auto value = numberOf(word)) {
     if (*value > max) return std::nullopt;

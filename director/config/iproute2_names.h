@@ -20,12 +20,14 @@ struct Iproute2Names {
 Iproute2Names builtinIproute2Names();
 // Adds the "ID NAME" lines of one file ('#' starts a comment); lines that are not that, or whose
 // ID passes `max`, are skipped as iproute2 skips them.
-void addIproute2Names(std::string_view text, uint32_t max, std::map<std::string, uint32_t, std::less<>>& into);
+void addIproute2Names(std::string_view text, uint32_t max,
+                      std::map<std::string, uint32_t, std::less<>>& into);
 // The built-in names plus the files on this host, read once.
 const Iproute2Names& hostIproute2Names();
 
 // A number (at most `max`) or a name of `names`.
-std::optional<uint32_t> iproute2Value(std::string_view word, const std::map<std::string, uint32_t, std::less<>>& names,
+std::optional<uint32_t> iproute2Value(std::string_view word,
+                                      const std::map<std::string, uint32_t, std::less<>>& names,
                                       uint32_t max);
 
 }  // namespace ha::director::config

@@ -53,10 +53,11 @@ void mapStaticRules(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
   noteTracking(node, tracked, sink);
 }
 
-void mapVirtualRouting(const Node& block, const std::string& owner, vrrp::InstanceConfig& inst, InstanceSource& src,
-                       RulePriorities& priorities, DiagnosticSink& sink) {
+void mapVirtualRouting(const Node& block, const std::string& owner, vrrp::InstanceConfig& inst,
+                       InstanceSource& src, RulePriorities& priorities, DiagnosticSink& sink) {
   const bool routes = block.keyword == "virtual_routes";
-  if (!blockHeader(block, block.keyword + (routes ? " { ROUTE ... }" : " { RULE ... }"), sink)) return;
+  if (!blockHeader(block, block.keyword + (routes ? " { ROUTE ... }" : " { RULE ... }"), sink))
+    return;
   const std::string what = owner + " " + block.keyword;
   bool tracked = false;
   for (const Node& entry : block.children) {
@@ -81,12 +82,13 @@ void checkRoutingOwners(const MappedConfig& out, DiagnosticSink& sink) {
   // Each entry's first owner, by what the kernel would hold: a second one would add what the
   // first removes (or remove what it holds on a VRRP change).
   std::map<RoutingEntry, std::pair<std::string, SourceLocation>> first;
-  auto claim = [&](const RoutingEntry& entry, const std::string& owner, const SourceLocation& where) {
+  auto claim = [&](const RoutingEntry& entry, const std::string& owner,
+                   const SourceLocation& where) {
     auto [it, fresh] = first.emplace(entry, std::make_pair(owner, where));
     if (fresh) return;
     const std::string kind = std::holds_alternative<RouteSpec>(entry) ? "route" : "rule";
-    sink.error(where, "the same " + kind + " is in " + owner + " and in " + it->second.first + " (" +
-                          it->second.second.str() + "): one owner per " + kind);
+    sink.error(where, "the same " + kind + " is in " + owner + " and in " + it->second.first +
+                          " (" + it->second.second.str() + "): one owner per " + kind);
   };
   for (const auto& r : out.config.staticRoutes) claim(r.spec, "static_routes", r.where);
   for (const auto& r : out.config.staticRules) claim(r.spec, "static_rules", r.where);

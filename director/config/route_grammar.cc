@@ -19,16 +19,38 @@ bool contains(const std::array<std::string_view, N>& list, std::string_view word
 
 // keepalived route options that set what directord does not (metrics, encapsulation, multipath,
 // VRFs, expiry): refused, as skipping them would install a different route than the one written.
-constexpr std::array<std::string_view, 22> kRouteOptionsRefused = {
-    "mtu",     "hoplimit", "advmss",  "rtt",      "rttvar",     "reordering", "window",
-    "cwnd",    "ssthresh", "realms",  "rto_min",  "initcwnd",   "initrwnd",   "features",
-    "quickack", "congctl", "pref",    "ttl-propagate", "fastopen_no_cookie", "encap", "expires",
-    "as"};
-constexpr std::array<std::string_view, 8> kRouteTypesRefused = {"local",     "nat",   "broadcast", "brd",
-                                                                "anycast",   "multicast", "throw", "xresolve"};
+constexpr std::array<std::string_view, 22> kRouteOptionsRefused = {"mtu",
+                                                                   "hoplimit",
+                                                                   "advmss",
+                                                                   "rtt",
+                                                                   "rttvar",
+                                                                   "reordering",
+                                                                   "window",
+                                                                   "cwnd",
+                                                                   "ssthresh",
+                                                                   "realms",
+                                                                   "rto_min",
+                                                                   "initcwnd",
+                                                                   "initrwnd",
+                                                                   "features",
+                                                                   "quickack",
+                                                                   "congctl",
+                                                                   "pref",
+                                                                   "ttl-propagate",
+                                                                   "fastopen_no_cookie",
+                                                                   "encap",
+                                                                   "expires",
+                                                                   "as"};
+constexpr std::array<std::string_view, 8> kRouteTypesRefused = {
+    "local", "nat", "broadcast", "brd", "anycast", "multicast", "throw", "xresolve"};
 constexpr std::array<std::string_view, 13> kRuleOptionsRefused = {
-    "realms", "suppress_prefixlength", "sup_pl", "suppress_ifgroup", "sup_group", "tunnel-id", "uidrange",
-    "l3mdev", "ipproto", "sport", "dport", "goto", "nop"};
+    "realms",    "suppress_prefixlength",
+    "sup_pl",    "suppress_ifgroup",
+    "sup_group", "tunnel-id",
+    "uidrange",  "l3mdev",
+    "ipproto",   "sport",
+    "dport",     "goto",
+    "nop"};
 
 constexpr std::string_view kRouteSubset =
     "directord installs dest, src, from, via, dev, onlink, table, metric, proto, scope, tos and "
@@ -40,7 +62,8 @@ constexpr std::string_view kRuleSubset =
 // The line's words, with a reader that reports where it fails.
 class Words {
  public:
-  Words(const Node& entry, std::string what, DiagnosticSink& sink) : entry_(entry), what_(std::move(what)), sink_(sink) {
+  Words(const Node& entry, std::string what, DiagnosticSink& sink)
+      : entry_(entry), what_(std::move(what)), sink_(sink) {
     words_.push_back(entry.keyword);
     words_.insert(words_.end(), entry.args.begin(), entry.args.end());
   }
@@ -107,13 +130,15 @@ std::optional<IpPrefix> prefixWord(const std::string& text, std::string_view wha
     return std::nullopt;
   }
   if (!hostBitsClear(*p)) {
-    w.fail(std::string(what) + " " + text + " has host bits set (the kernel refuses it): write the network");
+    w.fail(std::string(what) + " " + text +
+           " has host bits set (the kernel refuses it): write the network");
     return std::nullopt;
   }
   return p;
 }
 
-std::optional<uint32_t> numberWord(const std::string& text, const std::string& key, uint32_t max, Words& w) {
+std::optional<uint32_t> numberWord(const std::string& text, const std::string& key, uint32_t max,
+                                   Words& w) {
   static const std::map<std::string, uint32_t, std::less<>> none;
   auto n = iproute2Value(text, none, max);
   if (!n) w.fail("invalid " + key + " '" + text + "': expected 0.." + std::to_string(max));
@@ -122,9 +147,11 @@ std::optional<uint32_t> numberWord(const std::string& text, const std::string& k
 
 std::optional<uint8_t> scopeWord(const std::string& text, Words& w) {
   static const std::map<std::string, uint32_t, std::less<>> scopes = {
-      {"global", 0}, {"universe", 0}, {"site", 200}, {"link", 253}, {"host", 254}, {"nowhere", 255}};
+      {"global", 0}, {"universe", 0}, {"site", 200},
+      {"link", 253}, {"host", 254},   {"nowhere", 255}};
   auto n = iproute2Value(text, scopes, 255);
-  if (!n) w.fail("invalid scope '" + text + "': expected global, site, link, host, nowhere or 0..255");
+  if (!n)
+    w.fail("invalid scope '" + text + "': expected global, site, link, host, nowhere or 0..255");
   if (!n) return std::nullopt;
   return static_cast<uint8_t>(*n);
 }
@@ -146,7 +173,8 @@ std::optional<RouteType> routeTypeWord(std::string_view word) {
 }
 
 // The destination words: [to] [TYPE] DEST|default.
-void readDestination(std::string word, Words& w, RouteSpec& r, std::optional<std::string>& dest, bool& typed) {
+void readDestination(std::string word, Words& w, RouteSpec& r, std::optional<std::string>& dest,
+                     bool& typed) {
   if (word == "to") {
     if (w.done()) return w.fail("'to' needs a destination");
     word = w.next();
@@ -165,8 +193,8 @@ void readDestination(std::string word, Words& w, RouteSpec& r, std::optional<std
 
 }  // namespace
 
-std::optional<RouteLine> parseRouteLine(const Node& entry, std::string_view block, const Iproute2Names& names,
-                                        DiagnosticSink& sink) {
+std::optional<RouteLine> parseRouteLine(const Node& entry, std::string_view block,
+                                        const Iproute2Names& names, DiagnosticSink& sink) {
   checkNoBlock(entry, sink);
   Words w(entry, std::string(block) + " '" + lineText(entry) + "'", sink);
   RouteLine out;
@@ -200,20 +228,24 @@ std::optional<RouteLine> parseRouteLine(const Node& entry, std::string_view bloc
       auto p = prefixWord(*text, "from prefix", w);
       if (!p) break;
       if (p->address.isV4()) {
-        w.fail("'from' (a source prefix) is IPv6 only, as in keepalived; for a preferred source address write 'src'");
+        w.fail(
+            "'from' (a source prefix) is IPv6 only, as in keepalived; for a preferred source "
+            "address write 'src'");
         break;
       }
       family.set(Family::kV6, w);
       r.from = *p;
     } else if (key == "tos" || key == "dsfield") {
       auto text = w.value(key);
-      if (auto n = text ? numberWord(*text, key, 255, w) : std::nullopt) r.tos = static_cast<uint8_t>(*n);
+      if (auto n = text ? numberWord(*text, key, 255, w) : std::nullopt)
+        r.tos = static_cast<uint8_t>(*n);
     } else if (key == "table") {
       auto text = w.value(key);
       if (!text) break;
       auto n = iproute2Value(*text, names.tables, UINT32_MAX);
       if (!n || *n == 0) {
-        w.fail("routing table '" + *text + "' not found (a number 1..4294967295, or a name in rt_tables)");
+        w.fail("routing table '" + *text +
+               "' not found (a number 1..4294967295, or a name in rt_tables)");
         break;
       }
       r.table = *n;
@@ -243,9 +275,12 @@ std::optional<RouteLine> parseRouteLine(const Node& entry, std::string_view bloc
     } else if (key == "no_track") {
       out.noTrack = true;
     } else if (key == "add" || key == "prepend" || key == "append") {
-      r.mode = key == "add" ? RouteAddMode::kAdd : key == "append" ? RouteAddMode::kAppend : RouteAddMode::kPrepend;
+      r.mode = key == "add"      ? RouteAddMode::kAdd
+               : key == "append" ? RouteAddMode::kAppend
+                                 : RouteAddMode::kPrepend;
     } else if (key == "or" || key == "nexthop") {
-      w.fail("multipath routes ('" + key + "') not supported: directord installs one gateway per route");
+      w.fail("multipath routes ('" + key +
+             "') not supported: directord installs one gateway per route");
     } else if (key == "track_group") {
       w.fail("track_group not supported: directord builds no static_track_group");
     } else if (key == "vrf") {
@@ -262,7 +297,9 @@ std::optional<RouteLine> parseRouteLine(const Node& entry, std::string_view bloc
     return std::nullopt;
   }
   if (*dest == "default" || *dest == "all" || *dest == "any") {
-    r.dst = IpPrefix{family.family.value_or(Family::kV4) == Family::kV4 ? IpAddress() : *IpAddress::parse("::"), 0};
+    r.dst = IpPrefix{
+        family.family.value_or(Family::kV4) == Family::kV4 ? IpAddress() : *IpAddress::parse("::"),
+        0};
   } else {
     auto p = prefixWord(*dest, "destination", w);
     if (!p) return std::nullopt;
@@ -273,7 +310,8 @@ std::optional<RouteLine> parseRouteLine(const Node& entry, std::string_view bloc
   if (r.type == RouteType::kUnicast && !r.via && r.dev.empty()) {
     w.fail("a unicast route needs 'via' or 'dev'");
   } else if (r.type != RouteType::kUnicast && (r.via || !r.dev.empty())) {
-    w.fail("a " + std::string(routeTypeName(r.type)) + " route takes no 'via' or 'dev' (the kernel refuses them)");
+    w.fail("a " + std::string(routeTypeName(r.type)) +
+           " route takes no 'via' or 'dev' (the kernel refuses them)");
   } else if (r.onlink && !r.via) {
     w.fail("'onlink' needs 'via' (it says the gateway is on the link)");
   } else if (!v4 && r.tos != 0) {
@@ -287,8 +325,9 @@ std::optional<RouteLine> parseRouteLine(const Node& entry, std::string_view bloc
   return out;
 }
 
-std::optional<RuleLine> parseRuleLine(const Node& entry, std::string_view block, const Iproute2Names& names,
-                                      RulePriorities& priorities, DiagnosticSink& sink) {
+std::optional<RuleLine> parseRuleLine(const Node& entry, std::string_view block,
+                                      const Iproute2Names& names, RulePriorities& priorities,
+                                      DiagnosticSink& sink) {
   checkNoBlock(entry, sink);
   Words w(entry, std::string(block) + " '" + lineText(entry) + "'", sink);
   RuleLine out;
@@ -316,7 +355,8 @@ std::optional<RuleLine> parseRuleLine(const Node& entry, std::string_view block,
       if (!text) break;
       auto n = iproute2Value(*text, names.tables, UINT32_MAX);
       if (!n || *n == 0) {
-        w.fail("routing table '" + *text + "' not found (a number 1..4294967295, or a name in rt_tables)");
+        w.fail("routing table '" + *text +
+               "' not found (a number 1..4294967295, or a name in rt_tables)");
         break;
       }
       r.table = *n;
@@ -329,7 +369,8 @@ std::optional<RuleLine> parseRuleLine(const Node& entry, std::string_view block,
       }
     } else if (key == "tos" || key == "dsfield") {
       auto text = w.value(key);
-      if (auto n = text ? numberWord(*text, key, 255, w) : std::nullopt) r.tos = static_cast<uint8_t>(*n);
+      if (auto n = text ? numberWord(*text, key, 255, w) : std::nullopt)
+        r.tos = static_cast<uint8_t>(*n);
     } else if (key == "fwmark") {
       auto text = w.value(key);
       if (!text) break;
@@ -369,10 +410,14 @@ std::optional<RuleLine> parseRuleLine(const Node& entry, std::string_view block,
         if (!text) break;
         word = *text;
       }
-      if (word == "blackhole") setAction(RuleAction::kBlackhole);
-      else if (word == "unreachable") setAction(RuleAction::kUnreachable);
-      else if (word == "prohibit") setAction(RuleAction::kProhibit);
-      else w.fail("unknown rule keyword '" + word + "'");
+      if (word == "blackhole")
+        setAction(RuleAction::kBlackhole);
+      else if (word == "unreachable")
+        setAction(RuleAction::kUnreachable);
+      else if (word == "prohibit")
+        setAction(RuleAction::kProhibit);
+      else
+        w.fail("unknown rule keyword '" + word + "'");
     }
   }
   if (w.failed()) return std::nullopt;
@@ -384,8 +429,9 @@ std::optional<RuleLine> parseRuleLine(const Node& entry, std::string_view block,
   if (!prioritised) {
     uint32_t& next = r.family == Family::kV4 ? priorities.nextV4 : priorities.nextV6;
     r.priority = next--;
-    w.warn("no preference given: " + std::to_string(r.priority) +
-           " assigned, as keepalived does (counting down from 16384 per family); give each rule one");
+    w.warn(
+        "no preference given: " + std::to_string(r.priority) +
+        " assigned, as keepalived does (counting down from 16384 per family); give each rule one");
   }
   return out;
 }

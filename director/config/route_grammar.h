@@ -34,9 +34,10 @@ struct RuleLine {
 
 // `entry.keyword` and `entry.args` are the line's words; `block` names it in messages
 // ("static_routes"). nullopt after an error (reported).
-std::optional<RouteLine> parseRouteLine(const Node& entry, std::string_view block, const Iproute2Names& names,
-                                        DiagnosticSink& sink);
-std::optional<RuleLine> parseRuleLine(const Node& entry, std::string_view block, const Iproute2Names& names,
-                                      RulePriorities& priorities, DiagnosticSink& sink);
+std::optional<RouteLine> parseRouteLine(const Node& entry, std::string_view block,
+                                        const Iproute2Names& names, DiagnosticSink& sink);
+std::optional<RuleLine> parseRuleLine(const Node& entry, std::string_view block,
+                                      const Iproute2Names& names, RulePriorities& priorities,
+                                      DiagnosticSink& sink);
 
 }  // namespace ha::director::config

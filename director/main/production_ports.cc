@@ -31,8 +31,8 @@ Result<KernelPorts> openKernelPorts(std::shared_ptr<OwnershipLedger> ledger) {
   if (!present) return Error{"cannot list addresses: " + present.error()};
   KernelPorts kernel;
   kernel.nft = std::move(writer.value());
-  kernel.addresses = std::make_unique<RecordingAddressOwner>(
-      std::move(kernelAddresses.value()), ledger, AddressRole::kStatic);
+  kernel.addresses = std::make_unique<RecordingAddressOwner>(std::move(kernelAddresses.value()),
+                                                             ledger, AddressRole::kStatic);
   kernel.present = std::move(present.value());
   kernel.routing = std::make_unique<RecordingRoutingOwner>(std::move(kernelRouting.value()), ledger,
                                                            AddressRole::kStatic);
@@ -66,18 +66,19 @@ Status assembleNodePorts(NodePorts& ports, KernelPorts kernel,
   // Its addresses are recorded too, through an owner made on its thread.
   auto vrrp = ha::vrrp::Service::open(
       nullptr,
-      ha::vrrp::productionPorts([ledger]() -> ha::Result<std::unique_ptr<ha::AddressOwner>> {
-        auto owner = ha::NetlinkAddressOwner::open();
-        if (!owner) return ha::Error{owner.error()};
-        return std::unique_ptr<ha::AddressOwner>(std::make_unique<ha::RecordingAddressOwner>(
-            std::move(owner.value()), ledger, ha::AddressRole::kVrrp));
-      },
-      [ledger]() -> ha::Result<std::unique_ptr<ha::RoutingOwner>> {
-        auto owner = ha::NetlinkRoutingOwner::open();
-        if (!owner) return ha::Error{owner.error()};
-        return std::unique_ptr<ha::RoutingOwner>(std::make_unique<ha::RecordingRoutingOwner>(
-            std::move(owner.value()), ledger, ha::AddressRole::kVrrp));
-      }));
+      ha::vrrp::productionPorts(
+          [ledger]() -> ha::Result<std::unique_ptr<ha::AddressOwner>> {
+            auto owner = ha::NetlinkAddressOwner::open();
+            if (!owner) return ha::Error{owner.error()};
+            return std::unique_ptr<ha::AddressOwner>(std::make_unique<ha::RecordingAddressOwner>(
+                std::move(owner.value()), ledger, ha::AddressRole::kVrrp));
+          },
+          [ledger]() -> ha::Result<std::unique_ptr<ha::RoutingOwner>> {
+            auto owner = ha::NetlinkRoutingOwner::open();
+            if (!owner) return ha::Error{owner.error()};
+            return std::unique_ptr<ha::RoutingOwner>(std::make_unique<ha::RecordingRoutingOwner>(
+                std::move(owner.value()), ledger, ha::AddressRole::kVrrp));
+          }));
   if (vrrp) {
     ports.vrrp = std::move(vrrp.value());
   } else if (!config.vrrp.instances.empty()) {

@@ -13,7 +13,8 @@ namespace ha::director {
 void Node::syncRouting(const Config& config) {
   const std::vector<RoutingEntry> wanted = staticRouting(config);
   if (!ports_.routing) {
-    if (!wanted.empty()) log::error("static_routes/static_rules not applied: this node installs no routes");
+    if (!wanted.empty())
+      log::error("static_routes/static_rules not applied: this node installs no routes");
     return;
   }
   // Rules before routes on the way out, newest first: the reverse of the way in.
@@ -32,8 +33,9 @@ void Node::syncRouting(const Config& config) {
     if (!added) {
       log::error(added.error());
     } else if (*added == RoutingOwner::Added::kFoundPresent) {
-      log::warning("static " + describe(e) +
-                   " found present, not added by directord: left as it is, and not removed at stop");
+      log::warning(
+          "static " + describe(e) +
+          " found present, not added by directord: left as it is, and not removed at stop");
     } else if (!had) {
       log::info("added static " + describe(e));
     }

@@ -42,9 +42,9 @@ size_t removeRoutes(OwnershipLedger& ledger, const std::vector<LedgerRoute>& rou
 
 // Routes and rules of a predecessor's ledger: adopted (still static: claimed, as the recording
 // owner claims what the ledger lists), left to VRRP, or removed (purged, so forgotten).
-void reclaimRouting(const ReclaimPlan& plan, RoutingOwner* routing, std::vector<std::string>& adopted,
-                    std::vector<std::string>& removed, std::vector<std::string>& toVrrp,
-                    std::vector<std::string>& failed) {
+void reclaimRouting(const ReclaimPlan& plan, RoutingOwner* routing,
+                    std::vector<std::string>& adopted, std::vector<std::string>& removed,
+                    std::vector<std::string>& toVrrp, std::vector<std::string>& failed) {
   for (const auto& e : plan.routingToVrrp) toVrrp.push_back(ha::describe(e));
   if (routing == nullptr) return;
   for (const auto& e : plan.removeRouting) {
@@ -78,8 +78,10 @@ WantedAddresses wantedAddresses(const Config& config) {
   WantedAddresses wanted;
   wanted.staticRouting = staticRouting(config);
   for (const auto& instance : config.vrrp.instances) {
-    wanted.vrrpRouting.insert(wanted.vrrpRouting.end(), instance.routes.begin(), instance.routes.end());
-    wanted.vrrpRouting.insert(wanted.vrrpRouting.end(), instance.rules.begin(), instance.rules.end());
+    wanted.vrrpRouting.insert(wanted.vrrpRouting.end(), instance.routes.begin(),
+                              instance.routes.end());
+    wanted.vrrpRouting.insert(wanted.vrrpRouting.end(), instance.rules.begin(),
+                              instance.rules.end());
   }
   for (const auto& sa : config.staticAddresses) wanted.statics.push_back({sa.prefix, sa.dev, sa.label});
   for (const auto& instance : config.vrrp.instances) {

@@ -61,27 +61,32 @@ TEST(RoutingEntry, CanonicalTextRoundTrips) {
   RouteSpec black;
   black.type = RouteType::kUnreachable;
   black.dst = *IpPrefix::parse("10.0.0.0/8");
-  for (const RoutingEntry& e : {RoutingEntry{full()}, RoutingEntry{v6}, RoutingEntry{black}, RoutingEntry{fancy},
-                                RoutingEntry{hole}}) {
+  for (const RoutingEntry& e : {RoutingEntry{full()}, RoutingEntry{v6}, RoutingEntry{black},
+                                RoutingEntry{fancy}, RoutingEntry{hole}}) {
     auto back = parseRoutingEntry(describe(e));
     ASSERT_TRUE(back) << describe(e) << ": " << back.error();
     EXPECT_EQ(*back, e) << describe(e);
   }
   EXPECT_EQ(describe(full()),
-            "route unicast 198.51.100.0/24 src 192.0.2.100 via 192.0.2.1 dev lan0 onlink table 100 metric 7 "
+            "route unicast 198.51.100.0/24 src 192.0.2.100 via 192.0.2.1 dev lan0 onlink table 100 "
+            "metric 7 "
             "proto 12 scope 200 tos 16 mode append");
 }
 
 // Text that is not describe()'s is refused with the word at fault.
 TEST(RoutingEntry, BadTextIsRefused) {
   EXPECT_FALSE(parseRoutingEntry(""));
-  EXPECT_NE(parseRoutingEntry("nexthop x").error().find("bad routing entry kind 'nexthop'"), std::string::npos);
-  EXPECT_FALSE(parseRoutingEntry("route unicast 10.0.0.0/8 table 1"));  // proto, scope, tos, mode missing
-  EXPECT_NE(parseRoutingEntry("route unicast 10.0.0.0/8 table x proto 1 scope 0 tos 0 mode add").error().find(
-                "bad route table 'x'"),
+  EXPECT_NE(parseRoutingEntry("nexthop x").error().find("bad routing entry kind 'nexthop'"),
             std::string::npos);
-  EXPECT_NE(parseRoutingEntry("route unicast 10.0.0.0/8 mtu 5").error().find("bad route word 'mtu'"),
+  EXPECT_FALSE(
+      parseRoutingEntry("route unicast 10.0.0.0/8 table 1"));  // proto, scope, tos, mode missing
+  EXPECT_NE(parseRoutingEntry("route unicast 10.0.0.0/8 table x proto 1 scope 0 tos 0 mode add")
+                .error()
+                .find("bad route table 'x'"),
             std::string::npos);
+  EXPECT_NE(
+      parseRoutingEntry("route unicast 10.0.0.0/8 mtu 5").error().find("bad route word 'mtu'"),
+      std::string::npos);
   EXPECT_FALSE(parseRoutingEntry("rule inet from 10.0.0.0/8 priority 1 proto 18"));  // no action
   EXPECT_FALSE(parseRoutingEntry("rule inet proto 300 priority 1 action table table 1"));
 }
@@ -107,9 +112,11 @@ TEST(RoutingLedger, JournalReplaysRoutesAndRules) {
   EXPECT_EQ(back->routing[1].entry, RoutingEntry{full()});
   auto broken = decodeLedger(encodeLedger(l) + "routing route unicast 10.0.0.0/8 role static\n");
   ASSERT_FALSE(broken);
-  EXPECT_NE(broken.error().find(": routing: route: table, proto, scope, tos and mode are required"), std::string::npos)
+  EXPECT_NE(broken.error().find(": routing: route: table, proto, scope, tos and mode are required"),
+            std::string::npos)
       << broken.error();
-  EXPECT_FALSE(decodeLedger(encodeLedger(l) + "routing " + describe(route("10.0.0.0/8")) + " role nobody\n"));
+  EXPECT_FALSE(decodeLedger(encodeLedger(l) + "routing " + describe(route("10.0.0.0/8")) +
+                            " role nobody\n"));
 }
 
 // At start: still static -> adopted, still some instance's -> left to VRRP, else removed.
@@ -123,7 +130,8 @@ TEST(RoutingLedger, PlanReclaimDecidesEachEntry) {
   wanted.staticRouting = {route("10.1.0.0/16"), route("10.4.0.0/16")};
   wanted.vrrpRouting = {route("10.2.0.0/16")};
   auto plan = planReclaim(l, {}, wanted);
-  EXPECT_EQ(plan.adoptRouting, (std::vector<RoutingEntry>{route("10.1.0.0/16"), route("10.4.0.0/16")}));
+  EXPECT_EQ(plan.adoptRouting,
+            (std::vector<RoutingEntry>{route("10.1.0.0/16"), route("10.4.0.0/16")}));
   EXPECT_EQ(plan.routingToVrrp, (std::vector<RoutingEntry>{route("10.2.0.0/16")}));
   EXPECT_EQ(plan.removeRouting, (std::vector<RoutingEntry>{rule("10.3.0.0/16", 7)}));
 }
@@ -131,7 +139,8 @@ TEST(RoutingLedger, PlanReclaimDecidesEachEntry) {
 struct Rig {
   test::FakeRoutingTable kernel;
   std::shared_ptr<OwnershipLedger> ledger = std::make_shared<OwnershipLedger>(Ledger{}, nullptr);
-  RecordingRoutingOwner owner{std::make_unique<test::FakeRoutingOwner>(kernel), ledger, AddressRole::kStatic};
+  RecordingRoutingOwner owner{std::make_unique<test::FakeRoutingOwner>(kernel), ledger,
+                              AddressRole::kStatic};
 };
 
 // Recorded before it is installed, forgotten once removed; a removal leaves the ledger empty.

@@ -104,7 +104,8 @@ TEST_F(RouterRoutingTest, ReloadAppliesTheDifference) {
   EXPECT_EQ(state(), State::kMaster);
   EXPECT_EQ(status("VI_1").transitions, transitions);
   EXPECT_EQ(routingKernel.changes,
-            (std::vector<std::string>{"del " + describe(route("198.18.0.0/15")), "add " + describe(route("10.99.0.0/16"))}));
+            (std::vector<std::string>{"del " + describe(route("198.18.0.0/15")),
+                                      "add " + describe(route("10.99.0.0/16"))}));
   EXPECT_TRUE(hasAll(next));
   // On a backup a reload changes nothing in the kernel; the new routes come with MASTER.
   router.shutdown();
@@ -120,7 +121,8 @@ TEST_F(RouterRoutingTest, UnknownDeviceIsRefused) {
   config.instances = {c};
   auto st = router.apply(config);
   ASSERT_FALSE(st);
-  EXPECT_NE(st.error().find("instance VI_1 not started: virtual_routes"), std::string::npos) << st.error();
+  EXPECT_NE(st.error().find("instance VI_1 not started: virtual_routes"), std::string::npos)
+      << st.error();
   EXPECT_TRUE(router.snapshot().instances.empty());
 }
 

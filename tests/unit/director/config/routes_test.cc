@@ -25,7 +25,8 @@ LoadResult rules(const std::string& lines) { return load("static_rules {\n" + li
 // table to main, the add mode to keepalived's prepend.
 TEST(ConfigRoutes, EverySupportedRouteOption) {
   auto r = routes(
-      "  198.51.100.0/24 via 192.0.2.1 dev lan0 src 192.0.2.2 table 100 metric 7 proto bird scope global "
+      "  198.51.100.0/24 via 192.0.2.1 dev lan0 src 192.0.2.2 table 100 metric 7 proto bird scope "
+      "global "
       "tos 0x10 onlink add no_track\n"
       "  to 203.0.113.0/24 dev lan0\n"
       "  blackhole 203.0.113.128/25 table main\n"
@@ -92,7 +93,8 @@ TEST(ConfigRoutes, KeepalivedManPageLines) {
   ASSERT_TRUE(hasNoErrors(r));
   EXPECT_TRUE(hasWarning(r, 11, "'gw' is deprecated"));
   // Routes with a device and no no_track are what keepalived would watch: said once per block.
-  EXPECT_TRUE(hasWarning(r, 7, "virtual_routes: keepalived watches routes and rules with a device"));
+  EXPECT_TRUE(
+      hasWarning(r, 7, "virtual_routes: keepalived watches routes and rules with a device"));
   ASSERT_EQ(r.config.vrrp.instances.size(), 1u);
   const auto& inst = r.config.vrrp.instances[0];
   ASSERT_EQ(inst.routes.size(), 4u);
@@ -109,14 +111,14 @@ TEST(ConfigRoutes, KeepalivedManPageLines) {
 // the route is then not in the config at all (and a config with errors is never applied).
 TEST(ConfigRoutes, UnsupportedOptionsAreErrors) {
   auto r = routes(
-      "  10.0.0.0/24 via 192.0.2.1 mtu 1400\n"                 // 2
-      "  10.0.1.0/24 via 192.0.2.1 or 192.0.2.2\n"             // 3
+      "  10.0.0.0/24 via 192.0.2.1 mtu 1400\n"                       // 2
+      "  10.0.1.0/24 via 192.0.2.1 or 192.0.2.2\n"                   // 3
       "  10.0.2.0/24 nexthop via 192.0.2.1 nexthop via 192.0.2.2\n"  // 4
-      "  10.0.3.0/24 via 192.0.2.1 track_group G\n"            // 5
-      "  local 10.0.4.0/24 dev lan0\n"                         // 6
-      "  10.0.5.0/24 via 192.0.2.1 vrf blue\n"                 // 7
-      "  10.0.6.0/24 via 192.0.2.1 encap mpls 100\n"           // 8
-      "  throw 10.0.7.0/24\n");                                 // 9
+      "  10.0.3.0/24 via 192.0.2.1 track_group G\n"                  // 5
+      "  local 10.0.4.0/24 dev lan0\n"                               // 6
+      "  10.0.5.0/24 via 192.0.2.1 vrf blue\n"                       // 7
+      "  10.0.6.0/24 via 192.0.2.1 encap mpls 100\n"                 // 8
+      "  throw 10.0.7.0/24\n");                                      // 9
   EXPECT_TRUE(hasError(r, 2, "route option 'mtu' not supported (directord installs dest, src"));
   EXPECT_TRUE(hasError(r, 3, "multipath routes ('or') not supported"));
   EXPECT_TRUE(hasError(r, 4, "multipath routes ('nexthop') not supported"));
@@ -173,7 +175,8 @@ TEST(ConfigRoutes, BadRoutesAreErrors) {
 // without one (16384 counting down per family, in the order read), with a warning.
 TEST(ConfigRules, EverySupportedRuleOption) {
   auto r = rules(
-      "  from 192.0.2.0/24 to 198.51.100.0/24 table 100 priority 10 iif lan0 oif lan1 fwmark 0x10/0xff "
+      "  from 192.0.2.0/24 to 198.51.100.0/24 table 100 priority 10 iif lan0 oif lan1 fwmark "
+      "0x10/0xff "
       "tos 8 protocol static no_track\n"
       "  to 203.0.113.0/24 lookup main preference 11\n"
       "  from all fwmark 7 blackhole order 12\n"
@@ -215,16 +218,16 @@ TEST(ConfigRules, EverySupportedRuleOption) {
 // Rule options directord does not install, and broken rules, are errors at their line.
 TEST(ConfigRules, BadRulesAreErrors) {
   auto r = rules(
-      "  from 192.0.2.0/24 priority 1\n"                       // 2
-      "  from 192.0.2.0/24 table 1 blackhole priority 1\n"     // 3
-      "  not from 192.0.2.0/24 table 1 priority 1\n"           // 4
-      "  from 192.0.2.0/24 goto 40 priority 1\n"               // 5
-      "  from 192.0.2.0/24 table 1 uidrange 1-2 priority 1\n"  // 6
-      "  from 192.0.2.0/24 to fd00::/64 table 1 priority 1\n"  // 7
-      "  from 192.0.2.1/24 table 1 priority 1\n"               // 8
-      "  from 192.0.2.0/24 table 1 priority x\n"               // 9
-      "  from 192.0.2.0/24 table 1 fwmark 1/x priority 1\n"    // 10
-      "  from 192.0.2.0/24 nat priority 1\n"                   // 11
+      "  from 192.0.2.0/24 priority 1\n"                          // 2
+      "  from 192.0.2.0/24 table 1 blackhole priority 1\n"        // 3
+      "  not from 192.0.2.0/24 table 1 priority 1\n"              // 4
+      "  from 192.0.2.0/24 goto 40 priority 1\n"                  // 5
+      "  from 192.0.2.0/24 table 1 uidrange 1-2 priority 1\n"     // 6
+      "  from 192.0.2.0/24 to fd00::/64 table 1 priority 1\n"     // 7
+      "  from 192.0.2.1/24 table 1 priority 1\n"                  // 8
+      "  from 192.0.2.0/24 table 1 priority x\n"                  // 9
+      "  from 192.0.2.0/24 table 1 fwmark 1/x priority 1\n"       // 10
+      "  from 192.0.2.0/24 nat priority 1\n"                      // 11
       "  from 192.0.2.0/24 table 1 priority 1 track_group G\n");  // 12
   EXPECT_TRUE(hasError(r, 2, "no action: write 'table T'"));
   EXPECT_TRUE(hasError(r, 3, "two actions"));
@@ -262,8 +265,12 @@ TEST(ConfigRoutes, OneOwnerPerRouteAndRule) {
       "    from 10.0.0.0/24 table 5 priority 9\n"  // 18
       "  }\n"
       "}\n");
-  EXPECT_TRUE(hasError(r, 14, "the same route is in vrrp_instance VI_1 virtual_routes and in static_routes (test.conf:2)"));
-  EXPECT_TRUE(hasError(r, 18, "the same rule is in vrrp_instance VI_1 virtual_rules and in static_rules (test.conf:5)"));
+  EXPECT_TRUE(hasError(
+      r, 14,
+      "the same route is in vrrp_instance VI_1 virtual_routes and in static_routes (test.conf:2)"));
+  EXPECT_TRUE(hasError(
+      r, 18,
+      "the same rule is in vrrp_instance VI_1 virtual_rules and in static_rules (test.conf:5)"));
   EXPECT_FALSE(hasError(r, 15, "the same route"));
 }
 
@@ -271,8 +278,8 @@ TEST(ConfigRoutes, OneOwnerPerRouteAndRule) {
 // comments and junk skipped, numbers in decimal or hex.
 TEST(ConfigRoutes, Iproute2Names) {
   config::Iproute2Names names = config::builtinIproute2Names();
-  config::addIproute2Names("# comment\n100 vips\n0x65\tlan # tail\nbad line here\n300x junk\n", UINT32_MAX,
-                           names.tables);
+  config::addIproute2Names("# comment\n100 vips\n0x65\tlan # tail\nbad line here\n300x junk\n",
+                           UINT32_MAX, names.tables);
   EXPECT_EQ(config::iproute2Value("vips", names.tables, UINT32_MAX), 100u);
   EXPECT_EQ(config::iproute2Value("lan", names.tables, UINT32_MAX), 101u);
   EXPECT_EQ(config::iproute2Value("main", names.tables, UINT32_MAX), 254u);
@@ -283,7 +290,8 @@ TEST(ConfigRoutes, Iproute2Names) {
   // A named table in a route line, through the grammar itself.
   config::RulePriorities priorities;
   config::DiagnosticSink sink;
-  config::Node entry{"10.0.0.0/24", {"via", "192.0.2.1", "table", "vips"}, {}, {"x.conf", 3}, false};
+  config::Node entry{
+      "10.0.0.0/24", {"via", "192.0.2.1", "table", "vips"}, {}, {"x.conf", 3}, false};
   auto line = config::parseRouteLine(entry, "static_routes", names, sink);
   ASSERT_TRUE(line);
   EXPECT_EQ(line->spec.table, 100u);

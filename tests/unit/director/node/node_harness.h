@@ -24,11 +24,11 @@
 #include "director/node/node.h"
 #include "director/sched/maglev.h"
 #include "tests/fakes/fake_address_owner.h"
-#include "tests/fakes/fake_routing_owner.h"
 #include "tests/fakes/fake_drift_monitor.h"
 #include "tests/fakes/fake_flow_table.h"
 #include "tests/fakes/fake_health_control.h"
 #include "tests/fakes/fake_nft_writer.h"
+#include "tests/fakes/fake_routing_owner.h"
 
 namespace ha::director::test {
 

@@ -42,7 +42,8 @@ TEST_F(NodeRoutingTest, StartInstallsStopRemoves) {
   node.stop();
   EXPECT_TRUE(routing_.all().empty()) << ::testing::PrintToString(kernelRouting());
   // The rule went first (it points at the table the routes fill).
-  EXPECT_EQ(routing_.changes.at(3), "del " + describe(entry("from 192.0.2.0/24 table 100 priority 1000", true)));
+  EXPECT_EQ(routing_.changes.at(3),
+            "del " + describe(entry("from 192.0.2.0/24 table 100 priority 1000", true)));
 }
 
 // A reload adds what is new and removes what is gone; what stayed is not touched.
@@ -50,11 +51,12 @@ TEST_F(NodeRoutingTest, ReloadChangesOnlyTheDifference) {
   started(kConfig);
   routing_.changes.clear();
   std::string next = kConfig;
-  next.replace(next.find("  blackhole 198.51.100.128/25 table 100\n"), 39, "  unreachable 10.0.0.0/8 table 100\n");
+  next.replace(next.find("  blackhole 198.51.100.128/25 table 100\n"), 39,
+               "  unreachable 10.0.0.0/8 table 100\n");
   reloadWith(next);
-  EXPECT_EQ(routing_.changes,
-            (std::vector<std::string>{"del " + describe(entry("blackhole 198.51.100.128/25 table 100")),
-                                      "add " + describe(entry("unreachable 10.0.0.0/8 table 100"))}));
+  EXPECT_EQ(routing_.changes, (std::vector<std::string>{
+                                  "del " + describe(entry("blackhole 198.51.100.128/25 table 100")),
+                                  "add " + describe(entry("unreachable 10.0.0.0/8 table 100"))}));
   // A reload with an error in a route changes nothing at all.
   routing_.changes.clear();
   reloadWith(next + "static_routes {\n  10.1.0.0/16 via 192.0.2.1 mtu 1400\n}\n");
@@ -67,7 +69,8 @@ TEST_F(NodeRoutingTest, PresentRouteIsLeftAlone) {
   const RoutingEntry theirs = entry("blackhole 198.51.100.128/25 table 100");
   routing_.put(theirs);
   std::string log = logged([&] { started(kConfig); });
-  EXPECT_NE(log.find("static route blackhole 198.51.100.128/25 table 100 proto 18 scope 0 tos 0 mode prepend found "
+  EXPECT_NE(log.find("static route blackhole 198.51.100.128/25 table 100 proto 18 scope 0 tos 0 "
+                     "mode prepend found "
                      "present, not added by directord"),
             std::string::npos)
       << log;
