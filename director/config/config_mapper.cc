@@ -28,6 +28,10 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
       mapLocalAddressGroup(node, out, sink);
     } else if (k == "static_ipaddress") {
       mapStaticIpaddress(node, out.config, sink);
+    } else if (k == "static_routes") {
+      mapStaticRoutes(node, out, sink);
+    } else if (k == "static_rules") {
+      mapStaticRules(node, out, sink);
     } else if (k == "vrrp_instance") {
       mapVrrpInstance(node, out, sink);
     } else if (k == "vrrp_script") {
@@ -49,6 +53,7 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
   completeSync(out);
   expandLocalAddressGroups(out, sink);
   completeServiceGroups(out, sink);
+  checkRoutingOwners(out, sink);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "director/config/config_model.h"
 #include "director/config/config_tree.h"
 #include "director/config/diagnostic_sink.h"
+#include "director/config/route_grammar.h"
 #include "director/config/value_parsers.h"
 #include "director/config/vrrp_sources.h"
 
@@ -61,6 +62,7 @@ struct MappedConfig {
   VrrpSources vrrp;                                      // parallel to config.vrrp
   std::optional<SslSettings> ssl;
   std::optional<SyncSource> sync;  // set when a connection_sync block was written
+  RulePriorities rulePriorities;   // preferences given to rules written without one
 };
 
 MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink);
@@ -80,6 +82,14 @@ void mapStaticIpaddress(const Node& node, Config& config, DiagnosticSink& sink);
 // defined after the virtual_server naming it): the family of each fwmark and group service.
 void mapVirtualServerGroup(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void completeServiceGroups(MappedConfig& out, DiagnosticSink& sink);
+// Routes and rules (map_routes.cc): the top-level blocks, an instance's virtual_routes /
+// virtual_rules, and after every block is read the one-owner check (a route in two blocks would
+// be added by one and removed by the other).
+void mapStaticRoutes(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+void mapStaticRules(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+void mapVirtualRouting(const Node& block, const std::string& owner, vrrp::InstanceConfig& inst,
+                       InstanceSource& src, RulePriorities& priorities, DiagnosticSink& sink);
+void checkRoutingOwners(const MappedConfig& out, DiagnosticSink& sink);
 // Health checks (map_service_health.cc): the top-level SSL block, and after every block is read,
 // its files given to each SSL_GET probe.
 void mapSslBlock(const Node& node, MappedConfig& out, DiagnosticSink& sink);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/ip_address.h"
+#include "common/netlink/routing_entry.h"
 #include "healthcheck/health_config.h"
 #include "sync/sync_config.h"
 #include "vrrp/vrrp_config.h"
@@ -119,6 +120,16 @@ struct StaticAddress {
   std::string label;
 };
 
+// static_routes / static_rules: installed at start, kept whatever VRRP does, removed at stop.
+struct StaticRoute {
+  SourceLocation where;
+  RouteSpec spec;
+};
+struct StaticRule {
+  SourceLocation where;
+  RuleSpec spec;
+};
+
 // nftables_owner: who may change directord's nf_tables tables. persist (default): only this
 // process while it runs, and the tables (so forwarding) outlive a crash until the next start
 // claims them, as IPVS rules outlive keepalived; process: the kernel removes them when the
@@ -150,6 +161,8 @@ struct Config {
   std::map<std::string, LocalAddressGroup> laddrGroups;
   std::map<std::string, VirtualServerGroup> serviceGroups;  // virtual_server_group, by name
   std::vector<StaticAddress> staticAddresses;
+  std::vector<StaticRoute> staticRoutes;
+  std::vector<StaticRule> staticRules;
   vrrp::VrrpConfig vrrp;  // vrrp_instance, vrrp_script, vrrp_sync_group, global_defs vrrp_*
   // connection_sync; enabled = false without the block. nodeName is global_defs router_id, else
   // the host name (keepalived's default router_id).

@@ -12,10 +12,10 @@ bool contains(const std::array<std::string_view, N>& list, std::string_view keyw
 }
 
 // They change routing, addresses, VRRP state or services in ways not built yet.
-constexpr std::array<std::string_view, 11> kOtherBlocks = {
-    "static_routes", "static_rules",       "static_track_group",      "linkbeat_interfaces",
-    "bfd_instance",  "vrrp_track_process", "vrrp_track_file",         "track_file",
-    "track_process", "garp_group",         "interface_up_down_delays"};
+constexpr std::array<std::string_view, 9> kOtherBlocks = {
+    "static_track_group", "linkbeat_interfaces", "bfd_instance",
+    "vrrp_track_process", "vrrp_track_file",     "track_file",
+    "track_process",      "garp_group",          "interface_up_down_delays"};
 
 // Skipping them leaves who is master, and where the addresses live, as configured.
 constexpr std::array<std::string_view, 18> kVrrpInstanceIgnored = {"debug",
@@ -38,9 +38,7 @@ constexpr std::array<std::string_view, 18> kVrrpInstanceIgnored = {"debug",
                                                                    "native_ipv6"};
 
 // They change the wire, the addresses or the failover conditions.
-constexpr std::array<std::string_view, 14> kVrrpInstanceRefused = {"virtual_routes",
-                                                                   "virtual_rules",
-                                                                   "track_file",
+constexpr std::array<std::string_view, 12> kVrrpInstanceRefused = {"track_file",
                                                                    "track_process",
                                                                    "track_bfd",
                                                                    "vrf",

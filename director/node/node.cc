@@ -137,6 +137,7 @@ Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
   // Peers' flows are admitted against the services as of this plan (marks may have changed).
   if (ports_.sync) ports_.sync->setCatalog(syncCatalogOf(config, serviceIds_));
   syncAddresses(config);
+  syncRouting(config);
   config_ = config;
   serviceIndex_.clear();
   for (size_t i = 0; i < config_.virtualServers.size(); ++i)
@@ -262,10 +263,11 @@ void Node::stop() {
     recordTables({}, true);
   }
   installed_ = {};
+  removeRouting();
   for (const auto& owned : ports_.addresses->owned()) {
     if (auto st = ports_.addresses->remove(owned); !st) log::error(st.error());
   }
-  log::info("stopped: tables and addresses removed");
+  log::info("stopped: tables, routes, rules and addresses removed");
 }
 
 std::string Node::statusNow() { return statusLine(plan_.services.size(), vrrpSnapshot()); }

@@ -19,6 +19,7 @@
 
 #include "common/conntrack/conntrack_port.h"
 #include "common/netlink/address_owner.h"
+#include "common/netlink/routing_owner.h"
 #include "common/ownership/ownership_ledger.h"
 #include "common/result.h"
 #include "director/config/config_loader.h"
@@ -58,6 +59,8 @@ struct NodeOptions {
 struct NodePorts {
   std::unique_ptr<nft::NftWriter> nft;
   std::unique_ptr<AddressOwner> addresses;
+  // static_routes / static_rules; null: a config with them is logged as not applied.
+  std::unique_ptr<RoutingOwner> routing;
   std::unique_ptr<ConntrackPort> conntrack;
   // Per-real packets, bytes and connections (conntrack accounting); null: NAT/FULLNAT reals show
   // zero (DR reals are counted in nf_tables either way).
@@ -142,6 +145,9 @@ class Node final : public DirectorView {
   Result<ForwardingPlan> planFor(const Config& config);
   Status apply(const Config& config, ForwardingPlan plan, bool first);
   void syncAddresses(const Config& config);
+  // node_routing.cc: static_routes / static_rules, after the addresses (a route may use one).
+  void syncRouting(const Config& config);
+  void removeRouting();
   Status applyVrrp(const Config& config);
   Status applyHealth(const Config& config);
   Status applySync(const Config& config);

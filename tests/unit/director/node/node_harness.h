@@ -29,6 +29,7 @@
 #include "tests/fakes/fake_flow_table.h"
 #include "tests/fakes/fake_health_control.h"
 #include "tests/fakes/fake_nft_writer.h"
+#include "tests/fakes/fake_routing_owner.h"
 
 namespace ha::director::test {
 
@@ -149,6 +150,7 @@ class NodeRig {
     nft_ = nft.get();
     ports.nft = std::move(nft);
     ports.addresses = std::make_unique<ha::test::FakeAddressOwner>(kernel_);
+    ports.routing = std::make_unique<ha::test::FakeRoutingOwner>(routing_);
     auto flows = std::make_unique<FakeFlowTable>();
     flows_ = flows.get();
     ports.conntrack = std::move(flows);
@@ -264,6 +266,7 @@ class NodeRig {
 
   std::filesystem::path dir_;
   ha::test::FakeAddressTable kernel_;
+  ha::test::FakeRoutingTable routing_;  // static_routes / static_rules
   RecordingNft* nft_ = nullptr;
   FakeFlowTable* flows_ = nullptr;
   ha::test::FakeHealthControl* health_ = nullptr;
