@@ -3,6 +3,7 @@
 // explains the shape: static base chains, one small chain per service, everything else elements.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "director/nft/ir.h"
 #include "director/plan/forwarding_plan.h"
@@ -24,6 +25,9 @@ struct ServiceClass {
   uint32_t modulus = 0;  // slots
   bool hashPort = false;
   uint32_t persistenceSec = 0;
+  Bytes persistMask;      // persistence_granularity; empty: the whole client address
+  ConnTimeouts timeouts;  // inet only: the ct timeout objects the chain attaches
+  bool ops = false;       // ops: stateless, in the raw-priority chain (ops_render.h)
   auto operator<=>(const ServiceClass&) const = default;
 };
 // nullopt when the service has no real in rotation (its services-map element is drop).
@@ -35,6 +39,8 @@ struct ClassChain {
   std::string name;
 };
 ClassChain classChainOf(const ServiceClass& cls);
+// The ct timeout objects a class chain attaches, named after it: they live and go with it.
+std::vector<std::string> classObjectNames(const ServiceClass& cls);
 
 // One service's share of the ruleset: its map elements and the class chain it goes to, in the
 // table of its mode. render() is the base objects plus every service's share.
