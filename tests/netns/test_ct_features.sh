@@ -91,11 +91,6 @@ lab_stop_pid "$HELD_PID" TERM >/dev/null
 on client "$PY" "$HERE/netclient.py" udp 192.0.2.101 53 >/dev/null
 t=$(ct_timeout udp 53)
 check "a UDP flow of the :53 service (own lvs_timeouts udp 77) expires within 77 s (got $t)" in_range "$t" 70 77
-policy=$(on dir1 nft list table inet directord 2>/dev/null | grep -A3 'ct timeout .*_tcp' | grep policy | head -1)
-echo "    $policy"
-check "the TCP policy: established 700, fin_wait and close_wait 50" \
-  bash -c 'grep -q "established : 700" <<<"$1" && grep -q "fin_wait : 50" <<<"$1" && grep -q "close_wait : 50" <<<"$1"' _ "$policy"
-
 echo "== directorctl --set 300 0 100"
 out=$(ctl --set 300 0 100 2>&1); rc=$?
 expect_eq "--set exits 0 ($out)" 0 "$rc"

@@ -182,9 +182,13 @@ TEST(IpvsadmEditArgs, SetTimeouts) {
   EXPECT_EQ(c->edit.timeouts().tcpfin(), 0u);
   EXPECT_EQ(c->edit.timeouts().udp(), 100u);
   EXPECT_FALSE(c->edit.has_service());
-  for (const auto& bad : std::vector<std::vector<std::string_view>>{
-           {"--set", "300", "0"}, {"--set", "300", "0", "1", "2"}, {"--set", "-1", "0", "0"},
-           {"--set", "1e3", "0", "0"}, {"--set", "", "0", "0"}, {"--set", "4294967296", "0", "0"}}) {
+  for (const auto& bad :
+       std::vector<std::vector<std::string_view>>{{"--set", "300", "0"},
+                                                  {"--set", "300", "0", "1", "2"},
+                                                  {"--set", "-1", "0", "0"},
+                                                  {"--set", "1e3", "0", "0"},
+                                                  {"--set", "", "0", "0"},
+                                                  {"--set", "4294967296", "0", "0"}}) {
     auto refused = parse(bad);
     EXPECT_FALSE(refused) << bad.size();
     if (!refused) {

@@ -117,8 +117,9 @@ TEST(ConntrackRender, SharedClassKeepsItsObjects) {
 // to the VIP; the service is in no nat map but its marks and slots are the ordinary ones.
 TEST(ConntrackRender, OpsServiceIsStatelessAndItsChainsComeAndGo) {
   auto p = plan(ConnTimeouts{}, 1);
-  auto ops = service(2, Protocol::kUdp, "192.0.2.101", 5353, ForwardMode::kNat, "rr", SlotPick::kRotation,
-                     {{ip("198.51.100.11"), 5300}, {ip("198.51.100.12"), 5300}});
+  auto ops =
+      service(2, Protocol::kUdp, "192.0.2.101", 5353, ForwardMode::kNat, "rr", SlotPick::kRotation,
+              {{ip("198.51.100.11"), 5300}, {ip("198.51.100.12"), 5300}});
   ops.oneShot = true;
   p.services[2] = ops;
   FakeNftWriter fake;

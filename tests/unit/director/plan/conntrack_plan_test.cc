@@ -69,23 +69,28 @@ TEST(PlanConntrack, OpsRefusals) {
       "virtual_server 192.0.2.1 53 {\n  protocol UDP\n  lb_kind FNAT\n  laddr_group_name g\n  ops\n"
       "  real_server 198.51.100.11 53\n}\n");
   ASSERT_FALSE(fnat);
-  EXPECT_NE(fnat.error().find("test.conf:4: ops on the FULLNAT virtual_server UDP 192.0.2.1:53"), std::string::npos)
+  EXPECT_NE(fnat.error().find("test.conf:4: ops on the FULLNAT virtual_server UDP 192.0.2.1:53"),
+            std::string::npos)
       << fnat.error();
   auto persistent = planOf(
       "virtual_server 192.0.2.1 53 {\n  protocol UDP\n  persistence_timeout 60\n  ops\n"
       "  real_server 198.51.100.11 53\n}\n");
   ASSERT_FALSE(persistent);
-  EXPECT_NE(persistent.error().find("ops with persistence_timeout"), std::string::npos) << persistent.error();
+  EXPECT_NE(persistent.error().find("ops with persistence_timeout"), std::string::npos)
+      << persistent.error();
   auto shared = planOf(
       "virtual_server 192.0.2.1 53 {\n  protocol UDP\n  real_server 198.51.100.11 53\n}\n"
-      "virtual_server 192.0.2.1 5353 {\n  protocol UDP\n  ops\n  real_server 198.51.100.11 53\n}\n");
+      "virtual_server 192.0.2.1 5353 {\n  protocol UDP\n  ops\n  real_server 198.51.100.11 "
+      "53\n}\n");
   ASSERT_FALSE(shared);
-  EXPECT_NE(shared.error().find("test.conf:5: ops virtual_server UDP 192.0.2.1:5353: real 198.51.100.11:53 also "
-                                "serves UDP 192.0.2.1:53 (test.conf:1)"),
+  EXPECT_NE(shared.error().find(
+                "test.conf:5: ops virtual_server UDP 192.0.2.1:5353: real 198.51.100.11:53 also "
+                "serves UDP 192.0.2.1:53 (test.conf:1)"),
             std::string::npos)
       << shared.error();
   auto fine = planOf(
-      "virtual_server 192.0.2.1 5353 {\n  protocol UDP\n  ops\n  real_server 198.51.100.11 5300\n}\n");
+      "virtual_server 192.0.2.1 5353 {\n  protocol UDP\n  ops\n  real_server 198.51.100.11 "
+      "5300\n}\n");
   ASSERT_TRUE(fine) << fine.error();
   EXPECT_TRUE(fine->services.begin()->second.oneShot);
 }
