@@ -121,6 +121,8 @@ void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
       auto port = portArg(child, 1, 1, sink);
       if (!address || !port) continue;
       globals.metricsListen = ListenAddress{*address, *port, child.where};
+    } else if (k == "lvs_timeouts") {
+      mapLvsTimeouts(child, globals.lvsTimeouts, sink);
     } else if (isKeepalivedGlobalDefsKeyword(k)) {
       // Mail, SNMP, process tuning: global_defs never decides what is forwarded (README.md).
       sink.warning(child.where, "keyword '" + k + "' in global_defs not supported yet; ignored");

@@ -71,6 +71,11 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink);
 void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void mapLocalAddressGroup(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+// map_conntrack_keywords.cc: lvs_timeouts (global_defs and virtual_server),
+// persistence_granularity, and the refusal of ops on TCP (after the whole block is read).
+void mapLvsTimeouts(const Node& node, LvsTimeouts& out, DiagnosticSink& sink);
+void mapPersistenceGranularity(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink);
+void checkOneShot(const Node& serviceNode, const VirtualServerConfig& vs, DiagnosticSink& sink);
 // After every block is read (a virtual_server may name a group defined after it): expands the
 // groups some virtual_server names in laddr_group_name — every group when connection_sync is
 // configured, as sync accepts peers' flows on any configured local address — into

@@ -57,6 +57,15 @@ struct SorryServerConfig {
   bool inhibit = false;  // sorry_server_inhibit: display only here (we never delete it)
 };
 
+// lvs_timeouts tcp T tcpfin T udp T (seconds): keepalived's global_defs keyword, and ours per
+// virtual_server. Unset (or 0, as ipvsadm --set reads it) = the level above, then IPVS's defaults.
+struct LvsTimeouts {
+  std::optional<uint32_t> tcpSec;     // TCP established
+  std::optional<uint32_t> tcpFinSec;  // TCP half-closed (after the first FIN)
+  std::optional<uint32_t> udpSec;     // UDP, either direction
+  bool operator==(const LvsTimeouts&) const = default;
+};
+
 struct VirtualServerConfig {
   SourceLocation where;
   IpAddress vip;  // fwmark / group: the family's unspecified address (0.0.0.0 or ::), port 0
@@ -82,6 +91,11 @@ struct VirtualServerConfig {
   std::string quorumUp;                  // quorum_up "CMD ARGS"
   std::string quorumDown;                // quorum_down "CMD ARGS"
   std::optional<SorryServerConfig> sorryServer;
+  LvsTimeouts lvsTimeouts;  // overrides global_defs' per value
+  // persistence_granularity: client affinity keyed on (client address & mask); nullopt = /32
+  // (/128). A netmask of the VIP's family (keepalived: dotted IPv4 mask, IPv6 prefix length).
+  std::optional<IpAddress> persistenceGranularity;
+  bool oneShot = false;  // ops: one-packet scheduling (UDP only)
 };
 
 // virtual_server_group NAME { VIP PORT | VIP-RANGE PORT | fwmark N [inet|inet6] ... }, ranges
@@ -153,6 +167,7 @@ struct GlobalDefs {
   // metrics_listen ADDR PORT: where Prometheus scrapes /metrics; nullopt = no metrics (the
   // default). directord's --metrics-listen wins over it.
   std::optional<ListenAddress> metricsListen;
+  LvsTimeouts lvsTimeouts;  // lvs_timeouts
 };
 
 struct Config {

@@ -55,14 +55,13 @@ constexpr std::array<std::string_view, 12> kVrrpInstanceRefused = {"track_file",
 constexpr std::array<std::string_view, 5> kVrrpVmac = {
     "use_vmac", "use_vmac_addr", "vmac_xmit_base", "use_ipvlan", "vmac_garp_intvl"};
 
-constexpr std::array<std::string_view, 34> kGlobalDefs = {"notification_email",
+constexpr std::array<std::string_view, 33> kGlobalDefs = {"notification_email",
                                                           "notification_email_from",
                                                           "smtp_server",
                                                           "smtp_helo_name",
                                                           "smtp_connect_timeout",
                                                           "smtp_alert",
                                                           "lvs_id",
-                                                          "lvs_timeouts",
                                                           "lvs_sync_daemon",
                                                           "lvs_flush",
                                                           "lvs_flush_onstop",
@@ -94,9 +93,8 @@ constexpr std::array<std::string_view, 34> kGlobalDefs = {"notification_email",
 constexpr std::array<std::string_view, 7> kGlobalDefsPrefixes = {
     "vrrp_", "enable_snmp", "snmp_", "checker_", "bfd_", "nftables_", "reload_"};
 
-constexpr std::array<std::string_view, 7> kUnsupportedService = {
-    "ops",   "persistence_granularity", "persistence_engine", "ip_family", "flag-1", "flag-2",
-    "flag-3"};
+constexpr std::array<std::string_view, 5> kUnsupportedService = {"persistence_engine", "ip_family",
+                                                                 "flag-1", "flag-2", "flag-3"};
 
 }  // namespace
 

@@ -162,6 +162,12 @@ void mapServiceKeyword(const Node& node, VirtualServerConfig& vs, ServiceKeyword
     }
   } else if (k == "persistence_timeout") {
     mapPersistence(node, vs, sink);
+  } else if (k == "persistence_granularity") {
+    mapPersistenceGranularity(node, vs, sink);
+  } else if (k == "lvs_timeouts") {
+    mapLvsTimeouts(node, vs.lvsTimeouts, sink);
+  } else if (k == "ops") {
+    if (checkStatement(node, 0, 0, "ops", sink)) vs.oneShot = true;
   } else if (k == "mh_table_size") {
     mapMaglevTableSize(node, vs, loc, sink);
   } else if (k == "laddr_group_name") {
@@ -224,6 +230,7 @@ void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink)
   // Keep going on a bad header: the body's own mistakes are worth reporting in the same run.
   ServiceHealth health;
   for (const Node& child : node.children) mapServiceKeyword(child, vs, loc, health, sink);
+  checkOneShot(node, vs, sink);
   if (!ok) return;
   resolveHealth(vs, health, sink);
   out.config.virtualServers.push_back(std::move(vs));

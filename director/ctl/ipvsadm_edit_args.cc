@@ -1,5 +1,6 @@
 #include "director/ctl/ipvsadm_edit_args.h"
 
+#include <array>
 #include <charconv>
 #include <map>
 #include <optional>
@@ -145,6 +146,7 @@ bool allowed(char command, char option) {
 }  // namespace
 
 bool isEditVerb(std::string_view arg) {
+  if (arg == "--set") return true;
   if (arg.size() == 2 && arg[0] == '-' && kCommands.find(arg[1]) != std::string_view::npos)
     return true;
   if (auto it = longOptions().find(arg.substr(0, arg.find('='))); it != longOptions().end()) {
@@ -155,7 +157,33 @@ bool isEditVerb(std::string_view arg) {
          arg.substr(1).find_first_not_of(kFlags) == std::string_view::npos;
 }
 
+namespace {
+
+// ipvsadm --set TCP TCPFIN UDP: seconds, 0 leaves a value unchanged (the node checks the range).
+Result<EditCommand> parseSetTimeouts(const std::vector<std::string_view>& raw) {
+  if (raw.size() != 4)
+    return Error{"--set takes three values: TCP TCPFIN UDP (seconds, 0 = unchanged)"};
+  EditCommand out;
+  out.edit.set_op(pb::Edit::SET_TIMEOUTS);
+  std::array<uint32_t, 3> values{};
+  for (size_t k = 0; k < values.size(); ++k) {
+    std::string_view text = raw[k + 1];
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, values[k]);
+    if (text.empty() || ec != std::errc() || ptr != end) {
+      return Error{"--set: '" + std::string(text) + "' is not a number of seconds"};
+    }
+  }
+  out.edit.mutable_timeouts()->set_tcp(values[0]);
+  out.edit.mutable_timeouts()->set_tcpfin(values[1]);
+  out.edit.mutable_timeouts()->set_udp(values[2]);
+  return out;
+}
+
+}  // namespace
+
 Result<EditCommand> parseEditArgs(const std::vector<std::string_view>& raw) {
+  if (!raw.empty() && raw.front() == "--set") return parseSetTimeouts(raw);
   auto normalized = normalize(raw);
   if (!normalized) return Error{normalized.error()};
   const auto& args = normalized.value();

@@ -186,6 +186,12 @@ std::string formatLargeNumber(uint64_t n, bool exact) {
   return cformat("%8" PRIu64 "T", n / uint64_t{1000000000000});
 }
 
+std::string formatTimeouts(const pb::ServiceList& list) {
+  const auto& t = list.timeouts();
+  return "Timeout (tcp tcpfin udp): " + std::to_string(t.tcp()) + " " + std::to_string(t.tcpfin()) +
+         " " + std::to_string(t.udp()) + "\n";
+}
+
 std::string formatServiceList(const pb::ServiceList& list, const ListFormat& format) {
   std::string out;
   if (format.banner) {

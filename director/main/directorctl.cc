@@ -44,7 +44,8 @@ constexpr int kExitNoService = 3;
 constexpr int kExitDegraded = 4;
 
 constexpr std::string_view kUsageLine =
-    "Usage: directorctl [--admin-socket PATH] [--json] -L|-l [-n] [--stats|--rate] [--exact]\n"
+    "Usage: directorctl [--admin-socket PATH] [--json] -L|-l [-n] [--stats|--rate|--timeout] "
+    "[--exact]\n"
     "                   [-t|-u VIP:PORT] [-c]\n"
     "       directorctl [--admin-socket PATH] [--json] list|health|vrrp|sync|conntrack|status\n"
     "       directorctl [--admin-socket PATH] [--json] lookup tcp|udp SRC SPORT VIP VPORT [fwmark "
@@ -59,6 +60,7 @@ constexpr std::string_view kHelp =
     "  --stats                 counters: Conns InPkts OutPkts InBytes OutBytes\n"
     "  --rate                  per-second rates: CPS InPPS OutPPS InBPS OutBPS\n"
     "  --exact                 whole numbers instead of K/M/G/T in --stats and --rate\n"
+    "  --timeout               the global lvs_timeouts: Timeout (tcp tcpfin udp): 900 120 300\n"
     "  -t, --tcp-service VIP:PORT, -u, --udp-service VIP:PORT\n"
     "                          only this service (IPv6 as [VIP]:PORT)\n"
     "  -c, --connection        our flows, from conntrack, as `ipvsadm -Lcn` (at most 100,000)\n"
@@ -172,6 +174,10 @@ int runList(Client& client, const CtlCommand& command) {
     auto one = onlyService(reply, *command.service);
     if (!one) return noService(command.service->str());
     reply = std::move(*one);
+  }
+  if (command.timeout) {
+    print(command, reply.timeouts(), [&] { return ha::director::formatTimeouts(reply); });
+    return degradedOr(client, kExitOk);
   }
   ha::director::ResolvingNames resolver;
   ha::director::ListFormat format{command.stats, ha::director::kDirectordVersion};

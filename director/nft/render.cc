@@ -1,10 +1,13 @@
 #include "director/nft/render.h"
 
+#include <libnftnl/object.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include <set>
 
 #include "director/nft/names.h"
+#include "director/nft/ops_render.h"
 #include "director/nft/rule_builder.h"
 
 namespace ha::director::nft {
@@ -24,6 +27,16 @@ constexpr uint32_t kPersistSize = 1u << 20;
 uint32_t addrLen(bool v6) { return v6 ? 16 : 4; }
 uint32_t addrType(bool v6) { return v6 ? kTypeIp6Addr : kTypeIpAddr; }
 std::string fam(std::string_view base, bool v6) { return byFamily(base, v6); }
+
+std::string hexText(const Bytes& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (uint8_t b : bytes) {
+    s += kHex[b >> 4];
+    s += kHex[b & 0xf];
+  }
+  return s;
+}
 
 SetDef verdictMap(std::string name, uint32_t keyType, uint32_t keyLen) {
   SetDef s;
@@ -113,12 +126,46 @@ void addInetBaseChains(TableState& t) {
 // rules. The kernel validates each element added to a map against every rule that looks it up:
 // one lookup per service made 10k services a 30 s apply.
 std::string inetClassChain(const ServiceClass& cls) {
-  std::string n = byFamily("dnat", cls.v6) + (cls.pick == SlotPick::kRotation ? "_rot" : "_hash") +
+  std::string n = byFamily(cls.ops ? "ops" : "dnat", cls.v6) +
+                  (cls.pick == SlotPick::kRotation ? "_rot" : "_hash") +
                   std::to_string(cls.modulus);
   if (cls.hashPort) n += "_port";
   if (cls.persistenceSec != 0) n += "_persist" + std::to_string(cls.persistenceSec);
   if (cls.byMark) n += cls.keepPort ? "_fwm_keepport" : "_fwm";
+  if (!cls.persistMask.empty()) n += "_mask" + hexText(cls.persistMask);
+  if (!cls.timeouts.isDefault()) {
+    n += "_t" + std::to_string(cls.timeouts.tcpSec) + "_" + std::to_string(cls.timeouts.tcpFinSec) +
+         "_" + std::to_string(cls.timeouts.udpSec);
+  }
   return n;
+}
+
+// lvs_timeouts as conntrack policies. IPVS's tcp is ESTABLISHED; its tcpfin is FIN_WAIT, the
+// half-closed state after the first FIN, which conntrack splits into fin_wait (until the FIN is
+// acked) and close_wait (then): tcpfin covers both. The other states keep IPVS's fixed values
+// (SYN_RECV 60, SYN_SENT/TIME_WAIT 120, LAST_ACK 30, CLOSE 10 s), which are conntrack's defaults
+// too; they are written out so the namespace's sysctls do not leak into our flows.
+ObjectDef tcpTimeouts(std::string name, const ConnTimeouts& t) {
+  ObjectDef o{std::move(name), {IPPROTO_TCP, std::vector<uint32_t>(NFTNL_CTTIMEOUT_TCP_MAX)}};
+  auto& s = o.ctTimeout.seconds;
+  s[NFTNL_CTTIMEOUT_TCP_SYN_SENT] = 120;
+  s[NFTNL_CTTIMEOUT_TCP_SYN_RECV] = 60;
+  s[NFTNL_CTTIMEOUT_TCP_ESTABLISHED] = t.tcpSec;
+  s[NFTNL_CTTIMEOUT_TCP_FIN_WAIT] = t.tcpFinSec;
+  s[NFTNL_CTTIMEOUT_TCP_CLOSE_WAIT] = t.tcpFinSec;
+  s[NFTNL_CTTIMEOUT_TCP_LAST_ACK] = 30;
+  s[NFTNL_CTTIMEOUT_TCP_TIME_WAIT] = 120;
+  s[NFTNL_CTTIMEOUT_TCP_CLOSE] = 10;
+  s[NFTNL_CTTIMEOUT_TCP_SYN_SENT2] = 120;
+  // conntrack lowers a flow's timeout to these (never raises it) on retransmissions / unacked data.
+  s[NFTNL_CTTIMEOUT_TCP_RETRANS] = 300;
+  s[NFTNL_CTTIMEOUT_TCP_UNACK] = 300;
+  return o;
+}
+
+// IPVS keeps one UDP timeout whatever the traffic; conntrack's unreplied and replied get it both.
+ObjectDef udpTimeouts(std::string name, const ConnTimeouts& t) {
+  return ObjectDef{std::move(name), {IPPROTO_UDP, {t.udpSec, t.udpSec}}};
 }
 
 // dnat<4|6>_<rot|hash><N>[_port][_persist<T>]: mark the flow as ours (ct mark = tag | service id,
@@ -145,15 +192,27 @@ ChainDef classChain(const ServiceClass& cls, uint32_t seed) {
                           .comment("mark the flow with its service")
                           .take());
   }
+  // The flow is not confirmed yet (nat chains see its first packet): the policy sticks to it.
+  // Each object applies to its own protocol only.
+  c.rules.push_back(RuleBuilder()
+                        .expr(Objref{NFT_OBJECT_CT_TIMEOUT, ctTimeoutName(c.name, true)})
+                        .expr(Objref{NFT_OBJECT_CT_TIMEOUT, ctTimeoutName(c.name, false)})
+                        .comment("lvs_timeouts")
+                        .take());
   Reg addr = Reg::k2, port = regPlus(Reg::k2, al / 4);
   Reg persistKey = Reg::k8;  // above every register the scheduling rule uses
   // A real of port 0 under a mark keeps the packet's destination port (IPVS fwmark services).
   const std::optional<Reg> natPort = cls.keepPort ? std::nullopt : std::optional<Reg>(port);
   uint64_t persistMs = uint64_t{cls.persistenceSec} * 1000;
+  const Bytes zeros(cls.persistMask.size(), 0);
+  auto persistClient = [&](RuleBuilder& r) -> RuleBuilder& {
+    r.sourceAddr(v6, persistKey);
+    if (!cls.persistMask.empty()) r.expr(Bitwise{persistKey, persistKey, cls.persistMask, zeros});
+    return r.load(CtLoad{CtKey::kMark, std::nullopt, regPlus(persistKey, al / 4)});
+  };
   if (cls.persistenceSec != 0) {
-    c.rules.push_back(RuleBuilder()
-                          .sourceAddr(v6, persistKey)
-                          .load(CtLoad{CtKey::kMark, std::nullopt, regPlus(persistKey, al / 4)})
+    RuleBuilder hit;
+    c.rules.push_back(persistClient(hit)
                           .expr(Lookup{fam(kPersist, v6), persistKey, addr})
                           .expr(Dynset{Dynset::Op::kUpdate, fam(kPersist, v6), persistKey, addr,
                                        persistMs, false})
@@ -170,7 +229,7 @@ ChainDef classChain(const ServiceClass& cls, uint32_t seed) {
   }
   b.expr(Lookup{fam(kBackends, v6), Reg::k0, addr});
   if (cls.persistenceSec != 0) {
-    b.sourceAddr(v6, persistKey).load(CtLoad{CtKey::kMark, std::nullopt, regPlus(persistKey, al / 4)});
+    persistClient(b);
     b.expr(Dynset{Dynset::Op::kAdd, fam(kPersist, v6), persistKey, addr, persistMs, false});
   }
   b.expr(Nat{Nat::Type::kDnat, v6, addr, std::nullopt, natPort});
@@ -245,7 +304,15 @@ std::vector<ServiceClass> serviceClassesOf(const ServicePlan& sp) {
   cls.v6 = !sp.key.vip.isV4();
   cls.pick = sp.pick;
   cls.hashPort = sp.pick == SlotPick::kFlowHash && sp.hashPort;
+  if (sp.oneShot && sp.mode == ForwardMode::kNat) {  // no conntrack entry: nothing else applies
+    cls.ops = true;
+    return {cls};
+  }
   cls.persistenceSec = sp.persistenceTimeoutSec;
+  if (sp.persistenceMask)
+    cls.persistMask.assign(sp.persistenceMask->bytes(),
+                           sp.persistenceMask->bytes() + sp.persistenceMask->size());
+  cls.timeouts = sp.timeouts;
   std::vector<ServiceClass> classes;
   if (sp.key.plain() || !sp.groupAddresses.empty()) classes.push_back(cls);
   if (!selectorMarks(sp).empty()) {
@@ -254,6 +321,12 @@ std::vector<ServiceClass> serviceClassesOf(const ServicePlan& sp) {
     classes.push_back(cls);
   }
   return classes;
+}
+
+std::vector<std::string> classObjectNames(const ServiceClass& cls) {
+  if (cls.dr || cls.ops) return {};
+  std::string chain = inetClassChain(cls);
+  return {ctTimeoutName(chain, true), ctTimeoutName(chain, false)};
 }
 
 ClassChain classChainOf(const ServiceClass& cls) {
@@ -270,9 +343,24 @@ void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& p
   }
   TableState& t = out.tables[inetTable()];
   auto classes = serviceClassesOf(sp);
+  if (sp.oneShot && sp.mode == ForwardMode::kNat) {
+    std::optional<std::string> chain;
+    if (!classes.empty()) {
+      const ServiceClass& opsClass = classes.front();
+      chain = inetClassChain(opsClass);
+      t.chains[*chain] = opsClassChain(*chain, opsClass.v6, opsClass.pick, opsClass.modulus,
+                                       opsClass.hashPort, plan.hashSeed);
+    }
+    addOpsServiceElements(t, sp, chain);
+    return;
+  }
   addServiceElements(t, sp, classes);
   for (const auto& cls : classes) {
     auto chain = classChain(cls, plan.hashSeed);
+    t.objects.try_emplace(ctTimeoutName(chain.name, true),
+                          tcpTimeouts(ctTimeoutName(chain.name, true), cls.timeouts));
+    t.objects.try_emplace(ctTimeoutName(chain.name, false),
+                          udpTimeouts(ctTimeoutName(chain.name, false), cls.timeouts));
     t.chains[chain.name] = std::move(chain);
   }
 }
@@ -345,6 +433,7 @@ TableOwner tableOwner(TableOwnership ownership) {
 NftState render(const ForwardingPlan& plan) {
   NftState state;
   state.tables[inetTable()] = renderInet(plan);
+  if (planHasOps(plan)) addOpsBase(state.tables[inetTable()]);
   if (!plan.drDevices.empty()) state.tables[netdevTable()] = renderNetdev(plan);
   for (const auto& [id, sp] : plan.services) renderService(state, sp, plan);
   for (auto& [id, table] : state.tables) table.owner = tableOwner(plan.tableOwnership);

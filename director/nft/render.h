@@ -27,6 +27,9 @@ struct ServiceClass {
   uint32_t persistenceSec = 0;
   bool byMark = false;    // entered from the fwmarks map: the ct mark comes from the packet mark
   bool keepPort = false;  // dnat to the real's address only (reals of port 0 under a mark)
+  Bytes persistMask;      // persistence_granularity; empty: the whole client address
+  ConnTimeouts timeouts;  // inet only: the ct timeout objects the chain attaches
+  bool ops = false;       // ops: stateless, in the raw-priority chain (ops_render.h)
   auto operator<=>(const ServiceClass&) const = default;
 };
 // Empty when the service has no real in rotation (its map elements are drop); two for a group
@@ -39,6 +42,8 @@ struct ClassChain {
   std::string name;
 };
 ClassChain classChainOf(const ServiceClass& cls);
+// The ct timeout objects a class chain attaches, named after it: they live and go with it.
+std::vector<std::string> classObjectNames(const ServiceClass& cls);
 
 // One service's share of the ruleset: its map elements and the class chain it goes to, in the
 // table of its mode. render() is the base objects plus every service's share.

@@ -240,6 +240,13 @@ void Node::reload() {
   }
   // The config file is the truth again (keepalived's reload forgets ipvsadm's edits too).
   for (const auto& line : discarded) log::info(line);
+  if (timeoutsOverride_) {
+    auto now = resolveTimeouts(timeoutsOverride_.value(), {});
+    auto file = resolveTimeouts(loaded.config.globals.lvsTimeouts, {});
+    log::info("runtime override discarded by reload: lvs_timeouts (was " + timeoutsText(now) +
+              ", config says " + timeoutsText(file) + ")");
+  }
+  timeoutsOverride_.reset();
   overrides_.clear();
 }
 
@@ -381,6 +388,7 @@ Result<DirectorSnapshot> Node::snapshotOf(bool ratesAsked) {
     fillRates(snapshot);
     snapshot.ratesWarmingUp = warmingUp;
     markOverrides(snapshot);
+    snapshot.timeouts = resolveTimeouts(config_.globals.lvsTimeouts, {});
     return snapshot;
   });
   if (snap && health) mergeHealth(snap.value(), std::move(*health));

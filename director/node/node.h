@@ -188,6 +188,7 @@ class Node final : public DirectorView {
   // node_edits.cc: a batch of runtime edits on the director thread, as one patch transaction.
   EditAnswer applyEditsNow(const std::vector<RuntimeEdit>& edits);
   void commitEditedConfig(EditWork& work);
+  EditAnswer setTimeoutsNow(const LvsTimeouts& wanted);  // node_timeouts.cc
   void markOverrides(DirectorSnapshot& snapshot) const;
   // node_steering.cc: the connection-count schedulers' tables, rebuilt from conntrack's events.
   void followConnectionCounts();
@@ -209,6 +210,7 @@ class Node final : public DirectorView {
   // takes its default action (termination) when an operator sends it out of habit.
   boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};
   Config config_;               // the effective config: the file's plus overrides_
+  std::optional<LvsTimeouts> timeoutsOverride_;  // directorctl --set: the global values in force
   RuntimeOverrides overrides_;  // runtime edits since the last (re)load; discarded by the next
   std::map<ServiceKey, uint32_t> serviceIds_;
   ForwardingPlan plan_;

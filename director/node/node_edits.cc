@@ -1,6 +1,7 @@
 // The node's side of runtime edits (directorctl -A/-E/-D/-a/-e/-d/-R): a batch is validated
 // whole (runtime_edits.cc), the touched services are re-planned and patched as one nf_tables
 // transaction, as a health flip is (node_health.cc); a refusal at any step changes nothing.
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -31,6 +32,12 @@ EditAnswer Node::applyEditsNow(const std::vector<RuntimeEdit>& edits) {
     return EditAnswer{EditRefusal{kind, std::move(why)}, {}};
   };
   if (!started_) return refuse(Kind::kKernel, "directord has not applied its configuration yet");
+  if (std::any_of(edits.begin(), edits.end(),
+                  [](const RuntimeEdit& e) { return e.op == RuntimeEdit::Op::kSetTimeouts; })) {
+    if (edits.size() != 1)
+      return refuse(Kind::kInvalid, "--set cannot share a batch with other edits");
+    return setTimeoutsNow(edits.front().timeouts);
+  }
   auto current = [this](const ServiceKey& key) -> const VirtualServerConfig* {
     auto it = serviceIndex_.find(key);
     return it == serviceIndex_.end() ? nullptr : &config_.virtualServers[it->second];

@@ -54,6 +54,8 @@ class Batch {
         return editReal(e);
       case Op::kDeleteReal:
         return deleteReal(e);
+      case Op::kSetTimeouts:  // the node applies it alone (node_timeouts.cc), never in a batch
+        return refuse(Kind::kInvalid, "--set cannot share a batch with other edits");
     }
     return refuse(Kind::kInvalid, "unknown edit operation");
   }

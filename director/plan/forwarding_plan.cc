@@ -57,6 +57,19 @@ bool keepsPacketPort(const ServicePlan& sp) {
                      [](const PlannedReal& r) { return r.endpoint.port == 0; });
 }
 
+ConnTimeouts resolveTimeouts(const LvsTimeouts& global, const LvsTimeouts& service) {
+  ConnTimeouts t;
+  t.tcpSec = service.tcpSec.value_or(global.tcpSec.value_or(t.tcpSec));
+  t.tcpFinSec = service.tcpFinSec.value_or(global.tcpFinSec.value_or(t.tcpFinSec));
+  t.udpSec = service.udpSec.value_or(global.udpSec.value_or(t.udpSec));
+  return t;
+}
+
+std::string timeoutsText(const ConnTimeouts& t) {
+  return "tcp " + std::to_string(t.tcpSec) + " tcpfin " + std::to_string(t.tcpFinSec) + " udp " +
+         std::to_string(t.udpSec);
+}
+
 std::map<ServiceKey, uint32_t> assignServiceIds(const std::map<ServiceKey, uint32_t>& previous,
                                                 const Config& config) {
   std::map<ServiceKey, uint32_t> ids;
@@ -150,6 +163,10 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
   sp.pick = scheduler->pick();
   sp.hashPort = vs.schedulerFlags.count("sh-port") != 0 || vs.schedulerFlags.count("mh-port") != 0;
   sp.persistenceTimeoutSec = vs.persistenceTimeoutSec.value_or(0);
+  // Without persistence the granularity means nothing (IPVS ignores it too).
+  if (sp.persistenceTimeoutSec != 0) sp.persistenceMask = vs.persistenceGranularity;
+  sp.timeouts = resolveTimeouts(config.globals.lvsTimeouts, vs.lvsTimeouts);
+  sp.oneShot = vs.oneShot;
   sp.where = vs.where;
   if (!vs.group.empty()) {
     auto group = config.serviceGroups.find(vs.group);
@@ -239,7 +256,35 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
   if (vs.mode == ForwardMode::kTun) {
     return Error{vs.where.str() + ": lb_kind TUN not supported yet"};
   }
+  if (sp.oneShot && sp.mode == ForwardMode::kFullNat) {
+    return Error{vs.where.str() + ": ops on the FULLNAT virtual_server " + sp.key.str() +
+                 ": without connection state a reply to the local address cannot find its client"};
+  }
+  if (sp.oneShot && sp.persistenceTimeoutSec != 0 && sp.mode == ForwardMode::kNat) {
+    return Error{vs.where.str() + ": ops with persistence_timeout on " + sp.key.str() +
+                 ": client affinity needs state that ops does not keep"};
+  }
   return sp;
+}
+
+// An ops service's replies are recognised by the real's address and port alone (no conntrack
+// entry): that real:port must serve no other NAT service, whose tracked replies it would catch.
+Status checkOpsReals(const ForwardingPlan& plan) {
+  std::map<std::pair<Protocol, Endpoint>, const ServicePlan*> owner;
+  for (const auto& [id, sp] : plan.services) {
+    if (sp.mode != ForwardMode::kNat) continue;
+    for (const auto& real : sp.reals) {
+      auto [it, first] = owner.emplace(std::pair{sp.key.protocol, real.endpoint}, &sp);
+      if (first || !(sp.oneShot || it->second->oneShot)) continue;
+      const ServicePlan& ops = sp.oneShot ? sp : *it->second;
+      const ServicePlan& other = sp.oneShot ? *it->second : sp;
+      return Error{
+          ops.where.str() + ": ops virtual_server " + ops.key.str() + ": real " +
+          real.endpoint.str() + " also serves " + other.key.str() + " (" + other.where.str() +
+          "); the replies of an ops service are recognised by the real's address and port alone"};
+    }
+  }
+  return okStatus();
 }
 
 }  // namespace
@@ -271,6 +316,7 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
     }
     plan.services[sp->id] = std::move(sp.value());
   }
+  if (auto st = checkOpsReals(plan); !st) return Error{st.error()};
   return plan;
 }
 

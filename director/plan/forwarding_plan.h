@@ -37,6 +37,19 @@ struct ServiceKey {
   std::string str() const;  // "TCP 192.0.2.1:80", "FWM 1", "FWM 1 IPv6", "TCP group NAME"
 };
 
+// The conntrack timeouts of a service's flows, resolved: virtual_server lvs_timeouts, else
+// global_defs' (or directorctl --set), else IPVS's defaults (ip_vs_proto_tcp.c / _udp.c).
+struct ConnTimeouts {
+  static constexpr uint32_t kIpvsTcpSec = 900, kIpvsTcpFinSec = 120, kIpvsUdpSec = 300;
+  uint32_t tcpSec = kIpvsTcpSec;
+  uint32_t tcpFinSec = kIpvsTcpFinSec;
+  uint32_t udpSec = kIpvsUdpSec;
+  auto operator<=>(const ConnTimeouts&) const = default;
+  bool isDefault() const { return *this == ConnTimeouts{}; }
+};
+ConnTimeouts resolveTimeouts(const LvsTimeouts& global, const LvsTimeouts& service);
+std::string timeoutsText(const ConnTimeouts& t);  // "tcp 900 tcpfin 120 udp 300"
+
 struct PlannedReal {
   Endpoint endpoint;
   uint32_t weight = 1;      // effective: the MISC_CHECK dynamic weight when set, 0 when inhibited
@@ -61,6 +74,9 @@ struct ServicePlan {
   std::vector<PlannedReal> reals;        // every configured real, for display and counters
   std::vector<Endpoint> slots;           // slot -> real; size is the numgen/jhash modulus
   uint32_t persistenceTimeoutSec = 0;    // 0: no client affinity
+  std::optional<IpAddress> persistenceMask;  // persistence_granularity; nullopt: the whole address
+  ConnTimeouts timeouts;                     // NAT/FULLNAT: the flows' conntrack timeouts
+  bool oneShot = false;                  // ops: UDP, every datagram scheduled, no conntrack entry
   std::optional<uint32_t> laddrGroupId;  // FULLNAT
   std::string drDevice;                  // DR: device the VIP arrives on and reals sit behind
   SourceLocation where;

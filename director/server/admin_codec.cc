@@ -66,6 +66,9 @@ pb::ServiceList toServiceList(const DirectorSnapshot& snapshot,
                               std::chrono::system_clock::time_point now) {
   pb::ServiceList out;
   out.set_hash_seed(snapshot.hashSeed);
+  out.mutable_timeouts()->set_tcp(snapshot.timeouts.tcpSec);
+  out.mutable_timeouts()->set_tcpfin(snapshot.timeouts.tcpFinSec);
+  out.mutable_timeouts()->set_udp(snapshot.timeouts.udpSec);
   out.set_distinct_probes(snapshot.distinctProbes);
   out.set_probes_run(snapshot.probesRun);
   out.set_probes_in_flight(snapshot.probesInFlight);

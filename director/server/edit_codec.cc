@@ -30,6 +30,8 @@ Result<RuntimeEdit::Op> opOf(pb::Edit::Op op) {
       return RuntimeEdit::Op::kEditReal;
     case pb::Edit::DELETE_REAL:
       return RuntimeEdit::Op::kDeleteReal;
+    case pb::Edit::SET_TIMEOUTS:
+      return RuntimeEdit::Op::kSetTimeouts;
     default:
       return Error{"no operation given"};
   }
@@ -49,6 +51,12 @@ Result<RuntimeEdit> toRuntimeEdit(const pb::Edit& in) {
   auto op = opOf(in.op());
   if (!op) return Error{op.error()};
   e.op = op.value();
+  if (e.op == RuntimeEdit::Op::kSetTimeouts) {  // names no service; 0 = unchanged
+    auto value = [](uint32_t v) { return v == 0 ? std::nullopt : std::optional<uint32_t>(v); };
+    e.timeouts = {value(in.timeouts().tcp()), value(in.timeouts().tcpfin()),
+                  value(in.timeouts().udp())};
+    return e;
+  }
   std::string protocol = upper(in.service().protocol());
   if (in.service().fwmark() != 0) {
     e.service.fwmark = in.service().fwmark();  // -f MARK; the node resolves the family

@@ -141,11 +141,10 @@ TEST(ConfigVirtualServer, FallbackFlagsWarn) {
 // Keywords we cannot classify inside a service or a real are errors naming the block.
 TEST(ConfigVirtualServer, UnknownKeywordsAreErrors) {
   auto r = load(
-      "virtual_server 192.0.2.1 80 {\n  lb_algoo rr\n  persistence_granularity 255.255.255.0\n"
+      "virtual_server 192.0.2.1 80 {\n  lb_algoo rr\n  persistence_engine sip\n"
       "  real_server 10.0.0.1 80 {\n    wieght 2\n  }\n}\n");
   EXPECT_TRUE(hasError(r, 2, "unknown keyword 'lb_algoo' in virtual_server"));
-  EXPECT_TRUE(
-      hasError(r, 3, "keyword 'persistence_granularity' in virtual_server not supported yet"));
+  EXPECT_TRUE(hasError(r, 3, "keyword 'persistence_engine' in virtual_server not supported yet"));
   EXPECT_TRUE(hasError(r, 5, "unknown keyword 'wieght' in real_server"));
 }
 
