@@ -123,6 +123,8 @@ struct RealKey {
   uint16_t vport = 0;
   IpAddress address;
   uint16_t port = 0;
+  uint32_t fwmark = 0;     // the virtual server is `fwmark N` (vip unspecified, vport 0)
+  std::string group = {};  // the virtual server is `group NAME` (vip unspecified, vport 0)
   auto operator<=>(const RealKey&) const = default;
   std::string str() const;  // "TCP 192.0.2.1:80 -> 198.51.100.11:80" (inline, below)
 };
@@ -131,6 +133,8 @@ struct ServiceKey {
   uint8_t protocol = 6;
   IpAddress vip;
   uint16_t vport = 0;
+  uint32_t fwmark = 0;     // `virtual_server fwmark N`
+  std::string group = {};  // `virtual_server group NAME`
   auto operator<=>(const ServiceKey&) const = default;
   std::string str() const;  // "TCP 192.0.2.1:80" (inline, below)
 };
@@ -175,13 +179,20 @@ inline std::string protocolText(uint8_t protocol) {
   return "proto " + std::to_string(protocol);
 }
 
-inline std::string ServiceKey::str() const {
+// keepalived's FMT_VS: "TCP 192.0.2.1:80", "FWM 1", "TCP group NAME".
+inline std::string serviceText(uint8_t protocol, const IpAddress& vip, uint16_t vport,
+                               uint32_t fwmark, const std::string& group) {
+  if (fwmark != 0) return "FWM " + std::to_string(fwmark) + (vip.isV4() ? "" : " IPv6");
+  if (!group.empty()) return protocolText(protocol) + " group " + group;
   return protocolText(protocol) + " " + formatEndpoint(vip, vport);
 }
 
+inline std::string ServiceKey::str() const {
+  return serviceText(protocol, vip, vport, fwmark, group);
+}
+
 inline std::string RealKey::str() const {
-  return protocolText(protocol) + " " + formatEndpoint(vip, vport) + " -> " +
-         formatEndpoint(address, port);
+  return serviceText(protocol, vip, vport, fwmark, group) + " -> " + formatEndpoint(address, port);
 }
 
 // "TCP_CHECK", "HTTP_GET", ...: keepalived's keywords.

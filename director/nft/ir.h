@@ -78,6 +78,29 @@ struct Dynset {
   bool operator==(const Dynset&) const = default;
 };
 struct Counter { bool operator==(const Counter&) const = default; };
+// Stateless rewrite of packet bytes from sreg (ops): csumType NFT_PAYLOAD_CSUM_* fixes the
+// checksum at csumOffset of the same header; l4Pseudo also fixes the TCP/UDP checksum over an
+// address (NFT_PAYLOAD_L4CSUM_PSEUDOHDR).
+struct PayloadWrite {
+  PayloadBase base;
+  uint32_t offset;
+  uint32_t len;
+  Reg sreg;
+  bool inetCsum = false;
+  uint32_t csumOffset = 0;
+  bool l4Pseudo = false;
+  bool operator==(const PayloadWrite&) const = default;
+};
+// No conntrack entry for this packet (raw priority, before conntrack sees it).
+struct Notrack {
+  bool operator==(const Notrack&) const = default;
+};
+// nft_objref: attach a stateful object by name (`ct timeout set "NAME"`).
+struct Objref {
+  uint32_t type;
+  std::string name;  // type: NFT_OBJECT_*
+  bool operator==(const Objref&) const = default;
+};
 // nft_fwd_netdev: with addrReg, neighbour output to that next hop (fwd ip to ADDR device DEV).
 struct Fwd {
   Reg devReg; std::optional<Reg> addrReg; bool ipv6 = false;
@@ -85,7 +108,8 @@ struct Fwd {
 };
 
 using Expr = std::variant<MetaLoad, PayloadLoad, CtLoad, CtSetMark, Cmp, Bitwise, ImmediateData,
-                          ImmediateVerdict, Lookup, NumgenInc, Jhash, Nat, Dynset, Counter, Fwd>;
+                          ImmediateVerdict, Lookup, NumgenInc, Jhash, Nat, Dynset, Counter, Fwd,
+                          Objref, PayloadWrite, Notrack>;
 
 struct Rule {
   std::vector<Expr> exprs;
@@ -123,6 +147,19 @@ struct SetDef {
   bool operator==(const SetDef&) const = default;
 };
 
+// A conntrack timeout policy (NFT_OBJECT_CT_TIMEOUT, `nft list ct timeouts`): seconds per state,
+// indexed by NFTNL_CTTIMEOUT_TCP_* / NFTNL_CTTIMEOUT_UDP_*; every state is given.
+struct CtTimeoutObject {
+  uint8_t l4proto = 0;  // IPPROTO_TCP / IPPROTO_UDP
+  std::vector<uint32_t> seconds;
+  bool operator==(const CtTimeoutObject&) const = default;
+};
+struct ObjectDef {
+  std::string name;
+  CtTimeoutObject ctTimeout;
+  bool operator==(const ObjectDef&) const = default;
+};
+
 struct Element {
   Bytes key;
   std::variant<std::monostate, Bytes, Verdict> data;
@@ -144,6 +181,7 @@ struct TableState {
   TableOwner owner = TableOwner::kNone;
   std::map<std::string, SetDef> sets;
   std::map<std::string, ChainDef> chains;
+  std::map<std::string, ObjectDef> objects;  // stateful objects the chains name (ct timeouts)
   // set name -> key -> data; only for sets the diff owns (not dynamic ones)
   std::map<std::string, std::map<Bytes, std::variant<std::monostate, Bytes, Verdict>>> elements;
   bool operator==(const TableState&) const = default;
@@ -165,10 +203,18 @@ struct AddChain { TableId table; ChainDef chain; };  // rules are sent as AddRul
 struct DeleteChain { TableId table; std::string name; };
 struct FlushChain { TableId table; std::string name; };
 struct AddRule { TableId table; std::string chain; Rule rule; };
+struct AddObject {
+  TableId table;
+  ObjectDef object;
+};
+struct DeleteObject {
+  TableId table;
+  std::string name;
+};
 struct AddElements { TableId table; std::string set; std::vector<Element> elements; };
 struct DeleteElements { TableId table; std::string set; std::vector<Element> elements; };
 using Op = std::variant<AddTable, DeleteTable, AddSet, DeleteSet, AddChain, DeleteChain, FlushChain,
-                        AddRule, AddElements, DeleteElements>;
+                        AddRule, AddElements, DeleteElements, AddObject, DeleteObject>;
 
 struct Transaction {
   std::vector<Op> ops;

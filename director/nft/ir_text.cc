@@ -108,6 +108,15 @@ struct ExprText {
     return s;
   }
   std::string operator()(const Counter&) const { return "counter"; }
+  std::string operator()(const PayloadWrite& e) const {
+    std::string s = "payload " + std::string(name(e.base)) + " +" + std::to_string(e.offset) +
+                    " len " + std::to_string(e.len) + " < " + reg(e.sreg);
+    if (e.inetCsum) s += " csum +" + std::to_string(e.csumOffset);
+    if (e.l4Pseudo) s += " l4csum";
+    return s;
+  }
+  std::string operator()(const Notrack&) const { return "notrack"; }
+  std::string operator()(const Objref& e) const { return "ct timeout set \"" + e.name + "\""; }
   std::string operator()(const Fwd& e) const {
     return std::string("fwd") + (e.addrReg ? (e.ipv6 ? " ip6 to " : " ip to ") + reg(*e.addrReg) : "") +
            " dev " + reg(e.devReg);
@@ -161,6 +170,12 @@ std::string ownerText(TableOwner owner) {
   return "?";
 }
 
+std::string objectText(const ObjectDef& o) {
+  std::string s = o.name + " { protocol " + std::to_string(o.ctTimeout.l4proto) + " seconds";
+  for (uint32_t v : o.ctTimeout.seconds) s += " " + std::to_string(v);
+  return s + " }";
+}
+
 std::string toText(const NftState& state) {
   std::ostringstream out;
   for (const auto& [id, t] : state.tables) {
@@ -192,6 +207,8 @@ std::string toText(const NftState& state) {
       out << "\n";
       for (const auto& rule : chain.rules) out << "    " << toText(rule) << "\n";
     }
+    for (const auto& [name, object] : t.objects)
+      out << "  ct timeout " << objectText(object) << "\n";
   }
   return out.str();
 }
@@ -223,6 +240,10 @@ std::string toText(const Transaction& tx) {
       for (const auto& e : o.elements) s += " " + hexWords(e.key);
       return s + " }";
     }
+    std::string operator()(const AddObject& o) const {
+      return "add ct timeout " + objectText(o.object);
+    }
+    std::string operator()(const DeleteObject& o) const { return "delete ct timeout " + o.name; }
   };
   std::string out;
   for (const auto& op : tx.ops) out += std::visit(OpText{}, op) + "\n";

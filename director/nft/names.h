@@ -27,6 +27,23 @@ inline constexpr std::string_view kBackends = "backends";  // mark . slot : real
 inline constexpr std::string_view kPersist = "persist";    // client . mark : real . port (timeouts)
 inline constexpr std::string_view kLaddrs = "laddrs";      // gid . slot : local address
 inline constexpr std::string_view kFullnat = "fullnat";    // mark : goto laddr_<gid>
+// fwmark services (IPVS -f): the packet's mark (meta mark, set by the operator's own rules before
+// kPreroutingPriority) selects the service; looked up before the address map, as IPVS does.
+inline constexpr std::string_view kFwmarks =
+    "fwmarks";  // l4proto . mark : goto dnat<class>_fwm | drop
+inline constexpr std::string_view kFwmarkMarks = "fwmark_marks";  // mark : ct mark of the service
+// ops (one-packet scheduling, UDP NAT): only while some ops service exists. Stateless: no
+// conntrack.
+inline constexpr std::string_view kOpsRawChain =
+    "ops_raw";  // filter prerouting, raw: dnat + notrack
+inline constexpr std::string_view kOpsForwardChain =
+    "ops_forward";                             // filter forward: replies' source -> VIP
+inline constexpr int32_t kRawPriority = -300;  // NF_IP_PRI_RAW: before conntrack
+inline constexpr int32_t kForwardPriority = 0;
+inline constexpr std::string_view kOpsServices =
+    "ops_services";  // l4proto . vip . vport : goto ops<class>
+inline constexpr std::string_view kOpsReplies =
+    "ops_replies";  // l4proto . real . rport : vip . vport
 
 // `table netdev directord` (DR): fwd exists only in the netdev family. IPv4 only for now.
 inline constexpr std::string_view kDrServices4 = "dr_services4";  // l4proto . vip . vport : goto dr_hash<N> | drop
@@ -41,6 +58,10 @@ using ::ha::kMarkTagMask;
 using ::ha::kMaxServiceId;
 using ::ha::serviceMark;
 
+// ct timeout objects of class chain CHAIN (lvs_timeouts): CHAIN_tcp, CHAIN_udp.
+inline std::string ctTimeoutName(std::string_view chain, bool tcp) {
+  return std::string(chain) + (tcp ? "_tcp" : "_udp");
+}
 inline std::string laddrChain(uint32_t groupId) { return "laddr_" + std::to_string(groupId); }
 inline std::string drClassChain(uint32_t modulus, bool hashPort) {
   return "dr_hash" + std::to_string(modulus) + (hashPort ? "_port" : "");

@@ -220,27 +220,48 @@ struct Filler {
     }
     return okStatus();
   }
+  Status operator()(const PayloadWrite& p) const {
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, payloadBase(p.base));
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, p.offset);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, p.len);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_SREG, reg(p.sreg));
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_TYPE,
+                       p.inetCsum ? NFT_PAYLOAD_CSUM_INET : NFT_PAYLOAD_CSUM_NONE);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_OFFSET, p.csumOffset);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_FLAGS, p.l4Pseudo ? NFT_PAYLOAD_L4CSUM_PSEUDOHDR : 0);
+    return okStatus();
+  }
+  Status operator()(const Notrack&) const { return okStatus(); }
+  Status operator()(const Objref& o) const {
+    if (auto st = checkName("object", o.name); !st) return st;
+    nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, o.type);
+    nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, o.name.c_str());
+    return okStatus();
+  }
 };
 
 }  // namespace
 
 std::string_view exprName(const Expr &expr) {
   return std::visit(Overloaded{
-                        [](const MetaLoad &) { return std::string_view("meta"); },
-                        [](const PayloadLoad &) { return std::string_view("payload"); },
-                        [](const CtLoad &) { return std::string_view("ct"); },
-                        [](const CtSetMark &) { return std::string_view("ct"); },
-                        [](const Cmp &) { return std::string_view("cmp"); },
-                        [](const Bitwise &) { return std::string_view("bitwise"); },
-                        [](const ImmediateData &) { return std::string_view("immediate"); },
-                        [](const ImmediateVerdict &) { return std::string_view("immediate"); },
-                        [](const Lookup &) { return std::string_view("lookup"); },
-                        [](const NumgenInc &) { return std::string_view("numgen"); },
-                        [](const Jhash &) { return std::string_view("hash"); },
-                        [](const Nat &) { return std::string_view("nat"); },
-                        [](const Dynset &) { return std::string_view("dynset"); },
-                        [](const Counter &) { return std::string_view("counter"); },
-                        [](const Fwd &) { return std::string_view("fwd"); },
+                        [](const MetaLoad&) { return std::string_view("meta"); },
+                        [](const PayloadLoad&) { return std::string_view("payload"); },
+                        [](const CtLoad&) { return std::string_view("ct"); },
+                        [](const CtSetMark&) { return std::string_view("ct"); },
+                        [](const Cmp&) { return std::string_view("cmp"); },
+                        [](const Bitwise&) { return std::string_view("bitwise"); },
+                        [](const ImmediateData&) { return std::string_view("immediate"); },
+                        [](const ImmediateVerdict&) { return std::string_view("immediate"); },
+                        [](const Lookup&) { return std::string_view("lookup"); },
+                        [](const NumgenInc&) { return std::string_view("numgen"); },
+                        [](const Jhash&) { return std::string_view("hash"); },
+                        [](const Nat&) { return std::string_view("nat"); },
+                        [](const Dynset&) { return std::string_view("dynset"); },
+                        [](const Counter&) { return std::string_view("counter"); },
+                        [](const Fwd&) { return std::string_view("fwd"); },
+                        [](const Objref&) { return std::string_view("objref"); },
+                        [](const PayloadWrite&) { return std::string_view("payload"); },
+                        [](const Notrack&) { return std::string_view("notrack"); },
                     },
                     expr);
 }

@@ -1,15 +1,20 @@
 #include "director/nft/patch.h"
 
 #include "director/nft/diff.h"
+#include "director/nft/ops_render.h"
 #include "director/nft/render.h"
 
 namespace ha::director::nft {
 namespace {
 
 bool sameForwarding(const ServicePlan& a, const ServicePlan& b) {
-  return a.id == b.id && a.key == b.key && a.mode == b.mode && a.pick == b.pick && a.hashPort == b.hashPort &&
-         a.slots == b.slots && a.persistenceTimeoutSec == b.persistenceTimeoutSec &&
-         a.laddrGroupId == b.laddrGroupId && a.drDevice == b.drDevice;
+  return a.id == b.id && a.key == b.key && a.mode == b.mode && a.pick == b.pick &&
+         a.hashPort == b.hashPort && a.slots == b.slots &&
+         a.persistenceTimeoutSec == b.persistenceTimeoutSec &&
+         a.persistenceMask == b.persistenceMask && a.timeouts == b.timeouts &&
+         a.oneShot == b.oneShot && a.laddrGroupId == b.laddrGroupId && a.drDevice == b.drDevice &&
+         a.groupAddresses == b.groupAddresses && a.groupFwmarks == b.groupFwmarks &&
+         keepsPacketPort(a) == keepsPacketPort(b);
 }
 
 bool sameGroups(const ForwardingPlan& a, const ForwardingPlan& b) {
@@ -32,10 +37,10 @@ void shareClassChains(const NftState& installed, const ForwardingPlan& before,
   std::set<ServiceClass> left, joined;
   for (uint32_t id : changed) {
     if (auto it = before.services.find(id); it != before.services.end()) {
-      if (auto cls = serviceClassOf(it->second)) left.insert(*cls);
+      for (const auto& cls : serviceClassesOf(it->second)) left.insert(cls);
     }
     if (auto it = after.services.find(id); it != after.services.end()) {
-      if (auto cls = serviceClassOf(it->second)) joined.insert(*cls);
+      for (const auto& cls : serviceClassesOf(it->second)) joined.insert(cls);
     }
   }
   for (const auto& cls : joined) left.erase(cls);
@@ -44,8 +49,9 @@ void shareClassChains(const NftState& installed, const ForwardingPlan& before,
   std::set<ServiceClass> stillUsed;
   for (auto it = after.services.begin(); it != after.services.end() && !left.empty(); ++it) {
     if (changed.count(it->first) != 0) continue;
-    auto cls = serviceClassOf(it->second);
-    if (cls && left.erase(*cls) != 0) stillUsed.insert(*cls);
+    for (const auto& cls : serviceClassesOf(it->second)) {
+      if (left.erase(cls) != 0) stillUsed.insert(cls);
+    }
   }
   auto copyInstalled = [&installed](const ServiceClass& cls, NftState& into) {
     const auto chain = classChainOf(cls);
@@ -54,6 +60,10 @@ void shareClassChains(const NftState& installed, const ForwardingPlan& before,
     auto installedChain = table->second.chains.find(chain.name);
     if (installedChain != table->second.chains.end())
       into.tables[chain.table].chains.emplace(chain.name, installedChain->second);
+    for (const auto& name : classObjectNames(cls)) {
+      if (auto o = table->second.objects.find(name); o != table->second.objects.end())
+        into.tables[chain.table].objects.emplace(name, o->second);
+    }
   };
   for (const auto& cls : stillUsed) copyInstalled(cls, to);
   for (const auto& cls : joined) copyInstalled(cls, from);
@@ -63,7 +73,8 @@ void shareClassChains(const NftState& installed, const ForwardingPlan& before,
 
 bool canPatch(const ForwardingPlan& before, const ForwardingPlan& after) {
   return before.hashSeed == after.hashSeed && before.tableOwnership == after.tableOwnership &&
-         before.drDevices == after.drDevices && sameGroups(before, after);
+         planHasOps(before) == planHasOps(after) && before.drDevices == after.drDevices &&
+         sameGroups(before, after);
 }
 
 std::set<uint32_t> changedServices(const ForwardingPlan& before, const ForwardingPlan& after) {
@@ -109,6 +120,10 @@ Transaction patchServices(NftState& installed, const ForwardingPlan& before, con
       if (toTable.chains.count(name) == 0) target.chains.erase(name);
     }
     for (const auto& [name, chain] : toTable.chains) target.chains[name] = chain;
+    for (const auto& [name, object] : fromTable.objects) {
+      if (toTable.objects.count(name) == 0) target.objects.erase(name);
+    }
+    for (const auto& [name, object] : toTable.objects) target.objects[name] = object;
   }
   return tx;
 }

@@ -97,6 +97,9 @@ class Applier {
       if (const auto* l = std::get_if<Lookup>(&e)) set = l->set;
       if (const auto* d = std::get_if<Dynset>(&e)) set = d->set;
       if (!set.empty() && t->sets.count(set) == 0) return Error{what + ": No such file or directory (set " + set + ")"};
+      if (const auto* r = std::get_if<Objref>(&e); r && t->objects.count(r->name) == 0) {
+        return Error{what + ": No such file or directory (object " + r->name + ")"};
+      }
       if (const auto* v = std::get_if<ImmediateVerdict>(&e); v && !v->verdict.chain.empty() &&
                                                               t->chains.count(v->verdict.chain) == 0) {
         return Error{what + ": No such file or directory (chain " + v->verdict.chain + ")"};
@@ -132,6 +135,30 @@ class Applier {
     for (const auto& e : o.elements) {
       if (elements.erase(e.key) == 0) return Error{what + ": No such file or directory"};
     }
+    return okStatus();
+  }
+  Status operator()(const AddObject& o) {
+    auto* t = table(o.table);
+    std::string what = "add ct timeout " + o.object.name;
+    if (!t) return Error{what + ": No such file or directory"};
+    // NLM_F_EXCL, as the writer sends it.
+    if (!t->objects.emplace(o.object.name, o.object).second) return Error{what + ": File exists"};
+    return okStatus();
+  }
+  Status operator()(const DeleteObject& o) {
+    auto* t = table(o.table);
+    std::string what = "delete ct timeout " + o.name;
+    if (!t || t->objects.count(o.name) == 0) return Error{what + ": No such file or directory"};
+    for (const auto& [name, chain] : t->chains) {
+      for (const auto& r : chain.rules) {
+        for (const auto& e : r.exprs) {
+          if (const auto* ref = std::get_if<Objref>(&e); ref && ref->name == o.name) {
+            return Error{what + ": Device or resource busy"};
+          }
+        }
+      }
+    }
+    t->objects.erase(o.name);
     return okStatus();
   }
 
