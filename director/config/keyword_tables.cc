@@ -14,9 +14,8 @@ bool contains(const std::array<std::string_view, N>& list, std::string_view keyw
 // They change routing, addresses, VRRP state or services in ways not built yet.
 // (track_file is read for FILE_CHECK: map_track_file.cc; vrrp_track_file feeds VRRP only.)
 constexpr std::array<std::string_view, 8> kOtherBlocks = {
-    "static_track_group", "linkbeat_interfaces", "bfd_instance",
-    "vrrp_track_process", "vrrp_track_file",     "track_process",
-    "garp_group",         "interface_up_down_delays"};
+    "static_track_group", "linkbeat_interfaces", "bfd_instance", "vrrp_track_process",
+    "vrrp_track_file",    "track_process",       "garp_group",   "interface_up_down_delays"};
 
 // Skipping them leaves who is master, and where the addresses live, as configured.
 constexpr std::array<std::string_view, 18> kVrrpInstanceIgnored = {"debug",

@@ -12,17 +12,20 @@ namespace ha::director::nft {
 inline constexpr std::string_view kTableName = "directord";
 
 // Base chains of `table inet directord`: static for the life of the process.
-inline constexpr std::string_view kPreroutingChain = "prerouting";    // nat dstnat: services -> svc_<id>
+inline constexpr std::string_view kPreroutingChain =
+    "prerouting";  // nat dstnat: services -> svc_<id>
 inline constexpr std::string_view kPostroutingChain =
-    "postrouting";                                     // nat srcnat: FULLNAT -> laddr_<gid>
-inline constexpr int32_t kPreroutingPriority = -100;   // NF_IP_PRI_NAT_DST
-inline constexpr int32_t kPostroutingPriority = 100;   // NF_IP_PRI_NAT_SRC
+    "postrouting";                                    // nat srcnat: FULLNAT -> laddr_<gid>
+inline constexpr int32_t kPreroutingPriority = -100;  // NF_IP_PRI_NAT_DST
+inline constexpr int32_t kPostroutingPriority = 100;  // NF_IP_PRI_NAT_SRC
 // DR picks the real before the stack sees the packet, ahead of anything else on ingress.
 inline constexpr int32_t kIngressPriority = -500;
 
 // Maps and sets of `table inet directord`; byFamily() appends 4 or 6 (the key's address family).
-inline constexpr std::string_view kServices = "services";  // l4proto . vip . vport : goto dnat<class> | drop
-inline constexpr std::string_view kMarks = "marks";        // l4proto . vip . vport : ct mark of the service
+inline constexpr std::string_view kServices =
+    "services";  // l4proto . vip . vport : goto dnat<class> | drop
+inline constexpr std::string_view kMarks =
+    "marks";  // l4proto . vip . vport : ct mark of the service
 inline constexpr std::string_view kBackends = "backends";  // mark . slot : real . port
 inline constexpr std::string_view kPersist = "persist";    // client . mark : real . port (timeouts)
 inline constexpr std::string_view kLaddrs = "laddrs";      // gid . slot : local address
@@ -46,11 +49,15 @@ inline constexpr std::string_view kOpsReplies =
     "ops_replies";  // l4proto . real . rport : vip . vport
 
 // `table netdev directord` (DR): fwd exists only in the netdev family. IPv4 only for now.
-inline constexpr std::string_view kDrServices4 = "dr_services4";  // l4proto . vip . vport : goto dr_hash<N> | drop
-inline constexpr std::string_view kDrBackends4 = "dr_backends4";  // l4proto . vip . vport . slot : real . ifindex
-inline constexpr std::string_view kDrStats4 = "dr_stats4";        // l4proto . vip . vport . slot, counter
+inline constexpr std::string_view kDrServices4 =
+    "dr_services4";  // l4proto . vip . vport : goto dr_hash<N> | drop
+inline constexpr std::string_view kDrBackends4 =
+    "dr_backends4";  // l4proto . vip . vport . slot : real . ifindex
+inline constexpr std::string_view kDrStats4 = "dr_stats4";  // l4proto . vip . vport . slot, counter
 
-inline std::string byFamily(std::string_view base, bool v6) { return std::string(base) + (v6 ? "6" : "4"); }
+inline std::string byFamily(std::string_view base, bool v6) {
+  return std::string(base) + (v6 ? "6" : "4");
+}
 
 // Connection marks (common/flow_mark.h): the rules set them, so the writer's names include them.
 using ::ha::kMarkTag;
@@ -66,6 +73,8 @@ inline std::string laddrChain(uint32_t groupId) { return "laddr_" + std::to_stri
 inline std::string drClassChain(uint32_t modulus, bool hashPort) {
   return "dr_hash" + std::to_string(modulus) + (hashPort ? "_port" : "");
 }
-inline std::string drIngressChain(std::string_view device) { return "ingress_" + std::string(device); }
+inline std::string drIngressChain(std::string_view device) {
+  return "ingress_" + std::string(device);
+}
 
 }  // namespace ha::director::nft

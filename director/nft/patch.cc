@@ -21,7 +21,8 @@ bool sameGroups(const ForwardingPlan& a, const ForwardingPlan& b) {
   if (a.laddrGroups.size() != b.laddrGroups.size()) return false;
   for (const auto& [id, group] : a.laddrGroups) {
     auto it = b.laddrGroups.find(id);
-    if (it == b.laddrGroups.end() || it->second.name != group.name || it->second.addresses != group.addresses) {
+    if (it == b.laddrGroups.end() || it->second.name != group.name ||
+        it->second.addresses != group.addresses) {
       return false;
     }
   }
@@ -89,8 +90,8 @@ std::set<uint32_t> changedServices(const ForwardingPlan& before, const Forwardin
   return changed;
 }
 
-Transaction patchServices(NftState& installed, const ForwardingPlan& before, const ForwardingPlan& after,
-                          const std::set<uint32_t>& changed) {
+Transaction patchServices(NftState& installed, const ForwardingPlan& before,
+                          const ForwardingPlan& after, const std::set<uint32_t>& changed) {
   // Fragments: only the changed services' shares, over the installed set definitions, so the
   // ordinary diff sees exactly the elements and chains that move.
   NftState from, to;
@@ -99,8 +100,10 @@ Transaction patchServices(NftState& installed, const ForwardingPlan& before, con
     to.tables[id].sets = table.sets;
   }
   for (uint32_t id : changed) {
-    if (auto it = before.services.find(id); it != before.services.end()) renderService(from, it->second, before);
-    if (auto it = after.services.find(id); it != after.services.end()) renderService(to, it->second, after);
+    if (auto it = before.services.find(id); it != before.services.end())
+      renderService(from, it->second, before);
+    if (auto it = after.services.find(id); it != after.services.end())
+      renderService(to, it->second, after);
   }
   shareClassChains(installed, before, after, changed, from, to);
   Transaction tx = diff(from, to);

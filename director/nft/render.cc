@@ -48,7 +48,8 @@ SetDef verdictMap(std::string name, uint32_t keyType, uint32_t keyLen) {
   return s;
 }
 
-SetDef dataMap(std::string name, uint32_t keyType, uint32_t keyLen, uint32_t dataType, uint32_t dataLen) {
+SetDef dataMap(std::string name, uint32_t keyType, uint32_t keyLen, uint32_t dataType,
+               uint32_t dataLen) {
   SetDef s;
   s.name = std::move(name);
   s.map = true;
@@ -62,9 +63,11 @@ SetDef dataMap(std::string name, uint32_t keyType, uint32_t keyLen, uint32_t dat
 void addInetSets(TableState& t) {
   for (bool v6 : {false, true}) {
     uint32_t al = addrLen(v6), at = addrType(v6);
-    auto svc = verdictMap(fam(kServices, v6), concat({kTypeInetProto, at, kTypeInetService}), 8 + al);
+    auto svc =
+        verdictMap(fam(kServices, v6), concat({kTypeInetProto, at, kTypeInetService}), 8 + al);
     t.sets[svc.name] = svc;
-    auto marks = dataMap(fam(kMarks, v6), concat({kTypeInetProto, at, kTypeInetService}), 8 + al, kTypeMark, 4);
+    auto marks = dataMap(fam(kMarks, v6), concat({kTypeInetProto, at, kTypeInetService}), 8 + al,
+                         kTypeMark, 4);
     t.sets[marks.name] = marks;
     auto be = dataMap(fam(kBackends, v6), concat({kTypeMark, kTypeMark}), 8,
                       concat({at, kTypeInetService}), al + 4);
@@ -113,7 +116,8 @@ void addInetBaseChains(TableState& t) {
   }
   t.chains[pre.name] = pre;
 
-  auto post = baseChain(kPostroutingChain, BaseHook::Hook::kPostrouting, kPostroutingPriority, "nat");
+  auto post =
+      baseChain(kPostroutingChain, BaseHook::Hook::kPostrouting, kPostroutingPriority, "nat");
   post.rules.push_back(RuleBuilder()
                            .load(CtLoad{CtKey::kMark, std::nullopt, Reg::k0})
                            .lookupVerdict(std::string(kFullnat), Reg::k0)
@@ -234,7 +238,10 @@ ChainDef classChain(const ServiceClass& cls, uint32_t seed) {
   }
   b.expr(Nat{Nat::Type::kDnat, v6, addr, std::nullopt, natPort});
   c.rules.push_back(b.comment("slot -> real").take());
-  c.rules.push_back(RuleBuilder().verdict(Verdict{Verdict::Code::kDrop, {}}).comment("slot without a real").take());
+  c.rules.push_back(RuleBuilder()
+                        .verdict(Verdict{Verdict::Code::kDrop, {}})
+                        .comment("slot without a real")
+                        .take());
   return c;
 }
 
@@ -334,7 +341,8 @@ ClassChain classChainOf(const ServiceClass& cls) {
   return {inetTable(), inetClassChain(cls)};
 }
 
-void addDrServiceObjects(TableState& t, const ServicePlan& sp, const ForwardingPlan& plan);  // dr_render.cc
+void addDrServiceObjects(TableState& t, const ServicePlan& sp,
+                         const ForwardingPlan& plan);  // dr_render.cc
 
 void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& plan) {
   if (sp.mode == ForwardMode::kDr) {
@@ -416,16 +424,22 @@ Bytes drBackendKey(const ServiceKey& key, uint32_t slot) {
 }
 
 Bytes endpointData(const Endpoint& endpoint) {
-  return KeyBuilder().raw(endpoint.address.bytes(), endpoint.address.size()).be16(endpoint.port).take();
+  return KeyBuilder()
+      .raw(endpoint.address.bytes(), endpoint.address.size())
+      .be16(endpoint.port)
+      .take();
 }
 
 TableState renderNetdev(const ForwardingPlan& plan);  // dr_render.cc
 
 TableOwner tableOwner(TableOwnership ownership) {
   switch (ownership) {
-    case TableOwnership::kNone: return TableOwner::kNone;
-    case TableOwnership::kProcess: return TableOwner::kProcess;
-    case TableOwnership::kPersistent: return TableOwner::kPersistent;
+    case TableOwnership::kNone:
+      return TableOwner::kNone;
+    case TableOwnership::kProcess:
+      return TableOwner::kProcess;
+    case TableOwnership::kPersistent:
+      return TableOwner::kPersistent;
   }
   return TableOwner::kNone;
 }

@@ -50,10 +50,10 @@ std::vector<std::string> classObjectNames(const ServiceClass& cls);
 void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& plan);
 
 // Element keys, shared with the counter decoder and tests.
-Bytes serviceKey(const ServiceKey& key);            // l4proto . vip . vport
-Bytes fwmarkKey(Protocol protocol, uint32_t mark);  // l4proto . mark
-Bytes backendKey(uint32_t serviceId, uint32_t slot);  // mark . slot
-Bytes endpointData(const Endpoint& endpoint);       // addr . port
+Bytes serviceKey(const ServiceKey& key);                   // l4proto . vip . vport
+Bytes fwmarkKey(Protocol protocol, uint32_t mark);         // l4proto . mark
+Bytes backendKey(uint32_t serviceId, uint32_t slot);       // mark . slot
+Bytes endpointData(const Endpoint& endpoint);              // addr . port
 Bytes drBackendKey(const ServiceKey& key, uint32_t slot);  // l4proto . vip . vport . slot
 
 }  // namespace ha::director::nft

@@ -54,7 +54,8 @@ FlowAnswer lookupFlow(const ForwardingPlan& plan, const FlowQuery& query) {
   FlowAnswer answer;
   const ServicePlan* sp = findService(plan, query);
   if (sp == nullptr) {
-    answer.explanation = "no virtual service at " + ServiceKey{query.protocol, query.vip, query.vipPort}.str();
+    answer.explanation =
+        "no virtual service at " + ServiceKey{query.protocol, query.vip, query.vipPort}.str();
     if (query.fwmark != 0) answer.explanation += " nor for fwmark " + std::to_string(query.fwmark);
     return answer;
   }

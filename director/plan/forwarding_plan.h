@@ -70,10 +70,10 @@ struct ServicePlan {
   ForwardMode mode = ForwardMode::kNat;
   std::string scheduler;
   SlotPick pick = SlotPick::kRotation;
-  bool hashPort = false;                 // sh-port / mh-port: hash the source port too
-  std::vector<PlannedReal> reals;        // every configured real, for display and counters
-  std::vector<Endpoint> slots;           // slot -> real; size is the numgen/jhash modulus
-  uint32_t persistenceTimeoutSec = 0;    // 0: no client affinity
+  bool hashPort = false;                     // sh-port / mh-port: hash the source port too
+  std::vector<PlannedReal> reals;            // every configured real, for display and counters
+  std::vector<Endpoint> slots;               // slot -> real; size is the numgen/jhash modulus
+  uint32_t persistenceTimeoutSec = 0;        // 0: no client affinity
   std::optional<IpAddress> persistenceMask;  // persistence_granularity; nullopt: the whole address
   ConnTimeouts timeouts;                     // NAT/FULLNAT: the flows' conntrack timeouts
   bool oneShot = false;                  // ops: UDP, every datagram scheduled, no conntrack entry

@@ -56,7 +56,8 @@ TEST(FwmarkCtl, ListShowsMarkAndGroup) {
   ListFormat format{false, "0.1.0"};
   auto text = formatServiceList(sample(), format);
   auto plain = text.find("TCP  192.0.2.1:80 rr");
-  auto group = text.find("TCP  group web rr\n  members: 192.0.2.110-192.0.2.111:80 FWM 7\n  -> 198.51.100.11:80");
+  auto group = text.find(
+      "TCP  group web rr\n  members: 192.0.2.110-192.0.2.111:80 FWM 7\n  -> 198.51.100.11:80");
   auto mark = text.find("FWM  5 rr");
   ASSERT_NE(plain, std::string::npos) << text;
   ASSERT_NE(group, std::string::npos) << text;
