@@ -569,7 +569,7 @@ Options parseOptions(int argc, char** argv) {
 // directorctl --set at N services (Node::setTimeoutsNow): every service's timeouts move between
 // IPVS's defaults and 100/10/5, so every services4 element is re-pointed to new class chains
 // with new ct timeout objects; backends and marks stay.
-void timeoutChanges(nft::NetlinkNftWriter& writer, Shape shape, int changes) {
+void timeoutChanges(nft::NetlinkNftWriter& writer, const Shape& shape, int changes) {
   Config config = makeConfig(shape);
   for (const auto& t : ourTables()) dropTable(writer, t);
   Installed installed;

@@ -1,7 +1,7 @@
 #include "healthcheck/socket_util.h"
 
 // clang-format off
-#include <time.h>  // before linux/errqueue.h, which needs struct timespec
+#include <ctime>  // before linux/errqueue.h, which needs struct timespec
 #include <linux/errqueue.h>
 // clang-format on
 

@@ -38,6 +38,7 @@ Status Router::prepareRouting(const InstanceConfig& config) {
 void Router::clearRouting(const InstanceConfig& config) {
   // Ours only (this process's or, through the ledger, a killed predecessor's): a backup holds none.
   const auto entries = entriesOf(config);
+  // NOLINTNEXTLINE(modernize-loop-convert): reverse order; clang 14 cannot build views::reverse
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     if (auto st = ports_.routing->remove(*it); !st) log::warning(prefixed(config, st.error()));
   }
@@ -60,6 +61,7 @@ void Router::takeRouting(const InstanceConfig& config) {
 void Router::releaseRouting(const InstanceConfig& config) {
   if (ports_.routing == nullptr) return;
   const auto entries = entriesOf(config);
+  // NOLINTNEXTLINE(modernize-loop-convert): reverse order; clang 14 cannot build views::reverse
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     if (auto st = ports_.routing->remove(*it); !st) log::error(prefixed(config, st.error()));
   }
@@ -73,6 +75,7 @@ void Router::updateRouting(InstanceConfig& current, bool holding, const Instance
     return std::find(list.begin(), list.end(), e) != list.end();
   };
   if (holding && ports_.routing != nullptr) {
+    // NOLINTNEXTLINE(modernize-loop-convert): reverse order; clang 14 cannot build views::reverse
     for (auto it = before.rbegin(); it != before.rend(); ++it) {
       if (in(after, *it)) continue;
       if (auto st = ports_.routing->remove(*it); !st) log::error(prefixed(current, st.error()));

@@ -136,7 +136,7 @@ class Node final : public DirectorView {
   Result<ForwarderStatus> forwarderStatus() override;
   Result<ConntrackStatus> conntrackStatus() override;
   // node_connections.cc: one dump on the director thread, at most kMaxConnectionRows rows.
-  Result<ConnectionTable> connections(const std::optional<ServiceKey>& service) override;
+  Result<ConnectionTable> connections(const std::optional<ServiceKey>& asked) override;
   Result<uint32_t> zeroCounters(const std::optional<ServiceKey>& service) override;
   Result<EditAnswer> applyEdits(const std::vector<RuntimeEdit>& edits) override;
   Result<std::string> adminGroup() override;
@@ -175,7 +175,7 @@ class Node final : public DirectorView {
   void scheduleRateSample(Duration after);
   void takeRateSample(const DirectorSnapshot& raw, TimePoint now);
   void fillRates(DirectorSnapshot& snapshot) const;
-  uint32_t zeroCountersNow(const std::optional<ServiceKey>& service);
+  uint32_t zeroCountersNow(const std::optional<ServiceKey>& asked);
   template <typename F>
   auto onDirectorThread(TimePoint deadline, F&& f);
   // node_drift.cc: someone else changed our tables -> put the plan back (one full transaction).

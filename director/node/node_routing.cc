@@ -19,6 +19,7 @@ void Node::syncRouting(const Config& config) {
   }
   // Rules before routes on the way out, newest first: the reverse of the way in.
   const auto owned = ports_.routing->owned();
+  // NOLINTNEXTLINE(modernize-loop-convert): reverse order; clang 14 cannot build views::reverse
   for (auto it = owned.rbegin(); it != owned.rend(); ++it) {
     if (std::find(wanted.begin(), wanted.end(), *it) != wanted.end()) continue;
     if (auto st = ports_.routing->remove(*it); !st) {
@@ -45,6 +46,7 @@ void Node::syncRouting(const Config& config) {
 void Node::removeRouting() {
   if (!ports_.routing) return;
   const auto owned = ports_.routing->owned();
+  // NOLINTNEXTLINE(modernize-loop-convert): reverse order; clang 14 cannot build views::reverse
   for (auto it = owned.rbegin(); it != owned.rend(); ++it) {
     if (auto st = ports_.routing->remove(*it); !st) log::error(st.error());
   }

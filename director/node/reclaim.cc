@@ -137,6 +137,7 @@ size_t sweepLedger(OwnershipLedger& ledger, const ReclaimPorts& ports, std::stri
   size_t failed = 0;
   std::vector<std::string> removed;
   // Routes and rules first (newest first): some use our addresses.
+  // NOLINTNEXTLINE(modernize-loop-convert): reverse order; clang 14 cannot build views::reverse
   for (auto it = left.routing.rbegin(); it != left.routing.rend(); ++it) {
     if (ports.routing == nullptr) {
       ++failed;
@@ -149,6 +150,7 @@ size_t sweepLedger(OwnershipLedger& ledger, const ReclaimPorts& ports, std::stri
     }
     removed.push_back(ha::describe(it->entry));
   }
+  // NOLINTNEXTLINE(modernize-loop-convert): reverse order; clang 14 cannot build views::reverse
   for (auto it = left.addresses.rbegin(); it != left.addresses.rend(); ++it) {
     if (auto st = ports.addresses.purge(it->address); !st) {
       log::error(st.error());

@@ -42,6 +42,7 @@ std::string smtpVerdict(std::string_view bytes, bool bytewise) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const DnsQuestion question{0x1234, static_cast<uint16_t>(data[0] % 50), "www.example.org"};

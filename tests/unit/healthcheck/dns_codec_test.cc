@@ -103,8 +103,8 @@ TEST(DnsCodec, BadPointersAndLoops) {
   for (const Case& c : {Case{"\xc0\x21", "does not point backwards"},        // to itself
                         Case{"\xc0\xff", "does not point backwards"},        // past the end
                         Case{"\x01x\xc0\x21", "does not point backwards"},   // forward
-                        Case{std::string("\x40", 1), "unknown label type"},  // extended label
-                        Case{"\x3fxx", "runs past the end"}}) {
+                        Case{"@", "unknown label type"},  // 0x40: an extended label
+                        Case{"?xx", "runs past the end"}}) {  // 0x3f = 63 bytes announced
     const std::string message = header(0x1234, 0x8180, 1, 1) + q + c.owner + rr;
     const auto reply = parseDnsReply(bytes(message), question());
     EXPECT_EQ(reply.kind, DnsReplyKind::kMalformed) << c.problem;

@@ -1,7 +1,7 @@
 // The inotify FileWatch on a temporary directory: values as of follow(), writes, renames over the
 // file, deletion (0), numbers out of range (ignored), init_file, and files no longer followed.
 #include <gtest/gtest.h>
-#include <stdlib.h>
+#include <cstdlib>
 #include <unistd.h>
 
 #include <filesystem>

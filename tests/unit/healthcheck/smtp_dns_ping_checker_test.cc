@@ -287,8 +287,8 @@ TEST_F(CheckerTest, DestroyedWithProbesInFlight) {
     auto smtp = makeSmtpChecker(io);
     auto dns = makeDnsChecker(io);
     peers::BoundSocket quiet(ip("127.0.0.1"), SOCK_DGRAM);
-    smtp->probe(smtpSpec(silent.port()), [&](ProbeResult) { called = true; });
-    dns->probe(dnsSpec(quiet.port()), [&](ProbeResult) { called = true; });
+    smtp->probe(smtpSpec(silent.port()), [&](const ProbeResult&) { called = true; });
+    dns->probe(dnsSpec(quiet.port()), [&](const ProbeResult&) { called = true; });
     peers::runFor(io, 20ms);
   }
   peers::runFor(io, 50ms);

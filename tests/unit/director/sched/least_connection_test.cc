@@ -29,14 +29,15 @@ struct Dest {
 // ip_vs_dest_conn_overhead()
 int connOverhead(const Dest& d) { return (d.activeconns << 8) + d.inactconns; }
 
+// The oracles return the chosen index, or -1 (IPVS: "no destination available").
 int ipvsLc(const std::vector<Dest>& dests) {
   int least = -1;
   int loh = 0;
-  for (int i = 0; i < static_cast<int>(dests.size()); ++i) {
+  for (size_t i = 0; i < dests.size(); ++i) {
     if (dests[i].weight == 0) continue;
     int doh = connOverhead(dests[i]);
     if (least < 0 || doh < loh) {
-      least = i;
+      least = static_cast<int>(i);
       loh = doh;
     }
   }
@@ -47,20 +48,19 @@ int ipvsLc(const std::vector<Dest>& dests) {
 // then "loh * w(dest) > doh * w(least)" replaces it.
 template <typename Overhead>
 int ipvsWeighted(const std::vector<Dest>& dests, Overhead overhead) {
-  int i = 0;
-  const int n = static_cast<int>(dests.size());
-  while (i < n && dests[i].weight <= 0) ++i;
-  if (i == n) return -1;
-  int least = i;
+  size_t i = 0;
+  while (i < dests.size() && dests[i].weight <= 0) ++i;
+  if (i == dests.size()) return -1;
+  size_t least = i;
   int64_t loh = overhead(dests[least]);
-  for (++i; i < n; ++i) {
+  for (++i; i < dests.size(); ++i) {
     int64_t doh = overhead(dests[i]);
     if (loh * dests[i].weight > doh * dests[least].weight) {
       least = i;
       loh = doh;
     }
   }
-  return least;
+  return static_cast<int>(least);
 }
 
 int ipvsWlc(const std::vector<Dest>& d) { return ipvsWeighted(d, connOverhead); }
@@ -69,28 +69,28 @@ int ipvsSed(const std::vector<Dest>& d) {
 }
 
 int ipvsNq(const std::vector<Dest>& dests) {
-  int least = -1;
+  std::optional<size_t> least;
   int64_t loh = 0;
-  for (int i = 0; i < static_cast<int>(dests.size()); ++i) {
+  for (size_t i = 0; i < dests.size(); ++i) {
     if (dests[i].weight == 0) continue;
     int64_t doh = dests[i].activeconns + 1;
-    if (dests[i].activeconns == 0) return i;
-    if (least < 0 || loh * dests[i].weight > doh * dests[least].weight) {
+    if (dests[i].activeconns == 0) return static_cast<int>(i);
+    if (!least || loh * dests[i].weight > doh * dests[*least].weight) {
       least = i;
       loh = doh;
     }
   }
-  return least;
+  return least ? static_cast<int>(*least) : -1;
 }
 
 int ipvsOvf(const std::vector<Dest>& dests) {
   int h = -1;
   int hw = 0;
-  for (int i = 0; i < static_cast<int>(dests.size()); ++i) {
+  for (size_t i = 0; i < dests.size(); ++i) {
     int w = dests[i].weight;
     if (dests[i].activeconns > w || w == 0) continue;
     if (h < 0 || w > hw) {
-      h = i;
+      h = static_cast<int>(i);
       hw = w;
     }
   }
@@ -99,6 +99,7 @@ int ipvsOvf(const std::vector<Dest>& dests) {
 
 std::vector<SchedReal> realsOf(const std::vector<Dest>& dests) {
   std::vector<uint32_t> weights;
+  weights.reserve(dests.size());
   for (const Dest& d : dests) weights.push_back(static_cast<uint32_t>(d.weight));
   auto reals = makeReals(weights);
   for (size_t i = 0; i < dests.size(); ++i) {
