@@ -18,21 +18,10 @@ Bounded: at most 2,000 connections, 5 s per connect or answer, --count / --rate 
 hold seconds in all. Exits 1 on a failed connection.
 """
 import argparse
-import socket
 import sys
 import time
 
-
-def ask(vip, port, index):
-    s = socket.create_connection((vip, port), timeout=5)
-    s.sendall(b"which %d\n" % index)
-    answer = b""
-    while not answer.endswith(b"\n"):
-        chunk = s.recv(256)
-        if not chunk:
-            raise OSError("closed before answering")
-        answer += chunk
-    return s, answer.split()[0].decode()
+from hold_conns import open_one  # same directory: Python puts the script's own on sys.path
 
 
 def model_wlc(arrivals, names, weights, hold_of):
@@ -112,7 +101,7 @@ def main():
                 if now >= due:
                     break
                 time.sleep(min(0.005, due - now))
-            sock, name = ask(args.vip, args.port, i)
+            sock, name = open_one(args.vip, args.port, i)
             t = time.monotonic() - start
             placed.append((t, name))
             held.append((start + t + hold_of(name), sock))
