@@ -100,10 +100,10 @@ TEST(DnsCodec, BadPointersAndLoops) {
     std::string owner;
     const char* problem;
   };
-  for (const Case& c : {Case{"\xc0\x21", "does not point backwards"},        // to itself
-                        Case{"\xc0\xff", "does not point backwards"},        // past the end
-                        Case{"\x01x\xc0\x21", "does not point backwards"},   // forward
-                        Case{"@", "unknown label type"},  // 0x40: an extended label
+  for (const Case& c : {Case{"\xc0\x21", "does not point backwards"},       // to itself
+                        Case{"\xc0\xff", "does not point backwards"},       // past the end
+                        Case{"\x01x\xc0\x21", "does not point backwards"},  // forward
+                        Case{"@", "unknown label type"},      // 0x40: an extended label
                         Case{"?xx", "runs past the end"}}) {  // 0x3f = 63 bytes announced
     const std::string message = header(0x1234, 0x8180, 1, 1) + q + c.owner + rr;
     const auto reply = parseDnsReply(bytes(message), question());

@@ -72,7 +72,8 @@ TEST(IcmpEcho, ForeignPacketsAreIgnored) {
             IcmpMatch::kForeign);
   EXPECT_EQ(classifyIcmp(bytes(ipv4Header(1) + encodeEchoRequest(false, kEcho)), kEcho, raw),
             IcmpMatch::kForeign);
-  EXPECT_EQ(classifyIcmp(bytes(ipv4Header(1) + std::string("\x00\x00", 2)), kEcho, raw), IcmpMatch::kForeign);
+  EXPECT_EQ(classifyIcmp(bytes(ipv4Header(1) + std::string("\x00\x00", 2)), kEcho, raw),
+            IcmpMatch::kForeign);
   EXPECT_EQ(classifyIcmp(bytes("\x45"), kEcho, raw), IcmpMatch::kForeign);
   EXPECT_EQ(classifyIcmp({}, kEcho, {true, false, true}), IcmpMatch::kForeign);
   // A ping socket ignores the id (the kernel rewrote it) but not the sequence.

@@ -1,9 +1,9 @@
 // The inotify FileWatch on a temporary directory: values as of follow(), writes, renames over the
 // file, deletion (0), numbers out of range (ignored), init_file, and files no longer followed.
 #include <gtest/gtest.h>
-#include <cstdlib>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
