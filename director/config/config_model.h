@@ -75,6 +75,9 @@ struct VirtualServerConfig {
   std::string quorumUp;                  // quorum_up "CMD ARGS"
   std::string quorumDown;                // quorum_down "CMD ARGS"
   std::optional<SorryServerConfig> sorryServer;
+  // ftp_helper [on|off] (ours; keepalived has none): the kernel's FTP helper follows PORT/PASV so
+  // the data connections are NATed too. nullopt: on for TCP port 21, as ip_vs_ftp (ports=21) does.
+  std::optional<bool> ftpHelper;
 };
 
 struct LocalAddressGroup {

@@ -27,11 +27,16 @@ bool needsRebuild(const TableState& from, const TableState& to) {
     auto it = from.chains.find(name);
     if (it != from.chains.end() && it->second.hook != chain.hook) return true;
   }
+  for (const auto& [name, object] : to.objects) {  // a ct helper has no update: NEWOBJ ignores it
+    auto it = from.objects.find(name);
+    if (it != from.objects.end() && !(it->second == object)) return true;
+  }
   return false;
 }
 
 void addEverything(Transaction& tx, const TableId& id, const TableState& t) {
   for (const auto& [name, set] : t.sets) tx.ops.push_back(AddSet{id, set});
+  for (const auto& [name, object] : t.objects) tx.ops.push_back(AddObject{id, name, object});
   for (const auto& [name, chain] : t.chains) tx.ops.push_back(AddChain{id, ChainDef{chain.name, chain.hook, {}}});
   for (const auto& [set, elements] : t.elements) {
     if (!elements.empty()) tx.ops.push_back(AddElements{id, set, toElements(elements)});
@@ -44,6 +49,9 @@ void addEverything(Transaction& tx, const TableId& id, const TableState& t) {
 void diffTable(Transaction& tx, const TableId& id, const TableState& from, const TableState& to) {
   for (const auto& [name, set] : to.sets) {
     if (from.sets.count(name) == 0) tx.ops.push_back(AddSet{id, set});
+  }
+  for (const auto& [name, object] : to.objects) {
+    if (from.objects.count(name) == 0) tx.ops.push_back(AddObject{id, name, object});
   }
   std::vector<std::string> rewritten;
   for (const auto& [name, chain] : to.chains) {
@@ -91,6 +99,9 @@ void diffTable(Transaction& tx, const TableId& id, const TableState& from, const
   }
   for (const auto& [name, set] : from.sets) {
     if (to.sets.count(name) == 0) tx.ops.push_back(DeleteSet{id, name});
+  }
+  for (const auto& [name, object] : from.objects) {  // after the rules that named it
+    if (to.objects.count(name) == 0) tx.ops.push_back(DeleteObject{id, name, object});
   }
 }
 

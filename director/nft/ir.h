@@ -83,9 +83,15 @@ struct Fwd {
   Reg devReg; std::optional<Reg> addrReg; bool ipv6 = false;
   bool operator==(const Fwd&) const = default;
 };
+// `ct helper set "<object>"` (nft_objref): attaches the table's ct helper object to a new flow.
+struct CtHelperSet {
+  std::string object;
+  bool operator==(const CtHelperSet&) const = default;
+};
 
 using Expr = std::variant<MetaLoad, PayloadLoad, CtLoad, CtSetMark, Cmp, Bitwise, ImmediateData,
-                          ImmediateVerdict, Lookup, NumgenInc, Jhash, Nat, Dynset, Counter, Fwd>;
+                          ImmediateVerdict, Lookup, NumgenInc, Jhash, Nat, Dynset, Counter, Fwd,
+                          CtHelperSet>;
 
 struct Rule {
   std::vector<Expr> exprs;
@@ -123,6 +129,16 @@ struct SetDef {
   bool operator==(const SetDef&) const = default;
 };
 
+// Stateful objects of a table (NFT_MSG_NEWOBJ), referenced by name from rules. A ct helper binds
+// a kernel conntrack helper (nf_conntrack_<type>, with its nf_nat_<type>) to the flows a rule
+// hands it: `ct helper NAME { type "ftp" protocol tcp; l3proto inet; }`.
+struct CtHelperObject {
+  std::string type;     // the kernel helper's name, "ftp"
+  uint8_t l4proto = 6;  // IPPROTO_TCP
+  bool operator==(const CtHelperObject&) const = default;
+};
+using ObjectDef = std::variant<CtHelperObject>;
+
 struct Element {
   Bytes key;
   std::variant<std::monostate, Bytes, Verdict> data;
@@ -146,6 +162,7 @@ struct TableState {
   std::map<std::string, ChainDef> chains;
   // set name -> key -> data; only for sets the diff owns (not dynamic ones)
   std::map<std::string, std::map<Bytes, std::variant<std::monostate, Bytes, Verdict>>> elements;
+  std::map<std::string, ObjectDef> objects;  // by name
   bool operator==(const TableState&) const = default;
 };
 
@@ -167,8 +184,18 @@ struct FlushChain { TableId table; std::string name; };
 struct AddRule { TableId table; std::string chain; Rule rule; };
 struct AddElements { TableId table; std::string set; std::vector<Element> elements; };
 struct DeleteElements { TableId table; std::string set; std::vector<Element> elements; };
+struct AddObject {
+  TableId table;
+  std::string name;
+  ObjectDef object;
+};
+struct DeleteObject {
+  TableId table;
+  std::string name;
+  ObjectDef object;
+};  // the kernel wants its type
 using Op = std::variant<AddTable, DeleteTable, AddSet, DeleteSet, AddChain, DeleteChain, FlushChain,
-                        AddRule, AddElements, DeleteElements>;
+                        AddRule, AddElements, DeleteElements, AddObject, DeleteObject>;
 
 struct Transaction {
   std::vector<Op> ops;

@@ -108,6 +108,9 @@ struct ExprText {
     return s;
   }
   std::string operator()(const Counter&) const { return "counter"; }
+  std::string operator()(const CtHelperSet& e) const {
+    return "ct helper set \"" + e.object + "\"";
+  }
   std::string operator()(const Fwd& e) const {
     return std::string("fwd") + (e.addrReg ? (e.ipv6 ? " ip6 to " : " ip to ") + reg(*e.addrReg) : "") +
            " dev " + reg(e.devReg);
@@ -124,6 +127,15 @@ const char* hookName(BaseHook::Hook h) {
     case BaseHook::Hook::kIngress: return "ingress";
   }
   return "?";
+}
+
+std::string objectText(const std::string& name, const ObjectDef& object) {
+  return std::visit(
+      [&](const CtHelperObject& h) {
+        return "ct helper " + name + " { type \"" + h.type + "\" protocol " +
+               (h.l4proto == 6 ? std::string("tcp") : std::to_string(h.l4proto)) + " }";
+      },
+      object);
 }
 
 std::string tableName(const TableId& id) {
@@ -166,6 +178,7 @@ std::string toText(const NftState& state) {
   for (const auto& [id, t] : state.tables) {
     out << "table " << tableName(id) << "\n";
     if (t.owner != TableOwner::kNone) out << "  flags " << ownerText(t.owner) << "\n";
+    for (const auto& [name, object] : t.objects) out << "  " << objectText(name, object) << "\n";
     for (const auto& [name, set] : t.sets) {
       out << "  set " << name << (set.verdictMap ? " vmap" : set.map ? " map" : "") << " key " << set.keyLen;
       if (set.map && !set.verdictMap) out << " data " << set.dataLen;
@@ -222,6 +235,12 @@ std::string toText(const Transaction& tx) {
       std::string s = "delete element " + o.set + " {";
       for (const auto& e : o.elements) s += " " + hexWords(e.key);
       return s + " }";
+    }
+    std::string operator()(const AddObject& o) const {
+      return "add " + objectText(o.name, o.object);
+    }
+    std::string operator()(const DeleteObject& o) const {
+      return "delete " + objectText(o.name, o.object);
     }
   };
   std::string out;

@@ -33,6 +33,9 @@ inline constexpr std::string_view kDrServices4 = "dr_services4";  // l4proto . v
 inline constexpr std::string_view kDrBackends4 = "dr_backends4";  // l4proto . vip . vport . slot : real . ifindex
 inline constexpr std::string_view kDrStats4 = "dr_stats4";        // l4proto . vip . vport . slot, counter
 
+// `ct helper ftp { type "ftp" protocol tcp; l3proto inet; }`: exists while a service uses it.
+inline constexpr std::string_view kFtpHelper = "ftp";
+
 inline std::string byFamily(std::string_view base, bool v6) { return std::string(base) + (v6 ? "6" : "4"); }
 
 // Connection marks (common/flow_mark.h): the rules set them, so the writer's names include them.

@@ -373,6 +373,12 @@ std::string describeOp(const Op &op) {
     std::string operator()(const DeleteElements &o) const {
       return "delete element from set " + o.set + " in " + tableText(o.table);
     }
+    std::string operator()(const AddObject& o) const {
+      return "add " + objectText(o.name, o.object) + " in " + tableText(o.table);
+    }
+    std::string operator()(const DeleteObject& o) const {
+      return "delete " + objectText(o.name, o.object) + " in " + tableText(o.table);
+    }
   };
   return std::visit(Describe{}, op);
 }

@@ -212,6 +212,12 @@ struct Filler {
     return okStatus();
   }
   Status operator()(const Counter &) const { return okStatus(); }
+  Status operator()(const CtHelperSet& h) const {
+    if (auto st = checkName("ct helper object", h.object); !st) return st;
+    nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_CT_HELPER);
+    nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, h.object.c_str());
+    return okStatus();
+  }
   Status operator()(const Fwd &f) const {
     nftnl_expr_set_u32(e, NFTNL_EXPR_FWD_SREG_DEV, reg(f.devReg));
     if (f.addrReg) {
@@ -226,21 +232,22 @@ struct Filler {
 
 std::string_view exprName(const Expr &expr) {
   return std::visit(Overloaded{
-                        [](const MetaLoad &) { return std::string_view("meta"); },
-                        [](const PayloadLoad &) { return std::string_view("payload"); },
-                        [](const CtLoad &) { return std::string_view("ct"); },
-                        [](const CtSetMark &) { return std::string_view("ct"); },
-                        [](const Cmp &) { return std::string_view("cmp"); },
-                        [](const Bitwise &) { return std::string_view("bitwise"); },
-                        [](const ImmediateData &) { return std::string_view("immediate"); },
-                        [](const ImmediateVerdict &) { return std::string_view("immediate"); },
-                        [](const Lookup &) { return std::string_view("lookup"); },
-                        [](const NumgenInc &) { return std::string_view("numgen"); },
-                        [](const Jhash &) { return std::string_view("hash"); },
-                        [](const Nat &) { return std::string_view("nat"); },
-                        [](const Dynset &) { return std::string_view("dynset"); },
-                        [](const Counter &) { return std::string_view("counter"); },
-                        [](const Fwd &) { return std::string_view("fwd"); },
+                        [](const MetaLoad&) { return std::string_view("meta"); },
+                        [](const PayloadLoad&) { return std::string_view("payload"); },
+                        [](const CtLoad&) { return std::string_view("ct"); },
+                        [](const CtSetMark&) { return std::string_view("ct"); },
+                        [](const Cmp&) { return std::string_view("cmp"); },
+                        [](const Bitwise&) { return std::string_view("bitwise"); },
+                        [](const ImmediateData&) { return std::string_view("immediate"); },
+                        [](const ImmediateVerdict&) { return std::string_view("immediate"); },
+                        [](const Lookup&) { return std::string_view("lookup"); },
+                        [](const NumgenInc&) { return std::string_view("numgen"); },
+                        [](const Jhash&) { return std::string_view("hash"); },
+                        [](const Nat&) { return std::string_view("nat"); },
+                        [](const Dynset&) { return std::string_view("dynset"); },
+                        [](const Counter&) { return std::string_view("counter"); },
+                        [](const Fwd&) { return std::string_view("fwd"); },
+                        [](const CtHelperSet&) { return std::string_view("objref"); },
                     },
                     expr);
 }

@@ -5,6 +5,7 @@
 // nothing outside director/nft/netlink_writer*.cc and nftnl_*.cc includes it.
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -37,6 +38,7 @@ using SetPtr = std::unique_ptr<nftnl_set, CFree<nftnl_set_free>>;
 using SetElemPtr = std::unique_ptr<nftnl_set_elem, CFree<nftnl_set_elem_free>>;
 using RulePtr = std::unique_ptr<nftnl_rule, CFree<nftnl_rule_free>>;
 using ExprPtr = std::unique_ptr<nftnl_expr, CFree<nftnl_expr_free>>;
+using ObjPtr = std::unique_ptr<nftnl_obj, CFree<nftnl_obj_free>>;
 using UdataPtr = std::unique_ptr<nftnl_udata_buf, CFree<nftnl_udata_buf_free>>;
 
 // libnftnl copies keys, data and names into fixed arrays without checking their
@@ -66,5 +68,7 @@ Result<ExprPtr> buildExpr(const Expr &expr);
 // The kernel's name of the expression ("payload", "lookup", ...), for error
 // messages.
 std::string_view exprName(const Expr &expr);
+// "ct helper ftp", as nft names a stateful object.
+std::string objectText(const std::string& name, const ObjectDef& object);
 
 }  // namespace ha::director::nft::detail

@@ -7,6 +7,7 @@ namespace ha::director::nft {
 namespace {
 
 bool sameForwarding(const ServicePlan& a, const ServicePlan& b) {
+  if (a.ftpHelper != b.ftpHelper) return false;
   return a.id == b.id && a.key == b.key && a.mode == b.mode && a.pick == b.pick && a.hashPort == b.hashPort &&
          a.slots == b.slots && a.persistenceTimeoutSec == b.persistenceTimeoutSec &&
          a.laddrGroupId == b.laddrGroupId && a.drDevice == b.drDevice;
@@ -63,7 +64,8 @@ void shareClassChains(const NftState& installed, const ForwardingPlan& before,
 
 bool canPatch(const ForwardingPlan& before, const ForwardingPlan& after) {
   return before.hashSeed == after.hashSeed && before.tableOwnership == after.tableOwnership &&
-         before.drDevices == after.drDevices && sameGroups(before, after);
+         before.drDevices == after.drDevices && sameGroups(before, after) &&
+         usesFtpHelper(before) == usesFtpHelper(after);
 }
 
 std::set<uint32_t> changedServices(const ForwardingPlan& before, const ForwardingPlan& after) {
@@ -86,6 +88,8 @@ Transaction patchServices(NftState& installed, const ForwardingPlan& before, con
   for (const auto& [id, table] : installed.tables) {
     from.tables[id].sets = table.sets;
     to.tables[id].sets = table.sets;
+    from.tables[id].objects = table.objects;  // canPatch: the same objects before and after
+    to.tables[id].objects = table.objects;
   }
   for (uint32_t id : changed) {
     if (auto it = before.services.find(id); it != before.services.end()) renderService(from, it->second, before);

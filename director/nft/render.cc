@@ -2,6 +2,7 @@
 
 #include <linux/netfilter.h>
 
+#include <algorithm>
 #include <set>
 
 #include "director/nft/names.h"
@@ -105,11 +106,13 @@ std::string inetClassChain(const ServiceClass& cls) {
                   std::to_string(cls.modulus);
   if (cls.hashPort) n += "_port";
   if (cls.persistenceSec != 0) n += "_persist" + std::to_string(cls.persistenceSec);
+  if (cls.ftpHelper) n += "_ftp";
   return n;
 }
 
-// dnat<4|6>_<rot|hash><N>[_port][_persist<T>]: mark the flow as ours (ct mark = tag | service id,
-// looked up by the packet's service key), persistence, then slot -> real by that mark.
+// dnat<4|6>_<rot|hash><N>[_port][_persist<T>][_ftp]: mark the flow as ours (ct mark = tag |
+// service id, looked up by the packet's service key), [the FTP helper], persistence, then slot ->
+// real by that mark.
 // Rotation counters are per class chain: services of one class share one numgen counter.
 ChainDef classChain(const ServiceClass& cls, uint32_t seed) {
   bool v6 = cls.v6;
@@ -123,6 +126,15 @@ ChainDef classChain(const ServiceClass& cls, uint32_t seed) {
                         .expr(CtSetMark{markReg})
                         .comment("mark the flow with its service")
                         .take());
+  if (cls.ftpHelper) {
+    // Before any dnat: NAT adds the sequence-adjust extension nf_nat_ftp needs only to a flow
+    // that already has its helper. Expected data flows inherit this flow's mark and get their
+    // NAT from nf_nat_ftp, so they never pass these chains.
+    c.rules.push_back(RuleBuilder()
+                          .expr(CtHelperSet{std::string(kFtpHelper)})
+                          .comment("FTP: the kernel's helper follows PORT/PASV")
+                          .take());
+  }
   Reg addr = Reg::k2, port = regPlus(Reg::k2, al / 4);
   Reg persistKey = Reg::k8;  // above every register the scheduling rule uses
   uint64_t persistMs = uint64_t{cls.persistenceSec} * 1000;
@@ -202,6 +214,7 @@ std::optional<ServiceClass> serviceClassOf(const ServicePlan& sp) {
   cls.pick = sp.pick;
   cls.hashPort = sp.pick == SlotPick::kFlowHash && sp.hashPort;
   cls.persistenceSec = sp.persistenceTimeoutSec;
+  cls.ftpHelper = sp.ftpHelper;
   return cls;
 }
 
@@ -286,9 +299,17 @@ TableOwner tableOwner(TableOwnership ownership) {
   return TableOwner::kNone;
 }
 
+bool usesFtpHelper(const ForwardingPlan& plan) {
+  return std::any_of(plan.services.begin(), plan.services.end(),
+                     [](const auto& entry) { return entry.second.ftpHelper; });
+}
+
 NftState render(const ForwardingPlan& plan) {
   NftState state;
   state.tables[inetTable()] = renderInet(plan);
+  if (usesFtpHelper(plan)) {
+    state.tables[inetTable()].objects[std::string(kFtpHelper)] = CtHelperObject{"ftp", IPPROTO_TCP};
+  }
   if (!plan.drDevices.empty()) state.tables[netdevTable()] = renderNetdev(plan);
   for (const auto& [id, sp] : plan.services) renderService(state, sp, plan);
   for (auto& [id, table] : state.tables) table.owner = tableOwner(plan.tableOwnership);

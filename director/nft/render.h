@@ -24,6 +24,7 @@ struct ServiceClass {
   uint32_t modulus = 0;  // slots
   bool hashPort = false;
   uint32_t persistenceSec = 0;
+  bool ftpHelper = false;
   auto operator<=>(const ServiceClass&) const = default;
 };
 // nullopt when the service has no real in rotation (its services-map element is drop).
@@ -39,6 +40,10 @@ ClassChain classChainOf(const ServiceClass& cls);
 // One service's share of the ruleset: its map elements and the class chain it goes to, in the
 // table of its mode. render() is the base objects plus every service's share.
 void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& plan);
+
+// The ct helper object exists while some service wants it, whatever its reals' health (so a
+// health flip never adds or removes it).
+bool usesFtpHelper(const ForwardingPlan& plan);
 
 // Element keys, shared with the counter decoder and tests.
 Bytes serviceKey(const ServiceKey& key);            // l4proto . vip . vport

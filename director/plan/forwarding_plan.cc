@@ -14,6 +14,12 @@ std::string ServiceKey::str() const {
 
 ServiceKey serviceKeyOf(const VirtualServerConfig& vs) { return {vs.protocol, vs.vip, vs.port}; }
 
+bool wantsFtpHelper(const VirtualServerConfig& vs) {
+  bool rewrites = vs.mode == ForwardMode::kNat || vs.mode == ForwardMode::kFullNat;
+  return rewrites && vs.protocol == Protocol::kTcp &&
+         vs.ftpHelper.value_or(vs.port == kFtpControlPort);
+}
+
 std::map<ServiceKey, uint32_t> assignServiceIds(const std::map<ServiceKey, uint32_t>& previous,
                                                 const Config& config) {
   std::map<ServiceKey, uint32_t> ids;
@@ -76,6 +82,7 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
   sp.hashPort = vs.schedulerFlags.count("sh-port") != 0 || vs.schedulerFlags.count("mh-port") != 0;
   sp.persistenceTimeoutSec = vs.persistenceTimeoutSec.value_or(0);
   sp.where = vs.where;
+  sp.ftpHelper = wantsFtpHelper(vs);
 
   // keepalived (ipwrapper.c): with the quorum lost and a sorry server, the live reals leave the
   // service and the sorry server takes the new flows; without one, the live reals stay.

@@ -58,6 +58,7 @@ struct ServicePlan {
   std::optional<Endpoint> sorryServer;   // configured sorry_server
   bool sorryActive = false;              // the quorum is lost: new flows go to the sorry server
   bool quorumUp = true;
+  bool ftpHelper = false;  // new flows get the kernel's FTP helper (NAT/FULLNAT only)
 };
 
 struct LaddrGroupPlan {
@@ -100,6 +101,11 @@ std::map<ServiceKey, uint32_t> assignServiceIds(const std::map<ServiceKey, uint3
                                                 const Config& config);
 
 ServiceKey serviceKeyOf(const VirtualServerConfig& vs);
+
+// ftp_helper as written, else ip_vs_ftp's rule: TCP services on port 21 (its `ports` parameter's
+// default). Only NAT and FULLNAT rewrite addresses, so only they need it.
+bool wantsFtpHelper(const VirtualServerConfig& vs);
+constexpr uint16_t kFtpControlPort = 21;
 
 // Pure. Fails only on what the config checker cannot know (an unknown DR device).
 Result<ForwardingPlan> buildPlan(const PlanInputs& inputs);

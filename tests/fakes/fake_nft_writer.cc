@@ -13,6 +13,13 @@ bool ruleUsesSet(const Rule& r, const std::string& set) {
   return false;
 }
 
+bool ruleUsesObject(const Rule& r, const std::string& object) {
+  for (const auto& e : r.exprs) {
+    if (const auto* h = std::get_if<CtHelperSet>(&e); h && h->object == object) return true;
+  }
+  return false;
+}
+
 bool ruleTargetsChain(const Rule& r, const std::string& chain) {
   for (const auto& e : r.exprs) {
     if (const auto* v = std::get_if<ImmediateVerdict>(&e); v && v->verdict.chain == chain) return true;
@@ -97,6 +104,9 @@ class Applier {
       if (const auto* l = std::get_if<Lookup>(&e)) set = l->set;
       if (const auto* d = std::get_if<Dynset>(&e)) set = d->set;
       if (!set.empty() && t->sets.count(set) == 0) return Error{what + ": No such file or directory (set " + set + ")"};
+      if (const auto* h = std::get_if<CtHelperSet>(&e); h && t->objects.count(h->object) == 0) {
+        return Error{what + ": No such file or directory (object " + h->object + ")"};
+      }
       if (const auto* v = std::get_if<ImmediateVerdict>(&e); v && !v->verdict.chain.empty() &&
                                                               t->chains.count(v->verdict.chain) == 0) {
         return Error{what + ": No such file or directory (chain " + v->verdict.chain + ")"};
@@ -132,6 +142,26 @@ class Applier {
     for (const auto& e : o.elements) {
       if (elements.erase(e.key) == 0) return Error{what + ": No such file or directory"};
     }
+    return okStatus();
+  }
+  Status operator()(const AddObject& o) {
+    auto* t = table(o.table);
+    if (!t) return Error{"add object " + o.name + ": No such file or directory"};
+    // The kernel leaves an existing object as it is (a ct helper has no update).
+    t->objects.emplace(o.name, o.object);
+    return okStatus();
+  }
+  Status operator()(const DeleteObject& o) {
+    auto* t = table(o.table);
+    if (!t || t->objects.count(o.name) == 0)
+      return Error{"delete object " + o.name + ": No such file or directory"};
+    for (const auto& [name, chain] : t->chains) {
+      for (const auto& r : chain.rules) {
+        if (ruleUsesObject(r, o.name))
+          return Error{"delete object " + o.name + ": Device or resource busy"};
+      }
+    }
+    t->objects.erase(o.name);
     return okStatus();
   }
 
