@@ -8,7 +8,7 @@
 # rewritten to the local address under FULLNAT); two downloads each, one from each real, checked
 # by content. The control `ftp_helper off` on :2100 must fail. Related data flows carry the
 # service's ct mark. A DR service asking for the helper is refused with file:line, and a SIGHUP
-# with it changes nothing.
+# with it changes nothing; reloads remove and re-create the ct helper object in the kernel.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
@@ -189,6 +189,17 @@ check "directord logs the refusal with file:line" lab_wait_for 5 grep -qF "live.
 check "directord still running" kill -0 "$DIRECTORD_PID"
 expect_eq "nft table unchanged" "$(md5sum <<<"$before")" "$(md5sum <<<"$(on dir1 nft list table inet directord 2>&1)")"
 ftp_get "after the refused reload: NAT 192.0.2.101:21 passive" ftp://192.0.2.101/file.txt ok
+
+echo "== SIGHUP without FTP services: the ct helper object goes; with them again: it returns"
+helper_installed() { local t; t=$(on dir1 nft list table inet directord 2>/dev/null) && grep -q "ct helper ftp {" <<<"$t"; }
+helper_gone() { local t; t=$(on dir1 nft list table inet directord 2>/dev/null) && ! grep -q "ct helper" <<<"$t"; }
+cp "$LAB_SOURCE_DIR/etc/lab-nat.conf" "$LIVE"
+kill -HUP "$DIRECTORD_PID"
+check "reload to etc/lab-nat.conf removes ct helper ftp (within 5 s)" lab_wait_for 5 helper_gone
+cp "$CONF" "$LIVE"
+kill -HUP "$DIRECTORD_PID"
+check "reload back to $CONF installs it again (within 5 s)" lab_wait_for 5 helper_installed
+ftp_get "after the reloads: FULLNAT 192.0.2.100:21 active PORT" ftp://192.0.2.100/file.txt ok -P - --disable-eprt
 
 check "directord exits within 5 s of SIGTERM" directord_stop "$DIRECTORD_PID"
 check "no directord nft table left in dir1 (and so no ct helper)" bash -c "! ip netns exec $(ns dir1) nft list tables | grep -qw directord"
