@@ -1,6 +1,7 @@
 #include "director/nft/patch.h"
 
 #include "director/nft/diff.h"
+#include "director/nft/names.h"
 #include "director/nft/render.h"
 
 namespace ha::director::nft {
@@ -60,12 +61,30 @@ void shareClassChains(const NftState& installed, const ForwardingPlan& before,
   for (const auto& cls : joined) copyInstalled(cls, from);
 }
 
+// The ct helper object is shared by every FTP service: it comes with the first changed service
+// that wants it and goes when the changed services take away the last user (the walk happens
+// only then). `from` and `to` start with the installed objects.
+void shareObjects(const ForwardingPlan& before, const ForwardingPlan& after,
+                  const std::set<uint32_t>& changed, NftState& to) {
+  bool joined = false, left = false;
+  for (uint32_t id : changed) {
+    if (auto it = after.services.find(id); it != after.services.end())
+      joined = joined || it->second.ftpHelper;
+    if (auto it = before.services.find(id); it != before.services.end())
+      left = left || it->second.ftpHelper;
+  }
+  if (joined) {
+    addFtpHelperObject(to);
+  } else if (left && !usesFtpHelper(after)) {
+    to.tables[inetTable()].objects.erase(std::string(kFtpHelper));
+  }
+}
+
 }  // namespace
 
 bool canPatch(const ForwardingPlan& before, const ForwardingPlan& after) {
   return before.hashSeed == after.hashSeed && before.tableOwnership == after.tableOwnership &&
-         before.drDevices == after.drDevices && sameGroups(before, after) &&
-         usesFtpHelper(before) == usesFtpHelper(after);
+         before.drDevices == after.drDevices && sameGroups(before, after);
 }
 
 std::set<uint32_t> changedServices(const ForwardingPlan& before, const ForwardingPlan& after) {
@@ -88,7 +107,7 @@ Transaction patchServices(NftState& installed, const ForwardingPlan& before, con
   for (const auto& [id, table] : installed.tables) {
     from.tables[id].sets = table.sets;
     to.tables[id].sets = table.sets;
-    from.tables[id].objects = table.objects;  // canPatch: the same objects before and after
+    from.tables[id].objects = table.objects;
     to.tables[id].objects = table.objects;
   }
   for (uint32_t id : changed) {
@@ -96,6 +115,7 @@ Transaction patchServices(NftState& installed, const ForwardingPlan& before, con
     if (auto it = after.services.find(id); it != after.services.end()) renderService(to, it->second, after);
   }
   shareClassChains(installed, before, after, changed, from, to);
+  shareObjects(before, after, changed, to);
   Transaction tx = diff(from, to);
 
   for (auto& [tableId, fromTable] : from.tables) {
@@ -113,6 +133,7 @@ Transaction patchServices(NftState& installed, const ForwardingPlan& before, con
       if (toTable.chains.count(name) == 0) target.chains.erase(name);
     }
     for (const auto& [name, chain] : toTable.chains) target.chains[name] = chain;
+    target.objects = toTable.objects;
   }
   return tx;
 }

@@ -10,8 +10,8 @@
 
 namespace ha::director::nft {
 
-// True when what every service's objects depend on (hash seed, local-address groups, DR devices,
-// the ct helper objects in use) is the same in both plans, so services can be patched one by one.
+// True when what every service's objects depend on (hash seed, local-address groups, DR devices)
+// is the same in both plans, so services can be patched one by one.
 bool canPatch(const ForwardingPlan& before, const ForwardingPlan& after);
 
 // Ids whose forwarding differs (or that exist in only one plan); display-only fields are ignored.

@@ -304,12 +304,14 @@ bool usesFtpHelper(const ForwardingPlan& plan) {
                      [](const auto& entry) { return entry.second.ftpHelper; });
 }
 
+void addFtpHelperObject(NftState& state) {
+  state.tables[inetTable()].objects[std::string(kFtpHelper)] = CtHelperObject{"ftp", IPPROTO_TCP};
+}
+
 NftState render(const ForwardingPlan& plan) {
   NftState state;
   state.tables[inetTable()] = renderInet(plan);
-  if (usesFtpHelper(plan)) {
-    state.tables[inetTable()].objects[std::string(kFtpHelper)] = CtHelperObject{"ftp", IPPROTO_TCP};
-  }
+  if (usesFtpHelper(plan)) addFtpHelperObject(state);
   if (!plan.drDevices.empty()) state.tables[netdevTable()] = renderNetdev(plan);
   for (const auto& [id, sp] : plan.services) renderService(state, sp, plan);
   for (auto& [id, table] : state.tables) table.owner = tableOwner(plan.tableOwnership);

@@ -44,6 +44,7 @@ void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& p
 // The ct helper object exists while some service wants it, whatever its reals' health (so a
 // health flip never adds or removes it).
 bool usesFtpHelper(const ForwardingPlan& plan);
+void addFtpHelperObject(NftState& state);
 
 // Element keys, shared with the counter decoder and tests.
 Bytes serviceKey(const ServiceKey& key);            // l4proto . vip . vport

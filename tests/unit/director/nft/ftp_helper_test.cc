@@ -146,29 +146,38 @@ TEST(FtpHelper, TurningTheHelperOffChangesOnlyThatService) {
   EXPECT_EQ(chains.count("dnat4_rot2"), 1u);
 }
 
-// A health flip of an FTP service is patched like any other; adding the first or removing the
-// last FTP service changes the objects, which only a full diff does.
-TEST(FtpHelper, PatchMatchesRenderAndObjectChangesNeedAFullDiff) {
-  auto before = ftpPlan();
-  auto after = before;
-  after.services[2].slots = {kReal1, kReal1, kReal1, kReal1};
-  after.services[1].slots.clear();
+// Patching only the changed services lands where render + diff would, in memory and in the
+// (fake) kernel.
+void expectPatchEqualsRender(const ForwardingPlan& before, const ForwardingPlan& after) {
   ASSERT_TRUE(canPatch(before, after));
   NftState installed = render(before);
   Transaction tx = patchServices(installed, before, after, changedServices(before, after));
-  EXPECT_EQ(installed, render(after)) << toText(installed);
+  EXPECT_EQ(installed, render(after)) << toText(installed) << "---\n" << toText(render(after));
   FakeNftWriter fake;
   ASSERT_TRUE(fake.commit(replaceAll(render(before), {inetTable()})).ok());
-  ASSERT_TRUE(fake.commit(tx).ok()) << toText(tx);
+  auto st = fake.commit(tx);
+  ASSERT_TRUE(st.ok()) << st.error() << "\n" << toText(tx);
   EXPECT_EQ(fake.state(), render(after));
+}
 
-  auto noFtp = before;
-  for (uint32_t id : {1u, 2u, 4u}) noFtp.services[id].ftpHelper = false;
-  EXPECT_FALSE(canPatch(before, noFtp));
-  EXPECT_FALSE(canPatch(noFtp, before));
-  auto oneLeft = noFtp;
-  oneLeft.services[4].ftpHelper = true;
-  EXPECT_TRUE(canPatch(before, oneLeft));
+// Health flips of FTP services patch like any other; the first FTP service added (a runtime
+// `-A` of a port-21 service) brings the object before its rule, the last one removed takes it.
+TEST(FtpHelper, PatchMatchesRenderWhenTheObjectComesAndGoes) {
+  auto plan = ftpPlan();
+  auto flipped = plan;
+  flipped.services[2].slots = {kReal1, kReal1, kReal1, kReal1};
+  flipped.services[1].slots.clear();
+  expectPatchEqualsRender(plan, flipped);
+
+  auto noFtp = plan;
+  for (uint32_t id : {1u, 2u, 4u}) noFtp.services.erase(id);
+  expectPatchEqualsRender(plan, noFtp);
+  expectPatchEqualsRender(noFtp, plan);
+
+  auto offOne = plan;  // another FTP service still uses the object: it stays
+  offOne.services[1].ftpHelper = false;
+  expectPatchEqualsRender(plan, offOne);
+  expectPatchEqualsRender(offOne, plan);
 }
 
 // A changed object definition (a new release) cannot be edited in place: the table is rebuilt.
