@@ -8,6 +8,8 @@
 //   weight change: one real's weight 1 <-> 2 on the full table, median and p99 of --changes, as
 //                  directord reloads (whole plan, changed services patched) and as a prototype of
 //                  the event path that plans only the changed service
+//   timeout change: directorctl --set on the full table (every service to new ct timeout
+//                  objects and class chains), as node_timeouts.cc does it, median and p99
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -564,6 +566,37 @@ Options parseOptions(int argc, char** argv) {
   return o;
 }
 
+// directorctl --set at N services (Node::setTimeoutsNow): every service's timeouts move between
+// IPVS's defaults and 100/10/5, so every services4 element is re-pointed to new class chains
+// with new ct timeout objects; backends and marks stay.
+void timeoutChanges(nft::NetlinkNftWriter& writer, const Shape& shape, int changes) {
+  Config config = makeConfig(shape);
+  for (const auto& t : ourTables()) dropTable(writer, t);
+  Installed installed;
+  applyConfig(writer, config, installed, true);
+  std::vector<Stages> results;
+  for (int i = 0; i < changes; ++i) {
+    const auto t0 = Clock::now();
+    ForwardingPlan after = installed.plan;
+    const ConnTimeouts next = i % 2 == 0 ? ConnTimeouts{100, 10, 5} : ConnTimeouts{};
+    for (auto& [id, sp] : after.services) sp.timeouts = next;
+    const auto t1 = Clock::now();
+    auto changed = nft::changedServices(installed.plan, after);
+    auto tx = nft::patchServices(installed.state, installed.plan, after, changed);
+    const auto t2 = Clock::now();
+    commitOrDie(writer, tx, "timeout change");
+    const auto t3 = Clock::now();
+    installed.plan = std::move(after);
+    results.push_back(Stages{msBetween(t0, t1), 0, msBetween(t1, t2), msBetween(t2, t3),
+                             tx.ops.size(), elementsIn(tx)});
+  }
+  printChanges("timeout change " + shape.label() + " (" + std::to_string(changes) +
+                   " changes, default <-> 100/10/5): every service re-pointed, " +
+                   std::to_string(results.back().ops) + " ops, " +
+                   std::to_string(results.back().elements) + " elements",
+               results);
+}
+
 int run(int argc, char** argv) {
   const Options opt = parseOptions(argc, argv);
   refuseHostNamespace();
@@ -592,6 +625,8 @@ int run(int argc, char** argv) {
     fullApply(w, Shape{largest, opt.reals, ForwardMode::kFullNat}, 1);
     fullApply(w, Shape{largest, opt.reals, ForwardMode::kNat, "mh", 13}, 1);
   }
+  std::printf("== lvs_timeouts change (directorctl --set) reaching the kernel\n");
+  timeoutChanges(w, Shape{largest, opt.reals}, std::min(opt.changes, 10));
   std::printf("== weight change reaching the kernel (target: median <= 5 ms)\n");
   weightChanges(w, Shape{largest, opt.reals}, opt.changes);
   return 0;

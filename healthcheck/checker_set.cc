@@ -14,7 +14,10 @@ class CheckerSet final : public Checker {
       : tcp_(makeTcpChecker(io)),
         http_(makeHttpChecker(io)),
         udp_(makeUdpChecker(io)),
-        misc_(makeMiscChecker(io, makeRunner(io))) {}
+        misc_(makeMiscChecker(io, makeRunner(io))),
+        smtp_(makeSmtpChecker(io)),
+        dns_(makeDnsChecker(io)),
+        ping_(makePingChecker(io)) {}
 
   void probe(const ProbeSpec& spec, Done done) override {
     checkerFor(spec.kind).probe(spec, std::move(done));
@@ -32,6 +35,12 @@ class CheckerSet final : public Checker {
         return *udp_;
       case CheckKind::kMisc:
         return *misc_;
+      case CheckKind::kSmtp:
+        return *smtp_;
+      case CheckKind::kDns:
+        return *dns_;
+      case CheckKind::kPing:
+        return *ping_;
     }
     std::abort();  // not a CheckKind: memory is corrupt
   }
@@ -40,6 +49,9 @@ class CheckerSet final : public Checker {
   std::unique_ptr<Checker> http_;
   std::unique_ptr<Checker> udp_;
   std::unique_ptr<Checker> misc_;
+  std::unique_ptr<Checker> smtp_;
+  std::unique_ptr<Checker> dns_;
+  std::unique_ptr<Checker> ping_;
 };
 
 }  // namespace

@@ -12,6 +12,9 @@ namespace ha::healthcheck {
 std::unique_ptr<Checker> makeTcpChecker(boost::asio::io_context& io);   // TCP_CHECK
 std::unique_ptr<Checker> makeHttpChecker(boost::asio::io_context& io);  // HTTP_GET and SSL_GET
 std::unique_ptr<Checker> makeUdpChecker(boost::asio::io_context& io);   // UDP_CHECK
+std::unique_ptr<Checker> makeSmtpChecker(boost::asio::io_context& io);  // SMTP_CHECK
+std::unique_ptr<Checker> makeDnsChecker(boost::asio::io_context& io);   // DNS_CHECK
+std::unique_ptr<Checker> makePingChecker(boost::asio::io_context& io);  // PING_CHECK
 // MISC_CHECK, running misc_path through `runner` (bound to `io`).
 std::unique_ptr<Checker> makeMiscChecker(boost::asio::io_context& io,
                                          std::unique_ptr<ProcessRunner> runner);

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "healthcheck/engine_parts.h"
+#include "healthcheck/file_check.h"
 
 namespace ha::healthcheck {
 namespace {
@@ -74,6 +75,8 @@ ApplyOutcome Engine::apply(const HealthConfig& config, TimePoint now) {
       Real real;
       real.config = realConfig;
       real.config.checkers.clear();
+      real.config.fileChecks.clear();
+      real.files = realConfig.fileChecks;
       real.server = serverIndex;
       for (const CheckerConfig& checker : realConfig.checkers) {
         const uint32_t slot = findOrCreateProbe(checker, vsConfig.alpha, now, createdNow);
@@ -89,6 +92,12 @@ ApplyOutcome Engine::apply(const HealthConfig& config, TimePoint now) {
     const Probe* probe = slots_[slot].probe.get();
     if (probe && probe->phase != Probe::Phase::kRetiring && probe->users.empty()) releaseProbe(slot);
   }
+  std::erase_if(fileValues_, [&](const auto& entry) {
+    return std::none_of(reals_.begin(), reals_.end(), [&](const Real& real) {
+      return std::any_of(real.files.begin(), real.files.end(),
+                         [&](const FileCheckConfig& file) { return file.path == entry.first; });
+    });
+  });
 
   // Verdicts: a known real (or virtual server) starts from its previous verdict and reports a
   // transition only if its (possibly new) probes now say otherwise; a new one simply starts
@@ -378,17 +387,52 @@ void Engine::settleQuorums(EngineStep& step) {
   dirtyServers_.clear();
 }
 
+EngineStep Engine::onFileValue(const std::string& path, int64_t value, TimePoint now) {
+  EngineStep step;
+  auto [entry, added] = fileValues_.try_emplace(path, value);
+  if (!added && entry->second == value) return step;
+  entry->second = value;
+  for (uint32_t i = 0; i < reals_.size(); ++i) {
+    const auto& files = reals_[i].files;
+    if (std::any_of(files.begin(), files.end(),
+                    [&](const FileCheckConfig& file) { return file.path == path; })) {
+      settleReal(i, now, step);
+    }
+  }
+  settleQuorums(step);
+  return step;
+}
+
+int64_t Engine::fileValue(const std::string& path) const {
+  auto it = fileValues_.find(path);
+  return it == fileValues_.end() ? 0 : it->second;  // unread yet: keepalived's missing file
+}
+
 bool Engine::realUp(const Real& real) const {
-  return std::all_of(real.probes.begin(), real.probes.end(),
-                     [this](uint32_t slot) { return slots_[slot].probe->tracker.up(); });
+  const bool probesUp = std::all_of(real.probes.begin(), real.probes.end(), [this](uint32_t slot) {
+    return slots_[slot].probe->tracker.up();
+  });
+  return probesUp && std::none_of(real.files.begin(), real.files.end(), [this](const auto& file) {
+           return fileCheckEffect(fileValue(file.path), file.weight, file.reverse).down;
+         });
 }
 
 std::optional<uint32_t> Engine::realDynamicWeight(const Real& real) const {
+  std::optional<uint32_t> misc;
   for (uint32_t slot : real.probes) {
     const Probe& probe = *slots_[slot].probe;
-    if (probe.spec.miscDynamic && probe.dynamicWeight) return probe.dynamicWeight;
+    if (probe.spec.miscDynamic && probe.dynamicWeight) {
+      misc = probe.dynamicWeight;
+      break;
+    }
   }
-  return std::nullopt;
+  // keepalived adds each FILE_CHECK's value x weight to the real's weight (check_file.c).
+  int64_t delta = 0;
+  for (const FileCheckConfig& file : real.files) {
+    delta += fileCheckEffect(fileValue(file.path), file.weight, file.reverse).weightDelta;
+  }
+  if (delta == 0) return misc;
+  return weightWithFiles(misc.value_or(real.config.weight), delta);
 }
 
 std::string Engine::downReason(const Real& real) const {
@@ -402,6 +446,15 @@ std::string Engine::downReason(const Real& real) const {
                 std::to_string(probe.tracker.rise()) + " passes)";
     }
     return reason;
+  }
+  for (const FileCheckConfig& file : real.files) {
+    const int64_t value = fileValue(file.path);
+    if (!fileCheckEffect(value, file.weight, file.reverse).down) continue;
+    return "FILE_CHECK track_file " + file.trackName + " (" + file.path + "): value " +
+           std::to_string(value) + " with weight " + std::to_string(file.weight) +
+           (file.reverse ? " reverse" : "") +
+           (file.weight == 0 ? " (weight 0: a non-zero value is a failure)"
+                             : " is the fault state");
   }
   return {};
 }

@@ -108,6 +108,11 @@ class Engine {
   EngineStep onResult(ProbeTicket ticket, ProbeResult result, TimePoint now,
                       std::optional<std::string> inconclusive = std::nullopt);
 
+  // A tracked file (FILE_CHECK's track_file) now reads `value` (file_check.h; a missing file is 0).
+  // Reals watching it are settled at once; a value for a path no real watches is kept for the
+  // next apply(), so the service can read every file before applying the config that names it.
+  EngineStep onFileValue(const std::string& path, int64_t value, TimePoint now);
+
   // The earliest probe start or watchdog; nullopt when nothing is configured.
   std::optional<TimePoint> nextDeadline() const;
 
@@ -138,6 +143,7 @@ class Engine {
   bool realUp(const Real& real) const;
   std::optional<uint32_t> realDynamicWeight(const Real& real) const;
   std::string downReason(const Real& real) const;
+  int64_t fileValue(const std::string& path) const;
   RealVerdict verdictOf(const Real& real) const;
 
   EngineOptions options_;
@@ -154,7 +160,9 @@ class Engine {
   uint64_t staleResults_ = 0;
   uint64_t overdueProbes_ = 0;
   uint64_t inconclusive_ = 0;
-  std::map<CheckKind, LatencyHistogram> latencyByKind_;  // every answered run, conclusive or not
+  std::map<CheckKind, LatencyHistogram> latencyByKind_;
+  std::map<std::string, int64_t> fileValues_;  // FILE_CHECK paths -> their latest value  // every
+                                               // answered run, conclusive or not
 };
 
 }  // namespace ha::healthcheck

@@ -14,9 +14,11 @@ namespace ha::healthcheck {
 
 inline constexpr size_t kReasonCount = static_cast<size_t>(FailureReason::kCount);
 
-// "198.51.100.11:80", or the command of a MISC_CHECK.
+// "198.51.100.11:80", the address of a PING_CHECK, or the command of a MISC_CHECK.
 inline std::string endpointOf(const ProbeSpec& spec) {
-  return spec.kind == CheckKind::kMisc ? spec.miscPath : formatEndpoint(spec.address, spec.port);
+  if (spec.kind == CheckKind::kMisc) return spec.miscPath;
+  if (spec.kind == CheckKind::kPing) return spec.address.str();
+  return formatEndpoint(spec.address, spec.port);
 }
 
 // One distinct probe: the spec it runs, its tracker, its single deadline and its counters.
@@ -62,6 +64,7 @@ struct Engine::Real {
   RealHealthConfig config;  // checkers dropped: `probes` stands for them, in config order
   uint32_t server = 0;
   std::vector<uint32_t> probes;
+  std::vector<FileCheckConfig> files;  // FILE_CHECK: no probe, fed by Engine::onFileValue
   bool up = true;
   std::optional<uint32_t> dynamicWeight;
   uint64_t transitions = 0;

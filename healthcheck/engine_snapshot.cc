@@ -5,6 +5,7 @@
 
 #include "healthcheck/engine.h"
 #include "healthcheck/engine_parts.h"
+#include "healthcheck/file_check.h"
 
 namespace ha::healthcheck {
 namespace {
@@ -57,6 +58,20 @@ HealthSnapshot Engine::snapshot(TimePoint now, std::chrono::system_clock::time_p
       if (probe.probes > 0) {
         checker.meanLatency = probe.totalLatency / static_cast<Duration::rep>(probe.probes);
       }
+    }
+    for (const FileCheckConfig& file : real.files) {
+      CheckerStatus& checker = status.checkers.emplace_back();
+      const int64_t value = fileValue(file.path);
+      const FileCheckEffect effect = fileCheckEffect(value, file.weight, file.reverse);
+      checker.kind = "FILE_CHECK";
+      checker.target = file.trackName + " " + file.path;
+      checker.up = !effect.down;
+      checker.lastOk = !effect.down;
+      checker.lastDetail =
+          "value " + std::to_string(value) +
+          (effect.weightDelta != 0 ? ", weight " + std::string(effect.weightDelta > 0 ? "+" : "") +
+                                         std::to_string(effect.weightDelta)
+                                   : std::string());
     }
   }
   out.services.reserve(servers_.size());

@@ -1,6 +1,7 @@
 #pragma once
 // What healthcheck/ needs from keepalived.conf: the checker blocks of each real_server
-// (TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK, MISC_CHECK), their timing, and the per-real and
+// (TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK, MISC_CHECK, SMTP_CHECK, DNS_CHECK, PING_CHECK, and
+// FILE_CHECK with the top-level track_file blocks), their timing, and the per-real and
 // per-virtual-server health semantics (alpha, inhibit_on_failure, notify_up/down, quorum). The
 // parser in director/config fills it (docs/style.md §4); defaults are keepalived 2.2.7's.
 #include <chrono>
@@ -16,7 +17,12 @@ namespace ha::healthcheck {
 
 using Millis = std::chrono::milliseconds;
 
-enum class CheckKind : uint8_t { kTcp, kHttp, kHttps, kUdp, kMisc };
+enum class CheckKind : uint8_t { kTcp, kHttp, kHttps, kUdp, kMisc, kSmtp, kDns, kPing };
+
+// keepalived's SMTP_CHECK default helo_name (check_smtp.h SMTP_DEFAULT_HELO).
+inline constexpr std::string_view kDefaultHeloName = "smtpchecker.keepalived.org";
+// DNS_CHECK defaults (check_dns.h): type SOA, name "." (the root).
+inline constexpr uint16_t kDnsTypeSoa = 6;
 
 // `url { path /x  status_code 200  digest <md5 hex> }` of HTTP_GET / SSL_GET.
 struct UrlCheck {
@@ -56,6 +62,12 @@ struct ProbeSpec {
   Millis miscTimeout{0};    // misc_timeout; 0 = delay_loop
   bool miscDynamic = false; // misc_dynamic: exit 2..255 sets the weight to code - 2
 
+  // SMTP_CHECK: `HELO <heloName>` after the 220 banner (keepalived's check_smtp.c)
+  std::string heloName;
+  // DNS_CHECK: one query of dnsType for dnsName (absolute, without the final dot; "" = root)
+  uint16_t dnsType = kDnsTypeSoa;
+  std::string dnsName;
+
   auto operator<=>(const ProbeSpec&) const = default;
 };
 
@@ -78,6 +90,32 @@ struct CheckerConfig {
   bool operator==(const CheckerConfig&) const = default;
 };
 
+// A top-level `track_file NAME { file PATH  weight W [reverse]  init_file [VALUE] [overwrite] }`
+// (keepalived's track_file.c): a file whose number FILE_CHECKs follow.
+struct TrackFileConfig {
+  std::string location;
+  std::string name;
+  std::string path;    // absolute, as written
+  int64_t weight = 1;  // the FILE_CHECK default multiplier
+  bool reverse = false;
+  std::optional<int64_t> init;  // init_file: VALUE written at start when the file is missing
+  bool overwrite = false;       // init_file ... overwrite: written at start even if it exists
+  bool operator==(const TrackFileConfig&) const = default;
+};
+
+// `FILE_CHECK { track_file NAME  weight W [reverse] }` of a real_server (keepalived's
+// check_file.c): value x weight (x -1 with reverse) is added to the real's weight; a product at
+// or below -2^31 takes the real down. With weight 0: a non-zero value takes it down (reverse: a
+// zero value), and the weight is left alone. A missing file reads as 0.
+struct FileCheckConfig {
+  std::string location;
+  std::string trackName;
+  std::string path;
+  int64_t weight = 1;  // FILE_CHECK weight, else the track_file's
+  bool reverse = false;
+  bool operator==(const FileCheckConfig&) const = default;
+};
+
 // Names one real of one virtual server, as the director keys them.
 struct RealKey {
   uint8_t protocol = 6;  // IPPROTO_TCP / IPPROTO_UDP of the virtual server
@@ -85,6 +123,8 @@ struct RealKey {
   uint16_t vport = 0;
   IpAddress address;
   uint16_t port = 0;
+  uint32_t fwmark = 0;     // the virtual server is `fwmark N` (vip unspecified, vport 0)
+  std::string group = {};  // the virtual server is `group NAME` (vip unspecified, vport 0)
   auto operator<=>(const RealKey&) const = default;
   std::string str() const;  // "TCP 192.0.2.1:80 -> 198.51.100.11:80" (inline, below)
 };
@@ -93,6 +133,8 @@ struct ServiceKey {
   uint8_t protocol = 6;
   IpAddress vip;
   uint16_t vport = 0;
+  uint32_t fwmark = 0;     // `virtual_server fwmark N`
+  std::string group = {};  // `virtual_server group NAME`
   auto operator<=>(const ServiceKey&) const = default;
   std::string str() const;  // "TCP 192.0.2.1:80" (inline, below)
 };
@@ -102,6 +144,7 @@ struct RealHealthConfig {
   RealKey key;
   uint32_t weight = 1;                 // configured weight (quorum sums the weights of live reals)
   std::vector<CheckerConfig> checkers; // empty: always up; several: all must pass
+  std::vector<FileCheckConfig> fileChecks;  // FILE_CHECK: watched, not probed
   bool inhibitOnFailure = false;       // forwarder keeps it at weight 0 instead of removing it
   std::string notifyUp;                // notify_up: run when it comes up
   std::string notifyDown;              // notify_down: run when it goes down
@@ -124,6 +167,7 @@ struct VirtualServerHealthConfig {
 
 struct HealthConfig {
   std::vector<VirtualServerHealthConfig> virtualServers;
+  std::vector<TrackFileConfig> trackFiles;  // the track_file blocks FILE_CHECKs name
   bool operator==(const HealthConfig&) const = default;
 };
 
@@ -135,13 +179,20 @@ inline std::string protocolText(uint8_t protocol) {
   return "proto " + std::to_string(protocol);
 }
 
-inline std::string ServiceKey::str() const {
+// keepalived's FMT_VS: "TCP 192.0.2.1:80", "FWM 1", "TCP group NAME".
+inline std::string serviceText(uint8_t protocol, const IpAddress& vip, uint16_t vport,
+                               uint32_t fwmark, const std::string& group) {
+  if (fwmark != 0) return "FWM " + std::to_string(fwmark) + (vip.isV4() ? "" : " IPv6");
+  if (!group.empty()) return protocolText(protocol) + " group " + group;
   return protocolText(protocol) + " " + formatEndpoint(vip, vport);
 }
 
+inline std::string ServiceKey::str() const {
+  return serviceText(protocol, vip, vport, fwmark, group);
+}
+
 inline std::string RealKey::str() const {
-  return protocolText(protocol) + " " + formatEndpoint(vip, vport) + " -> " +
-         formatEndpoint(address, port);
+  return serviceText(protocol, vip, vport, fwmark, group) + " -> " + formatEndpoint(address, port);
 }
 
 // "TCP_CHECK", "HTTP_GET", ...: keepalived's keywords.
@@ -157,6 +208,12 @@ constexpr std::string_view checkKindName(CheckKind kind) {
       return "UDP_CHECK";
     case CheckKind::kMisc:
       return "MISC_CHECK";
+    case CheckKind::kSmtp:
+      return "SMTP_CHECK";
+    case CheckKind::kDns:
+      return "DNS_CHECK";
+    case CheckKind::kPing:
+      return "PING_CHECK";
   }
   return "?";
 }

@@ -1,4 +1,5 @@
-// The production ports of healthcheck::Service: the checkers of checkers.h and child processes.
+// The production ports of healthcheck::Service: the checkers of checkers.h, child processes and
+// inotify for track files.
 #include "common/child_process.h"
 #include "healthcheck/checkers.h"
 #include "healthcheck/service.h"
@@ -11,6 +12,7 @@ ServicePorts productionPorts() {
     return makeCheckerSet(io, makeChildProcessRunner);
   };
   ports.makeProcessRunner = makeChildProcessRunner;
+  ports.makeFileWatch = makeInotifyFileWatch;
   return ports;
 }
 

@@ -7,11 +7,12 @@
 #include <cstdlib>
 #include <map>
 #include <random>
+#include <set>
 #include <utility>
 
 #include "common/child_process.h"
-#include "common/post_and_wait.h"
 #include "common/log.h"
+#include "common/post_and_wait.h"
 
 namespace ha::healthcheck {
 namespace {
@@ -91,9 +92,17 @@ class Service::Parts {
         runner_(ports.makeProcessRunner(io)),
         scripts_(*runner_, options.scriptTimeout),
         timer_(io),
-        checker_(ports.makeChecker(io)) {}
+        checker_(ports.makeChecker(io)) {
+    if (ports.makeFileWatch) {
+      files_ = ports.makeFileWatch(io, [this](const std::string& path, int64_t value) {
+        EngineStep step = engine_.onFileValue(path, value, Clock::now());
+        deliver(step);
+      });
+    }
+  }
 
   std::vector<HealthEvent> apply(const HealthConfig& config) {
+    readFiles(config);
     ApplyOutcome outcome = engine_.apply(config, Clock::now());
     for (ScriptRequest& script : outcome.scripts) scripts_.run(std::move(script));
     arm();
@@ -108,6 +117,24 @@ class Service::Parts {
   static uint64_t randomSeed() {
     std::random_device device;
     return (uint64_t{device()} << 32) ^ device();
+  }
+
+  // Every track file a FILE_CHECK names, read before the engine judges the reals using them, so
+  // a real whose file says "down" never starts up for an instant.
+  void readFiles(const HealthConfig& config) {
+    if (!files_) return;
+    files_->initialise(config.trackFiles, firstApply_);
+    firstApply_ = false;
+    std::set<std::string> paths;
+    for (const auto& vs : config.virtualServers) {
+      for (const auto& real : vs.reals) {
+        for (const auto& file : real.fileChecks) paths.insert(file.path);
+      }
+    }
+    for (const auto& [path, value] : files_->follow(paths)) {
+      EngineStep step = engine_.onFileValue(path, value, Clock::now());
+      deliver(step);
+    }
   }
 
   // Re-arms the single timer only when the earliest deadline moved: most results reschedule
@@ -173,6 +200,8 @@ class Service::Parts {
   // Timer completions already queued when Parts dies check this instead of a dangling `this`.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::unique_ptr<Checker> checker_;
+  bool firstApply_ = true;
+  std::unique_ptr<FileWatch> files_;  // destroyed first: no change arrives after the engine
 };
 
 Service::Service() : work_(boost::asio::make_work_guard(io_)) {}

@@ -21,6 +21,7 @@
 #include "healthcheck/checker.h"
 #include "healthcheck/control.h"
 #include "healthcheck/engine.h"
+#include "healthcheck/file_watch.h"
 
 namespace ha::healthcheck {
 
@@ -37,9 +38,13 @@ struct ServicePorts {
   // its conntrack table's pressure). A reason makes the result inconclusive (engine.h onResult).
   // Empty: every such failure counts.
   std::function<std::optional<std::string>()> localTrouble;
+  // Follows FILE_CHECK's track files, built on the health thread; `changed` must be called there.
+  // Empty: files are never read, every FILE_CHECK sees 0 (a missing file).
+  std::function<std::unique_ptr<FileWatch>(boost::asio::io_context&, FileWatch::Changed changed)>
+      makeFileWatch;
 };
-// The TCP, HTTP(S), UDP and MISC checkers (makeCheckerSet); scripts and MISC_CHECK run by
-// ChildProcessRunner (a runner each); no source of local trouble.
+// The checkers of makeCheckerSet; scripts and MISC_CHECK run by ChildProcessRunner (a runner
+// each); track files through inotify; no source of local trouble.
 ServicePorts productionPorts();
 
 // How long other threads wait for the health thread (common/post_and_wait.h). A reload may build

@@ -1,8 +1,14 @@
 #include "healthcheck/socket_util.h"
 
+// clang-format off
+#include <ctime>  // before linux/errqueue.h, which needs struct timespec
+#include <linux/errqueue.h>
+// clang-format on
+
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -97,6 +103,34 @@ SocketError startConnect(int fd, const ProbeSpec& spec, bool& inProgress) {
     return {};
   }
   return {SocketCall::kConnect, errno};
+}
+
+SocketError enableErrorQueue(int fd, bool v4) {
+  const int on = 1;
+  if (::setsockopt(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_RECVERR : IPV6_RECVERR, &on,
+                   sizeof on) != 0) {
+    return {SocketCall::kSetOption, errno};
+  }
+  return {};
+}
+
+// The errno of the first ICMP error in the socket's error queue (IP_RECVERR), 0 if none.
+int takeQueuedError(int fd) {
+  alignas(cmsghdr) std::array<char, 512> control{};
+  msghdr message{};
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  if (::recvmsg(fd, &message, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return 0;
+  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
+       header = CMSG_NXTHDR(&message, header)) {
+    const bool ipError = (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_RECVERR) ||
+                         (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_RECVERR);
+    if (!ipError) continue;
+    sock_extended_err error;
+    std::memcpy(&error, CMSG_DATA(header), sizeof error);
+    return static_cast<int>(error.ee_errno);
+  }
+  return 0;
 }
 
 FailureReason failureReasonForErrno(int error) {

@@ -46,6 +46,12 @@ int openProbeSocket(const ProbeSpec& spec, int type, SocketError& error);
 // connect(2) to spec.address:spec.port. EINPROGRESS is no error: the caller waits for writability.
 SocketError startConnect(int fd, const ProbeSpec& spec, bool& inProgress);
 
+// IP_RECVERR / IPV6_RECVERR: without it Linux reports only port and protocol unreachable to a
+// UDP or ICMP socket, with it host and net unreachable too (through the error queue).
+SocketError enableErrorQueue(int fd, bool v4);
+// The errno of the first ICMP error in the socket's error queue (IP_RECVERR), 0 if none.
+int takeQueuedError(int fd);
+
 // ECONNREFUSED/ECONNRESET -> kConnectRefused; EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN ->
 // kUnreachable; ETIMEDOUT -> kConnectTimeout; anything else (EADDRNOTAVAIL, EPERM from a local
 // firewall, EMFILE...) -> kLocalError.

@@ -9,10 +9,6 @@
 // Either way ICMP port unreachable (ECONNREFUSED on the connected socket) fails it at once, as do
 // host and net unreachable (IP_RECVERR: without it Linux reports only port and protocol
 // unreachable to a UDP socket).
-// clang-format off
-#include <time.h>  // before linux/errqueue.h, which needs struct timespec
-#include <linux/errqueue.h>
-// clang-format on
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -36,25 +32,6 @@ namespace {
 // a truncated copy. One buffer per checker, shared by its probes: a reply is read and judged
 // within one handler.
 constexpr size_t kReceiveBufferBytes = 65527;
-
-// The errno of the first ICMP error in the socket's error queue (IP_RECVERR), 0 if none.
-int takeQueuedError(int fd) {
-  alignas(cmsghdr) std::array<char, 512> control{};
-  msghdr message{};
-  message.msg_control = control.data();
-  message.msg_controllen = control.size();
-  if (::recvmsg(fd, &message, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return 0;
-  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
-       header = CMSG_NXTHDR(&message, header)) {
-    const bool ipError = (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_RECVERR) ||
-                         (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_RECVERR);
-    if (!ipError) continue;
-    sock_extended_err error;
-    std::memcpy(&error, CMSG_DATA(header), sizeof error);
-    return static_cast<int>(error.ee_errno);
-  }
-  return 0;
-}
 
 class UdpChecker final : public Checker, private SocketProbeSet::Judge {
  public:
@@ -90,12 +67,7 @@ class UdpChecker final : public Checker, private SocketProbeSet::Judge {
   };
 
   static SocketError connectAndSend(int fd, const ProbeSpec& spec) {
-    const int on = 1;
-    const bool v4 = spec.address.isV4();
-    if (::setsockopt(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_RECVERR : IPV6_RECVERR, &on,
-                     sizeof on) != 0) {
-      return {SocketCall::kSetOption, errno};
-    }
+    if (SocketError error = enableErrorQueue(fd, spec.address.isV4())) return error;
     bool inProgress = false;
     if (SocketError error = startConnect(fd, spec, inProgress)) return error;
     static constexpr char kZeroByte = 0;

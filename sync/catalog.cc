@@ -10,9 +10,17 @@ bool isUnspecified(const IpAddress& a) {
   return true;
 }
 
+IpAddress unspecifiedOf(const IpAddress& a) {
+  static const uint8_t kZero[16] = {};
+  return IpAddress::fromBytes(a.family(), kZero);
+}
+
 const CatalogService* findService(const ServiceCatalog& catalog, const FlowEntry& e) {
   auto it = catalog.find(CatalogKey{e.l4proto, e.original.dst, e.original.dstPort});
   if (it == catalog.end()) it = catalog.find(CatalogKey{e.l4proto, e.original.dst, 0});
+  // A service selected by a packet mark: any destination (catalog.h).
+  if (it == catalog.end())
+    it = catalog.find(CatalogKey{e.l4proto, unspecifiedOf(e.original.dst), 0});
   return it == catalog.end() ? nullptr : &it->second;
 }
 

@@ -18,6 +18,8 @@ struct CatalogKey {
   uint8_t l4proto = 0;
   IpAddress vip;
   uint16_t port = 0;  // 0: every port of the VIP (a port-0 virtual server)
+  // vip 0.0.0.0 / :: with port 0: the service selected by a packet mark (fwmark), whatever the
+  // destination; tried last. The flow carries no packet mark, so one such service per family.
   auto operator<=>(const CatalogKey&) const = default;
 };
 

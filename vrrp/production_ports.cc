@@ -2,6 +2,7 @@
 // (director/main) hands them to Service::open.
 #include "common/child_process.h"
 #include "common/netlink/netlink_address_owner.h"
+#include "common/netlink/netlink_routing_owner.h"
 #include "vrrp/asio_timers.h"
 #include "vrrp/netlink_link_monitor.h"
 #include "vrrp/packet_announcer.h"
@@ -10,13 +11,19 @@
 
 namespace ha::vrrp {
 
-ServicePorts productionPorts(AddressOwnerFactory addressOwner) {
+ServicePorts productionPorts(AddressOwnerFactory addressOwner, RoutingOwnerFactory routingOwner) {
   ServicePorts ports;
   ports.openAddressOwner =
       addressOwner ? std::move(addressOwner) : []() -> Result<std::unique_ptr<AddressOwner>> {
     auto owner = NetlinkAddressOwner::open();
     if (!owner) return Error{owner.error()};
     return std::unique_ptr<AddressOwner>(std::move(owner.value()));
+  };
+  ports.openRoutingOwner =
+      routingOwner ? std::move(routingOwner) : []() -> Result<std::unique_ptr<RoutingOwner>> {
+    auto owner = NetlinkRoutingOwner::open();
+    if (!owner) return Error{owner.error()};
+    return std::unique_ptr<RoutingOwner>(std::move(owner.value()));
   };
   // rtnetlink is opened now, so a missing capability is reported at start-up.
   ports.openLinks = [](boost::asio::io_context& io) -> Result<std::unique_ptr<LinkMonitor>> {

@@ -32,8 +32,11 @@ uint16_t centiseconds(Duration d) {
 }
 
 // Kept across a reload only when nothing but source positions changed; anything else restarts it.
+// Routes and rules are not the instance's identity either: a reload changes only their difference.
 InstanceConfig withoutLocations(InstanceConfig c) {
   c.location.clear();
+  c.routes.clear();
+  c.rules.clear();
   for (auto& a : c.addresses) a.location.clear();
   for (auto& a : c.excludedAddresses) a.location.clear();
   return c;
@@ -110,6 +113,7 @@ Status Router::prepare(const InstanceConfig& config, Instance& instance) {
     if (!tracked) return why("track_interface " + tracked.error());
     tracking_.linkUp[tracked->name] = tracked->up;
   }
+  if (auto st = prepareRouting(config); !st) return why(st.error());
   if (config.unicastSource) {
     instance.source = *config.unicastSource;
   } else {
@@ -158,6 +162,10 @@ Status Router::apply(const VrrpConfig& config) {
   for (size_t n = 0; n < config.instances.size(); ++n) {
     next.push_back(keptFrom[n] < instances_.size() ? std::move(instances_[keptFrom[n]])
                                                    : std::move(fresh[n]));
+    if (keptFrom[n] < instances_.size()) {
+      Instance& kept = *next.back();
+      updateRouting(kept.config, kept.holding, config.instances[n]);
+    }
   }
   for (auto& old : instances_) {
     if (old) stopInstance(*old);  // removed or changed: hand over, then go
@@ -200,6 +208,7 @@ Status Router::apply(const VrrpConfig& config) {
 
 void Router::start(Instance& instance) {
   // A crashed predecessor (kill -9) leaves the addresses configured: a backup must not hold them.
+  clearRouting(instance.config);
   for (const auto& a : instance.addresses) {
     if (auto st = ports_.addresses.purge(a); !st) log::warning(prefixed(instance.config, st.error()));
   }
@@ -300,6 +309,7 @@ void Router::takeAddresses(Instance& instance) {
     if (auto st = ports_.addresses.claim(a); !st) log::error(prefixed(instance.config, st.error()));
   }
   instance.holding = true;
+  takeRouting(instance.config);
   const auto& garp = instance.config.garp;
   announceBurst(instance, garp.masterRepeat);
   if (garp.masterDelay > Duration::zero()) scheduleAnnounce(instance, garp.masterDelay, false);
@@ -311,6 +321,7 @@ void Router::releaseAddresses(Instance& instance) {
   instance.refreshTimer->cancel();
   if (!instance.holding) return;
   instance.holding = false;
+  releaseRouting(instance.config);
   for (auto it = instance.addresses.rbegin(); it != instance.addresses.rend(); ++it) {
     if (auto st = ports_.addresses.remove(*it); !st) log::error(prefixed(instance.config, st.error()));
   }

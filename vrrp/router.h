@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/netlink/address_owner.h"
+#include "common/netlink/routing_owner.h"
 #include "vrrp/packet.h"
 #include "vrrp/state_machine.h"
 #include "vrrp/sync_group.h"
@@ -94,6 +95,8 @@ struct RouterPorts {
   LinkMonitor& links;
   AddressOwner& addresses;
   Timers& timers;
+  // virtual_routes / virtual_rules; null: an instance that has some is refused.
+  RoutingOwner* routing = nullptr;
 };
 
 class Router {
@@ -135,6 +138,13 @@ class Router {
   void sendAdvert(Instance& instance, uint8_t priority);
   void takeAddresses(Instance& instance);
   void releaseAddresses(Instance& instance);
+  // router_routing.cc: virtual_routes / virtual_rules follow the addresses.
+  Status prepareRouting(const InstanceConfig& config);
+  void clearRouting(const InstanceConfig& config);
+  void takeRouting(const InstanceConfig& config);
+  void releaseRouting(const InstanceConfig& config);
+  // A kept instance's routes and rules after a reload: `current` becomes `next`'s.
+  void updateRouting(InstanceConfig& current, bool holding, const InstanceConfig& next);
   void announceBurst(Instance& instance, uint32_t repeat);
   void scheduleAnnounce(Instance& instance, Duration after, bool refresh);
   void arm(Instance& instance, Timer& timer, std::optional<TimePoint>& armed,

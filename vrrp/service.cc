@@ -18,6 +18,7 @@ namespace ha::vrrp {
 // construction order: the router, which uses every port, goes first on destruction.
 struct Service::Parts {
   std::unique_ptr<AddressOwner> addresses;
+  std::unique_ptr<RoutingOwner> routing;  // null without openRoutingOwner
   std::unique_ptr<LinkMonitor> links;
   std::unique_ptr<Transport> transport;
   std::unique_ptr<Announcer> announcer;
@@ -48,6 +49,11 @@ Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange, Servic
     auto addresses = ports.openAddressOwner();
     if (!addresses) return Error{addresses.error()};
     parts->addresses = std::move(addresses.value());
+    if (ports.openRoutingOwner) {
+      auto routing = ports.openRoutingOwner();
+      if (!routing) return Error{routing.error()};
+      parts->routing = std::move(routing.value());
+    }
     auto links = ports.openLinks(self->io_);
     if (!links) return Error{links.error()};
     parts->links = std::move(links.value());
@@ -83,10 +89,10 @@ Result<std::unique_ptr<Service>> Service::open(RoleListener onRoleChange, Servic
     };
     hooks.roleChanged = self->onRoleChange_;
     parts->timers = ports.makeTimers(self->io_);
-    parts->router =
-        std::make_unique<Router>(RouterPorts{*parts->transport, *parts->announcer, *parts->links,
-                                             *parts->addresses, *parts->timers},
-                                 std::move(hooks));
+    parts->router = std::make_unique<Router>(
+        RouterPorts{*parts->transport, *parts->announcer, *parts->links, *parts->addresses,
+                    *parts->timers, parts->routing.get()},
+        std::move(hooks));
     parts->links->subscribe([p](const LinkState& link) {
       if (p->router) p->router->onLinkChange(link);
     });

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/netlink/address_owner.h"
+#include "common/netlink/routing_owner.h"
 #include "common/process_runner.h"
 #include "vrrp/control.h"
 #include "vrrp/timers.h"
@@ -22,11 +23,14 @@ namespace ha::vrrp {
 // Opens the owner of the virtual addresses on the VRRP thread (its netlink socket is used from that
 // thread only). The composition root decides what it is (e.g. one that records what it adds).
 using AddressOwnerFactory = std::function<Result<std::unique_ptr<AddressOwner>>()>;
+// The same for virtual_routes / virtual_rules.
+using RoutingOwnerFactory = std::function<Result<std::unique_ptr<RoutingOwner>>()>;
 
 // How the service opens its ports; tests hand it fakes. Each is called once, on the VRRP thread,
 // by open(); a failure stops open() with its reason. The transport's receiver feeds the Router.
 struct ServicePorts {
   AddressOwnerFactory openAddressOwner;
+  RoutingOwnerFactory openRoutingOwner;  // null: instances with virtual_routes/rules are refused
   std::function<Result<std::unique_ptr<LinkMonitor>>(boost::asio::io_context&)> openLinks;
   std::function<Result<std::unique_ptr<Transport>>(boost::asio::io_context&, Transport::Receiver)>
       openTransport;
@@ -38,8 +42,10 @@ struct ServicePorts {
 };
 // rtnetlink links, raw VRRP sockets, packet-socket announcements, child processes
 // (ChildProcessRunner) and Asio timers; the addresses from `addressOwner`, or a plain
-// NetlinkAddressOwner without one.
-ServicePorts productionPorts(AddressOwnerFactory addressOwner = nullptr);
+// NetlinkAddressOwner without one; the routes and rules from `routingOwner`, or a plain
+// NetlinkRoutingOwner.
+ServicePorts productionPorts(AddressOwnerFactory addressOwner = nullptr,
+                             RoutingOwnerFactory routingOwner = nullptr);
 
 // How long another thread waits for the VRRP thread (common/post_and_wait.h): a VRRP thread that
 // does not answer within it is stuck, not busy (it never waits on anything but its sockets).

@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "common/ip_address.h"
+#include "common/netlink/routing_entry.h"
 
 namespace ha::vrrp {
 
@@ -99,6 +100,11 @@ struct InstanceConfig {
   bool trackSync = false;  // connection sync issue: do not preempt before bulk sync completes
   NotifyScripts notify;
   GarpConfig garp;
+  // virtual_routes / virtual_rules: installed while MASTER (after the addresses, so a route may
+  // use a VIP as `src`), removed otherwise. A reload changes only the difference, without
+  // restarting the instance.
+  std::vector<RouteSpec> routes;
+  std::vector<RuleSpec> rules;
   bool operator==(const InstanceConfig&) const = default;
 };
 

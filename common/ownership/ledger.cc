@@ -96,6 +96,30 @@ Result<LedgerRoute> parseRoute(const std::vector<std::string_view>& w, size_t li
   return r;
 }
 
+// [forget] routing ENTRY [role static|vrrp]: the entry is describe()'s text, up to the role.
+Result<LedgerRouting> parseRoutingLine(std::string_view line, bool forget, size_t lineNo) {
+  std::string_view rest = line.substr(line.find("routing") + 7);
+  LedgerRouting out;
+  if (!forget) {
+    const size_t at = rest.rfind(" role ");
+    if (at == std::string_view::npos)
+      return lineError(lineNo, "routing: expected ENTRY role static|vrrp");
+    const std::string_view role = rest.substr(at + 6);
+    if (role == "static") {
+      out.role = AddressRole::kStatic;
+    } else if (role == "vrrp") {
+      out.role = AddressRole::kVrrp;
+    } else {
+      return lineError(lineNo, "routing: unknown role '" + std::string(role) + "'");
+    }
+    rest = rest.substr(0, at);
+  }
+  auto entry = parseRoutingEntry(rest);
+  if (!entry) return lineError(lineNo, "routing: " + entry.error());
+  out.entry = std::move(entry.value());
+  return out;
+}
+
 }  // namespace
 
 std::string_view roleName(AddressRole role) { return role == AddressRole::kVrrp ? "vrrp" : "static"; }
@@ -121,6 +145,29 @@ bool recordAddress(Ledger& ledger, const OwnedAddress& address, AddressRole role
   }
   ledger.addresses.push_back({address, role});
   return true;
+}
+
+const LedgerRouting* findRouting(const Ledger& ledger, const RoutingEntry& entry) {
+  for (const auto& e : ledger.routing) {
+    if (e.entry == entry) return &e;
+  }
+  return nullptr;
+}
+
+bool recordRouting(Ledger& ledger, const RoutingEntry& entry, AddressRole role) {
+  for (auto& e : ledger.routing) {
+    if (e.entry != entry) continue;
+    if (e.role == role) return false;
+    e.role = role;
+    return true;
+  }
+  ledger.routing.push_back({entry, role});
+  return true;
+}
+
+bool forgetRouting(Ledger& ledger, const RoutingEntry& entry) {
+  return std::erase_if(ledger.routing, [&](const LedgerRouting& e) { return e.entry == entry; }) >
+         0;
 }
 
 bool forgetAddress(Ledger& ledger, const OwnedAddress& address) {
@@ -171,6 +218,14 @@ std::string routeLine(const LedgerRoute& r) {
 
 std::string forgetRouteLine(const LedgerRoute& r) { return "forget " + routeLine(r); }
 
+std::string routingLine(const LedgerRouting& e) {
+  return "routing " + describe(e.entry) + " role " + std::string(roleName(e.role)) + "\n";
+}
+
+std::string forgetRoutingLine(const RoutingEntry& entry) {
+  return "forget routing " + describe(entry) + "\n";
+}
+
 std::string encodeLedger(const Ledger& ledger) {
   std::string out =
       "# directord: what this node created in this network namespace. Read at start to reclaim\n"
@@ -181,6 +236,7 @@ std::string encodeLedger(const Ledger& ledger) {
   for (const auto& e : ledger.addresses) out += addressLine(e);
   for (const auto& t : ledger.tables) out += tableLine(t);
   for (const auto& r : ledger.routes) out += routeLine(r);
+  for (const auto& r : ledger.routing) out += routingLine(r);
   return out;
 }
 
@@ -250,6 +306,14 @@ Result<Ledger> decodeLedger(std::string_view text) {
       } else {
         ha::recordRoute(ledger, *r);
       }
+    } else if (w[0] == "routing") {
+      auto parsed = parseRoutingLine(line, forget, lineNo);
+      if (!parsed) return Error{parsed.error()};
+      if (forget) {
+        ha::forgetRouting(ledger, parsed->entry);
+      } else {
+        ha::recordRouting(ledger, parsed->entry, parsed->role);
+      }
     } else {
       return lineError(lineNo, "unknown entry '" + std::string(w[0]) + "'");
     }
@@ -281,6 +345,18 @@ ReclaimPlan planReclaim(const Ledger& inherited, const std::vector<OwnedAddress>
       plan.handToVrrp.push_back(a);
     } else {
       plan.remove.push_back(entry);
+    }
+  }
+  auto listed = [](const std::vector<RoutingEntry>& list, const RoutingEntry& e) {
+    return std::find(list.begin(), list.end(), e) != list.end();
+  };
+  for (const auto& e : inherited.routing) {
+    if (listed(wanted.staticRouting, e.entry)) {
+      plan.adoptRouting.push_back(e.entry);
+    } else if (listed(wanted.vrrpRouting, e.entry)) {
+      plan.routingToVrrp.push_back(e.entry);
+    } else {
+      plan.removeRouting.push_back(e.entry);
     }
   }
   plan.removeRoutes = inherited.routes;

@@ -11,6 +11,7 @@
 
 #include "common/ip_address.h"
 #include "common/netlink/address_owner.h"
+#include "common/netlink/routing_entry.h"
 #include "common/result.h"
 
 namespace ha {
@@ -44,6 +45,14 @@ struct LedgerRoute {
   auto operator<=>(const LedgerRoute&) const = default;
 };
 
+// A route or rule of static_routes/static_rules (role static) or of some instance's
+// virtual_routes/virtual_rules (role vrrp), in every field the kernel knows it by.
+struct LedgerRouting {
+  RoutingEntry entry;
+  AddressRole role = AddressRole::kStatic;
+  bool operator==(const LedgerRouting&) const = default;
+};
+
 struct Ledger {
   // SO_NETNS_COOKIE of the namespace that wrote it: namespace inodes are reused once a namespace
   // is gone, cookies never are (within a boot). 0: unknown (a kernel older than 5.14).
@@ -54,7 +63,10 @@ struct Ledger {
   std::vector<LedgerAddress> addresses;  // in the order added; one entry per (prefix, dev)
   std::vector<LedgerTable> tables;       // sorted, unique
   std::vector<LedgerRoute> routes;       // sorted, unique
-  bool empty() const { return addresses.empty() && tables.empty() && routes.empty(); }
+  std::vector<LedgerRouting> routing;    // in the order installed; one per entry
+  bool empty() const {
+    return addresses.empty() && tables.empty() && routes.empty() && routing.empty();
+  }
   bool operator==(const Ledger&) const = default;
 };
 
@@ -69,6 +81,9 @@ bool forgetTable(Ledger& ledger, const LedgerTable& table);
 bool recordRoute(Ledger& ledger, const LedgerRoute& route);
 bool forgetRoute(Ledger& ledger, const LedgerRoute& route);
 const LedgerAddress* findAddress(const Ledger& ledger, const OwnedAddress& address);
+bool recordRouting(Ledger& ledger, const RoutingEntry& entry, AddressRole role);
+bool forgetRouting(Ledger& ledger, const RoutingEntry& entry);
+const LedgerRouting* findRouting(const Ledger& ledger, const RoutingEntry& entry);
 
 // The state file's text: a version line, the boot and namespace it belongs to, one line per item,
 // then the changes appended since (a journal: appending one line costs the same at any size,
@@ -80,6 +95,8 @@ const LedgerAddress* findAddress(const Ledger& ledger, const OwnedAddress& addre
 //   table inet directord
 //   route 192.0.2.100/32 table 100 type unicast dev lo
 //   forget address 192.0.2.100/32 dev lan0
+//   routing route unicast 198.51.100.0/24 via 192.0.2.1 dev lan0 table 100 ... role static
+//   forget routing rule inet from 192.0.2.0/24 tos 0 priority 100 proto 18 action table table 100
 std::string encodeLedger(const Ledger& ledger);
 std::string addressLine(const LedgerAddress& entry);
 std::string forgetAddressLine(const OwnedAddress& address);
@@ -87,6 +104,8 @@ std::string tableLine(const LedgerTable& table);
 std::string forgetTableLine(const LedgerTable& table);
 std::string routeLine(const LedgerRoute& route);
 std::string forgetRouteLine(const LedgerRoute& route);
+std::string routingLine(const LedgerRouting& entry);
+std::string forgetRoutingLine(const RoutingEntry& entry);
 // Replays the lines in order. A last line without its newline (an append cut short by a kill) is
 // dropped; every other problem is an error naming the line: a file we cannot read exactly is not
 // reclaimed from.
@@ -98,6 +117,8 @@ bool endsTorn(std::string_view text);
 struct WantedAddresses {
   std::vector<OwnedAddress> statics;  // static_ipaddress
   std::vector<OwnedAddress> vrrp;     // every instance's addresses, with its interface as default dev
+  std::vector<RoutingEntry> staticRouting;  // static_routes, static_rules
+  std::vector<RoutingEntry> vrrpRouting;    // every instance's virtual_routes, virtual_rules
 };
 
 struct ReclaimPlan {
@@ -112,6 +133,12 @@ struct ReclaimPlan {
   std::vector<LedgerAddress> forget;
   // Routes are not created by this version: every listed one is removed.
   std::vector<LedgerRoute> removeRoutes;
+  // Routes and rules, the way addresses go (without asking the kernel first: removing one that is
+  // gone is no error, and adopting one re-adds it if it went): still static -> adopted; still some
+  // instance's -> left to VRRP (its start removes what a backup must not hold); else removed.
+  std::vector<RoutingEntry> adoptRouting;
+  std::vector<RoutingEntry> routingToVrrp;
+  std::vector<RoutingEntry> removeRouting;
   // Tables are replaced by the first nf_tables commit (nft::replaceAll): listed for the log only.
   std::vector<LedgerTable> tables;
 };

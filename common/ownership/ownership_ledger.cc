@@ -11,7 +11,9 @@ namespace {
 // Rewrite once the appended lines exceed both this and the number of items held.
 constexpr size_t kMinJournalLines = 64;
 
-size_t items(const Ledger& l) { return l.addresses.size() + l.tables.size() + l.routes.size(); }
+size_t items(const Ledger& l) {
+  return l.addresses.size() + l.tables.size() + l.routes.size() + l.routing.size();
+}
 
 }  // namespace
 
@@ -74,6 +76,21 @@ void OwnershipLedger::forgetTable(const LedgerTable& table) {
 void OwnershipLedger::forgetRoute(const LedgerRoute& route) {
   std::lock_guard lock(mu_);
   if (ha::forgetRoute(ledger_, route)) persist(forgetRouteLine(route));
+}
+
+void OwnershipLedger::recordRouting(const RoutingEntry& entry, AddressRole role) {
+  std::lock_guard lock(mu_);
+  if (ha::recordRouting(ledger_, entry, role)) persist(routingLine({entry, role}));
+}
+
+void OwnershipLedger::forgetRouting(const RoutingEntry& entry) {
+  std::lock_guard lock(mu_);
+  if (ha::forgetRouting(ledger_, entry)) persist(forgetRoutingLine(entry));
+}
+
+bool OwnershipLedger::listsRouting(const RoutingEntry& entry) const {
+  std::lock_guard lock(mu_);
+  return findRouting(ledger_, entry) != nullptr;
 }
 
 Ledger OwnershipLedger::snapshot() const {

@@ -44,6 +44,9 @@ class OwnershipLedger {
   void recordTable(const LedgerTable& table);
   void forgetTable(const LedgerTable& table);
   void forgetRoute(const LedgerRoute& route);
+  void recordRouting(const RoutingEntry& entry, AddressRole role);
+  void forgetRouting(const RoutingEntry& entry);
+  bool listsRouting(const RoutingEntry& entry) const;
   Ledger snapshot() const;
 
   // Rewrites the stored ledger as it is now (start-up: the predecessor's journal, restamped).

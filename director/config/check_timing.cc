@@ -45,10 +45,15 @@ T pick(const std::optional<T>& checker, const std::optional<T>& real,
   return fallback;
 }
 
-// keepalived 2.2.7: MISC_CHECK's retry defaults to 0 (check_misc.c), HTTP_GET/SSL_GET wait 3 s
-// before a retry (check_http.c), everything else retries once after 1 s (check_api.c).
-uint32_t defaultRetry(CheckKind kind) { return kind == CheckKind::kMisc ? 0 : 1; }
-Millis defaultDelayBeforeRetry(CheckKind kind) {
+// keepalived 2.2.7: MISC_CHECK's retry defaults to 0 (check_misc.c), DNS_CHECK's to 3 with
+// delay_loop before each retry (check_dns.c), HTTP_GET/SSL_GET wait 3 s before a retry
+// (check_http.c), everything else retries once after 1 s (check_api.c).
+uint32_t defaultRetry(CheckKind kind) {
+  if (kind == CheckKind::kMisc) return 0;
+  return kind == CheckKind::kDns ? 3 : 1;
+}
+Millis defaultDelayBeforeRetry(CheckKind kind, Millis delayLoop) {
+  if (kind == CheckKind::kDns) return delayLoop;
   bool http = kind == CheckKind::kHttp || kind == CheckKind::kHttps;
   return http ? Millis(3000) : Millis(1000);
 }
@@ -96,14 +101,16 @@ void resolveHealth(VirtualServerConfig& vs, const ServiceHealth& health, Diagnos
     const RealHealth& rh = health.reals[r];
     real.inhibitOnFailure = rh.inhibitOnFailure.value_or(health.inhibitOnFailure.value_or(false));
     real.checkers.clear();
+    real.fileChecks = rh.fileChecks;
     for (const PendingChecker& pending : rh.checkers) {
       const CheckDefaults& own = pending.own;
       healthcheck::CheckerConfig checker = pending.config;
       healthcheck::ProbeSpec& probe = checker.probe;
       healthcheck::CheckTiming& timing = checker.timing;
       timing.delayLoop = pick(own.delayLoop, rh.own.delayLoop, top.delayLoop, kDefaultDelayLoop);
-      timing.delayBeforeRetry = pick(own.delayBeforeRetry, rh.own.delayBeforeRetry,
-                                     top.delayBeforeRetry, defaultDelayBeforeRetry(probe.kind));
+      timing.delayBeforeRetry =
+          pick(own.delayBeforeRetry, rh.own.delayBeforeRetry, top.delayBeforeRetry,
+               defaultDelayBeforeRetry(probe.kind, timing.delayLoop));
       timing.retry = pick(own.retry, rh.own.retry, top.retry, defaultRetry(probe.kind));
       timing.rise = pick(own.rise, rh.own.rise, top.rise, uint32_t{1});
       timing.warmup = pick(own.warmup, rh.own.warmup, top.warmup, Millis{0});

@@ -1,5 +1,7 @@
 #include "director/config/config_loader.h"
 
+#include <sys/utsname.h>
+
 #include "director/config/config_mapper.h"
 #include "director/config/config_validator.h"
 #include "director/config/diagnostic_sink.h"
@@ -26,16 +28,24 @@ LoadResult load(const config::ConfigTree& tree, const FileProbe& files,
 
 }  // namespace
 
-LoadResult loadConfigFile(const std::string& path, const FileProbe& files) {
+std::string defaultConfigId() {
+  struct utsname names {};
+  if (::uname(&names) != 0) return {};
+  std::string_view node(names.nodename);
+  return std::string(node.substr(0, node.find('.')));
+}
+
+LoadResult loadConfigFile(const std::string& path, const FileProbe& files,
+                          const std::string& configId) {
   config::DiagnosticSink sink;
-  auto tree = config::parseConfigTreeFile(path, sink);
+  auto tree = config::parseConfigTreeFile(path, sink, configId);
   return load(tree, files, sink);
 }
 
 LoadResult loadConfigText(std::string_view text, const std::string& fileName,
-                          const FileProbe& files) {
+                          const FileProbe& files, const std::string& configId) {
   config::DiagnosticSink sink;
-  auto tree = config::parseConfigTree(text, fileName, sink);
+  auto tree = config::parseConfigTree(text, fileName, sink, configId);
   return load(tree, files, sink);
 }
 

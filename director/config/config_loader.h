@@ -10,11 +10,17 @@
 
 namespace ha::director {
 
+// keepalived's config id (`-i`): the host name up to its first dot.
+std::string defaultConfigId();
+
 // Scripts the config names are resolved against `files` (the real filesystem by default): a
-// missing or non-executable one is an error (director/config/script_paths.h).
-LoadResult loadConfigFile(const std::string& path, const FileProbe& files = systemFileProbe());
+// missing or non-executable one is an error (director/config/script_paths.h). `configId` selects
+// the `@ID` lines (keepalived's conditional configuration).
+LoadResult loadConfigFile(const std::string& path, const FileProbe& files = systemFileProbe(),
+                          const std::string& configId = defaultConfigId());
 // `fileName` names the text in diagnostics; `include` patterns resolve against its directory.
 LoadResult loadConfigText(std::string_view text, const std::string& fileName,
-                          const FileProbe& files = systemFileProbe());
+                          const FileProbe& files = systemFileProbe(),
+                          const std::string& configId = defaultConfigId());
 
 }  // namespace ha::director

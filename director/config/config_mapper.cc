@@ -15,17 +15,28 @@ namespace ha::director::config {
 MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
   MappedConfig out;
   for (const Node& node : tree.roots) {
+    if (node.keyword == "track_file") mapTrackFile(node, out, sink);
+  }
+  for (const Node& node : tree.roots) {
     const std::string& k = node.keyword;
-    if (k == "global_defs") {
+    if (k == "track_file") {
+      continue;  // mapped above
+    } else if (k == "global_defs") {
       if (checkArgs(node, 0, 0, "global_defs { ... }", sink) && checkHasBlock(node, sink)) {
         mapGlobalDefs(node, out, sink);
       }
     } else if (k == "virtual_server") {
       mapVirtualServer(node, out, sink);
+    } else if (k == "virtual_server_group") {
+      mapVirtualServerGroup(node, out, sink);
     } else if (k == "local_address_group") {
       mapLocalAddressGroup(node, out, sink);
     } else if (k == "static_ipaddress") {
       mapStaticIpaddress(node, out.config, sink);
+    } else if (k == "static_routes") {
+      mapStaticRoutes(node, out, sink);
+    } else if (k == "static_rules") {
+      mapStaticRules(node, out, sink);
     } else if (k == "vrrp_instance") {
       mapVrrpInstance(node, out, sink);
     } else if (k == "vrrp_script") {
@@ -46,6 +57,8 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink) {
   completeVrrp(out, sink);
   completeSync(out);
   expandLocalAddressGroups(out, sink);
+  completeServiceGroups(out, sink);
+  checkRoutingOwners(out, sink);
   return out;
 }
 
@@ -113,6 +126,8 @@ void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
       auto port = portArg(child, 1, 1, sink);
       if (!address || !port) continue;
       globals.metricsListen = ListenAddress{*address, *port, child.where};
+    } else if (k == "lvs_timeouts") {
+      mapLvsTimeouts(child, globals.lvsTimeouts, sink);
     } else if (isKeepalivedGlobalDefsKeyword(k)) {
       // Mail, SNMP, process tuning: global_defs never decides what is forwarded (README.md).
       sink.warning(child.where, "keyword '" + k + "' in global_defs not supported yet; ignored");

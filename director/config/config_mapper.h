@@ -8,6 +8,7 @@
 #include "director/config/config_model.h"
 #include "director/config/config_tree.h"
 #include "director/config/diagnostic_sink.h"
+#include "director/config/route_grammar.h"
 #include "director/config/value_parsers.h"
 #include "director/config/vrrp_sources.h"
 
@@ -62,6 +63,7 @@ struct MappedConfig {
   VrrpSources vrrp;                                      // parallel to config.vrrp
   std::optional<SslSettings> ssl;
   std::optional<SyncSource> sync;  // set when a connection_sync block was written
+  RulePriorities rulePriorities;   // preferences given to rules written without one
 };
 
 MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink);
@@ -70,6 +72,11 @@ MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink);
 void mapGlobalDefs(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void mapLocalAddressGroup(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+// map_conntrack_keywords.cc: lvs_timeouts (global_defs and virtual_server),
+// persistence_granularity, and the refusal of ops on TCP (after the whole block is read).
+void mapLvsTimeouts(const Node& node, LvsTimeouts& out, DiagnosticSink& sink);
+void mapPersistenceGranularity(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink);
+void checkOneShot(const Node& serviceNode, const VirtualServerConfig& vs, DiagnosticSink& sink);
 // After every block is read (a virtual_server may name a group defined after it): expands the
 // groups some virtual_server names in laddr_group_name — every group when connection_sync is
 // configured, as sync accepts peers' flows on any configured local address — into
@@ -77,9 +84,25 @@ void mapLocalAddressGroup(const Node& node, MappedConfig& out, DiagnosticSink& s
 // a warning naming them.
 void expandLocalAddressGroups(MappedConfig& out, DiagnosticSink& sink);
 void mapStaticIpaddress(const Node& node, Config& config, DiagnosticSink& sink);
+// virtual_server_group (map_service_group.cc), and after every block is read (a group may be
+// defined after the virtual_server naming it): the family of each fwmark and group service.
+void mapVirtualServerGroup(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+void completeServiceGroups(MappedConfig& out, DiagnosticSink& sink);
+// Routes and rules (map_routes.cc): the top-level blocks, an instance's virtual_routes /
+// virtual_rules, and after every block is read the one-owner check (a route in two blocks would
+// be added by one and removed by the other).
+void mapStaticRoutes(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+void mapStaticRules(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+void mapVirtualRouting(const Node& block, const std::string& owner, vrrp::InstanceConfig& inst,
+                       InstanceSource& src, RulePriorities& priorities, DiagnosticSink& sink);
+void checkRoutingOwners(const MappedConfig& out, DiagnosticSink& sink);
 // Health checks (map_service_health.cc): the top-level SSL block, and after every block is read,
 // its files given to each SSL_GET probe.
 void mapSslBlock(const Node& node, MappedConfig& out, DiagnosticSink& sink);
+// A top-level `track_file NAME { file PATH  weight W [reverse]  init_file [VALUE] [overwrite] }`
+// (map_track_file.cc) into Config::trackFiles. mapConfig maps them all first: FILE_CHECKs name
+// them wherever they are written.
+void mapTrackFile(const Node& node, MappedConfig& out, DiagnosticSink& sink);
 void applySslSettings(MappedConfig& out);
 
 // Connection sync (map_sync.cc): the block, and after every block is read (global_defs may come

@@ -28,6 +28,12 @@ std::string_view forwardModeName(ForwardMode m) {
   return "?";
 }
 
+std::string virtualServerName(const VirtualServerConfig& vs) {
+  if (vs.fwmark != 0) return "FWM " + std::to_string(vs.fwmark) + (vs.vip.isV4() ? "" : " IPv6");
+  if (!vs.group.empty()) return std::string(protocolName(vs.protocol)) + " group " + vs.group;
+  return std::string(protocolName(vs.protocol)) + " " + formatEndpoint(vs.vip, vs.port);
+}
+
 std::string Diagnostic::str() const {
   // Line 0 means the whole file (e.g. it could not be read); "file:0" would point nowhere.
   std::string out = where.line > 0 ? where.str() : where.file;

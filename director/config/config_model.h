@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/ip_address.h"
+#include "common/netlink/routing_entry.h"
 #include "healthcheck/health_config.h"
 #include "sync/sync_config.h"
 #include "vrrp/vrrp_config.h"
@@ -42,6 +43,7 @@ struct RealServerConfig {
   // Health checks: every checker must pass; none = always up. Timing is fully resolved by the
   // parser (virtual_server -> real_server -> checker inheritance).
   std::vector<healthcheck::CheckerConfig> checkers;
+  std::vector<healthcheck::FileCheckConfig> fileChecks;  // FILE_CHECK, track_file resolved
   bool inhibitOnFailure = false;  // a failed real stays at weight 0 and keeps its flows
   std::string notifyUp;           // notify_up "CMD ARGS"
   std::string notifyDown;         // notify_down "CMD ARGS"
@@ -56,10 +58,25 @@ struct SorryServerConfig {
   bool inhibit = false;  // sorry_server_inhibit: display only here (we never delete it)
 };
 
+// lvs_timeouts tcp T tcpfin T udp T (seconds): keepalived's global_defs keyword, and ours per
+// virtual_server. Unset (or 0, as ipvsadm --set reads it) = the level above, then IPVS's defaults.
+struct LvsTimeouts {
+  std::optional<uint32_t> tcpSec;     // TCP established
+  std::optional<uint32_t> tcpFinSec;  // TCP half-closed (after the first FIN)
+  std::optional<uint32_t> udpSec;     // UDP, either direction
+  bool operator==(const LvsTimeouts&) const = default;
+};
+
 struct VirtualServerConfig {
   SourceLocation where;
-  IpAddress vip;
+  IpAddress vip;  // fwmark / group: the family's unspecified address (0.0.0.0 or ::), port 0
   uint16_t port = 0;
+  // `virtual_server fwmark N`: the service is chosen by the packet mark the operator's rules set
+  // (IPVS's fwmark services), whatever the destination; reals with port 0 keep the packet's port.
+  uint32_t fwmark = 0;
+  // `virtual_server group NAME`: every address:port and fwmark of virtual_server_group NAME leads
+  // to this one service (one set of reals, one checker per real), as keepalived does.
+  std::string group;
   Protocol protocol = Protocol::kTcp;
   std::string scheduler = "rr";          // a name in the scheduler registry
   std::set<std::string> schedulerFlags;  // keepalived lb_algo flags: "sh-port", "mh-port"
@@ -75,10 +92,38 @@ struct VirtualServerConfig {
   std::string quorumUp;                  // quorum_up "CMD ARGS"
   std::string quorumDown;                // quorum_down "CMD ARGS"
   std::optional<SorryServerConfig> sorryServer;
+  LvsTimeouts lvsTimeouts;  // overrides global_defs' per value
+  // persistence_granularity: client affinity keyed on (client address & mask); nullopt = /32
+  // (/128). A netmask of the VIP's family (keepalived: dotted IPv4 mask, IPv6 prefix length).
+  std::optional<IpAddress> persistenceGranularity;
+  bool oneShot = false;  // ops: one-packet scheduling (UDP only)
   // ftp_helper [on|off] (ours; keepalived has none): the kernel's FTP helper follows PORT/PASV so
   // the data connections are NATed too. nullopt: on for TCP port 21, as ip_vs_ftp (ports=21) does.
   std::optional<bool> ftpHelper;
 };
+
+// virtual_server_group NAME { VIP PORT | VIP-RANGE PORT | fwmark N [inet|inet6] ... }, ranges
+// checked (last octet / last IPv6 group, as keepalived expands them) and kept as written.
+struct VirtualServerGroup {
+  struct Addresses {
+    SourceLocation where;
+    IpAddress first;
+    uint32_t count = 1;  // first .. first + count - 1, within one last octet / last IPv6 group
+    uint16_t port = 0;
+  };
+  struct Fwmark {
+    SourceLocation where;
+    uint32_t mark = 0;
+  };
+  SourceLocation where;
+  std::string name;
+  std::vector<Addresses> addresses;
+  std::vector<Fwmark> fwmarks;
+  std::optional<bool> v6;  // the members' family; nullopt: fwmarks only, no family written
+};
+
+// "TCP 192.0.2.1:80", "FWM 1" (IPv6: "FWM 1 IPv6"), "TCP group NAME".
+std::string virtualServerName(const VirtualServerConfig& vs);
 
 struct LocalAddressGroup {
   SourceLocation where;
@@ -91,6 +136,16 @@ struct StaticAddress {
   IpPrefix prefix;
   std::string dev;
   std::string label;
+};
+
+// static_routes / static_rules: installed at start, kept whatever VRRP does, removed at stop.
+struct StaticRoute {
+  SourceLocation where;
+  RouteSpec spec;
+};
+struct StaticRule {
+  SourceLocation where;
+  RuleSpec spec;
 };
 
 // nftables_owner: who may change directord's nf_tables tables. persist (default): only this
@@ -116,17 +171,22 @@ struct GlobalDefs {
   // metrics_listen ADDR PORT: where Prometheus scrapes /metrics; nullopt = no metrics (the
   // default). directord's --metrics-listen wins over it.
   std::optional<ListenAddress> metricsListen;
+  LvsTimeouts lvsTimeouts;  // lvs_timeouts
 };
 
 struct Config {
   GlobalDefs globals;
   std::vector<VirtualServerConfig> virtualServers;
   std::map<std::string, LocalAddressGroup> laddrGroups;
+  std::map<std::string, VirtualServerGroup> serviceGroups;  // virtual_server_group, by name
   std::vector<StaticAddress> staticAddresses;
+  std::vector<StaticRoute> staticRoutes;
+  std::vector<StaticRule> staticRules;
   vrrp::VrrpConfig vrrp;  // vrrp_instance, vrrp_script, vrrp_sync_group, global_defs vrrp_*
   // connection_sync; enabled = false without the block. nodeName is global_defs router_id, else
   // the host name (keepalived's default router_id).
   sync::SyncConfig sync;
+  std::vector<healthcheck::TrackFileConfig> trackFiles;  // top-level track_file blocks
 };
 
 struct Diagnostic {

@@ -33,6 +33,14 @@ inline constexpr uint64_t kMaxLocalAddresses = 8192;
 // element, and one line (`mh_table_size 1000003`) asks for a million. 4,099 services at the
 // default size fit, or 16 at the largest.
 inline constexpr uint64_t kMaxMaglevSlots = 16 * 1024 * 1024;
+// keepalived's parameters and sequences (preprocessor.h). A `~SEQ` of a million iterations over a
+// 64 KiB definition would write 64 GB, and one of empty lines costs no text, so both the text and
+// the lines they produce are bounded; so are substitutions in one line (`${A}` = `${B}${B}`, `${B}`
+// = `${C}${C}`, ... doubles the work per name while the line stays short) and nesting.
+inline constexpr size_t kMaxExpandedBytes = 64 * 1024 * 1024;
+inline constexpr size_t kMaxExpandedLines = 2'000'000;
+inline constexpr size_t kMaxSubstitutionsPerLine = 10'000;
+inline constexpr size_t kMaxExpansionDepth = 16;
 
 struct Node {
   std::string keyword;

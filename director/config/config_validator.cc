@@ -14,8 +14,14 @@ namespace ha::director::config {
 namespace {
 
 std::string serviceName(const VirtualServerConfig& vs) {
-  return "virtual_server " + std::string(protocolName(vs.protocol)) + " " +
-         formatEndpoint(vs.vip, vs.port);
+  return "virtual_server " + virtualServerName(vs);
+}
+
+// Selected by a packet mark only: the reals may keep the packet's port (real port 0).
+bool markOnly(const VirtualServerConfig& vs, const Config& config) {
+  if (vs.fwmark != 0) return true;
+  auto group = config.serviceGroups.find(vs.group);
+  return group != config.serviceGroups.end() && group->second.addresses.empty();
 }
 
 std::string realName(const RealServerConfig& real) {
@@ -28,7 +34,7 @@ const SourceLocation& orService(const SourceLocation& where, const VirtualServer
   return where.line > 0 ? where : vs.where;
 }
 
-void checkReals(const VirtualServerConfig& vs, DiagnosticSink& sink) {
+void checkReals(const VirtualServerConfig& vs, const Config& config, DiagnosticSink& sink) {
   const std::string service = serviceName(vs);
   std::map<std::pair<IpAddress, uint16_t>, const RealServerConfig*> seen;
   for (const auto& real : vs.reals) {
@@ -44,12 +50,12 @@ void checkReals(const VirtualServerConfig& vs, DiagnosticSink& sink) {
                                  service + " is " + std::string(familyName(vs.vip)));
     }
     bool rewritesPort = vs.mode == ForwardMode::kNat || vs.mode == ForwardMode::kFullNat;
-    if (rewritesPort && real.port == 0) {
+    if (rewritesPort && real.port == 0 && !markOnly(vs, config)) {
       sink.error(real.where, name + " in " + service + ": " +
                                  std::string(forwardModeName(vs.mode)) +
                                  " needs a real port 1..65535");
     }
-    if (vs.mode == ForwardMode::kDr && real.port != 0 && real.port != vs.port) {
+    if (vs.mode == ForwardMode::kDr && real.port != 0 && real.port != vs.port && vs.group.empty()) {
       // IPVS accepts this and ignores the real's port; say so rather than surprise.
       sink.warning(real.where, name + " in " + service +
                                    ": DR does not rewrite ports; the real receives port " +
@@ -67,13 +73,36 @@ bool holdsVip(const Config& config, const IpAddress& vip) {
   return heldByVrrp(config, vip);
 }
 
+bool hasGroupMarks(const VirtualServerConfig& vs, const Config& config) {
+  auto group = config.serviceGroups.find(vs.group);
+  return group != config.serviceGroups.end() && !group->second.fwmarks.empty();
+}
+
+void checkGroupVipsHeld(const VirtualServerConfig& vs, const Config& config, DiagnosticSink& sink) {
+  auto group = config.serviceGroups.find(vs.group);
+  if (group == config.serviceGroups.end()) return;
+  for (const auto& entry : group->second.addresses) {
+    for (uint32_t i = 0; i < entry.count; ++i) {
+      if (holdsVip(config, entry.first.plus(i))) continue;
+      sink.error(entry.where, "DR " + serviceName(vs) + ": VIP " + entry.first.plus(i).str() +
+                                  " not held by any static_ipaddress entry or vrrp_instance, "
+                                  "cannot pick the ingress device");
+      break;
+    }
+  }
+}
+
 void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc,
                const Config& config, DiagnosticSink& sink) {
   const std::string service = serviceName(vs);
   const SourceLocation& kindWhere = orService(loc.lbKind, vs);
   switch (vs.mode) {
     case ForwardMode::kTun:
-      sink.error(kindWhere, service + ": lb_kind TUN not supported yet");
+      sink.error(kindWhere,
+                 service +
+                     ": lb_kind TUN not supported yet: this kernel has no ipip module, so "
+                     "IP-in-IP needs the TC/eBPF datapath, which is not built yet; use DR "
+                     "(reals on the director's segment) or FULLNAT");
       break;
     case ForwardMode::kDr:
       if (!vs.vip.isV4()) sink.error(kindWhere, service + ": DR over IPv6 is not supported yet");
@@ -86,7 +115,16 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
                        "scheduler (sh or mh); got " +
                        vs.scheduler);
       }
-      if (!holdsVip(config, vs.vip)) {
+      if (vs.fwmark != 0 || markOnly(vs, config) || hasGroupMarks(vs, config)) {
+        // The operator's mark rules run in the IP stack; DR's real is picked at netdev ingress,
+        // before any of them (and before conntrack), so no mark exists there to select on.
+        sink.error(kindWhere, service +
+                                  ": DR picks the real at netdev ingress, before any prerouting "
+                                  "rule can set the packet mark, so a service selected by fwmark "
+                                  "cannot use lb_kind DR");
+      } else if (!vs.group.empty()) {
+        checkGroupVipsHeld(vs, config, sink);
+      } else if (!holdsVip(config, vs.vip)) {
         sink.error(vs.where, "DR " + service +
                                  ": VIP not held by any static_ipaddress entry or "
                                  "vrrp_instance, cannot pick the ingress device");
@@ -158,8 +196,8 @@ void checkMaglevSlots(const MappedConfig& mapped, DiagnosticSink& sink) {
     if (total <= kMaxMaglevSlots) continue;
     sink.error(orService(mapped.serviceKeywords[i].mhTableSize, vs),
                serviceName(vs) + ": the Maglev tables of the mh services so far hold " +
-                   std::to_string(total) + " slots, more than " +
-                   std::to_string(kMaxMaglevSlots) + " in all (mh_table_size)");
+                   std::to_string(total) + " slots, more than " + std::to_string(kMaxMaglevSlots) +
+                   " in all (mh_table_size)");
     return;
   }
 }
@@ -185,14 +223,17 @@ void validateConfig(const MappedConfig& mapped, DiagnosticSink& sink) {
   for (size_t i = 0; i < config.virtualServers.size(); ++i) {
     const auto& vs = config.virtualServers[i];
     const auto& loc = mapped.serviceKeywords[i];
-    auto [it, fresh] = services.emplace(std::tuple(vs.protocol, vs.vip, vs.port), &vs);
-    if (!fresh) sink.error(vs.where, serviceName(vs) + " " + definedAt(it->second->where));
-    checkReals(vs, sink);
+    if (vs.fwmark == 0 && vs.group.empty()) {  // fwmark and group: validateServiceGroups
+      auto [it, fresh] = services.emplace(std::tuple(vs.protocol, vs.vip, vs.port), &vs);
+      if (!fresh) sink.error(vs.where, serviceName(vs) + " " + definedAt(it->second->where));
+    }
+    checkReals(vs, config, sink);
     checkMode(vs, loc, config, sink);
     checkSchedulerOptions(vs, loc, sink);
     checkFtpHelper(vs, loc, sink);
     validateServiceHealth(vs, loc, sink);
   }
+  validateServiceGroups(mapped, sink);
   checkLocalAddressesAreNotVips(config, sink);
   checkMaglevSlots(mapped, sink);
   validateVrrp(mapped, sink);

@@ -17,6 +17,9 @@ void validateVrrp(const MappedConfig& mapped, DiagnosticSink& sink);
 // metrics_listen on the sync listen address, track_sync without a connection_sync block.
 // validateConfig calls it.
 void validateSync(const MappedConfig& mapped, DiagnosticSink& sink);
+// virtual_server_group / fwmark services (service_group_validator.cc): overlapping selectors, a
+// group used twice with one protocol, mixed real ports under a mark; validateConfig calls it.
+void validateServiceGroups(const MappedConfig& mapped, DiagnosticSink& sink);
 // A virtual_ipaddress or virtual_ipaddress_excluded entry of some vrrp_instance is `address`.
 bool heldByVrrp(const Config& config, const IpAddress& address);
 

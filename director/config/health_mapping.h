@@ -39,6 +39,8 @@ struct RealHealth {
   CheckDefaults own;
   std::optional<bool> inhibitOnFailure;
   std::vector<PendingChecker> checkers;
+  std::vector<healthcheck::FileCheckConfig> fileChecks;  // resolved at once: nothing inherits
+  const std::vector<healthcheck::TrackFileConfig>* trackFiles = nullptr;  // every one mapped
   bool dynamicMisc = false;  // a misc_dynamic checker was seen (keepalived warns about a second)
 };
 
@@ -47,6 +49,7 @@ struct ServiceHealth {
   std::optional<bool> inhibitOnFailure;
   SourceLocation sorryInhibit;    // sorry_server_inhibit, applied once the block is read
   std::vector<RealHealth> reals;  // parallel to VirtualServerConfig::reals
+  const std::vector<healthcheck::TrackFileConfig>* trackFiles = nullptr;  // for its reals
 };
 
 // keepalived 2.2.7's defaults where nothing is written at any level.
@@ -68,10 +71,13 @@ bool mapServiceHealthKeyword(const Node& node, VirtualServerConfig& vs, ServiceH
 // line itself was bad: its checkers are still read for their own mistakes.
 bool mapRealHealthKeyword(const Node& node, RealServerConfig& real, RealHealth& health,
                           bool targetKnown, DiagnosticSink& sink);
-// One checker block (TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK, MISC_CHECK) of `real`; false if
-// `node` names no checker.
+// One checker block (TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK, MISC_CHECK, SMTP_CHECK, DNS_CHECK,
+// PING_CHECK, FILE_CHECK) of `real`; false if `node` names no checker.
 bool mapCheckerBlock(const Node& node, const RealServerConfig& real, RealHealth& health,
                      bool targetKnown, DiagnosticSink& sink);
+// FILE_CHECK (map_track_file.cc): names a track_file of health.trackFiles.
+void mapFileCheck(const Node& node, const RealServerConfig& real, RealHealth& health,
+                  DiagnosticSink& sink);
 // A Host header or url path: one word without blanks, as it goes into the request verbatim.
 std::optional<std::string> httpWordArg(const Node& node, std::string_view owner,
                                        DiagnosticSink& sink);

@@ -12,10 +12,10 @@ bool contains(const std::array<std::string_view, N>& list, std::string_view keyw
 }
 
 // They change routing, addresses, VRRP state or services in ways not built yet.
-constexpr std::array<std::string_view, 12> kOtherBlocks = {
-    "virtual_server_group", "static_routes", "static_rules",       "static_track_group",
-    "linkbeat_interfaces",  "bfd_instance",  "vrrp_track_process", "vrrp_track_file",
-    "track_file",           "track_process", "garp_group",         "interface_up_down_delays"};
+// (track_file is read for FILE_CHECK: map_track_file.cc; vrrp_track_file feeds VRRP only.)
+constexpr std::array<std::string_view, 8> kOtherBlocks = {
+    "static_track_group", "linkbeat_interfaces", "bfd_instance", "vrrp_track_process",
+    "vrrp_track_file",    "track_process",       "garp_group",   "interface_up_down_delays"};
 
 // Skipping them leaves who is master, and where the addresses live, as configured.
 constexpr std::array<std::string_view, 18> kVrrpInstanceIgnored = {"debug",
@@ -38,9 +38,7 @@ constexpr std::array<std::string_view, 18> kVrrpInstanceIgnored = {"debug",
                                                                    "native_ipv6"};
 
 // They change the wire, the addresses or the failover conditions.
-constexpr std::array<std::string_view, 14> kVrrpInstanceRefused = {"virtual_routes",
-                                                                   "virtual_rules",
-                                                                   "track_file",
+constexpr std::array<std::string_view, 12> kVrrpInstanceRefused = {"track_file",
                                                                    "track_process",
                                                                    "track_bfd",
                                                                    "vrf",
@@ -57,14 +55,13 @@ constexpr std::array<std::string_view, 14> kVrrpInstanceRefused = {"virtual_rout
 constexpr std::array<std::string_view, 5> kVrrpVmac = {
     "use_vmac", "use_vmac_addr", "vmac_xmit_base", "use_ipvlan", "vmac_garp_intvl"};
 
-constexpr std::array<std::string_view, 34> kGlobalDefs = {"notification_email",
+constexpr std::array<std::string_view, 33> kGlobalDefs = {"notification_email",
                                                           "notification_email_from",
                                                           "smtp_server",
                                                           "smtp_helo_name",
                                                           "smtp_connect_timeout",
                                                           "smtp_alert",
                                                           "lvs_id",
-                                                          "lvs_timeouts",
                                                           "lvs_sync_daemon",
                                                           "lvs_flush",
                                                           "lvs_flush_onstop",
@@ -96,9 +93,8 @@ constexpr std::array<std::string_view, 34> kGlobalDefs = {"notification_email",
 constexpr std::array<std::string_view, 7> kGlobalDefsPrefixes = {
     "vrrp_", "enable_snmp", "snmp_", "checker_", "bfd_", "nftables_", "reload_"};
 
-constexpr std::array<std::string_view, 7> kUnsupportedService = {
-    "ops",   "persistence_granularity", "persistence_engine", "ip_family", "flag-1", "flag-2",
-    "flag-3"};
+constexpr std::array<std::string_view, 5> kUnsupportedService = {"persistence_engine", "ip_family",
+                                                                 "flag-1", "flag-2", "flag-3"};
 
 }  // namespace
 

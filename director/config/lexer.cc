@@ -3,8 +3,6 @@
 #include <cstdio>
 #include <utility>
 
-#include "director/config/config_tree.h"
-
 namespace ha::director::config {
 namespace {
 
@@ -22,8 +20,8 @@ std::string controlByteMessage(unsigned char c) {
 
 }  // namespace
 
-Lexer::Lexer(std::string_view text, std::string file, DiagnosticSink& sink)
-    : text_(text), file_(std::move(file)), sink_(sink) {}
+Lexer::Lexer(LineSource& lines, std::string file, DiagnosticSink& sink)
+    : lines_(lines), file_(std::move(file)), sink_(sink) {}
 
 const Token& Lexer::peek(size_t ahead) {
   while (buffer_.size() <= ahead && lexLine()) {
@@ -42,18 +40,11 @@ Token Lexer::next() {
 }
 
 bool Lexer::lexLine() {
-  if (pos_ >= text_.size()) return false;
-  ++line_;
-  size_t eol = text_.find('\n', pos_);
-  size_t end = eol == std::string_view::npos ? text_.size() : eol;
-  std::string_view line = text_.substr(pos_, end - pos_);
-  pos_ = eol == std::string_view::npos ? text_.size() : eol + 1;
-  if (line.size() > kMaxLineBytes) {
-    sink_.error(here(), "line is longer than " + std::to_string(kMaxLineBytes) + " bytes; skipped");
-    return true;
-  }
+  LogicalLine line;
+  if (!lines_.next(line)) return false;
+  line_ = line.line;
   size_t before = buffer_.size();
-  lexChars(line);
+  lexChars(line.text);
   if (buffer_.size() > before) buffer_.push_back(Token{Token::Kind::kNewline, "", line_});
   return true;
 }

@@ -1,13 +1,16 @@
 #pragma once
 // keepalived.conf tokens: words split by whitespace, `{` and `}` standalone even when glued to a
 // word, `#`/`!` comments where a word would start, double-quoted words with \" and \\ escapes.
-// Tokens are produced lazily so a huge file never becomes a huge token vector.
+// Tokens are produced lazily so a huge file never becomes a huge token vector. Lines come from
+// a LineSource: the preprocessor (preprocessor.h) has already applied keepalived's conditions,
+// definitions and repetitions.
 #include <cstddef>
 #include <deque>
 #include <string>
 #include <string_view>
 
 #include "director/config/diagnostic_sink.h"
+#include "director/config/preprocessor.h"
 
 namespace ha::director::config {
 
@@ -20,21 +23,20 @@ struct Token {
 
 class Lexer {
  public:
-  Lexer(std::string_view text, std::string file, DiagnosticSink& sink);
+  Lexer(LineSource& lines, std::string file, DiagnosticSink& sink);
   // Blank and comment-only lines yield nothing, so runs of line ends collapse to one kNewline.
   const Token& peek(size_t ahead = 0);
   Token next();
   const std::string& file() const { return file_; }
 
  private:
-  bool lexLine();  // appends the next line's tokens; false at end of text
+  bool lexLine();  // appends the next line's tokens; false at the end of the lines
   void lexChars(std::string_view line);
   SourceLocation here() const { return {file_, line_}; }
 
-  std::string_view text_;
+  LineSource& lines_;
   std::string file_;
   DiagnosticSink& sink_;
-  size_t pos_ = 0;
   int line_ = 0;
   std::deque<Token> buffer_;
   Token end_;

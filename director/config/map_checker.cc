@@ -1,11 +1,14 @@
-// Checker blocks of a real_server: keepalived 2.2.7's TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK and
-// MISC_CHECK (check_api.c, check_http.c, check_udp.c, check_misc.c), plus our `rise` and
-// `verify_peer`. The probe's target and kind-specific fields are settled here; timing, which may
-// be inherited from keywords written later, by resolveHealth().
+// Checker blocks of a real_server: keepalived 2.2.7's TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK,
+// MISC_CHECK, SMTP_CHECK, DNS_CHECK and PING_CHECK (check_api.c, check_http.c, check_udp.c,
+// check_misc.c, check_smtp.c, check_dns.c, check_ping.c), plus our `rise` and `verify_peer`;
+// FILE_CHECK is map_track_file.cc's. The probe's target and kind-specific fields are settled here;
+// timing, which may be inherited from keywords written later, by resolveHealth().
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "director/config/command_statement.h"
 #include "director/config/health_mapping.h"
@@ -21,10 +24,23 @@ using healthcheck::CheckKind;
 constexpr uint64_t kMaxMiscTimeoutSec = 86400;
 constexpr uint64_t kMaxReplyLength = UINT16_MAX;  // keepalived's bound for min/max_reply_length
 
-// keepalived checkers we do not build. Each decides whether a real is up, so skipping one would
-// keep a real in service that keepalived would take out.
-constexpr std::array<std::string_view, 5> kUnsupportedCheckers = {
-    "DNS_CHECK", "SMTP_CHECK", "BFD_CHECK", "FILE_CHECK", "PING_CHECK"};
+// The one keepalived checker we do not build: it reads the session state of keepalived's own BFD
+// process (`bfd_instance`), which directord does not run. Skipping it would keep in service a real
+// that keepalived would take out.
+constexpr std::string_view kBfdRefusal =
+    "not supported: BFD_CHECK follows a bfd_instance session of keepalived's BFD daemon, and "
+    "directord has no BFD daemon integration; check the real with PING_CHECK or TCP_CHECK";
+
+// keepalived's DNS_CHECK types (check_dns.c DNS_TYPE), matched without regard to case.
+constexpr std::array<std::pair<std::string_view, uint16_t>, 9> kDnsTypes = {{{"A", 1},
+                                                                             {"NS", 2},
+                                                                             {"CNAME", 5},
+                                                                             {"SOA", 6},
+                                                                             {"MX", 15},
+                                                                             {"TXT", 16},
+                                                                             {"AAAA", 28},
+                                                                             {"RRSIG", 46},
+                                                                             {"DNSKEY", 48}}};
 
 // MISC_CHECK runs a program: keepalived installs none of the connection keywords for it.
 constexpr std::array<std::string_view, 7> kConnectionKeywords = {
@@ -47,6 +63,9 @@ std::optional<CheckKind> checkKindOf(std::string_view keyword) {
   if (keyword == "SSL_GET") return CheckKind::kHttps;
   if (keyword == "UDP_CHECK") return CheckKind::kUdp;
   if (keyword == "MISC_CHECK") return CheckKind::kMisc;
+  if (keyword == "SMTP_CHECK") return CheckKind::kSmtp;
+  if (keyword == "DNS_CHECK") return CheckKind::kDns;
+  if (keyword == "PING_CHECK") return CheckKind::kPing;
   return std::nullopt;
 }
 
@@ -66,6 +85,10 @@ struct CheckerBlock {
   std::optional<uint16_t> connectPort;
   SourceLocation bindToWhere;
   DiagnosticSink& sink;
+  bool connectionWritten = false;  // any connection keyword (SMTP_CHECK's host rule below)
+  bool dnsTypeSet = false;
+  bool dnsNameSet = false;
+  std::vector<CheckerBlock> hosts;  // SMTP_CHECK `host { ... }` blocks
 
   healthcheck::ProbeSpec& probe() { return pending.config.probe; }
   void ignored(const Node& node, std::string_view why) {
@@ -84,6 +107,7 @@ struct CheckerBlock {
 
 bool mapConnectionKeyword(const Node& node, CheckerBlock& b) {
   const std::string& k = node.keyword;
+  if (contains(kConnectionKeywords, k)) b.connectionWritten = true;
   if (k == "connect_ip" || k == "bindto") {
     if (!checkStatement(node, 1, 1, k + " ADDR", b.sink)) return true;
     auto address = addressArg(node, 0, b.sink);
@@ -98,6 +122,10 @@ bool mapConnectionKeyword(const Node& node, CheckerBlock& b) {
     if (!checkStatement(node, 1, 1, k + " 1..65535", b.sink)) return true;
     auto port = portArg(node, 0, 1, b.sink);
     if (!port) return true;
+    if (b.probe().kind == CheckKind::kPing) {
+      b.ignored(node, "ICMP echo has no port");
+      return true;
+    }
     if (k == "connect_port") {
       b.connectPort = port;
     } else {
@@ -281,6 +309,126 @@ bool mapMiscKeyword(const Node& node, CheckerBlock& b) {
   return true;
 }
 
+bool sameLetters(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// One word of printable ASCII: it goes into a protocol line or name verbatim.
+bool isPrintableWord(std::string_view word) {
+  return !word.empty() &&
+         std::all_of(word.begin(), word.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
+void mapCheckerKeyword(const Node& node, CheckerBlock& b);
+
+// keepalived 2.2.7 still reads SMTP_CHECK's deprecated `host { connect_ip ... }` blocks, each one
+// a checker of its own with the block's helo_name (check_smtp.c WITH_HOST_ENTRIES). Its timing
+// keywords other than connect_timeout set the whole SMTP_CHECK's, as there.
+void mapSmtpHost(const Node& node, CheckerBlock& b) {
+  if (!checkArgs(node, 0, 0, "host { connect_ip ADDR ... }", b.sink) ||
+      !checkHasBlock(node, b.sink)) {
+    return;
+  }
+  CheckerBlock host{{},         b.real,       "host block of " + b.owner,
+                    b.kindName, std::nullopt, std::nullopt,
+                    {},         b.sink,       false,
+                    false,      false,        {}};
+  host.pending.config.location = node.where.str();
+  host.probe().kind = CheckKind::kSmtp;
+  for (const Node& child : node.children) {
+    const std::string& k = child.keyword;
+    if (k == "connect_timeout") {
+      mapCheckTiming(child, host.pending.own, b.sink);
+    } else if (mapConnectionKeyword(child, host)) {
+      continue;
+    } else if (mapCheckTiming(child, b.pending.own, b.sink)) {
+      continue;
+    } else if (k == "helo_name" || k == "host") {
+      b.sink.error(child.where, "keyword '" + k + "' is not valid in " + host.owner +
+                                    ": write it in the SMTP_CHECK block");
+    } else {
+      mapCheckerKeyword(child, host);
+    }
+  }
+  b.hosts.push_back(std::move(host));
+}
+
+bool mapSmtpKeyword(const Node& node, CheckerBlock& b) {
+  const std::string& k = node.keyword;
+  if (k == "helo_name") {
+    if (!checkStatement(node, 1, 1, "helo_name NAME", b.sink) ||
+        !b.once(node, !b.probe().heloName.empty())) {
+      return true;
+    }
+    if (!isPrintableWord(node.args[0])) {
+      b.sink.error(node.where, "invalid helo_name '" + node.args[0] + "' in " + b.owner +
+                                   ": expected one word of printable characters");
+      return true;
+    }
+    b.probe().heloName = node.args[0];
+  } else if (k == "host") {
+    mapSmtpHost(node, b);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// keepalived's dns_name_handler: no empty label. We also hold it to RFC 1035 §2.3.4's sizes
+// (labels of 63 bytes, names of 255 on the wire), which the query must fit.
+std::optional<std::string> dnsNameArg(const Node& node, CheckerBlock& b) {
+  const std::string& name = node.args[0];
+  auto invalid = [&](const std::string& why) {
+    b.sink.error(node.where, "invalid DNS_CHECK name '" + name + "' in " + b.owner + ": " + why);
+    return std::nullopt;
+  };
+  if (!isPrintableWord(name)) return invalid("expected one word of printable characters");
+  if (name == ".") return std::string();
+  std::string_view rest = name;
+  if (rest.ends_with('.')) rest.remove_suffix(1);
+  size_t wire = 1;
+  for (size_t start = 0;;) {
+    size_t dot = rest.find('.', start);
+    size_t length = (dot == std::string_view::npos ? rest.size() : dot) - start;
+    if (length == 0) return invalid("it has an empty label");
+    if (length > 63) return invalid("a label is longer than 63 characters");
+    wire += length + 1;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (wire > 255) return invalid("it is longer than 255 bytes in a query");
+  return std::string(rest);
+}
+
+bool mapDnsKeyword(const Node& node, CheckerBlock& b, bool& typeSet, bool& nameSet) {
+  const std::string& k = node.keyword;
+  if (k == "type") {
+    if (!checkStatement(node, 1, 1, "type A|NS|CNAME|SOA|MX|TXT|AAAA|RRSIG|DNSKEY", b.sink) ||
+        !b.once(node, typeSet)) {
+      return true;
+    }
+    auto it = std::find_if(kDnsTypes.begin(), kDnsTypes.end(),
+                           [&](const auto& t) { return sameLetters(node.args[0], t.first); });
+    if (it == kDnsTypes.end()) {
+      b.sink.error(node.where, "unknown DNS_CHECK type '" + node.args[0] + "' in " + b.owner +
+                                   ": expected A, NS, CNAME, SOA, MX, TXT, AAAA, RRSIG or DNSKEY");
+      return true;
+    }
+    typeSet = true;
+    b.probe().dnsType = it->second;
+  } else if (k == "name") {
+    if (!checkStatement(node, 1, 1, "name DOMAIN", b.sink) || !b.once(node, nameSet)) return true;
+    nameSet = true;
+    if (auto name = dnsNameArg(node, b)) b.probe().dnsName = *name;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void mapCheckerKeyword(const Node& node, CheckerBlock& b) {
   const std::string& k = node.keyword;
   CheckKind kind = b.probe().kind;
@@ -293,6 +441,8 @@ void mapCheckerKeyword(const Node& node, CheckerBlock& b) {
   if (isHttp(kind) && mapHttpKeyword(node, b)) return;
   if (kind == CheckKind::kUdp && mapUdpKeyword(node, b)) return;
   if (kind == CheckKind::kMisc && mapMiscKeyword(node, b)) return;
+  if (kind == CheckKind::kSmtp && mapSmtpKeyword(node, b)) return;
+  if (kind == CheckKind::kDns && mapDnsKeyword(node, b, b.dnsTypeSet, b.dnsNameSet)) return;
   if (k == "alpha") {
     b.notSupported(node, "alpha applies to a whole virtual_server; write it there");
   } else if (k == "log_all_failures") {
@@ -316,8 +466,15 @@ bool finishChecker(const Node& node, const RealServerConfig& real, bool targetKn
   }
   probe.address = b.connectIp.value_or(real.address);
   probe.port = b.connectPort.value_or(real.port);
+  // The DNS port when the real has none (a DR real on port 0); ICMP has no port at all, and a
+  // PING_CHECK keeps 0 so equal pings are one probe.
+  if (probe.kind == CheckKind::kDns && probe.port == 0) probe.port = 53;
+  if (probe.kind == CheckKind::kPing) probe.port = 0;
+  if (probe.kind == CheckKind::kSmtp && probe.heloName.empty()) {
+    probe.heloName = healthcheck::kDefaultHeloName;
+  }
   if (probe.kind == CheckKind::kMisc || !targetKnown) return true;
-  if (probe.port == 0) {
+  if (probe.port == 0 && probe.kind != CheckKind::kPing) {
     b.sink.error(node.where, b.owner + " needs connect_port: the real_server's port is 0");
     return false;
   }
@@ -360,23 +517,44 @@ bool mapCheckerBlock(const Node& node, const RealServerConfig& real, RealHealth&
   const std::string& k = node.keyword;
   const std::string of =
       " of real_server " + (targetKnown ? formatEndpoint(real.address, real.port) : "?");
-  if (contains(kUnsupportedCheckers, k)) {
+  if (k == "BFD_CHECK") {
     // Never skipped silently: a skipped checker would keep in service a real that is down.
-    sink.error(node.where, "checker " + k + of +
-                               " not supported: directord has TCP_CHECK, HTTP_GET, SSL_GET, "
-                               "UDP_CHECK and MISC_CHECK");
+    sink.error(node.where, "checker BFD_CHECK" + of + " " + std::string(kBfdRefusal));
+    return true;
+  }
+  if (k == "FILE_CHECK") {
+    mapFileCheck(node, real, health, sink);
     return true;
   }
   auto kind = checkKindOf(k);
   if (!kind) return false;
   size_t errorsBefore = sink.errorCount();
-  CheckerBlock b{{}, health, k + of, k, std::nullopt, std::nullopt, {}, sink};
+  CheckerBlock b{{}, health, k + of, k,     std::nullopt, std::nullopt,
+                 {}, sink,   false,  false, false,        {}};
   b.pending.config.location = node.where.str();
   b.probe().kind = *kind;
   bool shapeOk = checkArgs(node, 0, 0, k + " { ... }", sink) && checkHasBlock(node, sink);
   for (const Node& child : node.children) mapCheckerKeyword(child, b);
-  if (!shapeOk || !finishChecker(node, real, targetKnown, b)) return true;
-  if (sink.errorCount() == errorsBefore) health.checkers.push_back(std::move(b.pending));
+  if (!shapeOk) return true;
+  // SMTP_CHECK with host blocks (keepalived's smtp_check_end_handler): each host is a checker;
+  // the block's own target is one too only if a connection keyword was written in it.
+  std::vector<CheckerBlock*> blocks;
+  if (b.hosts.empty() || b.connectionWritten) blocks.push_back(&b);
+  for (CheckerBlock& host : b.hosts) {
+    const healthcheck::ProbeSpec target = host.probe();
+    const CheckDefaults own = host.pending.own;
+    host.pending.config.probe = b.probe();
+    host.pending.own = b.pending.own;
+    host.probe().bindTo = target.bindTo;
+    host.probe().bindPort = target.bindPort;
+    if (own.connectTimeout) host.pending.own.connectTimeout = own.connectTimeout;
+    blocks.push_back(&host);
+  }
+  for (CheckerBlock* block : blocks) {
+    if (!finishChecker(node, real, targetKnown, *block)) return true;
+  }
+  if (sink.errorCount() != errorsBefore) return true;
+  for (CheckerBlock* block : blocks) health.checkers.push_back(std::move(block->pending));
   return true;
 }
 

@@ -60,7 +60,9 @@ bool mapServiceHealthKeyword(const Node& node, VirtualServerConfig& vs, ServiceH
                              ServiceKeywordLocations& loc, DiagnosticSink& sink) {
   const std::string& k = node.keyword;
   if (mapCheckTiming(node, health.own, sink) || mapQuorum(node, vs, loc, sink)) return true;
-  const std::string owner = "virtual_server " + formatEndpoint(vs.vip, vs.port);
+  const std::string owner =
+      "virtual_server " + (vs.fwmark == 0 && vs.group.empty() ? formatEndpoint(vs.vip, vs.port)
+                                                              : virtualServerName(vs));
   if (k == "virtualhost") {
     if (auto host = httpWordArg(node, owner, sink)) health.own.virtualhost = *host;
   } else if (k == "inhibit_on_failure") {

@@ -37,11 +37,14 @@ void mapRealServer(const Node& node, VirtualServerConfig& vs, ServiceHealth& hea
                    DiagnosticSink& sink) {
   RealServerConfig real;
   RealHealth realHealth;
+  realHealth.trackFiles = health.trackFiles;
   real.where = node.where;
-  bool ok = checkArgs(node, 2, 2, "real_server IP PORT { ... }", sink);
+  // keepalived 2.0.7+: the port may be left out (0), as an fwmark service's reals keep the
+  // packet's port; the validator says where 0 cannot work.
+  bool ok = checkArgs(node, 1, 2, "real_server IP [PORT] { ... }", sink);
   if (ok) {
     auto address = addressArg(node, 0, sink);
-    auto port = portArg(node, 1, 0, sink);  // 0 is the validator's call: fine for DR only
+    auto port = node.args.size() > 1 ? portArg(node, 1, 0, sink) : std::optional<uint16_t>(0);
     ok = address && port;
     if (ok) {
       real.address = *address;
@@ -87,10 +90,10 @@ void mapProtocol(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink
 
 void mapScheduler(const Node& node, VirtualServerConfig& vs, ServiceKeywordLocations& loc,
                   DiagnosticSink& sink) {
-  if (!checkStatement(node, 1, 1, node.keyword + " rr|wrr|sh|mh", sink)) return;
+  if (!checkStatement(node, 1, 1, node.keyword + " SCHEDULER", sink)) return;
   if (!isKnownScheduler(node.args[0])) {
     sink.error(node.where, "scheduler '" + node.args[0] + "' for '" + node.keyword +
-                               "' not supported: expected rr, wrr, sh or mh");
+                               "' not supported: " + unknownSchedulerReason(node.args[0]));
     return;
   }
   vs.scheduler = node.args[0];
@@ -162,6 +165,12 @@ void mapServiceKeyword(const Node& node, VirtualServerConfig& vs, ServiceKeyword
     }
   } else if (k == "persistence_timeout") {
     mapPersistence(node, vs, sink);
+  } else if (k == "persistence_granularity") {
+    mapPersistenceGranularity(node, vs, sink);
+  } else if (k == "lvs_timeouts") {
+    mapLvsTimeouts(node, vs.lvsTimeouts, sink);
+  } else if (k == "ops") {
+    if (checkStatement(node, 0, 0, "ops", sink)) vs.oneShot = true;
   } else if (k == "mh_table_size") {
     mapMaglevTableSize(node, vs, loc, sink);
   } else if (k == "laddr_group_name") {
@@ -188,30 +197,49 @@ void mapServiceKeyword(const Node& node, VirtualServerConfig& vs, ServiceKeyword
   }
 }
 
+// `virtual_server IP PORT`, `virtual_server fwmark N` or `virtual_server group NAME`. The family
+// of an fwmark or group service is settled once every block is read (completeServiceGroups).
+bool mapServiceHeader(const Node& node, VirtualServerConfig& vs, DiagnosticSink& sink) {
+  if (!node.args.empty() && node.args[0] == "fwmark") {
+    if (!checkArgs(node, 2, 2, "virtual_server fwmark N { ... }", sink)) return false;
+    // IPVS_FWMARK_MAX; mark 0 is "no mark", which no rule can select.
+    auto mark = numberArg(node, 1, 0, UINT32_MAX, sink);
+    if (!mark) return false;
+    if (*mark == 0) {
+      sink.error(node.where,
+                 "virtual_server fwmark 0: 0 is an unmarked packet, no rule selects it");
+      return false;
+    }
+    vs.fwmark = static_cast<uint32_t>(*mark);
+    return true;
+  }
+  if (!node.args.empty() && node.args[0] == "group") {
+    if (!checkArgs(node, 2, 2, "virtual_server group NAME { ... }", sink)) return false;
+    vs.group = node.args[1];
+    return true;
+  }
+  if (!checkArgs(node, 2, 2, "virtual_server IP PORT { ... }", sink)) return false;
+  auto vip = addressArg(node, 0, sink);
+  auto port = portArg(node, 1, 1, sink);
+  if (!vip || !port) return false;
+  vs.vip = *vip;
+  vs.port = *port;
+  return true;
+}
+
 }  // namespace
 
 void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
-  if (!node.args.empty() && (node.args[0] == "fwmark" || node.args[0] == "group")) {
-    sink.error(node.where, "virtual_server " + node.args[0] + " not supported yet");
-    return;
-  }
   VirtualServerConfig vs;
   vs.where = node.where;
   ServiceKeywordLocations loc;
-  bool ok = checkArgs(node, 2, 2, "virtual_server IP PORT { ... }", sink);
-  if (ok) {
-    auto vip = addressArg(node, 0, sink);
-    auto port = portArg(node, 1, 1, sink);
-    ok = vip && port;
-    if (ok) {
-      vs.vip = *vip;
-      vs.port = *port;
-    }
-  }
+  bool ok = mapServiceHeader(node, vs, sink);
   ok = checkHasBlock(node, sink) && ok;
   // Keep going on a bad header: the body's own mistakes are worth reporting in the same run.
   ServiceHealth health;
+  health.trackFiles = &out.config.trackFiles;
   for (const Node& child : node.children) mapServiceKeyword(child, vs, loc, health, sink);
+  checkOneShot(node, vs, sink);
   if (!ok) return;
   resolveHealth(vs, health, sink);
   out.config.virtualServers.push_back(std::move(vs));

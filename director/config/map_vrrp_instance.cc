@@ -25,6 +25,7 @@ struct Context {
   InstanceSource& src;
   std::string owner;  // "vrrp_instance VI_1", for messages
   DiagnosticSink& sink;
+  RulePriorities& rulePriorities;
 };
 
 void badValue(const Node& node, std::string_view expected, DiagnosticSink& sink) {
@@ -241,6 +242,8 @@ void mapInstanceKeyword(const Node& node, Context& c) {
     }
   } else if (k == "virtual_ipaddress" || k == "virtual_ipaddress_excluded") {
     mapAddresses(node, k == "virtual_ipaddress_excluded", c);
+  } else if (k == "virtual_routes" || k == "virtual_rules") {
+    mapVirtualRouting(node, c.owner, c.inst, c.src, c.rulePriorities, c.sink);
   } else if (k == "unicast_peer") {
     mapUnicastPeers(node, c);
   } else if (k == "check_unicast_src") {
@@ -277,7 +280,7 @@ void mapVrrpInstance(const Node& node, MappedConfig& out, DiagnosticSink& sink) 
   inst.name = ok ? node.args[0] : std::string("?");
   inst.location = node.where.str();
   src.where = node.where;
-  Context c{inst, src, "vrrp_instance " + inst.name, sink};
+  Context c{inst, src, "vrrp_instance " + inst.name, sink, out.rulePriorities};
   // Keep going on a bad header: the body's own mistakes are worth reporting in the same run.
   for (const Node& child : node.children) mapInstanceKeyword(child, c);
   if (!ok) return;

@@ -108,7 +108,9 @@ void resolveScripts(const ConfigTree& tree, MappedConfig& out, const FileProbe& 
                     DiagnosticSink& sink) {
   Resolver r(tree, files, sink);
   for (auto& vs : out.config.virtualServers) {
-    const std::string service = "virtual_server " + formatEndpoint(vs.vip, vs.port);
+    const std::string service =
+        "virtual_server " + (vs.fwmark == 0 && vs.group.empty() ? formatEndpoint(vs.vip, vs.port)
+                                                                : virtualServerName(vs));
     r.resolve(vs.quorumUp, "quorum_up of " + service, vs.where, "quorum_up");
     r.resolve(vs.quorumDown, "quorum_down of " + service, vs.where, "quorum_down");
     for (auto& real : vs.reals) {

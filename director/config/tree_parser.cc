@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "director/config/lexer.h"
+#include "director/config/preprocessor.h"
 
 namespace ha::director::config {
 namespace {
@@ -22,6 +23,19 @@ using Kind = Token::Kind;
 
 bool hasGlobChars(std::string_view pattern) {
   return pattern.find_first_of("*?[") != std::string_view::npos;
+}
+
+// keepalived's variants (keepalived.conf(5)): includer and includeb check what a plain include
+// already checks here (an unreadable or missing named file is an error); includem, includew and
+// includea also refuse a pattern that matches nothing.
+bool isInclude(std::string_view keyword) {
+  return keyword == "include" ||
+         (keyword.size() == 8 && keyword.starts_with("include") &&
+          std::string_view("rmwba").find(keyword[7]) != std::string_view::npos);
+}
+
+bool mustMatch(std::string_view keyword) {
+  return keyword == "includem" || keyword == "includew" || keyword == "includea";
 }
 
 // glob(3) with GLOB_ALTDIRFUNC reads directories through these, so every entry it reads is
@@ -68,7 +82,8 @@ int boundedGlob(const std::string& pattern, GlobBudget& budget, std::vector<std:
 
 class TreeParser {
  public:
-  explicit TreeParser(DiagnosticSink& sink) : sink_(sink) {}
+  TreeParser(DiagnosticSink& sink, std::string_view configId)
+      : sink_(sink), language_(std::string(configId), sink) {}
 
   ConfigTree parseTop(std::string_view text, const std::string& fileName) {
     ConfigTree tree;
@@ -100,7 +115,8 @@ class TreeParser {
 
   void parseText(std::string_view text, const std::string& file, int depth,
                  std::vector<Node>& out) {
-    Lexer lex(text, file, sink_);
+    FilePreprocessor lines(text, file, language_);
+    Lexer lex(lines, file, sink_);
     parseStatements(lex, depth, out, nullptr);
   }
 
@@ -113,11 +129,16 @@ class TreeParser {
       SourceLocation where{lex.file(), t.line};
       switch (t.kind) {
         case Kind::kEnd:
+          if (language_.stopped()) {
+            truncated_ = true;  // a limit of the preprocessor ended the lines
+            return;
+          }
           if (open != nullptr) unclosed(*open);
           return;
         case Kind::kClose:
           if (open != nullptr) return;
-          sink_.error(where, "unbalanced braces: '}' closes no block");
+          sink_.error(where,
+                      "unbalanced braces: '}' closes no block" + language_.skippedBraceHint());
           continue;
         case Kind::kOpen: {
           sink_.error(where, "'{' without a keyword before it");
@@ -139,9 +160,9 @@ class TreeParser {
         node.hasBlock = true;
         parseBlock(lex, depth, node);
       }
-      if (node.keyword == "include") {
+      if (isInclude(node.keyword)) {
         if (node.hasBlock) {
-          sink_.error(where, "include takes no block");
+          sink_.error(where, node.keyword + " takes no block");
         } else {
           include(node, depth, out);
         }
@@ -175,7 +196,8 @@ class TreeParser {
   }
 
   void unclosed(const Node& node) {
-    sink_.error(node.where, "unbalanced braces: block '" + node.keyword + "' is never closed");
+    sink_.error(node.where, "unbalanced braces: block '" + node.keyword + "' is never closed" +
+                                language_.skippedBraceHint());
   }
 
   bool countNode(const Node& node) {
@@ -197,7 +219,7 @@ class TreeParser {
 
   void include(const Node& node, int depth, std::vector<Node>& out) {
     if (node.args.size() != 1) {
-      sink_.error(node.where, "include needs exactly one file name or glob pattern");
+      sink_.error(node.where, node.keyword + " needs exactly one file name or glob pattern");
       return;
     }
     fs::path pattern(node.args[0]);
@@ -217,7 +239,10 @@ class TreeParser {
       truncated_ = true;
       return;
     }
-    if (rc == GLOB_NOMATCH && hasGlobChars(node.args[0])) {
+    if (rc == GLOB_NOMATCH && hasGlobChars(node.args[0]) && mustMatch(node.keyword)) {
+      sink_.error(node.where,
+                  node.keyword + " pattern '" + pattern.string() + "' matched no files");
+    } else if (rc == GLOB_NOMATCH && hasGlobChars(node.args[0])) {
       // An empty conf.d is normal; a named file that is missing is not.
       sink_.warning(node.where, "include pattern '" + pattern.string() + "' matched no files");
     } else if (rc == GLOB_NOMATCH) {
@@ -308,6 +333,8 @@ class TreeParser {
   }
 
   DiagnosticSink& sink_;
+  // Definitions made in one file hold in the files read after it, as in keepalived.
+  ConfigLanguage language_;
   std::vector<Frame> chain_;
   size_t nodes_ = 0;
   size_t treeBytes_ = 0;
@@ -319,13 +346,14 @@ class TreeParser {
 
 }  // namespace
 
-ConfigTree parseConfigTree(std::string_view text, const std::string& fileName,
-                           DiagnosticSink& sink) {
-  return TreeParser(sink).parseTop(text, fileName);
+ConfigTree parseConfigTree(std::string_view text, const std::string& fileName, DiagnosticSink& sink,
+                           std::string_view configId) {
+  return TreeParser(sink, configId).parseTop(text, fileName);
 }
 
-ConfigTree parseConfigTreeFile(const std::string& path, DiagnosticSink& sink) {
-  return TreeParser(sink).parseTopFile(path);
+ConfigTree parseConfigTreeFile(const std::string& path, DiagnosticSink& sink,
+                               std::string_view configId) {
+  return TreeParser(sink, configId).parseTopFile(path);
 }
 
 }  // namespace ha::director::config

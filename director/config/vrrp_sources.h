@@ -43,6 +43,7 @@ struct InstanceSource {
   // One per element of the model's vector of the same name.
   std::vector<SourceLocation> addresses, excludedAddresses, unicastPeers, trackInterfaces,
       trackScripts, trackVirtualServers;
+  std::vector<SourceLocation> routes, rules;  // virtual_routes, virtual_rules
 };
 
 struct ScriptSource {

@@ -17,16 +17,16 @@ static_assert(kTcpConntrackEstablished == TCP_CONNTRACK_ESTABLISHED);
 static_assert(kIpsSeenReply == IPS_SEEN_REPLY);
 static_assert(kIpsAssured == IPS_ASSURED);
 
+bool isActiveConnection(uint8_t l4proto, uint8_t tcpState, uint32_t status) {
+  if (l4proto == IPPROTO_TCP) return tcpState == kTcpConntrackEstablished;
+  return (status & (kIpsAssured | kIpsSeenReply)) != 0;
+}
+
 bool countEntry(const ConntrackEntry& entry, ConnCountMap& counts) {
   if ((entry.mark & kMarkTagMask) != kMarkTag) return false;
-  bool active = false;
-  if (entry.l4proto == IPPROTO_TCP) {
-    active = entry.tcpState == kTcpConntrackEstablished;
-  } else if (entry.l4proto == IPPROTO_UDP) {
-    active = (entry.status & (kIpsAssured | kIpsSeenReply)) != 0;
-  } else {
-    return false;  // services are TCP or UDP only; a foreign flow reusing our tag is not ours
-  }
+  // Services are TCP or UDP only; a foreign flow reusing our tag is not ours.
+  if (entry.l4proto != IPPROTO_TCP && entry.l4proto != IPPROTO_UDP) return false;
+  bool active = isActiveConnection(entry.l4proto, entry.tcpState, entry.status);
   ConnCounts& c = counts[ConnCountKey{serviceIdOfMark(entry.mark),
                                       Endpoint{entry.replySource, entry.replySourcePort}}];
   ++(active ? c.active : c.inactive);

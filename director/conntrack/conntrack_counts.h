@@ -36,6 +36,10 @@ struct ConntrackEntry {
   uint32_t status = 0;           // IPS_* bits
 };
 
+// IPVS's split of a connection: active once TCP is ESTABLISHED (a UDP flow once it is seen both
+// ways or assured), inactive in every other state.
+bool isActiveConnection(uint8_t l4proto, uint8_t tcpState, uint32_t status);
+
 // Pure. Counts the entry if it is one of ours; returns false for anything else.
 bool countEntry(const ConntrackEntry& entry, ConnCountMap& counts);
 

@@ -25,7 +25,8 @@ inline constexpr std::string_view kEditUsage =
     "[-g|-m|-i|-b]\n"
     "       directorctl [--admin-socket PATH] -d -t|-u VIP:PORT -r RIP[:PORT]\n"
     "       directorctl [--admin-socket PATH] -S [-n]\n"
-    "       directorctl [--admin-socket PATH] -R < SAVED\n";
+    "       directorctl [--admin-socket PATH] -R < SAVED\n"
+    "       directorctl [--admin-socket PATH] --set TCP TCPFIN UDP\n";
 
 inline constexpr std::string_view kEditHelp =
     "  -A -E -D add, edit, delete a virtual service (-s rr|wrr|sh|mh, default rr as the config's\n"
@@ -38,6 +39,8 @@ inline constexpr std::string_view kEditHelp =
     "           overrides/runtime_added in the API); the next reload or restart discards it.\n"
     "  -S [-n]  the table as ipvsadm-save lines (always numeric), which -R reads back\n"
     "  -R       apply ipvsadm-save lines from stdin as one transaction: all or nothing\n"
+    "  --set TCP TCPFIN UDP  global lvs_timeouts in seconds (0 = unchanged, at most 31 days);\n"
+    "           -L --timeout shows them; a runtime override like the others\n"
     "  edits need root or global_defs admin_group (checked with SO_PEERCRED)\n"
     "exit codes of edits: 0 ok; 1 directord unreachable; 2 bad flags or value (usage printed);\n"
     "            3 unknown service or real (named); 4 the kernel refused, nothing changed;\n"

@@ -10,9 +10,9 @@ namespace {
 
 // ipvsadm's edit and save/restore/zero commands: another parser's (ipvsadm's `commands` table).
 constexpr std::string_view kEditShortVerbs = "AEDaedSRZ";
-constexpr std::array<std::string_view, 9> kEditLongVerbs = {
+constexpr std::array<std::string_view, 10> kEditLongVerbs = {
     "--add-service",   "--edit-service", "--delete-service", "--add-server", "--edit-server",
-    "--delete-server", "--save",         "--restore",        "--zero"};
+    "--delete-server", "--save",         "--restore",        "--zero",       "--set"};
 
 std::optional<uint16_t> parsePort(std::string_view text) {
   uint32_t value = 0;
@@ -81,6 +81,7 @@ class Parser {
     if (name == "--stats") return flag(command_.stats, name);
     if (name == "--rate") return flag(command_.rate, name);
     if (name == "--exact") return flag(command_.exact, name);
+    if (name == "--timeout") return flag(command_.timeout, name);
     if (name == "--connection") return flag(connection_, name);
     return Error{"unknown option " + std::string(arg)};
   }
@@ -185,7 +186,7 @@ class Parser {
 
   bool anyListOption() const {
     return command_.numeric || command_.stats || command_.rate || command_.exact || connection_ ||
-           command_.service.has_value();
+           command_.timeout || command_.service.has_value();
   }
 
   Result<CtlCommand> finish() {
@@ -198,7 +199,9 @@ class Parser {
     if (anyListOption()) {
       return Error{verbWord_ + " takes no list options (-n, -c, -t, --stats, ...)"};
     }
-    if (command_.verb == CtlVerb::kLookup && command_.operands.size() != 5) {
+    const size_t lookupWords = command_.operands.size();
+    const bool withMark = lookupWords == 7 && command_.operands[5] == "fwmark";
+    if (command_.verb == CtlVerb::kLookup && lookupWords != 5 && !withMark) {
       return Error{"lookup takes tcp|udp SRC SPORT VIP VPORT"};
     }
     return command_;
@@ -206,10 +209,13 @@ class Parser {
 
   Result<CtlCommand> finishList() {
     // ipvsadm's commands_v_options: the output formats exclude each other.
-    const int formats = int{command_.stats} + int{command_.rate} + int{connection_};
+    const int formats =
+        int{command_.stats} + int{command_.rate} + int{connection_} + int{command_.timeout};
     if (formats > 1) {
-      return Error{"--stats, --rate and -c (--connection) exclude each other"};
+      return Error{"--stats, --rate, --timeout and -c (--connection) exclude each other"};
     }
+    if (command_.timeout && command_.service)
+      return Error{"--timeout takes no -t/-u: the timeouts are global"};
     if (fromSubcommand_) command_.numeric = true;  // `list` always was numeric
     if (connection_) command_.verb = CtlVerb::kConnections;
     return command_;

@@ -54,6 +54,7 @@ struct CtlCommand {
   bool stats = false;
   bool rate = false;
   bool exact = false;
+  bool timeout = false;                    // -L --timeout: the lvs_timeouts line only
   std::optional<ServiceSelector> service;  // -t / -u
   // lookup: tcp|udp SRC SPORT VIP VPORT, checked by checkLookupRequest.
   std::vector<std::string> operands;

@@ -1,5 +1,6 @@
 #include "director/ctl/ipvsadm_edit_args.h"
 
+#include <array>
 #include <charconv>
 #include <map>
 #include <optional>
@@ -15,13 +16,13 @@ namespace pb = directord::admin;
 // Long options as ipvsadm names them; the value is the short form they stand for.
 const std::map<std::string_view, std::string_view>& longOptions() {
   static const std::map<std::string_view, std::string_view> names = {
-      {"--add-service", "-A"},  {"--edit-service", "-E"}, {"--delete-service", "-D"},
-      {"--add-server", "-a"},   {"--edit-server", "-e"},  {"--delete-server", "-d"},
-      {"--save", "-S"},         {"--restore", "-R"},      {"--tcp-service", "-t"},
-      {"--udp-service", "-u"},  {"--real-server", "-r"},  {"--weight", "-w"},
-      {"--scheduler", "-s"},    {"--persistent", "-p"},   {"--gatewaying", "-g"},
-      {"--masquerading", "-m"}, {"--ipip", "-i"},         {"--fullnat", "-b"},
-      {"--numeric", "-n"},
+      {"--add-service", "-A"},  {"--edit-service", "-E"},   {"--delete-service", "-D"},
+      {"--add-server", "-a"},   {"--edit-server", "-e"},    {"--delete-server", "-d"},
+      {"--save", "-S"},         {"--restore", "-R"},        {"--tcp-service", "-t"},
+      {"--udp-service", "-u"},  {"--real-server", "-r"},    {"--weight", "-w"},
+      {"--scheduler", "-s"},    {"--persistent", "-p"},     {"--gatewaying", "-g"},
+      {"--masquerading", "-m"}, {"--ipip", "-i"},           {"--fullnat", "-b"},
+      {"--numeric", "-n"},      {"--fwmark-service", "-f"},
   };
   return names;
 }
@@ -127,14 +128,14 @@ bool allowed(char command, char option) {
   switch (command) {
     case 'A':
     case 'E':
-      return std::string_view("tusp").find(option) != std::string_view::npos;
+      return std::string_view("tufsp").find(option) != std::string_view::npos;
     case 'D':
-      return option == 't' || option == 'u';
+      return option == 't' || option == 'u' || option == 'f';
     case 'a':
     case 'e':
-      return std::string_view("turwgmib").find(option) != std::string_view::npos;
+      return std::string_view("tufrwgmib").find(option) != std::string_view::npos;
     case 'd':
-      return std::string_view("tur").find(option) != std::string_view::npos;
+      return std::string_view("tufr").find(option) != std::string_view::npos;
     case 'S':
       return option == 'n';
     default:
@@ -145,6 +146,7 @@ bool allowed(char command, char option) {
 }  // namespace
 
 bool isEditVerb(std::string_view arg) {
+  if (arg == "--set") return true;
   if (arg.size() == 2 && arg[0] == '-' && kCommands.find(arg[1]) != std::string_view::npos)
     return true;
   if (auto it = longOptions().find(arg.substr(0, arg.find('='))); it != longOptions().end()) {
@@ -155,7 +157,33 @@ bool isEditVerb(std::string_view arg) {
          arg.substr(1).find_first_not_of(kFlags) == std::string_view::npos;
 }
 
+namespace {
+
+// ipvsadm --set TCP TCPFIN UDP: seconds, 0 leaves a value unchanged (the node checks the range).
+Result<EditCommand> parseSetTimeouts(const std::vector<std::string_view>& raw) {
+  if (raw.size() != 4)
+    return Error{"--set takes three values: TCP TCPFIN UDP (seconds, 0 = unchanged)"};
+  EditCommand out;
+  out.edit.set_op(pb::Edit::SET_TIMEOUTS);
+  std::array<uint32_t, 3> values{};
+  for (size_t k = 0; k < values.size(); ++k) {
+    std::string_view text = raw[k + 1];
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, values[k]);
+    if (text.empty() || ec != std::errc() || ptr != end) {
+      return Error{"--set: '" + std::string(text) + "' is not a number of seconds"};
+    }
+  }
+  out.edit.mutable_timeouts()->set_tcp(values[0]);
+  out.edit.mutable_timeouts()->set_tcpfin(values[1]);
+  out.edit.mutable_timeouts()->set_udp(values[2]);
+  return out;
+}
+
+}  // namespace
+
 Result<EditCommand> parseEditArgs(const std::vector<std::string_view>& raw) {
+  if (!raw.empty() && raw.front() == "--set") return parseSetTimeouts(raw);
   auto normalized = normalize(raw);
   if (!normalized) return Error{normalized.error()};
   const auto& args = normalized.value();
@@ -200,6 +228,17 @@ Result<EditCommand> parseEditArgs(const std::vector<std::string_view>& raw) {
         e.mutable_service()->set_protocol(option == 't' ? "TCP" : "UDP");
         e.mutable_service()->set_vip(service->address.str());
         e.mutable_service()->set_port(service->port);
+        haveService = true;
+        break;
+      }
+      case 'f': {  // ipvsadm -f MARK: a service selected by the packet mark
+        if (haveService) return Error{"only one -t, -u or -f"};
+        auto v = value();
+        if (!v) return Error{v.error()};
+        auto mark = number(v.value());
+        if (!mark || *mark == 0)
+          return Error{"-f '" + v.value() + "': expected a mark 1-4294967295"};
+        e.mutable_service()->set_fwmark(*mark);
         haveService = true;
         break;
       }
@@ -311,8 +350,11 @@ std::string endpoint(const std::string& address, uint32_t port) {
 std::string formatSave(const pb::ServiceList& list) {
   std::string out;
   for (const auto& s : list.services()) {
+    // A virtual_server_group lives in the configuration only (-A cannot create one).
+    if (!s.group().empty()) continue;
     const std::string service =
-        (s.protocol() == "UDP" ? "-u " : "-t ") + endpoint(s.vip(), s.port());
+        s.fwmark() != 0 ? "-f " + std::to_string(s.fwmark())
+                        : (s.protocol() == "UDP" ? "-u " : "-t ") + endpoint(s.vip(), s.port());
     out += "-A " + service + " -s " + s.scheduler();
     if (s.persistence_timeout() != 0) out += " -p " + std::to_string(s.persistence_timeout());
     out += "\n";

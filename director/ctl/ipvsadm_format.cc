@@ -45,10 +45,11 @@ std::string endpointText(const std::string& address, uint32_t port, size_t trunc
   return text;
 }
 
-// ipvs_cmp_services(): family, protocol, address, port. IpAddress orders v4 before v6.
+// ipvs_cmp_services(): fwmark (address services first), family, protocol, address, port;
+// groups (ours) after the address services. IpAddress orders v4 before v6.
 auto serviceOrder(const pb::ServiceStatus& s) {
-  return std::make_tuple(addressOf(s.vip()).value_or(IpAddress{}).family(), s.protocol(),
-                         addressOf(s.vip()).value_or(IpAddress{}), s.port());
+  return std::make_tuple(s.fwmark(), s.group(), addressOf(s.vip()).value_or(IpAddress{}).family(),
+                         s.protocol(), addressOf(s.vip()).value_or(IpAddress{}), s.port());
 }
 
 // ipvs_cmp_dests(): address, then port.
@@ -57,6 +58,13 @@ auto realOrder(const pb::RealStatus& r) {
 }
 
 std::string serviceName(const pb::ServiceStatus& s, EndpointNames* names = nullptr) {
+  auto family = addressOf(s.vip());
+  // ipvsadm's print_service_entry: "FWM  1", "FWM  1 IPv6".
+  if (s.fwmark() != 0) {
+    return "FWM  " + std::to_string(s.fwmark()) + (family && !family->isV4() ? " IPv6" : "");
+  }
+  // One block per virtual_server_group, its members on the next line (groupLine).
+  if (!s.group().empty()) return s.protocol() + "  group " + s.group();
   std::string name =
       s.protocol() + "  " + endpointText(s.vip(), s.port(), SIZE_MAX, names, s.protocol());
   auto vip = addressOf(s.vip());
@@ -93,6 +101,14 @@ std::string realLine(const pb::RealStatus& r, const pb::ServiceStatus& s, Endpoi
 // and have no per-real conntrack counts for it, so it is named rather than given columns.
 std::string sorryLine(const pb::ServiceStatus& s) {
   return "  -> " + s.sorry_server() + " (sorry server, active)\n";
+}
+
+// keepalived hands IPVS one service per member; here the group is one service (one slot table,
+// one set of counters), so its members are listed under it rather than repeated as services.
+std::string groupLine(const pb::ServiceStatus& s) {
+  std::string line = "  members:";
+  for (const auto& m : s.members()) line += " " + m;
+  return line + "\n";
 }
 
 std::string countersText(const pb::Counters& c, bool exact) {
@@ -170,6 +186,12 @@ std::string formatLargeNumber(uint64_t n, bool exact) {
   return cformat("%8" PRIu64 "T", n / uint64_t{1000000000000});
 }
 
+std::string formatTimeouts(const pb::ServiceList& list) {
+  const auto& t = list.timeouts();
+  return "Timeout (tcp tcpfin udp): " + std::to_string(t.tcp()) + " " + std::to_string(t.tcpfin()) +
+         " " + std::to_string(t.udp()) + "\n";
+}
+
 std::string formatServiceList(const pb::ServiceList& list, const ListFormat& format) {
   std::string out;
   if (format.banner) {
@@ -214,6 +236,7 @@ std::string formatServiceList(const pb::ServiceList& list, const ListFormat& for
       const bool overridden = s->runtime_added() || s->overrides_size() > 0;
       out += serviceLine(*s, format.names) + (s->quorum_lost() ? " (quorum lost)" : "") +
              (overridden ? " *" : "") + "\n";
+      if (!s->group().empty()) out += groupLine(*s);
       for (const pb::RealStatus* r : reals) out += realLine(*r, *s, format.names);
       if (s->sorry_active() && !s->sorry_server().empty()) out += sorryLine(*s);
     }

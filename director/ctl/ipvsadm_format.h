@@ -26,6 +26,8 @@ struct ListFormat {
 };
 
 std::string formatServiceList(const directord::admin::ServiceList& list, const ListFormat& format);
+// ipvsadm -L --timeout: "Timeout (tcp tcpfin udp): 900 120 300\n".
+std::string formatTimeouts(const directord::admin::ServiceList& list);
 
 // ipvsadm's print_largenum(): 9 columns, K/M/G/T past 100 million; with --exact the whole
 // number, still right-aligned in 9 columns, one blank wider than a number that does not fit.

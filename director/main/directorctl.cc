@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -43,10 +44,12 @@ constexpr int kExitNoService = 3;
 constexpr int kExitDegraded = 4;
 
 constexpr std::string_view kUsageLine =
-    "Usage: directorctl [--admin-socket PATH] [--json] -L|-l [-n] [--stats|--rate] [--exact]\n"
+    "Usage: directorctl [--admin-socket PATH] [--json] -L|-l [-n] [--stats|--rate|--timeout] "
+    "[--exact]\n"
     "                   [-t|-u VIP:PORT] [-c]\n"
     "       directorctl [--admin-socket PATH] [--json] list|health|vrrp|sync|conntrack|status\n"
-    "       directorctl [--admin-socket PATH] [--json] lookup tcp|udp SRC SPORT VIP VPORT\n";
+    "       directorctl [--admin-socket PATH] [--json] lookup tcp|udp SRC SPORT VIP VPORT [fwmark "
+    "N]\n";
 
 constexpr std::string_view kHelp =
     "\n"
@@ -57,6 +60,7 @@ constexpr std::string_view kHelp =
     "  --stats                 counters: Conns InPkts OutPkts InBytes OutBytes\n"
     "  --rate                  per-second rates: CPS InPPS OutPPS InBPS OutBPS\n"
     "  --exact                 whole numbers instead of K/M/G/T in --stats and --rate\n"
+    "  --timeout               the global lvs_timeouts: Timeout (tcp tcpfin udp): 900 120 300\n"
     "  -t, --tcp-service VIP:PORT, -u, --udp-service VIP:PORT\n"
     "                          only this service (IPv6 as [VIP]:PORT)\n"
     "  -c, --connection        our flows, from conntrack, as `ipvsadm -Lcn` (at most 100,000)\n"
@@ -129,11 +133,30 @@ int degradedOr(Client& client, int otherwise) {
 }
 
 // -t/-u: the one service, as ipvsadm -L -t lists it (no banner); nullopt when it is not there.
+// A group member as the codec writes it ("192.0.2.10-192.0.2.12:80", "[fd00::1]:80") covers
+// wanted's VIP:PORT.
+bool memberCovers(const std::string& member, const ha::director::ServiceSelector& wanted) {
+  const size_t colon = member.rfind(':');
+  if (member.starts_with("FWM ") || colon == std::string::npos) return false;
+  if (member.substr(colon + 1) != std::to_string(wanted.port)) return false;
+  std::string hosts = member.substr(0, colon);
+  if (hosts.size() >= 2 && hosts.front() == '[') hosts = hosts.substr(1, hosts.size() - 2);
+  const size_t dash = hosts.find('-');
+  auto first = ha::IpAddress::parse(hosts.substr(0, dash));
+  auto last = dash == std::string::npos ? first : ha::IpAddress::parse(hosts.substr(dash + 1));
+  return first && last && first->family() == wanted.vip.family() && *first <= wanted.vip &&
+         wanted.vip <= *last;
+}
+
 std::optional<pb::ServiceList> onlyService(const pb::ServiceList& all,
                                            const ha::director::ServiceSelector& wanted) {
   for (const pb::ServiceStatus& s : all.services()) {
     auto vip = ha::IpAddress::parse(s.vip());
-    if (s.protocol() == wanted.protocol && vip && *vip == wanted.vip && s.port() == wanted.port) {
+    const bool member = !s.group().empty() && s.protocol() == wanted.protocol &&
+                        std::any_of(s.members().begin(), s.members().end(),
+                                    [&](const auto& m) { return memberCovers(m, wanted); });
+    if (member || (s.group().empty() && s.fwmark() == 0 && s.protocol() == wanted.protocol && vip &&
+                   *vip == wanted.vip && s.port() == wanted.port)) {
       pb::ServiceList one = all;
       one.clear_services();
       *one.add_services() = s;
@@ -151,6 +174,10 @@ int runList(Client& client, const CtlCommand& command) {
     auto one = onlyService(reply, *command.service);
     if (!one) return noService(command.service->str());
     reply = std::move(*one);
+  }
+  if (command.timeout) {
+    print(command, reply.timeouts(), [&] { return ha::director::formatTimeouts(reply); });
+    return degradedOr(client, kExitOk);
   }
   ha::director::ResolvingNames resolver;
   ha::director::ListFormat format{command.stats, ha::director::kDirectordVersion};
@@ -234,6 +261,10 @@ std::string lookupText(const pb::LookupReply& reply, const ha::director::LookupT
     return out + reply.real() + " (" + reply.scheduler() + " slot " + std::to_string(reply.slot()) +
            ")\n";
   }
+  if (!reply.deterministic() && !reply.real().empty()) {
+    // lc/wlc/sed/nq/ovf: IPVS's pick from the live counts, as the explanation says.
+    return out + reply.real() + " (" + reply.explanation() + ")\n";
+  }
   if (!reply.deterministic() && reply.candidates_size() > 0) {
     std::vector<std::string> seen;
     for (const auto& c : reply.candidates()) {
@@ -265,6 +296,14 @@ int runLookup(Client& client, const CtlCommand& command) {
   request.set_source_port(*sport);
   request.set_vip(args[3]);
   request.set_vip_port(*vport);
+  if (args.size() == 7) {  // ... fwmark N: the packet's mark, as the operator's rules set it
+    uint32_t mark = 0;
+    auto [end, ec] = std::from_chars(args[6].data(), args[6].data() + args[6].size(), mark);
+    if (ec != std::errc() || end != args[6].data() + args[6].size() || mark == 0) {
+      return usageError("fwmark \"" + args[6] + "\" is not a mark 1-4294967295");
+    }
+    request.set_fwmark(mark);
+  }
   auto query = ha::director::checkLookupRequest(request);  // refuse locally what directord would
   if (!query) return usageError(query.error());
 

@@ -41,6 +41,8 @@ void usage(std::FILE* out) {
       "Usage: directord [OPTION]...\n"
       "  -f, --use-file=FILE      configuration file (default /etc/directord/directord.conf)\n"
       "  -t, --config-test        check the configuration, list every problem, exit\n"
+      "  -i, --config-id=ID       apply the config's '@ID' lines, skip other '@' lines and\n"
+      "                           '@^ID' lines (default: the host name up to its first dot)\n"
       "      --dump-ruleset       with -t: print the nf_tables objects the config renders to\n"
       "  -l, --log-console        log to the console instead of syslog\n"
       "  -n, --dont-fork          accepted; directord always runs in the foreground\n"
@@ -138,12 +140,14 @@ int main(int argc, char** argv) {
   std::string stateBase = "/run/directord";
   std::string pidPath;
   std::string dumpDir = "/tmp";
+  std::string configId = defaultConfigId();
   std::optional<HangDrill> hangDrill;
   std::optional<ListenAddress> metricsFlag;
   bool test = false, console = false, dumpRuleset = false;
   enum { kAdminSocket = 1000, kDumpRuleset, kStateDir, kDumpDir, kDebugHangLoop, kMetricsListen };
   const option longOptions[] = {{"use-file", required_argument, nullptr, 'f'},
                                 {"config-test", no_argument, nullptr, 't'},
+                                {"config-id", required_argument, nullptr, 'i'},
                                 {"log-console", no_argument, nullptr, 'l'},
                                 {"dont-fork", no_argument, nullptr, 'n'},
                                 {"log-detail", no_argument, nullptr, 'D'},
@@ -159,10 +163,13 @@ int main(int argc, char** argv) {
                                 {"metrics-listen", required_argument, nullptr, kMetricsListen},
                                 {nullptr, 0, nullptr, 0}};
   int c;
-  while ((c = getopt_long(argc, argv, "f:tlnDvhp:S:", longOptions, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "f:ti:lnDvhp:S:", longOptions, nullptr)) != -1) {
     switch (c) {
       case 'f': configPath = optarg; break;
       case 't': test = true; break;
+      case 'i':
+        configId = optarg;
+        break;
       case 'l': console = true; break;
       case 'n': break;
       case 'D': ha::log::setDebug(true); break;
@@ -216,7 +223,8 @@ int main(int argc, char** argv) {
   }
 
   // -t touches nothing: no lock, no state, no kernel.
-  if (test) return checkConfig(loadConfigFile(configPath), dumpRuleset);
+  if (test)
+    return checkConfig(loadConfigFile(configPath, ha::systemFileProbe(), configId), dumpRuleset);
 
   std::error_code dirError;
   if (!std::filesystem::is_directory(dumpDir, dirError)) {
@@ -256,7 +264,7 @@ int main(int argc, char** argv) {
   // Restamped with this boot and namespace, the journal folded: from here on every change appends.
   if (auto st = ledger->compact(); !st) ha::log::error("state file: " + st.error());
 
-  auto loaded = loadConfigFile(configPath);
+  auto loaded = loadConfigFile(configPath, ha::systemFileProbe(), configId);
   for (const auto& d : loaded.diagnostics) {
     (d.severity == Diagnostic::Severity::kError ? ha::log::error : ha::log::warning)(d.str());
   }
@@ -307,7 +315,7 @@ int main(int argc, char** argv) {
   }
   auto systemd = std::make_shared<SystemdNotify>();
   ports.serviceManager = systemd;
-  Node node({configPath, adminSocket, dumpDir}, std::move(ports));
+  Node node({configPath, adminSocket, dumpDir, configId}, std::move(ports));
   healthTarget.store(&node);
   // A scrape in progress finishes before the node goes (attach(nullptr) waits for it).
   struct DetachMetrics {

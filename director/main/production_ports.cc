@@ -3,9 +3,12 @@
 #include <string>
 #include <utility>
 
+#include "common/conntrack/netlink_conntrack.h"
 #include "common/log.h"
 #include "common/netlink/netlink_address_owner.h"
+#include "common/netlink/netlink_routing_owner.h"
 #include "common/ownership/recording_address_owner.h"
+#include "common/ownership/recording_routing_owner.h"
 #include "director/conntrack/conntrack_counts.h"
 #include "director/conntrack/conntrack_stats.h"
 #include "director/conntrack/flow_accounting.h"
@@ -23,13 +26,17 @@ Result<KernelPorts> openKernelPorts(std::shared_ptr<OwnershipLedger> ledger) {
   if (!writer) return Error{"cannot open nf_tables netlink: " + writer.error()};
   auto kernelAddresses = NetlinkAddressOwner::open();
   if (!kernelAddresses) return Error{"cannot open rtnetlink: " + kernelAddresses.error()};
+  auto kernelRouting = NetlinkRoutingOwner::open();
+  if (!kernelRouting) return Error{"cannot open rtnetlink: " + kernelRouting.error()};
   auto present = (*kernelAddresses)->present();
   if (!present) return Error{"cannot list addresses: " + present.error()};
   KernelPorts kernel;
   kernel.nft = std::move(writer.value());
-  kernel.addresses = std::make_unique<RecordingAddressOwner>(
-      std::move(kernelAddresses.value()), std::move(ledger), AddressRole::kStatic);
+  kernel.addresses = std::make_unique<RecordingAddressOwner>(std::move(kernelAddresses.value()),
+                                                             ledger, AddressRole::kStatic);
   kernel.present = std::move(present.value());
+  kernel.routing = std::make_unique<RecordingRoutingOwner>(std::move(kernelRouting.value()), ledger,
+                                                           AddressRole::kStatic);
   return kernel;
 }
 
@@ -47,6 +54,7 @@ Status assembleNodePorts(NodePorts& ports, KernelPorts kernel,
   }
   ports.nft = std::move(kernel.nft);
   ports.addresses = std::move(kernel.addresses);
+  ports.routing = std::move(kernel.routing);
   ports.conntrack = std::make_unique<NetfilterConntrack>();
   // Per-real counters come from conntrack accounting (director/conntrack/flow_accounting.h).
   if (auto accounting = NetfilterFlowAccounting::open()) {
@@ -54,17 +62,30 @@ Status assembleNodePorts(NodePorts& ports, KernelPorts kernel,
   } else {
     log::warning("per-real counters unavailable (NAT/FULLNAT reals show 0): " + accounting.error());
   }
+  // lc/wlc/sed/nq/ovf follow their flows through conntrack's events (node_steering.cc).
+  ports.openFlowEvents = []() -> Result<std::unique_ptr<conntrack::ConntrackPort>> {
+    auto events = conntrack::NetlinkConntrack::open(conntrack::NetlinkConntrack::Mode::kEvents);
+    if (!events) return Error{"conntrack events: " + events.error()};
+    return std::unique_ptr<conntrack::ConntrackPort>(std::move(events.value()));
+  };
   ports.ledger = ledger;
   // VRRP runs on its own thread from here on; a node without vrrp_instance can do without it.
   // Its addresses are recorded too, through an owner made on its thread.
   auto vrrp = ha::vrrp::Service::open(
       nullptr,
-      ha::vrrp::productionPorts([ledger]() -> ha::Result<std::unique_ptr<ha::AddressOwner>> {
-        auto owner = ha::NetlinkAddressOwner::open();
-        if (!owner) return ha::Error{owner.error()};
-        return std::unique_ptr<ha::AddressOwner>(std::make_unique<ha::RecordingAddressOwner>(
-            std::move(owner.value()), ledger, ha::AddressRole::kVrrp));
-      }));
+      ha::vrrp::productionPorts(
+          [ledger]() -> ha::Result<std::unique_ptr<ha::AddressOwner>> {
+            auto owner = ha::NetlinkAddressOwner::open();
+            if (!owner) return ha::Error{owner.error()};
+            return std::unique_ptr<ha::AddressOwner>(std::make_unique<ha::RecordingAddressOwner>(
+                std::move(owner.value()), ledger, ha::AddressRole::kVrrp));
+          },
+          [ledger]() -> ha::Result<std::unique_ptr<ha::RoutingOwner>> {
+            auto owner = ha::NetlinkRoutingOwner::open();
+            if (!owner) return ha::Error{owner.error()};
+            return std::unique_ptr<ha::RoutingOwner>(std::make_unique<ha::RecordingRoutingOwner>(
+                std::move(owner.value()), ledger, ha::AddressRole::kVrrp));
+          }));
   if (vrrp) {
     ports.vrrp = std::move(vrrp.value());
   } else if (!config.vrrp.instances.empty()) {

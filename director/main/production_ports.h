@@ -23,8 +23,10 @@ struct KernelPorts {
   // The director's addresses (static_ipaddress), recorded in the ledger as they change.
   std::unique_ptr<AddressOwner> addresses;
   std::vector<OwnedAddress> present;  // the addresses of the namespace at start
-  // For the sweeps; valid while the node (which takes both ports) lives.
-  ReclaimPorts sweepPorts() const { return {*addresses, *nft}; }
+  // static_routes / static_rules, recorded in the ledger as they change.
+  std::unique_ptr<RoutingOwner> routing;
+  // For the sweeps; valid while the node (which takes these ports) lives.
+  ReclaimPorts sweepPorts() const { return {*addresses, *nft, routing.get()}; }
 };
 Result<KernelPorts> openKernelPorts(std::shared_ptr<OwnershipLedger> ledger);
 

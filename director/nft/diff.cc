@@ -27,7 +27,8 @@ bool needsRebuild(const TableState& from, const TableState& to) {
     auto it = from.chains.find(name);
     if (it != from.chains.end() && it->second.hook != chain.hook) return true;
   }
-  for (const auto& [name, object] : to.objects) {  // a ct helper has no update: NEWOBJ ignores it
+  // Objects cannot be updated in place (their names carry their values, so this is a release).
+  for (const auto& [name, object] : to.objects) {
     auto it = from.objects.find(name);
     if (it != from.objects.end() && !(it->second == object)) return true;
   }
@@ -36,7 +37,7 @@ bool needsRebuild(const TableState& from, const TableState& to) {
 
 void addEverything(Transaction& tx, const TableId& id, const TableState& t) {
   for (const auto& [name, set] : t.sets) tx.ops.push_back(AddSet{id, set});
-  for (const auto& [name, object] : t.objects) tx.ops.push_back(AddObject{id, name, object});
+  for (const auto& [name, object] : t.objects) tx.ops.push_back(AddObject{id, object});
   for (const auto& [name, chain] : t.chains) tx.ops.push_back(AddChain{id, ChainDef{chain.name, chain.hook, {}}});
   for (const auto& [set, elements] : t.elements) {
     if (!elements.empty()) tx.ops.push_back(AddElements{id, set, toElements(elements)});
@@ -51,7 +52,7 @@ void diffTable(Transaction& tx, const TableId& id, const TableState& from, const
     if (from.sets.count(name) == 0) tx.ops.push_back(AddSet{id, set});
   }
   for (const auto& [name, object] : to.objects) {
-    if (from.objects.count(name) == 0) tx.ops.push_back(AddObject{id, name, object});
+    if (from.objects.count(name) == 0) tx.ops.push_back(AddObject{id, object});
   }
   std::vector<std::string> rewritten;
   for (const auto& [name, chain] : to.chains) {
@@ -79,7 +80,13 @@ void diffTable(Transaction& tx, const TableId& id, const TableState& from, const
       auto it = toElements.find(key);
       if (it == toElements.end() || !(it->second == data)) removed.push_back({key, data});
     }
-    if (!removed.empty() && to.sets.count(set) != 0) tx.ops.push_back(DeleteElements{id, set, std::move(removed)});
+    // A set that goes loses its elements with it, but a verdict map's elements pin the chains they
+    // jump to, which are deleted before the set: empty it first.
+    auto def = from.sets.find(set);
+    const bool pinsChains = def != from.sets.end() && def->second.verdictMap;
+    if (!removed.empty() && (to.sets.count(set) != 0 || pinsChains)) {
+      tx.ops.push_back(DeleteElements{id, set, std::move(removed)});
+    }
   }
   for (const auto& [set, toElements] : to.elements) {
     auto fromIt = from.elements.find(set);
@@ -100,8 +107,9 @@ void diffTable(Transaction& tx, const TableId& id, const TableState& from, const
   for (const auto& [name, set] : from.sets) {
     if (to.sets.count(name) == 0) tx.ops.push_back(DeleteSet{id, name});
   }
-  for (const auto& [name, object] : from.objects) {  // after the rules that named it
-    if (to.objects.count(name) == 0) tx.ops.push_back(DeleteObject{id, name, object});
+  // Last: no rule names them any more.
+  for (const auto& [name, object] : from.objects) {
+    if (to.objects.count(name) == 0) tx.ops.push_back(DeleteObject{id, object});
   }
 }
 

@@ -39,12 +39,16 @@ void addDrServiceObjects(TableState& t, const ServicePlan& sp, const ForwardingP
     target = Verdict{Verdict::Code::kGoto, chain.name};
     t.chains[chain.name] = chain;
   }
-  t.elements[std::string(kDrServices4)][serviceKey(sp.key)] = target;
   uint32_t ifindex = plan.drDevices.at(sp.drDevice);
   auto& backends = t.elements[std::string(kDrBackends4)];
-  for (uint32_t slot = 0; slot < modulus; ++slot) {
-    const auto& real = sp.slots[slot].address;
-    backends[drBackendKey(sp.key, slot)] = KeyBuilder().raw(real.bytes(), real.size()).hostU32(ifindex).take();
+  // No conntrack, so no mark: each VIP:port of a group carries its own copy of the slot table.
+  for (const auto& key : selectorAddresses(sp)) {
+    t.elements[std::string(kDrServices4)][serviceKey(key)] = target;
+    for (uint32_t slot = 0; slot < modulus; ++slot) {
+      const auto& real = sp.slots[slot].address;
+      backends[drBackendKey(key, slot)] =
+          KeyBuilder().raw(real.bytes(), real.size()).hostU32(ifindex).take();
+    }
   }
 }
 

@@ -78,20 +78,38 @@ struct Dynset {
   bool operator==(const Dynset&) const = default;
 };
 struct Counter { bool operator==(const Counter&) const = default; };
+// Stateless rewrite of packet bytes from sreg (ops): csumType NFT_PAYLOAD_CSUM_* fixes the
+// checksum at csumOffset of the same header; l4Pseudo also fixes the TCP/UDP checksum over an
+// address (NFT_PAYLOAD_L4CSUM_PSEUDOHDR).
+struct PayloadWrite {
+  PayloadBase base;
+  uint32_t offset;
+  uint32_t len;
+  Reg sreg;
+  bool inetCsum = false;
+  uint32_t csumOffset = 0;
+  bool l4Pseudo = false;
+  bool operator==(const PayloadWrite&) const = default;
+};
+// No conntrack entry for this packet (raw priority, before conntrack sees it).
+struct Notrack {
+  bool operator==(const Notrack&) const = default;
+};
+// nft_objref: attach a stateful object by name (`ct timeout set "NAME"`, `ct helper set "NAME"`).
+struct Objref {
+  uint32_t type;
+  std::string name;  // type: NFT_OBJECT_*
+  bool operator==(const Objref&) const = default;
+};
 // nft_fwd_netdev: with addrReg, neighbour output to that next hop (fwd ip to ADDR device DEV).
 struct Fwd {
   Reg devReg; std::optional<Reg> addrReg; bool ipv6 = false;
   bool operator==(const Fwd&) const = default;
 };
-// `ct helper set "<object>"` (nft_objref): attaches the table's ct helper object to a new flow.
-struct CtHelperSet {
-  std::string object;
-  bool operator==(const CtHelperSet&) const = default;
-};
 
 using Expr = std::variant<MetaLoad, PayloadLoad, CtLoad, CtSetMark, Cmp, Bitwise, ImmediateData,
                           ImmediateVerdict, Lookup, NumgenInc, Jhash, Nat, Dynset, Counter, Fwd,
-                          CtHelperSet>;
+                          Objref, PayloadWrite, Notrack>;
 
 struct Rule {
   std::vector<Expr> exprs;
@@ -129,15 +147,26 @@ struct SetDef {
   bool operator==(const SetDef&) const = default;
 };
 
-// Stateful objects of a table (NFT_MSG_NEWOBJ), referenced by name from rules. A ct helper binds
-// a kernel conntrack helper (nf_conntrack_<type>, with its nf_nat_<type>) to the flows a rule
-// hands it: `ct helper NAME { type "ftp" protocol tcp; l3proto inet; }`.
+// Stateful objects of a table (NFT_MSG_NEWOBJ), attached to flows by rules (Objref).
+// A conntrack timeout policy (NFT_OBJECT_CT_TIMEOUT, `nft list ct timeouts`): seconds per state,
+// indexed by NFTNL_CTTIMEOUT_TCP_* / NFTNL_CTTIMEOUT_UDP_*; every state is given.
+struct CtTimeoutObject {
+  uint8_t l4proto = 0;  // IPPROTO_TCP / IPPROTO_UDP
+  std::vector<uint32_t> seconds;
+  bool operator==(const CtTimeoutObject&) const = default;
+};
+// A ct helper (NFT_OBJECT_CT_HELPER) binds a kernel conntrack helper (nf_conntrack_<type>, with its
+// nf_nat_<type>) to the flows a rule hands it: `ct helper NAME { type "ftp" protocol tcp; }`.
 struct CtHelperObject {
   std::string type;     // the kernel helper's name, "ftp"
   uint8_t l4proto = 6;  // IPPROTO_TCP
   bool operator==(const CtHelperObject&) const = default;
 };
-using ObjectDef = std::variant<CtHelperObject>;
+struct ObjectDef {
+  std::string name;
+  std::variant<CtTimeoutObject, CtHelperObject> body;
+  bool operator==(const ObjectDef&) const = default;
+};
 
 struct Element {
   Bytes key;
@@ -160,9 +189,9 @@ struct TableState {
   TableOwner owner = TableOwner::kNone;
   std::map<std::string, SetDef> sets;
   std::map<std::string, ChainDef> chains;
+  std::map<std::string, ObjectDef> objects;  // stateful objects the chains name, by name
   // set name -> key -> data; only for sets the diff owns (not dynamic ones)
   std::map<std::string, std::map<Bytes, std::variant<std::monostate, Bytes, Verdict>>> elements;
-  std::map<std::string, ObjectDef> objects;  // by name
   bool operator==(const TableState&) const = default;
 };
 
@@ -182,18 +211,16 @@ struct AddChain { TableId table; ChainDef chain; };  // rules are sent as AddRul
 struct DeleteChain { TableId table; std::string name; };
 struct FlushChain { TableId table; std::string name; };
 struct AddRule { TableId table; std::string chain; Rule rule; };
-struct AddElements { TableId table; std::string set; std::vector<Element> elements; };
-struct DeleteElements { TableId table; std::string set; std::vector<Element> elements; };
 struct AddObject {
   TableId table;
-  std::string name;
   ObjectDef object;
 };
 struct DeleteObject {
   TableId table;
-  std::string name;
-  ObjectDef object;
-};  // the kernel wants its type
+  ObjectDef object;  // the kernel wants its type as well as its name
+};
+struct AddElements { TableId table; std::string set; std::vector<Element> elements; };
+struct DeleteElements { TableId table; std::string set; std::vector<Element> elements; };
 using Op = std::variant<AddTable, DeleteTable, AddSet, DeleteSet, AddChain, DeleteChain, FlushChain,
                         AddRule, AddElements, DeleteElements, AddObject, DeleteObject>;
 

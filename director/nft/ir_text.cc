@@ -1,5 +1,7 @@
 #include "director/nft/ir_text.h"
 
+#include <linux/netfilter/nf_tables.h>
+
 #include <cstdio>
 #include <sstream>
 
@@ -108,8 +110,19 @@ struct ExprText {
     return s;
   }
   std::string operator()(const Counter&) const { return "counter"; }
-  std::string operator()(const CtHelperSet& e) const {
-    return "ct helper set \"" + e.object + "\"";
+  std::string operator()(const PayloadWrite& e) const {
+    std::string s = "payload " + std::string(name(e.base)) + " +" + std::to_string(e.offset) +
+                    " len " + std::to_string(e.len) + " < " + reg(e.sreg);
+    if (e.inetCsum) s += " csum +" + std::to_string(e.csumOffset);
+    if (e.l4Pseudo) s += " l4csum";
+    return s;
+  }
+  std::string operator()(const Notrack&) const { return "notrack"; }
+  std::string operator()(const Objref& e) const {
+    const char* kind = e.type == NFT_OBJECT_CT_TIMEOUT  ? "ct timeout"
+                       : e.type == NFT_OBJECT_CT_HELPER ? "ct helper"
+                                                        : "object";
+    return std::string(kind) + " set \"" + e.name + "\"";
   }
   std::string operator()(const Fwd& e) const {
     return std::string("fwd") + (e.addrReg ? (e.ipv6 ? " ip6 to " : " ip to ") + reg(*e.addrReg) : "") +
@@ -127,15 +140,6 @@ const char* hookName(BaseHook::Hook h) {
     case BaseHook::Hook::kIngress: return "ingress";
   }
   return "?";
-}
-
-std::string objectText(const std::string& name, const ObjectDef& object) {
-  return std::visit(
-      [&](const CtHelperObject& h) {
-        return "ct helper " + name + " { type \"" + h.type + "\" protocol " +
-               (h.l4proto == 6 ? std::string("tcp") : std::to_string(h.l4proto)) + " }";
-      },
-      object);
 }
 
 std::string tableName(const TableId& id) {
@@ -173,12 +177,26 @@ std::string ownerText(TableOwner owner) {
   return "?";
 }
 
+std::string objectKind(const ObjectDef& o) {
+  return std::holds_alternative<CtHelperObject>(o.body) ? "ct helper" : "ct timeout";
+}
+
+std::string objectText(const ObjectDef& o) {
+  std::string s = objectKind(o) + " " + o.name;
+  if (const auto* helper = std::get_if<CtHelperObject>(&o.body)) {
+    return s + " { type \"" + helper->type + "\" protocol " + std::to_string(helper->l4proto) + " }";
+  }
+  const auto& timeout = std::get<CtTimeoutObject>(o.body);
+  s += " { protocol " + std::to_string(timeout.l4proto) + " seconds";
+  for (uint32_t v : timeout.seconds) s += " " + std::to_string(v);
+  return s + " }";
+}
+
 std::string toText(const NftState& state) {
   std::ostringstream out;
   for (const auto& [id, t] : state.tables) {
     out << "table " << tableName(id) << "\n";
     if (t.owner != TableOwner::kNone) out << "  flags " << ownerText(t.owner) << "\n";
-    for (const auto& [name, object] : t.objects) out << "  " << objectText(name, object) << "\n";
     for (const auto& [name, set] : t.sets) {
       out << "  set " << name << (set.verdictMap ? " vmap" : set.map ? " map" : "") << " key " << set.keyLen;
       if (set.map && !set.verdictMap) out << " data " << set.dataLen;
@@ -205,6 +223,8 @@ std::string toText(const NftState& state) {
       out << "\n";
       for (const auto& rule : chain.rules) out << "    " << toText(rule) << "\n";
     }
+    for (const auto& [name, object] : t.objects)
+      out << "  " << objectText(object) << "\n";
   }
   return out.str();
 }
@@ -237,10 +257,10 @@ std::string toText(const Transaction& tx) {
       return s + " }";
     }
     std::string operator()(const AddObject& o) const {
-      return "add " + objectText(o.name, o.object);
+      return "add " + objectText(o.object);
     }
     std::string operator()(const DeleteObject& o) const {
-      return "delete " + objectText(o.name, o.object);
+      return "delete " + objectKind(o.object) + " " + o.object.name;
     }
   };
   std::string out;

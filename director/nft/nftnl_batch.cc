@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "director/nft/ir_text.h"
 #include "director/nft/nftnl_util.h"
 
 namespace ha::director::nft::detail {
@@ -374,10 +375,10 @@ std::string describeOp(const Op &op) {
       return "delete element from set " + o.set + " in " + tableText(o.table);
     }
     std::string operator()(const AddObject& o) const {
-      return "add " + objectText(o.name, o.object) + " in " + tableText(o.table);
+      return "add " + objectText(o.object) + " in " + tableText(o.table);
     }
     std::string operator()(const DeleteObject& o) const {
-      return "delete " + objectText(o.name, o.object) + " in " + tableText(o.table);
+      return "delete " + objectKind(o.object) + " " + o.object.name + " in " + tableText(o.table);
     }
   };
   return std::visit(Describe{}, op);

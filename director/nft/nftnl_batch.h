@@ -61,8 +61,8 @@ class BatchBuilder {
   Status addOp(const AddRule &op, size_t i);
   Status addOp(const AddElements &op, size_t i);
   Status addOp(const DeleteElements &op, size_t i);
-  Status addOp(const AddObject& op, size_t i);     // nftnl_object.cc
-  Status addOp(const DeleteObject& op, size_t i);  // nftnl_object.cc
+  Status addOp(const AddObject& op, size_t i);
+  Status addOp(const DeleteObject& op, size_t i);
   Status addElements(uint16_t type, const TableId &table, const std::string &set,
                      const std::vector<Element> &elements, size_t i);
 

@@ -212,18 +212,30 @@ struct Filler {
     return okStatus();
   }
   Status operator()(const Counter &) const { return okStatus(); }
-  Status operator()(const CtHelperSet& h) const {
-    if (auto st = checkName("ct helper object", h.object); !st) return st;
-    nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_CT_HELPER);
-    nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, h.object.c_str());
-    return okStatus();
-  }
   Status operator()(const Fwd &f) const {
     nftnl_expr_set_u32(e, NFTNL_EXPR_FWD_SREG_DEV, reg(f.devReg));
     if (f.addrReg) {
       nftnl_expr_set_u32(e, NFTNL_EXPR_FWD_SREG_ADDR, reg(*f.addrReg));
       nftnl_expr_set_u32(e, NFTNL_EXPR_FWD_NFPROTO, f.ipv6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
     }
+    return okStatus();
+  }
+  Status operator()(const PayloadWrite& p) const {
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, payloadBase(p.base));
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, p.offset);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, p.len);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_SREG, reg(p.sreg));
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_TYPE,
+                       p.inetCsum ? NFT_PAYLOAD_CSUM_INET : NFT_PAYLOAD_CSUM_NONE);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_OFFSET, p.csumOffset);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_FLAGS, p.l4Pseudo ? NFT_PAYLOAD_L4CSUM_PSEUDOHDR : 0);
+    return okStatus();
+  }
+  Status operator()(const Notrack&) const { return okStatus(); }
+  Status operator()(const Objref& o) const {
+    if (auto st = checkName("object", o.name); !st) return st;
+    nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, o.type);
+    nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, o.name.c_str());
     return okStatus();
   }
 };
@@ -247,7 +259,9 @@ std::string_view exprName(const Expr &expr) {
                         [](const Dynset&) { return std::string_view("dynset"); },
                         [](const Counter&) { return std::string_view("counter"); },
                         [](const Fwd&) { return std::string_view("fwd"); },
-                        [](const CtHelperSet&) { return std::string_view("objref"); },
+                        [](const Objref&) { return std::string_view("objref"); },
+                        [](const PayloadWrite&) { return std::string_view("payload"); },
+                        [](const Notrack&) { return std::string_view("notrack"); },
                     },
                     expr);
 }

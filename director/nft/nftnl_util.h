@@ -68,7 +68,5 @@ Result<ExprPtr> buildExpr(const Expr &expr);
 // The kernel's name of the expression ("payload", "lookup", ...), for error
 // messages.
 std::string_view exprName(const Expr &expr);
-// "ct helper ftp", as nft names a stateful object.
-std::string objectText(const std::string& name, const ObjectDef& object);
 
 }  // namespace ha::director::nft::detail

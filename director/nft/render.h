@@ -3,6 +3,7 @@
 // explains the shape: static base chains, one small chain per service, everything else elements.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "director/nft/ir.h"
 #include "director/plan/forwarding_plan.h"
@@ -24,11 +25,17 @@ struct ServiceClass {
   uint32_t modulus = 0;  // slots
   bool hashPort = false;
   uint32_t persistenceSec = 0;
-  bool ftpHelper = false;
+  bool byMark = false;    // entered from the fwmarks map: the ct mark comes from the packet mark
+  bool keepPort = false;  // dnat to the real's address only (reals of port 0 under a mark)
+  Bytes persistMask;      // persistence_granularity; empty: the whole client address
+  ConnTimeouts timeouts;  // inet only: the ct timeout objects the chain attaches
+  bool ops = false;       // ops: stateless, in the raw-priority chain (ops_render.h)
+  bool ftpHelper = false;  // the flow gets the kernel's FTP helper (the shared kFtpHelper object)
   auto operator<=>(const ServiceClass&) const = default;
 };
-// nullopt when the service has no real in rotation (its services-map element is drop).
-std::optional<ServiceClass> serviceClassOf(const ServicePlan& sp);
+// Empty when the service has no real in rotation (its map elements are drop); two for a group
+// with both addresses and marks (one chain per way in).
+std::vector<ServiceClass> serviceClassesOf(const ServicePlan& sp);
 
 // The chain every service of a class goes to; it exists while some service is of that class.
 struct ClassChain {
@@ -36,6 +43,8 @@ struct ClassChain {
   std::string name;
 };
 ClassChain classChainOf(const ServiceClass& cls);
+// The ct timeout objects a class chain attaches, named after it: they live and go with it.
+std::vector<std::string> classObjectNames(const ServiceClass& cls);
 
 // One service's share of the ruleset: its map elements and the class chain it goes to, in the
 // table of its mode. render() is the base objects plus every service's share.
@@ -47,9 +56,10 @@ bool usesFtpHelper(const ForwardingPlan& plan);
 void addFtpHelperObject(NftState& state);
 
 // Element keys, shared with the counter decoder and tests.
-Bytes serviceKey(const ServiceKey& key);            // l4proto . vip . vport
-Bytes backendKey(uint32_t serviceId, uint32_t slot);  // mark . slot
-Bytes endpointData(const Endpoint& endpoint);       // addr . port
+Bytes serviceKey(const ServiceKey& key);                   // l4proto . vip . vport
+Bytes fwmarkKey(Protocol protocol, uint32_t mark);         // l4proto . mark
+Bytes backendKey(uint32_t serviceId, uint32_t slot);       // mark . slot
+Bytes endpointData(const Endpoint& endpoint);              // addr . port
 Bytes drBackendKey(const ServiceKey& key, uint32_t slot);  // l4proto . vip . vport . slot
 
 }  // namespace ha::director::nft

@@ -28,8 +28,10 @@ ConnectionTable connectionTable(const std::vector<conntrack::FlowEntry>& flows,
     row.expiresSeconds = flow.timeoutSeconds;
     if (row.protocol == Protocol::kTcp) row.state = std::string(tcpStateName(flow.tcpState));
     row.source = Endpoint{flow.original.src, flow.original.srcPort};
-    row.virtualService = known ? Endpoint{service->second.vip, service->second.port}
-                               : Endpoint{flow.original.dst, flow.original.dstPort};
+    // A group or mark service has no one VIP:port: the flow's own destination is the member hit.
+    row.virtualService = known && service->second.plain()
+                             ? Endpoint{service->second.vip, service->second.port}
+                             : Endpoint{flow.original.dst, flow.original.dstPort};
     // After DNAT the reply comes from the real, for NAT and FULLNAT alike.
     row.destination = Endpoint{flow.reply.src, flow.reply.srcPort};
     table.rows.push_back(row);

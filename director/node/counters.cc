@@ -70,10 +70,12 @@ DirectorSnapshot makeSnapshot(const ForwardingPlan& plan, const KernelCounters& 
     uint32_t slot = hostU32(e.key.data() + 12);
     for (const auto& [id, sp] : plan.services) {
       if (sp.mode != ForwardMode::kDr || slot >= sp.slots.size()) continue;
-      if (nft::drBackendKey(sp.key, slot) != e.key) continue;
-      if (auto* r = real(id, sp.slots[slot])) {
-        r->sinceStart.inPackets += e.packets;  // DR replies bypass the director
-        r->sinceStart.inBytes += e.bytes;
+      for (const auto& member : selectorAddresses(sp)) {  // a DR group: one copy per member
+        if (nft::drBackendKey(member, slot) != e.key) continue;
+        if (auto* r = real(id, sp.slots[slot])) {
+          r->sinceStart.inPackets += e.packets;  // DR replies bypass the director
+          r->sinceStart.inBytes += e.bytes;
+        }
       }
     }
   }

@@ -66,6 +66,7 @@ struct ServiceSnapshot {
 struct DirectorSnapshot {
   uint32_t hashSeed = 0;
   std::vector<ServiceSnapshot> services;
+  ConnTimeouts timeouts;  // global lvs_timeouts in force (ipvsadm -L --timeout)
   // Health-check totals (HealthSnapshot without the per-real parts, which are on the reals).
   uint64_t distinctProbes = 0;
   uint64_t probesRun = 0;

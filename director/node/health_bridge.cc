@@ -11,11 +11,11 @@
 namespace ha::director {
 
 healthcheck::ServiceKey healthKeyOf(const ServiceKey& key) {
-  return {static_cast<uint8_t>(key.protocol), key.vip, key.port};
+  return {static_cast<uint8_t>(key.protocol), key.vip, key.port, key.fwmark, key.group};
 }
 
 ServiceKey serviceKeyOf(const healthcheck::ServiceKey& key) {
-  return {static_cast<Protocol>(key.protocol), key.vip, key.vport};
+  return {static_cast<Protocol>(key.protocol), key.vip, key.vport, key.fwmark, key.group};
 }
 
 healthcheck::HealthConfig healthConfigOf(const Config& config) {
@@ -34,9 +34,10 @@ healthcheck::HealthConfig healthConfigOf(const Config& config) {
     for (const auto& rs : vs.reals) {
       healthcheck::RealHealthConfig r;
       r.location = rs.where.str();
-      r.key = {h.key.protocol, vs.vip, vs.port, rs.address, rs.port};
+      r.key = {h.key.protocol, vs.vip, vs.port, rs.address, rs.port, vs.fwmark, vs.group};
       r.weight = rs.weight;
       r.checkers = rs.checkers;
+      r.fileChecks = rs.fileChecks;
       r.inhibitOnFailure = rs.inhibitOnFailure;
       r.notifyUp = rs.notifyUp;
       r.notifyDown = rs.notifyDown;
@@ -44,6 +45,7 @@ healthcheck::HealthConfig healthConfigOf(const Config& config) {
     }
     out.virtualServers.push_back(std::move(h));
   }
+  out.trackFiles = config.trackFiles;
   return out;
 }
 
@@ -59,7 +61,8 @@ void mergeHealth(DirectorSnapshot& snapshot, healthcheck::HealthSnapshot health)
   for (auto& service : snapshot.services) {
     const auto key = healthKeyOf(service.plan.key);
     for (auto& real : service.reals) {
-      auto it = byKey.find({key.protocol, key.vip, key.vport, real.real.endpoint.address, real.real.endpoint.port});
+      auto it = byKey.find({key.protocol, key.vip, key.vport, real.real.endpoint.address,
+                            real.real.endpoint.port, key.fwmark, key.group});
       if (it != byKey.end()) real.health = std::move(*it->second);
     }
   }
@@ -89,7 +92,8 @@ HealthDelta foldHealthEvents(HealthInputs& inputs, const std::vector<healthcheck
         [&](const auto& e) {
           using T = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<T, healthcheck::RealVerdict>) {
-            ServiceKey service{static_cast<Protocol>(e.key.protocol), e.key.vip, e.key.vport};
+            ServiceKey service{static_cast<Protocol>(e.key.protocol), e.key.vip, e.key.vport,
+                               e.key.fwmark, e.key.group};
             Endpoint real{e.key.address, e.key.port};
             RealHealth next{e.up, e.dynamicWeight, e.reason};
             auto [it, inserted] = inputs.reals.try_emplace({service, real}, next);

@@ -83,6 +83,7 @@ Result<ForwardingPlan> Node::planFor(const Config& config) {
   inputs.config = &config;
   inputs.serviceIds = assignServiceIds(serviceIds_, config);
   inputs.health = &health_;
+  inputs.loads = &loads_;
   for (const auto& vs : config.virtualServers) {
     if (vs.mode != ForwardMode::kDr) continue;
     auto resolve = [&](const std::string& dev) {
@@ -115,7 +116,8 @@ Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
     tx = nft::patchServices(installed_, plan_, plan, nft::changedServices(plan_, plan));
   } else {
     desired = nft::render(plan);
-    tx = first ? nft::replaceAll(desired, {nft::inetTable(), nft::netdevTable()}) : nft::diff(installed_, desired);
+    tx = first ? nft::replaceAll(desired, {nft::inetTable(), nft::netdevTable()})
+               : nft::diff(installed_, desired);
   }
   // Tables are recorded before they are created and forgotten once gone (a crash in between
   // leaves the ledger listing more than the kernel has, never less).
@@ -128,15 +130,18 @@ Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
   }
   if (!patched) recordTables(desired, true);
   log::info("applied " + std::to_string(plan.services.size()) + " virtual services in " +
-            std::to_string(tx.ops.size()) + " nf_tables operations" + (patched ? " (changed services only)" : ""));
+            std::to_string(tx.ops.size()) + " nf_tables operations" +
+            (patched ? " (changed services only)" : ""));
   if (!patched) installed_ = std::move(desired);
   plan_ = std::move(plan);
   // Peers' flows are admitted against the services as of this plan (marks may have changed).
   if (ports_.sync) ports_.sync->setCatalog(syncCatalogOf(config, serviceIds_));
   syncAddresses(config);
+  syncRouting(config);
   config_ = config;
   serviceIndex_.clear();
-  for (size_t i = 0; i < config_.virtualServers.size(); ++i) serviceIndex_[serviceKeyOf(config_.virtualServers[i])] = i;
+  for (size_t i = 0; i < config_.virtualServers.size(); ++i)
+    serviceIndex_[serviceKeyOf(config_.virtualServers[i])] = i;
   // The plan was built from every verdict known, so a health patch that was refused is in now.
   if (!healthUnapplied_.empty()) {
     healthUnapplied_.clear();
@@ -146,6 +151,7 @@ Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
     healthUnretired_.clear();
     retireFlows(wentDown);
   }
+  followConnectionCounts();
   return okStatus();
 }
 
@@ -192,7 +198,7 @@ Status Node::start(const Config& config) {
 
 void Node::reload() {
   log::info("reloading " + options_.configPath);
-  auto loaded = loadConfigFile(options_.configPath);
+  auto loaded = loadConfigFile(options_.configPath, systemFileProbe(), options_.configId);
   for (const auto& d : loaded.diagnostics) {
     (d.severity == Diagnostic::Severity::kError ? log::error : log::warning)(d.str());
   }
@@ -234,6 +240,13 @@ void Node::reload() {
   }
   // The config file is the truth again (keepalived's reload forgets ipvsadm's edits too).
   for (const auto& line : discarded) log::info(line);
+  if (timeoutsOverride_) {
+    auto now = resolveTimeouts(timeoutsOverride_.value(), {});
+    auto file = resolveTimeouts(loaded.config.globals.lvsTimeouts, {});
+    log::info("runtime override discarded by reload: lvs_timeouts (was " + timeoutsText(now) +
+              ", config says " + timeoutsText(file) + ")");
+  }
+  timeoutsOverride_.reset();
   overrides_.clear();
 }
 
@@ -244,6 +257,7 @@ void Node::stop() {
   if (finishedWatch_) finishedWatch_->cancel();
   rateTimer_.cancel();
   finishedBatchTimer_.cancel();
+  stopFollowingConnections();
   repairTimer_.cancel();
   healthRetryTimer_.cancel();
   if (ports_.health) ports_.health->shutdown();
@@ -256,10 +270,11 @@ void Node::stop() {
     recordTables({}, true);
   }
   installed_ = {};
+  removeRouting();
   for (const auto& owned : ports_.addresses->owned()) {
     if (auto st = ports_.addresses->remove(owned); !st) log::error(st.error());
   }
-  log::info("stopped: tables and addresses removed");
+  log::info("stopped: tables, routes, rules and addresses removed");
 }
 
 std::string Node::statusNow() { return statusLine(plan_.services.size(), vrrpSnapshot()); }
@@ -290,7 +305,8 @@ void Node::runUntilSignalled(std::function<void()> beforeLoopStops) {
   std::function<void(const boost::system::error_code&, int)> onSignal =
       [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
-        signals_.async_wait(onSignal);  // stay subscribed: a signal must never take the default action
+        signals_.async_wait(
+            onSignal);  // stay subscribed: a signal must never take the default action
         if (signo == SIGUSR1 || signo == SIGUSR2) {
           if (!terminating) dumps.request(signo == SIGUSR1 ? DumpKind::kData : DumpKind::kStats);
           return;
@@ -343,7 +359,8 @@ Status Node::applySync(const Config& config) {
 }
 
 Result<ForwarderStatus> Node::forwarderStatus() {
-  return onDirectorThread(Clock::now() + kAdminAnswerDeadline, [this] { return forwarderStatusNow(); });
+  return onDirectorThread(Clock::now() + kAdminAnswerDeadline,
+                          [this] { return forwarderStatusNow(); });
 }
 
 Result<sync::SyncSnapshot> Node::syncSnapshot() {
@@ -371,6 +388,7 @@ Result<DirectorSnapshot> Node::snapshotOf(bool ratesAsked) {
     fillRates(snapshot);
     snapshot.ratesWarmingUp = warmingUp;
     markOverrides(snapshot);
+    snapshot.timeouts = resolveTimeouts(config_.globals.lvsTimeouts, {});
     return snapshot;
   });
   if (snap && health) mergeHealth(snap.value(), std::move(*health));
@@ -383,7 +401,8 @@ Result<uint32_t> Node::zeroCounters(const std::optional<ServiceKey>& service) {
 }
 
 Result<FlowAnswer> Node::lookup(const FlowQuery& query) {
-  return onDirectorThread(Clock::now() + kAdminAnswerDeadline, [this, query] { return lookupFlow(plan_, query); });
+  return onDirectorThread(Clock::now() + kAdminAnswerDeadline,
+                          [this, query] { return lookupFlow(plan_, query); });
 }
 
 }  // namespace ha::director

@@ -17,13 +17,17 @@
 #include <utility>
 #include <vector>
 
+#include "common/conntrack/conntrack_port.h"
 #include "common/netlink/address_owner.h"
+#include "common/netlink/routing_owner.h"
 #include "common/ownership/ownership_ledger.h"
 #include "common/result.h"
+#include "director/config/config_loader.h"
 #include "director/config/config_model.h"
 #include "director/conntrack/conntrack_counts.h"
 #include "director/conntrack/flow_accounting.h"
 #include "director/conntrack/flow_ledger.h"
+#include "director/conntrack/live_connections.h"
 #include "director/nft/drift_monitor.h"
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
@@ -48,19 +52,23 @@ struct NodeOptions {
   std::string adminSocket;
   // Where SIGUSR1 / SIGUSR2 write keepalived.data / keepalived.stats (keepalived: /tmp).
   std::string dumpDir = "/tmp";
+  // keepalived's config id (-i): which `@ID` lines of the config apply, at start and reload.
+  std::string configId = defaultConfigId();
 };
 
 struct NodePorts {
   std::unique_ptr<nft::NftWriter> nft;
   std::unique_ptr<AddressOwner> addresses;
+  // static_routes / static_rules; null: a config with them is logged as not applied.
+  std::unique_ptr<RoutingOwner> routing;
   std::unique_ptr<ConntrackPort> conntrack;
   // Per-real packets, bytes and connections (conntrack accounting); null: NAT/FULLNAT reals show
   // zero (DR reals are counted in nf_tables either way).
   std::unique_ptr<FlowAccountingPort> accounting;
-  std::unique_ptr<vrrp::Control> vrrp;  // null: a config with vrrp_instance is refused
+  std::unique_ptr<vrrp::Control> vrrp;           // null: a config with vrrp_instance is refused
   std::unique_ptr<healthcheck::Control> health;  // null: a config with checkers is refused
-  std::unique_ptr<sync::Control> sync;  // null: a config with connection_sync is refused
-  std::unique_ptr<nft::DriftMonitor> drift;  // null: drift is not detected (logged at start)
+  std::unique_ptr<sync::Control> sync;           // null: a config with connection_sync is refused
+  std::unique_ptr<nft::DriftMonitor> drift;      // null: drift is not detected (logged at start)
   // Where the nf_tables tables we create are recorded (the addresses are recorded by their owners);
   // null: not recorded.
   std::shared_ptr<OwnershipLedger> ledger;
@@ -69,7 +77,15 @@ struct NodePorts {
   std::shared_ptr<ConntrackWatch> conntrackWatch;
   // null: no service manager is told anything (not started by systemd with Type=notify).
   std::shared_ptr<ServiceManager> serviceManager;
+  // Opens conntrack's event feed of our flows (new, updated, destroyed), for the connection-count
+  // schedulers (node_steering.cc); called when the first lc/wlc/sed/nq/ovf service appears. null:
+  // their tables spread new connections by weight alone (logged).
+  std::function<Result<std::unique_ptr<conntrack::ConntrackPort>>()> openFlowEvents;
 };
+
+// The shortest time between two rebuilds of the connection-count tables (node_steering.cc): at
+// most 100 nf_tables transactions a second, whatever the connection rate.
+inline constexpr std::chrono::milliseconds kSteerEvery{10};
 
 // How long an admin call waits for the director thread (and, before it, the health thread):
 // under directorctl's own 5 s, so the operator reads our reason rather than a client timeout.
@@ -120,7 +136,7 @@ class Node final : public DirectorView {
   Result<ForwarderStatus> forwarderStatus() override;
   Result<ConntrackStatus> conntrackStatus() override;
   // node_connections.cc: one dump on the director thread, at most kMaxConnectionRows rows.
-  Result<ConnectionTable> connections(const std::optional<ServiceKey>& service) override;
+  Result<ConnectionTable> connections(const std::optional<ServiceKey>& asked) override;
   Result<uint32_t> zeroCounters(const std::optional<ServiceKey>& service) override;
   Result<EditAnswer> applyEdits(const std::vector<RuntimeEdit>& edits) override;
   Result<std::string> adminGroup() override;
@@ -129,6 +145,9 @@ class Node final : public DirectorView {
   Result<ForwardingPlan> planFor(const Config& config);
   Status apply(const Config& config, ForwardingPlan plan, bool first);
   void syncAddresses(const Config& config);
+  // node_routing.cc: static_routes / static_rules, after the addresses (a route may use one).
+  void syncRouting(const Config& config);
+  void removeRouting();
   Status applyVrrp(const Config& config);
   Status applyHealth(const Config& config);
   Status applySync(const Config& config);
@@ -156,7 +175,7 @@ class Node final : public DirectorView {
   void scheduleRateSample(Duration after);
   void takeRateSample(const DirectorSnapshot& raw, TimePoint now);
   void fillRates(DirectorSnapshot& snapshot) const;
-  uint32_t zeroCountersNow(const std::optional<ServiceKey>& service);
+  uint32_t zeroCountersNow(const std::optional<ServiceKey>& asked);
   template <typename F>
   auto onDirectorThread(TimePoint deadline, F&& f);
   // node_drift.cc: someone else changed our tables -> put the plan back (one full transaction).
@@ -169,7 +188,16 @@ class Node final : public DirectorView {
   // node_edits.cc: a batch of runtime edits on the director thread, as one patch transaction.
   EditAnswer applyEditsNow(const std::vector<RuntimeEdit>& edits);
   void commitEditedConfig(EditWork& work);
+  EditAnswer setTimeoutsNow(const LvsTimeouts& wanted);  // node_timeouts.cc
   void markOverrides(DirectorSnapshot& snapshot) const;
+  // node_steering.cc: the connection-count schedulers' tables, rebuilt from conntrack's events.
+  void followConnectionCounts();
+  void stopFollowingConnections();
+  void resyncConnectionCounts();
+  void awaitFlowEvents();
+  void readFlowEvents();
+  void scheduleSteer();
+  void steerTables();
 
   NodeOptions options_;
   // Before ports_, so it is destroyed after them: the module services' threads (the health
@@ -182,6 +210,7 @@ class Node final : public DirectorView {
   // takes its default action (termination) when an operator sends it out of habit.
   boost::asio::signal_set signals_{io_, SIGHUP, SIGTERM, SIGINT};
   Config config_;               // the effective config: the file's plus overrides_
+  std::optional<LvsTimeouts> timeoutsOverride_;  // directorctl --set: the global values in force
   RuntimeOverrides overrides_;  // runtime edits since the last (re)load; discarded by the next
   std::map<ServiceKey, uint32_t> serviceIds_;
   ForwardingPlan plan_;
@@ -209,6 +238,15 @@ class Node final : public DirectorView {
   boost::asio::steady_timer finishedBatchTimer_{io_};
   bool rateSampling_ = false;
   TimePoint ratesAskedUntil_{};
+  std::unique_ptr<conntrack::ConntrackPort> flowEvents_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> flowEventsWatch_;
+  LiveConnections liveConnections_;
+  ConnectionLoads loads_;  // what each connection-count service's installed table was built from
+  std::set<uint32_t> steerDirty_;
+  boost::asio::steady_timer steerTimer_{io_};
+  bool steerScheduled_ = false;
+  bool steerUnavailableLogged_ = false;
+  TimePoint lastSteer_{};
 };
 
 }  // namespace ha::director

@@ -8,9 +8,11 @@
 
 namespace ha::director {
 
-Result<ConnectionTable> Node::connections(const std::optional<ServiceKey>& service) {
+Result<ConnectionTable> Node::connections(const std::optional<ServiceKey>& asked) {
   return postAndWait(io_, "director", Clock::now() + kAdminAnswerDeadline,
-                     [this, service]() -> Result<ConnectionTable> {
+                     [this, asked]() -> Result<ConnectionTable> {
+                       std::optional<ServiceKey> service;
+                       if (asked) service = resolveServiceKey(plan_, *asked);
                        std::map<uint32_t, ServiceKey> keys;
                        bool known = !service.has_value();
                        for (const auto& [id, plan] : plan_.services) {

@@ -147,7 +147,9 @@ void Node::fillRates(DirectorSnapshot& snapshot) const {
   }
 }
 
-uint32_t Node::zeroCountersNow(const std::optional<ServiceKey>& service) {
+uint32_t Node::zeroCountersNow(const std::optional<ServiceKey>& asked) {
+  std::optional<ServiceKey> service;
+  if (asked) service = resolveServiceKey(plan_, *asked);
   const DirectorSnapshot raw = countersNow();
   const TimePoint now = Clock::now();
   uint32_t zeroed = 0;

@@ -1,6 +1,7 @@
 // The node's side of runtime edits (directorctl -A/-E/-D/-a/-e/-d/-R): a batch is validated
 // whole (runtime_edits.cc), the touched services are re-planned and patched as one nf_tables
 // transaction, as a health flip is (node_health.cc); a refusal at any step changes nothing.
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -31,11 +32,20 @@ EditAnswer Node::applyEditsNow(const std::vector<RuntimeEdit>& edits) {
     return EditAnswer{EditRefusal{kind, std::move(why)}, {}};
   };
   if (!started_) return refuse(Kind::kKernel, "directord has not applied its configuration yet");
+  if (std::any_of(edits.begin(), edits.end(),
+                  [](const RuntimeEdit& e) { return e.op == RuntimeEdit::Op::kSetTimeouts; })) {
+    if (edits.size() != 1)
+      return refuse(Kind::kInvalid, "--set cannot share a batch with other edits");
+    return setTimeoutsNow(edits.front().timeouts);
+  }
   auto current = [this](const ServiceKey& key) -> const VirtualServerConfig* {
     auto it = serviceIndex_.find(key);
     return it == serviceIndex_.end() ? nullptr : &config_.virtualServers[it->second];
   };
-  auto outcome = planEdits(current, overrides_, edits);
+  // A group's member VIP:port or a mark names the group's or mark's service (resolveServiceKey).
+  std::vector<RuntimeEdit> resolved = edits;
+  for (auto& e : resolved) e.service = resolveServiceKey(plan_, e.service);
+  auto outcome = planEdits(current, overrides_, resolved);
   if (outcome.refusal) return refuse(outcome.refusal->kind, outcome.refusal->message);
   EditWork& work = outcome.work;
 
@@ -68,7 +78,7 @@ EditAnswer Node::applyEditsNow(const std::vector<RuntimeEdit>& edits) {
       used.insert(id);
       added[key] = id;
     }
-    auto sp = replanService(config_, &health_, plan_, *vs, id);
+    auto sp = replanService(config_, &health_, plan_, *vs, id, &loads_);
     if (!sp) return refuse(Kind::kInvalid, sp.error());
     after.services[id] = std::move(sp.value());
   }
@@ -132,6 +142,7 @@ void Node::commitEditedConfig(EditWork& work) {
   if (work.healthChanged) {
     if (auto st = applyHealth(config_); !st) log::error("runtime edit: " + st.error());
   }
+  followConnectionCounts();  // a service added, or its scheduler changed, to or from lc/wlc/...
 }
 
 void Node::markOverrides(DirectorSnapshot& snapshot) const {

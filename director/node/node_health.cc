@@ -35,8 +35,9 @@ Status Node::applyHealth(const Config& config) {
   if (!ports_.health) {
     for (const auto& vs : wanted.virtualServers) {
       for (const auto& real : vs.reals) {
-        if (!real.checkers.empty()) {
-          return Error{real.location + ": health checks configured, but this node runs without the health checker"};
+        if (!real.checkers.empty() || !real.fileChecks.empty()) {
+          return Error{real.location +
+                       ": health checks configured, but this node runs without the health checker"};
         }
       }
     }
@@ -53,7 +54,8 @@ Status Node::applyHealth(const Config& config) {
   if (auto tracked = trackedByVrrp(config); ports_.vrrp && !tracked.empty()) {
     for (const auto& v : verdicts) {
       const auto* q = std::get_if<healthcheck::QuorumVerdict>(&v);
-      if (q != nullptr && tracked.count(q->key.str()) != 0) ports_.vrrp->setVirtualServerQuorum(q->key.str(), q->up);
+      if (q != nullptr && tracked.count(q->key.str()) != 0)
+        ports_.vrrp->setVirtualServerQuorum(q->key.str(), q->up);
     }
   }
   return okStatus();
@@ -102,7 +104,7 @@ void Node::flushHealth() {
     const auto& vs = config_.virtualServers[index->second];
     auto id = serviceIds_.find(key);
     if (id == serviceIds_.end() || plan_.services.count(id->second) == 0) continue;
-    auto sp = replanService(config_, &health_, plan_, vs, id->second);
+    auto sp = replanService(config_, &health_, plan_, vs, id->second, &loads_);
     if (!sp) {
       log::error("health change for " + key.str() + " not applied: " + sp.error());
       continue;
@@ -116,7 +118,9 @@ void Node::flushHealth() {
     for (size_t i = 0; i < sp.reals.size() && i < old.reals.size(); ++i) {
       const auto& r = sp.reals[i];
       if (r.healthy == old.reals[i].healthy && r.weight == old.reals[i].weight) continue;
-      std::string state = r.healthy ? "up" : (r.inhibitOnFailure ? "down (inhibited: weight 0, flows kept)" : "down");
+      std::string state =
+          r.healthy ? "up"
+                    : (r.inhibitOnFailure ? "down (inhibited: weight 0, flows kept)" : "down");
       std::string weight =
           r.healthy && r.weight != r.configuredWeight ? ", weight " + std::to_string(r.weight) : "";
       realChanges.push_back({state + (r.healthy ? weight : ": " + reasonKind(r.healthReason)),
@@ -125,9 +129,11 @@ void Node::flushHealth() {
                                  (r.healthy ? "" : ": " + r.healthReason) + weight});
     }
     if (sp.sorryActive != old.sorryActive) {
-      log::info(sp.key.str() + (sp.sorryActive ? ": quorum lost, new flows go to the sorry server "
-                                               : ": quorum regained, sorry server ") +
-                (sp.sorryServer ? sp.sorryServer->str() : std::string("-")) + (sp.sorryActive ? "" : " released"));
+      log::info(sp.key.str() +
+                (sp.sorryActive ? ": quorum lost, new flows go to the sorry server "
+                                : ": quorum regained, sorry server ") +
+                (sp.sorryServer ? sp.sorryServer->str() : std::string("-")) +
+                (sp.sorryActive ? "" : " released"));
     }
   }
   // 10k reals failing at once are one line per kind of failure; each real's own line with -D.
@@ -179,7 +185,8 @@ void Node::retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals
     if (sp == plan_.services.end()) continue;
     auto real = std::find_if(sp->second.reals.begin(), sp->second.reals.end(),
                              [&](const PlannedReal& r) { return r.endpoint == endpoint; });
-    // inhibit_on_failure keeps the flows (weight 0); a real that came back meanwhile keeps them too.
+    // inhibit_on_failure keeps the flows (weight 0); a real that came back meanwhile keeps them
+    // too.
     if (real == sp->second.reals.end() || real->healthy || real->inhibitOnFailure) continue;
     owners.push_back({id->second, static_cast<uint8_t>(key.protocol), endpoint});
     if (sp->second.persistenceTimeoutSec != 0) persistent.push_back(owners.back());
@@ -189,9 +196,11 @@ void Node::retireFlows(const std::vector<std::pair<ServiceKey, Endpoint>>& reals
   // One conntrack dump for the whole batch: a mass failure costs one walk of the table.
   auto deleted = ports_.conntrack->deleteFlows(owners);
   if (!deleted) {
-    log::error("deleting the flows of " + std::to_string(owners.size()) + " failed reals: " + deleted.error());
+    log::error("deleting the flows of " + std::to_string(owners.size()) +
+               " failed reals: " + deleted.error());
   } else if (deleted.value() != 0) {
-    log::info(std::to_string(deleted.value()) + " flows of " + std::to_string(owners.size()) + " failed real(s) deleted");
+    log::info(std::to_string(deleted.value()) + " flows of " + std::to_string(owners.size()) +
+              " failed real(s) deleted");
   }
 }
 
@@ -211,10 +220,13 @@ void Node::purgePersistence(const std::vector<FlowOwner>& owners) {
       continue;
     }
     nft::Transaction tx;
-    tx.ops.push_back(nft::DeleteElements{nft::inetTable(), set, persistEntriesOf(elements.value(), family)});
+    tx.ops.push_back(
+        nft::DeleteElements{nft::inetTable(), set, persistEntriesOf(elements.value(), family)});
     if (std::get<nft::DeleteElements>(tx.ops[0]).elements.empty()) continue;
-    // An entry that timed out since the read fails the batch (ENOENT); the rest expire on their own.
-    if (auto st = ports_.nft->commit(tx); !st) log::warning("purging persistence entries of failed reals: " + st.error());
+    // An entry that timed out since the read fails the batch (ENOENT); the rest expire on their
+    // own.
+    if (auto st = ports_.nft->commit(tx); !st)
+      log::warning("purging persistence entries of failed reals: " + st.error());
   }
 }
 

@@ -40,10 +40,49 @@ size_t removeRoutes(OwnershipLedger& ledger, const std::vector<LedgerRoute>& rou
   return failed;
 }
 
+// Routes and rules of a predecessor's ledger: adopted (still static: claimed, as the recording
+// owner claims what the ledger lists), left to VRRP, or removed (purged, so forgotten).
+void reclaimRouting(const ReclaimPlan& plan, RoutingOwner* routing,
+                    std::vector<std::string>& adopted, std::vector<std::string>& removed,
+                    std::vector<std::string>& toVrrp, std::vector<std::string>& failed) {
+  for (const auto& e : plan.routingToVrrp) toVrrp.push_back(ha::describe(e));
+  if (routing == nullptr) return;
+  for (const auto& e : plan.removeRouting) {
+    if (auto st = routing->purge(e); !st) {
+      log::error("reclaim: " + st.error());
+      failed.push_back(ha::describe(e));
+      continue;
+    }
+    removed.push_back(ha::describe(e));
+  }
+  for (const auto& e : plan.adoptRouting) {
+    if (auto added = routing->add(e); !added) {
+      log::error("reclaim: " + added.error());
+      failed.push_back(ha::describe(e));
+      continue;
+    }
+    adopted.push_back(ha::describe(e));
+  }
+}
+
 }  // namespace
+
+std::vector<RoutingEntry> staticRouting(const Config& config) {
+  std::vector<RoutingEntry> out;
+  for (const auto& r : config.staticRoutes) out.emplace_back(r.spec);
+  for (const auto& r : config.staticRules) out.emplace_back(r.spec);
+  return out;
+}
 
 WantedAddresses wantedAddresses(const Config& config) {
   WantedAddresses wanted;
+  wanted.staticRouting = staticRouting(config);
+  for (const auto& instance : config.vrrp.instances) {
+    wanted.vrrpRouting.insert(wanted.vrrpRouting.end(), instance.routes.begin(),
+                              instance.routes.end());
+    wanted.vrrpRouting.insert(wanted.vrrpRouting.end(), instance.rules.begin(),
+                              instance.rules.end());
+  }
   for (const auto& sa : config.staticAddresses) wanted.statics.push_back({sa.prefix, sa.dev, sa.label});
   for (const auto& instance : config.vrrp.instances) {
     for (const auto* list : {&instance.addresses, &instance.excludedAddresses}) {
@@ -82,6 +121,7 @@ void reclaimAtStart(OwnershipLedger& ledger, const std::vector<OwnedAddress>& pr
     adopted.push_back(describe(a));
   }
   for (const auto& a : plan.handToVrrp) toVrrp.push_back(describe(a));
+  reclaimRouting(plan, ports.routing, adopted, removed, toVrrp, failed);
   removeRoutes(ledger, plan.removeRoutes, removed);
   std::vector<std::string> tables;
   for (const auto& t : plan.tables) tables.push_back(t.family + " " + t.name);
@@ -96,6 +136,21 @@ size_t sweepLedger(OwnershipLedger& ledger, const ReclaimPorts& ports, std::stri
   if (left.empty()) return 0;
   size_t failed = 0;
   std::vector<std::string> removed;
+  // Routes and rules first (newest first): some use our addresses.
+  // NOLINTNEXTLINE(modernize-loop-convert): reverse order; clang 14 cannot build views::reverse
+  for (auto it = left.routing.rbegin(); it != left.routing.rend(); ++it) {
+    if (ports.routing == nullptr) {
+      ++failed;
+      continue;
+    }
+    if (auto st = ports.routing->purge(it->entry); !st) {
+      log::error(st.error());
+      ++failed;
+      continue;
+    }
+    removed.push_back(ha::describe(it->entry));
+  }
+  // NOLINTNEXTLINE(modernize-loop-convert): reverse order; clang 14 cannot build views::reverse
   for (auto it = left.addresses.rbegin(); it != left.addresses.rend(); ++it) {
     if (auto st = ports.addresses.purge(it->address); !st) {
       log::error(st.error());

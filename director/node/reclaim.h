@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/netlink/address_owner.h"
+#include "common/netlink/routing_owner.h"
 #include "common/ownership/ledger.h"
 #include "common/ownership/ownership_ledger.h"
 #include "director/config/config_model.h"
@@ -14,13 +15,18 @@
 
 namespace ha::director {
 
-// static_ipaddress, and every VRRP instance's addresses with its interface as the default device.
+// static_ipaddress, and every VRRP instance's addresses with its interface as the default device;
+// static and virtual routes and rules.
 WantedAddresses wantedAddresses(const Config& config);
+// static_routes then static_rules, in config order: what the node installs.
+std::vector<RoutingEntry> staticRouting(const Config& config);
 
 struct ReclaimPorts {
   // Removes an address whoever added it (purge); the ledger's owner for the director's side.
   AddressOwner& addresses;
   nft::NftWriter& nft;
+  // Routes and rules, recording as `addresses` does; null: listed ones are left listed.
+  RoutingOwner* routing = nullptr;
 };
 
 // Acts on planReclaim(): removes what nobody wants any more, forgets what is gone, and adopts the

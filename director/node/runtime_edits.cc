@@ -54,6 +54,8 @@ class Batch {
         return editReal(e);
       case Op::kDeleteReal:
         return deleteReal(e);
+      case Op::kSetTimeouts:  // the node applies it alone (node_timeouts.cc), never in a batch
+        return refuse(Kind::kInvalid, "--set cannot share a batch with other edits");
     }
     return refuse(Kind::kInvalid, "unknown edit operation");
   }
@@ -79,8 +81,8 @@ class Batch {
   bool checkScheduler(const RuntimeEdit& e, ForwardMode mode) {
     if (!e.scheduler) return true;
     if (!config::isKnownScheduler(*e.scheduler)) {
-      return refuse(Kind::kInvalid,
-                    "unknown scheduler '" + *e.scheduler + "' (known: rr, wrr, sh, mh)");
+      return refuse(Kind::kInvalid, "unknown scheduler '" + *e.scheduler +
+                                        "': " + config::unknownSchedulerReason(*e.scheduler));
     }
     if (mode == ForwardMode::kDr && !config::isFlowHashScheduler(*e.scheduler)) {
       return refuse(Kind::kInvalid,
@@ -103,12 +105,15 @@ class Batch {
   bool addService(const RuntimeEdit& e) {
     if (find(e.service) != nullptr)
       return refuse(Kind::kExists, "virtual service " + e.service.str() + " already exists");
-    if (e.service.port == 0)
+    if (!e.service.group.empty())
+      return refuse(Kind::kInvalid, "a virtual_server_group is defined in the configuration only");
+    if (e.service.port == 0 && e.service.fwmark == 0)
       return refuse(Kind::kInvalid, "virtual service " + e.service.str() + ": port 0");
     VirtualServerConfig vs;
     vs.where = {"runtime edit", 0};
     vs.vip = e.service.vip;
     vs.port = e.service.port;
+    vs.fwmark = e.service.fwmark;  // -f MARK: reals added without a port keep the packet's
     vs.protocol = e.service.protocol;
     if (!checkScheduler(e, vs.mode) || !checkPersistence(e)) return false;
     if (e.scheduler) vs.scheduler = *e.scheduler;
@@ -151,7 +156,8 @@ class Batch {
   bool deleteService(const RuntimeEdit& e) {
     VirtualServerConfig* vs = find(e.service);
     if (vs == nullptr) return refuse(Kind::kNotFound, "no virtual service " + e.service.str());
-    for (const auto& r : vs->reals) outcome_.work.healthChanged |= !r.checkers.empty();
+    for (const auto& r : vs->reals)
+      outcome_.work.healthChanged |= !r.checkers.empty() || !r.fileChecks.empty();
     auto& o = outcome_.work.overrides[e.service];
     if (o.added) {
       outcome_.work.overrides.erase(e.service);
@@ -209,6 +215,26 @@ class Batch {
     return true;
   }
 
+  // Under a mark a real of port 0 keeps the packet's port; the class chain either rewrites the
+  // port for every real or for none (config: service_group_validator.cc), so no mix. A group's
+  // members are addresses with ports (or marks): its reals name their port.
+  bool checkMarkPort(const VirtualServerConfig& vs, const Endpoint& real) {
+    if (!vs.group.empty() && real.port == 0) {
+      return refuse(Kind::kInvalid,
+                    "real " + real.address.str() + " needs a port in group " + vs.group);
+    }
+    if (vs.fwmark == 0) return true;
+    for (const auto& r : vs.reals) {
+      if ((r.port == 0) != (real.port == 0)) {
+        return refuse(Kind::kInvalid, "real " + real.str() + " and real " +
+                                          formatEndpoint(r.address, r.port) + " of FWM " +
+                                          std::to_string(vs.fwmark) +
+                                          ": give every real a port or none");
+      }
+    }
+    return true;
+  }
+
   bool checkWeight(const RuntimeEdit& e) {
     if (e.weight.value_or(0) > kMaxWeight) {
       return refuse(Kind::kInvalid, "weight " + std::to_string(*e.weight) + " is over " +
@@ -227,7 +253,7 @@ class Batch {
         return refuse(Kind::kExists, "real " + real->str() + " already in " + e.service.str());
       }
     }
-    if (!checkForwarding(e, *vs, *real)) return false;
+    if (!checkForwarding(e, *vs, *real) || !checkMarkPort(*vs, *real)) return false;
     // Not health-checked: keepalived knows nothing of reals ipvsadm adds, and neither do we.
     RealServerConfig rs;
     rs.where = {"runtime edit", 0};
@@ -282,7 +308,7 @@ class Batch {
     });
     if (rs == vs->reals.end())
       return refuse(Kind::kNotFound, "no real " + real->str() + " in " + e.service.str());
-    outcome_.work.healthChanged |= !rs->checkers.empty();
+    outcome_.work.healthChanged |= !rs->checkers.empty() || !rs->fileChecks.empty();
     vs->reals.erase(rs);
     auto& o = outcome_.work.overrides[e.service];
     auto known = o.reals.find(*real);

@@ -25,7 +25,8 @@ struct RuntimeEdit {
     kDeleteService,
     kAddReal,
     kEditReal,
-    kDeleteReal
+    kDeleteReal,
+    kSetTimeouts  // --set TCP TCPFIN UDP: the global lvs_timeouts; alone in its batch
   };
   Op op = Op::kAddService;
   ServiceKey service;
@@ -35,6 +36,7 @@ struct RuntimeEdit {
   std::optional<Endpoint> real;                   // port 0: the service's port (ipvsadm)
   std::optional<uint32_t> weight;                 // unset: 1 for -a, unchanged for -e
   std::optional<ForwardMode> forwarding;          // unset: the service's mode
+  LvsTimeouts timeouts;                           // kSetTimeouts: unset (0) = unchanged
 };
 
 // Why a batch changed nothing; the admin API maps the kind to a gRPC status.

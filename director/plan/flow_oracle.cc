@@ -1,5 +1,7 @@
 #include "director/plan/flow_oracle.h"
 
+#include <algorithm>
+
 #include "common/jhash.h"
 
 namespace ha::director {
@@ -18,16 +20,43 @@ std::vector<uint8_t> flowHashInput(const FlowQuery& q, bool withPort) {
   return data;
 }
 
+// IPVS (ip_vs_service_find) tries the packet's mark first, then protocol . VIP . port; the
+// ruleset does the same (the mark's verdict map comes first in prerouting).
+const ServicePlan* findService(const ForwardingPlan& plan, const FlowQuery& query) {
+  const bool v6 = !query.vip.isV4();
+  if (query.fwmark != 0) {
+    for (const auto& [id, candidate] : plan.services) {
+      if (candidate.key.vip.isV4() == v6) continue;
+      auto marks = selectorMarks(candidate);
+      if (std::find(marks.begin(), marks.end(), query.fwmark) != marks.end()) return &candidate;
+    }
+  }
+  const ServiceKey wanted{query.protocol, query.vip, query.vipPort};
+  for (const auto& [id, candidate] : plan.services) {
+    if (candidate.key == wanted) return &candidate;
+    if (candidate.key.group.empty() || candidate.key.protocol != query.protocol) continue;
+    for (const auto& member : candidate.groupAddresses) {
+      if (member.address == query.vip && member.port == query.vipPort) return &candidate;
+    }
+  }
+  return nullptr;
+}
+
+// A real with port 0 (fwmark services) receives the packet's own destination port.
+Endpoint withPacketPort(Endpoint real, const FlowQuery& query) {
+  if (real.port == 0) real.port = query.vipPort;
+  return real;
+}
+
 }  // namespace
 
 FlowAnswer lookupFlow(const ForwardingPlan& plan, const FlowQuery& query) {
   FlowAnswer answer;
-  const ServicePlan* sp = nullptr;
-  for (const auto& [id, candidate] : plan.services) {
-    if (candidate.key == ServiceKey{query.protocol, query.vip, query.vipPort}) sp = &candidate;
-  }
+  const ServicePlan* sp = findService(plan, query);
   if (sp == nullptr) {
-    answer.explanation = "no virtual service at " + ServiceKey{query.protocol, query.vip, query.vipPort}.str();
+    answer.explanation =
+        "no virtual service at " + ServiceKey{query.protocol, query.vip, query.vipPort}.str();
+    if (query.fwmark != 0) answer.explanation += " nor for fwmark " + std::to_string(query.fwmark);
     return answer;
   }
   answer.service = sp->key;
@@ -46,16 +75,33 @@ FlowAnswer lookupFlow(const ForwardingPlan& plan, const FlowQuery& query) {
     auto data = flowHashInput(query, sp->hashPort);
     answer.deterministic = true;
     answer.slot = nftJhashBucket(data.data(), data.size(), plan.hashSeed, modulus);
-    answer.real = sp->slots[answer.slot];
-    answer.explanation = sp->scheduler + " slot " + std::to_string(answer.slot) + " of " + std::to_string(modulus);
+    answer.real = withPacketPort(sp->slots[answer.slot], query);
+    answer.explanation =
+        sp->scheduler + " slot " + std::to_string(answer.slot) + " of " + std::to_string(modulus);
+  } else if (sp->nextPick) {
+    // Connection-count schedulers: the table holds IPVS's next picks from the live counts.
+    answer.real = withPacketPort(*sp->nextPick, query);
+    for (const auto& slot : sp->slots) answer.candidates.push_back(withPacketPort(slot, query));
+    const PlannedReal* next = nullptr;
+    for (const auto& r : sp->reals) {
+      if (r.endpoint == *sp->nextPick) next = &r;
+    }
+    answer.explanation = sp->scheduler + ": the next connection goes to " + answer.real->str();
+    if (next != nullptr) {
+      answer.explanation += " (" + std::to_string(next->activeConns) + " active, " +
+                            std::to_string(next->inactiveConns) + " inactive, weight " +
+                            std::to_string(next->weight) + ")";
+    }
+    answer.explanation +=
+        "; " + std::to_string(modulus) + " slots steered from the live connection counts";
   } else {
-    answer.candidates = sp->slots;
+    for (const auto& slot : sp->slots) answer.candidates.push_back(withPacketPort(slot, query));
     answer.explanation = sp->scheduler + " rotation over " + std::to_string(modulus) +
                          " slots; the kernel's counter decides";
   }
   if (sp->persistenceTimeoutSec != 0) {
-    answer.explanation += "; a client seen in the last " + std::to_string(sp->persistenceTimeoutSec) +
-                          " s keeps its earlier real";
+    answer.explanation += "; a client seen in the last " +
+                          std::to_string(sp->persistenceTimeoutSec) + " s keeps its earlier real";
   }
   return answer;
 }

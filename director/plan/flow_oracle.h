@@ -16,10 +16,11 @@ struct FlowQuery {
   uint16_t sourcePort = 0;
   IpAddress vip;
   uint16_t vipPort = 0;
+  uint32_t fwmark = 0;  // the packet's mark (meta mark) as the operator's rules set it; 0 = none
 };
 
 struct FlowAnswer {
-  std::optional<ServiceKey> service;  // empty: no service owns VIP:port
+  std::optional<ServiceKey> service;  // empty: no service owns the mark or VIP:port
   bool deterministic = false;
   std::optional<Endpoint> real;   // flow hash: the real; empty if the service has no live real
   uint32_t slot = 0;

@@ -9,15 +9,74 @@
 namespace ha::director {
 
 std::string ServiceKey::str() const {
+  if (fwmark != 0) return "FWM " + std::to_string(fwmark) + (vip.isV4() ? "" : " IPv6");
+  if (!group.empty()) return std::string(protocolName(protocol)) + " group " + group;
   return std::string(protocolName(protocol)) + " " + formatEndpoint(vip, port);
 }
 
-ServiceKey serviceKeyOf(const VirtualServerConfig& vs) { return {vs.protocol, vs.vip, vs.port}; }
+ServiceKey serviceKeyOf(const VirtualServerConfig& vs) {
+  return {vs.protocol, vs.vip, vs.port, vs.fwmark, vs.group};
+}
 
-bool wantsFtpHelper(const VirtualServerConfig& vs) {
+ServiceKey resolveServiceKey(const ForwardingPlan& plan, const ServiceKey& asked) {
+  const ServicePlan* byMarkV6 = nullptr;
+  for (const auto& [id, sp] : plan.services) {
+    if (sp.key == asked) return asked;
+  }
+  for (const auto& [id, sp] : plan.services) {
+    if (asked.fwmark != 0) {
+      auto marks = selectorMarks(sp);
+      if (std::find(marks.begin(), marks.end(), asked.fwmark) == marks.end()) continue;
+      if (sp.key.vip.isV4()) return sp.key;
+      byMarkV6 = &sp;
+    } else if (asked.group.empty() && sp.key.protocol == asked.protocol) {
+      for (const auto& member : sp.groupAddresses) {
+        if (member.address == asked.vip && member.port == asked.port) return sp.key;
+      }
+    }
+  }
+  return byMarkV6 != nullptr ? byMarkV6->key : asked;
+}
+
+std::vector<ServiceKey> selectorAddresses(const ServicePlan& sp) {
+  if (sp.key.plain()) return {sp.key};
+  std::vector<ServiceKey> keys;
+  keys.reserve(sp.groupAddresses.size());
+  for (const auto& e : sp.groupAddresses) keys.push_back({sp.key.protocol, e.address, e.port});
+  return keys;
+}
+
+std::vector<uint32_t> selectorMarks(const ServicePlan& sp) {
+  if (sp.key.fwmark != 0) return {sp.key.fwmark};
+  return sp.groupFwmarks;
+}
+
+bool keepsPacketPort(const ServicePlan& sp) {
+  if (!sp.groupAddresses.empty() || sp.key.plain()) return false;
+  return std::all_of(sp.reals.begin(), sp.reals.end(),
+                     [](const PlannedReal& r) { return r.endpoint.port == 0; });
+}
+
+ConnTimeouts resolveTimeouts(const LvsTimeouts& global, const LvsTimeouts& service) {
+  ConnTimeouts t;
+  t.tcpSec = service.tcpSec.value_or(global.tcpSec.value_or(t.tcpSec));
+  t.tcpFinSec = service.tcpFinSec.value_or(global.tcpFinSec.value_or(t.tcpFinSec));
+  t.udpSec = service.udpSec.value_or(global.udpSec.value_or(t.udpSec));
+  return t;
+}
+
+std::string timeoutsText(const ConnTimeouts& t) {
+  return "tcp " + std::to_string(t.tcpSec) + " tcpfin " + std::to_string(t.tcpFinSec) + " udp " +
+         std::to_string(t.udpSec);
+}
+
+bool wantsFtpHelper(const VirtualServerConfig& vs, const VirtualServerGroup* group) {
   bool rewrites = vs.mode == ForwardMode::kNat || vs.mode == ForwardMode::kFullNat;
-  return rewrites && vs.protocol == Protocol::kTcp &&
-         vs.ftpHelper.value_or(vs.port == kFtpControlPort);
+  if (!rewrites || vs.protocol != Protocol::kTcp) return false;
+  if (vs.ftpHelper) return *vs.ftpHelper;
+  if (group == nullptr) return vs.port == kFtpControlPort;
+  return std::any_of(group->addresses.begin(), group->addresses.end(),
+                     [](const auto& member) { return member.port == kFtpControlPort; });
 }
 
 std::map<ServiceKey, uint32_t> assignServiceIds(const std::map<ServiceKey, uint32_t>& previous,
@@ -67,8 +126,40 @@ std::string drDeviceFor(const Config& config, const IpAddress& vip) {
   return {};
 }
 
+// The live counts of a connection-count service's reals, and how many picks its table predicts.
+void applyLoad(const ServiceLoad* load, std::vector<SchedReal>& live,
+               std::vector<PlannedReal>& reals, SchedulerParams& params) {
+  if (load == nullptr) return;
+  params.horizon = std::max<uint32_t>(load->horizon, 1);
+  // A real of port 0 (an fwmark service keeping the packet's port) is counted over every port.
+  auto loadOf = [&](const Endpoint& real) {
+    RealLoad sum;
+    if (real.port != 0) {
+      auto it = load->reals.find(real);
+      return it == load->reals.end() ? sum : it->second;
+    }
+    for (const auto& [endpoint, l] : load->reals) {
+      if (endpoint.address != real.address) continue;
+      sum.active += l.active;
+      sum.inactive += l.inactive;
+    }
+    return sum;
+  };
+  for (auto& r : live) {
+    RealLoad l = loadOf({r.address, r.port});
+    r.activeConns = l.active;
+    r.inactiveConns = l.inactive;
+  }
+  for (auto& r : reals) {
+    RealLoad l = loadOf(r.endpoint);
+    r.activeConns = l.active;
+    r.inactiveConns = l.inactive;
+  }
+}
+
 Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, const Config& config,
-                                const std::map<std::string, uint32_t>& groupIds, const HealthInputs* health) {
+                                const std::map<std::string, uint32_t>& groupIds,
+                                const HealthInputs* health, const ConnectionLoads* loads) {
   const Scheduler* scheduler = findScheduler(vs.scheduler);
   if (scheduler == nullptr) {
     return Error{vs.where.str() + ": unknown scheduler '" + vs.scheduler + "'"};
@@ -81,8 +172,25 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
   sp.pick = scheduler->pick();
   sp.hashPort = vs.schedulerFlags.count("sh-port") != 0 || vs.schedulerFlags.count("mh-port") != 0;
   sp.persistenceTimeoutSec = vs.persistenceTimeoutSec.value_or(0);
+  // Without persistence the granularity means nothing (IPVS ignores it too).
+  if (sp.persistenceTimeoutSec != 0) sp.persistenceMask = vs.persistenceGranularity;
+  sp.timeouts = resolveTimeouts(config.globals.lvsTimeouts, vs.lvsTimeouts);
+  sp.oneShot = vs.oneShot;
   sp.where = vs.where;
-  sp.ftpHelper = wantsFtpHelper(vs);
+  if (!vs.group.empty()) {
+    auto group = config.serviceGroups.find(vs.group);
+    if (group == config.serviceGroups.end()) {
+      return Error{vs.where.str() + ": virtual_server_group '" + vs.group + "' not defined"};
+    }
+    for (const auto& entry : group->second.addresses) {
+      for (uint32_t i = 0; i < entry.count; ++i)
+        sp.groupAddresses.push_back({entry.first.plus(i), entry.port});
+    }
+    for (const auto& mark : group->second.fwmarks) sp.groupFwmarks.push_back(mark.mark);
+    sp.ftpHelper = wantsFtpHelper(vs, &group->second);
+  } else {
+    sp.ftpHelper = wantsFtpHelper(vs);
+  }
 
   // keepalived (ipwrapper.c): with the quorum lost and a sorry server, the live reals leave the
   // service and the sorry server takes the new flows; without one, the live reals stay.
@@ -113,6 +221,15 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
   if (sp.sorryActive) live.push_back({sp.sorryServer->address, sp.sorryServer->port, 1});
   SchedulerParams params;
   params.maglevTableSize = vs.mhTableSize != 0 ? vs.mhTableSize : kDefaultMaglevTableSize;
+  if (scheduler->countsConnections() && loads != nullptr) {
+    auto load = loads->find(id);
+    applyLoad(load == loads->end() ? nullptr : &load->second, live, sp.reals, params);
+    if (load != loads->end()) {
+      SlotTable next = scheduler->build(live, SchedulerParams{.maglevTableSize = 0, .horizon = 1});
+      if (!next.slots.empty())
+        sp.nextPick = Endpoint{live[next.slots[0]].address, live[next.slots[0]].port};
+    }
+  }
   SlotTable table = scheduler->build(live, params);
   sp.slots.reserve(table.slots.size());
   for (uint32_t index : table.slots) sp.slots.push_back({live[index].address, live[index].port});
@@ -125,19 +242,61 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
     sp.laddrGroupId = it->second;
   }
   if (vs.mode == ForwardMode::kDr) {
-    sp.drDevice = drDeviceFor(config, vs.vip);
+    if (!selectorMarks(sp).empty()) {
+      return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() +
+                   ": a packet mark cannot exist at netdev ingress, where DR picks the real"};
+    }
+    for (const auto& member : selectorAddresses(sp)) {
+      auto device = drDeviceFor(config, member.vip);
+      if (!sp.drDevice.empty() && device != sp.drDevice) {
+        return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() + ": VIP " +
+                     member.vip.str() + " arrives on " + (device.empty() ? "no device" : device) +
+                     ", the others on " + sp.drDevice + " (the reals sit behind one device)"};
+      }
+      sp.drDevice = device;
+    }
     if (sp.drDevice.empty()) {
       return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() +
-                   ": VIP not held by any static_ipaddress entry or vrrp_instance, cannot pick the ingress device"};
+                   ": VIP not held by any static_ipaddress entry or vrrp_instance, cannot pick the "
+                   "ingress device"};
     }
     if (sp.pick != SlotPick::kFlowHash) {
-      return Error{vs.where.str() + ": DR needs a flow-hash scheduler (sh or mh), got " + vs.scheduler};
+      return Error{vs.where.str() + ": DR needs a flow-hash scheduler (sh or mh), got " +
+                   vs.scheduler};
     }
   }
   if (vs.mode == ForwardMode::kTun) {
     return Error{vs.where.str() + ": lb_kind TUN not supported yet"};
   }
+  if (sp.oneShot && sp.mode == ForwardMode::kFullNat) {
+    return Error{vs.where.str() + ": ops on the FULLNAT virtual_server " + sp.key.str() +
+                 ": without connection state a reply to the local address cannot find its client"};
+  }
+  if (sp.oneShot && sp.persistenceTimeoutSec != 0 && sp.mode == ForwardMode::kNat) {
+    return Error{vs.where.str() + ": ops with persistence_timeout on " + sp.key.str() +
+                 ": client affinity needs state that ops does not keep"};
+  }
   return sp;
+}
+
+// An ops service's replies are recognised by the real's address and port alone (no conntrack
+// entry): that real:port must serve no other NAT service, whose tracked replies it would catch.
+Status checkOpsReals(const ForwardingPlan& plan) {
+  std::map<std::pair<Protocol, Endpoint>, const ServicePlan*> owner;
+  for (const auto& [id, sp] : plan.services) {
+    if (sp.mode != ForwardMode::kNat) continue;
+    for (const auto& real : sp.reals) {
+      auto [it, first] = owner.emplace(std::pair{sp.key.protocol, real.endpoint}, &sp);
+      if (first || !(sp.oneShot || it->second->oneShot)) continue;
+      const ServicePlan& ops = sp.oneShot ? sp : *it->second;
+      const ServicePlan& other = sp.oneShot ? *it->second : sp;
+      return Error{
+          ops.where.str() + ": ops virtual_server " + ops.key.str() + ": real " +
+          real.endpoint.str() + " also serves " + other.key.str() + " (" + other.where.str() +
+          "); the replies of an ops service are recognised by the real's address and port alone"};
+    }
+  }
+  return okStatus();
 }
 
 }  // namespace
@@ -158,7 +317,7 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
     if (idIt == inputs.serviceIds.end() || idIt->second == 0 || idIt->second > kMaxServiceId) {
       return Error{vs.where.str() + ": no service id assigned to " + serviceKeyOf(vs).str()};
     }
-    auto sp = planService(vs, idIt->second, config, groupIds, inputs.health);
+    auto sp = planService(vs, idIt->second, config, groupIds, inputs.health, inputs.loads);
     if (!sp) return Error{sp.error()};
     if (sp->mode == ForwardMode::kDr && plan.drDevices.count(sp->drDevice) == 0) {
       auto ifIt = inputs.ifindexes.find(sp->drDevice);
@@ -169,12 +328,14 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
     }
     plan.services[sp->id] = std::move(sp.value());
   }
+  if (auto st = checkOpsReals(plan); !st) return Error{st.error()};
   return plan;
 }
 
-Result<ServicePlan> replanService(const Config& config, const HealthInputs* health, const ForwardingPlan& plan,
-                                  const VirtualServerConfig& vs, uint32_t id) {
-  auto sp = planService(vs, id, config, laddrGroupIds(config), health);
+Result<ServicePlan> replanService(const Config& config, const HealthInputs* health,
+                                  const ForwardingPlan& plan, const VirtualServerConfig& vs,
+                                  uint32_t id, const ConnectionLoads* loads) {
+  auto sp = planService(vs, id, config, laddrGroupIds(config), health, loads);
   if (sp && sp->mode == ForwardMode::kDr && plan.drDevices.count(sp->drDevice) == 0) {
     return Error{vs.where.str() + ": DR device '" + sp->drDevice + "' is not in the plan"};
   }

@@ -23,13 +23,32 @@ struct Endpoint {
   std::string str() const { return formatEndpoint(address, port); }
 };
 
+// A service as IPVS and keepalived key it: protocol . VIP . port, or a mark (`virtual_server
+// fwmark N`: vip is the family's unspecified address, port 0), or a virtual_server_group used with
+// one protocol (`virtual_server group NAME`: vip unspecified of the group's family, port 0).
 struct ServiceKey {
   Protocol protocol = Protocol::kTcp;
   IpAddress vip;
   uint16_t port = 0;
+  uint32_t fwmark = 0;
+  std::string group = {};
   auto operator<=>(const ServiceKey&) const = default;
-  std::string str() const;  // "TCP 192.0.2.1:80"
+  bool plain() const { return fwmark == 0 && group.empty(); }
+  std::string str() const;  // "TCP 192.0.2.1:80", "FWM 1", "FWM 1 IPv6", "TCP group NAME"
 };
+
+// The conntrack timeouts of a service's flows, resolved: virtual_server lvs_timeouts, else
+// global_defs' (or directorctl --set), else IPVS's defaults (ip_vs_proto_tcp.c / _udp.c).
+struct ConnTimeouts {
+  static constexpr uint32_t kIpvsTcpSec = 900, kIpvsTcpFinSec = 120, kIpvsUdpSec = 300;
+  uint32_t tcpSec = kIpvsTcpSec;
+  uint32_t tcpFinSec = kIpvsTcpFinSec;
+  uint32_t udpSec = kIpvsUdpSec;
+  auto operator<=>(const ConnTimeouts&) const = default;
+  bool isDefault() const { return *this == ConnTimeouts{}; }
+};
+ConnTimeouts resolveTimeouts(const LvsTimeouts& global, const LvsTimeouts& service);
+std::string timeoutsText(const ConnTimeouts& t);  // "tcp 900 tcpfin 120 udp 300"
 
 struct PlannedReal {
   Endpoint endpoint;
@@ -40,6 +59,9 @@ struct PlannedReal {
   bool healthy = true;
   bool inhibitOnFailure = false;  // a failed real stays listed at weight 0 and keeps its flows
   std::string healthReason;       // why it is down ("" when up)
+  // Connection-count schedulers: the live connections the table was built from.
+  uint32_t activeConns = 0;
+  uint32_t inactiveConns = 0;
 };
 
 struct ServicePlan {
@@ -48,18 +70,34 @@ struct ServicePlan {
   ForwardMode mode = ForwardMode::kNat;
   std::string scheduler;
   SlotPick pick = SlotPick::kRotation;
-  bool hashPort = false;  // sh-port / mh-port: hash the source port too
-  std::vector<PlannedReal> reals;  // every configured real, for display and counters
-  std::vector<Endpoint> slots;     // slot -> real; size is the numgen/jhash modulus
-  uint32_t persistenceTimeoutSec = 0;  // 0: no client affinity
+  bool hashPort = false;                     // sh-port / mh-port: hash the source port too
+  std::vector<PlannedReal> reals;            // every configured real, for display and counters
+  std::vector<Endpoint> slots;               // slot -> real; size is the numgen/jhash modulus
+  uint32_t persistenceTimeoutSec = 0;        // 0: no client affinity
+  std::optional<IpAddress> persistenceMask;  // persistence_granularity; nullopt: the whole address
+  ConnTimeouts timeouts;                     // NAT/FULLNAT: the flows' conntrack timeouts
+  bool oneShot = false;                  // ops: UDP, every datagram scheduled, no conntrack entry
   std::optional<uint32_t> laddrGroupId;  // FULLNAT
   std::string drDevice;                  // DR: device the VIP arrives on and reals sit behind
   SourceLocation where;
-  std::optional<Endpoint> sorryServer;   // configured sorry_server
-  bool sorryActive = false;              // the quorum is lost: new flows go to the sorry server
+  std::optional<Endpoint> sorryServer;  // configured sorry_server
+  bool sorryActive = false;             // the quorum is lost: new flows go to the sorry server
   bool quorumUp = true;
+  // Connection-count schedulers with live counts: IPVS's pick for the next connection.
+  std::optional<Endpoint> nextPick;
+  // virtual_server group: the group's expansion, every VIP:port (protocol of the key) and mark
+  // that selects this one service. Empty for plain and fwmark services (their key selects them).
+  std::vector<Endpoint> groupAddresses;
+  std::vector<uint32_t> groupFwmarks;
   bool ftpHelper = false;  // new flows get the kernel's FTP helper (NAT/FULLNAT only)
 };
+
+// What selects a service: VIP:port keys (its own, or its group's) and packet marks.
+std::vector<ServiceKey> selectorAddresses(const ServicePlan& sp);
+std::vector<uint32_t> selectorMarks(const ServicePlan& sp);
+// Reals with port 0 keep the packet's destination port (IPVS fwmark services): every real of a
+// service selected by marks only has port 0 (the config checker refuses a mix).
+bool keepsPacketPort(const ServicePlan& sp);
 
 struct LaddrGroupPlan {
   uint32_t id = 0;
@@ -70,7 +108,7 @@ struct LaddrGroupPlan {
 struct ForwardingPlan {
   uint32_t hashSeed = kDefaultHashSeed;
   TableOwnership tableOwnership = TableOwnership::kPersistent;
-  std::map<uint32_t, ServicePlan> services;       // by id
+  std::map<uint32_t, ServicePlan> services;        // by id
   std::map<uint32_t, LaddrGroupPlan> laddrGroups;  // by id
   std::map<std::string, uint32_t> drDevices;       // device name -> ifindex
 };
@@ -88,12 +126,28 @@ struct HealthInputs {
   std::set<ServiceKey> quorumLost;
 };
 
+// Live connections per real of the connection-count services (lc wlc sed nq ovf), as the node
+// follows them in conntrack. A service absent from the map has no live counts: its table spreads
+// new connections by weight alone.
+struct RealLoad {
+  uint32_t active = 0;    // IPVS's ActiveConn: TCP ESTABLISHED; UDP seen both ways
+  uint32_t inactive = 0;  // every other state
+  bool operator==(const RealLoad&) const = default;
+};
+struct ServiceLoad {
+  std::map<Endpoint, RealLoad> reals;
+  uint32_t horizon = 1;  // new connections expected before the node rebuilds the table
+  bool operator==(const ServiceLoad&) const = default;
+};
+using ConnectionLoads = std::map<uint32_t, ServiceLoad>;  // by service id
+
 // What the plan is computed from; everything that is not config is an explicit input.
 struct PlanInputs {
   const Config* config = nullptr;
   std::map<ServiceKey, uint32_t> serviceIds;  // from assignServiceIds()
   std::map<std::string, uint32_t> ifindexes;  // device name -> ifindex, for DR
   const HealthInputs* health = nullptr;       // null: every real up
+  const ConnectionLoads* loads = nullptr;     // null: no live connection counts
 };
 
 // Keeps the ids of services whose key survives, gives new keys the lowest free ids.
@@ -102,9 +156,14 @@ std::map<ServiceKey, uint32_t> assignServiceIds(const std::map<ServiceKey, uint3
 
 ServiceKey serviceKeyOf(const VirtualServerConfig& vs);
 
+// The key of the service an admin request names: itself when a service has it; a group's key
+// for one of its VIP:port members (ipvsadm sees keepalived's expansion, so `-t MEMBER` names
+// the group); the fwmark service (either family, IPv4 first) or group of `-f MARK`.
+ServiceKey resolveServiceKey(const ForwardingPlan& plan, const ServiceKey& asked);
 // ftp_helper as written, else ip_vs_ftp's rule: TCP services on port 21 (its `ports` parameter's
-// default). Only NAT and FULLNAT rewrite addresses, so only they need it.
-bool wantsFtpHelper(const VirtualServerConfig& vs);
+// default; for a virtual_server_group, any member on port 21). Only NAT and FULLNAT rewrite
+// addresses, so only they need it.
+bool wantsFtpHelper(const VirtualServerConfig& vs, const VirtualServerGroup* group = nullptr);
 constexpr uint16_t kFtpControlPort = 21;
 
 // Pure. Fails only on what the config checker cannot know (an unknown DR device).
@@ -112,7 +171,8 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs);
 
 // Pure. Re-plans one service of a plan built from the same inputs' config (a health flip): the
 // result replaces plan.services[id]; nothing else in the plan depends on health.
-Result<ServicePlan> replanService(const Config& config, const HealthInputs* health, const ForwardingPlan& plan,
-                                  const VirtualServerConfig& vs, uint32_t id);
+Result<ServicePlan> replanService(const Config& config, const HealthInputs* health,
+                                  const ForwardingPlan& plan, const VirtualServerConfig& vs,
+                                  uint32_t id, const ConnectionLoads* loads = nullptr);
 
 }  // namespace ha::director

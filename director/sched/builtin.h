@@ -9,5 +9,12 @@ const Scheduler& rrScheduler();
 const Scheduler& wrrScheduler();
 const Scheduler& shScheduler();
 const Scheduler& mhScheduler();
+const Scheduler& foScheduler();
+// least_connection.cc: the connection-count schedulers.
+const Scheduler& lcScheduler();
+const Scheduler& wlcScheduler();
+const Scheduler& sedScheduler();
+const Scheduler& nqScheduler();
+const Scheduler& ovfScheduler();
 
 }  // namespace ha::director

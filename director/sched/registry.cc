@@ -8,9 +8,10 @@ namespace ha::director {
 namespace {
 
 // The only list of schedulers; each one's name() is the IPVS name it implements.
-const std::array<std::reference_wrapper<const Scheduler>, 4>& allSchedulers() {
-  static const std::array<std::reference_wrapper<const Scheduler>, 4> kAll = {
-      rrScheduler(), wrrScheduler(), shScheduler(), mhScheduler()};
+const std::array<std::reference_wrapper<const Scheduler>, 10>& allSchedulers() {
+  static const std::array<std::reference_wrapper<const Scheduler>, 10> kAll = {
+      rrScheduler(), wrrScheduler(), shScheduler(),  mhScheduler(), foScheduler(),
+      lcScheduler(), wlcScheduler(), sedScheduler(), nqScheduler(), ovfScheduler()};
   return kAll;
 }
 

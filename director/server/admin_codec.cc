@@ -36,11 +36,27 @@ std::optional<std::string> portFlag(const ServicePlan& plan) {
   return plan.scheduler + "-port";
 }
 
+// A group's expansion folded back into runs of consecutive addresses on one port.
+std::vector<std::string> groupMembers(const ServicePlan& plan) {
+  std::vector<std::string> out;
+  const auto& a = plan.groupAddresses;
+  for (size_t i = 0; i < a.size();) {
+    size_t j = i;
+    while (j + 1 < a.size() && a[j + 1].port == a[i].port &&
+           a[j + 1].address == a[j].address.plus(1))
+      ++j;
+    std::string text = a[i].address.str() + (j > i ? "-" + a[j].address.str() : "");
+    out.push_back((a[i].address.isV4() ? text : "[" + text + "]") + ":" +
+                  std::to_string(a[i].port));
+    i = j + 1;
+  }
+  for (uint32_t mark : plan.groupFwmarks) out.push_back("FWM " + std::to_string(mark));
+  return out;
+}
+
 }  // namespace
 
-std::string serviceText(const ServiceKey& key) {
-  return std::string(protocolName(key.protocol)) + " " + formatEndpoint(key.vip, key.port);
-}
+std::string serviceText(const ServiceKey& key) { return key.str(); }
 
 pb::ServiceList toServiceList(const DirectorSnapshot& snapshot) {
   return toServiceList(snapshot, std::chrono::system_clock::now());
@@ -50,6 +66,9 @@ pb::ServiceList toServiceList(const DirectorSnapshot& snapshot,
                               std::chrono::system_clock::time_point now) {
   pb::ServiceList out;
   out.set_hash_seed(snapshot.hashSeed);
+  out.mutable_timeouts()->set_tcp(snapshot.timeouts.tcpSec);
+  out.mutable_timeouts()->set_tcpfin(snapshot.timeouts.tcpFinSec);
+  out.mutable_timeouts()->set_udp(snapshot.timeouts.udpSec);
   out.set_distinct_probes(snapshot.distinctProbes);
   out.set_probes_run(snapshot.probesRun);
   out.set_probes_in_flight(snapshot.probesInFlight);
@@ -60,6 +79,9 @@ pb::ServiceList toServiceList(const DirectorSnapshot& snapshot,
     svc->set_protocol(std::string(protocolName(plan.key.protocol)));
     svc->set_vip(plan.key.vip.str());
     svc->set_port(plan.key.port);
+    svc->set_fwmark(plan.key.fwmark);
+    svc->set_group(plan.key.group);
+    for (const auto& member : groupMembers(plan)) svc->add_members(member);
     svc->set_scheduler(plan.scheduler);
     svc->set_mode(std::string(forwardModeName(plan.mode)));
     svc->set_persistence_timeout(plan.persistenceTimeoutSec);
@@ -115,6 +137,7 @@ pb::LookupRequest toLookupRequest(const FlowQuery& query) {
   out.set_source_port(query.sourcePort);
   out.set_vip(query.vip.str());
   out.set_vip_port(query.vipPort);
+  out.set_fwmark(query.fwmark);
   return out;
 }
 
@@ -129,6 +152,7 @@ Result<FlowQuery> toFlowQuery(const pb::LookupRequest& request) {
   q.sourcePort = target->sourcePort;
   q.vip = target->vip;
   q.vipPort = target->vipPort;
+  q.fwmark = request.fwmark();
   return q;
 }
 

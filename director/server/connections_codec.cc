@@ -26,6 +26,10 @@ Result<ServiceKey> toServiceKey(const directord::admin::ServiceRef& ref) {
   std::transform(protocol.begin(), protocol.end(), protocol.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   ServiceKey key;
+  if (ref.fwmark() != 0) {  // ipvsadm -f MARK; the node resolves the family (resolveServiceKey)
+    key.fwmark = ref.fwmark();
+    return key;
+  }
   if (protocol == "TCP") {
     key.protocol = Protocol::kTcp;
   } else if (protocol == "UDP") {

@@ -30,6 +30,8 @@ Result<RuntimeEdit::Op> opOf(pb::Edit::Op op) {
       return RuntimeEdit::Op::kEditReal;
     case pb::Edit::DELETE_REAL:
       return RuntimeEdit::Op::kDeleteReal;
+    case pb::Edit::SET_TIMEOUTS:
+      return RuntimeEdit::Op::kSetTimeouts;
     default:
       return Error{"no operation given"};
   }
@@ -49,21 +51,31 @@ Result<RuntimeEdit> toRuntimeEdit(const pb::Edit& in) {
   auto op = opOf(in.op());
   if (!op) return Error{op.error()};
   e.op = op.value();
+  if (e.op == RuntimeEdit::Op::kSetTimeouts) {  // names no service; 0 = unchanged
+    auto value = [](uint32_t v) { return v == 0 ? std::nullopt : std::optional<uint32_t>(v); };
+    e.timeouts = {value(in.timeouts().tcp()), value(in.timeouts().tcpfin()),
+                  value(in.timeouts().udp())};
+    return e;
+  }
   std::string protocol = upper(in.service().protocol());
-  if (protocol == "TCP") {
+  if (in.service().fwmark() != 0) {
+    e.service.fwmark = in.service().fwmark();  // -f MARK; the node resolves the family
+  } else if (protocol == "TCP") {
     e.service.protocol = Protocol::kTcp;
   } else if (protocol == "UDP") {
     e.service.protocol = Protocol::kUdp;
   } else {
     return Error{"protocol '" + in.service().protocol() + "': expected TCP or UDP"};
   }
-  auto vip = IpAddress::parse(in.service().vip());
-  if (!vip) return Error{"virtual address '" + in.service().vip() + "' is not an IP address"};
-  e.service.vip = *vip;
-  if (in.service().port() == 0 || in.service().port() > UINT16_MAX) {
-    return Error{"virtual port " + std::to_string(in.service().port()) + ": expected 1-65535"};
+  if (in.service().fwmark() == 0) {
+    auto vip = IpAddress::parse(in.service().vip());
+    if (!vip) return Error{"virtual address '" + in.service().vip() + "' is not an IP address"};
+    e.service.vip = *vip;
+    if (in.service().port() == 0 || in.service().port() > UINT16_MAX) {
+      return Error{"virtual port " + std::to_string(in.service().port()) + ": expected 1-65535"};
+    }
+    e.service.port = static_cast<uint16_t>(in.service().port());
   }
-  e.service.port = static_cast<uint16_t>(in.service().port());
   if (in.has_scheduler()) e.scheduler = in.scheduler();
   if (in.has_persistence_timeout()) e.persistenceTimeoutSec = in.persistence_timeout();
   if (in.has_weight()) e.weight = in.weight();

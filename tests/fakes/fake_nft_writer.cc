@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "director/nft/ir_text.h"
+
 namespace ha::director::nft {
 namespace {
 
@@ -15,7 +17,7 @@ bool ruleUsesSet(const Rule& r, const std::string& set) {
 
 bool ruleUsesObject(const Rule& r, const std::string& object) {
   for (const auto& e : r.exprs) {
-    if (const auto* h = std::get_if<CtHelperSet>(&e); h && h->object == object) return true;
+    if (const auto* ref = std::get_if<Objref>(&e); ref && ref->name == object) return true;
   }
   return false;
 }
@@ -104,8 +106,8 @@ class Applier {
       if (const auto* l = std::get_if<Lookup>(&e)) set = l->set;
       if (const auto* d = std::get_if<Dynset>(&e)) set = d->set;
       if (!set.empty() && t->sets.count(set) == 0) return Error{what + ": No such file or directory (set " + set + ")"};
-      if (const auto* h = std::get_if<CtHelperSet>(&e); h && t->objects.count(h->object) == 0) {
-        return Error{what + ": No such file or directory (object " + h->object + ")"};
+      if (const auto* r = std::get_if<Objref>(&e); r && t->objects.count(r->name) == 0) {
+        return Error{what + ": No such file or directory (object " + r->name + ")"};
       }
       if (const auto* v = std::get_if<ImmediateVerdict>(&e); v && !v->verdict.chain.empty() &&
                                                               t->chains.count(v->verdict.chain) == 0) {
@@ -146,22 +148,22 @@ class Applier {
   }
   Status operator()(const AddObject& o) {
     auto* t = table(o.table);
-    if (!t) return Error{"add object " + o.name + ": No such file or directory"};
-    // The kernel leaves an existing object as it is (a ct helper has no update).
-    t->objects.emplace(o.name, o.object);
+    std::string what = "add " + objectKind(o.object) + " " + o.object.name;
+    if (!t) return Error{what + ": No such file or directory"};
+    // NLM_F_EXCL, as the writer sends it.
+    if (!t->objects.emplace(o.object.name, o.object).second) return Error{what + ": File exists"};
     return okStatus();
   }
   Status operator()(const DeleteObject& o) {
     auto* t = table(o.table);
-    if (!t || t->objects.count(o.name) == 0)
-      return Error{"delete object " + o.name + ": No such file or directory"};
+    std::string what = "delete " + objectKind(o.object) + " " + o.object.name;
+    if (!t || t->objects.count(o.object.name) == 0) return Error{what + ": No such file or directory"};
     for (const auto& [name, chain] : t->chains) {
       for (const auto& r : chain.rules) {
-        if (ruleUsesObject(r, o.name))
-          return Error{"delete object " + o.name + ": Device or resource busy"};
+        if (ruleUsesObject(r, o.object.name)) return Error{what + ": Device or resource busy"};
       }
     }
-    t->objects.erase(o.name);
+    t->objects.erase(o.object.name);
     return okStatus();
   }
 

@@ -39,7 +39,7 @@ hs_start() {
     [[ $spec == *:* ]] || continue
     port=${spec%%:*} mode=${spec#*:}
     [ -e "$ctl/$port.closed" ] && continue
-    if [ "$mode" = udp ]; then
+    if [ "$mode" = udp ] || [ "$mode" = dns ]; then
       lab_wait_listen "$node" udp "$port" || { cat "$LAB_STATE_DIR/hs-$name.log" >&2; return 1; }
     else
       lab_wait_listen "$node" tcp "$port" || { cat "$LAB_STATE_DIR/hs-$name.log" >&2; return 1; }

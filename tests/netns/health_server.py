@@ -19,6 +19,13 @@ Modes (TCP, IPv4, all addresses):
   close-mid       "Content-Length: 100" and 10 body bytes, then closes.
   close-mid-head  part of the status line and headers, then closes.
   udp             UDP echo "<name> <peer-ip>\n" (the port is UDP, not TCP).
+  smtp            an SMTP server as far as SMTP_CHECK goes: banner "220-<name>" "220 ESMTP", a
+                  multi-line 250 to HELO/EHLO, 221 to QUIT. The banner code is read per connection
+                  from DIR/<port>.status (default 220: e.g. 421 for "busy"). Each HELO line is
+                  appended to DIR/<port>.helo.
+  dns             DNS over UDP: answers every query with its question and, for type A, one A
+                  record (10.9.9.9); the RCODE is read per query from DIR/<port>.rcode (default 0,
+                  NOERROR; e.g. 2 for SERVFAIL).
 
 Listener control (every mode): while DIR/<port>.closed exists the listening socket is closed (a
 new connection is refused; UDP: ICMP port unreachable) but connections already accepted keep
@@ -63,10 +70,11 @@ class Port:
             return default
 
     async def open(self):
-        if self.mode == "udp":
+        if self.mode in ("udp", "dns"):
             loop = asyncio.get_running_loop()
+            proto = (lambda: Echo(self.args.name)) if self.mode == "udp" else (lambda: Dns(self))
             self.transport, _ = await loop.create_datagram_endpoint(
-                lambda: Echo(self.args.name), local_addr=("0.0.0.0", self.port), reuse_port=False)
+                proto, local_addr=("0.0.0.0", self.port), reuse_port=False)
         else:
             self.server = await asyncio.start_server(self.handle, "0.0.0.0", self.port, ssl=self.tls,
                                                      reuse_address=True, backlog=256)
@@ -209,6 +217,29 @@ class Port:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Le")
         await writer.drain()
 
+    async def mode_smtp(self, reader, writer, peer):
+        code = self.read_control("status", b"220").strip().decode() or "220"
+        writer.write(f"{code}-{self.args.name} greets {peer}\r\n{code} ESMTP\r\n".encode())
+        await writer.drain()
+        if code != "220":
+            return
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb in (b"HELO", b"EHLO"):
+                with open(self.path("helo"), "ab") as f:
+                    f.write(line)
+                writer.write(f"250-{self.args.name} hello\r\n250 PIPELINING\r\n".encode())
+            elif verb == b"QUIT":
+                writer.write(b"221 2.0.0 bye\r\n")
+                await writer.drain()
+                return
+            else:
+                writer.write(b"500 5.5.1 what?\r\n")
+            await writer.drain()
+
     async def mode_close_mid(self, reader, writer, peer):
         await reader.read(4096)
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
@@ -227,12 +258,40 @@ class Echo(asyncio.DatagramProtocol):
         self.transport.sendto(f"{self.name} {addr[0]}\n".encode(), addr)
 
 
+class Dns(asyncio.DatagramProtocol):
+    """Echoes the question with QR/RA set and RCODE from DIR/<port>.rcode; type A gets one answer."""
+    def __init__(self, port):
+        self.port = port
+        self.transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        if len(data) < 12:
+            return
+        end = 12
+        while end < len(data) and data[end] != 0:
+            end += 1 + data[end]
+        question = data[12:end + 5]
+        qtype = int.from_bytes(data[end + 1:end + 3], "big") if end + 3 <= len(data) else 0
+        rcode = int(self.port.read_control("rcode", b"0").strip() or b"0") & 0xF
+        answers = b""
+        if rcode == 0 and qtype == 1:
+            answers = b"\xc0\x0c" + (1).to_bytes(2, "big") + (1).to_bytes(2, "big") + \
+                (30).to_bytes(4, "big") + (4).to_bytes(2, "big") + bytes([10, 9, 9, 9])
+        flags = 0x8180 | rcode
+        header = data[0:2] + flags.to_bytes(2, "big") + (1).to_bytes(2, "big") + \
+            (1 if answers else 0).to_bytes(2, "big") + bytes(4)
+        self.transport.sendto(header + question + answers, addr)
+
+
 async def main_async(args):
     ports = []
     for spec in args.ports:
         port, _, mode = spec.partition(":")
         p = Port(args, int(port), mode or "http")
-        if not hasattr(p, "mode_" + p.mode.replace("-", "_")) and p.mode != "udp":
+        if not hasattr(p, "mode_" + p.mode.replace("-", "_")) and p.mode not in ("udp", "dns"):
             print(f"unknown mode {p.mode}", file=sys.stderr)
             return 2
         ports.append(p)

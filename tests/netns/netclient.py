@@ -3,6 +3,9 @@
 
   netclient.py udp HOST PORT [--timeout S]
       send one datagram, print the reply; exit 1 on timeout.
+  netclient.py udp-burst HOST PORT [--count N] [--timeout S]
+      from ONE socket, send N datagrams one after another (each waits for its reply or the
+      timeout); print each reply, then "answered=K from=ADDR:PORT[,ADDR:PORT...]" (the sources seen).
   netclient.py keepalive HOST PORT --out FILE [--interval S] [--max-seconds S] [--stop-file F]
       open ONE TCP connection, then send "GET /" on it every --interval seconds, appending
       "ok <body>" per answer to FILE. Never reconnects: any error appends "err <reason>" and exits 1.
@@ -76,6 +79,25 @@ def keepalive(args):
         out.close()
 
 
+def udp_burst(args):
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.settimeout(args.timeout)
+    answered, sources = 0, set()
+    for i in range(args.count):
+        s.sendto(f"ping {i}\n".encode(), (args.host, args.port))
+        try:
+            data, peer = s.recvfrom(2048)
+        except socket.timeout:
+            print(f"timeout {i}")
+            continue
+        answered += 1
+        sources.add(f"{peer[0]}:{peer[1]}")
+        sys.stdout.write(data.decode(errors="replace"))
+    print(f"answered={answered} from={','.join(sorted(sources))}")
+    return 0 if answered == args.count else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -83,6 +105,11 @@ def main():
     u.add_argument("host")
     u.add_argument("port", type=int)
     u.add_argument("--timeout", type=float, default=2.0)
+    b = sub.add_parser("udp-burst")
+    b.add_argument("host")
+    b.add_argument("port", type=int)
+    b.add_argument("--count", type=int, default=100)
+    b.add_argument("--timeout", type=float, default=1.0)
     k = sub.add_parser("keepalive")
     k.add_argument("host")
     k.add_argument("port", type=int)
@@ -91,6 +118,8 @@ def main():
     k.add_argument("--max-seconds", type=float, default=60)
     k.add_argument("--stop-file")
     args = ap.parse_args()
+    if args.cmd == "udp-burst":
+        return udp_burst(args)
     return udp(args) if args.cmd == "udp" else keepalive(args)
 
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tests/fakes/fake_address_owner.h"
+#include "tests/fakes/fake_routing_owner.h"
 #include "tests/fakes/fake_vrrp_ports.h"
 #include "tests/fakes/manual_clock.h"
 #include "tests/fakes/manual_vrrp_timers.h"
@@ -118,10 +119,12 @@ class RouterRig : public ::testing::Test {
   test::FakeVrrpLinkMonitor links;
   test::FakeAddressTable kernel;
   test::FakeAddressOwner addresses{kernel};
+  test::FakeRoutingTable routingKernel;  // virtual_routes / virtual_rules
+  test::FakeRoutingOwner routing{routingKernel};
   std::vector<std::string> notified;
   std::vector<RoleChange> roles;
   RouterSnapshot snap;
-  Router router{RouterPorts{transport, announcer, links, addresses, timers}, hooks()};
+  Router router{RouterPorts{transport, announcer, links, addresses, timers, &routing}, hooks()};
 };
 
 }  // namespace ha::vrrp::test_rig

@@ -215,20 +215,16 @@ TEST(ConfigHealthErrors, CountBounds) {
                        "milliseconds"));
 }
 
-// keepalived checkers directord lacks are refused by name: skipping one would keep a dead real.
-TEST(ConfigHealthErrors, UnsupportedCheckersByName) {
-  auto r = loadReal(
-      "    DNS_CHECK {\n      type A\n    }\n    SMTP_CHECK {\n    }\n    BFD_CHECK {\n    }\n"
-      "    FILE_CHECK {\n    }\n    PING_CHECK {\n    }\n");
-  int line = 3;
-  for (std::string kind : {"DNS_CHECK", "SMTP_CHECK", "BFD_CHECK", "FILE_CHECK", "PING_CHECK"}) {
-    EXPECT_TRUE(hasError(r, line,
-                         "checker " + kind +
-                             " of real_server 10.0.0.1:80 not supported: directord has "
-                             "TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK and MISC_CHECK"));
-    line += kind == "DNS_CHECK" ? 3 : 2;
-  }
-  EXPECT_EQ(r.diagnostics.size(), 5u) << testing::dump(r);
+// BFD_CHECK is refused by name, with the reason: skipping it would keep a dead real in service.
+TEST(ConfigHealthErrors, BfdCheckRefusedWithItsReason) {
+  auto r = loadReal("    BFD_CHECK {\n      name bfd1\n    }\n");
+  EXPECT_TRUE(hasError(r, 3,
+                       "checker BFD_CHECK of real_server 10.0.0.1:80 not supported: BFD_CHECK "
+                       "follows a bfd_instance session of keepalived's BFD daemon, and directord "
+                       "has no BFD daemon integration"));
+  EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
+  EXPECT_TRUE(r.config.virtualServers.empty() ||
+              r.config.virtualServers[0].reals[0].checkers.empty());
 }
 
 // Keywords that would change whether a real passes, and that we cannot honour, are errors.

@@ -51,6 +51,22 @@ TEST(ConfigInclude, EmptyGlobIsAWarning) {
   EXPECT_TRUE(hasWarning(r, 1, "matched no files", main));
 }
 
+// keepalived's include variants: includem, includew and includea refuse an empty match.
+TEST(ConfigInclude, IncludeVariants) {
+  TempDir dir;
+  dir.write("d/a.conf", "global_defs {\n  router_id from-a\n}\n");
+  for (const char* keyword : {"includer", "includem", "includew", "includeb", "includea"}) {
+    auto r = loadConfigFile(dir.write("main.conf", std::string(keyword) + " d/*.conf\n"));
+    EXPECT_TRUE(isClean(r)) << keyword;
+    EXPECT_EQ(r.config.globals.routerId, "from-a") << keyword;
+  }
+  auto main = dir.write("empty.conf", "includem conf.d/*.conf\nincluder conf.d/*.conf\n");
+  auto r = loadConfigFile(main);
+  EXPECT_TRUE(hasError(r, 1, "includem pattern", main));
+  EXPECT_TRUE(hasError(r, 1, "matched no files", main));
+  EXPECT_TRUE(hasWarning(r, 2, "matched no files", main));
+}
+
 // Loading loadConfigText resolves includes against the directory of the name it is given.
 TEST(ConfigInclude, TextIncludesResolveAgainstFileNameDirectory) {
   TempDir dir;

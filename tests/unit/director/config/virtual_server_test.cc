@@ -75,11 +75,24 @@ TEST(ConfigVirtualServer, MaglevTableSizeAndFlags) {
   EXPECT_EQ(r.config.virtualServers[1].mhTableSize, 0u);
 }
 
-// Schedulers outside the registry are refused by name.
+// Schedulers outside the registry are refused by name, IPVS's own with their reason.
 TEST(ConfigVirtualServer, UnknownSchedulerIsAnError) {
-  auto r = load("virtual_server 192.0.2.1 80 {\n  lb_algo wlc\n}\n");
+  auto r = load("virtual_server 192.0.2.1 80 {\n  lb_algo twos\n  lb_algo lblc\n}\n");
+  EXPECT_TRUE(hasError(r, 2,
+                       "scheduler 'twos' for 'lb_algo' not supported: expected one of rr, wrr, sh, "
+                       "mh, fo, lc, wlc, sed, nq, ovf"));
   EXPECT_TRUE(
-      hasError(r, 2, "scheduler 'wlc' for 'lb_algo' not supported: expected rr, wrr, sh or mh"));
+      hasError(r, 3, "scheduler 'lblc' for 'lb_algo' not supported: locality-based schedulers"));
+}
+
+// Every IPVS scheduler directord builds is accepted under its IPVS name.
+TEST(ConfigVirtualServer, ConnectionCountSchedulersLoad) {
+  for (const char* name : {"lc", "wlc", "sed", "nq", "ovf", "fo"}) {
+    auto r = load(std::string("virtual_server 192.0.2.1 80 {\n  lb_algo ") + name + "\n}\n");
+    EXPECT_FALSE(r.hasErrors()) << name;
+    ASSERT_EQ(r.config.virtualServers.size(), 1u);
+    EXPECT_EQ(r.config.virtualServers[0].scheduler, name);
+  }
 }
 
 // Bad modes and protocols name the keyword and the token; SCTP is known but not built.
@@ -128,20 +141,11 @@ TEST(ConfigVirtualServer, FallbackFlagsWarn) {
 // Keywords we cannot classify inside a service or a real are errors naming the block.
 TEST(ConfigVirtualServer, UnknownKeywordsAreErrors) {
   auto r = load(
-      "virtual_server 192.0.2.1 80 {\n  lb_algoo rr\n  persistence_granularity 255.255.255.0\n"
+      "virtual_server 192.0.2.1 80 {\n  lb_algoo rr\n  persistence_engine sip\n"
       "  real_server 10.0.0.1 80 {\n    wieght 2\n  }\n}\n");
   EXPECT_TRUE(hasError(r, 2, "unknown keyword 'lb_algoo' in virtual_server"));
-  EXPECT_TRUE(
-      hasError(r, 3, "keyword 'persistence_granularity' in virtual_server not supported yet"));
+  EXPECT_TRUE(hasError(r, 3, "keyword 'persistence_engine' in virtual_server not supported yet"));
   EXPECT_TRUE(hasError(r, 5, "unknown keyword 'wieght' in real_server"));
-}
-
-// fwmark and group services are refused, not misread as an address.
-TEST(ConfigVirtualServer, FwmarkAndGroupAreNotSupportedYet) {
-  auto r = load("virtual_server fwmark 1 {\n}\nvirtual_server group web {\n}\n");
-  EXPECT_TRUE(hasError(r, 1, "virtual_server fwmark not supported yet"));
-  EXPECT_TRUE(hasError(r, 3, "virtual_server group not supported yet"));
-  EXPECT_TRUE(r.config.virtualServers.empty());
 }
 
 // Bad addresses, ports and numbers name the keyword and the bad token.

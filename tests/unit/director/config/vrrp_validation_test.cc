@@ -249,7 +249,7 @@ TEST(VrrpValidation, UnsupportedAndUnknownKeywords) {
       "  use_vmac",                      // 19
       "  dont_track_primary",            // 20
       "  smtp_alert",                    // 21
-      "  virtual_routes {",              // 22
+      "  track_bfd {",                   // 22
       "  }",                             // 23
       "  prioritty 10",                  // 24
       "  state SLAVE",                   // 25
@@ -278,7 +278,7 @@ TEST(VrrpValidation, UnsupportedAndUnknownKeywords) {
   EXPECT_TRUE(hasWarning(r, 21,
                          "keyword 'smtp_alert' in vrrp_instance not supported yet; "
                          "ignored"));
-  EXPECT_TRUE(hasError(r, 22, "keyword 'virtual_routes' in vrrp_instance not supported yet"));
+  EXPECT_TRUE(hasError(r, 22, "keyword 'track_bfd' in vrrp_instance not supported yet"));
   EXPECT_TRUE(hasError(r, 24, "unknown keyword 'prioritty' in vrrp_instance"));
   EXPECT_TRUE(hasError(r, 25, "invalid value 'SLAVE' for 'state': expected MASTER or BACKUP"));
   EXPECT_TRUE(hasWarning(r, 27, "vrrp_sync_group G has only one instance"));

@@ -175,5 +175,18 @@ TEST(IpvsadmArgs, BadForms) {
   }
 }
 
+// -L --timeout is a list form of its own: it excludes the other formats and a service.
+TEST(IpvsadmArgs, ListTimeout) {
+  auto c = parse({"-L", "--timeout"});
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->verb, CtlVerb::kList);
+  EXPECT_TRUE(c->timeout);
+  EXPECT_FALSE(parse({"-L", "--timeout", "--stats"}));
+  EXPECT_FALSE(parse({"-L", "--timeout", "-t", "192.0.2.1:80"}));
+  auto edit = parse({"--set", "1", "2", "3"});
+  ASSERT_TRUE(edit) << edit.error();
+  EXPECT_EQ(edit->verb, CtlVerb::kEdit);
+}
+
 }  // namespace
 }  // namespace ha::director

@@ -170,5 +170,32 @@ TEST(IpvsadmEditArgs, EditVerbsAreRecognised) {
   }
 }
 
+// --set TCP TCPFIN UDP as ipvsadm spells it: a SET_TIMEOUTS edit naming no service; 0 is kept
+// (unchanged); anything but three whole numbers is refused with the reason.
+TEST(IpvsadmEditArgs, SetTimeouts) {
+  EXPECT_TRUE(isEditVerb("--set"));
+  auto c = parse({"--set", "300", "0", "100"});
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->verb, EditCommand::Verb::kEdit);
+  EXPECT_EQ(c->edit.op(), pb::Edit::SET_TIMEOUTS);
+  EXPECT_EQ(c->edit.timeouts().tcp(), 300u);
+  EXPECT_EQ(c->edit.timeouts().tcpfin(), 0u);
+  EXPECT_EQ(c->edit.timeouts().udp(), 100u);
+  EXPECT_FALSE(c->edit.has_service());
+  for (const auto& bad :
+       std::vector<std::vector<std::string_view>>{{"--set", "300", "0"},
+                                                  {"--set", "300", "0", "1", "2"},
+                                                  {"--set", "-1", "0", "0"},
+                                                  {"--set", "1e3", "0", "0"},
+                                                  {"--set", "", "0", "0"},
+                                                  {"--set", "4294967296", "0", "0"}}) {
+    auto refused = parse(bad);
+    EXPECT_FALSE(refused) << bad.size();
+    if (!refused) {
+      EXPECT_NE(refused.error().find("--set"), std::string::npos) << refused.error();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ha::director

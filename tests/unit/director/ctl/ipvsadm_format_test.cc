@@ -298,5 +298,14 @@ TEST(IpvsadmFormat, EmptyTableKeepsTitles) {
             "directord 0.1.0 (nftables, hash seed 0x00000001)\n" + kTitle);
 }
 
+// ipvsadm -L --timeout's line, from the list reply's timeouts.
+TEST(IpvsadmFormat, Timeouts) {
+  pb::ServiceList list;
+  list.mutable_timeouts()->set_tcp(900);
+  list.mutable_timeouts()->set_tcpfin(120);
+  list.mutable_timeouts()->set_udp(300);
+  EXPECT_EQ(formatTimeouts(list), "Timeout (tcp tcpfin udp): 900 120 300\n");
+}
+
 }  // namespace
 }  // namespace ha::director

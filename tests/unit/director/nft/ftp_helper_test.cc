@@ -1,6 +1,7 @@
 // FTP through NAT and FULLNAT: the `ct helper` object and the class-chain rule that hands new
 // flows of a port-21 service to the kernel's FTP helper (render, diff, patch).
 #include <gtest/gtest.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -87,13 +88,17 @@ TEST(FtpHelper, HelperIsSetBeforeEveryDnatOfFtpClassesOnly) {
   auto state = render(ftpPlan());
   const auto& inet = state.tables.at(inetTable());
   ASSERT_EQ(inet.objects.count(std::string(kFtpHelper)), 1u);
-  EXPECT_EQ(inet.objects.at(std::string(kFtpHelper)), ObjectDef(CtHelperObject{"ftp", 6}));
-  auto isHelper = [](const Expr& e) { return std::holds_alternative<CtHelperSet>(e); };
+  const std::string helperName(kFtpHelper);
+  EXPECT_EQ(inet.objects.at(helperName), (ObjectDef{helperName, CtHelperObject{"ftp", 6}}));
+  auto isHelper = [](const Expr& e) {
+    const auto* ref = std::get_if<Objref>(&e);
+    return ref != nullptr && ref->type == NFT_OBJECT_CT_HELPER;
+  };
   auto isDnat = [](const Expr& e) { return std::holds_alternative<Nat>(e); };
   int ftpChains = 0;
   for (const auto& [name, chain] : inet.chains) {
     if (name.rfind("dnat", 0) != 0) continue;
-    bool ftp = name.size() > 4 && name.compare(name.size() - 4, 4, "_ftp") == 0;
+    bool ftp = name.find("_ftp") != std::string::npos;
     size_t helper = indexOf(chain, isHelper);
     if (!ftp) {
       EXPECT_EQ(helper, chain.rules.size()) << name << " is no FTP class";
@@ -122,7 +127,8 @@ TEST(FtpHelper, ObjectLivesWhileAServiceWantsIt) {
   auto tx = diff(render(plan), render(noFtp));
   ASSERT_TRUE(fake.commit(tx).ok()) << toText(tx);
   EXPECT_EQ(fake.state(), render(noFtp));
-  EXPECT_TRUE(fake.state().tables.at(inetTable()).objects.empty());
+  for (const auto& [name, object] : fake.state().tables.at(inetTable()).objects)
+    EXPECT_FALSE(std::holds_alternative<CtHelperObject>(object.body)) << name;
 
   tx = diff(render(noFtp), render(plan));  // and back: the object comes before the rule
   ASSERT_TRUE(fake.commit(tx).ok()) << toText(tx);
@@ -184,7 +190,8 @@ TEST(FtpHelper, PatchMatchesRenderWhenTheObjectComesAndGoes) {
 TEST(FtpHelper, ChangedObjectDefinitionRebuildsTheTable) {
   auto from = render(ftpPlan());
   auto to = from;
-  to.tables.at(inetTable()).objects[std::string(kFtpHelper)] = CtHelperObject{"ftp", 17};
+  const std::string helperName(kFtpHelper);
+  to.tables.at(inetTable()).objects[helperName] = ObjectDef{helperName, CtHelperObject{"ftp", 17}};
   auto tx = diff(from, to);
   ASSERT_FALSE(tx.ops.empty());
   EXPECT_TRUE(std::holds_alternative<DeleteTable>(tx.ops[0])) << toText(tx);

@@ -24,10 +24,12 @@
 #include "director/node/node.h"
 #include "director/sched/maglev.h"
 #include "tests/fakes/fake_address_owner.h"
+#include "tests/fakes/fake_conntrack_table.h"
 #include "tests/fakes/fake_drift_monitor.h"
 #include "tests/fakes/fake_flow_table.h"
 #include "tests/fakes/fake_health_control.h"
 #include "tests/fakes/fake_nft_writer.h"
+#include "tests/fakes/fake_routing_owner.h"
 
 namespace ha::director::test {
 
@@ -95,6 +97,7 @@ struct Wiring {
   bool health = true;
   bool vrrp = false;
   bool drift = false;
+  bool flowEvents = false;  // conntrack's event feed for lc/wlc/... (events_, a fake table)
 };
 
 // Elements of `set` edited by `tx` whose key does not start with service `id`'s mark.
@@ -147,6 +150,7 @@ class NodeRig {
     nft_ = nft.get();
     ports.nft = std::move(nft);
     ports.addresses = std::make_unique<ha::test::FakeAddressOwner>(kernel_);
+    ports.routing = std::make_unique<ha::test::FakeRoutingOwner>(routing_);
     auto flows = std::make_unique<FakeFlowTable>();
     flows_ = flows.get();
     ports.conntrack = std::move(flows);
@@ -166,6 +170,14 @@ class NodeRig {
       auto drift = std::make_unique<FakeDriftMonitor>();
       drift_ = drift.get();
       ports.drift = std::move(drift);
+    }
+    if (wiring.flowEvents) {
+      ports.openFlowEvents = [this]() -> Result<std::unique_ptr<conntrack::ConntrackPort>> {
+        auto events = std::make_unique<ha::sync::FakeConntrackTable>();
+        events_ = events.get();
+        ++flowEventOpens_;
+        return std::unique_ptr<conntrack::ConntrackPort>(std::move(events));
+      };
     }
     node_ = std::make_unique<Node>(NodeOptions{configPath(), (dir_ / "admin.sock").string()},
                                    std::move(ports));
@@ -254,11 +266,14 @@ class NodeRig {
 
   std::filesystem::path dir_;
   ha::test::FakeAddressTable kernel_;
+  ha::test::FakeRoutingTable routing_;  // static_routes / static_rules
   RecordingNft* nft_ = nullptr;
   FakeFlowTable* flows_ = nullptr;
   ha::test::FakeHealthControl* health_ = nullptr;
   RecordingVrrp* vrrp_ = nullptr;
   FakeDriftMonitor* drift_ = nullptr;
+  ha::sync::FakeConntrackTable* events_ = nullptr;  // the latest feed opened (gone once closed)
+  size_t flowEventOpens_ = 0;
   std::unique_ptr<Node> node_;
 };
 

@@ -138,11 +138,11 @@ TEST_F(RuntimeEditsTest, ForwardingAndSchedulerChecked) {
   RuntimeEdit sched;
   sched.op = RuntimeEdit::Op::kEditService;
   sched.service = key("192.0.2.10", 80);
-  sched.scheduler = "wlc";
+  sched.scheduler = "lblc";
   out = run({sched});
   ASSERT_TRUE(out.refusal);
   EXPECT_EQ(out.refusal->kind, EditRefusal::Kind::kInvalid);
-  EXPECT_NE(out.refusal->message.find("unknown scheduler 'wlc'"), std::string::npos);
+  EXPECT_NE(out.refusal->message.find("unknown scheduler 'lblc'"), std::string::npos);
 }
 
 // -A takes the config's default scheduler (rr); -a without -w weight 1, not health-checked,

@@ -10,8 +10,9 @@ namespace ha::director {
 namespace {
 
 // The registry lists exactly the IPVS schedulers we implement, in a fixed order.
-TEST(SchedulerRegistry, ListsExactlyRrWrrShMh) {
-  std::vector<std::string_view> expected = {"rr", "wrr", "sh", "mh"};
+TEST(SchedulerRegistry, ListsExactlyTheImplementedIpvsSchedulers) {
+  std::vector<std::string_view> expected = {"rr", "wrr", "sh",  "mh", "fo",
+                                            "lc", "wlc", "sed", "nq", "ovf"};
   EXPECT_EQ(schedulerNames(), expected);
 }
 
@@ -26,11 +27,28 @@ TEST(SchedulerRegistry, FindsEachListedSchedulerByName) {
   EXPECT_EQ(findScheduler("wrr")->pick(), SlotPick::kRotation);
   EXPECT_EQ(findScheduler("sh")->pick(), SlotPick::kFlowHash);
   EXPECT_EQ(findScheduler("mh")->pick(), SlotPick::kFlowHash);
+  for (std::string_view counting : {"lc", "wlc", "sed", "nq", "ovf"}) {
+    EXPECT_TRUE(findScheduler(counting)->countsConnections()) << counting;
+    EXPECT_EQ(findScheduler(counting)->pick(), SlotPick::kRotation) << counting;
+  }
+  for (std::string_view fixed : {"rr", "wrr", "sh", "mh", "fo"}) {
+    EXPECT_FALSE(findScheduler(fixed)->countsConnections()) << fixed;
+  }
+}
+
+// The IPVS schedulers directord does not build are refused with their reason.
+TEST(SchedulerRegistry, RefusedSchedulersSayWhy) {
+  for (std::string_view name : {"lblc", "lblcr", "dh"}) {
+    EXPECT_EQ(findScheduler(name), nullptr) << name;
+    EXPECT_NE(config::unknownSchedulerReason(name).find("VIP"), std::string::npos) << name;
+  }
+  EXPECT_EQ(config::unknownSchedulerReason("twos"),
+            "expected one of rr, wrr, sh, mh, fo, lc, wlc, sed, nq, ovf");
 }
 
 // Unknown or differently-cased names give nullptr rather than a default scheduler.
 TEST(SchedulerRegistry, UnknownNamesGiveNullptr) {
-  EXPECT_EQ(findScheduler("lc"), nullptr);
+  EXPECT_EQ(findScheduler("lblc"), nullptr);
   EXPECT_EQ(findScheduler(""), nullptr);
   EXPECT_EQ(findScheduler("RR"), nullptr);
   EXPECT_EQ(findScheduler("rr "), nullptr);
