@@ -4,7 +4,6 @@
 #include <libnftnl/object.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <netinet/in.h>
 
 #include <algorithm>
 #include <array>

@@ -120,7 +120,7 @@ TEST(FtpHelper, ObjectLivesWhileAServiceWantsIt) {
 
   auto down = plan;
   for (uint32_t id : {1u, 2u, 4u}) down.services[id].slots.clear();
-  EXPECT_EQ(render(down).tables.at(inetTable()).objects.size(), 1u);
+  EXPECT_EQ(render(down).tables.at(inetTable()).objects.count(std::string(kFtpHelper)), 1u);
 
   auto noFtp = plan;
   for (uint32_t id : {1u, 2u, 4u}) noFtp.services.erase(id);
