@@ -32,6 +32,8 @@ packages=(
   dpkg-dev debootstrap lintian systemd-container
   # a real Prometheus server and promtool scrape /metrics (tests/netns/test_metrics_prometheus.sh)
   prometheus
+  # FTP servers on the reals (tests/netns/test_ftp.sh runs its own instances; never the system one)
+  vsftpd
 )
 
 missing=()
@@ -47,5 +49,26 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+
+# vsftpd's package enables and starts a system FTP server on port 21 of the host. The tests only
+# need the binary: mask the unit before the install (invoke-rc.d then skips the start, and
+# deb-systemd-helper leaves an administrator's mask alone), and stop/disable whatever started.
+installing_vsftpd=0
+[[ " ${missing[*]} " == *" vsftpd "* ]] && installing_vsftpd=1
+systemd_running() { [ -d /run/systemd/system ]; }
+if [ "$installing_vsftpd" = 1 ] && systemd_running; then
+  $sudo systemctl mask vsftpd.service >/dev/null
+fi
+
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+if [ "$installing_vsftpd" = 1 ]; then
+  if systemd_running; then
+    $sudo systemctl stop vsftpd.service 2>/dev/null || true
+  elif [ -x /etc/init.d/vsftpd ]; then  # sysvinit: the init script may have started it
+    $sudo /etc/init.d/vsftpd stop >/dev/null 2>&1 || true
+    $sudo update-rc.d vsftpd disable >/dev/null 2>&1 || true
+  fi
+  echo "install-deps: vsftpd installed with its system service off (masked under systemd)"
+fi

@@ -27,6 +27,7 @@ struct ServiceKeywordLocations {
   SourceLocation sorryServer;
   SourceLocation sorryServerMethod;
   std::optional<ForwardMode> sorryMethod;  // sorry_server_lvs_method as written
+  SourceLocation ftpHelper;
 };
 
 // The top-level `SSL { ca FILE  certificate FILE  key FILE }` block: keepalived's one TLS context

@@ -97,6 +97,9 @@ struct VirtualServerConfig {
   // (/128). A netmask of the VIP's family (keepalived: dotted IPv4 mask, IPv6 prefix length).
   std::optional<IpAddress> persistenceGranularity;
   bool oneShot = false;  // ops: one-packet scheduling (UDP only)
+  // ftp_helper [on|off] (ours; keepalived has none): the kernel's FTP helper follows PORT/PASV so
+  // the data connections are NATed too. nullopt: on for TCP port 21, as ip_vs_ftp (ports=21) does.
+  std::optional<bool> ftpHelper;
 };
 
 // virtual_server_group NAME { VIP PORT | VIP-RANGE PORT | fwmark N [inet|inet6] ... }, ranges

@@ -158,6 +158,21 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
   }
 }
 
+// ip_vs_ftp rewrites PORT/227 only for masqueraded (NAT) connections; we do the same for FULLNAT.
+void checkFtpHelper(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc,
+                    DiagnosticSink& sink) {
+  if (!vs.ftpHelper.value_or(false)) return;
+  const std::string service = serviceName(vs);
+  if (vs.protocol != Protocol::kTcp) {
+    sink.error(loc.ftpHelper, service + ": ftp_helper needs protocol TCP (FTP runs over TCP)");
+  } else if (vs.mode == ForwardMode::kDr) {
+    sink.error(loc.ftpHelper,
+               service +
+                   ": ftp_helper needs lb_kind NAT or FNAT: DR rewrites no address (the real "
+                   "answers the client itself), so there is no PORT/PASV reply to fix");
+  }
+}
+
 void checkSchedulerOptions(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc,
                            DiagnosticSink& sink) {
   const std::string service = serviceName(vs);
@@ -215,6 +230,7 @@ void validateConfig(const MappedConfig& mapped, DiagnosticSink& sink) {
     checkReals(vs, config, sink);
     checkMode(vs, loc, config, sink);
     checkSchedulerOptions(vs, loc, sink);
+    checkFtpHelper(vs, loc, sink);
     validateServiceHealth(vs, loc, sink);
   }
   validateServiceGroups(mapped, sink);

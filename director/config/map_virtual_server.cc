@@ -1,4 +1,5 @@
-// virtual_server and real_server: keepalived's check_parser.c keywords, plus our mh_table_size.
+// virtual_server and real_server: keepalived's check_parser.c keywords, plus our mh_table_size
+// and ftp_helper.
 // Their health keywords and checker blocks are map_service_health.cc's and map_checker.cc's.
 #include <algorithm>
 #include <cctype>
@@ -10,6 +11,7 @@
 #include "director/config/known_schedulers.h"
 #include "director/config/node_rules.h"
 #include "director/config/value_parsers.h"
+#include "director/config/vrrp_statements.h"
 
 namespace ha::director::config {
 namespace {
@@ -177,6 +179,11 @@ void mapServiceKeyword(const Node& node, VirtualServerConfig& vs, ServiceKeyword
     loc.laddrGroup = node.where;
   } else if (mapServiceHealthKeyword(node, vs, health, loc, sink)) {
     return;
+  } else if (k == "ftp_helper") {
+    if (auto on = boolArg(node, sink)) {
+      vs.ftpHelper = *on;
+      loc.ftpHelper = node.where;
+    }
   } else if (k == "sh-port" || k == "mh-port") {
     if (!checkStatement(node, 0, 0, k, sink)) return;
     vs.schedulerFlags.insert(k);

@@ -109,7 +109,7 @@ void diffTable(Transaction& tx, const TableId& id, const TableState& from, const
   }
   // Last: no rule names them any more.
   for (const auto& [name, object] : from.objects) {
-    if (to.objects.count(name) == 0) tx.ops.push_back(DeleteObject{id, name});
+    if (to.objects.count(name) == 0) tx.ops.push_back(DeleteObject{id, object});
   }
 }
 

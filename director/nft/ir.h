@@ -95,7 +95,7 @@ struct PayloadWrite {
 struct Notrack {
   bool operator==(const Notrack&) const = default;
 };
-// nft_objref: attach a stateful object by name (`ct timeout set "NAME"`).
+// nft_objref: attach a stateful object by name (`ct timeout set "NAME"`, `ct helper set "NAME"`).
 struct Objref {
   uint32_t type;
   std::string name;  // type: NFT_OBJECT_*
@@ -147,6 +147,7 @@ struct SetDef {
   bool operator==(const SetDef&) const = default;
 };
 
+// Stateful objects of a table (NFT_MSG_NEWOBJ), attached to flows by rules (Objref).
 // A conntrack timeout policy (NFT_OBJECT_CT_TIMEOUT, `nft list ct timeouts`): seconds per state,
 // indexed by NFTNL_CTTIMEOUT_TCP_* / NFTNL_CTTIMEOUT_UDP_*; every state is given.
 struct CtTimeoutObject {
@@ -154,9 +155,16 @@ struct CtTimeoutObject {
   std::vector<uint32_t> seconds;
   bool operator==(const CtTimeoutObject&) const = default;
 };
+// A ct helper (NFT_OBJECT_CT_HELPER) binds a kernel conntrack helper (nf_conntrack_<type>, with its
+// nf_nat_<type>) to the flows a rule hands it: `ct helper NAME { type "ftp" protocol tcp; }`.
+struct CtHelperObject {
+  std::string type;     // the kernel helper's name, "ftp"
+  uint8_t l4proto = 6;  // IPPROTO_TCP
+  bool operator==(const CtHelperObject&) const = default;
+};
 struct ObjectDef {
   std::string name;
-  CtTimeoutObject ctTimeout;
+  std::variant<CtTimeoutObject, CtHelperObject> body;
   bool operator==(const ObjectDef&) const = default;
 };
 
@@ -181,7 +189,7 @@ struct TableState {
   TableOwner owner = TableOwner::kNone;
   std::map<std::string, SetDef> sets;
   std::map<std::string, ChainDef> chains;
-  std::map<std::string, ObjectDef> objects;  // stateful objects the chains name (ct timeouts)
+  std::map<std::string, ObjectDef> objects;  // stateful objects the chains name, by name
   // set name -> key -> data; only for sets the diff owns (not dynamic ones)
   std::map<std::string, std::map<Bytes, std::variant<std::monostate, Bytes, Verdict>>> elements;
   bool operator==(const TableState&) const = default;
@@ -209,7 +217,7 @@ struct AddObject {
 };
 struct DeleteObject {
   TableId table;
-  std::string name;
+  ObjectDef object;  // the kernel wants its type as well as its name
 };
 struct AddElements { TableId table; std::string set; std::vector<Element> elements; };
 struct DeleteElements { TableId table; std::string set; std::vector<Element> elements; };

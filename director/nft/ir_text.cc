@@ -1,5 +1,7 @@
 #include "director/nft/ir_text.h"
 
+#include <linux/netfilter/nf_tables.h>
+
 #include <cstdio>
 #include <sstream>
 
@@ -116,7 +118,12 @@ struct ExprText {
     return s;
   }
   std::string operator()(const Notrack&) const { return "notrack"; }
-  std::string operator()(const Objref& e) const { return "ct timeout set \"" + e.name + "\""; }
+  std::string operator()(const Objref& e) const {
+    const char* kind = e.type == NFT_OBJECT_CT_TIMEOUT  ? "ct timeout"
+                       : e.type == NFT_OBJECT_CT_HELPER ? "ct helper"
+                                                        : "object";
+    return std::string(kind) + " set \"" + e.name + "\"";
+  }
   std::string operator()(const Fwd& e) const {
     return std::string("fwd") + (e.addrReg ? (e.ipv6 ? " ip6 to " : " ip to ") + reg(*e.addrReg) : "") +
            " dev " + reg(e.devReg);
@@ -170,9 +177,18 @@ std::string ownerText(TableOwner owner) {
   return "?";
 }
 
+std::string objectKind(const ObjectDef& o) {
+  return std::holds_alternative<CtHelperObject>(o.body) ? "ct helper" : "ct timeout";
+}
+
 std::string objectText(const ObjectDef& o) {
-  std::string s = o.name + " { protocol " + std::to_string(o.ctTimeout.l4proto) + " seconds";
-  for (uint32_t v : o.ctTimeout.seconds) s += " " + std::to_string(v);
+  std::string s = objectKind(o) + " " + o.name;
+  if (const auto* helper = std::get_if<CtHelperObject>(&o.body)) {
+    return s + " { type \"" + helper->type + "\" protocol " + std::to_string(helper->l4proto) + " }";
+  }
+  const auto& timeout = std::get<CtTimeoutObject>(o.body);
+  s += " { protocol " + std::to_string(timeout.l4proto) + " seconds";
+  for (uint32_t v : timeout.seconds) s += " " + std::to_string(v);
   return s + " }";
 }
 
@@ -208,7 +224,7 @@ std::string toText(const NftState& state) {
       for (const auto& rule : chain.rules) out << "    " << toText(rule) << "\n";
     }
     for (const auto& [name, object] : t.objects)
-      out << "  ct timeout " << objectText(object) << "\n";
+      out << "  " << objectText(object) << "\n";
   }
   return out.str();
 }
@@ -241,9 +257,11 @@ std::string toText(const Transaction& tx) {
       return s + " }";
     }
     std::string operator()(const AddObject& o) const {
-      return "add ct timeout " + objectText(o.object);
+      return "add " + objectText(o.object);
     }
-    std::string operator()(const DeleteObject& o) const { return "delete ct timeout " + o.name; }
+    std::string operator()(const DeleteObject& o) const {
+      return "delete " + objectKind(o.object) + " " + o.object.name;
+    }
   };
   std::string out;
   for (const auto& op : tx.ops) out += std::visit(OpText{}, op) + "\n";

@@ -55,6 +55,9 @@ inline constexpr std::string_view kDrBackends4 =
     "dr_backends4";  // l4proto . vip . vport . slot : real . ifindex
 inline constexpr std::string_view kDrStats4 = "dr_stats4";  // l4proto . vip . vport . slot, counter
 
+// `ct helper ftp { type "ftp" protocol tcp; l3proto inet; }`: exists while a service uses it.
+inline constexpr std::string_view kFtpHelper = "ftp";
+
 inline std::string byFamily(std::string_view base, bool v6) {
   return std::string(base) + (v6 ? "6" : "4");
 }

@@ -2,15 +2,14 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
-#include <libnftnl/object.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
 #include <algorithm>
-#include <array>
 #include <utility>
 
+#include "director/nft/ir_text.h"
 #include "director/nft/nftnl_util.h"
 
 namespace ha::director::nft::detail {
@@ -310,49 +309,6 @@ Status BatchBuilder::addOp(const DeleteElements &op, size_t i) {
   return addElements(NFT_MSG_DELSETELEM, op.table, op.set, op.elements, i);
 }
 
-Status BatchBuilder::addOp(const AddObject& op, size_t i) {
-  const CtTimeoutObject& t = op.object.ctTimeout;
-  if (auto st = checkName("object", op.object.name); !st) return st;
-  // libnftnl sends every state of the protocol's array; a state left 0 would be a 0 s timeout.
-  const size_t states =
-      t.l4proto == IPPROTO_TCP ? size_t{NFTNL_CTTIMEOUT_TCP_MAX} : size_t{NFTNL_CTTIMEOUT_UDP_MAX};
-  if ((t.l4proto != IPPROTO_TCP && t.l4proto != IPPROTO_UDP) || t.seconds.size() != states) {
-    return Error{"ct timeout " + op.object.name + ": protocol " + std::to_string(t.l4proto) +
-                 " with " + std::to_string(t.seconds.size()) + " states"};
-  }
-  std::array<uint32_t, NFTNL_CTTIMEOUT_ARRAY_MAX> seconds{};
-  std::copy(t.seconds.begin(), t.seconds.end(), seconds.begin());
-  ObjPtr o(nftnl_obj_alloc());
-  if (!o) return Error{"out of memory"};
-  nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, op.table.name.c_str());
-  nftnl_obj_set_str(o.get(), NFTNL_OBJ_NAME, op.object.name.c_str());
-  nftnl_obj_set_u32(o.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_CT_TIMEOUT);
-  // No l3proto: the object takes the table's family (inet serves IPv4 and IPv6).
-  nftnl_obj_set_u8(o.get(), NFTNL_OBJ_CT_TIMEOUT_L4PROTO, t.l4proto);
-  nftnl_obj_set_data(o.get(), NFTNL_OBJ_CT_TIMEOUT_ARRAY, seconds.data(),
-                     static_cast<uint32_t>(sizeof(seconds)));
-  // NLM_F_EXCL: an object of this name cannot be updated in place (the kernel ignores the add),
-  // so one that exists with other values must fail loudly.
-  auto* nlh =
-      startMessage(NFT_MSG_NEWOBJ, op.table, NLM_F_CREATE | NLM_F_EXCL, i, 0, kObjectMsgBytes);
-  nftnl_obj_nlmsg_build_payload(nlh, o.get());
-  endMessage(nlh);
-  return okStatus();
-}
-
-Status BatchBuilder::addOp(const DeleteObject& op, size_t i) {
-  if (auto st = checkName("object", op.name); !st) return st;
-  ObjPtr o(nftnl_obj_alloc());
-  if (!o) return Error{"out of memory"};
-  nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, op.table.name.c_str());
-  nftnl_obj_set_str(o.get(), NFTNL_OBJ_NAME, op.name.c_str());
-  nftnl_obj_set_u32(o.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_CT_TIMEOUT);
-  auto* nlh = startMessage(NFT_MSG_DELOBJ, op.table, 0, i, 0, kObjectMsgBytes);
-  nftnl_obj_nlmsg_build_payload(nlh, o.get());
-  endMessage(nlh);
-  return okStatus();
-}
-
 // Packs as many elements per message as one nested attribute holds (~1,800
 // 8+8-byte map elements): 100k elements cost ~60 messages and ACKs instead of
 // 100k.
@@ -419,10 +375,10 @@ std::string describeOp(const Op &op) {
       return "delete element from set " + o.set + " in " + tableText(o.table);
     }
     std::string operator()(const AddObject& o) const {
-      return "add ct timeout " + o.object.name + " in " + tableText(o.table);
+      return "add " + objectText(o.object) + " in " + tableText(o.table);
     }
     std::string operator()(const DeleteObject& o) const {
-      return "delete ct timeout " + o.name + " in " + tableText(o.table);
+      return "delete " + objectKind(o.object) + " " + o.object.name + " in " + tableText(o.table);
     }
   };
   return std::visit(Describe{}, op);

@@ -1,6 +1,7 @@
 #include "director/nft/patch.h"
 
 #include "director/nft/diff.h"
+#include "director/nft/names.h"
 #include "director/nft/ops_render.h"
 #include "director/nft/render.h"
 
@@ -12,7 +13,7 @@ bool sameForwarding(const ServicePlan& a, const ServicePlan& b) {
          a.hashPort == b.hashPort && a.slots == b.slots &&
          a.persistenceTimeoutSec == b.persistenceTimeoutSec &&
          a.persistenceMask == b.persistenceMask && a.timeouts == b.timeouts &&
-         a.oneShot == b.oneShot && a.laddrGroupId == b.laddrGroupId && a.drDevice == b.drDevice &&
+         a.oneShot == b.oneShot && a.ftpHelper == b.ftpHelper && a.laddrGroupId == b.laddrGroupId && a.drDevice == b.drDevice &&
          a.groupAddresses == b.groupAddresses && a.groupFwmarks == b.groupFwmarks &&
          keepsPacketPort(a) == keepsPacketPort(b);
 }
@@ -70,6 +71,31 @@ void shareClassChains(const NftState& installed, const ForwardingPlan& before,
   for (const auto& cls : joined) copyInstalled(cls, from);
 }
 
+// The ct helper object is shared by every FTP service, whatever its class: it comes with the
+// first changed service that wants it (added only when not installed yet) and goes when the
+// changed services take away the last user (the walk over all services happens only then).
+void shareFtpHelper(const NftState& installed, const ForwardingPlan& before,
+                    const ForwardingPlan& after, const std::set<uint32_t>& changed, NftState& from,
+                    NftState& to) {
+  bool joined = false, left = false;
+  for (uint32_t id : changed) {
+    if (auto it = after.services.find(id); it != after.services.end())
+      joined = joined || it->second.ftpHelper;
+    if (auto it = before.services.find(id); it != before.services.end())
+      left = left || it->second.ftpHelper;
+  }
+  auto table = installed.tables.find(inetTable());
+  const bool isInstalled = table != installed.tables.end() &&
+                           table->second.objects.count(std::string(kFtpHelper)) != 0;
+  if (joined) {
+    addFtpHelperObject(to);
+    if (isInstalled) addFtpHelperObject(from);
+  } else if (left && isInstalled) {
+    addFtpHelperObject(from);
+    if (usesFtpHelper(after)) addFtpHelperObject(to);
+  }
+}
+
 }  // namespace
 
 bool canPatch(const ForwardingPlan& before, const ForwardingPlan& after) {
@@ -106,6 +132,7 @@ Transaction patchServices(NftState& installed, const ForwardingPlan& before,
       renderService(to, it->second, after);
   }
   shareClassChains(installed, before, after, changed, from, to);
+  shareFtpHelper(installed, before, after, changed, from, to);
   Transaction tx = diff(from, to);
 
   for (auto& [tableId, fromTable] : from.tables) {

@@ -4,6 +4,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include <algorithm>
 #include <set>
 
 #include "director/nft/names.h"
@@ -137,6 +138,7 @@ std::string inetClassChain(const ServiceClass& cls) {
   if (cls.persistenceSec != 0) n += "_persist" + std::to_string(cls.persistenceSec);
   if (cls.byMark) n += cls.keepPort ? "_fwm_keepport" : "_fwm";
   if (!cls.persistMask.empty()) n += "_mask" + hexText(cls.persistMask);
+  if (cls.ftpHelper) n += "_ftp";
   if (!cls.timeouts.isDefault()) {
     n += "_t" + std::to_string(cls.timeouts.tcpSec) + "_" + std::to_string(cls.timeouts.tcpFinSec) +
          "_" + std::to_string(cls.timeouts.udpSec);
@@ -150,8 +152,9 @@ std::string inetClassChain(const ServiceClass& cls) {
 // (SYN_RECV 60, SYN_SENT/TIME_WAIT 120, LAST_ACK 30, CLOSE 10 s), which are conntrack's defaults
 // too; they are written out so the namespace's sysctls do not leak into our flows.
 ObjectDef tcpTimeouts(std::string name, const ConnTimeouts& t) {
-  ObjectDef o{std::move(name), {IPPROTO_TCP, std::vector<uint32_t>(NFTNL_CTTIMEOUT_TCP_MAX)}};
-  auto& s = o.ctTimeout.seconds;
+  ObjectDef o{std::move(name),
+              CtTimeoutObject{IPPROTO_TCP, std::vector<uint32_t>(NFTNL_CTTIMEOUT_TCP_MAX)}};
+  auto& s = std::get<CtTimeoutObject>(o.body).seconds;
   s[NFTNL_CTTIMEOUT_TCP_SYN_SENT] = 120;
   s[NFTNL_CTTIMEOUT_TCP_SYN_RECV] = 60;
   s[NFTNL_CTTIMEOUT_TCP_ESTABLISHED] = t.tcpSec;
@@ -169,11 +172,12 @@ ObjectDef tcpTimeouts(std::string name, const ConnTimeouts& t) {
 
 // IPVS keeps one UDP timeout whatever the traffic; conntrack's unreplied and replied get it both.
 ObjectDef udpTimeouts(std::string name, const ConnTimeouts& t) {
-  return ObjectDef{std::move(name), {IPPROTO_UDP, {t.udpSec, t.udpSec}}};
+  return ObjectDef{std::move(name), CtTimeoutObject{IPPROTO_UDP, {t.udpSec, t.udpSec}}};
 }
 
-// dnat<4|6>_<rot|hash><N>[_port][_persist<T>]: mark the flow as ours (ct mark = tag | service id,
-// looked up by the packet's service key), persistence, then slot -> real by that mark.
+// dnat<4|6>_<rot|hash><N>[_port][_persist<T>][_fwm][_mask<M>][_ftp][_t<T>]: mark the flow as
+// ours (ct mark = tag | service id, looked up by the packet's service key or mark), its timeouts,
+// [the FTP helper], persistence, then slot -> real by that mark.
 // Rotation counters are per class chain: services of one class share one numgen counter.
 ChainDef classChain(const ServiceClass& cls, uint32_t seed) {
   bool v6 = cls.v6;
@@ -203,6 +207,15 @@ ChainDef classChain(const ServiceClass& cls, uint32_t seed) {
                         .expr(Objref{NFT_OBJECT_CT_TIMEOUT, ctTimeoutName(c.name, false)})
                         .comment("lvs_timeouts")
                         .take());
+  if (cls.ftpHelper) {
+    // Before any dnat: NAT adds the sequence-adjust extension nf_nat_ftp needs only to a flow
+    // that already has its helper. Expected data flows inherit this flow's mark and get their
+    // NAT from nf_nat_ftp, so they never pass these chains.
+    c.rules.push_back(RuleBuilder()
+                          .expr(Objref{NFT_OBJECT_CT_HELPER, std::string(kFtpHelper)})
+                          .comment("FTP: the kernel's helper follows PORT/PASV")
+                          .take());
+  }
   Reg addr = Reg::k2, port = regPlus(Reg::k2, al / 4);
   Reg persistKey = Reg::k8;  // above every register the scheduling rule uses
   // A real of port 0 under a mark keeps the packet's destination port (IPVS fwmark services).
@@ -320,6 +333,7 @@ std::vector<ServiceClass> serviceClassesOf(const ServicePlan& sp) {
     cls.persistMask.assign(sp.persistenceMask->bytes(),
                            sp.persistenceMask->bytes() + sp.persistenceMask->size());
   cls.timeouts = sp.timeouts;
+  cls.ftpHelper = sp.ftpHelper;
   std::vector<ServiceClass> classes;
   if (sp.key.plain() || !sp.groupAddresses.empty()) classes.push_back(cls);
   if (!selectorMarks(sp).empty()) {
@@ -444,10 +458,21 @@ TableOwner tableOwner(TableOwnership ownership) {
   return TableOwner::kNone;
 }
 
+bool usesFtpHelper(const ForwardingPlan& plan) {
+  return std::any_of(plan.services.begin(), plan.services.end(),
+                     [](const auto& entry) { return entry.second.ftpHelper; });
+}
+
+void addFtpHelperObject(NftState& state) {
+  const std::string name(kFtpHelper);
+  state.tables[inetTable()].objects[name] = ObjectDef{name, CtHelperObject{"ftp", IPPROTO_TCP}};
+}
+
 NftState render(const ForwardingPlan& plan) {
   NftState state;
   state.tables[inetTable()] = renderInet(plan);
   if (planHasOps(plan)) addOpsBase(state.tables[inetTable()]);
+  if (usesFtpHelper(plan)) addFtpHelperObject(state);
   if (!plan.drDevices.empty()) state.tables[netdevTable()] = renderNetdev(plan);
   for (const auto& [id, sp] : plan.services) renderService(state, sp, plan);
   for (auto& [id, table] : state.tables) table.owner = tableOwner(plan.tableOwnership);

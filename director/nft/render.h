@@ -30,6 +30,7 @@ struct ServiceClass {
   Bytes persistMask;      // persistence_granularity; empty: the whole client address
   ConnTimeouts timeouts;  // inet only: the ct timeout objects the chain attaches
   bool ops = false;       // ops: stateless, in the raw-priority chain (ops_render.h)
+  bool ftpHelper = false;  // the flow gets the kernel's FTP helper (the shared kFtpHelper object)
   auto operator<=>(const ServiceClass&) const = default;
 };
 // Empty when the service has no real in rotation (its map elements are drop); two for a group
@@ -48,6 +49,11 @@ std::vector<std::string> classObjectNames(const ServiceClass& cls);
 // One service's share of the ruleset: its map elements and the class chain it goes to, in the
 // table of its mode. render() is the base objects plus every service's share.
 void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& plan);
+
+// The ct helper object exists while some service wants it, whatever its reals' health (so a
+// health flip never adds or removes it).
+bool usesFtpHelper(const ForwardingPlan& plan);
+void addFtpHelperObject(NftState& state);
 
 // Element keys, shared with the counter decoder and tests.
 Bytes serviceKey(const ServiceKey& key);                   // l4proto . vip . vport

@@ -70,6 +70,15 @@ std::string timeoutsText(const ConnTimeouts& t) {
          std::to_string(t.udpSec);
 }
 
+bool wantsFtpHelper(const VirtualServerConfig& vs, const VirtualServerGroup* group) {
+  bool rewrites = vs.mode == ForwardMode::kNat || vs.mode == ForwardMode::kFullNat;
+  if (!rewrites || vs.protocol != Protocol::kTcp) return false;
+  if (vs.ftpHelper) return *vs.ftpHelper;
+  if (group == nullptr) return vs.port == kFtpControlPort;
+  return std::any_of(group->addresses.begin(), group->addresses.end(),
+                     [](const auto& member) { return member.port == kFtpControlPort; });
+}
+
 std::map<ServiceKey, uint32_t> assignServiceIds(const std::map<ServiceKey, uint32_t>& previous,
                                                 const Config& config) {
   std::map<ServiceKey, uint32_t> ids;
@@ -178,6 +187,9 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
         sp.groupAddresses.push_back({entry.first.plus(i), entry.port});
     }
     for (const auto& mark : group->second.fwmarks) sp.groupFwmarks.push_back(mark.mark);
+    sp.ftpHelper = wantsFtpHelper(vs, &group->second);
+  } else {
+    sp.ftpHelper = wantsFtpHelper(vs);
   }
 
   // keepalived (ipwrapper.c): with the quorum lost and a sorry server, the live reals leave the

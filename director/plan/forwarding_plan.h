@@ -89,6 +89,7 @@ struct ServicePlan {
   // that selects this one service. Empty for plain and fwmark services (their key selects them).
   std::vector<Endpoint> groupAddresses;
   std::vector<uint32_t> groupFwmarks;
+  bool ftpHelper = false;  // new flows get the kernel's FTP helper (NAT/FULLNAT only)
 };
 
 // What selects a service: VIP:port keys (its own, or its group's) and packet marks.
@@ -159,6 +160,11 @@ ServiceKey serviceKeyOf(const VirtualServerConfig& vs);
 // for one of its VIP:port members (ipvsadm sees keepalived's expansion, so `-t MEMBER` names
 // the group); the fwmark service (either family, IPv4 first) or group of `-f MARK`.
 ServiceKey resolveServiceKey(const ForwardingPlan& plan, const ServiceKey& asked);
+// ftp_helper as written, else ip_vs_ftp's rule: TCP services on port 21 (its `ports` parameter's
+// default; for a virtual_server_group, any member on port 21). Only NAT and FULLNAT rewrite
+// addresses, so only they need it.
+bool wantsFtpHelper(const VirtualServerConfig& vs, const VirtualServerGroup* group = nullptr);
+constexpr uint16_t kFtpControlPort = 21;
 
 // Pure. Fails only on what the config checker cannot know (an unknown DR device).
 Result<ForwardingPlan> buildPlan(const PlanInputs& inputs);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "director/nft/ir_text.h"
+
 namespace ha::director::nft {
 namespace {
 
@@ -9,6 +11,13 @@ bool ruleUsesSet(const Rule& r, const std::string& set) {
   for (const auto& e : r.exprs) {
     if (const auto* l = std::get_if<Lookup>(&e); l && l->set == set) return true;
     if (const auto* d = std::get_if<Dynset>(&e); d && d->set == set) return true;
+  }
+  return false;
+}
+
+bool ruleUsesObject(const Rule& r, const std::string& object) {
+  for (const auto& e : r.exprs) {
+    if (const auto* ref = std::get_if<Objref>(&e); ref && ref->name == object) return true;
   }
   return false;
 }
@@ -139,7 +148,7 @@ class Applier {
   }
   Status operator()(const AddObject& o) {
     auto* t = table(o.table);
-    std::string what = "add ct timeout " + o.object.name;
+    std::string what = "add " + objectKind(o.object) + " " + o.object.name;
     if (!t) return Error{what + ": No such file or directory"};
     // NLM_F_EXCL, as the writer sends it.
     if (!t->objects.emplace(o.object.name, o.object).second) return Error{what + ": File exists"};
@@ -147,18 +156,14 @@ class Applier {
   }
   Status operator()(const DeleteObject& o) {
     auto* t = table(o.table);
-    std::string what = "delete ct timeout " + o.name;
-    if (!t || t->objects.count(o.name) == 0) return Error{what + ": No such file or directory"};
+    std::string what = "delete " + objectKind(o.object) + " " + o.object.name;
+    if (!t || t->objects.count(o.object.name) == 0) return Error{what + ": No such file or directory"};
     for (const auto& [name, chain] : t->chains) {
       for (const auto& r : chain.rules) {
-        for (const auto& e : r.exprs) {
-          if (const auto* ref = std::get_if<Objref>(&e); ref && ref->name == o.name) {
-            return Error{what + ": Device or resource busy"};
-          }
-        }
+        if (ruleUsesObject(r, o.object.name)) return Error{what + ": Device or resource busy"};
       }
     }
-    t->objects.erase(o.name);
+    t->objects.erase(o.object.name);
     return okStatus();
   }
 
