@@ -64,6 +64,7 @@ struct MappedConfig {
   std::optional<SslSettings> ssl;
   std::optional<SyncSource> sync;  // set when a connection_sync block was written
   RulePriorities rulePriorities;   // preferences given to rules written without one
+  bool defaultSchedulerNoted = false;  // the wlc note is given once, for the first service
 };
 
 MappedConfig mapConfig(const ConfigTree& tree, DiagnosticSink& sink);

@@ -37,7 +37,9 @@ std::string virtualServerName(const VirtualServerConfig& vs) {
 std::string Diagnostic::str() const {
   // Line 0 means the whole file (e.g. it could not be read); "file:0" would point nowhere.
   std::string out = where.line > 0 ? where.str() : where.file;
-  out += severity == Severity::kError ? ": error: " : ": warning: ";
+  out += severity == Severity::kError  ? ": error: "
+         : severity == Severity::kNote ? ": note: "
+                                       : ": warning: ";
   out += message;
   return out;
 }

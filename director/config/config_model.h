@@ -35,6 +35,9 @@ std::string_view forwardModeName(ForwardMode m); // "NAT" / "FNAT" / "DR" / "TUN
 // (docs/decisions/0008-maglev-with-a-fixed-seed.md).
 constexpr uint32_t kDefaultHashSeed = 0x5eed1b5a;
 
+// IPVS_DEF_SCHED: keepalived's scheduler without lb_algo, and ipvsadm's without -s.
+inline constexpr std::string_view kDefaultScheduler = "wlc";
+
 struct RealServerConfig {
   SourceLocation where;
   IpAddress address;
@@ -78,7 +81,7 @@ struct VirtualServerConfig {
   // to this one service (one set of reals, one checker per real), as keepalived does.
   std::string group;
   Protocol protocol = Protocol::kTcp;
-  std::string scheduler = "rr";          // a name in the scheduler registry
+  std::string scheduler{kDefaultScheduler};  // a name in the scheduler registry
   std::set<std::string> schedulerFlags;  // keepalived lb_algo flags: "sh-port", "mh-port"
   uint32_t mhTableSize = 0;  // 0 = kDefaultMaglevTableSize (our extension; sched/maglev.h)
   ForwardMode mode = ForwardMode::kNat;  // keepalived's default lb_kind
@@ -190,7 +193,8 @@ struct Config {
 };
 
 struct Diagnostic {
-  enum class Severity : uint8_t { kWarning, kError };
+  // kNote: a default applied that keepalived reports at info level ("no scheduler set").
+  enum class Severity : uint8_t { kWarning, kError, kNote };
   Severity severity = Severity::kError;
   SourceLocation where;
   std::string message;

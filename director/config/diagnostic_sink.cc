@@ -13,14 +13,21 @@ void DiagnosticSink::warning(const SourceLocation& where, std::string message) {
   add(Diagnostic::Severity::kWarning, where, std::move(message));
 }
 
+void DiagnosticSink::note(const SourceLocation& where, std::string message) {
+  add(Diagnostic::Severity::kNote, where, std::move(message));
+}
+
 void DiagnosticSink::add(Diagnostic::Severity severity, const SourceLocation& where,
                          std::string message) {
-  if (diagnostics_.size() >= kMaxDiagnostics) {
+  // Notes are given once each (a default applied), so they never crowd out the problems.
+  const bool note = severity == Diagnostic::Severity::kNote;
+  if (!note && problems_ >= kMaxDiagnostics) {
     ++dropped_;
     if (severity == Diagnostic::Severity::kError) ++droppedErrors_;
     lastDropped_ = where;
     return;
   }
+  if (!note) ++problems_;
   diagnostics_.push_back(Diagnostic{severity, where, std::move(message)});
 }
 
@@ -33,6 +40,7 @@ std::vector<Diagnostic> DiagnosticSink::take() {
                                       std::to_string(dropped_) + " more diagnostics not shown"});
     dropped_ = droppedErrors_ = 0;
   }
+  problems_ = 0;
   return std::exchange(diagnostics_, {});
 }
 

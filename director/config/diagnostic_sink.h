@@ -15,6 +15,7 @@ class DiagnosticSink {
  public:
   void error(const SourceLocation& where, std::string message);
   void warning(const SourceLocation& where, std::string message);
+  void note(const SourceLocation& where, std::string message);  // info: a default applied
   size_t errorCount() const { return errors_; }
   // Appends a summary of what the cap dropped, then hands the list over.
   std::vector<Diagnostic> take();
@@ -24,6 +25,7 @@ class DiagnosticSink {
 
   std::vector<Diagnostic> diagnostics_;
   size_t errors_ = 0;
+  size_t problems_ = 0;  // errors and warnings kept (the cap's count)
   size_t dropped_ = 0;
   size_t droppedErrors_ = 0;
   SourceLocation lastDropped_;

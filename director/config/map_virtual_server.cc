@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <utility>
 
 #include "director/config/config_mapper.h"
 #include "director/config/health_mapping.h"
@@ -229,6 +230,28 @@ bool mapServiceHeader(const Node& node, VirtualServerConfig& vs, DiagnosticSink&
 
 }  // namespace
 
+// keepalived (check_data.c): a virtual server without lb_algo gets IPVS's default, wlc, with a
+// warning. DR picks its real at netdev ingress, before conntrack, where no connection counts
+// exist: it gets mh with mh-port instead (per connection, the same real on every director).
+void applyDefaultScheduler(const Node& node, VirtualServerConfig& vs,
+                           const ServiceKeywordLocations& loc, bool& noted, DiagnosticSink& sink) {
+  if (loc.lbAlgo.line != 0) return;
+  if (vs.mode == ForwardMode::kDr) {
+    vs.scheduler = "mh";
+    vs.schedulerFlags.insert("mh-port");
+    sink.warning(node.where, virtualServerName(vs) +
+                                 ": no scheduler set; keepalived's default 'wlc' counts "
+                                 "connections, which DR does not see here (it picks the real "
+                                 "before conntrack): setting 'mh' with mh-port");
+    return;
+  }
+  // Once: thousands of generated services must not bury the config's real diagnostics.
+  if (std::exchange(noted, true)) return;
+  sink.note(node.where, virtualServerName(vs) + ": no scheduler set, setting default '" +
+                            vs.scheduler + "' (as keepalived; the same for every virtual_server "
+                            "without lb_algo)");
+}
+
 void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink) {
   VirtualServerConfig vs;
   vs.where = node.where;
@@ -240,6 +263,7 @@ void mapVirtualServer(const Node& node, MappedConfig& out, DiagnosticSink& sink)
   health.trackFiles = &out.config.trackFiles;
   for (const Node& child : node.children) mapServiceKeyword(child, vs, loc, health, sink);
   checkOneShot(node, vs, sink);
+  applyDefaultScheduler(node, vs, loc, out.defaultSchedulerNoted, sink);
   if (!ok) return;
   resolveHealth(vs, health, sink);
   out.config.virtualServers.push_back(std::move(vs));

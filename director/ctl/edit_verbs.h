@@ -29,8 +29,9 @@ inline constexpr std::string_view kEditUsage =
     "       directorctl [--admin-socket PATH] --set TCP TCPFIN UDP\n";
 
 inline constexpr std::string_view kEditHelp =
-    "  -A -E -D add, edit, delete a virtual service (-s rr|wrr|sh|mh, default rr as the config's\n"
-    "           lb_algo; -p [SECONDS]: persistence, 300 s without a value; -p 0 on -E ends it)\n"
+    "  -A -E -D add, edit, delete a virtual service (-s SCHED, default wlc as ipvsadm and the\n"
+    "           config's lb_algo; -p [SECONDS]: persistence, 300 s without a value; -p 0 on -E\n"
+    "           ends it)\n"
     "  -a -e -d add, edit, delete a real (-w WEIGHT, default 1 on -a; -w 0 drains: no new flows,\n"
     "           established ones finish; -g DR, -m NAT, -i TUN, -b FULLNAT: must be the service's\n"
     "           mode; a real alone in its service may change it). Omitted options keep their\n"

@@ -265,9 +265,7 @@ int main(int argc, char** argv) {
   if (auto st = ledger->compact(); !st) ha::log::error("state file: " + st.error());
 
   auto loaded = loadConfigFile(configPath, ha::systemFileProbe(), configId);
-  for (const auto& d : loaded.diagnostics) {
-    (d.severity == Diagnostic::Severity::kError ? ha::log::error : ha::log::warning)(d.str());
-  }
+  ha::director::logDiagnostics(loaded.diagnostics);
 
   auto kernel = openKernelPorts(ledger);
   if (!kernel) {

@@ -184,7 +184,8 @@ std::string objectKind(const ObjectDef& o) {
 std::string objectText(const ObjectDef& o) {
   std::string s = objectKind(o) + " " + o.name;
   if (const auto* helper = std::get_if<CtHelperObject>(&o.body)) {
-    return s + " { type \"" + helper->type + "\" protocol " + std::to_string(helper->l4proto) + " }";
+    return s + " { type \"" + helper->type + "\" protocol " + std::to_string(helper->l4proto) +
+           " }";
   }
   const auto& timeout = std::get<CtTimeoutObject>(o.body);
   s += " { protocol " + std::to_string(timeout.l4proto) + " seconds";
@@ -223,8 +224,7 @@ std::string toText(const NftState& state) {
       out << "\n";
       for (const auto& rule : chain.rules) out << "    " << toText(rule) << "\n";
     }
-    for (const auto& [name, object] : t.objects)
-      out << "  " << objectText(object) << "\n";
+    for (const auto& [name, object] : t.objects) out << "  " << objectText(object) << "\n";
   }
   return out.str();
 }
@@ -256,9 +256,7 @@ std::string toText(const Transaction& tx) {
       for (const auto& e : o.elements) s += " " + hexWords(e.key);
       return s + " }";
     }
-    std::string operator()(const AddObject& o) const {
-      return "add " + objectText(o.object);
-    }
+    std::string operator()(const AddObject& o) const { return "add " + objectText(o.object); }
     std::string operator()(const DeleteObject& o) const {
       return "delete " + objectKind(o.object) + " " + o.object.name;
     }

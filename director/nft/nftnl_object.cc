@@ -59,8 +59,8 @@ Result<ObjPtr> build(const TableId& table, const ObjectDef& object, bool withDat
   nftnl_obj_set_str(o.get(), NFTNL_OBJ_NAME, object.name.c_str());
   nftnl_obj_set_u32(o.get(), NFTNL_OBJ_TYPE, objectType(object));
   if (withData) {
-    auto st = std::visit([&](const auto& kind) { return fill(o.get(), object.name, kind); },
-                         object.body);
+    auto st =
+        std::visit([&](const auto& kind) { return fill(o.get(), object.name, kind); }, object.body);
     if (!st) return Error{st.error()};
   }
   return o;

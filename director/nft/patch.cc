@@ -13,9 +13,9 @@ bool sameForwarding(const ServicePlan& a, const ServicePlan& b) {
          a.hashPort == b.hashPort && a.slots == b.slots &&
          a.persistenceTimeoutSec == b.persistenceTimeoutSec &&
          a.persistenceMask == b.persistenceMask && a.timeouts == b.timeouts &&
-         a.oneShot == b.oneShot && a.ftpHelper == b.ftpHelper && a.laddrGroupId == b.laddrGroupId && a.drDevice == b.drDevice &&
-         a.groupAddresses == b.groupAddresses && a.groupFwmarks == b.groupFwmarks &&
-         keepsPacketPort(a) == keepsPacketPort(b);
+         a.oneShot == b.oneShot && a.ftpHelper == b.ftpHelper && a.laddrGroupId == b.laddrGroupId &&
+         a.drDevice == b.drDevice && a.groupAddresses == b.groupAddresses &&
+         a.groupFwmarks == b.groupFwmarks && keepsPacketPort(a) == keepsPacketPort(b);
 }
 
 bool sameGroups(const ForwardingPlan& a, const ForwardingPlan& b) {
@@ -85,8 +85,8 @@ void shareFtpHelper(const NftState& installed, const ForwardingPlan& before,
       left = left || it->second.ftpHelper;
   }
   auto table = installed.tables.find(inetTable());
-  const bool isInstalled = table != installed.tables.end() &&
-                           table->second.objects.count(std::string(kFtpHelper)) != 0;
+  const bool isInstalled =
+      table != installed.tables.end() && table->second.objects.count(std::string(kFtpHelper)) != 0;
   if (joined) {
     addFtpHelperObject(to);
     if (isInstalled) addFtpHelperObject(from);

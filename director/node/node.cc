@@ -19,6 +19,19 @@
 
 namespace ha::director {
 
+void logDiagnostics(const std::vector<Diagnostic>& diagnostics) {
+  using Severity = Diagnostic::Severity;
+  for (const auto& d : diagnostics) {
+    if (d.severity == Severity::kError) {
+      log::error(d.str());
+    } else if (d.severity == Severity::kWarning) {
+      log::warning(d.str());
+    } else {
+      log::info(d.str());
+    }
+  }
+}
+
 namespace {
 
 // keepalived's signals directord has no use for (SIGJSON = SIGRTMIN+2, SIGSTATS_CLEAR =
@@ -199,9 +212,7 @@ Status Node::start(const Config& config) {
 void Node::reload() {
   log::info("reloading " + options_.configPath);
   auto loaded = loadConfigFile(options_.configPath, systemFileProbe(), options_.configId);
-  for (const auto& d : loaded.diagnostics) {
-    (d.severity == Diagnostic::Severity::kError ? log::error : log::warning)(d.str());
-  }
+  logDiagnostics(loaded.diagnostics);
   if (loaded.hasErrors()) {
     log::error("reload refused: the config has errors; the running configuration is unchanged");
     return;

@@ -47,6 +47,9 @@
 
 namespace ha::director {
 
+// The config's diagnostics in the log, each at its own level (error, warning, note as info).
+void logDiagnostics(const std::vector<Diagnostic>& diagnostics);
+
 struct NodeOptions {
   std::string configPath;
   std::string adminSocket;

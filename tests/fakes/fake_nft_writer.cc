@@ -157,7 +157,8 @@ class Applier {
   Status operator()(const DeleteObject& o) {
     auto* t = table(o.table);
     std::string what = "delete " + objectKind(o.object) + " " + o.object.name;
-    if (!t || t->objects.count(o.object.name) == 0) return Error{what + ": No such file or directory"};
+    if (!t || t->objects.count(o.object.name) == 0)
+      return Error{what + ": No such file or directory"};
     for (const auto& [name, chain] : t->chains) {
       for (const auto& r : chain.rules) {
         if (ruleUsesObject(r, o.object.name)) return Error{what + ": Device or resource busy"};

@@ -156,7 +156,7 @@ TEST(ConfigLocalAddressGroup, CapsAt8192AddressesInAll) {
   EXPECT_TRUE(hasError(huge, 2, "local_address_group huge: more than 8192 local addresses"));
   EXPECT_EQ(expandedAddresses(huge), 0u);
   // The service still finds its group: no "unknown local_address_group" on top.
-  EXPECT_EQ(huge.diagnostics.size(), 1u) << testing::dump(huge);
+  EXPECT_EQ(testing::problemCount(huge), 1u) << testing::dump(huge);
 }
 
 // Empty groups and reused names are errors; a nameless group is a missing argument.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -75,8 +76,21 @@ inline ::testing::AssertionResult hasWarning(const LoadResult& r, int line, std:
   return hasDiagnostic(r, Diagnostic::Severity::kWarning, file, line, text);
 }
 
+// Errors and warnings: notes (defaults applied, as keepalived logs them at info level) are not
+// problems.
+inline size_t problemCount(const LoadResult& r) {
+  return static_cast<size_t>(std::count_if(
+      r.diagnostics.begin(), r.diagnostics.end(),
+      [](const Diagnostic& d) { return d.severity != Diagnostic::Severity::kNote; }));
+}
+
+// Notes (defaults applied, as keepalived logs them at info level) do not count.
 inline ::testing::AssertionResult isClean(const LoadResult& r) {
-  if (r.diagnostics.empty()) return ::testing::AssertionSuccess();
+  if (std::all_of(r.diagnostics.begin(), r.diagnostics.end(), [](const Diagnostic& d) {
+        return d.severity == Diagnostic::Severity::kNote;
+      })) {
+    return ::testing::AssertionSuccess();
+  }
   return ::testing::AssertionFailure() << "expected no diagnostics; got:\n" << dump(r);
 }
 

@@ -156,7 +156,7 @@ TEST(ConfigHealthErrors, QuorumAndHysteresis) {
   EXPECT_TRUE(testing::hasWarning(r, 5,
                                   "virtual_server TCP 192.0.2.1:81: hysteresis 2 is not below "
                                   "quorum 2: the quorum is lost only when no real is up"));
-  EXPECT_EQ(r.diagnostics.size(), 2u) << testing::dump(r);
+  EXPECT_EQ(testing::problemCount(r), 2u) << testing::dump(r);
   EXPECT_EQ(r.config.virtualServers[1].hysteresis, 2u);
   EXPECT_EQ(r.config.virtualServers[2].quorum, 3u);
 }
@@ -222,7 +222,7 @@ TEST(ConfigHealthErrors, BfdCheckRefusedWithItsReason) {
                        "checker BFD_CHECK of real_server 10.0.0.1:80 not supported: BFD_CHECK "
                        "follows a bfd_instance session of keepalived's BFD daemon, and directord "
                        "has no BFD daemon integration"));
-  EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
+  EXPECT_EQ(testing::problemCount(r), 1u) << testing::dump(r);
   EXPECT_TRUE(r.config.virtualServers.empty() ||
               r.config.virtualServers[0].reals[0].checkers.empty());
 }
@@ -291,7 +291,7 @@ TEST(ConfigHealthErrors, BadRealLineStillReadsItsCheckers) {
       "    TCP_CHECK {\n      retry x\n    }\n  }\n}\n");
   EXPECT_TRUE(hasError(r, 2, "invalid port 'port' for 'real_server'"));
   EXPECT_TRUE(hasError(r, 4, "invalid value 'x' for 'retry'"));
-  EXPECT_EQ(r.diagnostics.size(), 2u) << testing::dump(r);
+  EXPECT_EQ(testing::problemCount(r), 2u) << testing::dump(r);
 }
 
 }  // namespace

@@ -298,7 +298,7 @@ TEST(ConfigHealthChecks, HarmlessKeywordsWarnWithTheirReason) {
                          "keyword 'user' in MISC_CHECK of real_server 10.0.0.1:80 "
                          "ignored: directord runs scripts as root"));
   EXPECT_TRUE(hasWarning(r, 26, "user 'nobody' for 'notify_up' in real_server 10.0.0.1:80"));
-  EXPECT_EQ(r.diagnostics.size(), 13u) << testing::dump(r);
+  EXPECT_EQ(testing::problemCount(r), 13u) << testing::dump(r);
   const auto& checkers = r.config.virtualServers[0].reals[0].checkers;
   ASSERT_EQ(checkers.size(), 3u);
   EXPECT_EQ(checkers[0].timing.retry, 3u);

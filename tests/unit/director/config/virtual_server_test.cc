@@ -12,17 +12,22 @@ using testing::hasWarning;
 using testing::isClean;
 using testing::load;
 
-// A bare service gets keepalived's defaults: TCP, rr, NAT, weight 1, delay_loop 60, no persistence.
+// A bare service gets keepalived's defaults: TCP, wlc (with keepalived's note), NAT, weight 1,
+// delay_loop 60, no persistence.
 TEST(ConfigVirtualServer, DefaultsFollowKeepalived) {
   auto r = load("virtual_server 192.0.2.1 80 {\n  real_server 10.0.0.1 8080\n}\n");
   ASSERT_TRUE(isClean(r));
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].str(),
+            "test.conf:1: note: TCP 192.0.2.1:80: no scheduler set, setting default 'wlc' (as "
+            "keepalived; the same for every virtual_server without lb_algo)");
   ASSERT_EQ(r.config.virtualServers.size(), 1u);
   const auto& vs = r.config.virtualServers[0];
   EXPECT_EQ(vs.where, (SourceLocation{"test.conf", 1}));
   EXPECT_EQ(vs.vip.str(), "192.0.2.1");
   EXPECT_EQ(vs.port, 80);
   EXPECT_EQ(vs.protocol, Protocol::kTcp);
-  EXPECT_EQ(vs.scheduler, "rr");
+  EXPECT_EQ(vs.scheduler, "wlc");
   EXPECT_EQ(vs.mode, ForwardMode::kNat);
   EXPECT_EQ(vs.delayLoopSec, 60);
   EXPECT_FALSE(vs.persistenceTimeoutSec);
@@ -121,7 +126,7 @@ TEST(ConfigVirtualServer, HealthChecksAreReadNotSkipped) {
                        "unknown keyword 'no_such_thing' in TCP_CHECK of real_server "
                        "10.0.0.1:80"));
   EXPECT_TRUE(hasWarning(r, 14, "keyword 'uthreshold' not supported yet: connection thresholds"));
-  EXPECT_EQ(r.diagnostics.size(), 2u) << testing::dump(r);
+  EXPECT_EQ(testing::problemCount(r), 2u) << testing::dump(r);
   const auto& vs = r.config.virtualServers[0];
   EXPECT_EQ(vs.quorum, 2u);
   ASSERT_EQ(vs.reals.size(), 1u);
