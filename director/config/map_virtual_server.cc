@@ -248,7 +248,8 @@ void applyDefaultScheduler(const Node& node, VirtualServerConfig& vs,
   // Once: thousands of generated services must not bury the config's real diagnostics.
   if (std::exchange(noted, true)) return;
   sink.note(node.where, virtualServerName(vs) + ": no scheduler set, setting default '" +
-                            vs.scheduler + "' (as keepalived; the same for every virtual_server "
+                            vs.scheduler +
+                            "' (as keepalived; the same for every virtual_server "
                             "without lb_algo)");
 }
 

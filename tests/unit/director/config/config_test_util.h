@@ -79,16 +79,15 @@ inline ::testing::AssertionResult hasWarning(const LoadResult& r, int line, std:
 // Errors and warnings: notes (defaults applied, as keepalived logs them at info level) are not
 // problems.
 inline size_t problemCount(const LoadResult& r) {
-  return static_cast<size_t>(std::count_if(
-      r.diagnostics.begin(), r.diagnostics.end(),
-      [](const Diagnostic& d) { return d.severity != Diagnostic::Severity::kNote; }));
+  return static_cast<size_t>(
+      std::count_if(r.diagnostics.begin(), r.diagnostics.end(),
+                    [](const Diagnostic& d) { return d.severity != Diagnostic::Severity::kNote; }));
 }
 
 // Notes (defaults applied, as keepalived logs them at info level) do not count.
 inline ::testing::AssertionResult isClean(const LoadResult& r) {
-  if (std::all_of(r.diagnostics.begin(), r.diagnostics.end(), [](const Diagnostic& d) {
-        return d.severity == Diagnostic::Severity::kNote;
-      })) {
+  if (std::all_of(r.diagnostics.begin(), r.diagnostics.end(),
+                  [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::kNote; })) {
     return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure() << "expected no diagnostics; got:\n" << dump(r);

@@ -98,12 +98,13 @@ TEST(ConfigValidation, DrNeedsAFlowHashScheduler) {
   const char* statics = "static_ipaddress {\n  192.0.2.1/32 dev eth0\n}\n";
   auto bare = load(std::string(statics) + "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n}\n");
   EXPECT_TRUE(hasNoErrors(bare));
-  EXPECT_TRUE(hasWarning(bare, 4, "no scheduler set; keepalived's default 'wlc' counts connections"));
+  EXPECT_TRUE(
+      hasWarning(bare, 4, "no scheduler set; keepalived's default 'wlc' counts connections"));
   ASSERT_EQ(bare.config.virtualServers.size(), 1u);
   EXPECT_EQ(bare.config.virtualServers[0].scheduler, "mh");
   EXPECT_EQ(bare.config.virtualServers[0].schedulerFlags, std::set<std::string>{"mh-port"});
-  auto rr = load(std::string(statics) +
-                 "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  lb_algo rr\n}\n");
+  auto rr =
+      load(std::string(statics) + "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  lb_algo rr\n}\n");
   EXPECT_TRUE(hasError(rr, 6,
                        "virtual_server TCP 192.0.2.1:80: DR picks reals before conntrack, so it "
                        "needs a flow-hash scheduler (sh or mh); got rr"));
