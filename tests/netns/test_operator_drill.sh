@@ -19,6 +19,23 @@ ha_find_binaries || exit 1
 lab_up
 start_reals
 
+real_block() {  # LAST-OCTET WEIGHT: a real_server with keepalived's usual HTTP_GET
+  cat <<EOF
+    real_server 198.51.100.$1 80 {
+        weight $2
+        HTTP_GET {
+            url {
+              path /
+              status_code 200
+            }
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+EOF
+}
+
 write_conf() {  # NODE PRIORITY
   cat >"$LAB_STATE_DIR/$1.conf" <<EOF
 ! Configuration File for keepalived
@@ -56,42 +73,7 @@ virtual_server group WEB {
     persistence_timeout 60
     protocol TCP
 
-    real_server 198.51.100.11 80 {
-        weight 1
-        HTTP_GET {
-            url {
-              path /
-              status_code 200
-            }
-            connect_timeout 1
-            retry 1
-            delay_before_retry 1
-        }
-    }
-    real_server 198.51.100.12 80 {
-        weight 1
-        HTTP_GET {
-            url {
-              path /
-              status_code 200
-            }
-            connect_timeout 1
-            retry 1
-            delay_before_retry 1
-        }
-    }
-    real_server 198.51.100.13 80 {
-        weight 2
-        HTTP_GET {
-            url {
-              path /
-              status_code 200
-            }
-            connect_timeout 1
-            retry 1
-            delay_before_retry 1
-        }
-    }
+$(for r in 11:1 12:1 13:2; do real_block "${r%:*}" "${r#*:}"; done)
 }
 EOF
 }

@@ -84,6 +84,15 @@ class GrpcLimitsTest : public GrpcTransportTest {
     pclose(child);
     return out;
   }
+  // The server refused the message: RESOURCE_EXHAUSTED as a rule, but on a loaded machine the
+  // server's reset can reach the child while it is still writing, which then ends UNAVAILABLE
+  // ("Broken pipe", "Connection reset"). Either way the stream failed; what these tests hold is
+  // the memory bound and that no message came through (MessageOverTheLimitIsRefusedBeforeParsing
+  // holds the status itself, with a client that waits for it).
+  static bool refused(const std::string& status) {
+    return status.rfind("status=RESOURCE_EXHAUSTED", 0) == 0 ||
+           status.rfind("status=UNAVAILABLE", 0) == 0;
+  }
   // Peak RSS growth of this process (the server) while a child sends `bytes` (KiB).
   long peakGrowthKib(uint16_t port, size_t bytes, std::string& status) {
     const long before = statusKib("VmRSS:");
@@ -146,7 +155,7 @@ TEST_F(GrpcLimitsTest, OversizedMessageMemoryIsBoundedByTheQuota) {
     startB(b);
     bounded = peakGrowthKib(b.port(), kBig, status);
     std::printf("64 MiB message, default quota: peak RSS +%ld KiB, %s", bounded, status.c_str());
-    EXPECT_EQ(status.rfind("status=RESOURCE_EXHAUSTED", 0), 0u) << status;
+    EXPECT_TRUE(refused(status)) << status;
     EXPECT_EQ(b.listener.count(Kind::kIncoming), 0u);
   }
   Node b;
@@ -169,7 +178,7 @@ TEST_F(GrpcLimitsTest, QuotaRecoversAfterOversizedMessages) {
   std::string status;
   for (size_t bytes : {8u << 20, 64u << 20}) {
     const long growth = peakGrowthKib(b.port(), bytes, status);
-    EXPECT_EQ(status.rfind("status=RESOURCE_EXHAUSTED", 0), 0u) << status;
+    EXPECT_TRUE(refused(status)) << status;
     EXPECT_LT(growth, 32 * 1024);
   }
   Node a;

@@ -3,35 +3,21 @@
 // services-map elements and class chains (never backends or marks).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "director/nft/diff.h"
 #include "director/nft/ir_text.h"
 #include "director/nft/patch.h"
 #include "director/nft/render.h"
 #include "tests/fakes/fake_nft_writer.h"
+#include "tests/unit/director/nft/golden.h"
 #include "tests/unit/director/nft/plan_fixtures.h"
 
 namespace ha::director::nft {
 namespace {
 
+using testing::expectGolden;
+
 using testing::ip;
 using testing::service;
-
-void expectGolden(const std::string& actual, const std::string& name) {
-  std::string path = std::string(HA_TEST_DATA_DIR) + "/nft/" + name;
-  if (std::getenv("HA_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path) << actual;
-    return;
-  }
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "golden mismatch: " << path;
-}
 
 ForwardingPlan plan(const ConnTimeouts& timeouts, size_t services) {
   ForwardingPlan p;

@@ -3,20 +3,19 @@
 #include <gtest/gtest.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "director/nft/diff.h"
 #include "director/nft/ir_text.h"
 #include "director/nft/names.h"
 #include "director/nft/patch.h"
 #include "director/nft/render.h"
 #include "tests/fakes/fake_nft_writer.h"
+#include "tests/unit/director/nft/golden.h"
 #include "tests/unit/director/nft/plan_fixtures.h"
 
 namespace ha::director::nft {
 namespace {
+
+using testing::expectGolden;
 
 using testing::ip;
 
@@ -49,19 +48,6 @@ ForwardingPlan ftpPlan() {
   v6.laddrGroupId = 2;
   plan.services[4] = v6;
   return plan;
-}
-
-void expectGolden(const std::string& actual, const std::string& name) {
-  std::string path = std::string(HA_TEST_DATA_DIR) + "/nft/" + name;
-  if (std::getenv("HA_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path) << actual;
-    return;
-  }
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "golden mismatch: " << path;
 }
 
 size_t indexOf(const ChainDef& chain, const std::function<bool(const Expr&)>& match) {

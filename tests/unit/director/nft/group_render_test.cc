@@ -2,10 +2,7 @@
 // services4 keys and from the fwmarks map; health flips stay element edits (README.md).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <functional>
-#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -15,10 +12,13 @@
 #include "director/nft/patch.h"
 #include "director/nft/render.h"
 #include "tests/fakes/fake_nft_writer.h"
+#include "tests/unit/director/nft/golden.h"
 #include "tests/unit/director/nft/plan_fixtures.h"
 
 namespace ha::director::nft {
 namespace {
+
+using testing::expectGolden;
 
 using testing::ip;
 
@@ -48,19 +48,6 @@ ForwardingPlan groupPlan() {
   dr.drDevice = "lan0";
   plan.services[8] = dr;
   return plan;
-}
-
-void expectGolden(const std::string& actual, const std::string& name) {
-  std::string path = std::string(HA_TEST_DATA_DIR) + "/nft/" + name;
-  if (std::getenv("HA_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path) << actual;
-    return;
-  }
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "golden mismatch: " << path;
 }
 
 // The whole ruleset with groups and marks, as the kernel holds it after the first apply.

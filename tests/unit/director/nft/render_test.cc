@@ -2,34 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "director/nft/diff.h"
 #include "director/nft/ir_text.h"
 #include "director/nft/names.h"
 #include "tests/fakes/fake_nft_writer.h"
+#include "tests/unit/director/nft/golden.h"
 #include "tests/unit/director/nft/plan_fixtures.h"
 
 namespace ha::director::nft {
 namespace {
 
-using testing::samplePlan;
+using testing::expectGolden;
 
-// Compares with a golden file; HA_UPDATE_GOLDEN=1 rewrites it (review the diff before committing).
-void expectGolden(const std::string& actual, const std::string& name) {
-  std::string path = std::string(HA_TEST_DATA_DIR) + "/nft/" + name;
-  if (std::getenv("HA_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path) << actual;
-    return;
-  }
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "golden mismatch: " << path;
-}
+using testing::samplePlan;
 
 // The whole ruleset of a plan with every mode, as the kernel would hold it after the first apply.
 TEST(Render, SamplePlanMatchesGoldenDump) {
