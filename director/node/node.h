@@ -89,6 +89,10 @@ struct NodePorts {
 // The shortest time between two rebuilds of the connection-count tables (node_steering.cc): at
 // most 100 nf_tables transactions a second, whatever the connection rate.
 inline constexpr std::chrono::milliseconds kSteerEvery{10};
+// After a refused steering transaction, the next try: soon enough that the tables follow the
+// counts again within a second, rare enough that a kernel refusing every one (the table flushed
+// under us, until drift repair re-applies) costs a log line a second, not a hundred.
+inline constexpr std::chrono::milliseconds kSteerRetryAfter{1000};
 
 // How long an admin call waits for the director thread (and, before it, the health thread):
 // under directorctl's own 5 s, so the operator reads our reason rather than a client timeout.
@@ -250,6 +254,7 @@ class Node final : public DirectorView {
   bool steerScheduled_ = false;
   bool steerUnavailableLogged_ = false;
   TimePoint lastSteer_{};
+  TimePoint steerRetryAt_{};  // no pass before this after a refused transaction
 };
 
 }  // namespace ha::director

@@ -116,7 +116,9 @@ void Node::readFlowEvents() {
 void Node::scheduleSteer() {
   if (steerScheduled_ || steerDirty_.empty() || !flowEvents_) return;
   steerScheduled_ = true;
-  Duration wait = std::max(Duration::zero(), lastSteer_ + kSteerEvery - Clock::now());
+  const TimePoint now = Clock::now();
+  const Duration wait = std::max({Duration::zero(), Duration(lastSteer_ + kSteerEvery - now),
+                                  Duration(steerRetryAt_ - now)});
   steerTimer_.expires_after(wait);
   steerTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
@@ -165,10 +167,13 @@ void Node::steerTables() {
   if (auto st = ports_.nft->commit(tx); !st) {
     for (auto& [id, sp] : before.services) {
       plan_.services[id] = std::move(sp);
-      steerDirty_.insert(id);  // tried again with the next event or pass
+      steerDirty_.insert(id);
     }
     installed_ = nft::render(plan_);  // the kernel still holds the old tables
-    log::error("connection-count tables not applied, nf_tables transaction failed: " + st.error());
+    log::error("connection-count tables not applied, nf_tables transaction failed (retried in " +
+               std::to_string(kSteerRetryAfter.count()) + " ms): " + st.error());
+    steerRetryAt_ = Clock::now() + kSteerRetryAfter;
+    scheduleSteer();  // not only when the next event comes: a quiet service would keep the old
   }
 }
 

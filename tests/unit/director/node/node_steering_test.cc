@@ -118,6 +118,24 @@ TEST_F(NodeSteering, ABurstIsSpreadAsIpvsWouldPlaceIt) {
   ASSERT_TRUE(runUntil([&] { return backendsTo(kB) == 8 && backendsTo(kC) == 8; }));
 }
 
+// A refused transaction is tried again on a timer (a quiet service sends no event to do it), a
+// second later: the table reaches IPVS's next pick without another connection.
+TEST_F(NodeSteering, ARefusedTransactionIsRetriedWithoutAnotherEvent) {
+  start();
+  ASSERT_TRUE(steeredTo(kA));
+  nft_->fake.failNextCommit("Device or resource busy");
+  const auto refusedAt = std::chrono::steady_clock::now();
+  std::string log = logged([&] {
+    open(kA, 40000);
+    ASSERT_TRUE(steeredTo(kB));
+  });
+  EXPECT_GE(std::chrono::steady_clock::now() - refusedAt, kSteerRetryAfter - std::chrono::milliseconds(50));
+  EXPECT_NE(log.find("connection-count tables not applied, nf_tables transaction failed (retried "
+                     "in 1000 ms): Device or resource busy"),
+            std::string::npos)
+      << log;
+}
+
 TEST_F(NodeSteering, LostEventsAreRecoveredFromADump) {
   start();
   ASSERT_TRUE(steeredTo(kA));
