@@ -173,7 +173,7 @@ void Node::steerTables() {
     log::error("connection-count tables not applied, nf_tables transaction failed (retried in " +
                std::to_string(kSteerRetryAfter.count()) + " ms): " + st.error());
     steerRetryAt_ = Clock::now() + kSteerRetryAfter;
-    scheduleSteer();  // not only when the next event comes: a quiet service would keep the old
+    scheduleSteer();  // a quiet service sends no event that would try again
   }
 }
 
