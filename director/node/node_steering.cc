@@ -117,8 +117,8 @@ void Node::scheduleSteer() {
   if (steerScheduled_ || steerDirty_.empty() || !flowEvents_) return;
   steerScheduled_ = true;
   const TimePoint now = Clock::now();
-  const Duration wait = std::max({Duration::zero(), Duration(lastSteer_ + kSteerEvery - now),
-                                  Duration(steerRetryAt_ - now)});
+  const Duration wait = std::max(
+      {Duration::zero(), Duration(lastSteer_ + kSteerEvery - now), Duration(steerRetryAt_ - now)});
   steerTimer_.expires_after(wait);
   steerTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;

@@ -129,7 +129,8 @@ TEST_F(NodeSteering, ARefusedTransactionIsRetriedWithoutAnotherEvent) {
     open(kA, 40000);
     ASSERT_TRUE(steeredTo(kB));
   });
-  EXPECT_GE(std::chrono::steady_clock::now() - refusedAt, kSteerRetryAfter - std::chrono::milliseconds(50));
+  EXPECT_GE(std::chrono::steady_clock::now() - refusedAt,
+            kSteerRetryAfter - std::chrono::milliseconds(50));
   EXPECT_NE(log.find("connection-count tables not applied, nf_tables transaction failed (retried "
                      "in 1000 ms): Device or resource busy"),
             std::string::npos)
