@@ -6,7 +6,9 @@
 # element updates/s and transactions/s (counted by `nft monitor` in the director).
 #
 # Use:  sudo bash bench/steering.sh [--services 1000,10000] [--duration S] [--reps N]
-# Binaries from $HA_BUILD_DIR (default build/release). Exit 0 ran, 1 setup failed, 77 skipped.
+# Binaries from $HA_BUILD_DIR (default build/release). STEER_SCHEDS="wlc rr" changes the order
+# of the runs (each later run meets the earlier runs' TIME_WAIT state: see bench/README.md).
+# Exit 0 ran, 1 setup failed, 77 skipped.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export HA_SOURCE_DIR=${HA_SOURCE_DIR:-$(cd "$HERE/.." && pwd)}
@@ -86,7 +88,7 @@ printf '%-9s %-5s %10s %12s %14s %10s\n' services sched "conns/s" "directord %" 
 IFS=, read -r -a sizes <<<"$SIZES"
 for n in "${sizes[@]}"; do
   for ((rep = 1; rep <= REPS; rep++)); do
-    for sched in rr wlc; do
+    for sched in ${STEER_SCHEDS:-rr wlc}; do
       read -r conns cpu elems txs <<<"$(run_one "$n" "$sched")"
       printf '%-9s %-5s %10s %12s %14s %10s\n' "$n" "$sched" "$conns" "$cpu" "$elems" "$txs"
     done
