@@ -6,8 +6,8 @@
 # element updates/s and transactions/s (counted by `nft monitor` in the director).
 #
 # Use:  sudo bash bench/steering.sh [--services 1000,10000] [--duration S] [--reps N]
-# Binaries from $HA_BUILD_DIR (default build/release). STEER_SCHEDS="wlc rr" changes the order
-# of the runs (each later run meets the earlier runs' TIME_WAIT state: see bench/README.md).
+# Binaries from $HA_BUILD_DIR (default build/release). Each run has a lab of its own;
+# STEER_SCHEDS="wlc rr" changes the order of the runs.
 # Exit 0 ran, 1 setup failed, 77 skipped.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,10 +35,15 @@ for t in wrk nginx conntrack nft timeout; do
 done
 ha_find_binaries || exit 1
 
-lab_up
-_lab_sysctl client net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65001"
-start_reals nginx
-reals_route_via_director 198.51.100.2 fd00:1::2
+# A lab per run: a run after another in one lab inherits its TIME_WAIT sockets on the reals and
+# reuses its client ports towards them, and collapses (bench/README.md).
+fresh_lab() {
+  lab_up
+  _lab_sysctl client net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65001"
+  start_reals nginx
+  reals_route_via_director 198.51.100.2 fd00:1::2
+}
+export DIRECTORD_START_TENTHS=600  # 10k services take seconds to load
 VIP=192.0.2.101 BASE=10000
 
 write_conf() {  # SERVICES SCHEDULER
@@ -52,6 +57,7 @@ write_conf() {  # SERVICES SCHEDULER
 }
 
 run_one() {  # SERVICES SCHEDULER -> "conns/s cpu% elements/s transactions/s"
+  fresh_lab >&2
   local conf="$LAB_STATE_DIR/steer-$1-$2.conf" sock="$LAB_STATE_DIR/dir1.sock" i t0 t1 c0 c1 hz total
   write_conf "$1" "$2" >"$conf"
   directord_start dir1 "$conf" "$sock" || { echo "NaN NaN NaN NaN"; return; }
@@ -80,7 +86,7 @@ run_one() {  # SERVICES SCHEDULER -> "conns/s cpu% elements/s transactions/s"
     END { d = t1 - t0; printf "%s %.1f %.0f %.0f\n", n, 100 * (c1 - c0) / hz / d, e / d, g / d }' \
     "$LAB_STATE_DIR/monitor.log"
   directord_stop "$DIRECTORD_PID"
-  sleep 1
+  lab_down
 }
 
 echo "steering bench: ${DUR}s of wrk Connection: close on $LOADED services at once, $REPS rep(s)"
