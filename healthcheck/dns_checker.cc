@@ -51,13 +51,7 @@ class DnsChecker final : public Checker, private SocketProbeSet::Judge {
     if (probe->fd >= 0) error = enableErrorQueue(probe->fd, spec.address.isV4());
     bool inProgress = false;
     if (!error && probe->fd >= 0) error = startConnect(probe->fd, spec, inProgress);
-    if (!error && probe->fd >= 0) {
-      const std::string query = encodeDnsQuery(probe->question);
-      const ssize_t sent = ::send(probe->fd, query.data(), query.size(), MSG_NOSIGNAL);
-      if (sent < 0 || static_cast<size_t>(sent) != query.size()) {
-        error = {SocketCall::kSend, sent < 0 ? errno : EMSGSIZE};
-      }
-    }
+    if (!error && probe->fd >= 0) error = sendDatagram(probe->fd, encodeDnsQuery(probe->question));
     if (error) {
       probes_.finishSoon(std::move(probe), ProbeResult::fail(failureReasonForErrno(error.error),
                                                              describeSocketError(spec, error)));

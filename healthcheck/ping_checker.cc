@@ -51,13 +51,7 @@ class PingChecker final : public Checker, private SocketProbeSet::Judge {
     probe->reading.v6 = !spec.address.isV4();
 
     SocketError error = open(*probe, spec);
-    if (!error) {
-      const std::string request = encodeEchoRequest(probe->reading.v6, probe->echo);
-      const ssize_t sent = ::send(probe->fd, request.data(), request.size(), MSG_NOSIGNAL);
-      if (sent < 0 || static_cast<size_t>(sent) != request.size()) {
-        error = {SocketCall::kSend, sent < 0 ? errno : EMSGSIZE};
-      }
-    }
+    if (!error) error = sendDatagram(probe->fd, encodeEchoRequest(probe->reading.v6, probe->echo));
     if (error) {
       probes_.finishSoon(std::move(probe),
                          ProbeResult::fail(failureReasonForErrno(error.error),

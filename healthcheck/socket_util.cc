@@ -105,6 +105,13 @@ SocketError startConnect(int fd, const ProbeSpec& spec, bool& inProgress) {
   return {SocketCall::kConnect, errno};
 }
 
+SocketError sendDatagram(int fd, std::string_view bytes) {
+  const ssize_t sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  if (sent < 0) return {SocketCall::kSend, errno};
+  if (static_cast<size_t>(sent) != bytes.size()) return {SocketCall::kSend, EMSGSIZE};
+  return {};
+}
+
 SocketError enableErrorQueue(int fd, bool v4) {
   const int on = 1;
   if (::setsockopt(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_RECVERR : IPV6_RECVERR, &on,

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/ip_address.h"
 #include "healthcheck/checker.h"
@@ -49,6 +50,8 @@ SocketError startConnect(int fd, const ProbeSpec& spec, bool& inProgress);
 // IP_RECVERR / IPV6_RECVERR: without it Linux reports only port and protocol unreachable to a
 // UDP or ICMP socket, with it host and net unreachable too (through the error queue).
 SocketError enableErrorQueue(int fd, bool v4);
+// send(2) of one whole datagram on a connected socket; a short send is EMSGSIZE.
+SocketError sendDatagram(int fd, std::string_view bytes);
 // The errno of the first ICMP error in the socket's error queue (IP_RECVERR), 0 if none.
 int takeQueuedError(int fd);
 

@@ -73,10 +73,7 @@ class UdpChecker final : public Checker, private SocketProbeSet::Judge {
     static constexpr char kZeroByte = 0;
     const std::string_view payload =
         spec.payload.empty() ? std::string_view(&kZeroByte, 1) : spec.payload;
-    const ssize_t sent = ::send(fd, payload.data(), payload.size(), MSG_NOSIGNAL);
-    if (sent < 0) return {SocketCall::kSend, errno};
-    if (static_cast<size_t>(sent) != payload.size()) return {SocketCall::kSend, EMSGSIZE};
-    return {};
+    return sendDatagram(fd, payload);
   }
 
   std::optional<ProbeResult> onReady(SocketProbeSet::Probe& base, uint32_t events) override {
