@@ -156,6 +156,28 @@ std::optional<uint8_t> scopeWord(const std::string& text, Words& w) {
   return static_cast<uint8_t>(*n);
 }
 
+// A routing table by number or rt_tables name; 0 (unspec) is no table.
+std::optional<uint32_t> tableWord(const std::string& text, const Iproute2Names& names, Words& w) {
+  auto n = iproute2Value(text, names.tables, UINT32_MAX);
+  if (!n || *n == 0) {
+    w.fail("routing table '" + text +
+           "' not found (a number 1..4294967295, or a name in rt_tables)");
+    return std::nullopt;
+  }
+  return n;
+}
+
+// An rtnetlink protocol by number or rt_protos name.
+std::optional<uint8_t> protocolWord(const std::string& text, const Iproute2Names& names,
+                                    Words& w) {
+  auto n = iproute2Value(text, names.protocols, 255);
+  if (!n) {
+    w.fail("protocol '" + text + "' not found (0..255, or a name in rt_protos)");
+    return std::nullopt;
+  }
+  return static_cast<uint8_t>(*n);
+}
+
 std::optional<std::string> deviceWord(const std::string& text, Words& w) {
   if (text.empty() || text.size() > kMaxInterfaceName || text.find('/') != std::string::npos) {
     w.fail("invalid interface name '" + text + "'");
@@ -241,23 +263,12 @@ std::optional<RouteLine> parseRouteLine(const Node& entry, std::string_view bloc
         r.tos = static_cast<uint8_t>(*n);
     } else if (key == "table") {
       auto text = w.value(key);
-      if (!text) break;
-      auto n = iproute2Value(*text, names.tables, UINT32_MAX);
-      if (!n || *n == 0) {
-        w.fail("routing table '" + *text +
-               "' not found (a number 1..4294967295, or a name in rt_tables)");
-        break;
-      }
+      auto n = text ? tableWord(*text, names, w) : std::nullopt;
+      if (!n) break;
       r.table = *n;
     } else if (key == "protocol" || key == "proto") {
       auto text = w.value(key);
-      if (!text) break;
-      auto n = iproute2Value(*text, names.protocols, 255);
-      if (!n) {
-        w.fail("protocol '" + *text + "' not found (0..255, or a name in rt_protos)");
-        break;
-      }
-      r.protocol = static_cast<uint8_t>(*n);
+      if (auto n = text ? protocolWord(*text, names, w) : std::nullopt) r.protocol = *n;
     } else if (key == "scope") {
       auto text = w.value(key);
       if (auto s = text ? scopeWord(*text, w) : std::nullopt) {
@@ -352,13 +363,8 @@ std::optional<RuleLine> parseRuleLine(const Node& entry, std::string_view block,
       (key == "from" ? r.from : r.to) = *p;
     } else if (key == "table" || key == "lookup") {
       auto text = w.value(key);
-      if (!text) break;
-      auto n = iproute2Value(*text, names.tables, UINT32_MAX);
-      if (!n || *n == 0) {
-        w.fail("routing table '" + *text +
-               "' not found (a number 1..4294967295, or a name in rt_tables)");
-        break;
-      }
+      auto n = text ? tableWord(*text, names, w) : std::nullopt;
+      if (!n) break;
       r.table = *n;
       setAction(RuleAction::kTable);
     } else if (key == "preference" || key == "order" || key == "priority") {
@@ -388,13 +394,7 @@ std::optional<RuleLine> parseRuleLine(const Node& entry, std::string_view block,
       if (auto d = text ? deviceWord(*text, w) : std::nullopt) (key == "oif" ? r.oif : r.iif) = *d;
     } else if (key == "protocol" || key == "proto") {
       auto text = w.value(key);
-      if (!text) break;
-      auto n = iproute2Value(*text, names.protocols, 255);
-      if (!n) {
-        w.fail("protocol '" + *text + "' not found (0..255, or a name in rt_protos)");
-        break;
-      }
-      r.protocol = static_cast<uint8_t>(*n);
+      if (auto n = text ? protocolWord(*text, names, w) : std::nullopt) r.protocol = *n;
     } else if (key == "no_track") {
       out.noTrack = true;
     } else if (key == "not") {
