@@ -168,8 +168,7 @@ std::optional<uint32_t> tableWord(const std::string& text, const Iproute2Names& 
 }
 
 // An rtnetlink protocol by number or rt_protos name.
-std::optional<uint8_t> protocolWord(const std::string& text, const Iproute2Names& names,
-                                    Words& w) {
+std::optional<uint8_t> protocolWord(const std::string& text, const Iproute2Names& names, Words& w) {
   auto n = iproute2Value(text, names.protocols, 255);
   if (!n) {
     w.fail("protocol '" + text + "' not found (0..255, or a name in rt_protos)");
