@@ -15,6 +15,8 @@ packages=(
   libboost-dev libboost-system-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libssl-dev libgtest-dev libgmock-dev
+  # the eBPF datapath (director/bpf): clang -target bpf, bpftool gen skeleton, libbpf
+  clang libbpf-dev bpftool
   # sd_notify for systemd Type=notify and the watchdog (director/main/systemd_notify.cc)
   libsystemd-dev
   # Prometheus /metrics (director/metrics: prometheus-cpp's core + pull, civetweb)
@@ -22,6 +24,8 @@ packages=(
   # tools the tests, the demo and the benchmarks use
   nftables conntrack iproute2 iputils-ping curl python3 procps psmisc ethtool
   wrk iperf3 haproxy tcpdump
+  # packets built and dissected by an implementation not ours (tests/netns/test_tun*.sh, test_toa*.sh)
+  python3-scapy
   # VRRP interop and wire checks (tests/netns/test_vrrp_keepalived*.sh, bench/failover.sh)
   keepalived tshark
   # connection-sync comparison (bench/sync.sh runs keepalived + conntrackd beside directord)
