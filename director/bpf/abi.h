@@ -25,6 +25,14 @@ struct dd_service_key {
   __u8 vip[16]; /* IPv4: the first 4 bytes, the rest zero */
 };
 
+/* Every VIP address of the services above, with the union of their flags: the datapath counts
+ * malformed packets and drops fragments only for these (ports are unknown in a fragment). */
+struct dd_vip_key {
+  __u8 family;
+  __u8 pad[3];
+  __u8 vip[16];
+};
+
 struct dd_service {
   __u32 id;      /* the plan's service id: key of dd_slots and dd_service_stats */
   __u32 flags;   /* dd_service_flags */

@@ -16,6 +16,13 @@ struct {
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, DD_MAX_SERVICES);
+  __type(key, struct dd_vip_key);
+  __type(value, __u32); /* dd_service_flags of the services on this VIP */
+} dd_vips SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, DD_MAX_SLOTS);
   __type(key, struct dd_slot_key);
   __type(value, struct dd_real);
