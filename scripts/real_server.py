@@ -6,6 +6,7 @@ each on IPv4 and IPv6 (separate sockets, so peers never show up as ::ffff:a.b.c.
 
   GET /            -> "<name> <peer-ip>\n"   the address this real saw as the client
   GET /bytes/N     -> N bytes ("x" * N), for transfer tests
+  POST /...        -> "<name> <peer> received N": an upload's size as it arrived
   UDP datagram     -> "<name> <peer-ip>\n", sent from the address the datagram was sent to
                       (IP_PKTINFO), so a DR real answers from the VIP it holds on lo.
 
@@ -48,6 +49,24 @@ class Handler(BaseHTTPRequestHandler):
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
         # One write: headers and body in separate segments would meet Nagle + delayed ACK.
+        self.wfile.write(head + body)
+
+    def do_POST(self):  # noqa: N802: an upload; answers how many bytes of it arrived
+        try:
+            want = min(int(self.headers.get("Content-Length", "0")), MAX_BYTES)
+        except ValueError:
+            want = 0
+        got = 0
+        while got < want:
+            chunk = self.rfile.read(min(65536, want - got))
+            if not chunk:
+                break
+            got += len(chunk)
+        body = f"{NAME} {self.client_address[0]} received {got}\n".encode()
+        head = (
+            f"HTTP/1.1 200 OK\r\nServer: {NAME}\r\nContent-Type: text/plain\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
         self.wfile.write(head + body)
 
     def log_message(self, *args):

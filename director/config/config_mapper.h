@@ -28,6 +28,7 @@ struct ServiceKeywordLocations {
   SourceLocation sorryServerMethod;
   std::optional<ForwardMode> sorryMethod;  // sorry_server_lvs_method as written
   SourceLocation ftpHelper;
+  SourceLocation clientAddress;
 };
 
 // The top-level `SSL { ca FILE  certificate FILE  key FILE }` block: keepalived's one TLS context

@@ -103,6 +103,9 @@ struct VirtualServerConfig {
   // ftp_helper [on|off] (ours; keepalived has none): the kernel's FTP helper follows PORT/PASV so
   // the data connections are NATed too. nullopt: on for TCP port 21, as ip_vs_ftp (ports=21) does.
   std::optional<bool> ftpHelper;
+  // client_address toa|none (ours; DPVS's TOA): FULLNAT TCP services tell the real the client's
+  // address in a TCP option of the SYN (kind 254, Alibaba's format), added by the eBPF datapath.
+  bool clientAddressToa = false;
 };
 
 // virtual_server_group NAME { VIP PORT | VIP-RANGE PORT | fwmark N [inet|inet6] ... }, ranges

@@ -55,10 +55,12 @@ void checkReals(const VirtualServerConfig& vs, const Config& config, DiagnosticS
                                  std::string(forwardModeName(vs.mode)) +
                                  " needs a real port 1..65535");
     }
-    if (vs.mode == ForwardMode::kDr && real.port != 0 && real.port != vs.port && vs.group.empty()) {
+    if ((vs.mode == ForwardMode::kDr || vs.mode == ForwardMode::kTun) && real.port != 0 &&
+        real.port != vs.port && vs.group.empty()) {
       // IPVS accepts this and ignores the real's port; say so rather than surprise.
-      sink.warning(real.where, name + " in " + service +
-                                   ": DR does not rewrite ports; the real receives port " +
+      sink.warning(real.where, name + " in " + service + ": " +
+                                   std::string(forwardModeName(vs.mode)) +
+                                   " does not rewrite ports; the real receives port " +
                                    std::to_string(vs.port));
     }
   }
@@ -78,15 +80,23 @@ bool hasGroupMarks(const VirtualServerConfig& vs, const Config& config) {
   return group != config.serviceGroups.end() && !group->second.fwmarks.empty();
 }
 
-void checkGroupVipsHeld(const VirtualServerConfig& vs, const Config& config, DiagnosticSink& sink) {
+// What works at ingress (DR, TUN, client_address toa) is attached to the device the VIP
+// arrives on, so every VIP of the service (a group's members) must be held by this config.
+void checkVipsHeld(const VirtualServerConfig& vs, const Config& config, const std::string& what,
+                   DiagnosticSink& sink) {
+  const std::string because =
+      " not held by any static_ipaddress entry or vrrp_instance, cannot pick the ingress device";
+  if (vs.group.empty()) {
+    if (!holdsVip(config, vs.vip)) sink.error(vs.where, what + " " + serviceName(vs) + ": VIP" + because);
+    return;
+  }
   auto group = config.serviceGroups.find(vs.group);
   if (group == config.serviceGroups.end()) return;
   for (const auto& entry : group->second.addresses) {
     for (uint32_t i = 0; i < entry.count; ++i) {
       if (holdsVip(config, entry.first.plus(i))) continue;
-      sink.error(entry.where, "DR " + serviceName(vs) + ": VIP " + entry.first.plus(i).str() +
-                                  " not held by any static_ipaddress entry or vrrp_instance, "
-                                  "cannot pick the ingress device");
+      sink.error(entry.where,
+                 what + " " + serviceName(vs) + ": VIP " + entry.first.plus(i).str() + because);
       break;
     }
   }
@@ -97,39 +107,33 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
   const std::string service = serviceName(vs);
   const SourceLocation& kindWhere = orService(loc.lbKind, vs);
   switch (vs.mode) {
-    case ForwardMode::kTun:
-      sink.error(kindWhere,
-                 service +
-                     ": lb_kind TUN not supported yet: this kernel has no ipip module, so "
-                     "IP-in-IP needs the TC/eBPF datapath, which is not built yet; use DR "
-                     "(reals on the director's segment) or FULLNAT");
-      break;
     case ForwardMode::kDr:
-      if (!vs.vip.isV4()) sink.error(kindWhere, service + ": DR over IPv6 is not supported yet");
+    case ForwardMode::kTun: {
+      // DR: netdev ingress; TUN: the eBPF datapath at tcx ingress. Both run before conntrack.
+      const std::string mode(forwardModeName(vs.mode));
+      if (vs.mode == ForwardMode::kDr && !vs.vip.isV4())
+        sink.error(kindWhere, service + ": DR over IPv6 is not supported yet");
       if (!isFlowHashScheduler(vs.scheduler)) {
-        // docs/architecture.md §4: netdev ingress runs before conntrack, so numgen would re-pick
+        // docs/architecture.md §4: ingress runs before conntrack, so numgen would re-pick
         // per packet.
         sink.error(orService(loc.lbAlgo, vs),
-                   service +
-                       ": DR picks reals before conntrack, so it needs a flow-hash "
+                   service + ": " + mode +
+                       " picks reals before conntrack, so it needs a flow-hash "
                        "scheduler (sh or mh); got " +
                        vs.scheduler);
       }
       if (vs.fwmark != 0 || markOnly(vs, config) || hasGroupMarks(vs, config)) {
-        // The operator's mark rules run in the IP stack; DR's real is picked at netdev ingress,
-        // before any of them (and before conntrack), so no mark exists there to select on.
-        sink.error(kindWhere, service +
-                                  ": DR picks the real at netdev ingress, before any prerouting "
+        // The operator's mark rules run in the IP stack; the real is picked at ingress, before
+        // any of them (and before conntrack), so no mark exists there to select on.
+        sink.error(kindWhere, service + ": " + mode +
+                                  " picks the real at ingress, before any prerouting "
                                   "rule can set the packet mark, so a service selected by fwmark "
-                                  "cannot use lb_kind DR");
-      } else if (!vs.group.empty()) {
-        checkGroupVipsHeld(vs, config, sink);
-      } else if (!holdsVip(config, vs.vip)) {
-        sink.error(vs.where, "DR " + service +
-                                 ": VIP not held by any static_ipaddress entry or "
-                                 "vrrp_instance, cannot pick the ingress device");
+                                  "cannot use lb_kind " + mode);
+      } else {
+        checkVipsHeld(vs, config, mode, sink);
       }
       break;
+    }
     case ForwardMode::kFullNat: {
       if (vs.laddrGroup.empty()) {
         sink.error(kindWhere, service + ": lb_kind FNAT needs laddr_group_name");
@@ -165,11 +169,33 @@ void checkFtpHelper(const VirtualServerConfig& vs, const ServiceKeywordLocations
   const std::string service = serviceName(vs);
   if (vs.protocol != Protocol::kTcp) {
     sink.error(loc.ftpHelper, service + ": ftp_helper needs protocol TCP (FTP runs over TCP)");
-  } else if (vs.mode == ForwardMode::kDr) {
-    sink.error(loc.ftpHelper,
-               service +
-                   ": ftp_helper needs lb_kind NAT or FNAT: DR rewrites no address (the real "
-                   "answers the client itself), so there is no PORT/PASV reply to fix");
+  } else if (vs.mode == ForwardMode::kDr || vs.mode == ForwardMode::kTun) {
+    sink.error(loc.ftpHelper, service + ": ftp_helper needs lb_kind NAT or FNAT: " +
+                                  std::string(forwardModeName(vs.mode)) +
+                                  " rewrites no address (the real answers the client itself), "
+                                  "so there is no PORT/PASV reply to fix");
+  }
+}
+
+// client_address toa: only FULLNAT hides the client (NAT, DR and TUN deliver its address), and
+// the eBPF datapath finds the service by the SYN's VIP:port on the device that VIP arrives on.
+void checkClientAddress(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc,
+                        const Config& config, DiagnosticSink& sink) {
+  if (!vs.clientAddressToa) return;
+  const std::string service = serviceName(vs);
+  if (vs.mode != ForwardMode::kFullNat) {
+    sink.error(loc.clientAddress, service + ": client_address toa needs lb_kind FNAT: " +
+                                      std::string(forwardModeName(vs.mode)) +
+                                      " already delivers the client's own address to the real");
+  } else if (vs.protocol != Protocol::kTcp) {
+    sink.error(loc.clientAddress,
+               service + ": client_address toa needs protocol TCP (TOA is a TCP option)");
+  } else if (vs.fwmark != 0 || markOnly(vs, config) || hasGroupMarks(vs, config)) {
+    sink.error(loc.clientAddress, service +
+                                      ": client_address toa finds the service by VIP:port at "
+                                      "ingress, before any rule sets a packet mark");
+  } else {
+    checkVipsHeld(vs, config, "client_address toa", sink);
   }
 }
 
@@ -231,6 +257,7 @@ void validateConfig(const MappedConfig& mapped, DiagnosticSink& sink) {
     checkMode(vs, loc, config, sink);
     checkSchedulerOptions(vs, loc, sink);
     checkFtpHelper(vs, loc, sink);
+    checkClientAddress(vs, loc, config, sink);
     validateServiceHealth(vs, loc, sink);
   }
   validateServiceGroups(mapped, sink);

@@ -49,9 +49,10 @@ void checkSorryServer(const VirtualServerConfig& vs, const ServiceKeywordLocatio
                    " not supported: the sorry server is forwarded like the reals (lb_kind " +
                    std::string(forwardModeName(vs.mode)) + ")");
   }
-  if (vs.mode == ForwardMode::kDr && sorry.port != vs.port) {
-    sink.warning(sorry.where, name + " in " + service +
-                                  ": DR does not rewrite ports; the sorry server receives port " +
+  if ((vs.mode == ForwardMode::kDr || vs.mode == ForwardMode::kTun) && sorry.port != vs.port) {
+    sink.warning(sorry.where, name + " in " + service + ": " +
+                                  std::string(forwardModeName(vs.mode)) +
+                                  " does not rewrite ports; the sorry server receives port " +
                                   std::to_string(vs.port));
   }
 }

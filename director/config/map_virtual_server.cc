@@ -185,6 +185,14 @@ void mapServiceKeyword(const Node& node, VirtualServerConfig& vs, ServiceKeyword
       vs.ftpHelper = *on;
       loc.ftpHelper = node.where;
     }
+  } else if (k == "client_address") {
+    if (!checkStatement(node, 1, 1, "client_address toa|none", sink)) return;
+    if (node.args[0] != "toa" && node.args[0] != "none") {
+      badValue(node, "toa or none", sink);
+      return;
+    }
+    vs.clientAddressToa = node.args[0] == "toa";
+    loc.clientAddress = node.where;
   } else if (k == "sh-port" || k == "mh-port") {
     if (!checkStatement(node, 0, 0, k, sink)) return;
     vs.schedulerFlags.insert(k);
@@ -231,18 +239,19 @@ bool mapServiceHeader(const Node& node, VirtualServerConfig& vs, DiagnosticSink&
 }  // namespace
 
 // keepalived (check_data.c): a virtual server without lb_algo gets IPVS's default, wlc, with a
-// warning. DR picks its real at netdev ingress, before conntrack, where no connection counts
-// exist: it gets mh with mh-port instead (per connection, the same real on every director).
+// warning. DR and TUN pick their real at ingress, before conntrack, where no connection counts
+// exist: they get mh with mh-port instead (per connection, the same real on every director).
 void applyDefaultScheduler(const Node& node, VirtualServerConfig& vs,
                            const ServiceKeywordLocations& loc, bool& noted, DiagnosticSink& sink) {
   if (loc.lbAlgo.line != 0) return;
-  if (vs.mode == ForwardMode::kDr) {
+  if (vs.mode == ForwardMode::kDr || vs.mode == ForwardMode::kTun) {
     vs.scheduler = "mh";
     vs.schedulerFlags.insert("mh-port");
     sink.warning(node.where, virtualServerName(vs) +
                                  ": no scheduler set; keepalived's default 'wlc' counts "
-                                 "connections, which DR does not see here (it picks the real "
-                                 "before conntrack): setting 'mh' with mh-port");
+                                 "connections, which " + std::string(forwardModeName(vs.mode)) +
+                                 " does not see here (it picks the real before conntrack): "
+                                 "setting 'mh' with mh-port");
     return;
   }
   // Once: thousands of generated services must not bury the config's real diagnostics.

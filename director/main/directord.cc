@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/log_setup.h"
 #include "common/ownership/runtime_dir.h"
+#include "director/bpf/libbpf_datapath.h"
 #include "director/config/config_loader.h"
 #include "director/ctl/version.h"
 #include "director/main/production_ports.h"
@@ -62,6 +63,9 @@ void usage(std::FILE* out) {
       "      --state-dir=DIR      runtime state: DIR/net-<netns inode>/{lock,state} (default "
       "/run/directord)\n"
       "  -p, --pid-file=FILE      write the PID to FILE (removed on exit)\n"
+      "      --bpf-object=FILE    load the eBPF datapath (TUN, client_address) from FILE, an\n"
+      "                           object built from director/bpf/progs/director_datapath.bpf.c,\n"
+      "                           instead of the program built into directord\n"
       "      --metrics-listen=ADDR:PORT  serve Prometheus /metrics there ([ADDR]:PORT for IPv6;\n"
       "                           wins over global_defs metrics_listen; default: off)\n"
       "  -v, --version            print the version\n"
@@ -122,6 +126,26 @@ class PidFile {
   std::string path_;
 };
 
+// The eBPF datapath's links are pinned (they outlive a crash, as the tables do) unless the
+// tables die with the process (nftables_owner process). Nothing touches the kernel until a config
+// has a TUN or client_address toa service; then the first apply also removes what an earlier run
+// pinned and this config does not use.
+std::unique_ptr<ha::director::bpf::DatapathPort> openDatapath(const ha::NetnsIdentity& netns,
+    ha::director::TableOwnership ownership,
+                                                const std::string& objectPath) {
+  namespace bpf = ha::director::bpf;
+  bpf::DatapathOptions options;
+  options.objectPath = objectPath;
+  if (ownership != ha::director::TableOwnership::kProcess) {
+    if (auto dir = bpf::preparePinDir(netns.inode)) {
+      options.pinDir = dir.value();
+    } else {
+      ha::log::warning(dir.error() + "; eBPF links will not outlive this process");
+    }
+  }
+  return std::make_unique<bpf::LibbpfDatapath>(std::move(options));
+}
+
 // Leaves nothing of ours behind on the way out: sweeps what the ledger still lists (nothing after
 // a clean node.stop()), then removes the state file. Used on every exit after the lock was taken.
 int leaveNothingBehind(ha::OwnershipLedger& ledger, const ha::director::ReclaimPorts& ports,
@@ -144,7 +168,16 @@ int main(int argc, char** argv) {
   std::optional<HangDrill> hangDrill;
   std::optional<ListenAddress> metricsFlag;
   bool test = false, console = false, dumpRuleset = false;
-  enum { kAdminSocket = 1000, kDumpRuleset, kStateDir, kDumpDir, kDebugHangLoop, kMetricsListen };
+  std::string bpfObject;
+  enum {
+    kAdminSocket = 1000,
+    kDumpRuleset,
+    kStateDir,
+    kDumpDir,
+    kDebugHangLoop,
+    kMetricsListen,
+    kBpfObject
+  };
   const option longOptions[] = {{"use-file", required_argument, nullptr, 'f'},
                                 {"config-test", no_argument, nullptr, 't'},
                                 {"config-id", required_argument, nullptr, 'i'},
@@ -161,6 +194,7 @@ int main(int argc, char** argv) {
                                 {"dump-dir", required_argument, nullptr, kDumpDir},
                                 {"debug-hang-loop", required_argument, nullptr, kDebugHangLoop},
                                 {"metrics-listen", required_argument, nullptr, kMetricsListen},
+                                {"bpf-object", required_argument, nullptr, kBpfObject},
                                 {nullptr, 0, nullptr, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "f:ti:lnDvhp:S:", longOptions, nullptr)) != -1) {
@@ -177,6 +211,7 @@ int main(int argc, char** argv) {
       case 'h': usage(stdout); return 0;
       case 'p': pidPath = optarg; break;
       case kAdminSocket: adminSocket = optarg; break;
+      case kBpfObject: bpfObject = optarg; break;
       case kDumpRuleset: dumpRuleset = true; break;
       case kStateDir: stateBase = optarg; break;
       case 'S': {
@@ -311,6 +346,7 @@ int main(int argc, char** argv) {
     ha::log::error(assembled.error());
     return leaveNothingBehind(*ledger, sweepPorts, "(VRRP did not start)", kExitRuntimeError);
   }
+  ports.datapath = openDatapath(*netns, loaded.config.globals.tableOwnership, bpfObject);
   auto systemd = std::make_shared<SystemdNotify>();
   ports.serviceManager = systemd;
   Node node({configPath, adminSocket, dumpDir, configId}, std::move(ports));

@@ -201,6 +201,10 @@ inline constexpr FamilyDef kDriftRepairFailures{"directord_forwarder_drift_repai
 inline constexpr FamilyDef kCrossThreadTimeouts{
     "directord_cross_thread_timeouts_total", "Requests a module's thread did not answer in time.",
     MetricType::Counter};
+inline constexpr FamilyDef kDatapathPackets{
+    "directord_datapath_packets_total",
+    "What the eBPF datapath (TUN, client_address toa) did with packets, by event.",
+    MetricType::Counter};
 inline constexpr FamilyDef kConntrackEntries{"directord_conntrack_entries",
                                              "Entries in the conntrack table.", MetricType::Gauge};
 inline constexpr FamilyDef kConntrackMax{

@@ -39,7 +39,7 @@ void addDrServiceObjects(TableState& t, const ServicePlan& sp, const ForwardingP
     target = Verdict{Verdict::Code::kGoto, chain.name};
     t.chains[chain.name] = chain;
   }
-  uint32_t ifindex = plan.drDevices.at(sp.drDevice);
+  uint32_t ifindex = plan.drDevices.at(sp.ingressDevice);
   auto& backends = t.elements[std::string(kDrBackends4)];
   // No conntrack, so no mark: each VIP:port of a group carries its own copy of the slot table.
   for (const auto& key : selectorAddresses(sp)) {

@@ -14,7 +14,7 @@ bool sameForwarding(const ServicePlan& a, const ServicePlan& b) {
          a.persistenceTimeoutSec == b.persistenceTimeoutSec &&
          a.persistenceMask == b.persistenceMask && a.timeouts == b.timeouts &&
          a.oneShot == b.oneShot && a.ftpHelper == b.ftpHelper && a.laddrGroupId == b.laddrGroupId &&
-         a.drDevice == b.drDevice && a.groupAddresses == b.groupAddresses &&
+         a.ingressDevice == b.ingressDevice && a.groupAddresses == b.groupAddresses &&
          a.groupFwmarks == b.groupFwmarks && keepsPacketPort(a) == keepsPacketPort(b);
 }
 

@@ -312,7 +312,7 @@ void addServiceElements(TableState& t, const ServicePlan& sp,
 }  // namespace
 
 std::vector<ServiceClass> serviceClassesOf(const ServicePlan& sp) {
-  if (sp.slots.empty()) return {};
+  if (sp.slots.empty() || sp.mode == ForwardMode::kTun) return {};  // TUN: director/bpf
   ServiceClass cls;
   cls.modulus = static_cast<uint32_t>(sp.slots.size());
   if (sp.mode == ForwardMode::kDr) {  // before conntrack: a pure function of the packet
@@ -359,6 +359,7 @@ void addDrServiceObjects(TableState& t, const ServicePlan& sp,
                          const ForwardingPlan& plan);  // dr_render.cc
 
 void renderService(NftState& out, const ServicePlan& sp, const ForwardingPlan& plan) {
+  if (sp.mode == ForwardMode::kTun) return;  // encapsulated by the eBPF datapath (director/bpf)
   if (sp.mode == ForwardMode::kDr) {
     addDrServiceObjects(out.tables[netdevTable()], sp, plan);
     return;

@@ -94,6 +94,11 @@ struct ForwarderStatus {
   std::string lastRepairError;
   // Cross-thread requests (admin calls, reloads) that a module's thread did not answer in time.
   uint64_t crossThreadTimeouts = 0;
+  // The eBPF datapath (TUN, client_address toa): loaded once a config needs it.
+  bool datapathLoaded = false;
+  std::vector<std::string> datapathDevices;          // where it is attached (tcx ingress)
+  std::map<std::string, uint64_t> datapathCounters;  // by name: "tun_encapsulated", ...
+  std::string datapathError;                         // the counters could not be read
   // Every nf_tables transaction the node sent (start, reloads, health patches, repairs).
   uint64_t commits = 0;
   uint64_t commitFailures = 0;

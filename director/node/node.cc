@@ -97,30 +97,33 @@ Result<ForwardingPlan> Node::planFor(const Config& config) {
   inputs.serviceIds = assignServiceIds(serviceIds_, config);
   inputs.health = &health_;
   inputs.loads = &loads_;
-  for (const auto& vs : config.virtualServers) {
-    if (vs.mode != ForwardMode::kDr) continue;
-    auto resolve = [&](const std::string& dev) {
-      if (inputs.ifindexes.count(dev) != 0) return;
-      if (auto index = ports_.addresses->ifindex(dev)) inputs.ifindexes[dev] = *index;
-    };
-    for (const auto& sa : config.staticAddresses) {
-      if (sa.prefix.address == vs.vip) resolve(sa.dev);
-    }
-    for (const auto& instance : config.vrrp.instances) {
-      resolve(instance.interface);
-      for (const auto* list : {&instance.addresses, &instance.excludedAddresses}) {
-        for (const auto& a : *list) {
-          if (a.prefix.address == vs.vip) resolve(a.dev.empty() ? instance.interface : a.dev);
-        }
-      }
-    }
+  for (const auto& device : ingressDevicesOf(config)) {
+    if (auto index = ports_.addresses->ifindex(device)) inputs.ifindexes[device] = *index;
   }
   auto plan = buildPlan(inputs);
   if (plan) serviceIds_ = inputs.serviceIds;
   return plan;
 }
 
+Status Node::applyDatapath(const ForwardingPlan& plan) {
+  auto entries = bpf::datapathEntriesOf(plan);
+  if (!entries) return Error{entries.error()};
+  if (!ports_.datapath) {
+    if (entries->empty()) return okStatus();
+    return Error{"TUN and client_address toa need the eBPF datapath, which this node runs without"};
+  }
+  if (auto st = ports_.datapath->apply(*entries); !st) return Error{"eBPF datapath: " + st.error()};
+  return okStatus();
+}
+
+// After a health flip or a runtime edit changed plan_: the datapath follows, as nf_tables did.
+void Node::syncDatapath() {
+  if (auto st = applyDatapath(plan_); !st) log::error(st.error());
+}
+
 Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
+  // The datapath first: a program the kernel refuses stops the apply before nf_tables changes.
+  if (auto st = applyDatapath(plan); !st) return Error{st.error() + "; nothing changed"};
   nft::Transaction tx;
   nft::NftState desired;
   bool patched = !first && nft::canPatch(plan_, plan);
@@ -138,6 +141,7 @@ Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
   if (!tx.empty()) {
     if (auto st = ports_.nft->commit(tx); !st) {
       if (patched) installed_ = nft::render(plan_);  // the kernel still holds the old plan
+      if (!first) (void)applyDatapath(plan_);         // and the datapath goes back to it
       return Error{"nf_tables transaction failed, nothing changed: " + st.error()};
     }
   }
@@ -275,6 +279,7 @@ void Node::stop() {
   // Hand the VIPs over (priority 0) before the rules that serve them go.
   if (ports_.vrrp) ports_.vrrp->shutdown();
   if (ports_.sync) ports_.sync->shutdown();
+  if (ports_.datapath) ports_.datapath->removeAll();
   if (auto st = ports_.nft->commit(nft::removeAll(installed_)); !st) {
     log::error("removing our tables: " + st.error());
   } else {

@@ -28,6 +28,7 @@
 #include "director/conntrack/flow_accounting.h"
 #include "director/conntrack/flow_ledger.h"
 #include "director/conntrack/live_connections.h"
+#include "director/bpf/datapath_port.h"
 #include "director/nft/drift_monitor.h"
 #include "director/nft/ir.h"
 #include "director/nft/nft_writer.h"
@@ -61,6 +62,8 @@ struct NodeOptions {
 
 struct NodePorts {
   std::unique_ptr<nft::NftWriter> nft;
+  // The eBPF datapath (TUN, client_address toa); null: a config with them is refused.
+  std::unique_ptr<bpf::DatapathPort> datapath;
   std::unique_ptr<AddressOwner> addresses;
   // static_routes / static_rules; null: a config with them is logged as not applied.
   std::unique_ptr<RoutingOwner> routing;
@@ -151,6 +154,10 @@ class Node final : public DirectorView {
  private:
   Result<ForwardingPlan> planFor(const Config& config);
   Status apply(const Config& config, ForwardingPlan plan, bool first);
+  // The eBPF datapath to hold what `plan` serves through it (TUN, TOA); applyDatapath(plan_)
+  // after plan_ changed without a full apply.
+  Status applyDatapath(const ForwardingPlan& plan);
+  void syncDatapath();
   void syncAddresses(const Config& config);
   // node_routing.cc: static_routes / static_rules, after the addresses (a route may use one).
   void syncRouting(const Config& config);

@@ -136,6 +136,16 @@ ForwarderStatus Node::forwarderStatusNow() const {
   s.lastRepairMs = c.lastRepairMs;
   s.lastRepairError = c.lastRepairError;
   s.crossThreadTimeouts = crossThreadTimeouts().load();
+  if (ports_.datapath) {
+    if (auto dp = ports_.datapath->counters()) {
+      s.datapathLoaded = dp->loaded;
+      for (const auto& [device, ifindex] : dp->attached) s.datapathDevices.push_back(device);
+      for (uint32_t i = 0; dp->loaded && i < DD_COUNTER_MAX; ++i)
+        s.datapathCounters[bpf::counterName(static_cast<dd_counter>(i))] = dp->counters[i];
+    } else {
+      s.datapathError = dp.error();
+    }
+  }
   s.commits = timedNft_->stats().commits;
   s.commitFailures = timedNft_->stats().failures;
   s.commitLatency = timedNft_->stats().latency;

@@ -56,6 +56,7 @@ EditAnswer Node::applyEditsNow(const std::vector<RuntimeEdit>& edits) {
     p->hashSeed = plan_.hashSeed;
     p->laddrGroups = plan_.laddrGroups;
     p->drDevices = plan_.drDevices;
+    p->bpfDevices = plan_.bpfDevices;
     p->tableOwnership = plan_.tableOwnership;
   }
   std::set<uint32_t> used;
@@ -99,6 +100,7 @@ EditAnswer Node::applyEditsNow(const std::vector<RuntimeEdit>& edits) {
       return refuse(Kind::kKernel, "the kernel refused the nf_tables transaction: " + st.error());
     }
   }
+  syncDatapath();
   for (const auto& [key, id] : added) serviceIds_[key] = id;
   for (const auto& [key, vs] : work.services) {
     if (!vs) serviceIds_.erase(key);

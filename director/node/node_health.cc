@@ -96,6 +96,7 @@ void Node::flushHealth() {
     p->hashSeed = plan_.hashSeed;
     p->laddrGroups = plan_.laddrGroups;
     p->drDevices = plan_.drDevices;
+    p->bpfDevices = plan_.bpfDevices;
     p->tableOwnership = plan_.tableOwnership;
   }
   for (const auto& key : delta.services) {
@@ -158,6 +159,7 @@ void Node::flushHealth() {
     }
   }
   healthRetryDelay_ = kFirstHealthRetry;
+  syncDatapath();
   retireFlows(delta.wentDown);
 }
 

@@ -137,6 +137,7 @@ void Node::steerTables() {
     p->hashSeed = plan_.hashSeed;
     p->laddrGroups = plan_.laddrGroups;
     p->drDevices = plan_.drDevices;
+    p->bpfDevices = plan_.bpfDevices;
     p->tableOwnership = plan_.tableOwnership;
   }
   for (uint32_t id : dirty) {

@@ -84,11 +84,11 @@ class Batch {
       return refuse(Kind::kInvalid, "unknown scheduler '" + *e.scheduler +
                                         "': " + config::unknownSchedulerReason(*e.scheduler));
     }
-    if (mode == ForwardMode::kDr && !config::isFlowHashScheduler(*e.scheduler)) {
-      return refuse(Kind::kInvalid,
-                    e.service.str() +
-                        " forwards by DR, which needs a flow-hash scheduler (sh or mh), not " +
-                        *e.scheduler);
+    if ((mode == ForwardMode::kDr || mode == ForwardMode::kTun) &&
+        !config::isFlowHashScheduler(*e.scheduler)) {
+      return refuse(Kind::kInvalid, e.service.str() + " forwards by " + modeName(mode) +
+                                        ", which needs a flow-hash scheduler (sh or mh), not " +
+                                        *e.scheduler);
     }
     return true;
   }
@@ -201,14 +201,14 @@ class Batch {
                                         modeName(*e.forwarding) +
                                         ": a service has one forwarding mode for all its reals");
     }
-    if (*e.forwarding == ForwardMode::kTun)
-      return refuse(Kind::kInvalid, "TUN (-i) is not supported yet");
     if (*e.forwarding == ForwardMode::kFullNat) {
       return refuse(Kind::kInvalid,
                     "FULLNAT needs a local_address_group: configure it in the config file");
     }
-    if (*e.forwarding == ForwardMode::kDr && !config::isFlowHashScheduler(vs.scheduler)) {
-      return refuse(Kind::kInvalid, "DR (-g) needs a flow-hash scheduler (sh or mh); " +
+    if ((*e.forwarding == ForwardMode::kDr || *e.forwarding == ForwardMode::kTun) &&
+        !config::isFlowHashScheduler(vs.scheduler)) {
+      return refuse(Kind::kInvalid, modeName(*e.forwarding) +
+                                        " needs a flow-hash scheduler (sh or mh); " +
                                         e.service.str() + " uses " + vs.scheduler);
     }
     vs.mode = *e.forwarding;

@@ -111,7 +111,7 @@ std::map<std::string, uint32_t> laddrGroupIds(const Config& config) {
   return ids;
 }
 
-std::string drDeviceFor(const Config& config, const IpAddress& vip) {
+std::string ingressDeviceFor(const Config& config, const IpAddress& vip) {
   for (const auto& sa : config.staticAddresses) {
     if (sa.prefix.address == vip) return sa.dev;
   }
@@ -241,32 +241,32 @@ Result<ServicePlan> planService(const VirtualServerConfig& vs, uint32_t id, cons
     }
     sp.laddrGroupId = it->second;
   }
-  if (vs.mode == ForwardMode::kDr) {
+  sp.clientAddressToa = vs.clientAddressToa && vs.mode == ForwardMode::kFullNat;
+  if (vs.mode == ForwardMode::kDr || vs.mode == ForwardMode::kTun || sp.clientAddressToa) {
+    const std::string what =
+        sp.clientAddressToa ? "client_address toa" : std::string(forwardModeName(vs.mode));
     if (!selectorMarks(sp).empty()) {
-      return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() +
-                   ": a packet mark cannot exist at netdev ingress, where DR picks the real"};
+      return Error{vs.where.str() + ": " + what + " virtual_server " + sp.key.str() +
+                   ": a packet mark cannot exist at ingress, where " + what + " works"};
     }
     for (const auto& member : selectorAddresses(sp)) {
-      auto device = drDeviceFor(config, member.vip);
-      if (!sp.drDevice.empty() && device != sp.drDevice) {
-        return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() + ": VIP " +
+      auto device = ingressDeviceFor(config, member.vip);
+      if (!sp.ingressDevice.empty() && device != sp.ingressDevice) {
+        return Error{vs.where.str() + ": " + what + " virtual_server " + sp.key.str() + ": VIP " +
                      member.vip.str() + " arrives on " + (device.empty() ? "no device" : device) +
-                     ", the others on " + sp.drDevice + " (the reals sit behind one device)"};
+                     ", the others on " + sp.ingressDevice + " (the reals sit behind one device)"};
       }
-      sp.drDevice = device;
+      sp.ingressDevice = device;
     }
-    if (sp.drDevice.empty()) {
-      return Error{vs.where.str() + ": DR virtual_server " + sp.key.str() +
+    if (sp.ingressDevice.empty()) {
+      return Error{vs.where.str() + ": " + what + " virtual_server " + sp.key.str() +
                    ": VIP not held by any static_ipaddress entry or vrrp_instance, cannot pick the "
                    "ingress device"};
     }
-    if (sp.pick != SlotPick::kFlowHash) {
-      return Error{vs.where.str() + ": DR needs a flow-hash scheduler (sh or mh), got " +
+    if (!sp.clientAddressToa && sp.pick != SlotPick::kFlowHash) {
+      return Error{vs.where.str() + ": " + what + " needs a flow-hash scheduler (sh or mh), got " +
                    vs.scheduler};
     }
-  }
-  if (vs.mode == ForwardMode::kTun) {
-    return Error{vs.where.str() + ": lb_kind TUN not supported yet"};
   }
   if (sp.oneShot && sp.mode == ForwardMode::kFullNat) {
     return Error{vs.where.str() + ": ops on the FULLNAT virtual_server " + sp.key.str() +
@@ -319,12 +319,14 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
     }
     auto sp = planService(vs, idIt->second, config, groupIds, inputs.health, inputs.loads);
     if (!sp) return Error{sp.error()};
-    if (sp->mode == ForwardMode::kDr && plan.drDevices.count(sp->drDevice) == 0) {
-      auto ifIt = inputs.ifindexes.find(sp->drDevice);
+    if (sp->mode == ForwardMode::kDr || usesBpfDatapath(*sp)) {
+      auto ifIt = inputs.ifindexes.find(sp->ingressDevice);
       if (ifIt == inputs.ifindexes.end()) {
-        return Error{vs.where.str() + ": DR device '" + sp->drDevice + "' does not exist"};
+        return Error{vs.where.str() + ": " + std::string(forwardModeName(sp->mode)) +
+                     " device '" + sp->ingressDevice + "' does not exist"};
       }
-      plan.drDevices[sp->drDevice] = ifIt->second;
+      auto& devices = sp->mode == ForwardMode::kDr ? plan.drDevices : plan.bpfDevices;
+      devices[sp->ingressDevice] = ifIt->second;
     }
     plan.services[sp->id] = std::move(sp.value());
   }
@@ -336,10 +338,32 @@ Result<ServicePlan> replanService(const Config& config, const HealthInputs* heal
                                   const ForwardingPlan& plan, const VirtualServerConfig& vs,
                                   uint32_t id, const ConnectionLoads* loads) {
   auto sp = planService(vs, id, config, laddrGroupIds(config), health, loads);
-  if (sp && sp->mode == ForwardMode::kDr && plan.drDevices.count(sp->drDevice) == 0) {
-    return Error{vs.where.str() + ": DR device '" + sp->drDevice + "' is not in the plan"};
+  if (!sp) return sp;
+  const auto& devices = sp->mode == ForwardMode::kDr ? plan.drDevices : plan.bpfDevices;
+  if ((sp->mode == ForwardMode::kDr || usesBpfDatapath(*sp)) &&
+      devices.count(sp->ingressDevice) == 0) {
+    return Error{vs.where.str() + ": " + std::string(forwardModeName(sp->mode)) + " device '" +
+                 sp->ingressDevice + "' is not in the plan"};
   }
   return sp;
+}
+
+std::set<std::string> ingressDevicesOf(const Config& config) {
+  std::set<std::string> devices;
+  for (const auto& vs : config.virtualServers) {
+    bool atIngress = vs.mode == ForwardMode::kDr || vs.mode == ForwardMode::kTun ||
+                     (vs.clientAddressToa && vs.mode == ForwardMode::kFullNat);
+    if (!atIngress) continue;
+    std::vector<IpAddress> vips{vs.vip};
+    if (auto group = config.serviceGroups.find(vs.group); group != config.serviceGroups.end()) {
+      for (const auto& entry : group->second.addresses)
+        for (uint32_t i = 0; i < entry.count; ++i) vips.push_back(entry.first.plus(i));
+    }
+    for (const auto& vip : vips) {
+      if (auto device = ingressDeviceFor(config, vip); !device.empty()) devices.insert(device);
+    }
+  }
+  return devices;
 }
 
 }  // namespace ha::director

@@ -78,7 +78,9 @@ struct ServicePlan {
   ConnTimeouts timeouts;                     // NAT/FULLNAT: the flows' conntrack timeouts
   bool oneShot = false;                  // ops: UDP, every datagram scheduled, no conntrack entry
   std::optional<uint32_t> laddrGroupId;  // FULLNAT
-  std::string drDevice;                  // DR: device the VIP arrives on and reals sit behind
+  // DR, TUN and client_address toa: the device the VIPs arrive on (a static_ipaddress or VRRP
+  // address holds them); DR's reals sit behind it too.
+  std::string ingressDevice;
   SourceLocation where;
   std::optional<Endpoint> sorryServer;  // configured sorry_server
   bool sorryActive = false;             // the quorum is lost: new flows go to the sorry server
@@ -90,7 +92,13 @@ struct ServicePlan {
   std::vector<Endpoint> groupAddresses;
   std::vector<uint32_t> groupFwmarks;
   bool ftpHelper = false;  // new flows get the kernel's FTP helper (NAT/FULLNAT only)
+  bool clientAddressToa = false;  // FULLNAT: the eBPF datapath adds TOA to the clients' SYNs
 };
+
+// Served by the eBPF datapath at tcx ingress (director/bpf): TUN, and FULLNAT's client address.
+inline bool usesBpfDatapath(const ServicePlan& sp) {
+  return sp.mode == ForwardMode::kTun || sp.clientAddressToa;
+}
 
 // What selects a service: VIP:port keys (its own, or its group's) and packet marks.
 std::vector<ServiceKey> selectorAddresses(const ServicePlan& sp);
@@ -111,6 +119,7 @@ struct ForwardingPlan {
   std::map<uint32_t, ServicePlan> services;        // by id
   std::map<uint32_t, LaddrGroupPlan> laddrGroups;  // by id
   std::map<std::string, uint32_t> drDevices;       // device name -> ifindex
+  std::map<std::string, uint32_t> bpfDevices;      // the eBPF datapath's: device name -> ifindex
 };
 
 // Health verdicts from healthcheck/, keyed as the director keys services and reals. A real or
@@ -145,7 +154,7 @@ using ConnectionLoads = std::map<uint32_t, ServiceLoad>;  // by service id
 struct PlanInputs {
   const Config* config = nullptr;
   std::map<ServiceKey, uint32_t> serviceIds;  // from assignServiceIds()
-  std::map<std::string, uint32_t> ifindexes;  // device name -> ifindex, for DR
+  std::map<std::string, uint32_t> ifindexes;  // device name -> ifindex, for DR, TUN and TOA
   const HealthInputs* health = nullptr;       // null: every real up
   const ConnectionLoads* loads = nullptr;     // null: no live connection counts
 };
@@ -165,6 +174,9 @@ ServiceKey resolveServiceKey(const ForwardingPlan& plan, const ServiceKey& asked
 // addresses, so only they need it.
 bool wantsFtpHelper(const VirtualServerConfig& vs, const VirtualServerGroup* group = nullptr);
 constexpr uint16_t kFtpControlPort = 21;
+
+// The devices VIPs arrive on, for the services that work at ingress (DR, TUN, TOA).
+std::set<std::string> ingressDevicesOf(const Config& config);
 
 // Pure. Fails only on what the config checker cannot know (an unknown DR device).
 Result<ForwardingPlan> buildPlan(const PlanInputs& inputs);

@@ -17,6 +17,10 @@ directord::admin::ForwarderReply toForwarderReply(const ForwarderStatus& status)
   if (status.lastRepairMs) out.set_last_repair_ms(*status.lastRepairMs);
   out.set_last_repair_error(status.lastRepairError);
   out.set_cross_thread_timeouts(status.crossThreadTimeouts);
+  out.set_datapath_loaded(status.datapathLoaded);
+  for (const auto& device : status.datapathDevices) out.add_datapath_devices(device);
+  for (const auto& [name, value] : status.datapathCounters) (*out.mutable_datapath_counters())[name] = value;
+  out.set_datapath_error(status.datapathError);
   return out;
 }
 

@@ -41,6 +41,7 @@ declare -gA LAB_IP6=([router]=fd00:1::1 [dir1]=fd00:1::2 [dir2]=fd00:1::3
   ROUTER4=198.51.100.1 ROUTER6=fd00:1::1
   LADDR4=(198.51.100.200 198.51.100.201) LADDR6=(fd00:1::200 fd00:1::201)
   VIP_FNAT4=192.0.2.100 VIP_NAT4=192.0.2.101 VIP_DR4=192.0.2.102 VIP_FNAT6=fd00:2::100
+  VIP_TUN4=192.0.2.103 VIP_TUN6=fd00:2::103
 }
 
 LAB_PREFIX=${LAB_PREFIX:-}
@@ -137,6 +138,8 @@ lab_down() {
       # A directord killed with -9 leaves its runtime directory (lock, state) for its successor;
       # the namespace goes now, so nothing will: remove it with the namespace (ours alone).
       ino=$(stat -L -c %i "/run/netns/$n" 2>/dev/null) && [ -d "/run/directord/net-$ino" ] && rm -rf "/run/directord/net-$ino"
+      # Likewise the eBPF links it pinned (they detach when the namespace's devices go).
+      [ -n "$ino" ] && rm -rf "$LAB_BPFFS/directord/net-$ino" "$LAB_BPFFS/directord-real/net-$ino" 2>/dev/null
       ip netns delete "$n" 2>/dev/null || lab_log "could not delete namespace $n"
     done <"$LAB_STATE_DIR/namespaces"
     rm -f "$LAB_STATE_DIR/namespaces"
@@ -237,9 +240,19 @@ lab_up() {
       "net.ipv4.conf.$LAB_LAN_IF.send_redirects=0"
   done
   _lab_sysctl client net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=10000 65000"
+  lab_bpffs
 
   lab_check_links || lab_die "lab is not reachable end to end"
   lab_log "up: prefix $LAB_PREFIX (state $LAB_STATE_DIR)"
+}
+
+# A bpf filesystem the namespaces see: `ip netns exec` mounts a fresh /sys (no /sys/fs/bpf), so
+# eBPF links that directord and directord-real pin to outlive a restart go to a bpffs mounted
+# outside /sys in this (the host's) mount namespace. Left mounted: shared by every lab, empty.
+LAB_BPFFS=/run/directord-bpffs
+lab_bpffs() {
+  grep -q " $LAB_BPFFS .* - bpf " /proc/self/mountinfo && return 0
+  mkdir -p "$LAB_BPFFS" && mount -t bpf bpf "$LAB_BPFFS" -o mode=0700 || lab_log "cannot mount a bpffs on $LAB_BPFFS: pinned eBPF links will die with their process"
 }
 
 # Every node can reach its neighbours (v4 and v6); one bounded ping each.
@@ -347,6 +360,55 @@ real_dr_setup() {
   done
 }
 
+# TUN layout: the reals leave the directors' LAN for a subnet of their own behind the router
+# (192.0.2.128/25 and fd00:3::/64 on bridge br1, the router's far0 at .129 / fd00:3::1), so a
+# director reaches them only through the router: by tunnel. Their interface keeps the name lan0.
+#   realN  lan0  192.0.2.13N/25  fd00:3::1N/64  default via 192.0.2.129 / fd00:3::1
+TUN_NET4=192.0.2.128/25 TUN_ROUTER4=192.0.2.129 TUN_ROUTER6=fd00:3::1
+lab_tun_layout() {
+  local r i=1
+  _lab_must ip -n "$(ns br)" link add br1 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+  ip -n "$(ns br)" link set br1 type bridge nf_call_iptables 0 nf_call_ip6tables 0 2>/dev/null || true
+  _lab_must ip -n "$(ns br)" link set br1 up
+  _lab_must ip -n "$(ns router)" link add far0 type veth peer name p-far netns "$(ns br)"
+  _lab_must ip -n "$(ns br)" link set p-far master br1 up
+  _lab_must ip -n "$(ns router)" link set far0 up
+  _lab_addr router far0 "$TUN_ROUTER4/25"
+  _lab_addr router far0 "$TUN_ROUTER6/64"
+  for r in "${LAB_REALS[@]}"; do
+    _lab_must ip -n "$(ns br)" link set "p-$r" master br1
+    ip -n "$(ns "$r")" addr flush dev "$LAB_LAN_IF" scope global
+    LAB_IP4[$r]=192.0.2.13$i LAB_IP6[$r]=fd00:3::1$i
+    _lab_addr "$r" "$LAB_LAN_IF" "${LAB_IP4[$r]}/25"
+    _lab_addr "$r" "$LAB_LAN_IF" "${LAB_IP6[$r]}/64"
+    _lab_must ip -n "$(ns "$r")" route replace default via "$TUN_ROUTER4"
+    _lab_must ip -n "$(ns "$r")" -6 route replace default via "$TUN_ROUTER6"
+    i=$((i + 1))
+  done
+  for r in "${LAB_REALS[@]}"; do
+    on "$r" ping -c1 -W2 -q "$TUN_ROUTER4" >/dev/null || lab_die "$r cannot reach the router in the TUN subnet"
+  done
+}
+
+# TUN reals: `directord-real tun up` (VIP on lo, arp_ignore/arp_announce, decapsulation) in each.
+real_tun_setup() {
+  local vips=("$@") r args=()
+  [ ${#vips[@]} -gt 0 ] || vips=("$VIP_TUN4")
+  for v in "${vips[@]}"; do args+=(--vip "$v"); done
+  for r in "${LAB_REALS[@]}"; do
+    on "$r" "$DIRECTORD_REAL" tun up --device "$LAB_LAN_IF" "${args[@]}" >>"$LAB_STATE_DIR/$r-real.log" 2>&1 ||
+      { cat "$LAB_STATE_DIR/$r-real.log" >&2; lab_die "$r: directord-real tun up failed"; }
+  done
+  lab_on_down real_tun_teardown
+}
+real_tun_teardown() {
+  local r
+  for r in "${LAB_REALS[@]}"; do
+    [ -e "/run/netns/$(ns "$r")" ] && on "$r" "$DIRECTORD_REAL" tun down >>"$LAB_STATE_DIR/$r-real.log" 2>&1
+  done
+  return 0
+}
+
 # NAT mode: the reals' default routes point at a director (its LAN address, v4 and v6).
 reals_route_via_director() {
   local a4=${1:-198.51.100.2} a6=${2:-fd00:1::2} r
@@ -369,6 +431,7 @@ ha_find_binaries() {
   local build=${HA_BUILD_DIR:-$LAB_SOURCE_DIR/build/dev}
   DIRECTORD=${DIRECTORD:-$build/director/directord}
   DIRECTORCTL=${DIRECTORCTL:-$build/director/directorctl}
+  DIRECTORD_REAL=${DIRECTORD_REAL:-$build/director/directord-real}
   local b
   for b in "$DIRECTORD" "$DIRECTORCTL"; do
     [ -x "$b" ] || { echo "FAIL: binary not found: $b (build first, or set HA_BUILD_DIR)"; return 1; }

@@ -139,14 +139,69 @@ TEST(ConfigValidation, DrRealPorts) {
   EXPECT_EQ(r.diagnostics.size(), 1u) << testing::dump(r);
 }
 
-// DR over IPv6 and TUN are refused for now.
-TEST(ConfigValidation, DrIpv6AndTunAreNotSupportedYet) {
+// DR over IPv6 is refused for now.
+TEST(ConfigValidation, DrIpv6IsNotSupportedYet) {
   auto r = load(
       "static_ipaddress {\n  fd00::1 dev eth0\n}\n"
-      "virtual_server fd00::1 80 {\n  lb_algo sh\n  lb_kind DR\n}\n"
-      "virtual_server 192.0.2.1 80 {\n  lb_kind TUN\n  lb_algo sh\n}\n");
+      "virtual_server fd00::1 80 {\n  lb_algo sh\n  lb_kind DR\n}\n");
   EXPECT_TRUE(hasError(r, 6, "DR over IPv6 is not supported yet"));
-  EXPECT_TRUE(hasError(r, 9, "virtual_server TCP 192.0.2.1:80: lb_kind TUN not supported yet"));
+}
+
+// TUN (IPv4 in IPv4, IPv6 in IPv6, by the eBPF datapath) follows DR's rules: a held VIP, a
+// flow-hash scheduler, no fwmark; reals on other ports are told they keep the VIP's.
+TEST(ConfigValidation, TunFollowsDrRules) {
+  auto ok = load(
+      "static_ipaddress {\n  192.0.2.1/32 dev eth0\n  fd00::1 dev eth0\n}\n"
+      "virtual_server 192.0.2.1 80 {\n  lb_kind TUN\n  lb_algo mh\n"
+      "  real_server 203.0.113.1 80\n  real_server 203.0.113.2 8080\n}\n"
+      "virtual_server fd00::1 80 {\n  lb_kind TUN\n  lb_algo sh\n  real_server fd00:2::1 80\n}\n");
+  EXPECT_TRUE(hasNoErrors(ok)) << testing::dump(ok);
+  EXPECT_TRUE(hasWarning(ok, 9, "TUN does not rewrite ports; the real receives port 80"));
+  auto bad = load(
+      "virtual_server 192.0.2.1 80 {\n  lb_kind TUN\n  lb_algo rr\n}\n"
+      "virtual_server fwmark 5 {\n  lb_kind TUN\n  lb_algo sh\n}\n");
+  EXPECT_TRUE(hasError(bad, 3,
+                       "TUN picks reals before conntrack, so it needs a flow-hash scheduler (sh "
+                       "or mh); got rr"));
+  EXPECT_TRUE(hasError(bad, 1,
+                       "TUN virtual_server TCP 192.0.2.1:80: VIP not held by any static_ipaddress "
+                       "entry or vrrp_instance, cannot pick the ingress device"));
+  EXPECT_TRUE(hasError(bad, 6, "a service selected by fwmark cannot use lb_kind TUN"));
+}
+
+// TUN without lb_algo gets mh with mh-port, as DR does (no connection counts at ingress).
+TEST(ConfigValidation, TunWithoutSchedulerGetsMaglev) {
+  auto r = load(
+      "static_ipaddress {\n  192.0.2.1/32 dev eth0\n}\n"
+      "virtual_server 192.0.2.1 80 {\n  lb_kind TUN\n  real_server 203.0.113.1 80\n}\n");
+  EXPECT_TRUE(hasNoErrors(r)) << testing::dump(r);
+  ASSERT_EQ(r.config.virtualServers.size(), 1u);
+  EXPECT_EQ(r.config.virtualServers[0].scheduler, "mh");
+  EXPECT_EQ(r.config.virtualServers[0].schedulerFlags.count("mh-port"), 1u);
+}
+
+// client_address toa: FULLNAT TCP services whose VIP this config holds; nothing else.
+TEST(ConfigValidation, ClientAddressToaIsForFullNatTcp) {
+  const std::string head =
+      "static_ipaddress {\n  192.0.2.1/32 dev eth0\n}\n"
+      "local_address_group g {\n  198.51.100.200\n}\n";
+  auto ok = load(head +
+                 "virtual_server 192.0.2.1 80 {\n  lb_kind FNAT\n  laddr_group_name g\n"
+                 "  client_address toa\n  real_server 203.0.113.1 80\n}\n");
+  EXPECT_TRUE(isClean(ok)) << testing::dump(ok);
+  ASSERT_EQ(ok.config.virtualServers.size(), 1u);
+  EXPECT_TRUE(ok.config.virtualServers[0].clientAddressToa);
+  auto bad = load(head +
+                  "virtual_server 192.0.2.1 81 {\n  lb_kind NAT\n  client_address toa\n}\n"
+                  "virtual_server 192.0.2.1 53 {\n  protocol UDP\n  lb_kind FNAT\n"
+                  "  laddr_group_name g\n  client_address toa\n}\n"
+                  "virtual_server 192.0.2.7 80 {\n  lb_kind FNAT\n  laddr_group_name g\n"
+                  "  client_address toa\n}\n"
+                  "virtual_server 192.0.2.1 82 {\n  client_address both\n}\n");
+  EXPECT_TRUE(hasError(bad, 9, "client_address toa needs lb_kind FNAT: NAT already delivers"));
+  EXPECT_TRUE(hasError(bad, 15, "client_address toa needs protocol TCP"));
+  EXPECT_TRUE(hasError(bad, 17, "client_address toa virtual_server TCP 192.0.2.7:80: VIP not held"));
+  EXPECT_TRUE(hasError(bad, 23, "toa or none"));
 }
 
 // NAT and FNAT work over IPv6.

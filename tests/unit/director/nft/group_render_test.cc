@@ -45,7 +45,7 @@ ForwardingPlan groupPlan() {
                              SlotPick::kFlowHash, {r1, r2});
   dr.key.group = "drweb";
   dr.groupAddresses = {{ip("192.0.2.130"), 80}, {ip("192.0.2.131"), 80}};
-  dr.drDevice = "lan0";
+  dr.ingressDevice = "lan0";
   plan.services[8] = dr;
   return plan;
 }

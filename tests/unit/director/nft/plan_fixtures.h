@@ -51,7 +51,7 @@ inline ForwardingPlan samplePlan() {
   plan.services[3] = v6;
   auto dr = service(4, Protocol::kTcp, "192.0.2.102", 80, ForwardMode::kDr, "sh", SlotPick::kFlowHash,
                     {r1, r2, r1, r2});
-  dr.drDevice = "lan0";
+  dr.ingressDevice = "lan0";
   plan.services[4] = dr;
   plan.drDevices["lan0"] = 7;
   return plan;

@@ -92,7 +92,7 @@ TEST(Plan, WeightsBecomeSlots) {
 // DR finds its device through the static address that holds the VIP.
 TEST(Plan, DrUsesTheDeviceHoldingTheVip) {
   auto plan = planOf(sampleConfig());
-  EXPECT_EQ(plan.services.at(2).drDevice, "lan0");
+  EXPECT_EQ(plan.services.at(2).ingressDevice, "lan0");
   EXPECT_EQ(plan.drDevices.at("lan0"), 3u);
   EXPECT_EQ(plan.services.at(2).slots.size(), kDefaultMaglevTableSize);
 }
