@@ -31,6 +31,9 @@ class DatapathPort {
   // an order packets never catch half-made, then devices attached and detached. On error the
   // kernel holds what it held before.
   virtual Status apply(const DatapathEntries& desired) = 0;
+  // Loads the programs if they are not loaded yet, touching no map and no device: a reload
+  // asks this before it changes anything, so a refused program refuses the whole reload.
+  virtual Status prepare() = 0;
   virtual Result<DatapathCounters> counters() = 0;
   // Detaches every device and forgets the pins (stop).
   virtual void removeAll() = 0;

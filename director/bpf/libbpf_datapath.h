@@ -28,6 +28,7 @@ class LibbpfDatapath final : public DatapathPort {
   LibbpfDatapath& operator=(const LibbpfDatapath&) = delete;
 
   Status apply(const DatapathEntries& desired) override;
+  Status prepare() override { return object_ != nullptr ? okStatus() : load(); }
   Result<DatapathCounters> counters() override;
   void removeAll() override;
 

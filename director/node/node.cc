@@ -116,6 +116,17 @@ Status Node::applyDatapath(const ForwardingPlan& plan) {
   return okStatus();
 }
 
+// Before anything of a reload changes: the programs a plan needs load (or the verifier refuses).
+Status Node::prepareDatapath(const ForwardingPlan& plan) {
+  auto entries = bpf::datapathEntriesOf(plan);
+  if (!entries) return Error{entries.error()};
+  if (entries->empty()) return okStatus();
+  if (!ports_.datapath)
+    return Error{"TUN and client_address toa need the eBPF datapath, which this node runs without"};
+  if (auto st = ports_.datapath->prepare(); !st) return Error{"eBPF datapath: " + st.error()};
+  return okStatus();
+}
+
 // After a health flip or a runtime edit changed plan_: the datapath follows, as nf_tables did.
 void Node::syncDatapath() {
   if (auto st = applyDatapath(plan_); !st) log::error(st.error());
@@ -224,6 +235,10 @@ void Node::reload() {
   auto plan = planFor(loaded.config);
   if (!plan) {
     log::error("reload refused: " + plan.error());
+    return;
+  }
+  if (auto st = prepareDatapath(*plan); !st) {
+    log::error("reload refused: " + st.error() + "; the running configuration is unchanged");
     return;
   }
   // VRRP first: it refuses atomically (an unknown interface, say), and then nothing changes at

@@ -157,6 +157,7 @@ class Node final : public DirectorView {
   // The eBPF datapath to hold what `plan` serves through it (TUN, TOA); applyDatapath(plan_)
   // after plan_ changed without a full apply.
   Status applyDatapath(const ForwardingPlan& plan);
+  Status prepareDatapath(const ForwardingPlan& plan);
   void syncDatapath();
   void syncAddresses(const Config& config);
   // node_routing.cc: static_routes / static_rules, after the addresses (a route may use one).
