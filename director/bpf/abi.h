@@ -70,6 +70,7 @@ enum dd_counter {
   DD_CNT_TOA_NO_ROOM,          /* SYNs forwarded unchanged: no room left in the options */
   DD_CNT_TOA_SKIPPED,          /* SYNs forwarded unchanged: payload (TFO) or IP options */
   DD_CNT_TOA_FORGED,           /* TOA options that arrived from outside, overwritten or voided */
+  DD_CNT_TUN_ENCAP_FAILED,     /* dropped: the kernel refused to trim or grow the packet */
   DD_COUNTER_MAX
 };
 

@@ -1,9 +1,20 @@
 /* The director's eBPF datapath, at tcx ingress of the devices VIPs arrive on: TUN (IP-in-IP to
  * the real) and TOA (the client's address in the SYNs of FULLNAT services). The maps are fed by
- * directord (director/bpf) from the same plan as the nf_tables ruleset; their layout is abi.h. */
+ * directord (director/bpf) from the same plan as the nf_tables ruleset; their layout is abi.h.
+ *
+ * Packets are read with bpf_skb_load_bytes and written with bpf_skb_store_bytes, never through
+ * direct packet pointers: headers may sit in a paged skb and IPv4 options make every offset
+ * variable. Anything this program does not fully understand leaves untouched (TC_ACT_OK), so the
+ * kernel's nf_tables path sees it as if this program were absent; a TUN packet is encapsulated
+ * only after every header it depends on parsed cleanly. */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 
 #include "director/bpf/abi.h"
 
@@ -42,9 +53,556 @@ struct {
   __type(value, __u64);
 } dd_counters SEC(".maps");
 
+/* <sys/socket.h> is userspace; the kernel's values. */
+#define DD_AF_INET 2
+#define DD_AF_INET6 10
+
+#define DD_ETH_LEN 14
+#define DD_IP4_LEN 20
+#define DD_IP6_LEN 40
+#define DD_TCP_LEN 20
+#define DD_UDP_LEN 8
+#define DD_TCP_MAX_OPTIONS 40
+#define DD_OUTER_TTL 64
+
+#define DD_TCP_FLAG_SYN 0x02
+#define DD_TCP_FLAG_ACK 0x10
+#define DD_TCPOPT_EOL 0
+#define DD_TCPOPT_NOP 1
+#define DD_TCPOPT_MSS 2
+#define DD_TCPOLEN_MSS 4
+
+#define DD_IP_DF 0x4000
+#define DD_IP_FRAGMENT_BITS 0x3fff /* MF and the offset */
+
+/* The route toward the real is looked up as for a packet forwarded from the ingress device
+ * (iif = skb->ifindex), not with BPF_FIB_LOOKUP_OUTPUT: in output mode the kernel takes
+ * params->ifindex as the required *output* device (fib_lookup_good_nhc), so an IPv4 real behind
+ * any other device than the one the VIP arrived on would be unroutable. BPF_FIB_LOOKUP_SRC
+ * (kernel 6.7; Debian 12's 6.1 uapi has it through a stable backport, defined here if not) makes
+ * the kernel pick the director's source address on the real's side, the outer source. */
+#ifndef BPF_FIB_LOOKUP_SRC
+#define BPF_FIB_LOOKUP_SRC (1U << 4)
+#endif
+#define DD_FIB_FLAGS BPF_FIB_LOOKUP_SRC
+
+/* What the parser learnt about a packet to a VIP. Addresses and ports as on the wire. */
+struct dd_flow {
+  __u8 family;
+  __u8 protocol;
+  __u8 tos;       /* IPv4 TOS / IPv6 traffic class */
+  __u8 df;        /* IPv4 DF set (IPv6: always, no fragmentation on path) */
+  __u32 l4_off;   /* from the start of the frame */
+  __u32 l3_len;   /* IP header(s) + payload, as the IP header says */
+  __u32 l4_len;   /* l3_len minus the IP header(s) */
+  __be16 sport;
+  __be16 dport;
+  __u8 saddr[16];
+  __u8 daddr[16];
+  __u8 tcp[DD_TCP_LEN]; /* the fixed TCP header, when protocol is TCP */
+};
+
+static __always_inline void count_n(__u32 which, __u64 n) {
+  __u64 *value = bpf_map_lookup_elem(&dd_counters, &which);
+  if (value) *value += n;
+}
+
+static __always_inline void count(__u32 which) { count_n(which, 1); }
+
+/* ---- jhash: the kernel's lookup3 (include/linux/jhash.h) over whole 32-bit words ---------- */
+
+static __always_inline __u32 rol32(__u32 word, unsigned int shift) {
+  return (word << shift) | (word >> ((-shift) & 31));
+}
+
+#define DD_JHASH_MIX(a, b, c)                                                                      \
+  do {                                                                                             \
+    a -= c; a ^= rol32(c, 4);  c += b;                                                              \
+    b -= a; b ^= rol32(a, 6);  a += c;                                                              \
+    c -= b; c ^= rol32(b, 8);  b += a;                                                              \
+    a -= c; a ^= rol32(c, 16); c += b;                                                              \
+    b -= a; b ^= rol32(a, 19); a += c;                                                              \
+    c -= b; c ^= rol32(b, 4);  b += a;                                                              \
+  } while (0)
+
+#define DD_JHASH_FINAL(a, b, c)                                                                    \
+  do {                                                                                             \
+    c ^= b; c -= rol32(b, 14);                                                                      \
+    a ^= c; a -= rol32(c, 11);                                                                      \
+    b ^= a; b -= rol32(a, 25);                                                                      \
+    c ^= b; c -= rol32(b, 16);                                                                      \
+    a ^= c; a -= rol32(c, 4);                                                                       \
+    b ^= a; b -= rol32(a, 14);                                                                      \
+    c ^= b; c -= rol32(b, 24);                                                                      \
+  } while (0)
+
+/* jhash(k, words * 4, seed) for 1..5 words. The kernel reads the bytes as host-order words
+ * (__get_unaligned_cpu32; the tail switch assembles the same little-endian value), and a BPF
+ * program runs in host order, so words loaded from the packet are fed as they are. */
+static __always_inline __u32 jhash_words(const __u32 *k, __u32 words, __u32 seed) {
+  __u32 a, b, c;
+  a = b = c = 0xdeadbeef + words * 4 + seed;
+  if (words > 3) { /* 16 or 20 bytes: one 12-byte round, then a tail of 1 or 2 words */
+    a += k[0];
+    b += k[1];
+    c += k[2];
+    DD_JHASH_MIX(a, b, c);
+    k += 3;
+    words -= 3;
+  }
+  if (words >= 3) c += k[2];
+  if (words >= 2) b += k[1];
+  a += k[0];
+  DD_JHASH_FINAL(a, b, c);
+  return c;
+}
+
+/* nft's registers for `jhash ip saddr [. th sport]`: the address, then the port padded to a
+ * 4-byte register with zeros (the C++ twin: director/plan/flow_oracle.cc). */
+static __always_inline __u32 flow_slot(const struct dd_flow *flow, const struct dd_service *svc) {
+  __u32 words[5] = {};
+  __u32 n = flow->family == DD_AF_INET ? 1 : 4;
+  __builtin_memcpy(words, flow->saddr, 16);
+  if (svc->flags & DD_SVC_HASH_PORT) {
+    __u8 *port_register = (__u8 *)&words[n];
+    __builtin_memcpy(port_register, &flow->sport, 2);
+    port_register[2] = 0;
+    port_register[3] = 0;
+    n += 1;
+  }
+  __u32 hash = jhash_words(words, n, svc->seed);
+  return (__u32)(((__u64)hash * svc->modulus) >> 32);
+}
+
+/* ---- parsing ------------------------------------------------------------------------------ */
+
+enum dd_parse {
+  DD_PARSE_OK,
+  DD_PARSE_NOT_OURS, /* pass untouched, not counted */
+  DD_PARSE_MALFORMED,
+  DD_PARSE_FRAGMENT,
+};
+
+static __always_inline int vip_flags(__u8 family, const __u8 *daddr, __u32 *flags) {
+  struct dd_vip_key key = {.family = family};
+  __builtin_memcpy(key.vip, daddr, family == DD_AF_INET ? 4 : 16);
+  __u32 *found = bpf_map_lookup_elem(&dd_vips, &key);
+  if (!found) return -1;
+  *flags = *found;
+  return 0;
+}
+
+static __always_inline int parse_ipv4(struct __sk_buff *skb, struct dd_flow *flow) {
+  struct iphdr ip;
+  if (bpf_skb_load_bytes(skb, DD_ETH_LEN, &ip, sizeof(ip)) < 0) return DD_PARSE_NOT_OURS;
+  flow->family = DD_AF_INET;
+  __builtin_memcpy(flow->daddr, &ip.daddr, 4);
+  __builtin_memcpy(flow->saddr, &ip.saddr, 4);
+  __u32 flags;
+  if (vip_flags(DD_AF_INET, flow->daddr, &flags) < 0) return DD_PARSE_NOT_OURS;
+
+  __u8 version_ihl = *(__u8 *)&ip;
+  __u32 header_len = (version_ihl & 0x0f) * 4;
+  __u32 total_len = bpf_ntohs(ip.tot_len);
+  if ((version_ihl >> 4) != 4 || header_len < DD_IP4_LEN || total_len < header_len ||
+      DD_ETH_LEN + total_len > skb->len)
+    return DD_PARSE_MALFORMED;
+  if (ip.frag_off & bpf_htons(DD_IP_FRAGMENT_BITS))
+    return (flags & DD_SVC_TUN) ? DD_PARSE_FRAGMENT : DD_PARSE_NOT_OURS;
+  if (ip.protocol != IPPROTO_TCP && ip.protocol != IPPROTO_UDP) return DD_PARSE_NOT_OURS;
+
+  flow->protocol = ip.protocol;
+  flow->tos = ip.tos;
+  flow->df = (ip.frag_off & bpf_htons(DD_IP_DF)) != 0;
+  flow->l4_off = DD_ETH_LEN + header_len;
+  flow->l3_len = total_len;
+  flow->l4_len = total_len - header_len;
+  return DD_PARSE_OK;
+}
+
+static __always_inline int parse_ipv6(struct __sk_buff *skb, struct dd_flow *flow) {
+  struct ipv6hdr ip;
+  if (bpf_skb_load_bytes(skb, DD_ETH_LEN, &ip, sizeof(ip)) < 0) return DD_PARSE_NOT_OURS;
+  flow->family = DD_AF_INET6;
+  __builtin_memcpy(flow->daddr, &ip.daddr, 16);
+  __builtin_memcpy(flow->saddr, &ip.saddr, 16);
+  __u32 flags;
+  if (vip_flags(DD_AF_INET6, flow->daddr, &flags) < 0) return DD_PARSE_NOT_OURS;
+
+  const __u8 *first = (const __u8 *)&ip;
+  __u32 payload_len = bpf_ntohs(ip.payload_len);
+  if ((first[0] >> 4) != 6 || DD_ETH_LEN + DD_IP6_LEN + payload_len > skb->len)
+    return DD_PARSE_MALFORMED;
+  /* Extension headers (fragments included) are not ours: the kernel's path handles them. */
+  if (ip.nexthdr != IPPROTO_TCP && ip.nexthdr != IPPROTO_UDP) return DD_PARSE_NOT_OURS;
+
+  flow->protocol = ip.nexthdr;
+  flow->tos = (__u8)(((first[0] & 0x0f) << 4) | (first[1] >> 4));
+  flow->df = 1;
+  flow->l4_off = DD_ETH_LEN + DD_IP6_LEN;
+  flow->l3_len = DD_IP6_LEN + payload_len;
+  flow->l4_len = payload_len;
+  return DD_PARSE_OK;
+}
+
+static __always_inline int parse_l4(struct __sk_buff *skb, struct dd_flow *flow) {
+  if (flow->protocol == IPPROTO_TCP) {
+    if (flow->l4_len < DD_TCP_LEN) return DD_PARSE_MALFORMED;
+    if (bpf_skb_load_bytes(skb, flow->l4_off, flow->tcp, DD_TCP_LEN) < 0) return DD_PARSE_MALFORMED;
+    __u32 header_len = (flow->tcp[12] >> 4) * 4;
+    if (header_len < DD_TCP_LEN || header_len > flow->l4_len) return DD_PARSE_MALFORMED;
+    __builtin_memcpy(&flow->sport, &flow->tcp[0], 2);
+    __builtin_memcpy(&flow->dport, &flow->tcp[2], 2);
+    return DD_PARSE_OK;
+  }
+  __u8 udp[DD_UDP_LEN];
+  if (flow->l4_len < DD_UDP_LEN) return DD_PARSE_MALFORMED;
+  if (bpf_skb_load_bytes(skb, flow->l4_off, udp, DD_UDP_LEN) < 0) return DD_PARSE_MALFORMED;
+  __builtin_memcpy(&flow->sport, &udp[0], 2);
+  __builtin_memcpy(&flow->dport, &udp[2], 2);
+  return DD_PARSE_OK;
+}
+
+/* ---- TCP options -------------------------------------------------------------------------- */
+
+/* Options are walked and edited in the packet itself, through bpf_skb_load_bytes and
+ * bpf_skb_store_bytes: their offsets are checked at run time, so the verifier need not track
+ * where each option starts (a walk over a stack buffer with variable indexes made it explore
+ * every combination of option boundaries and gave up at a million instructions). The TCP
+ * checksum is then fixed from two snapshots of the option area, before and after. */
+
+/* Word 3 of the TCP header (data offset, flags, window) and the option area, contiguous so one
+ * bpf_csum_diff covers both; every edit is 4-byte aligned relative to the TCP header, so the
+ * one's-complement sum does not care where the bytes sit. */
+struct dd_tcp_options {
+  __u8 word3[4];
+  __u8 bytes[DD_TCP_MAX_OPTIONS];
+};
+
+enum dd_walk_mode {
+  DD_WALK_TOA, /* kind-254 options: ours over the first of our length (may_reuse), else NOPs */
+  DD_WALK_MSS, /* the MSS option lowered to mss_limit */
+};
+
+struct dd_walk {
+  __u32 forged;   /* kind-254 options found */
+  __u32 reused;   /* ours written over one of them */
+  __u32 clamped;  /* the MSS lowered */
+  __u32 eol;      /* offset of End of Option List; `length` when none */
+};
+
+struct dd_walk_args {
+  __u32 opt_off; /* packet offset of the option area */
+  __u32 length;  /* its length (data offset - 20), <= 40 */
+  __u32 mode;
+  __u32 may_reuse;
+  __u32 toa_len;
+  __u32 mss_limit;
+  __u8 ours[DD_TOA_LEN_V6];
+};
+
+/* NOP bytes to void a forged option with (.rodata: the stack is short). */
+static const __u8 dd_nops[DD_TCP_MAX_OPTIONS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
+/* Stores 0..40 bytes. The empty asm keeps clang from folding the two bound checks into one on a
+ * copy of `len`, which would leave the verifier without a lower bound on the register passed. */
+static __always_inline int store_upto40(struct __sk_buff *skb, __u32 off, const void *from,
+                                        __u32 len) {
+  __u64 n = len; /* zero-extended once, in the register that is checked and passed */
+  asm volatile("" : "+r"(n));
+  if (n > DD_TCP_MAX_OPTIONS) return -1;
+  asm volatile("" : "+r"(n));
+  if (n == 0) return 0;
+  return bpf_skb_store_bytes(skb, off, from, (__u32)n, 0) < 0 ? -1 : 0;
+}
+
+struct dd_walk_ctx {
+  struct __sk_buff *skb;
+  const struct dd_walk_args *args;
+  struct dd_walk *walk;
+  __u32 at;
+  int result; /* 0, or -1 once malformed */
+};
+
+/* One option per call, from bpf_loop: the verifier checks a callback until its states converge,
+ * widening what it need not track exactly; an open-coded loop made it explore every combination
+ * of option boundaries and give up at a million instructions. Returns 1 to stop. */
+static long walk_step(__u32 index, void *data) {
+  struct dd_walk_ctx *c = data;
+  const struct dd_walk_args *args = c->args;
+  struct dd_walk *walk = c->walk;
+  struct __sk_buff *skb = c->skb;
+  const __u32 at = c->at;
+  (void)index;
+  if (at >= args->length) return 1;
+  __u8 head[2];
+  if (bpf_skb_load_bytes(skb, args->opt_off + at, head, 1) < 0) goto malformed;
+  if (head[0] == DD_TCPOPT_EOL) {
+    walk->eol = at;
+    return 1;
+  }
+  if (head[0] == DD_TCPOPT_NOP) {
+    c->at = at + 1;
+    return 0;
+  }
+  if (at + 1 >= args->length) goto malformed;
+  if (bpf_skb_load_bytes(skb, args->opt_off + at + 1, &head[1], 1) < 0) goto malformed;
+  __u32 len = head[1];
+  if (len < 2 || at + len > args->length) goto malformed;
+  if (args->mode == DD_WALK_TOA && head[0] == DD_TOA_KIND) {
+    walk->forged += 1;
+    if (args->may_reuse && !walk->reused && len == args->toa_len && len <= DD_TOA_LEN_V6) {
+      if (bpf_skb_store_bytes(skb, args->opt_off + at, args->ours, len, 0) < 0) goto malformed;
+      walk->reused = 1;
+    } else if (store_upto40(skb, args->opt_off + at, dd_nops, len) < 0) {
+      goto malformed;
+    }
+  } else if (args->mode == DD_WALK_MSS && head[0] == DD_TCPOPT_MSS && len == DD_TCPOLEN_MSS) {
+    __be16 mss;
+    if (bpf_skb_load_bytes(skb, args->opt_off + at + 2, &mss, 2) < 0) goto malformed;
+    if (bpf_ntohs(mss) > args->mss_limit) {
+      mss = bpf_htons((__u16)args->mss_limit);
+      if (bpf_skb_store_bytes(skb, args->opt_off + at + 2, &mss, 2, 0) < 0) goto malformed;
+      walk->clamped = 1;
+    }
+  }
+  c->at = at + len;
+  return 0;
+malformed:
+  c->result = -1;
+  return 1;
+}
+
+/* Walks the options and edits them in place; -1 when they are malformed (an option shorter than
+ * 2 bytes or running past the data offset) or a helper failed. Every option but EOL and NOP has
+ * a length byte; what follows an EOL is padding. Each step consumes at least one byte, so 40
+ * steps reach the end of the longest option area. */
+static __always_inline int walk_options(struct __sk_buff *skb, const struct dd_walk_args *args,
+                                        struct dd_walk *walk) {
+  walk->forged = 0;
+  walk->reused = 0;
+  walk->clamped = 0;
+  walk->eol = args->length;
+  struct dd_walk_ctx c = {.skb = skb, .args = args, .walk = walk};
+  if (bpf_loop(DD_TCP_MAX_OPTIONS, walk_step, &c, 0) < 0) return -1;
+  return c.result;
+}
+
+static __always_inline int load_options(struct __sk_buff *skb, __u32 l4_off, __u32 length,
+                                        struct dd_tcp_options *opts) {
+  if (bpf_skb_load_bytes(skb, l4_off + 12, opts->word3, 4) < 0) return -1;
+  __u64 n = length; /* as in store_upto40 */
+  asm volatile("" : "+r"(n));
+  if (n > DD_TCP_MAX_OPTIONS) return -1;
+  asm volatile("" : "+r"(n));
+  if (n == 0) return 0;
+  return bpf_skb_load_bytes(skb, l4_off + DD_TCP_LEN, opts->bytes, (__u32)n) < 0 ? -1 : 0;
+}
+
+/* Folds the change from `before` to what the packet now holds (word 3 and `new_len` bytes of
+ * options) into the TCP checksum. With CHECKSUM_PARTIAL the kernel ignores this data part of the
+ * update (the device sums the bytes later), which is right. */
+static __always_inline int fix_tcp_checksum(struct __sk_buff *skb, __u32 l4_off,
+                                            const struct dd_tcp_options *before, __u32 old_len,
+                                            __u32 new_len) {
+  struct dd_tcp_options after = {};
+  if (load_options(skb, l4_off, new_len, &after) < 0) return -1;
+  __u64 from_size = 4 + (__u64)old_len, to_size = 4 + (__u64)new_len; /* see store_upto40 */
+  asm volatile("" : "+r"(from_size), "+r"(to_size));
+  if (from_size > sizeof(after) || to_size > sizeof(after)) return -1;
+  asm volatile("" : "+r"(from_size), "+r"(to_size));
+  __s64 diff = bpf_csum_diff((__be32 *)before, (__u32)from_size, (__be32 *)&after, (__u32)to_size, 0);
+  if (diff < 0) return -1;
+  return bpf_l4_csum_replace(skb, l4_off + 16, 0, (__u32)diff, 0) < 0 ? -1 : 0;
+}
+
+/* ---- TOA ----------------------------------------------------------------------------------
+ * Not in this program yet: TOA services' packets pass untouched (TC_ACT_OK) to nf_tables. The
+ * TOA walk (DD_WALK_TOA above: forged kind-254 options voided or reused) verifies, but the TOA
+ * path as a whole (walk, then append at the tail) made the 6.18 verifier give up at a million
+ * instructions; the work in progress is on branch p15-bpfdp-toa-wip. */
+
+/* ---- TUN ---------------------------------------------------------------------------------- */
+
+/* A SYN's MSS option lowered to what fits the tunnel: egress MTU - outer header - inner IP header
+ * - TCP header. Returns -1 when the options are malformed (the caller passes the packet). */
+static __always_inline int clamp_mss(struct __sk_buff *skb, const struct dd_flow *flow, __u32 mtu,
+                                __u32 outer_len) {
+  if (!(flow->tcp[13] & DD_TCP_FLAG_SYN)) return 0;
+  const __u32 inner_ip = flow->family == DD_AF_INET ? DD_IP4_LEN : DD_IP6_LEN;
+  if (mtu <= outer_len + inner_ip + DD_TCP_LEN) return 0;
+  const __u32 length = (flow->tcp[12] >> 4) * 4 - DD_TCP_LEN;
+  struct dd_tcp_options before = {};
+  if (load_options(skb, flow->l4_off, length, &before) < 0) return -1;
+  struct dd_walk_args args = {.opt_off = flow->l4_off + DD_TCP_LEN,
+                              .length = length,
+                              .mode = DD_WALK_MSS,
+                              .mss_limit = mtu - outer_len - inner_ip - DD_TCP_LEN};
+  struct dd_walk walk;
+  if (walk_options(skb, &args, &walk) < 0) {
+    store_upto40(skb, args.opt_off, before.bytes, length);
+    return -1;
+  }
+  if (!walk.clamped) return 0;
+  if (fix_tcp_checksum(skb, flow->l4_off, &before, length, length) < 0) return -1;
+  count(DD_CNT_TUN_MSS_CLAMPED);
+  return 0;
+}
+
+static __always_inline __u16 ipv4_header_checksum(const void *header) {
+  const __u16 *words = header;
+  __u32 sum = 0;
+#pragma unroll
+  for (int i = 0; i < DD_IP4_LEN / 2; i++) sum += words[i];
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return (__u16)~sum;
+}
+
+static __always_inline void account_service(__u32 id, __u64 bytes) {
+  struct dd_service_stats *stats = bpf_map_lookup_elem(&dd_service_stats, &id);
+  if (!stats) {
+    struct dd_service_stats first = {.packets = 1, .bytes = bytes};
+    if (bpf_map_update_elem(&dd_service_stats, &id, &first, BPF_NOEXIST) == 0) return;
+    stats = bpf_map_lookup_elem(&dd_service_stats, &id); /* raced with another CPU's insert */
+    if (!stats) return;
+  }
+  stats->packets += 1;
+  stats->bytes += bytes;
+}
+
+static __always_inline int drop(__u32 counter) {
+  count(counter);
+  return TC_ACT_SHOT;
+}
+
+static __noinline int tun(struct __sk_buff *skb, const struct dd_flow *flow,
+                               const struct dd_service *svc) {
+  if (svc->modulus == 0) return drop(DD_CNT_TUN_NO_REAL);
+  struct dd_slot_key slot_key = {.service_id = svc->id, .slot = flow_slot(flow, svc)};
+  struct dd_real *found = bpf_map_lookup_elem(&dd_slots, &slot_key);
+  if (!found) return drop(DD_CNT_TUN_NO_REAL);
+  const struct dd_real *real = found;
+  if (real->family != flow->family) return drop(DD_CNT_TUN_NO_ROUTE); /* the feeder's promise */
+
+  const int v4 = flow->family == DD_AF_INET;
+  const __u32 outer_len = v4 ? DD_IP4_LEN : DD_IP6_LEN;
+  struct bpf_fib_lookup fib = {};
+  fib.family = real->family;
+  fib.l4_protocol = v4 ? IPPROTO_IPIP : IPPROTO_IPV6;
+  fib.ifindex = skb->ifindex;
+  if (v4) {
+    fib.tos = flow->tos;
+    __builtin_memcpy(&fib.ipv4_dst, real->addr, 4);
+  } else {
+    __builtin_memcpy(fib.ipv6_dst, real->addr, 16);
+  }
+  /* tot_len 0: the kernel checks the packet as it is against the device and reports the
+   * device's MTU; the encapsulated size is checked below with bpf_check_mtu. */
+  long rc = bpf_fib_lookup(skb, &fib, sizeof(fib), DD_FIB_FLAGS);
+  if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) return drop(DD_CNT_TUN_TOO_BIG);
+  if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+    return drop(DD_CNT_TUN_NO_ROUTE);
+  const __u32 egress = fib.ifindex;
+  if (v4 ? fib.ipv4_src == 0
+         : (fib.ipv6_src[0] | fib.ipv6_src[1] | fib.ipv6_src[2] | fib.ipv6_src[3]) == 0)
+    return drop(DD_CNT_TUN_NO_ROUTE); /* no address to send from on the real's side */
+
+  /* PMTU: a packet that does not fit once encapsulated is dropped (GSO packets are segmented to
+   * fit: bpf_skb_adjust_room lowers gso_size by the outer header); SYNs get a lower MSS. */
+  __u32 mtu = flow->l3_len + outer_len;
+  long mtu_rc = bpf_check_mtu(skb, egress, &mtu, 0, 0);
+  if (mtu_rc == BPF_MTU_CHK_RET_FRAG_NEEDED) return drop(DD_CNT_TUN_TOO_BIG);
+  if (mtu_rc != BPF_MTU_CHK_RET_SUCCESS) return drop(DD_CNT_TUN_NO_ROUTE);
+  if (flow->protocol == IPPROTO_TCP && clamp_mss(skb, flow, mtu, outer_len) < 0) {
+    count(DD_CNT_MALFORMED);
+    return TC_ACT_OK;
+  }
+
+  /* Link-layer padding past the IP packet must not end up inside the tunnel. */
+  if (skb->len > DD_ETH_LEN + flow->l3_len &&
+      bpf_skb_change_tail(skb, DD_ETH_LEN + flow->l3_len, 0) < 0)
+    return drop(DD_CNT_TUN_ENCAP_FAILED);
+  const __u64 encap = v4 ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 : BPF_F_ADJ_ROOM_ENCAP_L3_IPV6;
+  if (bpf_skb_adjust_room(skb, (__s32)outer_len, BPF_ADJ_ROOM_MAC, encap) < 0)
+    return drop(DD_CNT_TUN_ENCAP_FAILED);
+
+  if (v4) {
+    struct iphdr outer = {};
+    *(__u8 *)&outer = 0x45;
+    outer.tos = flow->tos;
+    outer.tot_len = bpf_htons((__u16)(flow->l3_len + DD_IP4_LEN));
+    /* As ip_vs_tunnel_xmit: DF from the inner header; an ID only where fragments may happen. */
+    outer.frag_off = flow->df ? bpf_htons(DD_IP_DF) : 0;
+    outer.id = flow->df ? 0 : (__be16)bpf_get_prandom_u32();
+    outer.ttl = DD_OUTER_TTL;
+    outer.protocol = IPPROTO_IPIP;
+    outer.saddr = fib.ipv4_src;
+    __builtin_memcpy(&outer.daddr, real->addr, 4);
+    outer.check = ipv4_header_checksum(&outer);
+    if (bpf_skb_store_bytes(skb, DD_ETH_LEN, &outer, sizeof(outer), 0) < 0) return TC_ACT_SHOT;
+  } else {
+    struct ipv6hdr outer = {};
+    __u8 *first = (__u8 *)&outer;
+    first[0] = (__u8)(0x60 | (flow->tos >> 4));
+    first[1] = (__u8)((flow->tos & 0x0f) << 4);
+    outer.payload_len = bpf_htons((__u16)flow->l3_len);
+    outer.nexthdr = IPPROTO_IPV6;
+    outer.hop_limit = DD_OUTER_TTL;
+    __builtin_memcpy(&outer.saddr, fib.ipv6_src, 16);
+    __builtin_memcpy(&outer.daddr, real->addr, 16);
+    if (bpf_skb_store_bytes(skb, DD_ETH_LEN, &outer, sizeof(outer), 0) < 0) return TC_ACT_SHOT;
+  }
+
+  account_service(svc->id, flow->l3_len);
+  count(DD_CNT_TUN_ENCAPSULATED);
+  if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+    if (bpf_skb_store_bytes(skb, 0, fib.dmac, 6, 0) < 0 ||
+        bpf_skb_store_bytes(skb, 6, fib.smac, 6, 0) < 0)
+      return TC_ACT_SHOT;
+    return bpf_redirect(egress, 0);
+  }
+  /* No neighbour entry yet: the kernel resolves it (and queues the packet meanwhile). */
+  struct bpf_redir_neigh next_hop = {};
+  next_hop.nh_family = fib.family;
+  if (fib.family == DD_AF_INET)
+    next_hop.ipv4_nh = fib.ipv4_dst;
+  else
+    __builtin_memcpy(next_hop.ipv6_nh, fib.ipv6_dst, 16);
+  return bpf_redirect_neigh(egress, &next_hop, sizeof(next_hop), 0);
+}
+
+/* ---- entry -------------------------------------------------------------------------------- */
+
 SEC("tc")
 int dd_ingress(struct __sk_buff *skb) {
-  (void)skb;
+  __be16 ethertype;
+  if (bpf_skb_load_bytes(skb, 12, &ethertype, 2) < 0) return TC_ACT_OK;
+  struct dd_flow flow = {};
+  int parsed;
+  if (ethertype == bpf_htons(ETH_P_IP))
+    parsed = parse_ipv4(skb, &flow);
+  else if (ethertype == bpf_htons(ETH_P_IPV6))
+    parsed = parse_ipv6(skb, &flow);
+  else
+    return TC_ACT_OK;
+  if (parsed == DD_PARSE_OK) parsed = parse_l4(skb, &flow);
+  switch (parsed) {
+    case DD_PARSE_NOT_OURS:
+      return TC_ACT_OK;
+    case DD_PARSE_MALFORMED:
+      count(DD_CNT_MALFORMED);
+      return TC_ACT_OK;
+    case DD_PARSE_FRAGMENT:
+      return drop(DD_CNT_TUN_FRAGMENT);
+  }
+
+  struct dd_service_key key = {.family = flow.family, .protocol = flow.protocol, .port = flow.dport};
+  __builtin_memcpy(key.vip, flow.daddr, 16);
+  struct dd_service *found = bpf_map_lookup_elem(&dd_services, &key);
+  if (!found) return TC_ACT_OK;
+  if (found->flags & DD_SVC_TUN) return tun(skb, &flow, found);
   return TC_ACT_OK;
 }
 
