@@ -45,18 +45,27 @@ std::string netRunDir(uint64_t netns) { return std::string(kRunRoot) + "/net-" +
 Status ensureBpffs(bool mount) {
   if (isBpffs(kBpffs)) return okStatus();
   auto self = inodeOf("/proc/self/ns/mnt");
+  if (!self) return Error{self.error()};
   auto init = inodeOf("/proc/1/ns/mnt");
-  if (self && init && *self != *init) {
+  if (init && *self != *init) {
     int fd = ::open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Error{"open /proc/1/ns/mnt: " + errnoText(errno)};
-    int rc = ::setns(fd, CLONE_NEWNS);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) {
-      return Error{"this mount namespace has no bpffs at /sys/fs/bpf and joining PID 1's failed (" +
-                   errnoText(err) + "): pins made here would vanish with this process"};
+    if (fd >= 0 && ::setns(fd, CLONE_NEWNS) == 0) {
+      ::close(fd);
+      if (isBpffs(kBpffs)) return okStatus();
+      self = inodeOf("/proc/self/ns/mnt");
+    } else if (fd >= 0) {
+      ::close(fd);
     }
-    if (isBpffs(kBpffs)) return okStatus();
+  }
+  // PID 1's namespace out of reach (no ptrace access to it): our parent's tells whether ours is
+  // private; `ip netns exec` execs us in one, so the invoking shell's differs.
+  auto parent = inodeOf(("/proc/" + std::to_string(::getppid()) + "/ns/mnt").c_str());
+  bool isPrivate = (init && self && *self != *init) || (!init && parent && self && *parent != *self);
+  if (isPrivate) {
+    return Error{std::string("no bpffs at ") + kBpffs +
+                 " in this private mount namespace (ip netns exec?): one mounted now would vanish with "
+                 "this process, and the pinned programs with it; run under `nsenter --net=/run/netns/NAME`, "
+                 "or mount bpffs on /sys/fs/bpf in the host's mount namespace first"};
   }
   if (!mount) return okStatus();
   if (::mount("bpf", kBpffs, "bpf", 0, "mode=0700") != 0) {
