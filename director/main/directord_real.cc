@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto command = ha::real::parseArgs(args);
   if (!command) {
-    std::fprintf(stderr, "directord-real: %s\n%s", command.error().c_str(), ha::real::usage().c_str());
+    std::fprintf(stderr, "directord-real: %s\n%s", command.error().c_str(),
+                 ha::real::usage().c_str());
     return 2;
   }
   auto result = run(*command);

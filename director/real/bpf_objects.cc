@@ -54,7 +54,8 @@ Status pinObject(int fd, const std::string& path) {
 
 Status removePinDir(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return errno == ENOENT ? okStatus() : Status{Error{dir + ": " + errnoText(errno)}};
+  if (d == nullptr)
+    return errno == ENOENT ? okStatus() : Status{Error{dir + ": " + errnoText(errno)}};
   std::vector<std::string> names;
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
@@ -64,7 +65,8 @@ Status removePinDir(const std::string& dir) {
   std::string failures;
   for (const auto& name : names) {
     std::string path = dir + "/" + name;
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) failures += " " + path + ": " + errnoText(errno);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      failures += " " + path + ": " + errnoText(errno);
   }
   if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) failures += " " + dir + ": " + errnoText(errno);
   if (!failures.empty()) return Error{"remove pins:" + failures};
@@ -121,7 +123,8 @@ Result<std::vector<uint64_t>> readCounters(int mapFd, uint32_t count) {
 Result<uint32_t> linkProgramId(int linkFd) {
   bpf_link_info info{};
   uint32_t len = sizeof(info);
-  if (bpf_obj_get_info_by_fd(linkFd, &info, &len) != 0) return Error{"link info: " + errnoText(errno)};
+  if (bpf_obj_get_info_by_fd(linkFd, &info, &len) != 0)
+    return Error{"link info: " + errnoText(errno)};
   return info.prog_id;
 }
 
@@ -130,11 +133,13 @@ Result<bool> tcxIngressRuns(uint32_t ifindex, uint32_t programId) {
   uint32_t count = 64;
   uint32_t flags = 0;
   // For tcx the query's target is the ifindex (the same field as target_fd).
-  if (bpf_prog_query(static_cast<int>(ifindex), static_cast<bpf_attach_type>(kTcxIngress), 0, &flags,
-                     ids, &count) != 0) {
-    return Error{"query tcx ingress of ifindex " + std::to_string(ifindex) + ": " + errnoText(errno)};
+  if (bpf_prog_query(static_cast<int>(ifindex), static_cast<bpf_attach_type>(kTcxIngress), 0,
+                     &flags, ids, &count) != 0) {
+    return Error{"query tcx ingress of ifindex " + std::to_string(ifindex) + ": " +
+                 errnoText(errno)};
   }
-  return std::find(ids, ids + std::min<uint32_t>(count, 64), programId) != ids + std::min<uint32_t>(count, 64);
+  return std::find(ids, ids + std::min<uint32_t>(count, 64), programId) !=
+         ids + std::min<uint32_t>(count, 64);
 }
 
 }  // namespace ha::real

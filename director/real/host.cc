@@ -39,8 +39,12 @@ Result<uint64_t> netnsInode() {
   return static_cast<uint64_t>(*ino);
 }
 
-std::string netPinDir(uint64_t netns) { return std::string(kPinRoot) + "/net-" + std::to_string(netns); }
-std::string netRunDir(uint64_t netns) { return std::string(kRunRoot) + "/net-" + std::to_string(netns); }
+std::string netPinDir(uint64_t netns) {
+  return std::string(kPinRoot) + "/net-" + std::to_string(netns);
+}
+std::string netRunDir(uint64_t netns) {
+  return std::string(kRunRoot) + "/net-" + std::to_string(netns);
+}
 
 Status ensureBpffs(bool mount) {
   if (isBpffs(kBpffs)) return okStatus();
@@ -60,12 +64,14 @@ Status ensureBpffs(bool mount) {
   // PID 1's namespace out of reach (no ptrace access to it): our parent's tells whether ours is
   // private; `ip netns exec` execs us in one, so the invoking shell's differs.
   auto parent = inodeOf(("/proc/" + std::to_string(::getppid()) + "/ns/mnt").c_str());
-  bool isPrivate = (init && self && *self != *init) || (!init && parent && self && *parent != *self);
+  bool isPrivate =
+      (init && self && *self != *init) || (!init && parent && self && *parent != *self);
   if (isPrivate) {
-    return Error{std::string("no bpffs at ") + kBpffs +
-                 " in this private mount namespace (ip netns exec?): one mounted now would vanish with "
-                 "this process, and the pinned programs with it; run under `nsenter --net=/run/netns/NAME`, "
-                 "or mount bpffs on /sys/fs/bpf in the host's mount namespace first"};
+    return Error{
+        std::string("no bpffs at ") + kBpffs +
+        " in this private mount namespace (ip netns exec?): one mounted now would vanish with "
+        "this process, and the pinned programs with it; run under `nsenter --net=/run/netns/NAME`, "
+        "or mount bpffs on /sys/fs/bpf in the host's mount namespace first"};
   }
   if (!mount) return okStatus();
   if (::mount("bpf", kBpffs, "bpf", 0, "mode=0700") != 0) {
@@ -89,7 +95,8 @@ Status writeSysctl(const std::string& path, const std::string& value) {
   ssize_t n = ::write(fd, line.data(), line.size());
   int err = errno;
   ::close(fd);
-  if (n != static_cast<ssize_t>(line.size())) return Error{"sysctl " + path + "=" + value + ": " + errnoText(err)};
+  if (n != static_cast<ssize_t>(line.size()))
+    return Error{"sysctl " + path + "=" + value + ": " + errnoText(err)};
   return okStatus();
 }
 
@@ -109,7 +116,8 @@ Status writeFileAtomic(const std::string& path, const std::string& text) {
     out.flush();
     if (!out) return Error{"write " + tmp + ": failed"};
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Error{"rename " + tmp + ": " + errnoText(errno)};
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return Error{"rename " + tmp + ": " + errnoText(errno)};
   return okStatus();
 }
 

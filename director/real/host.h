@@ -23,7 +23,7 @@ std::string netRunDir(uint64_t netns);
 // Makes /sys/fs/bpf a bpffs that outlives this process. `ip netns exec` gives each command a
 // private mount namespace with a fresh /sys where a bpffs mounted by us would vanish with us
 // (and with it every pinned link): there we join PID 1's mount namespace first, where the
-// mount is shared; the network namespace stays ours.
+// mount is shared (the network namespace stays ours), or refuse if PID 1's is out of reach.
 // mount false (status): only join; a missing bpffs then means nothing is pinned.
 Status ensureBpffs(bool mount = true);
 

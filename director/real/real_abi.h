@@ -21,11 +21,11 @@ enum real_decap_config_flags {
 };
 
 enum real_decap_counter {
-  REAL_DECAP_DONE = 0,            /* outer header stripped, inner packet passed up */
-  REAL_DECAP_REFUSED_VIP,         /* inner destination is not a configured VIP: dropped */
-  REAL_DECAP_REFUSED_DIRECTOR,    /* outer source not in the director allow-list: dropped */
-  REAL_DECAP_MALFORMED,           /* truncated, or the inner packet is not IP of the outer's version */
-  REAL_DECAP_FAILED,              /* bpf_skb_adjust_room refused: dropped */
+  REAL_DECAP_DONE = 0,         /* outer header stripped, inner packet passed up */
+  REAL_DECAP_REFUSED_VIP,      /* inner destination is not a configured VIP: dropped */
+  REAL_DECAP_REFUSED_DIRECTOR, /* outer source not in the director allow-list: dropped */
+  REAL_DECAP_MALFORMED,        /* truncated, or the inner packet is not IP of the outer's version */
+  REAL_DECAP_FAILED,           /* bpf_skb_adjust_room refused: dropped */
   REAL_DECAP_COUNTER_MAX,
 };
 
@@ -42,10 +42,10 @@ struct real_toa_peer {
 #define REAL_TOA_LEN_V6 20 /* kind, len, port, IPv6 (DPVS's) */
 
 enum real_toa_counter {
-  REAL_TOA_FOUND = 0,     /* a passive connection whose SYN carried the option */
-  REAL_TOA_ABSENT,        /* a passive connection without it (peer is the packet's source) */
-  REAL_TOA_NO_SAVED_SYN,  /* SYN not saved: the listener predates the attach, or SYN cookies */
-  REAL_TOA_REWRITTEN,     /* getpeername/accept answers rewritten */
+  REAL_TOA_FOUND = 0,    /* a passive connection whose SYN carried the option */
+  REAL_TOA_ABSENT,       /* a passive connection without it (peer is the packet's source) */
+  REAL_TOA_NO_SAVED_SYN, /* SYN not saved: the listener predates the attach, or SYN cookies */
+  REAL_TOA_REWRITTEN,    /* getpeername/accept answers rewritten */
   REAL_TOA_COUNTER_MAX,
 };
 

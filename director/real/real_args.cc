@@ -73,7 +73,8 @@ Result<Command> parseToa(const std::vector<std::string>& args, size_t i, bool at
     given = true;
     cgroup = *value;
   }
-  if (!given) return Error{std::string("toa ") + (attach ? "attach" : "detach") + ": no --cgroup given"};
+  if (!given)
+    return Error{std::string("toa ") + (attach ? "attach" : "detach") + ": no --cgroup given"};
   if (attach) return Command{ToaAttach{cgroup}};
   return Command{ToaDetach{cgroup}};
 }
@@ -121,14 +122,17 @@ Result<Command> parseArgs(const std::vector<std::string>& args) {
 }
 
 std::string usage() {
-  return "usage: directord-real tun up --vip ADDR[,ADDR...] --device DEV [--director ADDR[,ADDR...]]\n"
+  return "usage: directord-real tun up --vip ADDR[,ADDR...] --device DEV [--director "
+         "ADDR[,ADDR...]]\n"
          "                             [--decap bpf|ipip]\n"
          "       directord-real tun down\n"
          "       directord-real toa attach --cgroup PATH\n"
          "       directord-real toa detach --cgroup PATH\n"
          "       directord-real status\n"
-         "Prepares a real server of directord: TUN decapsulation with the VIPs on lo (tun), and the\n"
-         "client address of FULLNAT's TOA option in accept()/getpeername() (toa). docs/real-servers.md\n";
+         "Prepares a real server of directord: TUN decapsulation with the VIPs on lo (tun), and "
+         "the\n"
+         "client address of FULLNAT's TOA option in accept()/getpeername() (toa). "
+         "docs/real-servers.md\n";
 }
 
 }  // namespace ha::real

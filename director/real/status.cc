@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kDecapCounterNames[REAL_DECAP_COUNTER_MAX] = {
     "decapsulated", "refused-not-vip", "refused-director", "malformed", "failed"};
 constexpr const char* kToaCounterNames[REAL_TOA_COUNTER_MAX] = {"option-found", "no-option",
-                                                                 "no-saved-syn", "peer-rewritten"};
+                                                                "no-saved-syn", "peer-rewritten"};
 
 std::string joined(const std::vector<IpAddress>& list) {
   std::string out;
@@ -41,7 +41,8 @@ void tunReport(std::ostringstream& out, uint64_t netns) {
   out << "  vips: " << joined(state->vips) << "\n";
   out << "  added-to-lo: " << joined(state->addedToLo) << "\n";
   out << "  directors: " << (state->directors.empty() ? "any" : joined(state->directors)) << "\n";
-  for (const auto& s : state->sysctls) out << "  sysctl " << s.path << " " << s.before << " -> " << s.after << "\n";
+  for (const auto& s : state->sysctls)
+    out << "  sysctl " << s.path << " " << s.before << " -> " << s.after << "\n";
   if (!bpf) return;
   const std::string pinDir = netPinDir(netns);
   std::string attached = "no (no pinned link)";
@@ -50,7 +51,8 @@ void tunReport(std::ostringstream& out, uint64_t netns) {
     unsigned index = if_nametoindex(state->device.c_str());
     if (program && index != 0) {
       auto runs = tcxIngressRuns(index, *program);
-      attached = runs && *runs ? "yes (program " + std::to_string(*program) + ")" : "no (link defunct)";
+      attached =
+          runs && *runs ? "yes (program " + std::to_string(*program) + ")" : "no (link defunct)";
     }
   }
   out << "  attached: " << attached << "\n";

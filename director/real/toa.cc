@@ -48,8 +48,12 @@ Result<Cgroup> openCgroup(const std::string& path) {
   return cg;
 }
 
-std::string pinDirOf(uint64_t inode) { return std::string(kPinRoot) + "/" + kToaPrefix + std::to_string(inode); }
-std::string runFileOf(uint64_t inode) { return std::string(kRunRoot) + "/" + kToaPrefix + std::to_string(inode); }
+std::string pinDirOf(uint64_t inode) {
+  return std::string(kPinRoot) + "/" + kToaPrefix + std::to_string(inode);
+}
+std::string runFileOf(uint64_t inode) {
+  return std::string(kRunRoot) + "/" + kToaPrefix + std::to_string(inode);
+}
 
 // The cgroup a pinned link is attached to; 0 once the cgroup is gone (the link is defunct).
 uint64_t linkCgroupId(const std::string& pin) {
@@ -64,7 +68,8 @@ uint64_t linkCgroupId(const std::string& pin) {
 }  // namespace
 
 Result<std::string> toaAttach(const std::string& cgroupPath) {
-  if (cgroupPath.empty()) return std::string("toa: no cgroup given (TOA_CGROUP empty): nothing attached");
+  if (cgroupPath.empty())
+    return std::string("toa: no cgroup given (TOA_CGROUP empty): nothing attached");
   auto cg = openCgroup(cgroupPath);
   if (!cg) return Error{cg.error()};
   if (auto st = ensureBpffs(); !st) return Error{st.error()};
@@ -83,7 +88,9 @@ Result<std::string> toaAttach(const std::string& cgroupPath) {
   std::vector<std::pair<std::string, Fd>> links;
   for (const auto& [name, program] : programs) {
     int fd = bpf_link_create(bpf_program__fd(program.first), cg->fd.get(), program.second, nullptr);
-    if (fd < 0) return Error{std::string("attach ") + name + " to " + cgroupPath + ": " + std::strerror(errno)};
+    if (fd < 0)
+      return Error{std::string("attach ") + name + " to " + cgroupPath + ": " +
+                   std::strerror(errno)};
     links.emplace_back(name, Fd(fd));
   }
   if (auto st = makeDirs(pinDir); !st) return Error{st.error()};
@@ -94,17 +101,20 @@ Result<std::string> toaAttach(const std::string& cgroupPath) {
   for (const auto& [name, fd] : links) {
     if (auto st = pinObject(fd.get(), pinDir + "/" + name); !st) return fail(st.error());
   }
-  if (auto st = pinObject(bpf_map__fd(skel->maps.real_toa_counters), pinDir + "/real_toa_counters"); !st) {
+  if (auto st = pinObject(bpf_map__fd(skel->maps.real_toa_counters), pinDir + "/real_toa_counters");
+      !st) {
     return fail(st.error());
   }
   if (auto st = makeDirs(kRunRoot); !st) return fail(st.error());
-  if (auto st = writeFileAtomic(runFileOf(cg->inode), cgroupPath + "\n"); !st) return fail(st.error());
+  if (auto st = writeFileAtomic(runFileOf(cg->inode), cgroupPath + "\n"); !st)
+    return fail(st.error());
   return "toa: attached to " + cgroupPath +
          " (listeners opened from now on see the client address; earlier ones do not)";
 }
 
 Result<std::string> toaDetach(const std::string& cgroupPath) {
-  if (cgroupPath.empty()) return std::string("toa: no cgroup given (TOA_CGROUP empty): nothing detached");
+  if (cgroupPath.empty())
+    return std::string("toa: no cgroup given (TOA_CGROUP empty): nothing detached");
   auto cg = openCgroup(cgroupPath);
   if (!cg) return Error{cg.error()};
   if (auto st = ensureBpffs(); !st) return Error{st.error()};

@@ -15,9 +15,9 @@ Result<std::string> toaDetach(const std::string& cgroup);
 
 struct ToaAttachment {
   std::string pinDir;
-  std::string cgroup;           // as given to attach (from the run file), or "?" if lost
+  std::string cgroup;              // as given to attach (from the run file), or "?" if lost
   std::vector<uint64_t> counters;  // real_toa_counter order; empty if unreadable
-  bool attached = false;        // the sockops link still names its cgroup
+  bool attached = false;           // the sockops link still names its cgroup
 };
 // Every TOA pin directory (status).
 std::vector<ToaAttachment> toaAttachments();

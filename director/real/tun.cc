@@ -83,7 +83,7 @@ Status applySysctl(const SysctlChange& want, TunState& state, std::vector<Sysctl
 
 Status restoreSysctl(const SysctlChange& change) {
   auto current = readSysctl(change.path);
-  if (!current) return okStatus();  // the device went away
+  if (!current) return okStatus();                  // the device went away
   if (*current != change.after) return okStatus();  // someone changed it since: theirs now
   return writeSysctl(change.path, change.before);
 }
@@ -137,14 +137,16 @@ Status attachDecap(const std::string& pinDir, uint32_t ifindex, const TunUp& req
   std::unique_ptr<real_decap, SkeletonDeleter> skel(real_decap__open_and_load());
   if (!skel) return Error{std::string("load the decapsulator: ") + std::strerror(errno)};
   if (auto st = syncAddressMap(bpf_map__fd(skel->maps.real_vips), request.vips); !st) return st;
-  if (auto st = syncAddressMap(bpf_map__fd(skel->maps.real_directors), request.directors); !st) return st;
+  if (auto st = syncAddressMap(bpf_map__fd(skel->maps.real_directors), request.directors); !st)
+    return st;
   uint32_t zero = 0;
   uint32_t flags = request.directors.empty() ? 0 : REAL_DECAP_REQUIRE_DIRECTOR;
   if (bpf_map_update_elem(bpf_map__fd(skel->maps.real_decap_config), &zero, &flags, BPF_ANY) != 0) {
     return Error{std::string("decap config: ") + std::strerror(errno)};
   }
-  int linkFd = bpf_link_create(bpf_program__fd(skel->progs.real_decap_ingress), static_cast<int>(ifindex),
-                               static_cast<bpf_attach_type>(kTcxIngress), nullptr);
+  int linkFd =
+      bpf_link_create(bpf_program__fd(skel->progs.real_decap_ingress), static_cast<int>(ifindex),
+                      static_cast<bpf_attach_type>(kTcxIngress), nullptr);
   if (linkFd < 0) {
     return Error{"attach at tcx ingress of " + request.device + ": " + std::strerror(errno)};
   }
@@ -202,7 +204,8 @@ Result<std::string> tunUp(const TunUp& request) {
   // Everything is checked before anything changes.
   auto ifindex = (*owner)->ifindex(request.device);
   if (!ifindex) return Error{ifindex.error()};
-  if (request.device == "lo") return Error{"--device lo: the director's packets arrive on a real device"};
+  if (request.device == "lo")
+    return Error{"--device lo: the director's packets arrive on a real device"};
   std::vector<std::string> tunnelLinks;
   if (request.decap == DecapMode::kIpip) {
     if (anyV4(request.vips)) tunnelLinks.emplace_back("tunl0");
@@ -219,7 +222,8 @@ Result<std::string> tunUp(const TunUp& request) {
   bool again = false;
   if (auto text = readFile(path)) {
     auto previous = parseTunState(*text);
-    if (!previous) return Error{path + ": " + previous.error() + " (remove it after checking by hand)"};
+    if (!previous)
+      return Error{path + ": " + previous.error() + " (remove it after checking by hand)"};
     if (previous->device != request.device || previous->decap != request.decap) {
       return Error{"tun is up on " + previous->device + " (decap " +
                    (previous->decap == DecapMode::kIpip ? "ipip" : "bpf") +
@@ -282,10 +286,12 @@ Result<std::string> tunUp(const TunUp& request) {
   next.linksUp.insert(next.linksUp.end(), raised.begin(), raised.end());
   if (auto st = makeDirs(netRunDir(*netns)); !st) return fail(st.error());
   if (auto st = writeFileAtomic(path, formatTunState(next)); !st) return fail(st.error());
-  std::string message = std::string(again ? "tun up (again)" : "tun up") + " on " + request.device + ": " +
-                        std::to_string(request.vips.size()) + " VIP(s), " + std::to_string(added.size()) +
-                        " added to lo, decap " + (request.decap == DecapMode::kIpip ? "ipip" : "bpf at tcx ingress");
-  if (!request.directors.empty()) message += ", " + std::to_string(request.directors.size()) + " director(s) allowed";
+  std::string message = std::string(again ? "tun up (again)" : "tun up") + " on " + request.device +
+                        ": " + std::to_string(request.vips.size()) + " VIP(s), " +
+                        std::to_string(added.size()) + " added to lo, decap " +
+                        (request.decap == DecapMode::kIpip ? "ipip" : "bpf at tcx ingress");
+  if (!request.directors.empty())
+    message += ", " + std::to_string(request.directors.size()) + " director(s) allowed";
   return message;
 }
 
@@ -320,13 +326,14 @@ Result<std::string> tunDown() {
     }
   }
   for (const auto& a : state->addedToLo) note((*owner)->purge(onLo(a)));
-  for (auto it = state->sysctls.rbegin(); it != state->sysctls.rend(); ++it) note(restoreSysctl(*it));
+  for (auto it = state->sysctls.rbegin(); it != state->sysctls.rend(); ++it)
+    note(restoreSysctl(*it));
   for (const auto& l : state->linksUp) note(setLinkUp(l, false));
   if (!failures.empty()) return Error{"tun down: " + failures + " (state kept in " + path + ")"};
   ::unlink(path.c_str());
   ::rmdir(netRunDir(*netns).c_str());
-  return "tun down: removed " + std::to_string(state->addedToLo.size()) + " VIP(s) from lo, restored " +
-         std::to_string(state->sysctls.size()) + " sysctl(s)" +
+  return "tun down: removed " + std::to_string(state->addedToLo.size()) +
+         " VIP(s) from lo, restored " + std::to_string(state->sysctls.size()) + " sysctl(s)" +
          (state->decap == DecapMode::kBpf ? ", detached the decapsulator" : "");
 }
 

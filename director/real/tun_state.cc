@@ -25,7 +25,8 @@ std::string formatTunState(const TunState& state) {
   for (const auto& v : state.vips) out << "vip " << v.str() << "\n";
   for (const auto& d : state.directors) out << "director " << d.str() << "\n";
   for (const auto& a : state.addedToLo) out << "added-to-lo " << a.str() << "\n";
-  for (const auto& s : state.sysctls) out << "sysctl " << s.path << " " << s.before << " " << s.after << "\n";
+  for (const auto& s : state.sysctls)
+    out << "sysctl " << s.path << " " << s.before << " " << s.after << "\n";
   for (const auto& l : state.linksUp) out << "link-up " << l << "\n";
   return out.str();
 }
@@ -59,7 +60,9 @@ Result<TunState> parseTunState(std::string_view text) {
     } else if (key == "vip" || key == "director" || key == "added-to-lo") {
       auto address = IpAddress::parse(value);
       if (!address) return bad("'" + value + "' is not an IP address");
-      auto& list = key == "vip" ? state.vips : key == "director" ? state.directors : state.addedToLo;
+      auto& list = key == "vip"        ? state.vips
+                   : key == "director" ? state.directors
+                                       : state.addedToLo;
       list.push_back(*address);
     } else {
       return bad("unknown key '" + key + "'");

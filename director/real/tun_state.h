@@ -23,7 +23,7 @@ struct TunState {
   DecapMode decap = DecapMode::kBpf;
   std::vector<IpAddress> vips;
   std::vector<IpAddress> directors;
-  std::vector<IpAddress> addedToLo;  // VIPs this command put on lo; one found there stays on down
+  std::vector<IpAddress> addedToLo;   // VIPs this command put on lo; one found there stays on down
   std::vector<SysctlChange> sysctls;  // in the order set; down restores them in reverse
   std::vector<std::string> linksUp;   // tunl0 / ip6tnl0 set up by us (--decap ipip)
   auto operator<=>(const TunState&) const = default;

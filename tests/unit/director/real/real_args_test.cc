@@ -11,8 +11,8 @@ Result<Command> parse(std::vector<std::string> args) { return parseArgs(args); }
 
 // The full tun up form: repeated options and lists accumulate, repeats collapse.
 TEST(RealArgs, TunUpCollectsVipsAndDirectors) {
-  auto c = parse({"tun", "up", "--vip", "192.0.2.1,192.0.2.2", "--vip", "fd00:2::1", "--vip", "192.0.2.1",
-                  "--device", "eth0", "--director", "198.51.100.2 198.51.100.3"});
+  auto c = parse({"tun", "up", "--vip", "192.0.2.1,192.0.2.2", "--vip", "fd00:2::1", "--vip",
+                  "192.0.2.1", "--device", "eth0", "--director", "198.51.100.2 198.51.100.3"});
   ASSERT_TRUE(c.ok()) << c.error();
   const auto& up = std::get<TunUp>(*c);
   EXPECT_EQ(up.vips, (std::vector<IpAddress>{ip("192.0.2.1"), ip("192.0.2.2"), ip("fd00:2::1")}));
@@ -40,14 +40,19 @@ TEST(RealArgs, RefusesBadInputWithItsReason) {
       {{"tun", "sideways"}, "unknown command 'tun sideways'"},
       {{"tun", "up", "--device", "eth0"}, "no --vip"},
       {{"tun", "up", "--vip", "192.0.2.1"}, "no --device"},
-      {{"tun", "up", "--vip", "192.0.2.300", "--device", "eth0"}, "'192.0.2.300' is not an IP address"},
+      {{"tun", "up", "--vip", "192.0.2.300", "--device", "eth0"},
+       "'192.0.2.300' is not an IP address"},
       {{"tun", "up", "--vip", ""}, "no --vip"},
       {{"tun", "up", "--vip"}, "--vip needs a value"},
-      {{"tun", "up", "--vip", "192.0.2.1", "--device", "a", "--device", "b"}, "--device given twice"},
-      {{"tun", "up", "--vip", "192.0.2.1", "--device", "eth0", "--decap", "gre"}, "neither bpf nor ipip"},
-      {{"tun", "up", "--vip", "192.0.2.1", "--device", "eth0", "--decap", "ipip", "--director", "198.51.100.2"},
+      {{"tun", "up", "--vip", "192.0.2.1", "--device", "a", "--device", "b"},
+       "--device given twice"},
+      {{"tun", "up", "--vip", "192.0.2.1", "--device", "eth0", "--decap", "gre"},
+       "neither bpf nor ipip"},
+      {{"tun", "up", "--vip", "192.0.2.1", "--device", "eth0", "--decap", "ipip", "--director",
+        "198.51.100.2"},
        "--director needs --decap bpf"},
-      {{"tun", "up", "--vip", "192.0.2.1", "--device", "eth0", "--frobnicate"}, "unknown argument '--frobnicate'"},
+      {{"tun", "up", "--vip", "192.0.2.1", "--device", "eth0", "--frobnicate"},
+       "unknown argument '--frobnicate'"},
       {{"tun", "down", "now"}, "unknown argument 'now'"},
       {{"toa", "attach"}, "no --cgroup"},
       {{"toa", "detach", "--cgroup", "/a", "--cgroup", "/b"}, "--cgroup given twice"},
@@ -68,7 +73,9 @@ TEST(RealArgs, OtherCommands) {
   EXPECT_EQ(std::get<ToaDetach>(*parse({"toa", "detach", "--cgroup", ""})).cgroup, "");
   EXPECT_TRUE(std::holds_alternative<ShowStatus>(*parse({"status"})));
   EXPECT_TRUE(std::holds_alternative<ShowHelp>(*parse({"--help"})));
-  EXPECT_EQ(std::get<TunUp>(*parse({"tun", "up", "--vip", "192.0.2.1", "--device", "e", "--decap", "ipip"})).decap,
+  EXPECT_EQ(std::get<TunUp>(
+                *parse({"tun", "up", "--vip", "192.0.2.1", "--device", "e", "--decap", "ipip"}))
+                .decap,
             DecapMode::kIpip);
 }
 
