@@ -78,6 +78,14 @@ check "after bad input: no pin dir" test ! -e "/sys/fs/bpf/directord-real/net-$R
 check "after bad input: no state" test ! -e "/run/directord-real/net-$REAL_NETNS_INO"
 expect_eq "after bad input: arp_ignore untouched" 0 "$(sysctl_of net.ipv4.conf.all.arp_ignore)"
 
+# --decap ipip without the ipip module (this kernel has none): refused, naming what is missing.
+if ! ip -n "$(ns real1)" link show tunl0 >/dev/null 2>&1; then
+  out=$(onreal tun up --vip "$VIP4" --device lan0 --decap ipip 2>&1); rc=$?
+  expect_eq "--decap ipip without tunl0: exit 1" 1 "$rc"
+  check "--decap ipip: the error names tunl0 and the module ($out)" grep -q "no tunl0.*modprobe ipip" <<<"$out"
+  check "--decap ipip refused: no VIP on lo, no state" bash -c "! ip -n $(ns real1) -o addr show dev lo | grep -q $VIP4 && [ ! -e /run/directord-real/net-$REAL_NETNS_INO ]"
+fi
+
 # ip netns exec: a private mount namespace without bpffs: refused, nothing changed.
 if ! on real1 sh -c 'grep -q " /sys/fs/bpf bpf " /proc/self/mounts'; then
   out=$(on real1 "$REAL_BIN" tun up --vip "$VIP4" --device lan0 2>&1); rc=$?
