@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bpf/director_datapath.skel.h"
+#include "common/bpffs.h"
 #include "common/log.h"
 
 namespace ha::director::bpf {
@@ -96,26 +97,8 @@ const char* counterName(dd_counter counter) {
   }
 }
 
-std::string bpffsRoot() {
-  const char* standard = "/sys/fs/bpf";
-  struct statfs fs {};
-  if (statfs(standard, &fs) == 0 && static_cast<uint32_t>(fs.f_type) == kBpfFsMagic) return standard;
-  // `ip netns exec` mounts a fresh /sys, hiding the host's /sys/fs/bpf; a bpffs the host mounted
-  // elsewhere (the netns lab's /run/directord-bpffs) is still visible and outlives us.
-  std::ifstream mountinfo("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(mountinfo, line)) {
-    std::istringstream fields(line);
-    std::vector<std::string> f;
-    for (std::string w; fields >> w;) f.push_back(w);
-    auto dash = std::find(f.begin(), f.end(), "-");
-    if (f.size() > 4 && dash != f.end() && dash + 1 != f.end() && *(dash + 1) == "bpf") return f[4];
-  }
-  return {};
-}
-
 Result<std::string> preparePinDir(uint64_t netnsInode) {
-  std::string root = bpffsRoot();
+  std::string root = visibleBpffs();
   if (root.empty()) {
     root = "/sys/fs/bpf";
     if (mount("bpf", root.c_str(), "bpf", 0, "mode=0700") != 0) {

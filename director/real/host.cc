@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/bpffs.h"
+
 namespace ha::real {
 
 namespace {
@@ -40,14 +42,19 @@ Result<uint64_t> netnsInode() {
 }
 
 std::string netPinDir(uint64_t netns) {
-  return std::string(kPinRoot) + "/net-" + std::to_string(netns);
+  return pinRoot() + "/net-" + std::to_string(netns);
 }
 std::string netRunDir(uint64_t netns) {
   return std::string(kRunRoot) + "/net-" + std::to_string(netns);
 }
 
+std::string pinRoot() {
+  std::string root = visibleBpffs();
+  return (root.empty() ? std::string(kBpffs) : root) + "/directord-real";
+}
+
 Status ensureBpffs(bool mount) {
-  if (isBpffs(kBpffs)) return okStatus();
+  if (isBpffs(kBpffs) || !visibleBpffs().empty()) return okStatus();
   auto self = inodeOf("/proc/self/ns/mnt");
   if (!self) return Error{self.error()};
   auto init = inodeOf("/proc/1/ns/mnt");

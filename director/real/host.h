@@ -13,7 +13,8 @@ namespace ha::real {
 // (TOA); state files in /run/directord-real/net-<netns inode>/. An inode names a namespace
 // uniquely while it lives, so two namespaces never share a directory.
 inline constexpr const char* kBpffs = "/sys/fs/bpf";
-inline constexpr const char* kPinRoot = "/sys/fs/bpf/directord-real";
+// <the bpffs this process sees (common/bpffs.h), else /sys/fs/bpf>/directord-real
+std::string pinRoot();
 inline constexpr const char* kRunRoot = "/run/directord-real";
 
 Result<uint64_t> netnsInode();

@@ -49,7 +49,7 @@ Result<Cgroup> openCgroup(const std::string& path) {
 }
 
 std::string pinDirOf(uint64_t inode) {
-  return std::string(kPinRoot) + "/" + kToaPrefix + std::to_string(inode);
+  return pinRoot() + "/" + kToaPrefix + std::to_string(inode);
 }
 std::string runFileOf(uint64_t inode) {
   return std::string(kRunRoot) + "/" + kToaPrefix + std::to_string(inode);
@@ -131,7 +131,8 @@ Result<std::string> toaDetach(const std::string& cgroupPath) {
 
 std::vector<ToaAttachment> toaAttachments() {
   std::vector<ToaAttachment> out;
-  DIR* d = ::opendir(kPinRoot);
+  const std::string root = pinRoot();
+  DIR* d = ::opendir(root.c_str());
   if (d == nullptr) return out;
   std::vector<std::string> names;
   while (dirent* e = ::readdir(d)) {
@@ -141,7 +142,7 @@ std::vector<ToaAttachment> toaAttachments() {
   ::closedir(d);
   for (const auto& name : names) {
     ToaAttachment a;
-    a.pinDir = std::string(kPinRoot) + "/" + name;
+    a.pinDir = root + "/" + name;
     std::string inode = name.substr(std::strlen(kToaPrefix));
     auto path = readFile(std::string(kRunRoot) + "/" + name);
     a.cgroup = path ? path->substr(0, path->find('\n')) : "?";
