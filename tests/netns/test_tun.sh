@@ -73,6 +73,30 @@ check "the upload completed: '$up'" test "${up##* }" = 20971520
 clamped=$(on dir1 "$DIRECTORCTL" --admin-socket "${SOCK[dir1]}" status 2>/dev/null | awk '$1 == "tun_mss_clamped" {print $2}')
 check "the director clamped the MSS of SYNs (tun_mss_clamped ${clamped:-?})" test "${clamped:-0}" -gt 0
 
+echo "== on the wire: tshark and scapy read the director's packets as IPIP"
+# The client's checksums are computed in software, so the capture shows them final.
+on client ethtool -K eth0 tx off >/dev/null 2>&1
+pcap="$LAB_STATE_DIR/tun.pcap"
+on router timeout 10 tshark -q -i far0 -a duration:4 -f "ip proto 4 or ip6 proto 41" -w "$pcap" >/dev/null 2>&1 &
+TSHARK_PID=$!
+sleep 1.5
+for ((i = 0; i < 3; i++)); do lab_get "http://$VIP_TUN4/" --local-port $((33000 + i)) >/dev/null; done
+lab_get "http://[$VIP_TUN6]/" --local-port 33010 >/dev/null
+wait "$TSHARK_PID"
+fields=$(tshark -r "$pcap" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -Y "ip.proto == 4" \
+  -T fields -E separator=' ' -e ip.src -e ip.dst -e ip.checksum.status -e tcp.checksum.status 2>/dev/null | head -n 1)
+# outer src, inner src; outer dst, inner dst; outer and inner IPv4 checksum status; TCP checksum
+echo "    first IPIP packet: $fields"
+read -r srcs dsts ipok tcpok <<<"$fields"
+check "outer 198.51.100.2 (dir1's address toward the reals) -> a real, inner client -> VIP" \
+  test "$srcs" = "198.51.100.2,$CLIENT4" -a "${dsts#*,}" = "$VIP_TUN4"
+check "tshark: both IPv4 header checksums good, the inner TCP checksum good ($ipok $tcpok)" \
+  test "$ipok" = "1,1" -a "$tcpok" = 1
+n6=$(tshark -r "$pcap" -Y "ipv6.nxt == 41 && tcp" 2>/dev/null | wc -l)
+check "tshark decodes IPv6-in-IPv6 packets ($n6)" test "$n6" -gt 0
+check "scapy reads every captured packet as a well-formed tunnel (lengths, checksums)" \
+  "$PY" "$HERE/tun_wire_check.py" "$pcap"
+
 echo "== kill -9 of directord: the pinned datapath goes on forwarding; a restart takes it over"
 lab_stop_pid "${PID[dir1]}" KILL
 ok=0
