@@ -16,7 +16,8 @@ constexpr uint32_t kBpfFsMagic = 0xcafe4a11;  // BPF_FS_MAGIC, include/uapi/linu
 std::string visibleBpffs() {
   const char* standard = "/sys/fs/bpf";
   struct statfs fs {};
-  if (statfs(standard, &fs) == 0 && static_cast<uint32_t>(fs.f_type) == kBpfFsMagic) return standard;
+  if (statfs(standard, &fs) == 0 && static_cast<uint32_t>(fs.f_type) == kBpfFsMagic)
+    return standard;
   std::ifstream mountinfo("/proc/self/mountinfo");
   std::string line;
   while (std::getline(mountinfo, line)) {

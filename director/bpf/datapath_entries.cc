@@ -75,8 +75,8 @@ Result<DatapathEntries> datapathEntriesOf(const ForwardingPlan& plan) {
     }
     auto device = plan.bpfDevices.find(sp.ingressDevice);
     if (device == plan.bpfDevices.end()) {
-      return Error{sp.where.str() + ": " + sp.key.str() + ": ingress device '" +
-                   sp.ingressDevice + "' has no ifindex in the plan"};
+      return Error{sp.where.str() + ": " + sp.key.str() + ": ingress device '" + sp.ingressDevice +
+                   "' has no ifindex in the plan"};
     }
     out.devices[device->first] = device->second;
   }

@@ -19,8 +19,8 @@ struct ServiceTraffic {
 struct DatapathCounters {
   bool loaded = false;  // false: no TUN or client_address service has needed the programs yet
   std::array<uint64_t, DD_COUNTER_MAX> counters{};  // by enum dd_counter, summed over CPUs
-  std::map<uint32_t, ServiceTraffic> services;        // by service id
-  std::map<std::string, uint32_t> attached;           // device -> ifindex
+  std::map<uint32_t, ServiceTraffic> services;      // by service id
+  std::map<std::string, uint32_t> attached;         // device -> ifindex
 };
 
 class DatapathPort {

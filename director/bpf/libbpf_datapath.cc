@@ -7,15 +7,15 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
-#include <mutex>
 #include <vector>
 
 #include "bpf/director_datapath.skel.h"
@@ -82,18 +82,30 @@ std::string verifierReason(const std::string& printed) {
 
 const char* counterName(dd_counter counter) {
   switch (counter) {
-    case DD_CNT_TUN_ENCAPSULATED: return "tun_encapsulated";
-    case DD_CNT_TUN_NO_REAL: return "tun_no_real";
-    case DD_CNT_TUN_FRAGMENT: return "tun_fragment";
-    case DD_CNT_TUN_NO_ROUTE: return "tun_no_route";
-    case DD_CNT_TUN_TOO_BIG: return "tun_too_big";
-    case DD_CNT_TUN_MSS_CLAMPED: return "tun_mss_clamped";
-    case DD_CNT_MALFORMED: return "malformed";
-    case DD_CNT_TOA_ADDED: return "toa_added";
-    case DD_CNT_TOA_NO_ROOM: return "toa_no_room";
-    case DD_CNT_TOA_SKIPPED: return "toa_skipped";
-    case DD_CNT_TOA_FORGED: return "toa_forged";
-    default: return "unknown";
+    case DD_CNT_TUN_ENCAPSULATED:
+      return "tun_encapsulated";
+    case DD_CNT_TUN_NO_REAL:
+      return "tun_no_real";
+    case DD_CNT_TUN_FRAGMENT:
+      return "tun_fragment";
+    case DD_CNT_TUN_NO_ROUTE:
+      return "tun_no_route";
+    case DD_CNT_TUN_TOO_BIG:
+      return "tun_too_big";
+    case DD_CNT_TUN_MSS_CLAMPED:
+      return "tun_mss_clamped";
+    case DD_CNT_MALFORMED:
+      return "malformed";
+    case DD_CNT_TOA_ADDED:
+      return "toa_added";
+    case DD_CNT_TOA_NO_ROOM:
+      return "toa_no_room";
+    case DD_CNT_TOA_SKIPPED:
+      return "toa_skipped";
+    case DD_CNT_TOA_FORGED:
+      return "toa_forged";
+    default:
+      return "unknown";
   }
 }
 
@@ -105,8 +117,9 @@ Result<std::string> preparePinDir(uint64_t netnsInode) {
       return Error{"no bpf filesystem mounted and mounting one on /sys/fs/bpf failed: " +
                    errnoText(errno)};
     }
-    log::warning("mounted a bpf filesystem on /sys/fs/bpf in this mount namespace: if it is a "
-                 "private one (ip netns exec), pinned links go with this process");
+    log::warning(
+        "mounted a bpf filesystem on /sys/fs/bpf in this mount namespace: if it is a "
+        "private one (ip netns exec), pinned links go with this process");
   }
   std::string dir = root + "/directord/net-" + std::to_string(netnsInode);
   std::error_code ec;
@@ -141,8 +154,10 @@ Status LibbpfDatapath::load() {
   }
   int err = object == nullptr ? -errno : bpf_object__load(object);
   capturing = nullptr;
-  const std::string from = options_.objectPath.empty() ? "the built-in program" : options_.objectPath;
-  if (object == nullptr) return Error{"cannot open the eBPF datapath (" + from + "): " + errnoText(err)};
+  const std::string from =
+      options_.objectPath.empty() ? "the built-in program" : options_.objectPath;
+  if (object == nullptr)
+    return Error{"cannot open the eBPF datapath (" + from + "): " + errnoText(err)};
   if (err != 0) {
     bpf_object__close(object);
     return Error{"the kernel refused the eBPF datapath (" + from + "): " + errnoText(err) +
@@ -209,7 +224,8 @@ Status LibbpfDatapath::attach(const std::string& device, uint32_t ifindex) {
   }
   link.fd = bpf_link_create(programFd_, static_cast<int>(ifindex), kTcxIngress, nullptr);
   if (link.fd < 0) {
-    return Error{"attaching the eBPF datapath to " + device + " (tcx ingress): " + errnoText(errno)};
+    return Error{"attaching the eBPF datapath to " + device +
+                 " (tcx ingress): " + errnoText(errno)};
   }
   if (!link.pin.empty() && bpf_obj_pin(link.fd, link.pin.c_str()) != 0) {
     log::warning("eBPF datapath on " + device + ": cannot pin the link at " + link.pin + " (" +

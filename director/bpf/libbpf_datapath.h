@@ -16,7 +16,7 @@ struct bpf_object;
 namespace ha::director::bpf {
 
 struct DatapathOptions {
-  std::string pinDir;      // empty: no pins, the links die with the process (nftables_owner process)
+  std::string pinDir;  // empty: no pins, the links die with the process (nftables_owner process)
   std::string objectPath;  // empty: the program built into directord
 };
 

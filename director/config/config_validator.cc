@@ -87,7 +87,8 @@ void checkVipsHeld(const VirtualServerConfig& vs, const Config& config, const st
   const std::string because =
       " not held by any static_ipaddress entry or vrrp_instance, cannot pick the ingress device";
   if (vs.group.empty()) {
-    if (!holdsVip(config, vs.vip)) sink.error(vs.where, what + " " + serviceName(vs) + ": VIP" + because);
+    if (!holdsVip(config, vs.vip))
+      sink.error(vs.where, what + " " + serviceName(vs) + ": VIP" + because);
     return;
   }
   auto group = config.serviceGroups.find(vs.group);
@@ -128,7 +129,8 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
         sink.error(kindWhere, service + ": " + mode +
                                   " picks the real at ingress, before any prerouting "
                                   "rule can set the packet mark, so a service selected by fwmark "
-                                  "cannot use lb_kind " + mode);
+                                  "cannot use lb_kind " +
+                                  mode);
       } else {
         checkVipsHeld(vs, config, mode, sink);
       }

@@ -249,7 +249,8 @@ void applyDefaultScheduler(const Node& node, VirtualServerConfig& vs,
     vs.schedulerFlags.insert("mh-port");
     sink.warning(node.where, virtualServerName(vs) +
                                  ": no scheduler set; keepalived's default 'wlc' counts "
-                                 "connections, which " + std::string(forwardModeName(vs.mode)) +
+                                 "connections, which " +
+                                 std::string(forwardModeName(vs.mode)) +
                                  " does not see here (it picks the real before conntrack): "
                                  "setting 'mh' with mh-port");
     return;

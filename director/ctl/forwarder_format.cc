@@ -56,7 +56,8 @@ std::string formatForwarder(const directord::admin::ForwarderReply& s) {
   if (!s.last_repair_error().empty())
     out << "Last repair failed: " << s.last_repair_error() << "\n";
   out << "Cross-thread waits past their deadline: " << s.cross_thread_timeouts() << "\n";
-  if (!s.datapath_error().empty()) out << "eBPF datapath: counters unreadable: " << s.datapath_error() << "\n";
+  if (!s.datapath_error().empty())
+    out << "eBPF datapath: counters unreadable: " << s.datapath_error() << "\n";
   if (!s.datapath_loaded()) {
     out << "eBPF datapath: not loaded (no TUN or client_address toa service)\n";
     return out.str();
@@ -66,7 +67,8 @@ std::string formatForwarder(const directord::admin::ForwarderReply& s) {
   for (const auto& d : s.datapath_devices()) out << " " << d;
   out << " (tcx ingress)\n";
   // Sorted by name, one per line: "  tun_encapsulated 1234".
-  std::map<std::string, uint64_t> counters(s.datapath_counters().begin(), s.datapath_counters().end());
+  std::map<std::string, uint64_t> counters(s.datapath_counters().begin(),
+                                           s.datapath_counters().end());
   for (const auto& [name, value] : counters) out << "  " << name << " " << value << "\n";
   return out.str();
 }

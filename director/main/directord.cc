@@ -130,9 +130,9 @@ class PidFile {
 // tables die with the process (nftables_owner process). Nothing touches the kernel until a config
 // has a TUN or client_address toa service; then the first apply also removes what an earlier run
 // pinned and this config does not use.
-std::unique_ptr<ha::director::bpf::DatapathPort> openDatapath(const ha::NetnsIdentity& netns,
-    ha::director::TableOwnership ownership,
-                                                const std::string& objectPath) {
+std::unique_ptr<ha::director::bpf::DatapathPort> openDatapath(
+    const ha::NetnsIdentity& netns, ha::director::TableOwnership ownership,
+    const std::string& objectPath) {
   namespace bpf = ha::director::bpf;
   bpf::DatapathOptions options;
   options.objectPath = objectPath;
@@ -211,7 +211,9 @@ int main(int argc, char** argv) {
       case 'h': usage(stdout); return 0;
       case 'p': pidPath = optarg; break;
       case kAdminSocket: adminSocket = optarg; break;
-      case kBpfObject: bpfObject = optarg; break;
+      case kBpfObject:
+        bpfObject = optarg;
+        break;
       case kDumpRuleset: dumpRuleset = true; break;
       case kStateDir: stateBase = optarg; break;
       case 'S': {

@@ -11,7 +11,8 @@ void addForwarder(const ForwarderStatus& status, FamilySet& out) {
   out.add(kDriftRepairs, {}, status.repairs);
   out.add(kDriftRepairFailures, {}, status.repairFailures);
   out.add(kCrossThreadTimeouts, {}, status.crossThreadTimeouts);
-  for (const auto& [event, value] : status.datapathCounters) out.add(kDatapathPackets, {{"event", event}}, value);
+  for (const auto& [event, value] : status.datapathCounters)
+    out.add(kDatapathPackets, {{"event", event}}, value);
 }
 
 void addConntrack(const ConntrackStatus& status, FamilySet& out) {

@@ -152,7 +152,7 @@ Status Node::apply(const Config& config, ForwardingPlan plan, bool first) {
   if (!tx.empty()) {
     if (auto st = ports_.nft->commit(tx); !st) {
       if (patched) installed_ = nft::render(plan_);  // the kernel still holds the old plan
-      if (!first) (void)applyDatapath(plan_);         // and the datapath goes back to it
+      if (!first) (void)applyDatapath(plan_);        // and the datapath goes back to it
       return Error{"nf_tables transaction failed, nothing changed: " + st.error()};
     }
   }

@@ -322,8 +322,8 @@ Result<ForwardingPlan> buildPlan(const PlanInputs& inputs) {
     if (sp->mode == ForwardMode::kDr || usesBpfDatapath(*sp)) {
       auto ifIt = inputs.ifindexes.find(sp->ingressDevice);
       if (ifIt == inputs.ifindexes.end()) {
-        return Error{vs.where.str() + ": " + std::string(forwardModeName(sp->mode)) +
-                     " device '" + sp->ingressDevice + "' does not exist"};
+        return Error{vs.where.str() + ": " + std::string(forwardModeName(sp->mode)) + " device '" +
+                     sp->ingressDevice + "' does not exist"};
       }
       auto& devices = sp->mode == ForwardMode::kDr ? plan.drDevices : plan.bpfDevices;
       devices[sp->ingressDevice] = ifIt->second;

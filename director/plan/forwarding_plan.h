@@ -91,7 +91,7 @@ struct ServicePlan {
   // that selects this one service. Empty for plain and fwmark services (their key selects them).
   std::vector<Endpoint> groupAddresses;
   std::vector<uint32_t> groupFwmarks;
-  bool ftpHelper = false;  // new flows get the kernel's FTP helper (NAT/FULLNAT only)
+  bool ftpHelper = false;         // new flows get the kernel's FTP helper (NAT/FULLNAT only)
   bool clientAddressToa = false;  // FULLNAT: the eBPF datapath adds TOA to the clients' SYNs
 };
 

@@ -41,9 +41,7 @@ Result<uint64_t> netnsInode() {
   return static_cast<uint64_t>(*ino);
 }
 
-std::string netPinDir(uint64_t netns) {
-  return pinRoot() + "/net-" + std::to_string(netns);
-}
+std::string netPinDir(uint64_t netns) { return pinRoot() + "/net-" + std::to_string(netns); }
 std::string netRunDir(uint64_t netns) {
   return std::string(kRunRoot) + "/net-" + std::to_string(netns);
 }

@@ -19,7 +19,8 @@ directord::admin::ForwarderReply toForwarderReply(const ForwarderStatus& status)
   out.set_cross_thread_timeouts(status.crossThreadTimeouts);
   out.set_datapath_loaded(status.datapathLoaded);
   for (const auto& device : status.datapathDevices) out.add_datapath_devices(device);
-  for (const auto& [name, value] : status.datapathCounters) (*out.mutable_datapath_counters())[name] = value;
+  for (const auto& [name, value] : status.datapathCounters)
+    (*out.mutable_datapath_counters())[name] = value;
   out.set_datapath_error(status.datapathError);
   return out;
 }

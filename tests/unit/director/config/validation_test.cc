@@ -200,7 +200,8 @@ TEST(ConfigValidation, ClientAddressToaIsForFullNatTcp) {
                   "virtual_server 192.0.2.1 82 {\n  client_address both\n}\n");
   EXPECT_TRUE(hasError(bad, 9, "client_address toa needs lb_kind FNAT: NAT already delivers"));
   EXPECT_TRUE(hasError(bad, 15, "client_address toa needs protocol TCP"));
-  EXPECT_TRUE(hasError(bad, 17, "client_address toa virtual_server TCP 192.0.2.7:80: VIP not held"));
+  EXPECT_TRUE(
+      hasError(bad, 17, "client_address toa virtual_server TCP 192.0.2.7:80: VIP not held"));
   EXPECT_TRUE(hasError(bad, 23, "toa or none"));
 }
 
