@@ -519,6 +519,8 @@ vip_request() { on client curl -s --max-time "${CURL_TIMEOUT:-1}" "http://${1:-1
 link_cut() { on "$1" ip link set "$LAB_LAN_IF" down; }
 link_restore() {
   on "$1" ip link set "$LAB_LAN_IF" up
+  # Link down flushed the node's IPv6 addresses (keep_addr_on_down=0) and both default routes.
+  [ -n "${LAB_IP6[$1]:-}" ] && on "$1" ip -6 addr replace "${LAB_IP6[$1]}/64" dev "$LAB_LAN_IF" 2>/dev/null
   on "$1" ip route replace default via 198.51.100.1 2>/dev/null || true
   on "$1" ip -6 route replace default via fd00:1::1 2>/dev/null || true
 }
