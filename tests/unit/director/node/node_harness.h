@@ -25,6 +25,7 @@
 #include "director/sched/maglev.h"
 #include "tests/fakes/fake_address_owner.h"
 #include "tests/fakes/fake_conntrack_table.h"
+#include "tests/fakes/fake_datapath.h"
 #include "tests/fakes/fake_drift_monitor.h"
 #include "tests/fakes/fake_flow_table.h"
 #include "tests/fakes/fake_health_control.h"
@@ -98,6 +99,7 @@ struct Wiring {
   bool vrrp = false;
   bool drift = false;
   bool flowEvents = false;  // conntrack's event feed for lc/wlc/... (events_, a fake table)
+  bool datapath = true;     // the eBPF datapath (datapath_, a fake)
 };
 
 // Elements of `set` edited by `tx` whose key does not start with service `id`'s mark.
@@ -165,6 +167,11 @@ class NodeRig {
       auto vrrp = std::make_unique<RecordingVrrp>();
       vrrp_ = vrrp.get();
       ports.vrrp = std::move(vrrp);
+    }
+    if (wiring.datapath) {
+      auto datapath = std::make_unique<FakeDatapath>();
+      datapath_ = datapath.get();
+      ports.datapath = std::move(datapath);
     }
     if (wiring.drift) {
       auto drift = std::make_unique<FakeDriftMonitor>();
@@ -272,6 +279,7 @@ class NodeRig {
   ha::test::FakeHealthControl* health_ = nullptr;
   RecordingVrrp* vrrp_ = nullptr;
   FakeDriftMonitor* drift_ = nullptr;
+  FakeDatapath* datapath_ = nullptr;
   ha::sync::FakeConntrackTable* events_ = nullptr;  // the latest feed opened (gone once closed)
   size_t flowEventOpens_ = 0;
   std::unique_ptr<Node> node_;
