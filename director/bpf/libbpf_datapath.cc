@@ -92,6 +92,7 @@ const char* counterName(dd_counter counter) {
     case DD_CNT_TOA_NO_ROOM: return "toa_no_room";
     case DD_CNT_TOA_SKIPPED: return "toa_skipped";
     case DD_CNT_TOA_FORGED: return "toa_forged";
+    case DD_CNT_TUN_ICMP_SENT: return "tun_icmp_sent";
     default: return "unknown";
   }
 }
