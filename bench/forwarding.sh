@@ -14,6 +14,13 @@
 # real1's own nft counters (IP bytes to and from the local address: the truth on the wire) for
 # every directord window; target: within 1%.
 #   haproxy         haproxy in dir1, mode tcp, roundrobin, real1 (nbthread: --haproxy-threads)
+#   dird-toa        directord FULLNAT as `directord`, with client_address toa (the eBPF datapath
+#                   adds the client's address to every SYN); target: new-conn >= 0.97 of directord
+#   dird-dr         directord DR (netdev ingress) to real1, which holds the VIP 192.0.2.102 on lo
+#   dird-tun        directord TUN (eBPF IP-in-IP) to real1, which decapsulates (directord-real)
+#   For every path, "dir1 tx/real tx": the bytes dir1 sent on its LAN per byte real1 sent, in the
+#   keep-alive window: ~1 + requests/replies when replies pass the director (FULLNAT, haproxy),
+#   ~requests/replies when they go straight to the client (DR, TUN).
 # Workloads: wrk keep-alive, wrk with "Connection: close" (a new connection per request), iperf3.
 # Repetitions are interleaved (rep 1: every path, rep 2: every path, ...; the order rotates),
 # each (path, workload) keeps the median. Prints absolute numbers and ratios with their targets.
@@ -64,15 +71,15 @@ PY=$(lab_python)
 VIP=$VIP_FNAT4 LADDR=${LADDR4[0]} REAL=real1 REAL_IP=${LAB_IP4[real1]}
 PATHS=(direct nft-fullnat directord)
 [ "$NOSTATS" = 1 ] && PATHS+=(dird-nostats)
-PATHS+=(haproxy)
+PATHS+=(haproxy dird-toa dird-dr dird-tun)
 if [ -n "$ONLY" ]; then
   IFS=, read -r -a PATHS <<<"$ONLY"
   for p in "${PATHS[@]}"; do
-    [[ $p =~ ^[a-z-]+$ && " direct nft-fullnat directord dird-nostats haproxy " == *" $p "* ]] ||
+    [[ $p =~ ^[a-z-]+$ && " direct nft-fullnat directord dird-nostats haproxy dird-toa dird-dr dird-tun " == *" $p "* ]] ||
       { echo "--paths: unknown path $p (a comma-separated list)" >&2; exit 2; }
   done
 fi
-[[ " ${PATHS[*]} " =~ " "(directord|dird-nostats)" " ]] && { ha_find_binaries || exit 1; }
+[[ " ${PATHS[*]} " =~ " "(directord|dird-nostats|dird-toa|dird-dr|dird-tun)" " ]] && { ha_find_binaries || exit 1; }
 T0=$SECONDS
 
 # shellcheck disable=SC2119
@@ -86,6 +93,9 @@ start_reals nginx
 lab_spawn "$REAL" "$LAB_STATE_DIR/iperf3.log" iperf3 -s -p 5201
 IPERF_PID=$LAB_LAST_PID
 lab_wait_listen "$REAL" tcp 5201 || lab_die "iperf3 -s did not start on $REAL"
+# DR and TUN: the reals hold those VIPs on lo (and decapsulate IP-in-IP) whatever path runs.
+[[ " ${PATHS[*]} " == *" dird-dr "* ]] && real_dr_setup "$VIP_DR4"
+[[ " ${PATHS[*]} " == *" dird-tun "* ]] && real_tun_setup "$VIP_TUN4"
 RESULTS=$LAB_STATE_DIR/results
 : >"$RESULTS"
 BYTES=$LAB_STATE_DIR/bytes   # directord windows: rep, direction, directord's bytes, the truth
@@ -158,6 +168,19 @@ virtual_server $VIP $port {
 EOF
     done
   } >"$LAB_STATE_DIR/bench-directord.conf"
+  sed 's/^    laddr_group_name LAG4$/&\n    client_address toa/' "$LAB_STATE_DIR/bench-directord.conf" >"$LAB_STATE_DIR/bench-toa.conf"
+  local kind vip
+  for kind in DR TUN; do
+    vip=$VIP_DR4; [ "$kind" = TUN ] && vip=$VIP_TUN4
+    {
+      printf 'global_defs {\n    router_id bench-dir1\n    lb_hash_seed 0x1234abcd\n}\n'
+      printf 'static_ipaddress {\n    %s/32 dev lan0\n}\n' "$vip"
+      for port in 80 5201; do
+        printf 'virtual_server %s %s {\n    lb_algo mh\n    lb_kind %s\n    protocol TCP\n' "$vip" "$port" "$kind"
+        printf '    real_server %s %s {\n        weight 1\n    }\n}\n' "$REAL_IP" "$port"
+      done
+    } >"$LAB_STATE_DIR/bench-$kind.conf"
+  done
 }
 
 write_haproxy_cfg() {
@@ -212,6 +235,14 @@ path_up() {  # PATH: make it the only active forwarder; sets TARGET (host) and E
         lab_stop_pid "$DIRD_PID" KILL >/dev/null; DIRD_PID=
         accounting 0 || return 1
       fi ;;
+    dird-toa|dird-dr|dird-tun)
+      local conf=toa
+      case $p in dird-dr) conf=DR TARGET=$VIP_DR4 EXPECT_SRC=$CLIENT4 ;; dird-tun) conf=TUN TARGET=$VIP_TUN4 EXPECT_SRC=$CLIENT4 ;; esac
+      accounting 0 || return 1
+      directord_start dir1 "$LAB_STATE_DIR/bench-$conf.conf" "$LAB_STATE_DIR/dir1.sock" || return 1
+      DIRD_PID=$DIRECTORD_PID
+      lab_wait_for 5 dir1_has_addr "$TARGET" || { lab_log "directord did not add $TARGET"; return 1; }
+      [ "$p" = dird-toa ] && { lab_wait_for 5 dir1_has_addr "$LADDR" || return 1; } ;;
     haproxy)
       accounting 0 || return 1
       hold_vip || return 1
@@ -230,7 +261,7 @@ path_down() {
   local p=$1
   case $p in
     nft-fullnat) on dir1 nft delete table ip dbench; drop_vip ;;
-    directord)
+    directord|dird-toa|dird-dr|dird-tun)
       directord_stop "$DIRD_PID" || lab_log "directord did not stop"
       DIRD_PID= ;;
     dird-nostats)  # what the killed directord left: its orphaned tables and addresses
@@ -240,7 +271,7 @@ path_down() {
   esac
   # Nothing of this path survives into the next: no VIP, no tables, no conntrack entries.
   if [ "$p" != direct ]; then
-    ! dir1_has_addr "$VIP" || { lab_log "$p: dir1 still holds $VIP"; return 1; }
+    ! dir1_has_addr "$TARGET" || { lab_log "$p: dir1 still holds $TARGET"; return 1; }
     [ -z "$(on dir1 nft list ruleset)" ] || { lab_log "$p: dir1 still has rules"; on dir1 nft list ruleset >&2; return 1; }
   fi
   on dir1 conntrack -F >/dev/null 2>&1
@@ -278,7 +309,7 @@ cpu_idle_pct() {  # idle share of all CPUs over 0.5 s
   awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; print (d > 0 ? int(100 * (y[1] - x[1]) / d) : 100) }'
 }
 wait_quiet() {  # LABEL
-  local i idle
+  local i idle=0
   for ((i = 0; i < QUIET_WAIT * 2; i++)); do
     idle=$(cpu_idle_pct)
     [ "$idle" -ge 85 ] && return 0
@@ -347,7 +378,11 @@ measure() {  # PATH REP: the three workloads, again when someone else took CPU m
     s0=$(cpu_steal) snap=$(foreign_snap) t0=$EPOCHREALTIME
     cpu=""
     c0=$(dird_ticks) w0=$EPOCHREALTIME
+    local tx0 rx0
+    tx0=$(on dir1 cat /sys/class/net/lan0/statistics/tx_bytes) rx0=$(on "$REAL" cat /sys/class/net/lan0/statistics/tx_bytes)
     CUR="$p rep$rep keepalive"; ka=$(run_wrk "http://$TARGET/")
+    share=$(awk -v d="$(( $(on dir1 cat /sys/class/net/lan0/statistics/tx_bytes) - tx0 ))" \
+      -v r="$(( $(on "$REAL" cat /sys/class/net/lan0/statistics/tx_bytes) - rx0 ))" 'BEGIN {printf "%.3f", r ? d / r : 0}')
     [ "$p" = directord ] && cpu+=" $(dird_cpu_pct "$c0" "$w0")"
     c0=$(dird_ticks) w0=$EPOCHREALTIME
     CUR="$p rep$rep newconn"; nc=$(run_wrk "http://$TARGET/" -H "Connection: close")
@@ -372,9 +407,9 @@ measure() {  # PATH REP: the three workloads, again when someone else took CPU m
     printf '  %-13s rep %d: discarded (%s); again\n' "$p" "$rep" "$why"
     RETRIES_LEFT=$((RETRIES_LEFT - 1)) RETRIED=$((RETRIED + 1))
   done
-  printf '%s keepalive %s %s\n%s newconn %s %s\n%s iperf3 %s %s\n' "$p" "$rep" "$ka" "$p" "$rep" "$nc" "$p" "$rep" "$ip" >>"$RESULTS"
+  printf '%s keepalive %s %s\n%s newconn %s %s\n%s iperf3 %s %s\n%s dirshare %s %s\n' "$p" "$rep" "$ka" "$p" "$rep" "$nc" "$p" "$rep" "$ip" "$p" "$rep" "$share" >>"$RESULTS"
   [ -n "$cpu" ] && flag+=" (directord CPU %:$cpu)"
-  printf '  %-13s rep %d: keep-alive %9s req/s  new-conn %9s req/s  iperf3 %7s Gbit/s%s\n' "$p" "$rep" "$ka" "$nc" "$ip" "$flag"
+  printf '  %-13s rep %d: keep-alive %9s req/s  new-conn %9s req/s  iperf3 %7s Gbit/s  dir1 tx/real tx %s%s\n' "$p" "$rep" "$ka" "$nc" "$ip" "$share" "$flag"
 }
 
 write_nft
@@ -418,16 +453,17 @@ def spread(p, w):
     xs = list(runs.get((p, w), {}).values())
     m = statistics.median(xs) if xs else 0
     return "±%.0f%%" % (100 * (max(xs) - min(xs)) / 2 / m) if len(xs) > 1 and m else ""
-order = ["direct", "nft-fullnat", "directord", "dird-nostats", "haproxy"]
+order = ["direct", "nft-fullnat", "directord", "dird-nostats", "haproxy", "dird-toa", "dird-dr", "dird-tun"]
 paths = [p for p in order if any(k[0] == p for k in runs)]
-W = [("keepalive", "keep-alive req/s"), ("newconn", "new-conn req/s"), ("iperf3", "iperf3 Gbit/s")]
+W = [("keepalive", "keep-alive req/s"), ("newconn", "new-conn req/s"), ("iperf3", "iperf3 Gbit/s"),
+     ("dirshare", "dir1 tx/real tx")]
 print(f"median of {reps} run(s); ± = half the min-max spread")
 print(f"{'path':<14}" + "".join(f"{h:>22}" for _, h in W))
 for p in paths:
     cells = []
     for w, _ in W:
         m = med(p, w)
-        cells.append(f"{(f'{m:.0f}' if w != 'iperf3' else f'{m:.2f}')} {spread(p, w):>5}")
+        cells.append(f"{(f'{m:.0f}' if w in ('keepalive', 'newconn') else f'{m:.2f}')} {spread(p, w):>5}")
     print(f"{p:<14}" + "".join(f"{c:>22}" for c in cells))
 print()
 # ratio rows: (numerator, denominator, {workload: target})
@@ -436,15 +472,18 @@ R = [("directord", "nft-fullnat", {"keepalive": 0.97, "newconn": 0.97, "iperf3":
      ("nft-fullnat", "direct", {}),
      ("directord", "direct", {}),
      ("dird-nostats", "directord", {}),
-     ("dird-nostats", "nft-fullnat", {})]
+     ("dird-nostats", "nft-fullnat", {}),
+     ("dird-toa", "directord", {"newconn": 0.97}),
+     ("dird-tun", "dird-dr", {}),
+     ("dird-tun", "directord", {})]
 print("ratio = median / median, the one checked against a target; in brackets the same ratio taken within")
 print("each rep (paths a minute apart at most, so slow drift of the host cancels): median: min-max")
-print(f"{'ratio':<25}" + "".join(f"{h.split()[0]:>33}" for _, h in W))
+print(f"{'ratio':<25}" + "".join(f"{h.split()[0]:>33}" for _, h in W[:3]))
 missed = []
 for a, b, tgt in R:
     if a not in paths or b not in paths: continue
     cells = []
-    for w, _ in W:
+    for w, _ in W[:3]:
         r = med(a, w) / med(b, w) if med(b, w) else float("nan")
         ra, rb = runs.get((a, w), {}), runs.get((b, w), {})
         per = [ra[k] / rb[k] for k in ra if k in rb and rb[k]]

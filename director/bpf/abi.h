@@ -63,7 +63,8 @@ enum dd_counter {
   DD_CNT_TUN_NO_REAL,          /* dropped: the service has no real in rotation */
   DD_CNT_TUN_FRAGMENT,         /* dropped: an IP fragment to a TUN service (no ports to hash) */
   DD_CNT_TUN_NO_ROUTE,         /* dropped: no route or neighbour toward the real */
-  DD_CNT_TUN_TOO_BIG,          /* dropped: over the path MTU once encapsulated */
+  DD_CNT_TUN_TOO_BIG,          /* dropped unanswered: over the path MTU once encapsulated, and
+                                  IPv4 without DF or over the ICMP rate limit */
   DD_CNT_TUN_MSS_CLAMPED,      /* SYNs whose MSS was lowered so the encapsulated segments fit */
   DD_CNT_MALFORMED,            /* passed untouched: truncated or inconsistent headers */
   DD_CNT_TOA_ADDED,            /* client SYNs that left with the client's address */
@@ -71,6 +72,8 @@ enum dd_counter {
   DD_CNT_TOA_SKIPPED,          /* SYNs forwarded unchanged: payload (TFO) or IP options */
   DD_CNT_TOA_FORGED,           /* TOA options that arrived from outside, overwritten or voided */
   DD_CNT_TUN_ENCAP_FAILED,     /* dropped: the kernel refused to trim or grow the packet */
+  DD_CNT_TUN_ICMP_SENT,        /* too big for the tunnel: answered with ICMP frag-needed / packet
+                                  too big instead (DD_CNT_TUN_TOO_BIG counts those dropped unanswered) */
   DD_COUNTER_MAX
 };
 

@@ -477,6 +477,217 @@ static __always_inline int drop(__u32 counter) {
   return TC_ACT_SHOT;
 }
 
+/* ---- TUN: ICMP "too big" -------------------------------------------------------------------
+ * A packet that does not fit the path to the real once encapsulated is answered as IPVS does
+ * (ip_vs_tunnel_xmit -> icmp_send / icmpv6_send): ICMP "fragmentation needed" when the IPv4
+ * packet has DF, ICMPv6 "packet too big" always, with the MTU left for the inner packet. The
+ * client then lowers its path MTU toward the VIP and TCP its segment size; in TUN that matters
+ * for the client's uploads, whose segments are sized by the real's SYN-ACK, never seen here.
+ * The packet itself becomes the reply: its tail trimmed to the quoted part, room for the new IP
+ * and ICMP headers made after the Ethernet header, then back out of the device it came in on.
+ *
+ * The quote is the invoking packet's IP header and its fixed L4 header (TCP 20, UDP 8 bytes):
+ * at least RFC 792's 8 bytes, the ports and sequence number the client's stack looks up, and
+ * whole enough that a CHECKSUM_PARTIAL packet (from a local sender through a veth) can be
+ * trimmed (the kernel refuses to cut its checksum field off). IPv4 without DF is dropped and
+ * counted: the kernel would fragment it, which a TC program cannot.
+ *
+ * Linux's icmp_ratelimit does not see packets built here, so a token bucket per CPU limits the
+ * replies (as net.ipv4.icmp_msgs_per_sec / icmp_msgs_burst, but per CPU); over it, dropped and
+ * counted as DD_CNT_TUN_TOO_BIG. */
+
+#define DD_ICMP_LEN 8
+#define DD_ICMP_DEST_UNREACH 3
+#define DD_ICMP_FRAG_NEEDED 4
+#define DD_ICMPV6_PKT_TOOBIG 2
+#define DD_IPPROTO_ICMP 1
+#define DD_IPPROTO_ICMPV6 58
+#define DD_ICMP_TOS 0xc0                    /* IPTOS_PREC_INTERNETCONTROL, as Linux's icmp_send */
+#define DD_QUOTE_MAX (60 + DD_TCP_LEN)      /* the longest IPv4 header and a TCP header */
+#define DD_ICMP_PER_SEC 1000
+#define DD_ICMP_BURST 50
+#define DD_NSEC_PER_ICMP (1000000000ull / DD_ICMP_PER_SEC)
+
+/* The reply's headers as they are written, behind the quote they are summed with. The pad keeps
+ * the IP header 4-byte aligned. */
+struct dd_icmp4_reply {
+  __u8 pad[2];
+  __u8 eth[DD_ETH_LEN];
+  struct iphdr ip;
+  __u8 icmp[DD_ICMP_LEN];
+  __u8 quote[DD_QUOTE_MAX];
+};
+
+struct dd_icmp6_reply {
+  __u8 pad[2];
+  __u8 eth[DD_ETH_LEN];
+  struct ipv6hdr ip;
+  __u8 icmp[DD_ICMP_LEN];
+  __u8 quote[DD_QUOTE_MAX];
+};
+
+/* Per CPU: the rate limit's token bucket, and the reply being built (too big for the stack of a
+ * program that reaches it three calls deep). A program runs to its end on one CPU and the tc
+ * hook does not nest, so one slot per CPU is enough. */
+struct dd_icmp_cpu {
+  __u64 stamp_ns; /* when the last whole token was earned */
+  __u64 tokens;
+  union {
+    struct dd_icmp4_reply v4;
+    struct dd_icmp6_reply v6;
+  } reply;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct dd_icmp_cpu);
+} dd_icmp_cpu SEC(".maps");
+
+/* One token per DD_NSEC_PER_ICMP, at most DD_ICMP_BURST saved; a fresh bucket (stamp 0) starts
+ * full. */
+static __always_inline int icmp_budget_take(struct dd_icmp_cpu *cpu) {
+  const __u64 now = bpf_ktime_get_ns();
+  const __u64 earned = (now - cpu->stamp_ns) / DD_NSEC_PER_ICMP;
+  if (earned >= DD_ICMP_BURST) {
+    cpu->tokens = DD_ICMP_BURST;
+    cpu->stamp_ns = now;
+  } else if (earned > 0) {
+    cpu->tokens = cpu->tokens + earned > DD_ICMP_BURST ? DD_ICMP_BURST : cpu->tokens + earned;
+    cpu->stamp_ns += earned * DD_NSEC_PER_ICMP;
+  }
+  if (cpu->tokens == 0) return 0;
+  cpu->tokens -= 1;
+  return 1;
+}
+
+/* No error message to an address that cannot have sent the packet alone (RFC 1812 4.3.2.7,
+ * RFC 4443 2.4 e): unspecified, multicast or limited broadcast. */
+static __always_inline int icmp_destination_ok(const struct dd_flow *flow) {
+  if (flow->family == DD_AF_INET) {
+    __u32 client;
+    __builtin_memcpy(&client, flow->saddr, 4);
+    return client != 0 && (flow->saddr[0] & 0xf0) < 0xe0; /* 224/4 multicast, 240/4, broadcast */
+  }
+  __u64 words[2];
+  __builtin_memcpy(words, flow->saddr, 16);
+  return (words[0] | words[1]) != 0 && flow->saddr[0] != 0xff;
+}
+
+/* The bound of a variable length kept where the verifier sees it (as store_upto40). */
+static __always_inline __u32 bounded(__u32 len, __u32 max) {
+  __u64 n = len;
+  asm volatile("" : "+r"(n));
+  if (n == 0 || n > max) return 0;
+  asm volatile("" : "+r"(n));
+  return (__u32)n;
+}
+
+/* Reads the Ethernet header with its addresses swapped, and the quote. */
+static __always_inline int load_reply_source(struct __sk_buff *skb, __u8 *eth, __u8 *quote,
+                                             __u32 quote_len) {
+  const __u32 n = bounded(quote_len, DD_QUOTE_MAX);
+  if (n == 0 || bpf_skb_load_bytes(skb, DD_ETH_LEN, quote, n) < 0) return -1;
+  if (bpf_skb_load_bytes(skb, 0, eth, DD_ETH_LEN) < 0) return -1;
+#pragma unroll
+  for (int i = 0; i < 6; i++) {
+    const __u8 destination = eth[i];
+    eth[i] = eth[6 + i];
+    eth[6 + i] = destination;
+  }
+  return 0;
+}
+
+/* The one's-complement sum of the ICMP header and the quote behind it (seeded with the IPv6
+ * pseudo header), folded: the ICMP checksum. -1 when the helper fails. */
+static __always_inline int icmp_checksum(const __u8 *icmp, __u32 quote_len, __s64 seed,
+                                         __u16 *checksum) {
+  const __u32 n = bounded(DD_ICMP_LEN + quote_len, DD_ICMP_LEN + DD_QUOTE_MAX);
+  if (n == 0 || seed < 0) return -1;
+  __s64 sum = bpf_csum_diff(0, 0, (__be32 *)icmp, n, (__wsum)seed);
+  if (sum < 0) return -1;
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  *checksum = (__u16)~sum;
+  return 0;
+}
+
+/* The packet becomes the reply: the tail after the quote goes, room for the new IP and ICMP
+ * headers opens after the Ethernet header (at the MAC layer, no encapsulation to record), the
+ * headers are written over it, and it leaves by the device it came in on. */
+static __always_inline int send_reply(struct __sk_buff *skb, const __u8 *headers,
+                                      __u32 headers_len, __u32 quote_len) {
+  if (bpf_skb_change_tail(skb, DD_ETH_LEN + quote_len, 0) < 0 ||
+      bpf_skb_adjust_room(skb, (__s32)(headers_len - DD_ETH_LEN), BPF_ADJ_ROOM_MAC, 0) < 0)
+    return drop(DD_CNT_TUN_ENCAP_FAILED);
+  if (bpf_skb_store_bytes(skb, 0, headers, headers_len, 0) < 0) return TC_ACT_SHOT;
+  count(DD_CNT_TUN_ICMP_SENT);
+  return bpf_redirect(skb->ifindex, 0);
+}
+
+static __always_inline int icmp4_too_big(struct __sk_buff *skb, const struct dd_flow *flow,
+                                         __u32 mtu, __u32 quote_len, struct dd_icmp4_reply *r) {
+  __builtin_memset(r, 0, sizeof(*r));
+  if (load_reply_source(skb, r->eth, r->quote, quote_len) < 0) return drop(DD_CNT_TUN_ENCAP_FAILED);
+  *(__u8 *)&r->ip = 0x45;
+  r->ip.tos = DD_ICMP_TOS | (flow->tos & 0x1e);
+  r->ip.tot_len = bpf_htons((__u16)(DD_IP4_LEN + DD_ICMP_LEN + quote_len));
+  r->ip.id = (__be16)bpf_get_prandom_u32();
+  r->ip.ttl = DD_OUTER_TTL;
+  r->ip.protocol = DD_IPPROTO_ICMP;
+  __builtin_memcpy(&r->ip.saddr, flow->daddr, 4); /* from the VIP the client sent to */
+  __builtin_memcpy(&r->ip.daddr, flow->saddr, 4);
+  r->ip.check = ipv4_header_checksum(&r->ip);
+  r->icmp[0] = DD_ICMP_DEST_UNREACH;
+  r->icmp[1] = DD_ICMP_FRAG_NEEDED;
+  r->icmp[6] = (__u8)(mtu >> 8); /* next-hop MTU, 16 bits */
+  r->icmp[7] = (__u8)mtu;
+  __u16 checksum;
+  if (icmp_checksum(r->icmp, quote_len, 0, &checksum) < 0) return drop(DD_CNT_TUN_ENCAP_FAILED);
+  __builtin_memcpy(&r->icmp[2], &checksum, 2);
+  return send_reply(skb, r->eth, DD_ETH_LEN + DD_IP4_LEN + DD_ICMP_LEN, quote_len);
+}
+
+static __always_inline int icmp6_too_big(struct __sk_buff *skb, const struct dd_flow *flow,
+                                         __u32 mtu, __u32 quote_len, struct dd_icmp6_reply *r) {
+  __builtin_memset(r, 0, sizeof(*r));
+  if (load_reply_source(skb, r->eth, r->quote, quote_len) < 0) return drop(DD_CNT_TUN_ENCAP_FAILED);
+  *(__u8 *)&r->ip = 0x60;
+  r->ip.payload_len = bpf_htons((__u16)(DD_ICMP_LEN + quote_len));
+  r->ip.nexthdr = DD_IPPROTO_ICMPV6;
+  r->ip.hop_limit = DD_OUTER_TTL;
+  __builtin_memcpy(&r->ip.saddr, flow->daddr, 16);
+  __builtin_memcpy(&r->ip.daddr, flow->saddr, 16);
+  r->icmp[0] = DD_ICMPV6_PKT_TOOBIG;
+  const __be32 path_mtu = bpf_htonl(mtu);
+  __builtin_memcpy(&r->icmp[4], &path_mtu, 4);
+  /* The pseudo header: both addresses (together in the header), the ICMPv6 length and the next
+   * header, as 32-bit words. */
+  const __be32 length_and_next[2] = {bpf_htonl(DD_ICMP_LEN + quote_len),
+                                     bpf_htonl(DD_IPPROTO_ICMPV6)};
+  __s64 seed = bpf_csum_diff(0, 0, (__be32 *)&r->ip.saddr, 32, 0);
+  if (seed >= 0) seed = bpf_csum_diff(0, 0, (__be32 *)length_and_next, 8, (__wsum)seed);
+  __u16 checksum;
+  if (icmp_checksum(r->icmp, quote_len, seed, &checksum) < 0) return drop(DD_CNT_TUN_ENCAP_FAILED);
+  __builtin_memcpy(&r->icmp[2], &checksum, 2);
+  return send_reply(skb, r->eth, DD_ETH_LEN + DD_IP6_LEN + DD_ICMP_LEN, quote_len);
+}
+
+/* Answers an oversize packet to a TUN service; `mtu` is what the inner packet may carry (the
+ * egress MTU minus the outer header). Returns the verdict. */
+static __always_inline int icmp_too_big(struct __sk_buff *skb, const struct dd_flow *flow,
+                                        __u32 mtu) {
+  __u32 zero = 0;
+  struct dd_icmp_cpu *cpu = bpf_map_lookup_elem(&dd_icmp_cpu, &zero);
+  if (!cpu || !flow->df || mtu == 0 || !icmp_destination_ok(flow) || !icmp_budget_take(cpu))
+    return drop(DD_CNT_TUN_TOO_BIG);
+  const __u32 quote_len =
+      flow->l4_off - DD_ETH_LEN + (flow->protocol == IPPROTO_TCP ? DD_TCP_LEN : DD_UDP_LEN);
+  if (flow->family == DD_AF_INET) return icmp4_too_big(skb, flow, mtu, quote_len, &cpu->reply.v4);
+  return icmp6_too_big(skb, flow, mtu, quote_len, &cpu->reply.v6);
+}
+
 static __noinline int tun(struct __sk_buff *skb, const struct dd_flow *flow,
                                const struct dd_service *svc) {
   if (svc->modulus == 0) return drop(DD_CNT_TUN_NO_REAL);
@@ -501,7 +712,10 @@ static __noinline int tun(struct __sk_buff *skb, const struct dd_flow *flow,
   /* tot_len 0: the kernel checks the packet as it is against the device and reports the
    * device's MTU; the encapsulated size is checked below with bpf_check_mtu. */
   long rc = bpf_fib_lookup(skb, &fib, sizeof(fib), DD_FIB_FLAGS);
-  if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) return drop(DD_CNT_TUN_TOO_BIG);
+  /* The packet as it is exceeds the egress device's MTU (fib.mtu_result); not for GSO packets,
+   * the kernel segments those. */
+  if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+    return icmp_too_big(skb, flow, fib.mtu_result > outer_len ? fib.mtu_result - outer_len : 0);
   if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
     return drop(DD_CNT_TUN_NO_ROUTE);
   const __u32 egress = fib.ifindex;
@@ -509,11 +723,16 @@ static __noinline int tun(struct __sk_buff *skb, const struct dd_flow *flow,
          : (fib.ipv6_src[0] | fib.ipv6_src[1] | fib.ipv6_src[2] | fib.ipv6_src[3]) == 0)
     return drop(DD_CNT_TUN_NO_ROUTE); /* no address to send from on the real's side */
 
-  /* PMTU: a packet that does not fit once encapsulated is dropped (GSO packets are segmented to
-   * fit: bpf_skb_adjust_room lowers gso_size by the outer header); SYNs get a lower MSS. */
+  /* PMTU: a packet that does not fit once encapsulated is answered with ICMP, as IPVS does (GSO
+   * packets pass: bpf_skb_adjust_room lowers gso_size by the outer header, the kernel segments
+   * them to fit). SYNs still get a lower MSS: in TUN it only sizes the real's segments to the
+   * client, which never cross the tunnel, so it rarely helps; it is kept as harmless (20 or 40
+   * bytes less per segment at most) and it spares the first ICMP round trip when a real answers
+   * through a path as small as the tunnel. */
   __u32 mtu = flow->l3_len + outer_len;
   long mtu_rc = bpf_check_mtu(skb, egress, &mtu, 0, 0);
-  if (mtu_rc == BPF_MTU_CHK_RET_FRAG_NEEDED) return drop(DD_CNT_TUN_TOO_BIG);
+  if (mtu_rc == BPF_MTU_CHK_RET_FRAG_NEEDED)
+    return icmp_too_big(skb, flow, mtu > outer_len ? mtu - outer_len : 0);
   if (mtu_rc != BPF_MTU_CHK_RET_SUCCESS) return drop(DD_CNT_TUN_NO_ROUTE);
   if (flow->protocol == IPPROTO_TCP && clamp_mss(skb, flow, mtu, outer_len) < 0) {
     count(DD_CNT_MALFORMED);

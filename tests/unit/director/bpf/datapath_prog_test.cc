@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -664,18 +665,183 @@ TEST_F(DatapathProgTest, SynMssIsClampedToTheTunnel) {
   EXPECT_EQ(counter(DD_CNT_TUN_MSS_CLAMPED), 2u);
 }
 
-TEST_F(DatapathProgTest, TooBigForTheTunnelDrops) {
-  tunService(ip("192.0.2.100"), 80, ip("198.51.100.10"));
+// ---- TUN: too big for the tunnel -----------------------------------------------------------
+
+// A TCP packet of `size` bytes (IP header included) from a client to a VIP.
+Bytes tcpPacketOfSize(const Addr& client, const Addr& vip, size_t size, const IpOptions& o = {}) {
+  const size_t header = client.family == AF_INET ? 20 + o.ipOptions.size() : 40;
   Tcp t;
-  t.payload.assign(1460, 1);  // a full 1500-byte packet: 1520 once encapsulated
-  auto r = runProgram(
-      ethernet(ipPacket(ip("192.0.2.50"), ip("192.0.2.100"), IPPROTO_TCP, tcpSegment(t)), AF_INET));
-  EXPECT_EQ(r.verdict, kActShot);
-  EXPECT_EQ(counter(DD_CNT_TUN_TOO_BIG), 1u);
-  t.payload.assign(1440, 1);  // fits exactly
-  r = runProgram(
-      ethernet(ipPacket(ip("192.0.2.50"), ip("192.0.2.100"), IPPROTO_TCP, tcpSegment(t)), AF_INET));
+  t.payload.assign(size - header - 20, 0x5c);
+  return ipPacket(client, vip, IPPROTO_TCP, tcpSegment(t), o);
+}
+
+// Checks an ICMP "fragmentation needed" frame answering `invoking` (an IPv4 packet from a client
+// to a VIP), field by field; `quoted` is how much of `invoking` it must carry.
+void expectFragNeeded(const Bytes& frame, const Bytes& invoking, size_t quoted, uint16_t mtu) {
+  ASSERT_EQ(frame.size(), kEth + 20 + 8 + quoted);
+  EXPECT_EQ(slice(frame, 0, 6), kClientMac);  // back to where it came from
+  EXPECT_EQ(slice(frame, 6, 6), kDirectorMac);
+  EXPECT_EQ(get16(frame, 12), 0x0800);
+  const Bytes ip4 = slice(frame, kEth, 20);
+  EXPECT_EQ(ip4[0], 0x45);
+  EXPECT_EQ(ip4[1], 0xc0);  // internetwork control, as Linux's ICMP errors
+  EXPECT_EQ(get16(ip4, 2), 20 + 8 + quoted);
+  EXPECT_EQ(get16(ip4, 6), 0);  // no DF, no fragment
+  EXPECT_EQ(ip4[8], 64);
+  EXPECT_EQ(ip4[9], IPPROTO_ICMP);
+  EXPECT_TRUE(ipv4HeaderChecksumOk(ip4));
+  EXPECT_EQ(slice(ip4, 12, 4), slice(invoking, 16, 4));  // from the VIP
+  EXPECT_EQ(slice(ip4, 16, 4), slice(invoking, 12, 4));  // to the client
+  const Bytes icmp = slice(frame, kEth + 20);
+  EXPECT_EQ(icmp[0], 3);  // destination unreachable
+  EXPECT_EQ(icmp[1], 4);  // fragmentation needed and DF set
+  EXPECT_EQ(get16(icmp, 4), 0);
+  EXPECT_EQ(get16(icmp, 6), mtu);
+  EXPECT_EQ(fold(sumWords(icmp.data(), icmp.size())), 0xffff) << "ICMP checksum";
+  EXPECT_EQ(slice(icmp, 8), slice(invoking, 0, quoted)) << "the quoted packet";
+}
+
+void expectPacketTooBig(const Bytes& frame, const Bytes& invoking, size_t quoted, uint32_t mtu) {
+  ASSERT_EQ(frame.size(), kEth + 40 + 8 + quoted);
+  EXPECT_LE(frame.size() - kEth, 1280u);
+  EXPECT_EQ(slice(frame, 0, 6), kClientMac);
+  EXPECT_EQ(slice(frame, 6, 6), kDirectorMac);
+  EXPECT_EQ(get16(frame, 12), 0x86dd);
+  const Bytes ip6 = slice(frame, kEth, 40);
+  EXPECT_EQ(slice(ip6, 0, 4), (Bytes{0x60, 0, 0, 0}));  // no traffic class, no flow label
+  EXPECT_EQ(get16(ip6, 4), 8 + quoted);
+  EXPECT_EQ(ip6[6], IPPROTO_ICMPV6);
+  EXPECT_EQ(ip6[7], 64);
+  const Addr vip{AF_INET6, slice(invoking, 24, 16)}, client{AF_INET6, slice(invoking, 8, 16)};
+  EXPECT_EQ(slice(ip6, 8, 16), vip.bytes);
+  EXPECT_EQ(slice(ip6, 24, 16), client.bytes);
+  const Bytes icmp = slice(frame, kEth + 40);
+  EXPECT_EQ(icmp[0], 2);  // packet too big
+  EXPECT_EQ(icmp[1], 0);
+  EXPECT_EQ(static_cast<uint32_t>(get16(icmp, 4)) << 16 | get16(icmp, 6), mtu);
+  EXPECT_EQ(fold(sumWords(icmp.data(), icmp.size(),
+                          pseudoHeader(vip, client, IPPROTO_ICMPV6, icmp.size()))),
+            0xffff)
+      << "ICMPv6 checksum with the pseudo header";
+  EXPECT_EQ(slice(icmp, 8), slice(invoking, 0, quoted)) << "the quoted packet";
+}
+
+TEST_F(DatapathProgTest, Ipv4TooBigWithDfIsAnsweredWithFragmentationNeeded) {
+  tunService(ip("192.0.2.100"), 80, ip("198.51.100.10"));
+  const Bytes big =
+      tcpPacketOfSize(ip("192.0.2.50"), ip("192.0.2.100"), 1500);  // 1520 in the tunnel
+  auto r = runProgram(ethernet(big, AF_INET));
   EXPECT_EQ(r.verdict, kActRedirect);
+  expectFragNeeded(r.frame, big, 20 + 20, 1480);
+  EXPECT_EQ(counter(DD_CNT_TUN_ICMP_SENT), 1u);
+  EXPECT_EQ(counter(DD_CNT_TUN_TOO_BIG), 0u);
+  EXPECT_EQ(counter(DD_CNT_TUN_ENCAPSULATED), 0u);
+  EXPECT_EQ(serviceStats(7).packets, 0u) << "the real never saw it";
+
+  // IP options are quoted with the header; a UDP datagram quotes its 8-byte header.
+  const Bytes withOptions =
+      tcpPacketOfSize(ip("192.0.2.51"), ip("192.0.2.100"), 1490, withIpOptions({1, 1, 1, 0}));
+  r = runProgram(ethernet(withOptions, AF_INET));
+  EXPECT_EQ(r.verdict, kActRedirect);
+  expectFragNeeded(r.frame, withOptions, 24 + 20, 1480);
+  addService(ip("192.0.2.100"), IPPROTO_UDP, 53, dd_service{8, DD_SVC_TUN, 1, 1});
+  addSlot(8, 0, ip("198.51.100.10"));
+  const Bytes udp =
+      ipPacket(ip("192.0.2.52"), ip("192.0.2.100"), IPPROTO_UDP, udpDatagram(5353, 53, 1472));
+  r = runProgram(ethernet(udp, AF_INET));
+  EXPECT_EQ(r.verdict, kActRedirect);
+  expectFragNeeded(r.frame, udp, 20 + 8, 1480);
+  EXPECT_EQ(counter(DD_CNT_TUN_ICMP_SENT), 3u);
+
+  // 1480 bytes fit exactly: encapsulated.
+  const Bytes fits = tcpPacketOfSize(ip("192.0.2.50"), ip("192.0.2.100"), 1480);
+  r = runProgram(ethernet(fits, AF_INET));
+  ASSERT_EQ(r.verdict, kActRedirect);
+  EXPECT_EQ(r.frame[kEth + 9], IPPROTO_IPIP);
+  EXPECT_EQ(get16(r.frame, kEth + 2), 1500);
+  EXPECT_EQ(slice(r.frame, kEth + 20), fits);
+  EXPECT_EQ(counter(DD_CNT_TUN_ENCAPSULATED), 1u);
+}
+
+TEST_F(DatapathProgTest, Ipv6TooBigIsAnsweredWithPacketTooBig) {
+  tunService(ip("fd00:1::100"), 80, ip("fd00:2::a"));
+  const Bytes big = tcpPacketOfSize(ip("fd00:1::50"), ip("fd00:1::100"), 1500);  // 1540 tunnelled
+  auto r = runProgram(ethernet(big, AF_INET6));
+  EXPECT_EQ(r.verdict, kActRedirect);
+  expectPacketTooBig(r.frame, big, 40 + 20, 1460);
+  EXPECT_EQ(counter(DD_CNT_TUN_ICMP_SENT), 1u);
+  EXPECT_EQ(counter(DD_CNT_TUN_TOO_BIG), 0u);
+
+  const Bytes fits = tcpPacketOfSize(ip("fd00:1::50"), ip("fd00:1::100"), 1460);
+  r = runProgram(ethernet(fits, AF_INET6));
+  ASSERT_EQ(r.verdict, kActRedirect);
+  EXPECT_EQ(r.frame[kEth + 6], IPPROTO_IPV6);
+  EXPECT_EQ(slice(r.frame, kEth + 40), fits);
+}
+
+TEST_F(DatapathProgTest, TooBigWithoutDfOrFromANonUnicastSourceDropsUnanswered) {
+  tunService(ip("192.0.2.100"), 80, ip("198.51.100.10"));
+  IpOptions noDf;
+  noDf.df = false;
+  auto r = runProgram(
+      ethernet(tcpPacketOfSize(ip("192.0.2.50"), ip("192.0.2.100"), 1500, noDf), AF_INET));
+  EXPECT_EQ(r.verdict, kActShot) << "the kernel would fragment; a TC program cannot";
+  r = runProgram(ethernet(tcpPacketOfSize(ip("0.0.0.0"), ip("192.0.2.100"), 1500), AF_INET));
+  EXPECT_EQ(r.verdict, kActShot);
+  r = runProgram(ethernet(tcpPacketOfSize(ip("224.0.0.9"), ip("192.0.2.100"), 1500), AF_INET));
+  EXPECT_EQ(r.verdict, kActShot);
+  tunService(ip("fd00:1::100"), 80, ip("fd00:2::a"));
+  r = runProgram(ethernet(tcpPacketOfSize(ip("ff02::1"), ip("fd00:1::100"), 1500), AF_INET6));
+  EXPECT_EQ(r.verdict, kActShot);
+  EXPECT_EQ(counter(DD_CNT_TUN_TOO_BIG), 4u);
+  EXPECT_EQ(counter(DD_CNT_TUN_ICMP_SENT), 0u);
+}
+
+// The egress device's own MTU, smaller than the packet: bpf_fib_lookup says so before the
+// tunnel's overhead is counted; both checks answer with what is left once encapsulated.
+TEST_F(DatapathProgTest, SmallerEgressMtuIsReported) {
+  tunService(ip("192.0.2.100"), 80, ip("198.51.100.10"));
+  run("ip link set rs0 mtu 1400");
+  struct Restore {
+    ~Restore() {
+      const int rc = std::system("ip link set rs0 mtu 1500");
+      EXPECT_EQ(rc, 0) << "rs0's MTU not restored";
+    }
+  } restore;
+  const Bytes overDevice = tcpPacketOfSize(ip("192.0.2.50"), ip("192.0.2.100"), 1500);
+  auto r = runProgram(ethernet(overDevice, AF_INET));
+  EXPECT_EQ(r.verdict, kActRedirect);
+  expectFragNeeded(r.frame, overDevice, 40, 1380);
+  const Bytes overTunnel = tcpPacketOfSize(ip("192.0.2.50"), ip("192.0.2.100"), 1390);
+  r = runProgram(ethernet(overTunnel, AF_INET));
+  EXPECT_EQ(r.verdict, kActRedirect);
+  expectFragNeeded(r.frame, overTunnel, 40, 1380);
+  EXPECT_EQ(counter(DD_CNT_TUN_ICMP_SENT), 2u);
+}
+
+// A token bucket per CPU: 50 at once, then one per millisecond. Pinned to one CPU so that one
+// bucket answers; the bound allows for the tokens earned while the loop ran.
+TEST_F(DatapathProgTest, IcmpRepliesAreRateLimited) {
+  tunService(ip("192.0.2.100"), 80, ip("198.51.100.10"));
+  cpu_set_t previous;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(previous), &previous), 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  const Bytes frame = ethernet(tcpPacketOfSize(ip("192.0.2.50"), ip("192.0.2.100"), 1500), AF_INET);
+  constexpr uint64_t kSent = 400;
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t answered = 0;
+  for (uint64_t i = 0; i < kSent; ++i) answered += runProgram(frame).verdict == kActRedirect;
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  sched_setaffinity(0, sizeof(previous), &previous);
+  const auto ms =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+  EXPECT_EQ(counter(DD_CNT_TUN_ICMP_SENT), answered);
+  EXPECT_EQ(counter(DD_CNT_TUN_TOO_BIG), kSent - answered);
+  EXPECT_GE(answered, 50u);
+  EXPECT_LE(answered, 50u + ms + 1) << "over " << ms << " ms";
 }
 
 TEST_F(DatapathProgTest, OtherTrafficIsUntouched) {
