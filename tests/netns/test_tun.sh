@@ -3,7 +3,7 @@
 # behind the router (lib.sh lab_tun_layout) and take packets only by tunnel (directord-real tun up).
 #   - HTTP through the VIP (IPv4 and IPv6) spreads over the 3 reals, which see the client's address;
 #   - a 50 MB download does not pass the director (its lan0 tx counter), a 20 MB upload completes
-#     (the MSS of the VIP's SYNs is clamped so the encapsulated segments fit);
+#     (oversize packets are answered with ICMP frag-needed, so the client's path MTU shrinks);
 #   - 200 fixed flows reach the same real through dir1 and, after a failover, through dir2; and
 #     the real `directorctl lookup` names;
 #   - the director keeps no conntrack entry for the VIP; stop detaches the datapath.
@@ -66,12 +66,14 @@ expect_eq "the download arrived whole" 52428800 "$size"
 sent=$((d1 - d0))
 check "dir1 sent $((sent / 1024)) KiB on lan0 for it (the client's ACKs, encapsulated: < 10% of 50 MB)" test "$sent" -lt 5242880
 
-echo "== 20 MB upload (MSS clamped at the director)"
+echo "== 20 MB upload: the director answers oversize packets with ICMP frag-needed (as IPVS)"
 head -c 20971520 /dev/zero >"$LAB_STATE_DIR/upload"
 up=$(on client curl -sS -g --max-time 30 --data-binary "@$LAB_STATE_DIR/upload" -H 'Content-Type: application/octet-stream' "http://$VIP_TUN4/upload") || up=error
 check "the upload completed: '$up'" test "${up##* }" = 20971520
-clamped=$(on dir1 "$DIRECTORCTL" --admin-socket "${SOCK[dir1]}" status 2>/dev/null | awk '$1 == "tun_mss_clamped" {print $2}')
-check "the director clamped the MSS of SYNs (tun_mss_clamped ${clamped:-?})" test "${clamped:-0}" -gt 0
+icmp=$(on dir1 "$DIRECTORCTL" --admin-socket "${SOCK[dir1]}" status 2>/dev/null | awk '$1 == "tun_icmp_sent" {print $2}')
+check "the director answered oversize packets with ICMP (tun_icmp_sent ${icmp:-?})" test "${icmp:-0}" -gt 0
+route=$(on client ip route get "$VIP_TUN4")
+check "the client learned the tunnel's path MTU ($(grep -o 'mtu [0-9]*' <<<"$route"))" grep -q "mtu 1480" <<<"$route"
 
 echo "== on the wire: tshark and scapy read the director's packets as IPIP"
 # The client's checksums are computed in software, so the capture shows them final.
