@@ -8,7 +8,8 @@
 # and dir1 returns and preempts. Then connection sync: the pair again with connection_sync (mutual
 # TLS, certificates from scripts/sync-certs.sh), 200 long-lived FULLNAT flows (tests/netns/
 # flowdrill.py, half client-first, half server-first) synced to dir2, dir1 crashes, and every flow
-# carries on through dir2. Then TUN: the reals move to a subnet of their own (etc/lab-tun.conf,
+# carries on through dir2. Then FULLNAT's client address (etc/lab-toa.conf: TOA added by the
+# director, read on real1 by directord-real's programs for an unmodified server). Then TUN: the reals move to a subnet of their own (etc/lab-tun.conf,
 # directord-real on each), traffic by IP-in-IP through a VRRP pair, a crash, the same reals after.
 # Exit 0 when every act worked, 1 with the failed act named.
 #
@@ -433,12 +434,54 @@ if [ "$KEEP" = 1 ]; then
   wait_vrrp_state 3 dir1 "$S1" MASTER || act_soft_fail "--keep: dir1 not MASTER again within 3 s"
 fi
 
+# ---- FULLNAT's client address ------------------------------------------------------------------
+CGROOT=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+if [ "$KEEP" = 1 ] || [ -z "$CGROOT" ]; then
+  section "15. client address (skipped: ${CGROOT:+--keep keeps the pair running}${CGROOT:-no cgroup v2 hierarchy})"
+else
+  section "15. FULLNAT's client address: TOA from the eBPF datapath, read on the real without a module"
+  T_ACT15=$SECONDS
+  for p in $P1 $P2; do directord_stop "$p" >/dev/null 2>&1; done
+  P1='' P2=''
+  link_restore dir1
+  ACONF=$SRC/etc/lab-toa.conf AS=$LAB_STATE_DIR/toa-dir1.sock
+  directord_start dir1 "$ACONF" "$AS" || act_fail 15 "directord did not start in dir1 with $ACONF"
+  P1=$DIRECTORD_PID
+  CG="$CGROOT/${LAB_PREFIX}demo-toa"
+  mkdir -p "$CG"
+  onreal1() { nsenter --net="/run/netns/$(ns real1)" "$DIRECTORD_REAL" "$@"; }
+  lab_on_down "nsenter --net=/run/netns/$(ns real1) $DIRECTORD_REAL toa detach --cgroup $CG >/dev/null 2>&1; rmdir $CG 2>/dev/null"
+  onreal1 toa attach --cgroup "$CG" >/dev/null || act_fail 15 "directord-real toa attach --cgroup $CG failed on real1"
+  echo "  real1\$ directord-real toa attach --cgroup $CG   (sockops + cgroup getpeername4/6)"
+  # An unmodified server in that cgroup (it joins before opening its socket), in real1's network
+  # namespace: it prints what accept() and getpeername() return.
+  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" nsenter --net="/run/netns/$(ns real1)" \
+    "$(lab_python)" -u "$SRC/tests/netns/toa_server.py" --v4 8081 >"$LAB_STATE_DIR/toa_server.log" 2>&1 </dev/null &
+  TOA_SERVER=$!
+  echo "$TOA_SERVER $(_lab_starttime "$TOA_SERVER" || echo 0) real1 toa_server" >>"$LAB_STATE_DIR/pids"
+  lab_wait_listen real1 tcp 8081 || act_fail 15 "toa_server.py did not start on real1"
+  lab_get "http://192.0.2.104:8080/" --local-port 27001 >/dev/null
+  sleep 0.2
+  echo "  client 203.0.113.10:27001 -> 192.0.2.104:8080 (FULLNAT, client_address toa) -> real1:8081 says:"
+  echo "    $(tail -n 1 "$LAB_STATE_DIR/toa_server.log")"
+  b=$(lab_get "http://192.0.2.104:81/" --local-port 27002) || b="no answer"
+  echo "  the same real behind 192.0.2.104:81 (FULLNAT without the option; a server started before the attach): $b"
+  tail -n 1 "$LAB_STATE_DIR/toa_server.log" | grep -q "accept $CLIENT4 27001 getpeername $CLIENT4 27001" ||
+    act_soft_fail "client address: real1 did not see the client 203.0.113.10:27001"
+  echo "  dir1\$ directorctl status   (the datapath's counters)"
+  on dir1 "$DIRECTORCTL" --admin-socket "$AS" status | sed -n '/eBPF datapath/,$p' | grep -v ' 0$' | sed 's/^/    /'
+  directord_stop "$P1" >/dev/null 2>&1; P1=
+  lab_stop_pid "$TOA_SERVER" >/dev/null 2>&1
+  onreal1 toa detach --cgroup "$CG" >/dev/null 2>&1; rmdir "$CG" 2>/dev/null
+  echo "  (act 15 took $((SECONDS - T_ACT15)) s)"
+fi
+
 # ---- TUN ----------------------------------------------------------------------------------------
 if [ "$KEEP" = 1 ]; then
-  section "15. TUN (skipped with --keep: it moves the reals off the LAN, under the kept pair)"
+  section "16. TUN (skipped with --keep: it moves the reals off the LAN, under the kept pair)"
 else
-  section "15. TUN: the reals in a subnet of their own, reached by IP-in-IP from the eBPF datapath"
-  T_ACT15=$SECONDS
+  section "16. TUN: the reals in a subnet of their own, reached by IP-in-IP from the eBPF datapath"
+  T_ACT16=$SECONDS
   for p in $P1 $P2; do directord_stop "$p" >/dev/null 2>&1; done
   P1='' P2=''
   link_restore dir1
@@ -449,11 +492,11 @@ else
   start_tun() {  # NODE SOCKET: directord -i NODE (the @dir1 / @dir2 lines of etc/lab-tun.conf)
     rm -f "$2"
     lab_spawn "$1" "$LAB_STATE_DIR/directord-tun-$1.log" "$DIRECTORD" -f "$TCONF" -i "$1" -l -n --admin-socket "$2"
-    lab_wait_for 5 test -S "$2" || act_fail 15 "directord did not start in $1 with $TCONF" "$LAB_STATE_DIR/directord-tun-$1.log"
+    lab_wait_for 5 test -S "$2" || act_fail 16 "directord did not start in $1 with $TCONF" "$LAB_STATE_DIR/directord-tun-$1.log"
   }
   start_tun dir1 "$T1"; P1=$LAB_LAST_PID
   start_tun dir2 "$T2"; P2=$LAB_LAST_PID
-  wait_vrrp_state 5 dir1 "$T1" MASTER VI_TUN || act_fail 15 "dir1 not MASTER of VI_TUN within 5 s" "$LAB_STATE_DIR/directord-tun-dir1.log"
+  wait_vrrp_state 5 dir1 "$T1" MASTER VI_TUN || act_fail 16 "dir1 not MASTER of VI_TUN within 5 s" "$LAB_STATE_DIR/directord-tun-dir1.log"
   echo "  dir1\$ directorctl -L -n"
   on dir1 "$DIRECTORCTL" --admin-socket "$T1" -L -n | sed 's/^/    /'
   many "http://$VIP_TUN4/" 26000 | show "TUN http://$VIP_TUN4/"
@@ -471,16 +514,16 @@ else
   T_CRASH=$(now_ns)
   lab_stop_pid "$P1" KILL >/dev/null 2>&1; P1=
   link_cut dir1
-  wait_vrrp_state 3 dir2 "$T2" MASTER VI_TUN || act_fail 15 "dir2 did not take over VI_TUN" "$LAB_STATE_DIR/directord-tun-dir2.log"
+  wait_vrrp_state 3 dir2 "$T2" MASTER VI_TUN || act_fail 16 "dir2 did not take over VI_TUN" "$LAB_STATE_DIR/directord-tun-dir2.log"
   echo "  dir1 crashed (kill -9 + link down): dir2 is MASTER $(ms_since "$T_CRASH") ms later"
   on client "$(lab_python)" "$SRC/tests/netns/tun_flows.py" "$CLIENT4" "$VIP_TUN4" 80 41000 50 >"$LAB_STATE_DIR/tun-after"
   same=$(join "$LAB_STATE_DIR/tun-before" "$LAB_STATE_DIR/tun-after" | awk '$2 == $3 && $2 != "none"' | wc -l)
   echo "  50 fixed flows (source ports 41000-41049) before and after: $same reached the same real through dir2 (same seed, same Maglev table)"
   [ "$same" = 50 ] || act_soft_fail "TUN: $same of 50 flows reached the same real after the failover"
-  echo "  (act 15 took $((SECONDS - T_ACT15)) s)"
+  echo "  (act 16 took $((SECONDS - T_ACT16)) s)"
 fi
 
-section "16. Teardown"
+section "17. Teardown"
 if [ "$KEEP" = 1 ]; then
   lab_keep
   failed=$(cat "$LAB_STATE_DIR/demo-failed" 2>/dev/null)

@@ -65,11 +65,11 @@ spawn_in_cgroup() {  # LOG cmd...
   echo "$LAB_LAST_PID $(_lab_starttime "$LAB_LAST_PID" || echo 0) real1 $1" >>"$LAB_STATE_DIR/pids"
 }
 start_servers() {
-  spawn_in_cgroup "$SERVER_LOG" "$PY" -u "$HERE/toa_server.py" --v4 8080
+  spawn_in_cgroup "$SERVER_LOG" "$PY" -u "$HERE/toa_server.py" --v4 8081
   SERVER_PID=$LAB_LAST_PID
   spawn_in_cgroup "$LAB_STATE_DIR/nginx.out" nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf"
   NGINX_PID=$LAB_LAST_PID
-  lab_wait_listen real1 tcp 8080 && lab_wait_listen real1 tcp 80 || { cat "$SERVER_LOG" >&2; lab_die "servers did not start"; }
+  lab_wait_listen real1 tcp 8081 && lab_wait_listen real1 tcp 80 || { cat "$SERVER_LOG" >&2; lab_die "servers did not start"; }
 }
 stop_servers() { lab_stop_pid "$SERVER_PID"; lab_stop_pid "$NGINX_PID"; }
 last_nginx() { sleep 0.2; tail -n 1 "$NGINX_DIR/logs/access.log"; }
