@@ -14,10 +14,9 @@ constexpr uint32_t kBpfFsMagic = 0xcafe4a11;  // BPF_FS_MAGIC, include/uapi/linu
 }
 
 std::string visibleBpffs() {
-  const char* standard = "/sys/fs/bpf";
-  struct statfs fs {};
-  if (statfs(standard, &fs) == 0 && static_cast<uint32_t>(fs.f_type) == kBpfFsMagic)
-    return standard;
+  // A bpffs mounted outside /sys first: it is the one both a process in the host's mount
+  // namespace and one under `ip netns exec` (fresh /sys) see, so their pins meet.
+  std::string underSys;
   std::ifstream mountinfo("/proc/self/mountinfo");
   std::string line;
   while (std::getline(mountinfo, line)) {
@@ -26,9 +25,14 @@ std::string visibleBpffs() {
     for (std::string word; in >> word;) f.push_back(word);
     // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
     auto dash = std::find(f.begin(), f.end(), "-");
-    if (f.size() > 4 && dash != f.end() && dash + 1 != f.end() && *(dash + 1) == "bpf") return f[4];
+    if (f.size() <= 4 || dash == f.end() || dash + 1 == f.end() || *(dash + 1) != "bpf") continue;
+    if (f[4].rfind("/sys/", 0) != 0) return f[4];
+    if (underSys.empty()) underSys = f[4];
   }
-  return {};
+  const char* standard = "/sys/fs/bpf";
+  struct statfs fs {};
+  if (statfs(standard, &fs) == 0 && static_cast<uint32_t>(fs.f_type) == kBpfFsMagic) return standard;
+  return underSys;
 }
 
 }  // namespace ha

@@ -7,7 +7,8 @@
 
 namespace ha {
 
-// /sys/fs/bpf when it is a bpffs, else the first bpffs in /proc/self/mountinfo, else "".
+// A bpffs mounted outside /sys (seen from every mount namespace that shares the host's mounts),
+// else /sys/fs/bpf when it is one, else "".
 std::string visibleBpffs();
 
 }  // namespace ha

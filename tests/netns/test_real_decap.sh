@@ -40,7 +40,7 @@ NFT
 REAL_NETNS_INO=$(stat -L -c %i "/run/netns/$(ns real1)")
 onreal() { nsenter --net="/run/netns/$(ns real1)" "$REAL_BIN" "$@"; }
 # Whatever a failed run left: down in the namespace, then the pin dir and state named by its inode.
-lab_on_down 'onreal tun down >/dev/null 2>&1; rm -rf "/sys/fs/bpf/directord-real/net-$REAL_NETNS_INO" "/run/directord-real/net-$REAL_NETNS_INO"'
+lab_on_down 'onreal tun down >/dev/null 2>&1; rm -rf "$LAB_BPFFS/directord-real/net-$REAL_NETNS_INO" "/run/directord-real/net-$REAL_NETNS_INO"'
 
 PY=$(lab_python)
 probe() {  # OUTER_SRC VIP [COUNT]: prints "synacks N/COUNT"
@@ -74,7 +74,7 @@ check "unknown device: the error names it ($out)" grep -q "nosuch0" <<<"$out"
 out=$(onreal tun up --vip 192.0.2.999 --device lan0 2>&1); rc=$?
 expect_eq "bad VIP: exit 2 (usage)" 2 "$rc"
 check "after bad input: no VIP on lo" bash -c "! ip -n $(ns real1) -o addr show dev lo | grep -q 192.0.2."
-check "after bad input: no pin dir" test ! -e "/sys/fs/bpf/directord-real/net-$REAL_NETNS_INO"
+check "after bad input: no pin dir" test ! -e "$LAB_BPFFS/directord-real/net-$REAL_NETNS_INO"
 check "after bad input: no state" test ! -e "/run/directord-real/net-$REAL_NETNS_INO"
 expect_eq "after bad input: arp_ignore untouched" 0 "$(sysctl_of net.ipv4.conf.all.arp_ignore)"
 
@@ -91,7 +91,7 @@ if ! on real1 sh -c 'grep -q " /sys/fs/bpf bpf " /proc/self/mounts'; then
   out=$(on real1 "$REAL_BIN" tun up --vip "$VIP4" --device lan0 2>&1); rc=$?
   if [ "$rc" = 0 ]; then
     # PID 1's mount namespace was reachable and joined: the pins live there. Start over.
-    pass "ip netns exec: joined PID 1's mount namespace for the pins"
+    pass "ip netns exec: a bpffs outside /sys is visible (the lab's $LAB_BPFFS), the pins go there"
     onreal tun down >/dev/null
   else
     expect_eq "ip netns exec without a shared bpffs: exit 1" 1 "$rc"
@@ -107,7 +107,7 @@ check "VIP6 on lo" lo_has "$VIP6"
 expect_eq "arp_ignore all" 1 "$(sysctl_of net.ipv4.conf.all.arp_ignore)"
 expect_eq "arp_announce lan0" 2 "$(sysctl_of net.ipv4.conf.lan0.arp_announce)"
 expect_eq "rp_filter all strict -> loose" 2 "$(sysctl_of net.ipv4.conf.all.rp_filter)"
-check "decap link pinned" test -e "/sys/fs/bpf/directord-real/net-$REAL_NETNS_INO/decap_link"
+check "decap link pinned" test -e "$LAB_BPFFS/directord-real/net-$REAL_NETNS_INO/decap_link"
 PROG_ID=$(onreal status | sed -n 's/.*attached: yes (program \([0-9]*\)).*/\1/p')
 check "status: attached, program id '$PROG_ID'" test -n "$PROG_ID"
 
@@ -138,7 +138,7 @@ check "still up on lan0 after the refusal" lo_has "$VIP6"
 
 out=$(onreal tun down 2>&1); rc=$?
 expect_eq "tun down: exit 0 ($out)" 0 "$rc"
-check "down: no pin dir" test ! -e "/sys/fs/bpf/directord-real/net-$REAL_NETNS_INO"
+check "down: no pin dir" test ! -e "$LAB_BPFFS/directord-real/net-$REAL_NETNS_INO"
 check "down: no state" test ! -e "/run/directord-real/net-$REAL_NETNS_INO"
 check "down: VIP4 gone from lo" bash -c "! ip -n $(ns real1) -o addr show dev lo | grep -q ' $VIP4/'"
 check "down: VIP6 gone from lo" bash -c "! ip -n $(ns real1) -o addr show dev lo | grep -q ' $VIP6/'"

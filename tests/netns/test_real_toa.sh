@@ -100,7 +100,7 @@ expect_eq "attach to a missing cgroup: exit 1 ($out)" 1 "$rc"
 out=$(onreal toa attach --cgroup "$LAB_STATE_DIR" 2>&1); rc=$?
 expect_eq "attach to a directory that is no cgroup v2: exit 1 ($out)" 1 "$rc"
 CG_INO=$(stat -c %i "$CG")
-check "no TOA pins after bad input" test ! -e "/sys/fs/bpf/directord-real/toa-cg-$CG_INO"
+check "no TOA pins after bad input" test ! -e "$LAB_BPFFS/directord-real/toa-cg-$CG_INO"
 
 # Control: no programs; the servers see the packet's source.
 start_servers
@@ -143,7 +143,7 @@ check "no-option counted ($(counter no-option))" test "$(counter no-option)" -ge
 
 out=$(onreal toa detach --cgroup "$CG" 2>&1); rc=$?
 expect_eq "toa detach: exit 0 ($out)" 0 "$rc"
-check "detach: no pins left" test ! -e "/sys/fs/bpf/directord-real/toa-cg-$CG_INO"
+check "detach: no pins left" test ! -e "$LAB_BPFFS/directord-real/toa-cg-$CG_INO"
 check "detach: status says not attached" grep -qx "toa: not attached" <<<"$(real_status)"
 stop_servers
 start_servers
