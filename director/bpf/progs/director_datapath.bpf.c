@@ -265,11 +265,10 @@ static __always_inline int parse_l4(struct __sk_buff *skb, struct dd_flow *flow)
 
 /* ---- TCP options -------------------------------------------------------------------------- */
 
-/* Options are walked and edited in the packet itself, through bpf_skb_load_bytes and
- * bpf_skb_store_bytes: their offsets are checked at run time, so the verifier need not track
- * where each option starts (a walk over a stack buffer with variable indexes made it explore
- * every combination of option boundaries and gave up at a million instructions). The TCP
- * checksum is then fixed from two snapshots of the option area, before and after. */
+/* The MSS clamp (TUN) walks and edits the options in the packet itself, through
+ * bpf_skb_load_bytes and bpf_skb_store_bytes; TOA walks a copy on the stack and stores the area
+ * back whole (below). Either way the TCP checksum is then fixed from two snapshots of the option
+ * area, before and after. */
 
 /* Word 3 of the TCP header (data offset, flags, window) and the option area, contiguous so one
  * bpf_csum_diff covers both; every edit is 4-byte aligned relative to the TCP header, so the
@@ -279,31 +278,17 @@ struct dd_tcp_options {
   __u8 bytes[DD_TCP_MAX_OPTIONS];
 };
 
-enum dd_walk_mode {
-  DD_WALK_TOA, /* kind-254 options: ours over the first of our length (may_reuse), else NOPs */
-  DD_WALK_MSS, /* the MSS option lowered to mss_limit */
-};
-
+/* The MSS clamp's walk (TUN): the MSS option lowered to mss_limit. */
 struct dd_walk {
-  __u32 forged;   /* kind-254 options found */
-  __u32 reused;   /* ours written over one of them */
-  __u32 clamped;  /* the MSS lowered */
-  __u32 eol;      /* offset of End of Option List; `length` when none */
+  __u32 clamped; /* the MSS lowered */
+  __u32 eol;     /* offset of End of Option List; `length` when none */
 };
 
 struct dd_walk_args {
   __u32 opt_off; /* packet offset of the option area */
   __u32 length;  /* its length (data offset - 20), <= 40 */
-  __u32 mode;
-  __u32 may_reuse;
-  __u32 toa_len;
   __u32 mss_limit;
-  __u8 ours[DD_TOA_LEN_V6];
 };
-
-/* NOP bytes to void a forged option with (.rodata: the stack is short). */
-static const __u8 dd_nops[DD_TCP_MAX_OPTIONS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-                                                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
 
 /* Stores 0..40 bytes. The empty asm keeps clang from folding the two bound checks into one on a
  * copy of `len`, which would leave the verifier without a lower bound on the register passed. */
@@ -350,15 +335,7 @@ static long walk_step(__u32 index, void *data) {
   if (bpf_skb_load_bytes(skb, args->opt_off + at + 1, &head[1], 1) < 0) goto malformed;
   __u32 len = head[1];
   if (len < 2 || at + len > args->length) goto malformed;
-  if (args->mode == DD_WALK_TOA && head[0] == DD_TOA_KIND) {
-    walk->forged += 1;
-    if (args->may_reuse && !walk->reused && len == args->toa_len && len <= DD_TOA_LEN_V6) {
-      if (bpf_skb_store_bytes(skb, args->opt_off + at, args->ours, len, 0) < 0) goto malformed;
-      walk->reused = 1;
-    } else if (store_upto40(skb, args->opt_off + at, dd_nops, len) < 0) {
-      goto malformed;
-    }
-  } else if (args->mode == DD_WALK_MSS && head[0] == DD_TCPOPT_MSS && len == DD_TCPOLEN_MSS) {
+  if (head[0] == DD_TCPOPT_MSS && len == DD_TCPOLEN_MSS) {
     __be16 mss;
     if (bpf_skb_load_bytes(skb, args->opt_off + at + 2, &mss, 2) < 0) goto malformed;
     if (bpf_ntohs(mss) > args->mss_limit) {
@@ -380,8 +357,6 @@ malformed:
  * steps reach the end of the longest option area. */
 static __always_inline int walk_options(struct __sk_buff *skb, const struct dd_walk_args *args,
                                         struct dd_walk *walk) {
-  walk->forged = 0;
-  walk->reused = 0;
   walk->clamped = 0;
   walk->eol = args->length;
   struct dd_walk_ctx c = {.skb = skb, .args = args, .walk = walk};
@@ -418,10 +393,172 @@ static __always_inline int fix_tcp_checksum(struct __sk_buff *skb, __u32 l4_off,
 }
 
 /* ---- TOA ----------------------------------------------------------------------------------
- * Not in this program yet: TOA services' packets pass untouched (TC_ACT_OK) to nf_tables. The
- * TOA walk (DD_WALK_TOA above: forged kind-254 options voided or reused) verifies, but the TOA
- * path as a whole (walk, then append at the tail) made the 6.18 verifier give up at a million
- * instructions; the work in progress is on branch p15-bpfdp-toa-wip. */
+ * A client SYN to a FULLNAT service with `client_address toa` gets the client's port and address
+ * in a TCP option (Alibaba's / DPVS's TOA: the real's decoder reads it, the SNAT hides the
+ * client); kind-254 options from outside are forgeries, voided (NOPs) or overwritten with ours.
+ * The option area is copied to the stack once, walked there, and stored back whole; the TCP
+ * checksum follows from the two copies.
+ *
+ * The walk goes byte by byte in a bpf_loop callback that touches only struct dd_toa_walk (no
+ * helper, no variable size): the verifier checks a callback until its states converge,
+ * forgetting what no decision depends on. Two designs the 6.18 verifier refused at a million
+ * instructions: a bpf_loop walk from option to option editing the packet through skb helpers,
+ * and an open-coded loop over the stack copy (states inside a running loop are rarely kept as
+ * checkpoints, so every combination of option boundaries was explored again and again). */
+
+/* The walk's state and findings. Offsets are relative to the option area. */
+struct dd_toa_walk {
+  struct dd_tcp_options before;   /* word 3 and the options as they came, zero past `length` */
+  __u8 after[DD_TCP_MAX_OPTIONS]; /* the options with the forgeries (and EOL) voided */
+  __u64 length;                   /* of the options, 0..40 */
+  __u64 reuse_len;  /* a forged option this long is overwritten with ours; 0: never */
+  __u64 may_append; /* EOL and the padding after it become NOPs (ours goes after them) */
+  __u64 next;       /* where the next option starts: bytes before it are the current one's */
+  __u64 voiding;    /* the current option (or the padding after EOL) becomes NOPs */
+  __u64 forged;     /* kind-254 options: arrived from outside, never trusted; only counted */
+  __u64 reuse_at;   /* the forged option ours overwrites in place, when `reused` */
+  __u64 any_forged;
+  __u64 reused;
+  __u64 malformed; /* an option shorter than 2 bytes or running past the data offset */
+};
+
+/* Byte `index` of the options: inside the current option (index < next), or the start of one.
+ * Returns 1 to stop. */
+static long toa_walk_step(__u32 index, void *data) {
+  struct dd_toa_walk *w = data;
+  const __u64 i = index;
+  if (i >= DD_TCP_MAX_OPTIONS || i >= w->length) return 1;
+  if (i < w->next) {
+    if (w->voiding) w->after[i] = DD_TCPOPT_NOP;
+    return 0;
+  }
+  const __u8 kind = w->before.bytes[i];
+  w->voiding = 0;
+  w->next = i + 1;
+  if (kind == DD_TCPOPT_NOP) return 0;
+  if (kind == DD_TCPOPT_EOL) {
+    if (!w->may_append || w->reused) return 1;
+    w->after[i] = DD_TCPOPT_NOP;
+    w->voiding = 1;
+    w->next = DD_TCP_MAX_OPTIONS;
+    return 0;
+  }
+  if (i + 1 >= w->length) { /* no length byte */
+    w->malformed = 1;
+    return 1;
+  }
+  const __u64 len = w->before.bytes[i + 1];
+  if (len < 2 || i + len > w->length) {
+    w->malformed = 1;
+    return 1;
+  }
+  w->next = i + len;
+  if (kind != DD_TOA_KIND) return 0;
+  w->forged += 1;
+  w->any_forged = 1;
+  if (w->reuse_len && len == w->reuse_len && !w->reused) {
+    w->reused = 1;
+    w->reuse_at = i;
+    return 0;
+  }
+  w->voiding = 1;
+  w->after[i] = DD_TCPOPT_NOP;
+  return 0;
+}
+
+/* The TCP length in the pseudo header and the IP header's length grow by `added` bytes. */
+static __always_inline int toa_grow_lengths(struct __sk_buff *skb, const struct dd_flow *flow,
+                                            __u32 added) {
+  const __u16 old_l4 = (__u16)flow->l4_len, new_l4 = (__u16)(flow->l4_len + added);
+  if (bpf_l4_csum_replace(skb, flow->l4_off + 16, bpf_htons(old_l4), bpf_htons(new_l4),
+                          BPF_F_PSEUDO_HDR | sizeof(__u16)) < 0)
+    return -1;
+  if (flow->family == DD_AF_INET) {
+    const __be16 old_total = bpf_htons((__u16)flow->l3_len);
+    const __be16 new_total = bpf_htons((__u16)(flow->l3_len + added));
+    if (bpf_l3_csum_replace(skb, DD_ETH_LEN + 10, old_total, new_total, sizeof(__u16)) < 0)
+      return -1;
+    return bpf_skb_store_bytes(skb, DD_ETH_LEN + 2, &new_total, 2, 0) < 0 ? -1 : 0;
+  }
+  const __be16 new_payload = bpf_htons(new_l4);
+  return bpf_skb_store_bytes(skb, DD_ETH_LEN + 4, &new_payload, 2, 0) < 0 ? -1 : 0;
+}
+
+/* TC_ACT_OK with the packet edited or untouched; TC_ACT_SHOT when an edit failed halfway (a
+ * half-edited SYN, or one still carrying a forgery, is never forwarded). */
+static __noinline int toa(struct __sk_buff *skb, const struct dd_flow *flow) {
+  const __u32 header_len = (flow->tcp[12] >> 4) * 4;
+  if (header_len < DD_TCP_LEN || header_len > DD_TCP_LEN + DD_TCP_MAX_OPTIONS)
+    return TC_ACT_OK; /* the parser excluded it: this is for the verifier */
+  const __u32 length = header_len - DD_TCP_LEN; /* of the options, 0..40 */
+  const __u32 toa_len = flow->family == DD_AF_INET ? DD_TOA_LEN_V4 : DD_TOA_LEN_V6;
+  const __u8 flags = flow->tcp[13];
+  const int client_syn = (flags & DD_TCP_FLAG_SYN) && !(flags & DD_TCP_FLAG_ACK);
+  const int payload = flow->l4_len > header_len;
+  const int room = length + toa_len <= DD_TCP_MAX_OPTIONS;
+
+  struct dd_toa_walk walk = {};
+  if (load_options(skb, flow->l4_off, length, &walk.before) < 0) {
+    count(DD_CNT_MALFORMED);
+    return TC_ACT_OK;
+  }
+  __builtin_memcpy(walk.after, walk.before.bytes, sizeof(walk.after));
+  walk.length = length;
+  walk.reuse_len = client_syn ? toa_len : 0;
+  walk.may_append = client_syn && !payload && room;
+  if (bpf_loop(DD_TCP_MAX_OPTIONS, toa_walk_step, &walk, 0) < 0 || walk.malformed) {
+    count(DD_CNT_MALFORMED);
+    return TC_ACT_OK;
+  }
+  if (walk.any_forged) count_n(DD_CNT_TOA_FORGED, walk.forged);
+  const int reuse = walk.reused != 0;
+  int append = 0;
+  if (client_syn && !reuse) {
+    if (payload)
+      count(DD_CNT_TOA_SKIPPED); /* TCP Fast Open: the tail is data, not the options' end */
+    else if (!room)
+      count(DD_CNT_TOA_NO_ROOM);
+    else
+      append = 1;
+  }
+  /* Appended at the packet's tail (a SYN without payload ends with its options), so nothing
+   * moves: moving the header (bpf_skb_adjust_room) breaks the checksum offload offsets of
+   * CHECKSUM_PARTIAL packets. Link-layer padding is trimmed first so the tail always grows:
+   * growing turns CHECKSUM_COMPLETE into NONE, where padding overwritten with ours would leave
+   * skb->csum stale. The edits in place need no such care: each change to the bytes is matched
+   * by the opposite change to the checksum field, so the sum over the packet stays. */
+  if (append && ((skb->len > DD_ETH_LEN + flow->l3_len &&
+                  bpf_skb_change_tail(skb, DD_ETH_LEN + flow->l3_len, 0) < 0) ||
+                 bpf_skb_change_tail(skb, DD_ETH_LEN + flow->l3_len + toa_len, 0) < 0)) {
+    append = 0;
+    count(DD_CNT_TOA_NO_ROOM); /* the kernel would not resize it: forwarded without ours */
+  }
+  if (!walk.any_forged && !append) return TC_ACT_OK;
+
+  /* Ours: kind, length, client port, client address, all as on the wire. */
+  __u8 ours[DD_TOA_LEN_V6] = {DD_TOA_KIND, (__u8)toa_len};
+  __builtin_memcpy(&ours[2], &flow->sport, 2);
+  __builtin_memcpy(&ours[4], flow->saddr, 16);
+  const __u32 opt_off = flow->l4_off + DD_TCP_LEN;
+  if (store_upto40(skb, opt_off, walk.after, length) < 0) return TC_ACT_SHOT;
+  if (reuse && bpf_skb_store_bytes(skb, opt_off + (__u32)walk.reuse_at, ours, toa_len, 0) < 0)
+    return TC_ACT_SHOT;
+  __u32 new_len = length;
+  if (append) {
+    new_len = length + toa_len;
+    const __u8 data_offset =
+        (__u8)((((DD_TCP_LEN + new_len) / 4) << 4) | (walk.before.word3[0] & 0x0f));
+    if (bpf_skb_store_bytes(skb, opt_off + length, ours, toa_len, 0) < 0 ||
+        bpf_skb_store_bytes(skb, flow->l4_off + 12, &data_offset, 1, 0) < 0 ||
+        toa_grow_lengths(skb, flow, toa_len) < 0)
+      return TC_ACT_SHOT;
+  }
+  if (fix_tcp_checksum(skb, flow->l4_off, &walk.before, length, new_len) < 0) return TC_ACT_SHOT;
+  /* A changed SYN is checked again by whoever checks (netfilter), not trusted as verified. */
+  bpf_csum_level(skb, BPF_CSUM_LEVEL_RESET);
+  if (reuse || append) count(DD_CNT_TOA_ADDED);
+  return TC_ACT_OK;
+}
 
 /* ---- TUN ---------------------------------------------------------------------------------- */
 
@@ -437,7 +574,6 @@ static __always_inline int clamp_mss(struct __sk_buff *skb, const struct dd_flow
   if (load_options(skb, flow->l4_off, length, &before) < 0) return -1;
   struct dd_walk_args args = {.opt_off = flow->l4_off + DD_TCP_LEN,
                               .length = length,
-                              .mode = DD_WALK_MSS,
                               .mss_limit = mtu - outer_len - inner_ip - DD_TCP_LEN};
   struct dd_walk walk;
   if (walk_options(skb, &args, &walk) < 0) {
@@ -822,6 +958,7 @@ int dd_ingress(struct __sk_buff *skb) {
   struct dd_service *found = bpf_map_lookup_elem(&dd_services, &key);
   if (!found) return TC_ACT_OK;
   if (found->flags & DD_SVC_TUN) return tun(skb, &flow, found);
+  if ((found->flags & DD_SVC_TOA) && flow.protocol == IPPROTO_TCP) return toa(skb, &flow);
   return TC_ACT_OK;
 }
 

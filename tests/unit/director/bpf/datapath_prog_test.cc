@@ -867,9 +867,8 @@ TEST_F(DatapathProgTest, OtherTrafficIsUntouched) {
 }
 
 // ---- TOA ----------------------------------------------------------------------------------
-// DISABLED_: the program does not add TOA yet (see the TOA note in director_datapath.bpf.c and
-// branch p15-bpfdp-toa-wip). These are the cases it must pass; run them with
-// --gtest_also_run_disabled_tests.
+// Client SYNs to FULLNAT services with `client_address toa` leave with the client's port and
+// address in a kind-254 option (Alibaba's / DPVS's layout); forged ones never pass.
 
 class DatapathToaTest : public DatapathProgTest {
  protected:
@@ -888,7 +887,7 @@ class DatapathToaTest : public DatapathProgTest {
   }
 };
 
-TEST_F(DatapathToaTest, DISABLED_Ipv4SynGetsTheClientAddressAppended) {
+TEST_F(DatapathToaTest, Ipv4SynGetsTheClientAddressAppended) {
   Tcp syn;
   syn.flags = kTcpSyn;
   syn.sport = 51234;
@@ -901,14 +900,14 @@ TEST_F(DatapathToaTest, DISABLED_Ipv4SynGetsTheClientAddressAppended) {
   ASSERT_EQ(after.size(), before.size() + 8);
   EXPECT_EQ(get16(after, 2), before.size() + 8);  // tot_len
   EXPECT_TRUE(ipv4HeaderChecksumOk(after));
-  EXPECT_EQ(after[20 + 12] >> 4, 10);            // doff 5 + 5 + 2
+  EXPECT_EQ(after[20 + 12] >> 4, 12);            // doff 5 + 5 + 2
   EXPECT_EQ(slice(after, 40, 20), syn.options);  // the client's options unchanged
   EXPECT_EQ(slice(after, 60), ourOption(client, 51234));
   EXPECT_TRUE(l4ChecksumOk(after));
   EXPECT_EQ(counter(DD_CNT_TOA_ADDED), 1u);
 }
 
-TEST_F(DatapathToaTest, DISABLED_Ipv6SynGetsTheClientAddressAppended) {
+TEST_F(DatapathToaTest, Ipv6SynGetsTheClientAddressAppended) {
   Tcp syn;
   syn.flags = kTcpSyn;
   syn.sport = 40001;
@@ -927,7 +926,25 @@ TEST_F(DatapathToaTest, DISABLED_Ipv6SynGetsTheClientAddressAppended) {
   EXPECT_EQ(counter(DD_CNT_TOA_ADDED), 1u);
 }
 
-TEST_F(DatapathToaTest, DISABLED_IpOptionsEolAndLinkPaddingAreHandled) {
+TEST_F(DatapathToaTest, SynWithoutOptionsGetsOnlyOurs) {
+  Tcp syn;
+  syn.flags = kTcpSyn;
+  const Addr client = ip("192.0.2.51");
+  const Bytes before = ipPacket(client, ip("192.0.2.100"), IPPROTO_TCP, tcpSegment(syn));
+  auto r = runProgram(ethernet(before, AF_INET));
+  ASSERT_EQ(r.verdict, kActOk);
+  const Bytes after = slice(r.frame, kEth);
+  ASSERT_EQ(after.size(), before.size() + 8);
+  EXPECT_EQ(get16(after, 2), before.size() + 8);
+  EXPECT_TRUE(ipv4HeaderChecksumOk(after));
+  EXPECT_EQ(after[20 + 12] >> 4, 7);
+  EXPECT_EQ(after[20 + 13], kTcpSyn);  // the flags byte shares the word with the data offset
+  EXPECT_EQ(slice(after, 40), ourOption(client, syn.sport));
+  EXPECT_TRUE(l4ChecksumOk(after));
+  EXPECT_EQ(counter(DD_CNT_TOA_ADDED), 1u);
+}
+
+TEST_F(DatapathToaTest, IpOptionsEolAndLinkPaddingAreHandled) {
   Tcp syn;
   syn.flags = kTcpSyn;
   syn.options = {2, 4, 5, 0xb4, 0, 0, 0, 0};  // MSS, then EOL and padding
@@ -941,12 +958,14 @@ TEST_F(DatapathToaTest, DISABLED_IpOptionsEolAndLinkPaddingAreHandled) {
   const Bytes after = slice(r.frame, kEth);
   ASSERT_EQ(after.size(), before.size() + 8);
   EXPECT_TRUE(ipv4HeaderChecksumOk(after));
-  EXPECT_EQ(slice(after, 24, 8), (Bytes{2, 4, 5, 0xb4, 1, 1, 1, 1}));  // EOL became NOPs
-  EXPECT_EQ(slice(after, 32), ourOption(client, syn.sport));
+  // 24 bytes of IP header, 20 of TCP header, then the options.
+  EXPECT_EQ(after[24 + 12] >> 4, 9);                                   // doff 5 + 2 + 2
+  EXPECT_EQ(slice(after, 44, 8), (Bytes{2, 4, 5, 0xb4, 1, 1, 1, 1}));  // EOL became NOPs
+  EXPECT_EQ(slice(after, 52), ourOption(client, syn.sport));
   EXPECT_TRUE(l4ChecksumOk(after));
 }
 
-TEST_F(DatapathToaTest, DISABLED_NoRoomLeavesTheSynUnchanged) {
+TEST_F(DatapathToaTest, NoRoomLeavesTheSynUnchanged) {
   Tcp syn;
   syn.flags = kTcpSyn;
   syn.options = linuxSynOptions();
@@ -968,7 +987,7 @@ TEST_F(DatapathToaTest, DISABLED_NoRoomLeavesTheSynUnchanged) {
   EXPECT_EQ(counter(DD_CNT_TOA_NO_ROOM), 2u);
 }
 
-TEST_F(DatapathToaTest, DISABLED_ForgedToaOnASynIsOverwrittenWithOurs) {
+TEST_F(DatapathToaTest, ForgedToaOnASynIsOverwrittenWithOurs) {
   Tcp syn;
   syn.flags = kTcpSyn;
   syn.options = linuxSynOptions();
@@ -988,7 +1007,26 @@ TEST_F(DatapathToaTest, DISABLED_ForgedToaOnASynIsOverwrittenWithOurs) {
   EXPECT_EQ(counter(DD_CNT_TOA_ADDED), 1u);
 }
 
-TEST_F(DatapathToaTest, DISABLED_ForgedToaOnOtherSegmentsBecomesNops) {
+TEST_F(DatapathToaTest, ForgedToaOfTheOtherFamilysLengthIsVoidedAndOursAppended) {
+  Tcp syn;
+  syn.flags = kTcpSyn;
+  syn.options = {2, 4, 5, 0xa0, 254, 8, 0x12, 0x34, 10, 9, 8, 7};  // an IPv4 TOA on IPv6
+  const Addr client = ip("fd00:1::51");
+  const Bytes before = ipPacket(client, ip("fd00:1::100"), IPPROTO_TCP, tcpSegment(syn));
+  auto r = runProgram(ethernet(before, AF_INET6));
+  ASSERT_EQ(r.verdict, kActOk);
+  const Bytes after = slice(r.frame, kEth);
+  ASSERT_EQ(after.size(), before.size() + 20);
+  EXPECT_EQ(get16(after, 4), 20 + 12 + 20);
+  EXPECT_EQ(after[40 + 12] >> 4, 13);
+  EXPECT_EQ(slice(after, 60, 12), (Bytes{2, 4, 5, 0xa0, 1, 1, 1, 1, 1, 1, 1, 1}));
+  EXPECT_EQ(slice(after, 72), ourOption(client, syn.sport));
+  EXPECT_TRUE(l4ChecksumOk(after));
+  EXPECT_EQ(counter(DD_CNT_TOA_FORGED), 1u);
+  EXPECT_EQ(counter(DD_CNT_TOA_ADDED), 1u);
+}
+
+TEST_F(DatapathToaTest, ForgedToaOnOtherSegmentsBecomesNops) {
   Tcp ack;
   ack.flags = kTcpAck;
   ack.options = {1, 1, 254, 8, 0x12, 0x34, 10, 9, 8, 7, 1, 1};  // odd-aligned forged option
@@ -1005,7 +1043,7 @@ TEST_F(DatapathToaTest, DISABLED_ForgedToaOnOtherSegmentsBecomesNops) {
   EXPECT_EQ(counter(DD_CNT_TOA_ADDED), 0u);
 }
 
-TEST_F(DatapathToaTest, DISABLED_SynWithPayloadIsSkipped) {
+TEST_F(DatapathToaTest, SynWithPayloadIsSkipped) {
   Tcp syn;
   syn.flags = kTcpSyn;
   syn.options = linuxSynOptions();
@@ -1019,18 +1057,22 @@ TEST_F(DatapathToaTest, DISABLED_SynWithPayloadIsSkipped) {
   EXPECT_EQ(counter(DD_CNT_TOA_ADDED), 0u);
 }
 
-TEST_F(DatapathToaTest, DISABLED_MalformedOptionsAndNonSynsAreUntouched) {
+TEST_F(DatapathToaTest, MalformedOptionsAndNonSynsAreUntouched) {
   Tcp syn;
   syn.flags = kTcpSyn;
   syn.options = {2, 4, 5, 0xb4, 8, 1, 0, 0};  // a length of 1
   Tcp past = syn;
   past.options = {2, 4, 5, 0xb4, 1, 1, 8, 10};  // timestamps running past the header
+  Tcp noLength = syn;
+  noLength.options = {2, 4, 5, 0xb4, 1, 1, 1, 8};  // a kind in the last byte, no length byte
   Tcp plainAck;
   plainAck.options = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
   const Bytes frames[] = {
       ethernet(ipPacket(ip("192.0.2.50"), ip("192.0.2.100"), IPPROTO_TCP, tcpSegment(syn)),
                AF_INET),
       ethernet(ipPacket(ip("192.0.2.50"), ip("192.0.2.100"), IPPROTO_TCP, tcpSegment(past)),
+               AF_INET),
+      ethernet(ipPacket(ip("192.0.2.50"), ip("192.0.2.100"), IPPROTO_TCP, tcpSegment(noLength)),
                AF_INET),
       ethernet(ipPacket(ip("192.0.2.50"), ip("192.0.2.100"), IPPROTO_TCP, tcpSegment(plainAck)),
                AF_INET),
@@ -1040,7 +1082,29 @@ TEST_F(DatapathToaTest, DISABLED_MalformedOptionsAndNonSynsAreUntouched) {
     EXPECT_EQ(r.verdict, kActOk);
     EXPECT_EQ(r.frame, frame);
   }
-  EXPECT_EQ(counter(DD_CNT_MALFORMED), 2u);
+  EXPECT_EQ(counter(DD_CNT_MALFORMED), 3u);
+  EXPECT_EQ(counter(DD_CNT_TOA_ADDED), 0u);
+}
+
+TEST_F(DatapathToaTest, TunAndUntouchedTrafficBesideToa) {
+  tunService(ip("192.0.2.100"), 443, ip("198.51.100.10"));
+  Tcp syn;
+  syn.flags = kTcpSyn;
+  syn.dport = 443;
+  syn.options = linuxSynOptions();
+  const Bytes inner = ipPacket(ip("192.0.2.50"), ip("192.0.2.100"), IPPROTO_TCP, tcpSegment(syn));
+  auto r = runProgram(ethernet(inner, AF_INET));
+  EXPECT_EQ(r.verdict, kActRedirect);
+  // Encapsulated with no TOA (only the MSS clamped): same size, same data offset.
+  ASSERT_EQ(r.frame.size(), kEth + 20 + inner.size());
+  EXPECT_EQ(r.frame[kEth + 20 + 20 + 12], inner[20 + 12]);
+  syn.dport = 8080;  // no service on this port
+  const Bytes other = ethernet(
+      ipPacket(ip("192.0.2.50"), ip("192.0.2.100"), IPPROTO_TCP, tcpSegment(syn)), AF_INET);
+  r = runProgram(other);
+  EXPECT_EQ(r.verdict, kActOk);
+  EXPECT_EQ(r.frame, other);
+  EXPECT_EQ(counter(DD_CNT_TUN_ENCAPSULATED), 1u);
   EXPECT_EQ(counter(DD_CNT_TOA_ADDED), 0u);
 }
 
