@@ -69,7 +69,7 @@ enum dd_counter {
   DD_CNT_MALFORMED,            /* passed untouched: truncated or inconsistent headers */
   DD_CNT_TOA_ADDED,            /* client SYNs that left with the client's address */
   DD_CNT_TOA_NO_ROOM,          /* SYNs forwarded unchanged: no room left in the options */
-  DD_CNT_TOA_SKIPPED,          /* SYNs forwarded unchanged: payload (TFO) or IP options */
+  DD_CNT_TOA_SKIPPED,          /* SYNs forwarded without TOA: they carry payload (TFO) */
   DD_CNT_TOA_FORGED,           /* TOA options that arrived from outside, overwritten or voided */
   DD_CNT_TUN_ENCAP_FAILED,     /* dropped: the kernel refused to trim or grow the packet */
   DD_CNT_TUN_ICMP_SENT,        /* too big for the tunnel: answered with ICMP frag-needed / packet
