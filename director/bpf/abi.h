@@ -6,6 +6,9 @@
 
 #include <linux/types.h>
 
+/* C names, as the kernel's and the BPF programs' own. */
+/* NOLINTBEGIN(readability-identifier-naming) */
+
 /* Map capacities, fixed at load. dd_slots holds the TUN services' slot tables (65537 for one mh
  * service at the default table size); the feeder refuses a plan that does not fit. */
 #define DD_MAX_SERVICES 4096
@@ -82,5 +85,7 @@ enum dd_counter {
 #define DD_TOA_KIND 254
 #define DD_TOA_LEN_V4 8
 #define DD_TOA_LEN_V6 20
+
+/* NOLINTEND(readability-identifier-naming) */
 
 #endif

@@ -28,7 +28,6 @@ namespace {
 
 // uapi 6.1 has no tcx: the kernel's values (include/uapi/linux/bpf.h since 6.6).
 constexpr auto kTcxIngress = static_cast<bpf_attach_type>(46);
-constexpr uint32_t kBpfFsMagic = 0xcafe4a11;
 constexpr const char* kProgram = "dd_ingress";
 constexpr const char* kCountersMap = "dd_counters";
 constexpr const char* kServiceStatsMap = "dd_service_stats";
@@ -126,7 +125,9 @@ Status LibbpfDatapath::load() {
   libbpf_set_print(libbpfPrint);
   std::string printed;
   capturing = &printed;
-  LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "director_datapath");
+  bpf_object_open_opts opts{};  // LIBBPF_OPTS without its C99 compound literal
+  opts.sz = sizeof(opts);
+  opts.object_name = "director_datapath";
   bpf_object* object = nullptr;
   if (options_.objectPath.empty()) {
     size_t size = 0;
@@ -259,8 +260,8 @@ Status LibbpfDatapath::apply(const DatapathEntries& desired) {
     if (auto st = load(); !st) return st;
   }
   auto writes = mapWrites(installed_, desired);
-  for (size_t i = 0; i < writes.size(); ++i) {
-    if (auto st = write(writes[i]); !st) {
+  for (const auto& w : writes) {
+    if (auto st = write(w); !st) {
       // Put back what was written: the reverse of the writes done, from the state before.
       for (const auto& undo : mapWrites(desired, installed_)) (void)write(undo);
       return st;

@@ -5,6 +5,9 @@
 
 #include <linux/types.h>
 
+/* C names, as the kernel's and the BPF programs' own. */
+/* NOLINTBEGIN(readability-identifier-naming) */
+
 #define REAL_MAX_VIPS 1024
 #define REAL_MAX_DIRECTORS 256
 
@@ -48,5 +51,7 @@ enum real_toa_counter {
   REAL_TOA_REWRITTEN,    /* getpeername/accept answers rewritten */
   REAL_TOA_COUNTER_MAX,
 };
+
+/* NOLINTEND(readability-identifier-naming) */
 
 #endif

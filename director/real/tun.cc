@@ -190,7 +190,7 @@ Status updateDecap(const std::string& pinDir, const TunUp& request) {
 void undo(NetlinkAddressOwner& owner, const std::vector<IpAddress>& added,
           const std::vector<SysctlChange>& sysctls, const std::vector<std::string>& linksUp) {
   for (const auto& a : added) (void)owner.purge(onLo(a));
-  for (auto it = sysctls.rbegin(); it != sysctls.rend(); ++it) (void)restoreSysctl(*it);
+  for (size_t i = sysctls.size(); i-- > 0;) (void)restoreSysctl(sysctls[i]);  // newest first
   for (const auto& l : linksUp) (void)setLinkUp(l, false);
 }
 
@@ -326,8 +326,7 @@ Result<std::string> tunDown() {
     }
   }
   for (const auto& a : state->addedToLo) note((*owner)->purge(onLo(a)));
-  for (auto it = state->sysctls.rbegin(); it != state->sysctls.rend(); ++it)
-    note(restoreSysctl(*it));
+  for (size_t i = state->sysctls.size(); i-- > 0;) note(restoreSysctl(state->sysctls[i]));
   for (const auto& l : state->linksUp) note(setLinkUp(l, false));
   if (!failures.empty()) return Error{"tun down: " + failures + " (state kept in " + path + ")"};
   ::unlink(path.c_str());

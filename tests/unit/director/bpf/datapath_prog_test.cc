@@ -535,7 +535,7 @@ TEST_P(DatapathSlotTest, SlotChoiceEqualsNftJhash) {
     real.bytes.back() = static_cast<uint8_t>(slot + 1);
     addSlot(kId, slot, real);
   }
-  std::mt19937 random(family * 2 + hashPort);
+  std::mt19937 random(static_cast<std::mt19937::result_type>(family * 2 + hashPort));
   std::vector<int> hits(kModulus);
   for (int flow = 0; flow < 200; ++flow) {
     Addr client = v4 ? ip("192.0.2.0") : ip("fd00:1::");

@@ -7,7 +7,7 @@ namespace {
 
 IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
-Result<Command> parse(std::vector<std::string> args) { return parseArgs(args); }
+Result<Command> parse(const std::vector<std::string>& args) { return parseArgs(args); }
 
 // The full tun up form: repeated options and lists accumulate, repeats collapse.
 TEST(RealArgs, TunUpCollectsVipsAndDirectors) {
