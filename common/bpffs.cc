@@ -31,7 +31,8 @@ std::string visibleBpffs() {
   }
   const char* standard = "/sys/fs/bpf";
   struct statfs fs {};
-  if (statfs(standard, &fs) == 0 && static_cast<uint32_t>(fs.f_type) == kBpfFsMagic) return standard;
+  if (statfs(standard, &fs) == 0 && static_cast<uint32_t>(fs.f_type) == kBpfFsMagic)
+    return standard;
   return underSys;
 }
 

@@ -83,8 +83,8 @@ std::string verifierReason(const std::string& printed) {
 const char* counterName(dd_counter counter) {
   // In enum dd_counter's order (abi.h); a counter added there without a name fails to compile.
   static constexpr const char* kNames[] = {
-      "tun_encapsulated", "tun_no_real",  "tun_fragment", "tun_no_route",     "tun_too_big",
-      "tun_mss_clamped",  "malformed",    "toa_added",    "toa_no_room",      "toa_skipped",
+      "tun_encapsulated", "tun_no_real",      "tun_fragment", "tun_no_route", "tun_too_big",
+      "tun_mss_clamped",  "malformed",        "toa_added",    "toa_no_room",  "toa_skipped",
       "toa_forged",       "tun_encap_failed", "tun_icmp_sent"};
   static_assert(std::size(kNames) == DD_COUNTER_MAX);
   auto index = static_cast<size_t>(counter);

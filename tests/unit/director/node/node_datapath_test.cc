@@ -100,7 +100,8 @@ TEST_F(NodeDatapathTest, AReloadNeedingRefusedProgramsChangesNothing) {
   const size_t vrrpApplies = vrrp_->applies;
   datapath_->refuseLoad = "the kernel refused the eBPF datapath: invalid access to packet";
   std::string log = logged([&] { reloadWith(kWithTun); });
-  EXPECT_NE(log.find("reload refused: eBPF datapath: the kernel refused"), std::string::npos) << log;
+  EXPECT_NE(log.find("reload refused: eBPF datapath: the kernel refused"), std::string::npos)
+      << log;
   EXPECT_EQ(nft_->attempted.size(), commits);
   EXPECT_EQ(vrrp_->applies, vrrpApplies) << "VRRP must not see a refused reload";
   EXPECT_TRUE(datapath_->installed.empty());

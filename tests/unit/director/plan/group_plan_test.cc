@@ -108,7 +108,8 @@ TEST(GroupPlan, DrWithAMarkIsRefused) {
   in.serviceIds = assignServiceIds({}, c);
   auto plan = buildPlan(in);
   ASSERT_FALSE(plan.ok());
-  EXPECT_NE(plan.error().find("a packet mark cannot exist at ingress, where DR works"), std::string::npos);
+  EXPECT_NE(plan.error().find("a packet mark cannot exist at ingress, where DR works"),
+            std::string::npos);
 }
 
 }  // namespace
