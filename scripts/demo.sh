@@ -74,6 +74,7 @@ if [ "$KEEP" = 1 ]; then
   if [ -s /run/dlab/namespaces ]; then echo "demo.sh: a lab is up already; run scripts/lab.sh down first" >&2; exit 1; fi
 fi
 source "$SRC/tests/netns/lib.sh"
+source "$SRC/tests/netns/toa_lib.sh"
 ha_find_binaries || exit 1
 echo "directord:   $DIRECTORD"
 echo "directorctl: $DIRECTORCTL"
@@ -455,10 +456,8 @@ else
   echo "  real1\$ directord-real toa attach --cgroup $CG   (sockops + cgroup getpeername4/6)"
   # An unmodified server in that cgroup (it joins before opening its socket), in real1's network
   # namespace: it prints what accept() and getpeername() return.
-  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" nsenter --net="/run/netns/$(ns real1)" \
-    "$(lab_python)" -u "$SRC/tests/netns/toa_server.py" --v4 8081 >"$LAB_STATE_DIR/toa_server.log" 2>&1 </dev/null &
-  TOA_SERVER=$!
-  echo "$TOA_SERVER $(_lab_starttime "$TOA_SERVER" || echo 0) real1 toa_server" >>"$LAB_STATE_DIR/pids"
+  spawn_in_cgroup "$CG" real1 "$LAB_STATE_DIR/toa_server.log" "$(lab_python)" -u "$SRC/tests/netns/toa_server.py" --v4 8081
+  TOA_SERVER=$LAB_LAST_PID
   lab_wait_listen real1 tcp 8081 || act_fail 15 "toa_server.py did not start on real1"
   lab_get "http://192.0.2.104:8080/" --local-port 27001 >/dev/null
   sleep 0.2

@@ -8,6 +8,7 @@
 # ::ffff:a.b.c.d). Detach removes the pins.
 set -u
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/toa_lib.sh"
 lab_require_root
 PY=$(lab_python)
 "$PY" -c "import scapy.all" 2>/dev/null || { echo "SKIP: needs python3-scapy"; exit 77; }
@@ -41,43 +42,12 @@ table inet toatest {
 NFT
 
 NGINX_DIR="$LAB_STATE_DIR/nginx"
-mkdir -p "$NGINX_DIR/logs"
-cat >"$NGINX_DIR/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $NGINX_DIR/nginx.pid;
-error_log $NGINX_DIR/logs/error.log warn;
-events { worker_connections 64; }
-http {
-    log_format toa '\$remote_addr \$remote_port';
-    access_log $NGINX_DIR/logs/access.log toa;
-    client_body_temp_path $NGINX_DIR/body;
-    proxy_temp_path $NGINX_DIR/proxy;
-    fastcgi_temp_path $NGINX_DIR/fastcgi;
-    uwsgi_temp_path $NGINX_DIR/uwsgi;
-    scgi_temp_path $NGINX_DIR/scgi;
-    server {
-        listen 80;
-        listen [::]:80 ipv6only=on;
-        default_type text/plain;
-        location / { return 200 "nginx \$remote_addr\n"; }
-    }
-}
-EOF
+toa_nginx_conf "$NGINX_DIR"
 SERVER_LOG="$LAB_STATE_DIR/toa_server.log"
-# Each server joins the cgroup before it opens a socket; it runs under nsenter (the host's mount
-# namespace, where the cgroup v2 hierarchy is; ip netns exec remounts /sys) and is tracked like
-# lab_spawn's processes (exec keeps the PID), so lab_stop_pid and lab_down stop it.
-spawn_in_cgroup() {  # LOG cmd...
-  local log=$1; shift
-  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" nsenter --net="/run/netns/$(ns real1)" "$@" >"$log" 2>&1 </dev/null &
-  LAB_LAST_PID=$!
-  echo "$LAB_LAST_PID $(_lab_starttime "$LAB_LAST_PID" || echo 0) real1 $1" >>"$LAB_STATE_DIR/pids"
-}
 start_servers() {
-  spawn_in_cgroup "$SERVER_LOG" "$PY" -u "$LAB_SOURCE_DIR/tests/netns/toa_server.py" --v4 8080 --dual 8081
+  spawn_in_cgroup "$CG" real1 "$SERVER_LOG" "$PY" -u "$LAB_SOURCE_DIR/tests/netns/toa_server.py" --v4 8080 --dual 8081
   SERVER_PID=$LAB_LAST_PID
-  spawn_in_cgroup "$LAB_STATE_DIR/nginx.out" nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf"
+  spawn_in_cgroup "$CG" real1 "$LAB_STATE_DIR/nginx.out" nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf"
   NGINX_PID=$LAB_LAST_PID
   lab_wait_listen real1 tcp 8081 && lab_wait_listen real1 tcp 80 || { cat "$SERVER_LOG" "$NGINX_DIR/logs/error.log" >&2; lab_die "servers did not start"; }
   check "servers run in $CG" grep -qx "$SERVER_PID" "$CG/cgroup.procs"

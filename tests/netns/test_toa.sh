@@ -11,6 +11,7 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/toa_lib.sh"
 lab_require_root
 ha_find_binaries || exit 1
 PY=$(lab_python)
@@ -32,42 +33,12 @@ trap '_toa_exit $?' EXIT
 _toa_exit() { local rc=$1; trap - EXIT INT TERM; lab_down; rmdir "$CG" 2>/dev/null; exit "$rc"; }
 
 NGINX_DIR="$LAB_STATE_DIR/nginx"
-mkdir -p "$NGINX_DIR/logs"
-cat >"$NGINX_DIR/nginx.conf" <<EOF2
-daemon off;
-worker_processes 1;
-pid $NGINX_DIR/nginx.pid;
-error_log $NGINX_DIR/logs/error.log warn;
-events { worker_connections 64; }
-http {
-    log_format toa '\$remote_addr \$remote_port';
-    access_log $NGINX_DIR/logs/access.log toa;
-    client_body_temp_path $NGINX_DIR/body;
-    proxy_temp_path $NGINX_DIR/proxy;
-    fastcgi_temp_path $NGINX_DIR/fastcgi;
-    uwsgi_temp_path $NGINX_DIR/uwsgi;
-    scgi_temp_path $NGINX_DIR/scgi;
-    server {
-        listen 80;
-        listen [::]:80 ipv6only=on;
-        default_type text/plain;
-        location / { return 200 "nginx \$remote_addr\n"; }
-    }
-}
-EOF2
+toa_nginx_conf "$NGINX_DIR"
 SERVER_LOG="$LAB_STATE_DIR/toa_server.log"
-# Servers join the cgroup before they open a socket, in real1's network namespace and the host's
-# mount namespace (where the cgroup hierarchy is); tracked like lab_spawn's processes.
-spawn_in_cgroup() {  # LOG cmd...
-  local log=$1; shift
-  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" nsenter --net="/run/netns/$(ns real1)" "$@" >"$log" 2>&1 </dev/null &
-  LAB_LAST_PID=$!
-  echo "$LAB_LAST_PID $(_lab_starttime "$LAB_LAST_PID" || echo 0) real1 $1" >>"$LAB_STATE_DIR/pids"
-}
 start_servers() {
-  spawn_in_cgroup "$SERVER_LOG" "$PY" -u "$HERE/toa_server.py" --v4 8081
+  spawn_in_cgroup "$CG" real1 "$SERVER_LOG" "$PY" -u "$HERE/toa_server.py" --v4 8081
   SERVER_PID=$LAB_LAST_PID
-  spawn_in_cgroup "$LAB_STATE_DIR/nginx.out" nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf"
+  spawn_in_cgroup "$CG" real1 "$LAB_STATE_DIR/nginx.out" nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf"
   NGINX_PID=$LAB_LAST_PID
   lab_wait_listen real1 tcp 8081 && lab_wait_listen real1 tcp 80 || { cat "$SERVER_LOG" >&2; lab_die "servers did not start"; }
 }

@@ -18,40 +18,7 @@
 
 #include "director/bpf/abi.h"
 
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, DD_MAX_SERVICES);
-  __type(key, struct dd_service_key);
-  __type(value, struct dd_service);
-} dd_services SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, DD_MAX_SERVICES);
-  __type(key, struct dd_vip_key);
-  __type(value, __u32); /* dd_service_flags of the services on this VIP */
-} dd_vips SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, DD_MAX_SLOTS);
-  __type(key, struct dd_slot_key);
-  __type(value, struct dd_real);
-} dd_slots SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-  __uint(max_entries, DD_MAX_SERVICES);
-  __type(key, __u32);
-  __type(value, struct dd_service_stats);
-} dd_service_stats SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, DD_COUNTER_MAX);
-  __type(key, __u32);
-  __type(value, __u64);
-} dd_counters SEC(".maps");
+#include "director/bpf/progs/datapath_maps.h"
 
 /* <sys/socket.h> is userspace; the kernel's values. */
 #define DD_AF_INET 2
