@@ -464,6 +464,17 @@ static __noinline int toa(struct __sk_buff *skb, const struct dd_flow *flow) {
   const int payload = flow->l4_len > header_len;
   const int room = length + toa_len <= DD_TCP_MAX_OPTIONS;
 
+  /* Almost every segment after the SYN carries no option or Linux's NOP NOP timestamp (12 bytes,
+   * no room for another): nothing there can be a TOA, so the walk is skipped (bench/forwarding.sh,
+   * keep-alive through a client_address service: 0.92 of plain FULLNAT with the walk, 0.95 without). */
+  if (!client_syn) {
+    if (length == 0) return TC_ACT_OK;
+    __u32 head = 0;
+    if (length == 12 && bpf_skb_load_bytes(skb, flow->l4_off + DD_TCP_LEN, &head, sizeof(head)) == 0 &&
+        head == bpf_htonl(0x0101080a))
+      return TC_ACT_OK;
+  }
+
   struct dd_toa_walk walk = {};
   if (load_options(skb, flow->l4_off, length, &walk.before) < 0) {
     count(DD_CNT_MALFORMED);
