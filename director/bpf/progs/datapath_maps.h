@@ -1,10 +1,11 @@
-/* The director datapath's maps, as directord looks them up by name (director/bpf/libbpf_datapath.cc):
- * one definition for the program and for tests/netns/bpf/refused_datapath.bpf.c. Layouts: abi.h. */
+/* The director datapath's maps, as directord looks them up by name
+ * (director/bpf/libbpf_datapath.cc): one definition for the program and for
+ * tests/netns/bpf/refused_datapath.bpf.c. Layouts: abi.h. */
 #ifndef HA_DIRECTOR_BPF_DATAPATH_MAPS_H
 #define HA_DIRECTOR_BPF_DATAPATH_MAPS_H
 
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <linux/bpf.h>
 
 #include "director/bpf/abi.h"
 
