@@ -136,12 +136,15 @@ void checkMode(const VirtualServerConfig& vs, const ServiceKeywordLocations& loc
       }
       if (vs.persistenceTimeoutSec.value_or(0) != 0) {
         // No connection state at ingress, so no timed client affinity: the hash is the affinity.
-        const bool hashesPort = vs.schedulerFlags.count("sh-port") + vs.schedulerFlags.count("mh-port") != 0;
-        sink.warning(vs.where, service + ": persistence_timeout ignored: " + mode +
-                                   " keeps no per-client state; " +
-                                   (hashesPort ? "with " + vs.scheduler + "-port a client's connections spread over the reals"
-                                               : "a client always reaches the same real while the reals do not change (" +
-                                                     vs.scheduler + " hashes its address)"));
+        const bool hashesPort =
+            vs.schedulerFlags.count("sh-port") + vs.schedulerFlags.count("mh-port") != 0;
+        sink.warning(
+            vs.where,
+            service + ": persistence_timeout ignored: " + mode + " keeps no per-client state; " +
+                (hashesPort
+                     ? "with " + vs.scheduler + "-port a client's connections spread over the reals"
+                     : "a client always reaches the same real while the reals do not change (" +
+                           vs.scheduler + " hashes its address)"));
       }
       break;
     }

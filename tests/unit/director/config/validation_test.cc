@@ -178,10 +178,12 @@ TEST(ConfigValidation, PersistenceAtIngressIsIgnoredWithAWarning) {
       "virtual_server 192.0.2.1 81 {\n  lb_kind DR\n  lb_algo sh\n"
       "  persistence_timeout 300\n  real_server 203.0.113.1 81\n}\n");
   EXPECT_TRUE(hasNoErrors(r)) << testing::dump(r);
-  EXPECT_TRUE(hasWarning(r, 4, "persistence_timeout ignored: TUN keeps no per-client state; with "
-                               "mh-port a client's connections spread over the reals"));
-  EXPECT_TRUE(hasWarning(r, 11, "a client always reaches the same real while the reals do not "
-                                "change (sh hashes its address)"));
+  EXPECT_TRUE(hasWarning(r, 4,
+                         "persistence_timeout ignored: TUN keeps no per-client state; with "
+                         "mh-port a client's connections spread over the reals"));
+  EXPECT_TRUE(hasWarning(r, 11,
+                         "a client always reaches the same real while the reals do not "
+                         "change (sh hashes its address)"));
 }
 
 // TUN without lb_algo gets mh with mh-port, as DR does (no connection counts at ingress).
