@@ -54,16 +54,20 @@ in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-
 staging=$work/staging
 cmake --install "$build_dir" --prefix "$staging" >"$work/install.log"
 expected=$(cat <<'LIST'
+etc/default/directord-real
 etc/directord/directord.conf
+lib/systemd/system/directord-real.service
 lib/systemd/system/directord.service
 sbin/directorctl
 sbin/directord
+sbin/directord-real
 share/bash-completion/completions/directorctl
 share/bash-completion/completions/directord
 share/doc/directord/README.md
 share/doc/directord/architecture.md
 share/doc/directord/changelog.gz
 share/doc/directord/copyright
+share/doc/directord/real-servers.md
 share/man/man5/directord.conf.5.gz
 share/man/man8/directorctl.8.gz
 share/man/man8/directord.8.gz
@@ -86,7 +90,8 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for lib in libc6 libstdc++6 libgrpc++1.51 libprotobuf32 libssl3 libnftnl11 libmnl0 libnetfilter-conntrack3; do
   [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
-[ "$(dpkg-deb -I "$deb" conffiles)" = /etc/directord/directord.conf ] || fail "conffiles: $(dpkg-deb -I "$deb" conffiles)"
+[ "$(dpkg-deb -I "$deb" conffiles | sort)" = "$(printf '%s\n' /etc/default/directord-real /etc/directord/directord.conf)" ] ||
+  fail "conffiles: $(dpkg-deb -I "$deb" conffiles)"
 pass "${deb##*/}: Depends from dpkg-shlibdeps ($depends), conffile /etc/directord/directord.conf"
 if command -v lintian >/dev/null; then
   echo "lintian (reported, not judged here; packaging/README.md says what it printed last):"
@@ -222,18 +227,19 @@ in_root dpkg --verify directord || fail "dpkg --verify after the second dpkg -i"
 pass "a second dpkg -i of the same package: exit 0, files verified, the edited conffile kept"
 phase "second dpkg -i"
 
-# --- remove leaves only the conffile; purge removes it.
+# --- remove leaves only the conffiles; purge removes them.
 owned=$(in_root dpkg -L directord | sort)
 in_root apt-get remove -y -qq directord >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "apt-get remove"; }
 left=()
 while read -r f; do
   [ -n "$f" ] && [ -f "$root$f" ] && left+=("$f")
 done <<<"$owned"
-[ "${left[*]}" = /etc/directord/directord.conf ] || fail "after remove, left: ${left[*]:-nothing}"
+[ "${left[*]}" = "/etc/default/directord-real /etc/directord/directord.conf" ] || fail "after remove, left: ${left[*]:-nothing}"
 [ "$(in_root dpkg-query -W -f '${Status}' directord)" = "deinstall ok config-files" ] || fail "status after remove"
-pass "apt-get remove leaves only /etc/directord/directord.conf"
+pass "apt-get remove leaves only the conffiles /etc/directord/directord.conf and /etc/default/directord-real"
 in_root apt-get purge -y -qq directord >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "apt-get purge"; }
 [ ! -e "$root/etc/directord" ] || fail "after purge: $(ls -la "$root/etc/directord")"
+[ ! -e "$root/etc/default/directord-real" ] || fail "after purge: /etc/default/directord-real is left"
 ! in_root dpkg-query -W -f '${Status}' directord 2>/dev/null | grep -q . || fail "dpkg still knows directord after purge"
 [ -z "$(ls "$root"/var/lib/systemd/deb-systemd-helper-enabled/*directord* 2>/dev/null)" ] || fail "deb-systemd-helper state left after purge"
 pass "apt-get purge removes the conffile, /etc/directord and the unit's enablement state"
