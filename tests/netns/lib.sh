@@ -137,7 +137,8 @@ lab_down() {
       [ -n "$n" ] && [ -e "/run/netns/$n" ] || continue
       # A directord killed with -9 leaves its runtime directory (lock, state) for its successor;
       # the namespace goes now, so nothing will: remove it with the namespace (ours alone).
-      ino=$(stat -L -c %i "/run/netns/$n" 2>/dev/null) && [ -d "/run/directord/net-$ino" ] && rm -rf "/run/directord/net-$ino"
+      ino=$(stat -L -c %i "/run/netns/$n" 2>/dev/null) || ino=
+      [ -n "$ino" ] && [ -d "/run/directord/net-$ino" ] && rm -rf "/run/directord/net-$ino"
       # Likewise the eBPF links it pinned (they detach when the namespace's devices go).
       [ -n "$ino" ] && rm -rf "$LAB_BPFFS/directord/net-$ino" "$LAB_BPFFS/directord-real/net-$ino" "/run/directord-real/net-$ino" 2>/dev/null
       ip netns delete "$n" 2>/dev/null || lab_log "could not delete namespace $n"
